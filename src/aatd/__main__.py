@@ -1,0 +1,5 @@
+"""``python -m aatd``."""
+
+from aatd.cli import main
+
+main()

@@ -1,0 +1,102 @@
+"""Commands of the knowledge core: genotype, inherit, prevalence, alleles, demo."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from aatd import summaries
+from aatd.cli._common import console, print_json
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def genotype(text: Annotated[str, typer.Argument(help="A genotype such as PI*ZZ, MZ, Z/Null.")],
+             json_: JsonFlag = False) -> None:
+    """Canonical form, severity and expected serum level of a genotype."""
+    data = summaries.describe_genotype(text)
+    if json_:
+        print_json(data)
+        return
+    level = data["expected_level"]
+    assert isinstance(level, dict)
+    console.print(f"[bold]{data['genotype']}[/bold]  severity: [bold]{data['severity']}[/bold]")
+    table = Table("unit", "5th percentile", "median", "95th percentile")
+    for key, label in (("um", "µmol/L"), ("mg_dl", "mg/dL (nephelometry)"), ("g_l", "g/L")):
+        row = level[key]
+        table.add_row(label, f"{row['low']:g}", f"{row['median']:g}", f"{row['high']:g}")
+    console.print(table)
+    console.print(f"[dim]{level['basis']}; {', '.join(level['sources'])}[/dim]")
+
+
+def inherit(parent1: Annotated[str, typer.Argument(help="First parent's genotype.")],
+            parent2: Annotated[str, typer.Argument(help="Second parent's genotype.")],
+            json_: JsonFlag = False) -> None:
+    """Genotype chances of a child of two parents."""
+    data = summaries.describe_inheritance(parent1, parent2)
+    if json_:
+        print_json(data)
+        return
+    offspring = data["offspring"]
+    assert isinstance(offspring, dict)
+    table = Table("child genotype", "probability", title=f"Children of {parent1} x {parent2}")
+    for g, p in offspring.items():
+        table.add_row(g, f"{p:.1%}")
+    console.print(table)
+
+
+def prevalence(
+    country: Annotated[str | None, typer.Option(help="A country from the allele-frequency table.")] = None,
+    s: Annotated[float | None, typer.Option("--s", help="PI*S allele frequency (0-1).")] = None,
+    z: Annotated[float | None, typer.Option("--z", help="PI*Z allele frequency (0-1).")] = None,
+    population: Annotated[float | None, typer.Option(help="Number of people (default: the survey's).")] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Hardy-Weinberg genotype frequencies and expected numbers of people."""
+    data = summaries.describe_prevalence(country_name=country, s=s, z=z, population=population)
+    if json_:
+        print_json(data)
+        return
+    genotypes = data["genotypes"]
+    assert isinstance(genotypes, dict)
+    title = f"{data.get('country', 'Given frequencies')}: population {data['population'] or 'not given'}"
+    table = Table("genotype", "frequency", "1 in", "expected people", title=title)
+    for g, row in genotypes.items():
+        freq = row["frequency"]
+        count = row["count"]
+        table.add_row(g, f"{freq:.6f}", f"{1 / freq:,.0f}" if freq else "-",
+                      "-" if count is None else f"{count:,}")
+    console.print(table)
+    if "source" in data:
+        console.print(f"[dim]{data['source']}; published estimates {data['published']}[/dim]")
+
+
+def alleles(json_: JsonFlag = False) -> None:
+    """The SERPINA1 allele catalogue with its sources."""
+    data = summaries.list_alleles()
+    if json_:
+        print_json(data)
+        return
+    table = Table("allele", "class", "legacy", "HGVS c.", "rsID", "GRCh38", "output", "polymer", "verified")
+    for a in data:
+        table.add_row(str(a["name"]), str(a["class"]), str(a["legacy"]), str(a["hgvs_c"]), str(a["rsid"]),
+                      str(a["grch38"] or ""), f"{a['relative_output']:g}", str(a["polymerises"]),
+                      "yes" if a["verified"] else "no")
+    console.print(table)
+
+
+def demo() -> None:
+    """A worked example: a family's inheritance and the interpretation of a result."""
+    from aatd.demo import run_demo
+
+    run_demo(console)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(genotype)
+    app.command()(inherit)
+    app.command()(prevalence)
+    app.command()(alleles)
+    app.command()(demo)

@@ -1,0 +1,382 @@
+"""The cited knowledge tables shipped in ``aatd/data``, loaded once into frozen objects.
+
+Every clinical number aatd uses lives in a CSV table with a ``source`` column whose
+value is a ``source_id`` in ``sources.csv``. :func:`knowledge` validates the tables
+(columns, units, ranges, that every source resolves) and caches the result, and
+:data:`DATA_VERSION` names the release of the tables so that every result can report
+which knowledge it was computed from.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import TypeVar
+
+from aatd.errors import DataError
+
+T = TypeVar("T")
+
+LEVEL_UNITS = ("mg/dL", "g/L", "umol/L")
+LEVEL_STATISTICS = ("range", "p5_p95", "p2.5_p97.5", "iqr", "median", "mean_sd")
+FUNCTIONAL_CLASSES = ("normal", "deficient", "null", "dysfunctional")
+ALLELE_FAMILIES = ("M", "S", "Z", "rare", "null")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A publication that a table row cites."""
+
+    source_id: str
+    authors: str
+    year: int
+    title: str
+    journal: str
+    citation: str
+    pmid: str
+    pmcid: str
+    doi: str
+    notes: str
+
+    @property
+    def short(self) -> str:
+        """``"Ferrarotti 2012, PMID 22684646"``-style label for explanations."""
+        first = self.authors.split(",")[0].split(";")[0].strip() if self.authors else self.source_id
+        if 1 < len(first.split()) <= 3 and first.split()[-1].isupper():
+            first = first.split()[0]  # "Ferrarotti I" -> "Ferrarotti"; organisations stay whole
+        ident = f"PMID {self.pmid}" if self.pmid else (f"doi:{self.doi}" if self.doi else "")
+        return f"{first} {self.year}" + (f", {ident}" if ident else "")
+
+
+@dataclass(frozen=True, slots=True)
+class AlleleRecord:
+    """One SERPINA1 allele as catalogued in ``alleles.csv``."""
+
+    allele: str
+    display_name: str
+    aliases: tuple[str, ...]
+    family: str
+    ief_band: str
+    legacy_protein: str
+    hgvs_c: str
+    hgvs_p: str
+    rsid: str
+    grch38_pos: int | None
+    grch37_pos: int | None
+    ref_plus: str
+    alt_plus: str
+    functional_class: str
+    relative_output: float
+    polymerises: str
+    verified: bool
+    verification_note: str
+    sort_order: int
+    source: str
+    source_locator: str
+    notes: str
+
+
+@dataclass(frozen=True, slots=True)
+class LevelObservation:
+    """A published summary of serum AAT for one genotype (one row of ``genotype_levels.csv``)."""
+
+    genotype: str
+    statistic: str
+    low: float | None
+    high: float | None
+    mean: float | None
+    sd: float | None
+    median: float | None
+    n: int | None
+    unit: str
+    method: str
+    standard: str
+    population: str
+    source: str
+    source_locator: str
+    notes: str
+
+
+@dataclass(frozen=True, slots=True)
+class CountryFrequencies:
+    """PI*S and PI*Z allele frequencies of one country from the world surveys."""
+
+    country: str
+    region: str
+    s: float
+    z: float
+    population_millions: float | None
+    est_zz: int | None
+    est_sz: int | None
+    est_mz: int | None
+    source: str
+    source_locator: str
+    notes: str
+
+
+@dataclass(frozen=True, slots=True)
+class Constant:
+    """A named clinical or physical constant with its unit and source."""
+
+    name: str
+    value: float
+    unit: str
+    source: str
+    source_locator: str
+    notes: str
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    """All knowledge tables, validated and indexed."""
+
+    version: str
+    sources: Mapping[str, Source]
+    alleles: tuple[AlleleRecord, ...]
+    levels: tuple[LevelObservation, ...]
+    countries: Mapping[str, CountryFrequencies]
+    constants: Mapping[str, Constant]
+
+    def constant(self, name: str) -> float:
+        """The value of a named constant from ``constants.csv``."""
+        try:
+            return self.constants[name].value
+        except KeyError:
+            raise DataError("constants.csv", None, f"missing constant {name!r}") from None
+
+    def cite(self, source_field: str) -> tuple[Source, ...]:
+        """The sources named in a ``source`` field (one id, or several separated by ``;``)."""
+        return tuple(self.sources[s] for s in split_sources(source_field))
+
+    def cite_short(self, source_field: str) -> str:
+        """``"Ferrarotti 2012, PMID ...; Sanders 2018, doi:..."`` for explanations."""
+        return "; ".join(s.short for s in self.cite(source_field))
+
+
+def split_sources(source_field: str) -> tuple[str, ...]:
+    """The source ids in a ``source`` field (``"a;b"`` -> ``("a", "b")``)."""
+    return tuple(s.strip() for s in source_field.split(";") if s.strip())
+
+
+# --- parsing helpers -----------------------------------------------------------------
+
+
+class _Row:
+    """A CSV row with typed accessors that report the table and line on failure."""
+
+    def __init__(self, table: str, line: int, values: Mapping[str, str]) -> None:
+        self.table, self.line, self.values = table, line, values
+
+    def text(self, col: str) -> str:
+        return (self.values.get(col) or "").strip()
+
+    def required(self, col: str) -> str:
+        value = self.text(col)
+        if not value:
+            raise DataError(self.table, self.line, f"column {col!r} is empty")
+        return value
+
+    def number(self, col: str) -> float | None:
+        value = self.text(col)
+        if not value:
+            return None
+        try:
+            return float(value)
+        except ValueError:
+            raise DataError(self.table, self.line, f"column {col!r}: {value!r} is not a number") from None
+
+    def required_number(self, col: str) -> float:
+        value = self.number(col)
+        if value is None:
+            raise DataError(self.table, self.line, f"column {col!r} is empty")
+        return value
+
+    def integer(self, col: str) -> int | None:
+        value = self.number(col)
+        if value is None:
+            return None
+        if value != int(value):
+            raise DataError(self.table, self.line, f"column {col!r}: {value!r} is not a whole number")
+        return int(value)
+
+    def boolean(self, col: str) -> bool:
+        value = self.text(col).lower()
+        if value in ("true", "yes", "1"):
+            return True
+        if value in ("false", "no", "0", ""):
+            return False
+        raise DataError(self.table, self.line, f"column {col!r}: {value!r} is not true/false")
+
+    def one_of(self, col: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(col)
+        if value not in allowed:
+            raise DataError(self.table, self.line, f"column {col!r}: {value!r} not one of {allowed}")
+        return value
+
+
+def _rows(directory: Path, table: str, columns: tuple[str, ...]) -> Iterator[_Row]:
+    path = directory / table
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        header = tuple(reader.fieldnames or ())
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise DataError(table, 1, f"missing columns {missing}")
+        for values in reader:
+            if not any((v or "").strip() for v in values.values()):
+                continue
+            yield _Row(table, reader.line_num, values)
+
+
+def _load(directory: Path, table: str, columns: tuple[str, ...], build: Callable[[_Row], T]) -> list[T]:
+    return [build(row) for row in _rows(directory, table, columns)]
+
+
+def _source(row: _Row) -> Source:
+    year = row.integer("year")
+    if year is None:
+        raise DataError(row.table, row.line, "column 'year' is empty")
+    if not (row.text("pmid") or row.text("doi") or row.text("pmcid")):
+        raise DataError(row.table, row.line, "a source needs a PMID, PMCID or DOI")
+    return Source(
+        source_id=row.required("source_id"), authors=row.text("authors"), year=year,
+        title=row.text("title"), journal=row.text("journal"), citation=row.text("citation"),
+        pmid=row.text("pmid"), pmcid=row.text("pmcid"), doi=row.text("doi"), notes=row.text("notes"),
+    )
+
+
+def _allele(row: _Row) -> AlleleRecord:
+    output = row.required_number("relative_output")
+    if not 0.0 <= output <= 1.0:
+        raise DataError(row.table, row.line, f"relative_output {output} is outside [0, 1]")
+    aliases = tuple(a.strip() for a in row.text("aliases").split(";") if a.strip())
+    return AlleleRecord(
+        allele=row.required("allele"), display_name=row.text("display_name") or row.required("allele"),
+        aliases=aliases, family=row.one_of("family", ALLELE_FAMILIES), ief_band=row.text("ief_band"),
+        legacy_protein=row.text("legacy_protein"), hgvs_c=row.text("hgvs_c"), hgvs_p=row.text("hgvs_p"),
+        rsid=row.text("rsid"), grch38_pos=row.integer("grch38_pos"), grch37_pos=row.integer("grch37_pos"),
+        ref_plus=row.text("ref_plus"), alt_plus=row.text("alt_plus"),
+        functional_class=row.one_of("functional_class", FUNCTIONAL_CLASSES), relative_output=output,
+        polymerises=row.one_of("polymerises", ("yes", "no", "unknown")), verified=row.boolean("verified"),
+        verification_note=row.text("verification_note"), sort_order=row.integer("sort_order") or 0,
+        source=row.required("source"), source_locator=row.text("source_locator"), notes=row.text("notes"),
+    )
+
+
+def _level(row: _Row) -> LevelObservation:
+    obs = LevelObservation(
+        genotype=row.required("genotype"), statistic=row.one_of("statistic", LEVEL_STATISTICS),
+        low=row.number("low"), high=row.number("high"), mean=row.number("mean"), sd=row.number("sd"),
+        median=row.number("median"), n=row.integer("n"), unit=row.one_of("unit", LEVEL_UNITS),
+        method=row.text("method") or "unspecified", standard=row.text("standard") or "unspecified",
+        population=row.text("population"), source=row.required("source"),
+        source_locator=row.text("source_locator"), notes=row.text("notes"),
+    )
+    needs = {"mean_sd": ("mean", "sd"), "median": ("median",)}.get(obs.statistic, ("low", "high"))
+    for col in needs:
+        if getattr(obs, col) is None:
+            raise DataError(row.table, row.line, f"statistic {obs.statistic!r} needs column {col!r}")
+    for col in ("low", "high", "mean", "sd", "median"):
+        value = getattr(obs, col)
+        if value is not None and value < 0:
+            raise DataError(row.table, row.line, f"column {col!r}: {value} is negative")
+    if obs.low is not None and obs.high is not None and obs.low > obs.high:
+        raise DataError(row.table, row.line, f"low {obs.low} is above high {obs.high}")
+    return obs
+
+
+def _country(row: _Row) -> CountryFrequencies:
+    s = row.required_number("pi_s_per_1000") / 1000.0
+    z = row.required_number("pi_z_per_1000") / 1000.0
+    for name, value in (("pi_s_per_1000", s), ("pi_z_per_1000", z)):
+        if not 0.0 <= value <= 1.0:
+            raise DataError(row.table, row.line, f"{name} gives a frequency {value} outside [0, 1]")
+    if s + z > 1.0:
+        raise DataError(row.table, row.line, "S and Z frequencies sum to more than 1")
+    return CountryFrequencies(
+        country=row.required("country"), region=row.text("region"), s=s, z=z,
+        population_millions=row.number("population_millions"), est_zz=row.integer("est_zz"),
+        est_sz=row.integer("est_sz"), est_mz=row.integer("est_mz"), source=row.required("source"),
+        source_locator=row.text("source_locator"), notes=row.text("notes"),
+    )
+
+
+def _constant(row: _Row) -> Constant:
+    return Constant(
+        name=row.required("name"), value=row.required_number("value"), unit=row.text("unit"),
+        source=row.required("source"), source_locator=row.text("source_locator"), notes=row.text("notes"),
+    )
+
+
+def _unique(items: list[T], key: Callable[[T], str], table: str) -> dict[str, T]:
+    index: dict[str, T] = {}
+    for item in items:
+        k = key(item)
+        if k in index:
+            raise DataError(table, None, f"duplicate key {k!r}")
+        index[k] = item
+    return index
+
+
+def data_directory() -> Path:
+    """The folder of the packaged knowledge tables."""
+    return Path(str(resources.files("aatd") / "data"))
+
+
+def _version(directory: Path) -> str:
+    manifest = tomllib.loads((directory / "manifest.toml").read_text(encoding="utf-8"))
+    digest = hashlib.sha256()
+    for path in sorted(directory.glob("*.csv")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return f"{manifest['version']}+{digest.hexdigest()[:8]}"
+
+
+def load_knowledge(directory: Path) -> Knowledge:
+    """Load and validate every table in ``directory`` (raises :class:`DataError`)."""
+    sources = _unique(
+        _load(directory, "sources.csv", ("source_id", "authors", "year", "pmid", "doi"), _source),
+        lambda s: s.source_id, "sources.csv",
+    )
+    alleles = _load(directory, "alleles.csv", ("allele", "family", "functional_class",
+                    "relative_output", "polymerises", "verified", "source"), _allele)
+    _unique(alleles, lambda a: a.allele.lower(), "alleles.csv")
+    levels = _load(directory, "genotype_levels.csv", ("genotype", "statistic", "unit", "source"), _level)
+    countries = _unique(
+        _load(directory, "allele_frequencies.csv",
+              ("country", "pi_s_per_1000", "pi_z_per_1000", "source"), _country),
+        lambda c: c.country.lower(), "allele_frequencies.csv",
+    )
+    constants = _unique(_load(directory, "constants.csv", ("name", "value", "unit", "source"), _constant),
+                        lambda c: c.name, "constants.csv")
+    cited: list[tuple[str, str]] = [("alleles.csv", a.source) for a in alleles]
+    cited += [("genotype_levels.csv", o.source) for o in levels]
+    cited += [("allele_frequencies.csv", c.source) for c in countries.values()]
+    cited += [("constants.csv", c.source) for c in constants.values()]
+    for table, field in cited:
+        for source_id in split_sources(field):
+            if source_id not in sources:
+                raise DataError(table, None, f"source {source_id!r} is not in sources.csv")
+    return Knowledge(
+        version=_version(directory), sources=MappingProxyType(sources), alleles=tuple(alleles),
+        levels=tuple(levels), countries=MappingProxyType(countries),
+        constants=MappingProxyType(constants),
+    )
+
+
+@cache
+def knowledge() -> Knowledge:
+    """The packaged knowledge tables (loaded and validated once per process)."""
+    return load_knowledge(data_directory())
+
+
+def data_version() -> str:
+    """``DATA_VERSION``: the manifest version plus a digest of the packaged tables."""
+    return knowledge().version

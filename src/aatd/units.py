@@ -1,0 +1,144 @@
+"""Units and assay methods for serum AAT, and conversions between them.
+
+g/L and mg/dL differ by a definitional factor. Converting mass to molar concentration
+(µmol/L) depends on the assay's calibration: modern nephelometric and turbidimetric
+assays use a purified-protein standard, for which the molecular weight of AAT gives the
+factor; historic radial immunodiffusion (RID) used commercial standards that read
+higher, and the ATS/ERS statement gives its equivalence through the protective
+threshold (11 µM ~ 80 mg/dL by RID). Both figures come from ``constants.csv``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+from aatd.errors import InputError
+from aatd.knowledge import knowledge
+
+
+class Unit(StrEnum):
+    """Units a serum AAT level is reported in."""
+
+    MG_DL = "mg/dL"
+    G_L = "g/L"
+    UMOL_L = "umol/L"
+
+
+class Method(StrEnum):
+    """Assay methods for serum AAT."""
+
+    NEPHELOMETRY = "nephelometry"
+    IMMUNOTURBIDIMETRY = "immunoturbidimetry"
+    RADIAL_IMMUNODIFFUSION = "radial_immunodiffusion"
+    UNSPECIFIED = "unspecified"
+
+
+_UNIT_SPELLINGS = {
+    "mg/dl": Unit.MG_DL, "mgdl": Unit.MG_DL, "mg/100ml": Unit.MG_DL,
+    "g/l": Unit.G_L, "gl": Unit.G_L,
+    "umol/l": Unit.UMOL_L, "µmol/l": Unit.UMOL_L, "μmol/l": Unit.UMOL_L, "um": Unit.UMOL_L,
+    "µm": Unit.UMOL_L, "μm": Unit.UMOL_L, "micromolar": Unit.UMOL_L, "micromol/l": Unit.UMOL_L,
+}
+_METHOD_SPELLINGS = {
+    "nephelometry": Method.NEPHELOMETRY, "nephelometric": Method.NEPHELOMETRY, "neph": Method.NEPHELOMETRY,
+    "immunoturbidimetry": Method.IMMUNOTURBIDIMETRY, "turbidimetry": Method.IMMUNOTURBIDIMETRY,
+    "turbidimetric": Method.IMMUNOTURBIDIMETRY,
+    "radial_immunodiffusion": Method.RADIAL_IMMUNODIFFUSION, "radialimmunodiffusion": Method.RADIAL_IMMUNODIFFUSION,
+    "rid": Method.RADIAL_IMMUNODIFFUSION, "unspecified": Method.UNSPECIFIED, "unknown": Method.UNSPECIFIED,
+}
+
+
+def parse_unit(text: str | Unit, field: str = "unit") -> Unit:
+    """``mg/dL``, ``g/L``, ``µM``/``umol/L`` in any common spelling."""
+    if isinstance(text, Unit):
+        return text
+    key = str(text).strip().lower().replace(" ", "")
+    if key not in _UNIT_SPELLINGS:
+        raise InputError(field, text, "one of mg/dL, g/L, umol/L (µM)")
+    return _UNIT_SPELLINGS[key]
+
+
+def parse_method(text: str | Method | None, field: str = "method") -> Method:
+    """``nephelometry``, ``immunoturbidimetry``, ``radial_immunodiffusion`` (``RID``) or ``unspecified``."""
+    if text is None:
+        return Method.UNSPECIFIED
+    if isinstance(text, Method):
+        return text
+    key = str(text).strip().lower().replace(" ", "_").replace("-", "_")
+    method = _METHOD_SPELLINGS.get(key) or _METHOD_SPELLINGS.get(key.replace("_", ""))
+    if method is None:
+        raise InputError(field, text, "one of " + ", ".join(m.value for m in Method))
+    return method
+
+
+def mg_dl_per_umol_l(method: Method = Method.NEPHELOMETRY) -> float:
+    """mg/dL that correspond to 1 µmol/L for an assay ``method``.
+
+    Purified-standard assays: molecular weight (kDa) / 10. RID (commercial standard):
+    the ATS/ERS equivalence of the protective threshold in mg/dL by RID and in µM.
+    """
+    k = knowledge()
+    if method is Method.RADIAL_IMMUNODIFFUSION:
+        return k.constant("protective_threshold_mg_dl_rid") / k.constant("protective_threshold_umol_l")
+    return k.constant("aat_molecular_weight_kda") / 10.0
+
+
+def to_umol_l(value: float, unit: Unit, method: Method = Method.UNSPECIFIED) -> float:
+    """Convert a level to µmol/L (``unspecified`` methods are taken as purified-standard)."""
+    if unit is Unit.UMOL_L:
+        return value
+    mg_dl = value * knowledge().constant("mg_dl_per_g_l") if unit is Unit.G_L else value
+    return mg_dl / mg_dl_per_umol_l(method)
+
+
+def from_umol_l(umol_l: float, unit: Unit, method: Method = Method.UNSPECIFIED) -> float:
+    """Convert µmol/L to ``unit`` as an assay of ``method`` would report it."""
+    if unit is Unit.UMOL_L:
+        return umol_l
+    mg_dl = umol_l * mg_dl_per_umol_l(method)
+    return mg_dl / knowledge().constant("mg_dl_per_g_l") if unit is Unit.G_L else mg_dl
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """A measured serum AAT level.
+
+    ``below`` marks a result reported as "less than ``value``" (e.g. below the assay's
+    detection limit): it is then an upper bound, not a point value.
+    """
+
+    value: float
+    unit: Unit = Unit.MG_DL
+    method: Method = Method.UNSPECIFIED
+    below: bool = False
+
+    @classmethod
+    def parse(cls, value: float | str, unit: str | Unit = Unit.MG_DL, method: str | Method | None = None,
+              field: str = "level") -> Level:
+        """Validate a level from user input; ``value`` may be ``"<20"`` for a censored result."""
+        below = False
+        raw = value
+        if isinstance(value, str):
+            text = value.strip()
+            below = text.startswith("<")
+            try:
+                value = float(text.lstrip("<").strip())
+            except ValueError:
+                raise InputError(f"{field}.value", raw, "a number, or '<number' below detection") from None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise InputError(f"{field}.value", raw, "a finite number")
+        if value < 0:
+            raise InputError(f"{field}.value", raw, "a level of zero or more")
+        return cls(float(value), parse_unit(unit, f"{field}.unit"), parse_method(method, f"{field}.method"), below)
+
+    @property
+    def umol_l(self) -> float:
+        """The level in µmol/L."""
+        return to_umol_l(self.value, self.unit, self.method)
+
+    def __str__(self) -> str:
+        prefix = "<" if self.below else ""
+        method = "" if self.method is Method.UNSPECIFIED else f", {self.method.value}"
+        return f"{prefix}{self.value:g} {self.unit.value}{method}"
