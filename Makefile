@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[web,dev]'
 	touch $(STAMP)
 
 system-deps:
@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/aatd demo
 
 test: $(STAMP) system-deps
-	$(BIN)/ruff check src tests benchmarks verification
+	$(BIN)/ruff check src tests benchmarks verification scripts
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 

@@ -3,6 +3,9 @@
 # One line per dependency: "<command or path that proves presence> <debian package>".
 set -euo pipefail
 DEPS=(
+  "/usr/bin/chromium chromium"
+  "/usr/lib/postgresql postgresql"
+  "bcftools bcftools"
 )
 needed=()
 for entry in "${DEPS[@]}"; do

@@ -135,7 +135,8 @@ def test_s_coordinates() -> None:
 def test_i_coordinates_clinvar() -> None:
     # ClinVar RCV000148875: NC_000014.9:g.94383051G>A and NC_000014.8:g.94849388G>A.
     row = _allele("I")
-    assert (row["grch38_pos"], row["grch37_pos"], row["ref_plus"], row["alt_plus"]) == ("94383051", "94849388", "G", "A")
+    assert (row["grch38_pos"], row["grch37_pos"], row["ref_plus"], row["alt_plus"]) == (
+        "94383051", "94849388", "G", "A")
 
 
 @pytest.mark.parametrize(

@@ -75,13 +75,13 @@ class LevelDistribution:
         return self.median <= 0.0
 
     def quantile(self, p: float) -> float:
-        """The ``p`` quantile in µmol/L."""
+        """The ``p`` quantile in µmol/L (0 for an absent genotype: no circulating AAT)."""
         if self.absent:
-            return p * detection_limit_umol_l()
+            return 0.0
         return self.median * math.exp(self.sigma * NormalDist().inv_cdf(p))
 
     def cdf(self, umol_l: float) -> float:
-        """P(level <= ``umol_l``)."""
+        """P(measured level <= ``umol_l``) (absent genotypes: uniform noise below detection)."""
         if self.absent:
             return min(1.0, max(0.0, umol_l / detection_limit_umol_l()))
         if umol_l <= 0:
@@ -89,7 +89,11 @@ class LevelDistribution:
         return NormalDist().cdf(math.log(umol_l / self.median) / self.sigma)
 
     def pdf(self, umol_l: float) -> float:
-        """Probability density at ``umol_l`` (per µmol/L)."""
+        """Probability density at ``umol_l`` (per µmol/L).
+
+        For an absent genotype a reported value below the detection limit is assay noise,
+        so its likelihood is uniform on [0, detection limit] and zero above it.
+        """
         if self.absent:
             lod = detection_limit_umol_l()
             return 1.0 / lod if 0.0 <= umol_l <= lod else 0.0
@@ -137,6 +141,8 @@ def _fitted() -> dict[str, LevelDistribution]:
                 continue
             if obs.genotype in fitted or obs.low is None or obs.high is None or obs.low <= 0:
                 continue
+            if "adjusted" in obs.population.lower():
+                continue  # covariate-adjusted percentiles describe a standardised population, not patients
             if obs.unit != Unit.UMOL_L and obs.standard == "commercial":
                 continue  # commercial-standard mass units cannot be converted to µM by molecular weight
             low, high = _observation_umol(obs, obs.low), _observation_umol(obs, obs.high)
@@ -206,6 +212,19 @@ def _base_distribution(genotype: Genotype) -> LevelDistribution:
 def expected_level(genotype: Genotype | str, unit: Unit = Unit.UMOL_L) -> LevelRange:
     """The expected range (5th percentile, median, 95th percentile) of ``genotype``."""
     return level_distribution(genotype).expected_range(unit)
+
+
+def model_summary(genotypes: list[str]) -> list[dict[str, object]]:
+    """Severity, expected range (µmol/L and mg/dL) and basis of each genotype, for docs and reports."""
+    rows: list[dict[str, object]] = []
+    for text in genotypes:
+        dist = level_distribution(text)
+        rows.append({
+            "genotype": dist.genotype, "severity": genotype_severity(text).value,
+            "umol_l": dist.expected_range(Unit.UMOL_L).as_dict(), "mg_dl": dist.expected_range(Unit.MG_DL).as_dict(),
+            "basis": dist.basis, "sources": dist.sources,
+        })
+    return rows
 
 
 def lower_limit_of_normal_umol_l() -> float:

@@ -38,7 +38,7 @@ def _optional(name: str) -> None:
     module.register(app)
 
 
-for _name in ("pedigree", "testing", "risk", "screening", "serve"):
+for _name in ("pedigree", "testing", "risk", "screening", "web"):
     _optional(_name)
 
 

@@ -1,0 +1,67 @@
+"""Regenerate the tables in docs/ that are computed from the code and data.
+
+    python scripts/gen_docs.py          # rewrite the generated blocks
+    python scripts/gen_docs.py --check  # exit 1 if any block is stale (run by the tests)
+
+A generated block sits between ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from aatd.knowledge import knowledge
+from aatd.levels import lower_limit_of_normal_umol_l, model_summary, protective_threshold_umol_l
+
+ROOT = Path(__file__).resolve().parents[1]
+LEVEL_GENOTYPES = ["MM", "MS", "MZ", "SS", "SZ", "ZZ", "M/I", "Z/I", "Z/F", "Z/Mmalton", "M/Null", "S/Null",
+                   "Z/Null", "Null/Null"]
+
+
+def level_table() -> str:
+    lines = ["| genotype | severity | µmol/L 5th / median / 95th | mg/dL (nephelometry) | basis |",
+             "|---|---|---|---|---|"]
+    for row in model_summary(LEVEL_GENOTYPES):
+        um, mg = row["umol_l"], row["mg_dl"]
+        assert isinstance(um, dict) and isinstance(mg, dict)
+        lines.append(f"| {row['genotype']} | {row['severity']} | {um['low']:g} / {um['median']:g} / {um['high']:g} "
+                     f"| {mg['low']:g} / {mg['median']:g} / {mg['high']:g} | {row['basis']} |")
+    lines.append("")
+    lines.append(f"Protective threshold {protective_threshold_umol_l():g} µmol/L; lower limit of normal (MM 5th "
+                 f"percentile) {lower_limit_of_normal_umol_l():.2f} µmol/L. Knowledge tables {knowledge().version.split('+')[0]}.")
+    return "\n".join(lines)
+
+
+BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
+    "level-model": ("docs/models.md", level_table),
+}
+
+
+def render(text: str, name: str, body: str) -> str:
+    pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.DOTALL)
+    if not pattern.search(text):
+        raise SystemExit(f"block {name!r} not found")
+    return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+
+
+def main(check: bool) -> int:
+    stale = []
+    for name, (path, make) in BLOCKS.items():
+        file = ROOT / path
+        old = file.read_text(encoding="utf-8")
+        new = render(old, name, make())
+        if new != old:
+            stale.append(path)
+            if not check:
+                file.write_text(new, encoding="utf-8")
+    if check and stale:
+        print("stale generated docs: " + ", ".join(stale) + " (run: python scripts/gen_docs.py)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main("--check" in sys.argv))

@@ -1,0 +1,152 @@
+"""The database tables, as SQLAlchemy 2 typed models.
+
+Every clinical row carries ``organisation_id``: the repository layer filters on it in
+every query. The audit log is append-only (the ORM refuses updates and deletes, and the
+migration installs database triggers that do the same).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES = ("admin", "clinician")
+SEXES = ("female", "male", "unknown")
+RESULT_KINDS = ("level", "crp", "phenotype", "genotype", "spirometry")
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class Organisation(Base):
+    """A clinic or laboratory; the unit of data isolation."""
+
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(Base):
+    """A person who logs in; role ``admin`` or ``clinician``."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default="clinician")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the user may manage users, restore patients and read the audit log."""
+        return self.role == "admin"
+
+
+class LoginSession(Base):
+    """A browser session: the cookie holds a random token, the table its SHA-256."""
+
+    __tablename__ = "sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiToken(Base):
+    """A bearer token for non-browser clients (stored as its SHA-256)."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="api")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Family(Base):
+    """A group of related patients."""
+
+    __tablename__ = "families"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Patient(Base):
+    """A person in a family; deleting one is a soft delete (``deleted_at``)."""
+
+    __tablename__ = "patients"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    sex: Mapped[str] = mapped_column(String(10), default="unknown")
+    birth_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    father_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), nullable=True)
+    mother_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), nullable=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), nullable=True)
+    proband: Mapped[bool] = mapped_column(Boolean, default=False)
+    tested: Mapped[bool] = mapped_column(Boolean, default=False)
+    deceased: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Result(Base):
+    """One result of a patient on a date: a level, CRP, phenotype, genotype or spirometry."""
+
+    __tablename__ = "results"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    taken_on: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    below: Mapped[bool] = mapped_column(Boolean, default=False)
+    unit: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    method: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    text: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    panel: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    fev1_l: Mapped[float | None] = mapped_column(Float, nullable=True)
+    fvc_l: Mapped[float | None] = mapped_column(Float, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who read or changed which record, and when. Append-only."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), nullable=True, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_audit_change(*_args: object) -> None:
+    raise PermissionError("the audit log is append-only")

@@ -1,0 +1,95 @@
+"""Settings of the web app, read from the environment.
+
+``AATD_DATA_DIR``      data directory (default ``./var`` relative to the working directory);
+                       holds the SQLite database and the generated secret key.
+``AATD_DATABASE_URL``  SQLAlchemy URL; default ``sqlite:///<data dir>/aatd.sqlite3``.
+                       ``postgresql://...`` uses psycopg 3.
+``AATD_SECRET_KEY``    secret for tokens; generated once into ``<data dir>/secret_key`` if unset.
+``AATD_ENV``           ``local`` (default) or ``production``.
+``AATD_COOKIE_SECURE`` ``1``/``0``; default ``1`` in production, ``0`` locally (plain http on loopback).
+
+Unsafe settings are refused outside local use: production needs an explicit secret key
+of at least 32 characters and secure cookies.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from aatd.errors import InputError
+
+_MIN_SECRET = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Resolved settings of one app instance."""
+
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    env: str = "local"
+    cookie_secure: bool = False
+    login_attempts: int = 5
+    login_window_s: float = 900.0
+    session_hours: float = 12.0
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is a SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+
+def _flag(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise InputError(name, value, "1 or 0 (true/false)")
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for ``postgresql://`` URLs; reject schemes aatd does not support."""
+    if url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith(("postgresql+psycopg://", "sqlite://")):
+        return url
+    raise InputError("AATD_DATABASE_URL", url, "a sqlite:/// or postgresql:// URL")
+
+
+def _secret_key(data_dir: Path, given: str | None, env: str) -> str:
+    if given:
+        if env == "production" and len(given) < _MIN_SECRET:
+            raise InputError("AATD_SECRET_KEY", "<hidden>", f"at least {_MIN_SECRET} characters in production")
+        return given
+    if env == "production":
+        raise InputError("AATD_SECRET_KEY", None, "an explicit secret key in production")
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(key, encoding="utf-8")
+    return key
+
+
+def load_settings(environ: dict[str, str] | None = None, *, database_url: str | None = None) -> Settings:
+    """Settings from ``environ`` (default ``os.environ``); creates the data directory."""
+    env_vars = dict(os.environ if environ is None else environ)
+    env = env_vars.get("AATD_ENV", "local").strip().lower()
+    if env not in {"local", "production"}:
+        raise InputError("AATD_ENV", env, "local or production")
+    data_dir = Path(env_vars.get("AATD_DATA_DIR", "var")).expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    url = database_url or env_vars.get("AATD_DATABASE_URL") or f"sqlite:///{data_dir / 'aatd.sqlite3'}"
+    secure_text = env_vars.get("AATD_COOKIE_SECURE")
+    secure = _flag("AATD_COOKIE_SECURE", secure_text) if secure_text is not None else env == "production"
+    if env == "production" and not secure:
+        raise InputError("AATD_COOKIE_SECURE", secure_text, "1 in production (cookies only over https)")
+    return Settings(data_dir=data_dir, database_url=normalise_database_url(url),
+                    secret_key=_secret_key(data_dir, env_vars.get("AATD_SECRET_KEY"), env),
+                    env=env, cookie_secure=secure)
