@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/aatd demo
 
 test: $(STAMP) system-deps
-	$(BIN)/ruff check src tests benchmarks verification scripts
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 

@@ -17,6 +17,7 @@ Formats written: aatd JSON (``pedigree_to_json``) and PED (``pedigree_to_ped``).
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -239,7 +240,7 @@ def _check_twin(i: int, m: Member, by_id: Mapping[str, Member]) -> None:
 
 
 def _parents_first(members: Sequence[Member], by_id: Mapping[str, Member]) -> list[str]:
-    """Topological order (Kahn); a leftover means someone is their own ancestor."""
+    """Parents-first order closest to the input order (Kahn); a leftover means someone is their own ancestor."""
     children: dict[str, list[str]] = {m.id: [] for m in members}
     pending = {}
     for m in members:
@@ -247,20 +248,21 @@ def _parents_first(members: Sequence[Member], by_id: Mapping[str, Member]) -> li
         pending[m.id] = len(parents)
         for p in parents:
             children[p].append(m.id)
-    ready = [m.id for m in members if pending[m.id] == 0]
+    position = {m.id: k for k, m in enumerate(members)}
+    ready = [(position[m.id], m.id) for m in members if pending[m.id] == 0]
+    heapq.heapify(ready)
     order: list[str] = []
     while ready:
-        x = ready.pop()
+        _, x = heapq.heappop(ready)
         order.append(x)
         for c in children[x]:
             pending[c] -= 1
             if pending[c] == 0:
-                ready.append(c)
+                heapq.heappush(ready, (position[c], c))
     if len(order) < len(members):
         cycle = _find_cycle([m.id for m in members if pending[m.id] > 0], by_id)
         raise PedigreeError("members", " -> ".join(cycle), "a pedigree in which nobody is their own ancestor",
                             members=cycle[:-1], hint="these members form a cycle of parenthood")
-    order.sort(key=lambda x: 0)  # stable: keep Kahn order (parents first)
     return order
 
 

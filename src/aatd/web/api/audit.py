@@ -1,0 +1,20 @@
+"""The organisation's audit log (admins only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from aatd.web.deps import ApiAdmin, Db
+from aatd.web.repository import Workspace
+from aatd.web.schemas import AuditOut
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+@router.get("")
+def list_audit(principal: ApiAdmin, db: Db, limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+               offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> list[AuditOut]:
+    """Who read or changed which record, newest first."""
+    return [AuditOut.model_validate(e) for e in Workspace(db, principal.user).audit_events(limit, offset)]

@@ -1,0 +1,51 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from aatd.provenance import software_version
+from aatd.web import capabilities, errors
+from aatd.web.api import api_router
+from aatd.web.db import make_engine, migrate, session_factory
+from aatd.web.middleware import SecurityHeaders
+from aatd.web.pages import pages_router
+from aatd.web.security import LoginThrottle
+from aatd.web.settings import Settings, load_settings
+
+HERE = Path(__file__).parent
+DISCLAIMER = "aatd supports, and does not replace, clinical judgement."
+
+
+def templates() -> Jinja2Templates:
+    """The Jinja2 environment of the workspace pages (autoescaping on)."""
+    env = Jinja2Templates(directory=str(HERE / "templates"))
+    env.env.globals |= {"disclaimer": DISCLAIMER, "version": software_version(),
+                        "capabilities": capabilities.available()}
+    return env
+
+
+def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
+    """The app for ``settings`` (from the environment by default); migrates the database first."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    if run_migrations:
+        migrate(engine)
+    app = FastAPI(title="aatd", version=software_version(), docs_url=None, redoc_url=None,
+                  openapi_url="/api/v1/openapi.json",
+                  description="Alpha-1 antitrypsin deficiency toolkit. " + DISCLAIMER)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.throttle = LoginThrottle(settings.login_attempts, settings.login_window_s)
+    app.state.templates = templates()
+    errors.install(app)
+    app.include_router(api_router())
+    app.include_router(pages_router())
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
+    return app

@@ -1,0 +1,146 @@
+"""Request dependencies: database session, the authenticated principal, CSRF and role checks.
+
+Browser requests authenticate with the session cookie and must send the session's CSRF
+token (form field ``csrf_token`` or header ``X-CSRF-Token``) on every state-changing
+request. API clients authenticate with ``Authorization: Bearer <token>`` and need no CSRF
+token (a browser never attaches it by itself).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aatd.web.errors import ApiError, LoginRequired
+from aatd.web.models import ApiToken, LoginSession, User, utcnow
+from aatd.web.security import same, token_digest
+
+SESSION_COOKIE = "aatd_session"
+LOGIN_CSRF_COOKIE = "aatd_login_csrf"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller: a user and how they authenticated."""
+
+    user: User
+    via: str  # "session" or "token"
+    csrf_token: str | None = None
+    session_id: int | None = None
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """A session for the request: committed when the route returns, rolled back on any error.
+
+    A page route that catches an :class:`~aatd.errors.InputError` calls ``db.rollback()``
+    before rendering the form again, so a failed edit leaves nothing behind.
+    """
+    session: Session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+Db = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def _from_bearer(db: Session, header: str) -> Principal | None:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "invalid Authorization header; expected 'Bearer <token>'",
+                       headers={"WWW-Authenticate": "Bearer"})
+    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token.strip()),
+                                           ApiToken.revoked_at.is_(None)))
+    user = db.get(User, row.user_id) if row is not None else None
+    if user is None or not user.active:
+        raise ApiError(401, "invalid or revoked API token", headers={"WWW-Authenticate": "Bearer"})
+    return Principal(user=user, via="token")
+
+
+def _from_cookie(db: Session, token: str) -> Principal | None:
+    row = db.scalar(select(LoginSession).where(LoginSession.token_hash == token_digest(token)))
+    if row is None or _aware(row.expires_at) < utcnow():
+        return None
+    user = db.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return Principal(user=user, via="session", csrf_token=row.csrf_token, session_id=row.id)
+
+
+def optional_principal(request: Request, db: Db) -> Principal | None:
+    """The caller if authenticated (bearer token first, then session cookie), else ``None``."""
+    header = request.headers.get("authorization")
+    if header:
+        return _from_bearer(db, header)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return _from_cookie(db, cookie) if cookie else None
+
+
+async def _check_csrf(request: Request, principal: Principal) -> None:
+    if principal.via != "session" or request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if not same(sent, principal.csrf_token):
+        raise ApiError(403, "missing or wrong CSRF token; reload the page and try again",
+                       [{"field": "csrf_token", "value": None, "expected": "the token of this session",
+                         "message": "csrf_token: missing or wrong"}])
+
+
+async def api_user(request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    """The authenticated API caller (401 otherwise), CSRF-checked for cookie calls."""
+    if principal is None:
+        raise ApiError(401, "login required: send 'Authorization: Bearer <token>' or log in",
+                       headers={"WWW-Authenticate": "Bearer"})
+    await _check_csrf(request, principal)
+    return principal
+
+
+async def page_user(request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    """The logged-in browser user (redirect to the login page otherwise), CSRF-checked."""
+    if principal is None or principal.via != "session":
+        raise LoginRequired
+    await _check_csrf(request, principal)
+    return principal
+
+
+def _admin(principal: Principal) -> Principal:
+    if not principal.user.is_admin:
+        raise ApiError(403, "this needs the admin role")
+    return principal
+
+
+async def api_admin(principal: Annotated[Principal, Depends(api_user)]) -> Principal:
+    """An authenticated admin (403 for clinicians)."""
+    return _admin(principal)
+
+
+async def page_admin(principal: Annotated[Principal, Depends(page_user)]) -> Principal:
+    """A logged-in admin (403 page for clinicians)."""
+    return _admin(principal)
+
+
+ApiUser = Annotated[Principal, Depends(api_user)]
+ApiAdmin = Annotated[Principal, Depends(api_admin)]
+PageUser = Annotated[Principal, Depends(page_user)]
+PageAdmin = Annotated[Principal, Depends(page_admin)]

@@ -1,0 +1,118 @@
+"""One JSON error shape for every API failure, and HTML error pages for the workspace.
+
+``{"ok": false, "status": 422, "error": "...", "errors": [{"field", "value", "expected", "message"}]}``
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from aatd.errors import InputError
+
+log = logging.getLogger("aatd.web")
+
+_TITLES = {400: "Bad request", 401: "Login required", 403: "Forbidden", 404: "Not found",
+           405: "Method not allowed", 409: "Conflict", 413: "Too large", 415: "Unsupported media type",
+           422: "Invalid input", 429: "Too many attempts", 500: "Internal error"}
+
+
+class ApiError(Exception):
+    """An error with an HTTP status, a message and optional field-level entries."""
+
+    def __init__(self, status: int, error: str, errors: Sequence[dict[str, object]] = (),
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+        self.errors = list(errors)
+        self.headers = headers or {}
+
+
+class LoginRequired(Exception):
+    """Raised by page routes: redirect the browser to the login page."""
+
+
+def not_found(entity: str) -> ApiError:
+    """The 404 returned for records that do not exist or belong to another organisation."""
+    return ApiError(404, f"{entity} not found")
+
+
+def body(status: int, error: str, errors: Sequence[dict[str, object]] = ()) -> dict[str, object]:
+    """The JSON error document."""
+    return {"ok": False, "status": status, "error": error, "errors": list(errors)}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _render(request: Request, status: int, error: str, errors: Sequence[dict[str, object]] = (),
+            headers: dict[str, str] | None = None) -> Response:
+    if _wants_json(request):
+        return JSONResponse(body(status, error, errors), status_code=status, headers=headers)
+    templates = request.app.state.templates
+    context = {"status": status, "title": _TITLES.get(status, "Error"), "error": error, "errors": errors}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status, headers=headers)
+
+
+def _json_safe(value: Any) -> object:
+    return value if isinstance(value, str | int | float | bool | None) else repr(value)
+
+
+def _validation_entries(exc: RequestValidationError) -> list[dict[str, object]]:
+    entries: list[dict[str, object]] = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header", "cookie")]
+        field = ".".join(loc) or "body"
+        value = _json_safe(err.get("input"))
+        expected = str(err.get("msg", "a valid value"))
+        entries.append({"field": field, "value": value, "expected": expected,
+                        "message": f"{field}: got {value!r}; {expected}"})
+    return entries
+
+
+def install(app: FastAPI) -> None:
+    """Register the exception handlers on ``app``."""
+
+    async def input_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, InputError)
+        return _render(request, 422, str(exc), [exc.as_dict()])
+
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        entries = _validation_entries(exc)
+        return _render(request, 422, "; ".join(str(e["message"]) for e in entries) or "invalid input", entries)
+
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return _render(request, exc.status, exc.error, exc.errors, exc.headers)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        status = exc.status_code
+        headers = dict(exc.headers or {})
+        return _render(request, status, str(exc.detail or _TITLES.get(status, "Error")), (), headers)
+
+    async def login_required(request: Request, exc: Exception) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _render(request, 500, "internal error; the request was not applied")
+
+    app.add_exception_handler(InputError, input_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(Exception, unexpected)

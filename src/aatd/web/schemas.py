@@ -1,0 +1,175 @@
+"""Request and response models of the REST API (pydantic)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+def _printable(text: str) -> str:
+    if any(ord(c) < 32 for c in text):
+        raise ValueError("printable characters only (no control characters)")
+    return text
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
+ShortText = Annotated[str, Field(max_length=200), AfterValidator(_printable)]
+Note = Annotated[str, Field(max_length=2000), AfterValidator(lambda s: _printable(s.replace("\n", " ")))]
+Sex = Literal["female", "male", "unknown"]
+Year = Annotated[int, Field(ge=1850, le=2100)]
+
+
+class Strict(BaseModel):
+    """Unknown fields are refused rather than silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class FamilyIn(Strict):
+    name: Name
+
+
+class FamilyOut(BaseModel):
+    id: int
+    name: str
+    created_at: dt.datetime
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PatientIn(Strict):
+    label: Name
+    sex: Sex = "unknown"
+    family_id: Id | None = None
+    birth_year: Year | None = None
+    father_id: Id | None = None
+    mother_id: Id | None = None
+    partner_id: Id | None = None
+    proband: bool = False
+    tested: bool = False
+    deceased: bool = False
+
+
+class PatientPatch(Strict):
+    label: Name | None = None
+    sex: Sex | None = None
+    birth_year: Year | None = None
+    father_id: Id | None = None
+    mother_id: Id | None = None
+    partner_id: Id | None = None
+    proband: bool | None = None
+    tested: bool | None = None
+    deceased: bool | None = None
+
+
+class PatientOut(BaseModel):
+    id: int
+    family_id: int
+    label: str
+    sex: str
+    birth_year: int | None
+    father_id: int | None
+    mother_id: int | None
+    partner_id: int | None
+    proband: bool
+    tested: bool
+    deceased: bool
+    deleted_at: dt.datetime | None
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ResultIn(Strict):
+    kind: Literal["level", "crp", "phenotype", "genotype", "spirometry"]
+    taken_on: dt.date
+    value: Annotated[float, Field(allow_inf_nan=False)] | Annotated[str, Field(max_length=30)] | None = None
+    unit: ShortText | None = None
+    method: ShortText | None = None
+    text: ShortText | None = None
+    panel: ShortText | None = None
+    fev1_l: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    fvc_l: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    note: Note | None = None
+
+
+class ResultOut(BaseModel):
+    id: int
+    patient_id: int
+    kind: str
+    taken_on: dt.date
+    value: float | None
+    below: bool
+    unit: str | None
+    method: str | None
+    text: str | None
+    panel: str | None
+    fev1_l: float | None
+    fvc_l: float | None
+    note: str | None
+    created_at: dt.datetime
+    model_config = ConfigDict(from_attributes=True)
+
+
+class UserIn(Strict):
+    email: Annotated[str, Field(min_length=3, max_length=320)]
+    password: Annotated[str, Field(min_length=12, max_length=200)]
+    role: Literal["admin", "clinician"] = "clinician"
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    role: str
+    active: bool
+    model_config = ConfigDict(from_attributes=True)
+
+
+class MeOut(UserOut):
+    organisation: str
+
+
+class TokenIn(Strict):
+    email: Annotated[str, Field(min_length=1, max_length=320)]
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+    name: ShortText = "api"
+
+
+class TokenOut(BaseModel):
+    token: str
+    token_type: Literal["bearer"] = "bearer"
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: int | None
+    detail: dict[str, Any]
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorEntry(BaseModel):
+    field: str
+    value: Any = None
+    expected: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """The one error shape of the API."""
+
+    ok: Literal[False] = False
+    status: int
+    error: str
+    errors: list[ErrorEntry] = []
+
+
+class FamilyDocument(BaseModel):
+    """A family as the pedigree JSON contract: ``{"members": [{"id", "sex", "father", "mother", ...}]}``."""
+
+    members: list[dict[str, Any]]
+    model_config = ConfigDict(extra="allow")
