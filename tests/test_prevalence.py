@@ -29,6 +29,14 @@ SZ_ROWS = [c for c in knowledge().countries.values() if c.est_sz and c.populatio
 ZZ_ROWS = [c for c in knowledge().countries.values() if c.est_zz and c.population_millions]
 
 
+def test_prevalence__reproduces_published_zz_numbers_within_rounding() -> None:
+    """Checked for every row that gives a ZZ estimate (none yet: see docs/data-sources.md, gaps)."""
+    for c in ZZ_ROWS:
+        assert c.est_zz is not None
+        lo, hi = _rounding_bounds(c, "zz")
+        assert lo * 0.98 <= c.est_zz <= hi * 1.02, f"{c.country}: published {c.est_zz} vs {lo:.0f}-{hi:.0f}"
+
+
 @pytest.mark.parametrize("c", SZ_ROWS, ids=lambda c: c.country)
 def test_prevalence__reproduces_published_sz_numbers_within_rounding(c: CountryFrequencies) -> None:
     assert c.population_millions is not None and c.est_sz is not None
@@ -37,13 +45,6 @@ def test_prevalence__reproduces_published_sz_numbers_within_rounding(c: CountryF
     lo, hi = _rounding_bounds(c, "sz")
     assert lo <= ours <= hi
     assert lo * 0.98 <= c.est_sz <= hi * 1.02, f"published {c.est_sz} vs bounds {lo:.0f}-{hi:.0f}"
-
-
-@pytest.mark.parametrize("c", ZZ_ROWS, ids=lambda c: c.country)
-def test_prevalence__reproduces_published_zz_numbers_within_rounding(c: CountryFrequencies) -> None:
-    assert c.population_millions is not None and c.est_zz is not None
-    lo, hi = _rounding_bounds(c, "zz")
-    assert lo * 0.98 <= c.est_zz <= hi * 1.02, f"published {c.est_zz} vs bounds {lo:.0f}-{hi:.0f}"
 
 
 def test_prevalence__there_are_rows_to_reproduce() -> None:

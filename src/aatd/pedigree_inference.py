@@ -33,7 +33,15 @@ from aatd.genotypes import Genotype, all_genotypes
 from aatd.knowledge import data_directory, knowledge, split_sources
 from aatd.levels import Severity, genotype_severity, level_likelihood
 from aatd.pedigree import Member, Pedigree, build_pedigree
-from aatd.pedigree_kernels import Array, CliqueTree, ImpossibleEvidence, calibrate, compile_tree, log_likelihood
+from aatd.pedigree_kernels import (
+    Array,
+    CliqueTree,
+    ImpossibleEvidence,
+    TooComplex,
+    calibrate,
+    compile_tree,
+    log_likelihood,
+)
 from aatd.prevalence import country_allele_frequencies, validate_frequencies
 from aatd.units import Level
 
@@ -315,8 +323,7 @@ class PedigreeResult:
 
 def infer(pedigree: Pedigree, model: AlleleModel) -> PedigreeResult:
     """Exact posteriors for every member; raises :class:`PedigreeError` naming conflicting members."""
-    network = build_network(pedigree, model)
-    tree = compile_tree(network.n_vars, len(model.genotypes), network.scopes)
+    network, tree = compiled(pedigree, model)
     try:
         marginals, log_z = calibrate(tree, network.tables)
     except ImpossibleEvidence:
@@ -326,18 +333,23 @@ def infer(pedigree: Pedigree, model: AlleleModel) -> PedigreeResult:
 
 
 def compiled(pedigree: Pedigree, model: AlleleModel) -> tuple[Network, CliqueTree]:
-    """The network and its junction tree (for benchmarks that time the passes alone)."""
+    """The network and its junction tree; raises :class:`PedigreeError` when exact inference is infeasible."""
     network = build_network(pedigree, model)
-    return network, compile_tree(network.n_vars, len(model.genotypes), network.scopes)
+    try:
+        tree = compile_tree(network.n_vars, len(model.genotypes), network.scopes)
+    except TooComplex as exc:
+        members = [m for m, v in network.variable_of.items() if v in set(exc.variables)]
+        raise PedigreeError("members", len(pedigree), "a pedigree whose loops allow exact inference",
+                            members=members, hint=f"{exc}; {len(members)} intertwined members, e.g. "
+                            + ", ".join(members[:8])) from None
+    return network, tree
 
 
 # --- Mendelian inconsistency -------------------------------------------------------------------------------------
 
 
 def _consistent(pedigree: Pedigree, model: AlleleModel, subset: Sequence[str]) -> bool:
-    sub = pedigree.restricted(subset, subset)
-    network = build_network(sub, model)
-    tree = compile_tree(network.n_vars, len(model.genotypes), network.scopes)
+    network, tree = compiled(pedigree.restricted(subset, subset), model)
     try:
         log_likelihood(tree, network.tables)
     except ImpossibleEvidence:

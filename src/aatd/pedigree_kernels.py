@@ -40,6 +40,19 @@ from numpy.typing import NDArray
 Array = NDArray[np.float64]
 
 
+MAX_CLIQUE_ENTRIES = 20_000_000
+"""Largest clique table compiled (160 MB of float64); larger means the pedigree is too entangled."""
+
+
+class TooComplex(ValueError):
+    """The junction tree would need a clique table larger than :data:`MAX_CLIQUE_ENTRIES`."""
+
+    def __init__(self, variables: tuple[int, ...], entries: int) -> None:
+        self.variables = variables
+        self.entries = entries
+        super().__init__(f"a clique of {len(variables)} variables needs {entries:,} entries")
+
+
 class ImpossibleEvidence(ArithmeticError):
     """The evidence has probability zero under the model (raised by the collect pass)."""
 
@@ -137,6 +150,9 @@ def min_fill_order(n_vars: int, scopes: Sequence[Sequence[int]]) -> tuple[list[i
 def compile_tree(n_vars: int, card: int, scopes: Sequence[Sequence[int]]) -> CliqueTree:
     """Build the junction tree for factors over ``scopes`` (every variable must be in some scope)."""
     order, clique_of = min_fill_order(n_vars, scopes)
+    widest = max(clique_of, key=len)
+    if card ** len(widest) > MAX_CLIQUE_ENTRIES:
+        raise TooComplex(widest, card ** len(widest))
     position = [0] * n_vars
     for k, v in enumerate(order):
         position[v] = k

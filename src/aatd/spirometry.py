@@ -177,7 +177,8 @@ def predicted(sex: ArrayLike, age: ArrayLike, height_cm: ArrayLike, outcome: Out
 
 def centile_value(z: ArrayLike, l_: FloatArray, m: FloatArray, s: FloatArray) -> FloatArray:
     """The value at z-score ``z`` of an LMS distribution: ``M (1 + L S z)^(1/L)``."""
-    return np.asarray(m * np.power(1.0 + l_ * s * np.asarray(z, dtype=np.float64), 1.0 / l_), dtype=np.float64)
+    base = np.maximum(1.0 + l_ * s * np.asarray(z, dtype=np.float64), 1e-6)  # extreme z: stay defined
+    return np.asarray(m * np.power(base, 1.0 / l_), dtype=np.float64)
 
 
 def zscore_from_lms(value: ArrayLike, l_: FloatArray, m: FloatArray, s: FloatArray) -> FloatArray:
@@ -231,7 +232,18 @@ def parse_sex(text: str) -> int:
 
 
 __all__ = [
-    "LLN_Z", "EQUATION_SOURCES", "Equations", "Ethnicity", "Outcome", "centile_value", "lms",
-    "lower_limit_of_normal", "parse_equations", "parse_sex", "percent_predicted", "predicted", "zscore",
+    "EQUATION_SOURCES",
+    "LLN_Z",
+    "Equations",
+    "Ethnicity",
+    "Outcome",
+    "centile_value",
+    "lms",
+    "lower_limit_of_normal",
+    "parse_equations",
+    "parse_sex",
+    "percent_predicted",
+    "predicted",
+    "zscore",
     "zscore_from_lms",
 ]

@@ -13,7 +13,7 @@ so testing never becomes less indicated when more is known to be wrong.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from aatd.alleles import fold_name
@@ -143,7 +143,7 @@ def _only_lower_age_bound(rule: TestingRule, missing: str) -> bool:
     return missing == "age" and rule.age_below is None
 
 
-def _rule_dict(rule: TestingRule, findings: dict[str, Finding]) -> dict[str, object]:
+def _rule_dict(rule: TestingRule, findings: Mapping[str, Finding]) -> dict[str, object]:
     criterion = findings[rule.finding].label
     if rule.with_any:
         criterion += " with " + " or ".join(findings[f].label.lower() for f in rule.with_any)

@@ -53,7 +53,7 @@ def create_user(db: Session, org: Organisation, email: str, password: str, role:
     user = User(organisation_id=org.id, email=address, password_hash=hash_password(password), role=role)
     db.add(user)
     db.flush()
-    audit.record(db, by, "create", "user", user.id, actor="cli", organisation_id=org.id, role=role)
+    audit.record(db, by, "create", "user", user.id, actor="cli", organisation_id=org.id, detail={"role": role})
     return user
 
 
@@ -84,7 +84,7 @@ def issue_api_token(db: Session, user: User, name: str = "api") -> str:
     """A new bearer token for ``user``; shown once, stored as a digest."""
     token = new_token()
     db.add(ApiToken(user_id=user.id, name=name[:100] or "api", token_hash=token_digest(token)))
-    audit.record(db, user, "create", "api_token", None, name=name[:100])
+    audit.record(db, user, "create", "api_token", None, detail={"name": name[:100]})
     return token
 
 

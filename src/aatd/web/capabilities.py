@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 log = logging.getLogger("aatd.web")
 
@@ -50,3 +52,10 @@ def available() -> frozenset[str]:
 def has(name: str) -> bool:
     """Whether capability ``name`` is available."""
     return name in available()
+
+
+def engine_function(need: str) -> Callable[..., dict[str, Any]]:
+    """The engine function ``module:function`` of an available capability."""
+    module_name, _, attribute = need.partition(":")
+    function: Callable[..., dict[str, Any]] = getattr(importlib.import_module(module_name), attribute)
+    return function

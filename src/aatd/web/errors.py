@@ -59,7 +59,9 @@ def _render(request: Request, status: int, error: str, errors: Sequence[dict[str
         return JSONResponse(body(status, error, errors), status_code=status, headers=headers)
     templates = request.app.state.templates
     context = {"status": status, "title": _TITLES.get(status, "Error"), "error": error, "errors": errors}
-    return templates.TemplateResponse(request, "error.html", context, status_code=status, headers=headers)
+    response: Response = templates.TemplateResponse(request, "error.html", context, status_code=status,
+                                                    headers=headers)
+    return response
 
 
 def _json_safe(value: Any) -> object:

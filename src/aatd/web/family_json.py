@@ -50,7 +50,7 @@ def export_family(ws: Workspace, family: Family) -> dict[str, Any]:
 def _check(doc: object) -> list[dict[str, Any]]:
     if not isinstance(doc, dict) or not isinstance(doc.get("members"), list):
         raise InputError("members", type(doc).__name__, 'a JSON object {"members": [...]}')
-    members = doc["members"]
+    members: list[dict[str, Any]] = doc["members"]
     if not 1 <= len(members) <= MAX_MEMBERS:
         raise InputError("members", len(members), f"1 to {MAX_MEMBERS} members")
     seen: set[str] = set()

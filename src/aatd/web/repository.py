@@ -32,7 +32,7 @@ class Workspace:
         self.org = user.organisation_id
 
     def _audit(self, action: str, entity: str, entity_id: int | None, **detail: object) -> None:
-        audit.record(self.db, self.user, action, entity, entity_id, **detail)
+        audit.record(self.db, self.user, action, entity, entity_id, detail=detail)
 
     # families -----------------------------------------------------------------
     def families(self) -> Sequence[Family]:

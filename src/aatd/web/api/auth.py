@@ -23,7 +23,7 @@ def create_token(payload: TokenIn, request: Request, db: Db) -> TokenOut:
     user = accounts.authenticate(db, payload.email, payload.password)
     if user is None:
         throttle.failed(*keys)
-        audit.record(db, None, "login_failed", "user", None, actor=payload.email[:320], via="token")
+        audit.record(db, None, "login_failed", "user", None, actor=payload.email[:320], detail={"via": "token"})
         raise ApiError(401, "wrong email or password", headers={"WWW-Authenticate": "Bearer"})
     throttle.succeeded(keys[0])
     return TokenOut(token=accounts.issue_api_token(db, user, payload.name))

@@ -16,7 +16,8 @@ def render(request: Request, name: str, principal: Principal | None, status_code
     templates = request.app.state.templates
     base = {"user": principal.user if principal else None,
             "csrf_token": principal.csrf_token if principal else None}
-    return templates.TemplateResponse(request, name, base | context, status_code=status_code)
+    response: Response = templates.TemplateResponse(request, name, base | context, status_code=status_code)
+    return response
 
 
 def see_other(url: str) -> RedirectResponse:

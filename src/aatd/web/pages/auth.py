@@ -37,7 +37,7 @@ def home(principal: Annotated[Principal | None, Depends(optional_principal)]) ->
 
 
 @router.get("/login")
-def login_form(request: Request, next: str | None = None) -> Response:  # noqa: A002 - the query name
+def login_form(request: Request, next: str | None = None) -> Response:
     """The login form."""
     return _login_page(request, next)
 
@@ -45,7 +45,7 @@ def login_form(request: Request, next: str | None = None) -> Response:  # noqa: 
 @router.post("/login")
 def login(request: Request, db: Db, email: Annotated[str, Form(max_length=320)],
           password: Annotated[str, Form(max_length=200)], csrf_token: Annotated[str, Form(max_length=100)] = "",
-          next: Annotated[str, Form(max_length=500)] = "/patients") -> Response:  # noqa: A002
+          next: Annotated[str, Form(max_length=500)] = "/patients") -> Response:
     """Check the credentials (throttled) and start a session."""
     if not same(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
         return _login_page(request, next, "Your form expired; please try again.", 403)

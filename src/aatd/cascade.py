@@ -1,0 +1,162 @@
+"""Cascade testing: whom in the family to test first, and what a couple's child may inherit.
+
+Guidelines ask that relatives of a person found to have AATD be offered testing. The
+plan ranks every living relative who has no genotype or IEF phenotype yet by the
+posterior probability of a severe genotype (severity class severe or absent: ZZ,
+Z/Null, Null/Null, SZ and the other genotypes whose expected level is below the
+protective threshold), then by the probability of being a carrier (exactly one
+deficiency allele). Probabilities come from exact inference on the whole pedigree
+(:mod:`aatd.pedigree_inference`), so every measured relative informs every other.
+
+:func:`pedigree_report` is the JSON-in, JSON-out answer shared by the CLI and the API.
+aatd supports, and does not replace, clinical judgement and genetic counselling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aatd.errors import InputError
+from aatd.genotypes import Genotype
+from aatd.inheritance import as_canonical
+from aatd.knowledge import knowledge
+from aatd.levels import MODEL_SOURCES, protective_threshold_umol_l
+from aatd.pedigree import Pedigree, read_pedigree_text
+from aatd.pedigree import pedigree_from_json as _from_json
+from aatd.pedigree_inference import (
+    PedigreeResult,
+    allele_model,
+    carrier_mask,
+    infer,
+    prior_parameters,
+    prospective_child,
+    severe_mask,
+)
+from aatd.provenance import provenance
+
+DISCLAIMER = ("aatd supports, and does not replace, clinical judgement and genetic counselling: "
+              "probabilities assume correct parentage, correct results and Hardy-Weinberg founders.")
+
+
+@dataclass(frozen=True, slots=True)
+class PlanEntry:
+    """One relative to offer testing, with the reason for their place in the order."""
+
+    rank: int
+    member_id: str
+    p_severe: float
+    p_carrier: float
+    most_likely: Genotype
+    reason: str
+
+
+def cascade_plan(result: PedigreeResult) -> tuple[PlanEntry, ...]:
+    """Living members without a genotype or IEF phenotype, most likely severe first, then carriers."""
+    candidates = [m for m in result.pedigree.members if not m.deceased and not m.genotyped]
+    scored = sorted(((result.p_severe(m.id), result.p_carrier(m.id), m.id) for m in candidates),
+                    key=lambda t: (-t[0], -t[1], t[2]))
+    plan = []
+    for rank, (severe, carrier, member_id) in enumerate(scored, start=1):
+        dist = result.distribution(member_id)
+        top = max(dist, key=dist.__getitem__)
+        measured = result.pedigree[member_id].level is not None
+        reason = (f"P(severe genotype) {severe:.1%}, P(carrier) {carrier:.1%}; most likely {top.canonical} "
+                  f"({dist[top]:.1%})" + ("; serum level already measured, genotype not" if measured else ""))
+        plan.append(PlanEntry(rank, member_id, severe, carrier, top, reason))
+    return tuple(plan)
+
+
+def _plan_json(plan: Sequence[PlanEntry]) -> list[dict[str, Any]]:
+    return [{"rank": e.rank, "id": e.member_id, "p_severe": e.p_severe, "p_carrier": e.p_carrier,
+             "most_likely": e.most_likely.canonical, "reason": e.reason} for e in plan]
+
+
+def members_json(result: PedigreeResult) -> dict[str, dict[str, Any]]:
+    """``{"<id>": {"genotypes": {...}, "p_severe": p, "p_carrier": p}}`` (the JSON contract)."""
+    severe, carrier = severe_mask(result.model), carrier_mask(result.model)
+    out: dict[str, dict[str, Any]] = {}
+    for m in result.pedigree.members:
+        row = result.row(m.id)
+        out[m.id] = {"genotypes": as_canonical(result.distribution(m.id)),
+                     "p_severe": float(row @ severe), "p_carrier": float(row @ carrier)}
+    return out
+
+
+def _frequencies_from(doc: Mapping[str, Any], country: str | None,
+                      frequencies: Mapping[str, float] | None) -> tuple[str | None, Mapping[str, float] | None]:
+    """CLI/API arguments override the document's ``country`` / ``allele_frequencies``."""
+    if country is not None and frequencies is not None:
+        raise InputError("country", country, "either a country or explicit frequencies, not both")
+    if country is not None or frequencies is not None:
+        return country, frequencies
+    doc_country, doc_freqs = doc.get("country"), doc.get("allele_frequencies")
+    if doc_country is not None and doc_freqs is not None:
+        raise InputError("country", doc_country, "either 'country' or 'allele_frequencies', not both")
+    if doc_freqs is not None and not isinstance(doc_freqs, Mapping):
+        raise InputError("allele_frequencies", doc_freqs, "an object such as {'M': 0.95, 'S': 0.03, 'Z': 0.02}")
+    if doc_country is not None and not isinstance(doc_country, str):
+        raise InputError("country", doc_country, "a country name")
+    return doc_country, doc_freqs
+
+
+def _couples(pedigree: Pedigree, couples: Sequence[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    if couples is not None:
+        return list(couples)
+    return sorted({(m.father, m.mother) for m in pedigree.members if m.father and m.mother})
+
+
+def report_for(result: PedigreeResult, *, plan: bool = False,
+               couples: Sequence[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """The full JSON answer for an inference result."""
+    pedigree, model = result.pedigree, result.model
+    residual = prior_parameters()["residual_allele_frequency"]
+    out: dict[str, Any] = {
+        "members": members_json(result),
+        "allele_frequencies": dict(model.frequencies),
+        "frequency_basis": model.basis,
+        "log_likelihood": result.log_likelihood,
+        "method": "exact inference on the pedigree Bayesian network (calibrated junction tree, min-fill order)",
+        "definitions": {
+            "p_severe": "probability of a genotype whose severity class is severe or absent (expected level "
+                        f"below the protective threshold of {protective_threshold_umol_l():g} µmol/L)",
+            "p_carrier": "probability of exactly one deficiency allele (any allele not of the normal class)",
+        },
+        "sources": sorted({knowledge().cite_short(s) for s in (*MODEL_SOURCES, residual.source)}),
+        "note": DISCLAIMER,
+    }
+    if plan:
+        out["plan"] = _plan_json(cascade_plan(result))
+        out["prospective_children"] = [
+            {"father": f, "mother": m, "genotypes": as_canonical(prospective_child(pedigree, model, f, m))}
+            for f, m in _couples(pedigree, couples)
+        ]
+    out["provenance"] = provenance(frequency_basis=model.basis)
+    return out
+
+
+def pedigree_report(doc: Mapping[str, Any], *, country: str | None = None,
+                    frequencies: Mapping[str, float] | None = None, plan: bool = False,
+                    couples: Sequence[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """JSON in, JSON out: posterior genotypes of every member, optionally the cascade plan.
+
+    ``doc`` is the aatd pedigree document (``members`` plus ``country`` or
+    ``allele_frequencies``); ``country``/``frequencies`` override the document's.
+    With ``plan``, adds the ranked testing plan and the child distribution of each
+    couple in ``couples`` (default: every couple with children in the pedigree).
+    """
+    pedigree = _from_json(doc)
+    chosen_country, chosen_freqs = _frequencies_from(doc, country, frequencies)
+    model = allele_model(pedigree, country=chosen_country, frequencies=chosen_freqs)
+    return report_for(infer(pedigree, model), plan=plan, couples=couples)
+
+
+def report_from_text(text: str, *, country: str | None = None, frequencies: Mapping[str, float] | None = None,
+                     plan: bool = False, couples: Sequence[tuple[str, str]] | None = None
+                     ) -> tuple[Pedigree, PedigreeResult, dict[str, Any]]:
+    """Read any supported pedigree format and answer; also return the pedigree and result (for drawing)."""
+    pedigree, doc = read_pedigree_text(text)
+    chosen_country, chosen_freqs = _frequencies_from(doc, country, frequencies)
+    result = infer(pedigree, allele_model(pedigree, country=chosen_country, frequencies=chosen_freqs))
+    return pedigree, result, report_for(result, plan=plan, couples=couples)

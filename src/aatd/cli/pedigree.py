@@ -1,0 +1,98 @@
+"""``aatd pedigree``: genotype probabilities for every relative and a cascade-testing plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from aatd.cascade import report_from_text
+from aatd.cli._common import console, print_json
+from aatd.errors import InputError
+from aatd.pedigree_svg import pedigree_svg
+
+
+def parse_freq_option(text: str) -> dict[str, float]:
+    """``M=0.95,S=0.03,Z=0.02`` -> ``{"M": 0.95, "S": 0.03, "Z": 0.02}``."""
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise InputError("--freq", text, "ALLELE=FREQUENCY pairs separated by commas, e.g. M=0.95,S=0.03,Z=0.02",
+                             hint=f"could not read {part!r}") from None
+    return out
+
+
+def parse_couple_option(values: list[str]) -> list[tuple[str, str]] | None:
+    """``["f,m", ...]`` -> ``[("f", "m"), ...]`` (``None`` when no ``--child`` was given)."""
+    if not values:
+        return None
+    couples = []
+    for value in values:
+        parts = [p.strip() for p in value.split(",")]
+        if len(parts) != 2 or not all(parts):
+            raise InputError("--child", value, "FATHER,MOTHER ids separated by a comma")
+        couples.append((parts[0], parts[1]))
+    return couples
+
+
+def pedigree(
+    file: Annotated[Path, typer.Argument(help="Pedigree file: aatd JSON, PED/FAM (+genotype column) or "
+                                             "GA4GH Phenopackets Family JSON.")],
+    country: Annotated[str | None, typer.Option(help="Founder allele frequencies of a country in the table.")] = None,
+    freq: Annotated[str | None, typer.Option("--freq", help="Founder allele frequencies, e.g. M=0.95,S=0.03,Z=0.02."
+                                             )] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    svg: Annotated[Path | None, typer.Option("--svg", help="Write the pedigree drawing to this SVG file.")] = None,
+    plan: Annotated[bool, typer.Option("--plan", help="Rank untested relatives and show children's chances.")] = False,
+    child: Annotated[list[str] | None, typer.Option("--child", help="FATHER,MOTHER: a prospective child's "
+                                                    "chances (repeatable; implies --plan).")] = None,
+) -> None:
+    """Exact genotype probabilities for every member of a family, and whom to test first."""
+    couples = parse_couple_option(child or [])
+    text = file.read_text(encoding="utf-8")
+    ped, result, data = report_from_text(text, country=country,
+                                         frequencies=parse_freq_option(freq) if freq is not None else None,
+                                         plan=plan or couples is not None, couples=couples)
+    if svg is not None:
+        svg.write_text(pedigree_svg(ped, result, title=file.stem), encoding="utf-8")
+    if json_:
+        print_json(data)
+        return
+    _print_members(data)
+    if "plan" in data:
+        _print_plan(data)
+    if svg is not None:
+        console.print(f"[dim]drawing written to {svg}[/dim]")
+    console.print(f"[dim]{data['frequency_basis']}. {data['note']}[/dim]")
+
+
+def _print_members(data: dict[str, Any]) -> None:
+    table = Table("member", "most probable genotypes", "P(severe)", "P(carrier)",
+                  title="Posterior genotype probabilities")
+    for member_id, row in data["members"].items():
+        top = sorted(row["genotypes"].items(), key=lambda kv: -kv[1])[:3]
+        shown = ", ".join(f"{g} {p:.1%}" for g, p in top if p >= 0.001)
+        table.add_row(member_id, shown, f"{row['p_severe']:.1%}", f"{row['p_carrier']:.1%}")
+    console.print(table)
+
+
+def _print_plan(data: dict[str, Any]) -> None:
+    table = Table("rank", "member", "P(severe)", "P(carrier)", "most likely", title="Cascade testing plan")
+    for entry in data["plan"]:
+        table.add_row(str(entry["rank"]), entry["id"], f"{entry['p_severe']:.1%}", f"{entry['p_carrier']:.1%}",
+                      entry["most_likely"])
+    console.print(table)
+    for couple in data["prospective_children"]:
+        chances = ", ".join(f"{g} {p:.1%}" for g, p in couple["genotypes"].items() if p >= 0.001)
+        console.print(f"Child of {couple['father']} x {couple['mother']}: {chances}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(pedigree)

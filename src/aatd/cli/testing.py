@@ -1,0 +1,82 @@
+"""Commands for testing: ``aatd interpret`` (what a result means) and ``aatd should-test``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from aatd.cli._common import console, print_json
+from aatd.interpretation import describe_interpretation
+from aatd.testing import describe_should_test
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def interpret(
+    level: Annotated[str | None, typer.Option(help="Serum AAT level, e.g. 85 or '<20'.")] = None,
+    unit: Annotated[str | None, typer.Option(help="Unit of the level: mg/dL, g/L or umol/L.")] = None,
+    method: Annotated[str | None, typer.Option(help="nephelometry, immunoturbidimetry or RID.")] = None,
+    crp: Annotated[str | None, typer.Option(help="C-reactive protein, mg/L.")] = None,
+    phenotype: Annotated[str | None, typer.Option(help="IEF phenotype, e.g. Z or MZ.")] = None,
+    genotype: Annotated[str | None, typer.Option(help="Genotype, e.g. MZ or Z/Null.")] = None,
+    panel: Annotated[str | None, typer.Option(help="Genotyping panel: sz, alphaid_14, sequencing.")] = None,
+    fev1_pct: Annotated[str | None, typer.Option("--fev1-pct", help="FEV1, % predicted.")] = None,
+    smoking: Annotated[str | None, typer.Option(help="never, former or current.")] = None,
+    on_augmentation: Annotated[bool, typer.Option("--on-augmentation", help="Receives augmentation.")] = False,
+    emphysema: Annotated[bool | None, typer.Option("--emphysema/--no-emphysema", help="Emphysema on CT.")] = None,
+    ct_decline: Annotated[bool | None, typer.Option("--ct-decline/--no-ct-decline",
+                                                    help="CT lung density declining.")] = None,
+    country: Annotated[str | None, typer.Option(help="Population for genotype priors (default USA).")] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """What a serum level, phenotype and genotype mean, and what to do next."""
+    data = describe_interpretation(
+        level=level, unit=unit, method=method, crp=crp, phenotype=phenotype, genotype=genotype, panel=panel,
+        fev1_pct=fev1_pct, smoking=smoking, on_augmentation=on_augmentation, emphysema=emphysema,
+        ct_density_decline=ct_decline, country_name=country,
+    )
+    if json_:
+        print_json(data)
+        return
+    consistent = {True: "yes", False: "NO", None: "not assessable"}[data["consistent"]]  # type: ignore[index]
+    console.print(f"[bold]Severity:[/bold] {data['severity']}   [bold]Consistent:[/bold] {consistent}")
+    for item in data["explanation"]:  # type: ignore[attr-defined]
+        console.print(f"- {item['text']} [dim]({'; '.join(item['sources'])})[/dim]")
+    table = Table("next step", "what to do", title="Next steps")
+    for step in data["next_step_details"]:  # type: ignore[attr-defined]
+        table.add_row(step["code"], step["text"])
+    console.print(table)
+    elig = Table("guideline", "augmentation", "missing", title="Augmentation eligibility")
+    for e in data["eligibility"]:  # type: ignore[attr-defined]
+        elig.add_row(e["name"], e["decision"], ", ".join(e["missing"]))
+    console.print(elig)
+    console.print(f"[dim]{data['disclaimer']}[/dim]")
+
+
+def should_test(
+    finding: Annotated[list[str] | None, typer.Option("--finding", help="A clinical finding (repeatable).")] = None,
+    age: Annotated[float | None, typer.Option(help="Age in years.")] = None,
+    pack_years: Annotated[float | None, typer.Option("--pack-years", help="Smoking pack-years.")] = None,
+    json_: JsonFlag = False,
+) -> None:
+    """Whether each guideline recommends AATD testing for these findings."""
+    data = describe_should_test(finding or [], age=age, pack_years=pack_years)
+    if json_:
+        print_json(data)
+        return
+    table = Table("guideline", "testing", "because", title=f"Overall: {data['overall']}")
+    for g in data["guidelines"]:  # type: ignore[attr-defined]
+        because = "; ".join(r["criterion"] for r in g["triggered_by"]) or "no criterion matched"
+        if g["would_apply_if_known"]:
+            because += " (also if known: " + "; ".join(
+                f"{r['criterion']} [{r['missing']}]" for r in g["would_apply_if_known"]) + ")"
+        table.add_row(g["name"], g["recommendation"], because)
+    console.print(table)
+    console.print(f"[dim]{data['disclaimer']}[/dim]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(interpret)
+    app.command("should-test")(should_test)

@@ -1,0 +1,120 @@
+"""The small family tree of the "Our family" page: stateless rows in a form <-> the pedigree JSON contract.
+
+Every row of the form is one relative (name, sex, father, mother, a known result). The
+rows go to the pedigree engine as ``{"country", "members": [...]}`` and come back with
+each relative's chances. Nothing is kept: the rows travel in the form each time.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from aatd.errors import InputError
+from aatd.web.public import engines
+from aatd.web.public.rendering import Fields, describe_error, gettext
+
+MAX_ROWS = 10
+SEXES = ("female", "male", "unknown")
+KINDS = ("genotype", "phenotype")
+DEFAULT_COUNTRY = "USA"
+_MEMBER_FIELD = re.compile(r"^members\[(\d+)\](?:\.(\w+))?")
+_ATTR_TO_COLUMN = {"id": "name", "sex": "sex", "father": "father", "mother": "mother", "genotype": "result",
+                   "phenotype": "result"}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One relative as typed into the form."""
+
+    name: str = ""
+    sex: str = "unknown"
+    father: str = ""
+    mother: str = ""
+    kind: str = "genotype"
+    result: str = ""
+
+    def member(self) -> dict[str, Any]:
+        """The relative as a member of the pedigree JSON contract."""
+        out: dict[str, Any] = {"id": self.name, "sex": self.sex if self.sex in SEXES else "unknown"}
+        if self.father:
+            out["father"] = self.father
+        if self.mother:
+            out["mother"] = self.mother
+        if self.result:
+            out[self.kind if self.kind in KINDS else "genotype"] = self.result
+        return out
+
+
+def default_rows(parent1: str = "", parent2: str = "") -> list[Row]:
+    """A family of four to start from (two parents, two children), then empty rows."""
+    mum, dad = gettext("Mum"), gettext("Dad")
+    rows = [Row(mum, "female", result=parent1), Row(dad, "male", result=parent2),
+            Row(gettext("Child 1"), "unknown", dad, mum), Row(gettext("Child 2"), "unknown", dad, mum)]
+    return rows + [Row() for _ in range(MAX_ROWS - len(rows))]
+
+
+def read_rows(fields: Fields) -> list[Row]:
+    """The ``MAX_ROWS`` rows of the form (``m<i>_name``, ``m<i>_sex``, ...), padded with empty rows."""
+    rows = []
+    for i in range(MAX_ROWS):
+        def get(column: str, default: str = "", i: int = i) -> str:
+            return fields.get(f"m{i}_{column}", default).strip()[:60]
+
+        rows.append(Row(get("name"), get("sex", "unknown"), get("father"), get("mother"), get("kind", "genotype"),
+                        get("result")))
+    return rows
+
+
+def document(rows: list[Row], country: str) -> tuple[dict[str, Any], list[int]]:
+    """The pedigree document of the filled rows, and the form row of each member."""
+    used = [i for i, row in enumerate(rows) if row.name]
+    return {"country": country, "members": [rows[i].member() for i in used]}, used
+
+
+def row_errors(exc: InputError, used: list[int]) -> dict[str, str]:
+    """An engine error as ``{form field: message}`` (``"tree"`` when it is about the family as a whole)."""
+    match = _MEMBER_FIELD.match(exc.field)
+    message = describe_error(exc)
+    if match and int(match.group(1)) < len(used):
+        column = _ATTR_TO_COLUMN.get(match.group(2) or "id", "name")
+        if column in {"father", "mother"}:
+            message = gettext("Please type the name of another relative in this list, or leave it empty.")
+        return {f"m{used[int(match.group(1))]}_{column}": message}
+    if exc.field.startswith("country"):
+        return {"country": message}
+    return {"tree": message}
+
+
+def _picture(doc: dict[str, Any]) -> str | None:
+    """The family drawn by the pedigree engine, as a data URI for an ``<img>`` (``None`` if it cannot draw)."""
+    try:
+        from aatd.cascade import report_from_text
+        from aatd.pedigree_svg import pedigree_svg
+    except ImportError:
+        return None
+    pedigree, result, _ = report_from_text(json.dumps(doc))
+    svg = pedigree_svg(pedigree, result, title=gettext("Our family tree"))
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def family_report(rows: list[Row], country: str) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """Each relative's chances and who to offer a test, or field errors."""
+    doc, used = document(rows, country)
+    if not used:
+        return None, {"m0_name": gettext("Please enter at least one relative's name.")}
+    report_fn = engines.engine("pedigree")
+    assert report_fn is not None
+    try:
+        report: dict[str, Any] = report_fn(doc, plan=True)
+        report["picture"] = _picture(doc)
+    except InputError as exc:
+        return None, row_errors(exc, used)
+    report["rows"] = [rows[i] for i in used]
+    for member in report["members"].values():
+        ranked = sorted(member["genotypes"].items(), key=lambda kv: -kv[1])
+        member["likely"] = [(g, p) for g, p in ranked if p >= 0.01][:3]
+    return report, {}

@@ -1,0 +1,57 @@
+"""The start page and the Learn pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from aatd.errors import InputError
+from aatd.web.public import engines
+from aatd.web.public.rendering import gettext as _
+from aatd.web.public.rendering import render, safe
+
+router = APIRouter()
+
+
+def unavailable(request: Request, title: str) -> HTMLResponse:
+    """The page shown when the engine behind a page is not part of this build."""
+    return render(request, "unavailable.html", status_code=404, title=title)
+
+
+@router.get("/public", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    """Who the pages are for and a link to each part."""
+    return render(request, "home.html")
+
+
+@router.get("/public/learn", response_class=HTMLResponse)
+def learn_index(request: Request) -> HTMLResponse:
+    """The list of Learn pages in reading order."""
+    if not engines.has("learn"):
+        return unavailable(request, _("Learn about AATD"))
+    from aatd import learn
+
+    return render(request, "learn_index.html", pages=learn.list_pages())
+
+
+@router.get("/public/learn/{slug}", response_class=HTMLResponse)
+def learn_page(request: Request, slug: str) -> HTMLResponse:
+    """One Learn page with its diagrams and sources."""
+    if not engines.has("learn"):
+        return unavailable(request, _("Learn about AATD"))
+    from aatd import learn
+
+    try:
+        page: dict[str, Any] = learn.page_dict(slug)
+    except InputError:
+        return render(request, "not_found.html", status_code=404,
+                      message=_("There is no Learn page with this address."))
+    pages = learn.list_pages()
+    slugs = [p["slug"] for p in pages]
+    i = slugs.index(slug) if slug in slugs else -1
+    page["diagrams"] = [{**d, "markup": safe(d["svg"])} for d in page["diagrams"]]
+    return render(request, "learn_page.html", page=page, body=safe(str(page["html"])),
+                  previous=pages[i - 1] if i > 0 else None,
+                  next=pages[i + 1] if 0 <= i < len(pages) - 1 else None)

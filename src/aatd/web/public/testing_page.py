@@ -1,0 +1,95 @@
+"""The "Should I be tested?" page and its one-page PDF summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from aatd.errors import InputError
+from aatd.web.public import engines
+from aatd.web.public.home import unavailable
+from aatd.web.public.questionnaire import (
+    Answers,
+    headline,
+    question_groups,
+    read_answers,
+    recommendation_text,
+    statements,
+)
+from aatd.web.public.rendering import Fields, field_errors, read_fields, render
+from aatd.web.public.rendering import gettext as _
+
+router = APIRouter()
+
+_ERROR_FIELDS = {"age": "age", "pack_years": "pack_years", "finding": "finding"}
+
+
+def answer(answers: Answers) -> dict[str, Any]:
+    """The testing engine's answer with plain-language labels added."""
+    describe = engines.engine("testing")
+    assert describe is not None
+    result: dict[str, Any] = describe(list(answers.findings), age=answers.age, pack_years=answers.pack_years)
+    for g in result["guidelines"]:
+        g["plain"] = recommendation_text(g["recommendation"])
+    result["headline"] = headline(result["overall"])
+    result["positive"] = [g for g in result["guidelines"] if g["recommendation"] != "not_indicated"]
+    result["others"] = [g for g in result["guidelines"] if g["recommendation"] == "not_indicated"]
+    result["missing"] = sorted({w["missing"] for g in result["guidelines"] for w in g["would_apply_if_known"]})
+    return result
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """The submitted fields, the answers read from them, the engine's answer and any field errors."""
+
+    fields: Fields
+    answers: Answers | None = None
+    result: dict[str, Any] | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def context(self) -> dict[str, Any]:
+        """The template context of the questionnaire page."""
+        return {"groups": question_groups(), "statements": statements(), "raw": self.fields,
+                "answers": self.answers, "result": self.result, "errors": self.errors}
+
+
+async def _evaluate(request: Request) -> Evaluation:
+    fields = await read_fields(request)
+    out = Evaluation(fields)
+    if "submitted" not in fields:
+        return out
+    out.answers = read_answers(fields, out.errors)
+    if out.errors:
+        return out
+    try:
+        out.result = answer(out.answers)
+    except InputError as exc:
+        out.errors = field_errors(exc, _ERROR_FIELDS)
+    return out
+
+
+@router.api_route("/public/should-i-be-tested", methods=["GET", "POST"], response_class=HTMLResponse)
+async def should_i_be_tested(request: Request) -> HTMLResponse:
+    """The questionnaire; once answered, the guideline answer, why, and a printable summary."""
+    if not engines.has("testing"):
+        return unavailable(request, _("Should I be tested?"))
+    ev = await _evaluate(request)
+    return render(request, "should_test.html", status_code=422 if ev.errors else 200, **ev.context())
+
+
+@router.api_route("/public/should-i-be-tested.pdf", methods=["GET", "POST"], response_model=None)
+async def should_i_be_tested_pdf(request: Request) -> Response:
+    """The one-page summary as a PDF, made in memory from the answers in the request."""
+    if not engines.has("testing"):
+        return unavailable(request, _("Should I be tested?"))
+    ev = await _evaluate(request)
+    if ev.answers is None or ev.result is None:
+        return render(request, "should_test.html", status_code=422 if ev.errors else 200, **ev.context())
+    from aatd.web.public.summary_pdf import testing_summary_pdf
+
+    pdf = testing_summary_pdf(ev.answers, ev.result, statements())
+    return Response(pdf, media_type="application/pdf",
+                    headers={"content-disposition": 'attachment; filename="aatd-should-i-be-tested.pdf"'})

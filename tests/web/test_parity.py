@@ -1,0 +1,57 @@
+"""The API, the CLI and the Python library give the same answer on the shared fixtures (tests/data/parity)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from aatd import summaries
+from aatd.cli import app as cli_app
+from aatd.errors import InputError
+from web.conftest import World
+
+FIXTURES = sorted((Path(__file__).parents[1] / "data" / "parity").glob("*.json"))
+
+
+def _library(engine: str, given: dict[str, Any]) -> Any:
+    calls: dict[str, Callable[[], Any]] = {
+        "genotype": lambda: summaries.describe_genotype(given["genotype"]),
+        "inherit": lambda: summaries.describe_inheritance(given["parent1"], given["parent2"]),
+        "prevalence": lambda: summaries.describe_prevalence(country_name=given.get("country"), s=given.get("s"),
+                                                            z=given.get("z"), population=given.get("population")),
+    }
+    return calls[engine]()
+
+
+def _cli_args(engine: str, given: dict[str, Any]) -> list[str]:
+    if engine == "genotype":
+        return ["genotype", given["genotype"], "--json"]
+    if engine == "inherit":
+        return ["inherit", given["parent1"], given["parent2"], "--json"]
+    options = [x for key in ("country", "s", "z", "population") if key in given
+               for x in (f"--{key}", str(given[key]))]
+    return ["prevalence", *options, "--json"]
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.stem for f in FIXTURES])
+def test_parity__api_cli_and_library_agree(fixture: Path, sqlite_world: World) -> None:
+    case = json.loads(fixture.read_text(encoding="utf-8"))
+    engine, given = case["engine"], case["input"]
+    api = sqlite_world.client.get(f"/api/v1/{engine}", params=given)
+    cli = CliRunner().invoke(cli_app, _cli_args(engine, given))
+    if "error_field" in case:
+        with pytest.raises(InputError) as info:
+            _library(engine, given)
+        assert info.value.field == case["error_field"]
+        assert api.status_code == 422 and api.json()["errors"][0] == info.value.as_dict()
+        assert cli.exit_code != 0
+        return
+    library = json.loads(json.dumps(_library(engine, given)))
+    assert cli.exit_code == 0, cli.output
+    assert api.status_code == 200
+    assert api.json() == library == json.loads(cli.stdout)
