@@ -15,26 +15,16 @@ from aatd.prevalence import allele_frequencies, country, expected_counts, hardy_
 # section 7). A per-1000 rounding of +-0.5 bounds the error; the test allows that bound.
 
 
-def _rounding_bounds(c: CountryFrequencies, kind: str) -> tuple[float, float]:
+def _sz_rounding_bounds(c: CountryFrequencies) -> tuple[float, float]:
     s, z = c.s * 1000, c.z * 1000
     lo_s, hi_s, lo_z, hi_z = max(s - 0.5, 0), s + 0.5, max(z - 0.5, 0), z + 0.5
     assert c.population_millions is not None
     people = c.population_millions * 1e6
-    if kind == "sz":
-        return 2 * lo_s * lo_z / 1e6 * people, 2 * hi_s * hi_z / 1e6 * people
-    return (lo_z / 1000) ** 2 * people, (hi_z / 1000) ** 2 * people
+    return 2 * lo_s * lo_z / 1e6 * people, 2 * hi_s * hi_z / 1e6 * people
 
 
 SZ_ROWS = [c for c in knowledge().countries.values() if c.est_sz and c.population_millions]
-ZZ_ROWS = [c for c in knowledge().countries.values() if c.est_zz and c.population_millions]
 
-
-def test_prevalence__reproduces_published_zz_numbers_within_rounding() -> None:
-    """Checked for every row that gives a ZZ estimate (none yet: see docs/data-sources.md, gaps)."""
-    for c in ZZ_ROWS:
-        assert c.est_zz is not None
-        lo, hi = _rounding_bounds(c, "zz")
-        assert lo * 0.98 <= c.est_zz <= hi * 1.02, f"{c.country}: published {c.est_zz} vs {lo:.0f}-{hi:.0f}"
 
 
 @pytest.mark.parametrize("c", SZ_ROWS, ids=lambda c: c.country)
@@ -42,7 +32,7 @@ def test_prevalence__reproduces_published_sz_numbers_within_rounding(c: CountryF
     assert c.population_millions is not None and c.est_sz is not None
     counts = expected_counts(allele_frequencies(c.s, c.z), c.population_millions * 1e6)
     ours = next(v.count for g, v in counts.items() if g.canonical == "SZ")
-    lo, hi = _rounding_bounds(c, "sz")
+    lo, hi = _sz_rounding_bounds(c)
     assert lo <= ours <= hi
     assert lo * 0.98 <= c.est_sz <= hi * 1.02, f"published {c.est_sz} vs bounds {lo:.0f}-{hi:.0f}"
 

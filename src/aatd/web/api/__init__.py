@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from aatd.web.api import audit, auth, engines, families, patients, results, users
+from aatd.web.api.capability_engines import capability_router
 from aatd.web.schemas import ErrorOut
 
 _ERRORS: dict[int | str, dict[str, object]] = {
@@ -19,4 +20,5 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1", responses=_ERRORS)
     for module in (engines, auth, families, patients, results, users, audit):
         router.include_router(module.router)
+    router.include_router(capability_router())
     return router
