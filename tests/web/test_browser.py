@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from aatd.web import capabilities
 from web.pg import free_port
 
 pytestmark = pytest.mark.browser
@@ -129,16 +130,32 @@ def test_workspace__family_of_five_results_pdf_and_isolation(server: str, browse
         _add_relative(page, of, relation, label, sex)
     assert page.locator("tbody tr").count() == 5
     page.get_by_role("link", name="Proband Ann", exact=True).click()
+    page.get_by_text("Edit details").click()
+    page.get_by_label("Birth year").fill("1975")
+    page.get_by_role("button", name="Save details").click()
+    page.get_by_text("born 1975").wait_for()
     _add_result(page, "genotype", **{"Genotype or phenotype": "ZZ", "Genotyping panel": "S/Z PCR"})
     _add_result(page, "level", **{"Value (level, or CRP in mg/L)": "5", "Unit": "umol/L"})
     _add_result(page, "spirometry", **{"FEV1 (L)": "2.1", "FVC (L)": "3.4"})
-    assert page.get_by_text("Severity:").is_visible()
+    assert page.get_by_role("heading", name="Genotype ZZ").is_visible()
     _shot(page, "patient")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the report (PDF)").click()
     pdf = tmp_path / "report.pdf"
     download_info.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
+    if capabilities.has("interpret"):
+        assert page.get_by_role("heading", name="Interpretation").is_visible()
+    if capabilities.has("risk"):
+        page.get_by_role("link", name="Lung and liver risk").click()
+        page.get_by_label("Height (cm)").fill("165")
+        page.get_by_label("What-if scenario (e.g. quit@50, no-dust, augmentation@45)").fill("no-dust")
+        page.get_by_role("button", name="Estimate").click()
+        plot = page.locator("img.plot")
+        plot.wait_for()
+        page.wait_for_function("document.querySelector('img.plot').complete")
+        assert plot.evaluate("img => img.naturalWidth") > 0
+        _shot(page, "risk")
     page.goto(family_url)
     assert page.get_by_role("cell", name="ZZ").is_visible()
     _shot(page, "family")

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from aatd.errors import InputError
 from aatd.web.public import engines
 from aatd.web.public.rendering import PublicSettings, load_public_settings, percent
-from aatd.errors import InputError
-from tests.web_public.conftest import HELPLINE, build_app
+
+from .support import HELPLINE, build_app
 
 PAGES = ["/public", "/public/learn", "/public/should-i-be-tested", "/public/my-result", "/public/our-family",
          "/public/my-lungs", "/public/ask"]

@@ -54,8 +54,13 @@ def patient_report_pdf(view: dict[str, Any], capabilities: Set[str]) -> bytes:
     interpretation = view.get("interpretation")
     if interpretation and interpretation.get("answer"):
         answer = interpretation["answer"]
-        text = answer.get("summary") or answer.get("interpretation") or ""
-        story += [Paragraph("Interpretation", styles["Heading2"]), Paragraph(_escape(text), styles["Normal"])]
+        story += [Paragraph("Interpretation", styles["Heading2"]),
+                  Paragraph(_escape(f"Severity: {answer.get('severity')}"), styles["Normal"])]
+        for line in answer.get("explanation", []):
+            text = line.get("text", "") if isinstance(line, dict) else str(line)
+            story.append(Paragraph("• " + _escape(text), styles["Normal"]))
+        for step in answer.get("next_step_details", []):
+            story.append(Paragraph("→ " + _escape(step.get("text", "")), styles["Normal"]))
     prov = provenance()
     story += [Spacer(1, 12), Paragraph(_escape(f"aatd {prov['aatd_version']}, data {prov['data_version']}"),
                                        styles["Italic"])]

@@ -117,7 +117,9 @@ class Workspace:
                     raise InputError(field, data[field], "another member than the patient")
                 self._relative(field, data[field], patient.family_id, sex=sex)
                 setattr(patient, field, data[field])
-        for flag in ("birth_year", "proband", "tested", "deceased"):
+        if "birth_year" in data:
+            patient.birth_year = data["birth_year"]
+        for flag in ("proband", "tested", "deceased"):
             if flag in data and data[flag] is not None:
                 setattr(patient, flag, data[flag])
 

@@ -64,7 +64,7 @@ class RiskIn(Strict):
     diabetes: bool = False
     fev1: Finite | None = None
     augmentation: bool = False
-    scenarios: Annotated[list[ShortText], Field(max_length=5)] = []
+    scenarios: Annotated[list[ShortText], Field(max_length=5, default_factory=list)]
 
 
 def interpret(payload: InterpretIn) -> dict[str, Any]:

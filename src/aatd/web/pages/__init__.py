@@ -27,9 +27,14 @@ def see_other(url: str) -> RedirectResponse:
 
 def pages_router() -> APIRouter:
     """All page routes (kept out of the OpenAPI document)."""
+    from aatd.web import capabilities
     from aatd.web.pages import admin, auth, families, patients
 
     router = APIRouter(include_in_schema=False)
     for module in (auth, patients, families, admin):
         router.include_router(module.router)
+    if capabilities.has("risk"):
+        from aatd.web.pages import risk
+
+        router.include_router(risk.router)
     return router

@@ -73,6 +73,27 @@ def set_flags(patient_id: PatientId, principal: PageUser, db: Db,
     return see_other(f"/families/{patient.family_id}")
 
 
+@router.post("/patients/{patient_id}/details")
+def set_details(request: Request, patient_id: PatientId, principal: PageUser, db: Db, label: Text,
+                sex: Annotated[str, Form(max_length=10)],
+                birth_year: Annotated[str, Form(max_length=4)] = "") -> Response:
+    """Change a patient's label, sex and birth year."""
+    try:
+        year = int(birth_year) if birth_year.strip() else None
+        if year is not None and not 1850 <= year <= dt.date.today().year:
+            raise ValueError
+    except ValueError:
+        db.rollback()
+        error = InputError("birth_year", birth_year, f"a year from 1850 to {dt.date.today().year}")
+        return _patient_page(request, principal, db, patient_id, error=error)
+    try:
+        Workspace(db, principal.user).update_patient(patient_id, {"label": label, "sex": sex, "birth_year": year})
+    except InputError as exc:
+        db.rollback()
+        return _patient_page(request, principal, db, patient_id, error=exc)
+    return see_other(f"/patients/{patient_id}")
+
+
 @router.post("/patients/{patient_id}/delete")
 def delete_patient(patient_id: PatientId, principal: PageUser, db: Db) -> Response:
     """Soft delete a patient (an admin can restore)."""

@@ -88,12 +88,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                       autoescape=select_autoescape(["html", "xml"], default=True),
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-    try:
-        from aatd.i18n import install_jinja2
-    except ImportError:
-        env.install_gettext_translations(translations(), newstyle=True)  # type: ignore[attr-defined]
-    else:
-        install_jinja2(env, DEFAULT_LANGUAGE)
+    env.install_gettext_translations(translations(), newstyle=True)  # type: ignore[attr-defined]
     env.globals |= {"version": software_version(), "percent": percent}
     return env
 
@@ -121,7 +116,7 @@ def render(request: Request, name: str, *, status_code: int = 200, **context: An
 
 def safe(html: str) -> Markup:
     """Mark trusted HTML (rendered by aatd's own content loaders, never user input) as safe."""
-    return Markup(html)  # noqa: S704 - only for HTML made by aatd's sanitising renderers
+    return Markup(html)
 
 
 async def read_fields(request: Request) -> Fields:

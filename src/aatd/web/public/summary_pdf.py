@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepInFrame, ListFlowable, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet  # type: ignore[import-untyped]
+from reportlab.lib.units import mm  # type: ignore[import-untyped]
+from reportlab.platypus import Flowable, KeepInFrame, ListFlowable, Paragraph, SimpleDocTemplate, Spacer  # type: ignore[import-untyped]
 
 from aatd.web.public.questionnaire import Answers
 from aatd.web.public.rendering import gettext as _
