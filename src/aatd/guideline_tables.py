@@ -19,7 +19,6 @@ naming the table and line; :func:`guideline_tables` also checks every source res
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -28,7 +27,7 @@ from types import MappingProxyType
 
 from aatd.alleles import find_allele
 from aatd.errors import DataError
-from aatd.knowledge import data_directory, knowledge, split_sources
+from aatd.knowledge import data_directory, knowledge, read_table, split_sources
 
 RECOMMENDATION_LEVELS = ("not_indicated", "suggested", "recommended")
 """Testing recommendation levels, weakest first (their order is used to take the strongest)."""
@@ -164,15 +163,8 @@ class GuidelineTables:
 
 
 def _read(directory: Path, table: str, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    with (directory / table).open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in columns if c not in (reader.fieldnames or ())]
-        if missing:
-            raise DataError(table, 1, f"missing columns {missing}")
-        for row in reader:
-            values = {k: (v or "").strip() for k, v in row.items() if k is not None}
-            if any(values.values()):
-                yield reader.line_num, values
+    for row in read_table(table, columns, directory):
+        yield row.line, {k: (v or "").strip() for k, v in row.values.items() if k is not None}
 
 
 def _need(table: str, line: int, row: dict[str, str], col: str) -> str:

@@ -168,8 +168,8 @@ def split_sources(source_field: str) -> tuple[str, ...]:
 # --- parsing helpers -----------------------------------------------------------------
 
 
-class _Row:
-    """A CSV row with typed accessors that report the table and line on failure."""
+class TableRow:
+    """A CSV row of a knowledge table with typed accessors that report the table and line on failure."""
 
     def __init__(self, table: str, line: int, values: Mapping[str, str]) -> None:
         self.table, self.line, self.values = table, line, values
@@ -220,9 +220,20 @@ class _Row:
             raise DataError(self.table, self.line, f"column {col!r}: {value!r} not one of {allowed}")
         return value
 
+    def source(self, col: str = "source") -> str:
+        """The source field, checked to be non-empty and to resolve in ``sources.csv``."""
+        field = self.required(col)
+        sources = knowledge().sources
+        for source_id in split_sources(field):
+            if source_id not in sources:
+                raise DataError(self.table, self.line, f"source {source_id!r} is not in sources.csv")
+        return field
 
-def _rows(directory: Path, table: str, columns: tuple[str, ...]) -> Iterator[_Row]:
-    path = directory / table
+
+def read_table(table: str, columns: tuple[str, ...], directory: Path | None = None) -> Iterator[TableRow]:
+    """The non-empty rows of a packaged table (``directory`` defaults to the package data), after checking
+    that ``columns`` are present. Engines use this for their own cited tables."""
+    path = (directory or data_directory()) / table
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         header = tuple(reader.fieldnames or ())
@@ -232,14 +243,14 @@ def _rows(directory: Path, table: str, columns: tuple[str, ...]) -> Iterator[_Ro
         for values in reader:
             if not any((v or "").strip() for v in values.values()):
                 continue
-            yield _Row(table, reader.line_num, values)
+            yield TableRow(table, reader.line_num, values)
 
 
-def _load(directory: Path, table: str, columns: tuple[str, ...], build: Callable[[_Row], T]) -> list[T]:
-    return [build(row) for row in _rows(directory, table, columns)]
+def _load(directory: Path, table: str, columns: tuple[str, ...], build: Callable[[TableRow], T]) -> list[T]:
+    return [build(row) for row in read_table(table, columns, directory)]
 
 
-def _source(row: _Row) -> Source:
+def _source(row: TableRow) -> Source:
     year = row.integer("year")
     if year is None:
         raise DataError(row.table, row.line, "column 'year' is empty")
@@ -252,7 +263,7 @@ def _source(row: _Row) -> Source:
     )
 
 
-def _allele(row: _Row) -> AlleleRecord:
+def _allele(row: TableRow) -> AlleleRecord:
     output = row.required_number("relative_output")
     if not 0.0 <= output <= 1.0:
         raise DataError(row.table, row.line, f"relative_output {output} is outside [0, 1]")
@@ -270,7 +281,7 @@ def _allele(row: _Row) -> AlleleRecord:
     )
 
 
-def _level(row: _Row) -> LevelObservation:
+def _level(row: TableRow) -> LevelObservation:
     obs = LevelObservation(
         genotype=row.required("genotype"), statistic=row.one_of("statistic", LEVEL_STATISTICS),
         low=row.number("low"), high=row.number("high"), mean=row.number("mean"), sd=row.number("sd"),
@@ -292,7 +303,7 @@ def _level(row: _Row) -> LevelObservation:
     return obs
 
 
-def _country(row: _Row) -> CountryFrequencies:
+def _country(row: TableRow) -> CountryFrequencies:
     s = row.required_number("pi_s_per_1000") / 1000.0
     z = row.required_number("pi_z_per_1000") / 1000.0
     for name, value in (("pi_s_per_1000", s), ("pi_z_per_1000", z)):
@@ -308,7 +319,7 @@ def _country(row: _Row) -> CountryFrequencies:
     )
 
 
-def _constant(row: _Row) -> Constant:
+def _constant(row: TableRow) -> Constant:
     return Constant(
         name=row.required("name"), value=row.required_number("value"), unit=row.text("unit"),
         source=row.required("source"), source_locator=row.text("source_locator"), notes=row.text("notes"),

@@ -1,4 +1,4 @@
-"""The period life table (qx by single year of age and sex) and a small CSV reader for risk tables.
+"""The period life table (qx by single year of age and sex).
 
 ``life_table.csv`` holds the probability of dying between exact ages x and x+1 (qx) for
 ages 0-99 from the United States Life Tables, 2017 (Arias & Xu 2019). Ages of 100 and above
@@ -7,8 +7,6 @@ are closed with qx = 1 (the model stops at 90 in any case).
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -16,62 +14,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aatd.errors import DataError, InputError
-from aatd.knowledge import data_directory, knowledge, split_sources
+from aatd.knowledge import read_table
 
 LIFE_TABLE = "life_table.csv"
 SEXES = ("female", "male")
 MAX_AGE = 100
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One CSV row with its line number, for validation messages."""
-
-    table: str
-    line: int
-    values: dict[str, str]
-
-    def text(self, column: str) -> str:
-        return (self.values.get(column) or "").strip()
-
-    def number(self, column: str) -> float | None:
-        value = self.text(column)
-        if not value:
-            return None
-        try:
-            return float(value)
-        except ValueError:
-            raise DataError(self.table, self.line, f"column {column!r}: {value!r} is not a number") from None
-
-    def required_number(self, column: str) -> float:
-        value = self.number(column)
-        if value is None:
-            raise DataError(self.table, self.line, f"column {column!r} is empty")
-        return value
-
-    def source(self) -> str:
-        """The ``source`` field, checked to resolve in ``sources.csv``."""
-        field = self.text("source")
-        if not field:
-            raise DataError(self.table, self.line, "column 'source' is empty")
-        sources = knowledge().sources
-        for source_id in split_sources(field):
-            if source_id not in sources:
-                raise DataError(self.table, self.line, f"source {source_id!r} is not in sources.csv")
-        return field
-
-
-def read_rows(table: str, columns: tuple[str, ...]) -> Iterator[Row]:
-    """Rows of a packaged table, checking that ``columns`` are present."""
-    path = data_directory() / table
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in columns if c not in (reader.fieldnames or ())]
-        if missing:
-            raise DataError(table, 1, f"missing columns {missing}")
-        for values in reader:
-            if any((v or "").strip() for v in values.values()):
-                yield Row(table, reader.line_num, {k: v or "" for k, v in values.items()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +45,7 @@ def life_table() -> LifeTable:
     """The packaged life table, validated (complete ages 0-99 for both sexes, 0 <= qx <= 1)."""
     values: dict[str, dict[int, float]] = {s: {} for s in SEXES}
     sources: set[str] = set()
-    for row in read_rows(LIFE_TABLE, ("age", "sex", "qx", "source")):
+    for row in read_table(LIFE_TABLE, ("age", "sex", "qx", "source")):
         sex = row.text("sex")
         if sex not in SEXES:
             raise DataError(LIFE_TABLE, row.line, f"sex {sex!r} is not female or male")

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aatd.errors import DataError, InputError
-from aatd.lifetables import read_rows
+from aatd.knowledge import read_table
 
 TABLE = "liver_parameters.csv"
 ALCOHOL = ("none", "moderate", "heavy", "very_heavy")
@@ -46,7 +46,7 @@ def liver_parameters() -> dict[tuple[str, str], LiverParameter]:
     """All liver parameters keyed by (name, genotype/sex/category)."""
     table: dict[tuple[str, str], LiverParameter] = {}
     columns = ("name", "genotype", "value", "ci_low", "ci_high", "unit", "evidence", "source", "notes")
-    for row in read_rows(TABLE, columns):
+    for row in read_table(TABLE, columns):
         if row.text("evidence") not in _EVIDENCE:
             raise DataError(TABLE, row.line, f"evidence {row.text('evidence')!r} not one of {_EVIDENCE}")
         param = LiverParameter(row.text("name"), row.text("genotype"), row.required_number("value"),

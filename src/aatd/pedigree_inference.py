@@ -18,7 +18,6 @@ M3) are read as M.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ import numpy as np
 from aatd.alleles import allele_catalogue, get_allele, is_deficiency_allele
 from aatd.errors import DataError, InputError, PedigreeError
 from aatd.genotypes import Genotype, all_genotypes
-from aatd.knowledge import data_directory, knowledge, split_sources
+from aatd.knowledge import read_table
 from aatd.levels import Severity, genotype_severity, level_likelihood
 from aatd.pedigree import Member, Pedigree, build_pedigree
 from aatd.pedigree_kernels import (
@@ -70,26 +69,13 @@ class PriorParameter:
 @cache
 def prior_parameters() -> Mapping[str, PriorParameter]:
     """The rows of ``pedigree_priors.csv``, validated (every source resolves in ``sources.csv``)."""
-    path = data_directory() / PRIORS_TABLE
     out: dict[str, PriorParameter] = {}
-    sources = knowledge().sources
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
-            line = reader.line_num
-            try:
-                value = float(row["value"])
-            except (TypeError, ValueError):
-                raise DataError(PRIORS_TABLE, line, f"value {row.get('value')!r} is not a number") from None
-            if not 0.0 <= value <= 1.0:
-                raise DataError(PRIORS_TABLE, line, f"value {value} is outside [0, 1]")
-            for source_id in split_sources(row.get("source") or ""):
-                if source_id not in sources:
-                    raise DataError(PRIORS_TABLE, line, f"source {source_id!r} is not in sources.csv")
-            if not split_sources(row.get("source") or ""):
-                raise DataError(PRIORS_TABLE, line, "column 'source' is empty")
-            out[row["name"]] = PriorParameter(row["name"], value, row.get("unit") or "", row["source"],
-                                              row.get("source_locator") or "", row.get("notes") or "")
+    for row in read_table(PRIORS_TABLE, ("name", "value", "unit", "source")):
+        value = row.required_number("value")
+        if not 0.0 <= value <= 1.0:
+            raise DataError(PRIORS_TABLE, row.line, f"value {value} is outside [0, 1]")
+        out[row.required("name")] = PriorParameter(row.required("name"), value, row.text("unit"), row.source(),
+                                                   row.text("source_locator"), row.text("notes"))
     if "residual_allele_frequency" not in out:
         raise DataError(PRIORS_TABLE, None, "missing parameter 'residual_allele_frequency'")
     return out

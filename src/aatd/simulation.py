@@ -32,7 +32,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aatd.errors import DataError, InputError
-from aatd.lifetables import life_table, read_rows
+from aatd.knowledge import read_table
+from aatd.lifetables import life_table
 from aatd.spirometry import Equations, Outcome, centile_value, lms
 
 FloatArray = NDArray[np.float64]
@@ -74,7 +75,7 @@ def parameters() -> dict[tuple[str, str], Parameter]:
     """All progression parameters, keyed by (name, genotype or ``"all"``/``"ZZ"``)."""
     table: dict[tuple[str, str], Parameter] = {}
     columns = ("name", "genotype", "value", "sd", "ci_low", "ci_high", "unit", "evidence", "source", "notes")
-    for row in read_rows(PARAMETER_TABLE, columns):
+    for row in read_table(PARAMETER_TABLE, columns):
         evidence = row.text("evidence")
         if evidence not in EVIDENCE:
             raise DataError(PARAMETER_TABLE, row.line, f"evidence {evidence!r} not one of {EVIDENCE}")

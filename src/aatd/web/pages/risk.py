@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from aatd.errors import InputError
 from aatd.web.capabilities import engine_function
@@ -33,6 +33,11 @@ class RiskQuery(BaseModel):
     smoking: Annotated[str, Field(pattern="^(never|former|current)$")] = "never"
     pack_years: Annotated[float, Field(ge=0, le=300, allow_inf_nan=False)] | None = None
     scenario: Annotated[str, Field(max_length=40)] = ""
+
+    @field_validator("age", "pack_years", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 Measured = list[tuple[float, float]]
