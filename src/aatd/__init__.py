@@ -6,9 +6,12 @@ family, testing, risk and screening engines and the CLI, API and web app are bui
 """
 
 from aatd.alleles import Allele, allele_catalogue, get_allele, known_allele_names
+from aatd.cascade import cascade_plan, pedigree_report
+from aatd.eligibility import augmentation_eligibility
 from aatd.errors import AatdError, DataError, InputError, PedigreeError
 from aatd.genotypes import Genotype, Phenotype, parse_genotype, parse_phenotype, parse_result
 from aatd.inheritance import as_canonical, gametes, offspring_distribution
+from aatd.interpretation import describe_interpretation, interpret_result
 from aatd.knowledge import data_version, knowledge
 from aatd.levels import (
     Severity,
@@ -18,13 +21,17 @@ from aatd.levels import (
     level_distribution,
     level_likelihood,
 )
+from aatd.pedigree import Pedigree, build_pedigree, pedigree_from_json, pedigree_from_ped
+from aatd.pedigree_inference import genotype_posteriors
 from aatd.prevalence import (
     allele_frequencies,
     country_allele_frequencies,
     expected_counts,
     hardy_weinberg,
 )
+from aatd.progression import describe_risk
 from aatd.provenance import software_version
+from aatd.testing import describe_should_test, should_test
 from aatd.units import Level, Method, Unit
 
 __version__ = software_version()
@@ -37,6 +44,7 @@ __all__ = [
     "InputError",
     "Level",
     "Method",
+    "Pedigree",
     "PedigreeError",
     "Phenotype",
     "Severity",
@@ -45,15 +53,23 @@ __all__ = [
     "allele_catalogue",
     "allele_frequencies",
     "as_canonical",
+    "augmentation_eligibility",
+    "build_pedigree",
+    "cascade_plan",
     "classify_umol_l",
     "country_allele_frequencies",
     "data_version",
+    "describe_interpretation",
+    "describe_risk",
+    "describe_should_test",
     "expected_counts",
     "expected_level",
     "gametes",
+    "genotype_posteriors",
     "genotype_severity",
     "get_allele",
     "hardy_weinberg",
+    "interpret_result",
     "knowledge",
     "known_allele_names",
     "level_distribution",
@@ -62,4 +78,8 @@ __all__ = [
     "parse_genotype",
     "parse_phenotype",
     "parse_result",
+    "pedigree_from_json",
+    "pedigree_from_ped",
+    "pedigree_report",
+    "should_test",
 ]

@@ -318,6 +318,16 @@ def infer(pedigree: Pedigree, model: AlleleModel) -> PedigreeResult:
     return PedigreeResult(pedigree, model, marginals[rows], log_z, tree.width)
 
 
+def genotype_posteriors(pedigree: Pedigree, *, country: str | None = None,
+                        frequencies: Mapping[str, float] | None = None) -> PedigreeResult:
+    """Exact genotype probabilities of every member given all evidence in the family.
+
+    Founders follow Hardy-Weinberg with the allele frequencies of ``country`` (from the
+    knowledge table) or explicit ``frequencies``; see :func:`allele_model` and :func:`infer`.
+    """
+    return infer(pedigree, allele_model(pedigree, country=country, frequencies=frequencies))
+
+
 def compiled(pedigree: Pedigree, model: AlleleModel) -> tuple[Network, CliqueTree]:
     """The network and its junction tree; raises :class:`PedigreeError` when exact inference is infeasible."""
     network = build_network(pedigree, model)
