@@ -17,7 +17,7 @@ system-deps:
 	bash scripts/system-deps.sh
 
 run: $(STAMP)
-	$(BIN)/aatd demo
+	$(BIN)/aatd serve
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check .

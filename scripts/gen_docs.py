@@ -30,8 +30,9 @@ def level_table() -> str:
         lines.append(f"| {row['genotype']} | {row['severity']} | {um['low']:g} / {um['median']:g} / {um['high']:g} "
                      f"| {mg['low']:g} / {mg['median']:g} / {mg['high']:g} | {row['basis']} |")
     lines.append("")
+    release = knowledge().version.split("+")[0]
     lines.append(f"Protective threshold {protective_threshold_umol_l():g} µmol/L; lower limit of normal (MM 5th "
-                 f"percentile) {lower_limit_of_normal_umol_l():.2f} µmol/L. Knowledge tables {knowledge().version.split('+')[0]}.")
+                 f"percentile) {lower_limit_of_normal_umol_l():.2f} µmol/L. Knowledge tables {release}.")
     return "\n".join(lines)
 
 

@@ -50,10 +50,10 @@ def postgres_cluster() -> Iterator[str]:
     port = free_port()
     run = {"check": True, "capture_output": True, "timeout": 120}
     subprocess.run(_as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                                 "--no-sync", "-E", "UTF8"]), **run)  # type: ignore[call-overload]
+                                 "--no-sync", "-E", "UTF8"]), **run)
     options = f"-h 127.0.0.1 -p {port} -k {sock} -c fsync=off -c full_page_writes=off"
     subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-t", "60",
-                                 "-l", str(root / "log"), "start"]), **run)  # type: ignore[call-overload]
+                                 "-l", str(root / "log"), "start"]), **run)
     try:
         deadline = time.monotonic() + 30
         while True:

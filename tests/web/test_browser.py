@@ -126,15 +126,16 @@ def test_workspace__family_of_five_results_pdf_and_isolation(server: str, browse
     for of, relation, label, sex in (("Proband Ann", "parent", "Father Bob", "male"),
                                      ("Proband Ann", "parent", "Mother Cat", "female"),
                                      ("Proband Ann", "sibling", "Brother Dan", "male"),
+                                     ("Proband Ann", "partner", "Husband Eli", "male"),
                                      ("Proband Ann", "child", "Son Eve", "male")):
         _add_relative(page, of, relation, label, sex)
-    assert page.locator("tbody tr").count() == 5
+    assert page.locator("#members-table tbody tr").count() == 6
     page.get_by_role("link", name="Proband Ann", exact=True).click()
     page.get_by_text("Edit details").click()
     page.get_by_label("Birth year").fill("1975")
     page.get_by_role("button", name="Save details").click()
     page.get_by_text("born 1975").wait_for()
-    _add_result(page, "genotype", **{"Genotype or phenotype": "ZZ", "Genotyping panel": "S/Z PCR"})
+    _add_result(page, "genotype", **{"Genotype or phenotype": "ZZ", "Genotyping panel": "sz"})
     _add_result(page, "level", **{"Value (level, or CRP in mg/L)": "5", "Unit": "umol/L"})
     _add_result(page, "spirometry", **{"FEV1 (L)": "2.1", "FVC (L)": "3.4"})
     assert page.get_by_role("heading", name="Genotype ZZ").is_visible()
@@ -153,16 +154,33 @@ def test_workspace__family_of_five_results_pdf_and_isolation(server: str, browse
         page.get_by_role("button", name="Estimate").click()
         plot = page.locator("img.plot")
         plot.wait_for()
-        page.wait_for_function("document.querySelector('img.plot').complete")
+        sync_api.expect(plot).to_have_js_property("complete", True)
         assert plot.evaluate("img => img.naturalWidth") > 0
         _shot(page, "risk")
     page.goto(family_url)
-    assert page.get_by_role("cell", name="ZZ").is_visible()
+    assert page.locator("#members-table").get_by_role("cell", name="ZZ", exact=True).is_visible()
+    if capabilities.has("pedigree"):
+        page.get_by_label("Population of the founders (allele frequencies)").select_option("Ireland")
+        page.get_by_role("button", name="Use this population").click()
+        page.get_by_role("heading", name="Cascade testing plan").wait_for()
+        assert "Ireland" in page.locator("#probabilities-table caption").inner_text()
+        assert page.locator("#probabilities-table tbody tr").count() == 6
+        assert page.locator("ol.plan li").first.inner_text().startswith(("Brother Dan", "Son Eve"))
+    if capabilities.has("pedigree-drawing"):
+        drawing = page.locator("img.pedigree")
+        sync_api.expect(drawing).to_have_js_property("complete", True)
+        assert drawing.evaluate("img => img.naturalWidth") > 0
     _shot(page, "family")
     page.goto(f"{server}/patients")
     _shot(page, "patients")
     page.goto(f"{server}/admin/audit")
     _shot(page, "audit")
+    if capabilities.has("should-test"):
+        page.goto(f"{server}/should-test")
+        page.get_by_label("Findings (comma-separated", exact=False).fill("copd, bronchiectasis")
+        page.get_by_role("button", name="Check the guidelines").click()
+        page.get_by_text("Overall:").wait_for()
+        _shot(page, "should-test")
     phone = _login(browser, server, "admin@a.org", viewport={"width": 390, "height": 844})
     phone.goto(family_url)
     _shot(phone, "family-phone")
@@ -188,3 +206,26 @@ def test_workspace__no_console_errors_or_csp_violations(server: str, browser: ob
     page.get_by_label("Search by name or label").fill("Prob")
     page.wait_for_timeout(600)
     assert problems == []
+
+
+def test_workspace__axe_finds_no_serious_accessibility_violations(server: str, browser: object) -> None:
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+    page = _login(browser, server, "admin@a.org", bypass_csp=True)  # axe injects its own script
+    serious: list[str] = []
+    urls = ["/login", "/patients", "/families", "/admin/users", "/admin/audit"]
+    if capabilities.has("should-test"):
+        urls.append("/should-test?findings=copd&age=50")
+    for url in urls:
+        page.goto(f"{server}{url}")
+        results = axe_module.Axe().run(page)
+        serious += [f"{url}: {v['id']} ({v['impact']})" for v in results.response["violations"]
+                    if v["impact"] in ("serious", "critical")]
+    family = page.get_by_role("link", name="Families").first
+    family.click()
+    links = page.locator("main ul.list a")
+    if links.count():
+        links.first.click()
+        results = axe_module.Axe().run(page)
+        serious += [f"family: {v['id']} ({v['impact']})" for v in results.response["violations"]
+                    if v["impact"] in ("serious", "critical")]
+    assert serious == []

@@ -53,7 +53,8 @@ def test_risk_page__trajectory_with_measured_fev1_points(sqlite_world: World) ->
 def test_risk_page__missing_inputs_named(sqlite_world: World) -> None:
     browser = sqlite_world.login("doc@a.org")
     headers = sqlite_world.token("doc@a.org")
-    pid = sqlite_world.client.post("/api/v1/patients", json={"label": "Sam", "sex": "male"}, headers=headers).json()["id"]
+    made = sqlite_world.client.post("/api/v1/patients", json={"label": "Sam", "sex": "male"}, headers=headers)
+    pid = made.json()["id"]
     page = browser.get(f"/patients/{pid}/risk")
     assert page.status_code == 422 and "genotype result recorded" in page.text
 
@@ -64,3 +65,64 @@ def test_patient_page__shows_interpretation_and_next_steps(sqlite_world: World) 
     page = browser.get(f"/patients/{pid}")
     assert page.status_code == 200 and "Interpretation" in page.text and "Next steps" in page.text
     assert browser.get(f"/patients/{pid}/report.pdf").content.startswith(b"%PDF")
+
+
+@pytest.mark.skipif(not capabilities.has("should-test"), reason="the testing engine is not in this build")
+def test_should_test_page__guidelines_for_findings(sqlite_world: World) -> None:
+    browser = sqlite_world.login("doc@a.org")
+    page = browser.get("/should-test", params={"findings": "copd, emphysema", "age": "", "pack_years": "20"})
+    assert page.status_code == 200 and "Recommendation of each guideline" in page.text
+    bad = browser.get("/should-test", params={"findings": "headache-xyz"})
+    assert bad.status_code == 422 and "headache-xyz" in bad.text
+
+
+@pytest.mark.skipif(not capabilities.has("pedigree"), reason="the pedigree engine is not in this build")
+def test_family_page__probabilities_cascade_plan_and_drawing(sqlite_world: World) -> None:
+    headers = sqlite_world.token("doc@a.org")
+    doc = {"country": "Ireland", "members": [
+        {"id": "f", "label": "Dad", "sex": "male"}, {"id": "m", "label": "Mum", "sex": "female"},
+        {"id": "p", "label": "Ann", "sex": "female", "father": "f", "mother": "m", "genotype": "ZZ"},
+        {"id": "s", "label": "Bob", "sex": "male", "father": "f", "mother": "m"}]}
+    family = sqlite_world.client.post("/api/v1/families/import", json=doc, headers=headers).json()
+    assert family["country"] == "Ireland"
+    browser = sqlite_world.login("doc@a.org")
+    page = browser.get(f"/families/{family['id']}")
+    assert page.status_code == 200 and "Cascade testing plan" in page.text and "probabilities-table" in page.text
+    plan = page.text.split('<ol class="plan">')[1].split("</ol>")[0]
+    assert plan.index("Bob") < plan.index("Mum")  # the untested sibling of a ZZ proband comes first
+    svg = browser.get(f"/families/{family['id']}/pedigree.svg")
+    assert svg.status_code == 200 and svg.text.lstrip().startswith("<svg") and "Bob" in svg.text
+
+
+@pytest.mark.skipif(not capabilities.has("pedigree"), reason="the pedigree engine is not in this build")
+def test_pedigree_api__plan_and_field_errors(sqlite_world: World) -> None:
+    doc = {"country": "Ireland", "members": [{"id": "a", "sex": "male", "genotype": "ZZ"},
+                                             {"id": "b", "sex": "female", "genotype": "MM"},
+                                             {"id": "c", "sex": "female", "father": "a", "mother": "b"}]}
+    answer = sqlite_world.client.post("/api/v1/pedigree", params={"plan": True}, json=doc)
+    assert answer.status_code == 200 and answer.json()["plan"][0]["id"] == "c"
+    assert answer.json()["members"]["c"]["p_carrier"] == pytest.approx(1.0)
+    impossible = doc | {"members": [*doc["members"][:2], {"id": "c", "sex": "female", "father": "a", "mother": "b",
+                                                          "genotype": "MM"}]}
+    refused = sqlite_world.client.post("/api/v1/pedigree", json=impossible)
+    assert refused.status_code == 422 and refused.json()["ok"] is False
+
+
+def test_family_settings__unknown_country_refused_with_suggestions(sqlite_world: World) -> None:
+    headers = sqlite_world.token("doc@a.org")
+    made = sqlite_world.client.post("/api/v1/families", json={"name": "F", "country": "Irland"}, headers=headers)
+    assert made.status_code == 422 and made.json()["errors"][0]["field"] == "country"
+    assert "Ireland" in made.json()["error"]
+
+
+@pytest.mark.skipif(not capabilities.has("interpret"), reason="the interpretation engine is not in this build")
+def test_patient_page__panel_passed_to_interpretation_or_explained(sqlite_world: World) -> None:
+    browser, pid = _patient_with_results(sqlite_world)
+    headers = sqlite_world.token("doc@a.org")
+    body = {"kind": "genotype", "taken_on": "2021-01-01", "text": "ZZ", "panel": "sequencing"}
+    sqlite_world.client.post(f"/api/v1/patients/{pid}/results", json=body, headers=headers)
+    page = browser.get(f"/patients/{pid}").text
+    assert "panel not stated" not in page and 'list="panel-codes"' in page
+    body |= {"taken_on": "2022-01-01", "panel": "in-house PCR"}
+    sqlite_world.client.post(f"/api/v1/patients/{pid}/results", json=body, headers=headers)
+    assert "panel &#39;in-house PCR&#39; is not one the interpretation knows" in browser.get(f"/patients/{pid}").text

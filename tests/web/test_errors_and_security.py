@@ -104,3 +104,17 @@ def test_load_settings__unsafe_settings_refused(tmp_path: Path, environ: dict[st
 def test_load_settings__postgres_url_uses_psycopg3(tmp_path: Path) -> None:
     settings = load_settings({"AATD_DATA_DIR": str(tmp_path), "AATD_DATABASE_URL": "postgresql://u@127.0.0.1/db"})
     assert settings.database_url == "postgresql+psycopg://u@127.0.0.1/db"
+
+
+def test_body_limit__oversized_request_is_413(sqlite_world: World) -> None:
+    response = sqlite_world.client.post("/api/v1/families/import", content=b"x" * 4_000_001,
+                                        headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    _shape(response.json(), 413)
+
+
+def test_login__forged_unsigned_form_token_refused(sqlite_world: World) -> None:
+    client = sqlite_world.client
+    client.cookies.set("aatd_login_csrf", "forged", path="/login")
+    response = client.post("/login", data={"email": "doc@a.org", "password": "x" * 12, "csrf_token": "forged"})
+    assert response.status_code == 403

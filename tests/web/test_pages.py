@@ -159,3 +159,12 @@ def test_pages__disclaimer_on_every_page(sqlite_world: World) -> None:
     browser = sqlite_world.login("admin@a.org")
     for url in ("/login", "/patients", "/families", "/admin/audit", "/admin/users", "/admin/deleted", "/nowhere"):
         assert "supports, and does not replace, clinical judgement" in browser.get(url).text, url
+
+
+def test_patient_page__control_characters_in_note_refused(sqlite_world: World) -> None:
+    browser = sqlite_world.login("doc@a.org")
+    family_id, token = _new_family(browser, "Nora")
+    pid = _member_id(browser.get(f"/families/{family_id}").text, "Nora")
+    bad = browser.post(f"/patients/{pid}/results", data={"kind": "crp", "taken_on": "2024-01-02", "value": "3",
+                                                          "note": "a\x00b", "csrf_token": token})
+    assert bad.status_code == 422 and "note: got" in bad.text

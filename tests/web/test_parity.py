@@ -28,6 +28,7 @@ def _capability(need: str) -> Callable[..., Any]:
 
 def _library(engine: str, given: dict[str, Any]) -> Any:
     calls: dict[str, Callable[[], Any]] = {
+        "pedigree": lambda: _capability("aatd.cascade:pedigree_report")(given),
         "interpret": lambda: _capability("aatd.interpretation:describe_interpretation")(**given),
         "should-test": lambda: _capability("aatd.testing:describe_should_test")(
             given["findings"], age=given.get("age"), pack_years=given.get("pack_years")),
@@ -39,7 +40,11 @@ def _library(engine: str, given: dict[str, Any]) -> Any:
     return calls[engine]()
 
 
-def _cli_args(engine: str, given: dict[str, Any], case: dict[str, Any]) -> list[str]:
+def _cli_args(engine: str, given: dict[str, Any], case: dict[str, Any], tmp: Path) -> list[str]:
+    if "cli_file" in case:
+        path = tmp / "input.json"
+        path.write_text(json.dumps(given), encoding="utf-8")
+        return [str(path) if arg == "{file}" else arg for arg in case["cli_file"]]
     if "cli" in case:
         return list(case["cli"])
     if engine == "genotype":
@@ -52,7 +57,7 @@ def _cli_args(engine: str, given: dict[str, Any], case: dict[str, Any]) -> list[
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[f.stem for f in FIXTURES])
-def test_parity__api_cli_and_library_agree(fixture: Path, sqlite_world: World) -> None:
+def test_parity__api_cli_and_library_agree(fixture: Path, sqlite_world: World, tmp_path: Path) -> None:
     case = json.loads(fixture.read_text(encoding="utf-8"))
     engine, given = case["engine"], case["input"]
     if engine in CAPABILITY_ENGINES:
@@ -61,7 +66,7 @@ def test_parity__api_cli_and_library_agree(fixture: Path, sqlite_world: World) -
         api = sqlite_world.client.post(f"/api/v1/{engine}", json=given)
     else:
         api = sqlite_world.client.get(f"/api/v1/{engine}", params=given)
-    cli = CliRunner().invoke(cli_app, _cli_args(engine, given, case))
+    cli = CliRunner().invoke(cli_app, _cli_args(engine, given, case, tmp_path))
     if "error_field" in case:
         with pytest.raises(InputError) as info:
             _library(engine, given)

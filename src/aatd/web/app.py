@@ -9,16 +9,17 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from aatd.provenance import software_version
-from aatd.web import capabilities, errors
+from aatd.web import capabilities, errors, public
 from aatd.web.api import api_router
 from aatd.web.db import make_engine, migrate, session_factory
-from aatd.web.middleware import SecurityHeaders
+from aatd.web.middleware import BodyLimit, SecurityHeaders
 from aatd.web.pages import pages_router
 from aatd.web.security import LoginThrottle
 from aatd.web.settings import Settings, load_settings
 
 HERE = Path(__file__).parent
 DISCLAIMER = "aatd supports, and does not replace, clinical judgement."
+MAX_BODY_BYTES = 4_000_000
 
 
 def templates() -> Jinja2Templates:
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     errors.install(app)
     app.include_router(api_router())
     app.include_router(pages_router())
+    public.install(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     return app

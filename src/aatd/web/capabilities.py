@@ -26,8 +26,12 @@ class Capability:
 
 
 CAPABILITIES = (
-    Capability("pedigree", "Family probabilities", ("aatd.pedigree:pedigree_report", "aatd.pedigree_svg")),
-    Capability("interpret", "Result interpretation", ("aatd.interpretation:describe_interpretation",)),
+    Capability("pedigree", "Family probabilities and cascade plan",
+               ("aatd.cascade:pedigree_report", "aatd.cascade:report_from_text", "aatd.pedigree_svg:pedigree_svg")),
+    Capability("pedigree-drawing", "Pedigree drawing", ("aatd.pedigree:pedigree_from_json",
+                                                        "aatd.pedigree_svg:pedigree_svg")),
+    Capability("interpret", "Result interpretation", ("aatd.interpretation:describe_interpretation",
+                                                      "aatd.guideline_tables:guideline_tables")),
     Capability("should-test", "Who to test", ("aatd.testing:describe_should_test",)),
     Capability("risk", "Lung and liver risk", ("aatd.progression:describe_risk", "aatd.risk_plots")),
 )
@@ -58,4 +62,11 @@ def engine_function(need: str) -> Callable[..., dict[str, Any]]:
     """The engine function ``module:function`` of an available capability."""
     module_name, _, attribute = need.partition(":")
     function: Callable[..., dict[str, Any]] = getattr(importlib.import_module(module_name), attribute)
+    return function
+
+
+def engine_callable(need: str) -> Callable[..., Any]:
+    """Any callable ``module:function`` of an available capability (answer type left to the caller)."""
+    module_name, _, attribute = need.partition(":")
+    function: Callable[..., Any] = getattr(importlib.import_module(module_name), attribute)
     return function

@@ -44,7 +44,10 @@ def export_family(ws: Workspace, family: Family) -> dict[str, Any]:
         row |= {"proband": m.proband, "tested": m.tested, "deceased": m.deceased}
         row |= _evidence(ws.results(m))
         out.append(row)
-    return {"family": family.name, "members": out}
+    doc: dict[str, Any] = {"family": family.name, "members": out}
+    if family.country:
+        doc["country"] = family.country
+    return doc
 
 
 def _check(doc: object) -> list[dict[str, Any]]:
@@ -90,7 +93,10 @@ def import_family(ws: Workspace, doc: object, name: str | None = None) -> Family
     """A new family from a pedigree document (all members or none)."""
     members = _check(doc)
     assert isinstance(doc, dict)
-    family = ws.create_family(name or str(doc.get("family") or "Imported family")[:200])
+    country = doc.get("country")
+    if country is not None and not isinstance(country, str):
+        raise InputError("country", country, "a country name from the allele-frequency table")
+    family = ws.create_family(name or str(doc.get("family") or "Imported family")[:200], country)
     created: dict[str, Patient] = {}
     for i, m in enumerate(members):
         label = str(m.get("label") or m["id"])[:200]

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aatd.errors import InputError
+from aatd.prevalence import country as country_record
 from aatd.web import audit
 from aatd.web.errors import ApiError, not_found
 from aatd.web.models import SEXES, AuditEvent, Family, Patient, Result, User, utcnow
@@ -31,7 +32,8 @@ class Workspace:
         self.user = user
         self.org = user.organisation_id
 
-    def _audit(self, action: str, entity: str, entity_id: int | None, **detail: object) -> None:
+    def record(self, action: str, entity: str, entity_id: int | None, **detail: object) -> None:
+        """Write an audit event of the caller (in the current transaction)."""
         audit.record(self.db, self.user, action, entity, entity_id, detail=detail)
 
     # families -----------------------------------------------------------------
@@ -46,15 +48,25 @@ class Workspace:
         if family is None:
             raise not_found("family")
         if audit_read:
-            self._audit("read", "family", family.id)
+            self.record("read", "family", family.id)
         return family
 
-    def create_family(self, name: str) -> Family:
-        """A new, empty family."""
-        family = Family(organisation_id=self.org, name=_name("name", name))
+    def create_family(self, name: str, country: str | None = None) -> Family:
+        """A new, empty family; ``country`` sets the founders' allele frequencies."""
+        family = Family(organisation_id=self.org, name=_name("name", name), country=_country(country))
         self.db.add(family)
         self.db.flush()
-        self._audit("create", "family", family.id, name=family.name)
+        self.record("create", "family", family.id, name=family.name)
+        return family
+
+    def update_family(self, family_id: int, data: dict[str, Any]) -> Family:
+        """Rename a family or change its population."""
+        family = self.family(family_id, audit_read=False)
+        if "name" in data and data["name"] is not None:
+            family.name = _name("name", data["name"])
+        if "country" in data:
+            family.country = _country(data["country"])
+        self.record("update", "family", family.id, fields=sorted(data))
         return family
 
     def members(self, family: Family, *, include_deleted: bool = False) -> Sequence[Patient]:
@@ -79,7 +91,7 @@ class Workspace:
         if patient is None or (patient.deleted_at is not None and not include_deleted):
             raise not_found("patient")
         if audit_read:
-            self._audit("read", "patient", patient.id)
+            self.record("read", "patient", patient.id)
         return patient
 
     def _relative(self, field: str, relative_id: int | None, family_id: int, *, sex: str | None = None) -> None:
@@ -101,7 +113,7 @@ class Workspace:
         self._apply(patient, {k: v for k, v in data.items() if k not in ("label", "family_id")})
         self.db.add(patient)
         self.db.flush()
-        self._audit("create", "patient", patient.id, family_id=family.id)
+        self.record("create", "patient", patient.id, family_id=family.id)
         return patient
 
     def _apply(self, patient: Patient, data: dict[str, Any]) -> None:
@@ -132,14 +144,14 @@ class Workspace:
             if partner is not None and partner.partner_id is None:
                 partner.partner_id = patient.id
         self.db.flush()
-        self._audit("update", "patient", patient.id, fields=sorted(data))
+        self.record("update", "patient", patient.id, fields=sorted(data))
         return patient
 
     def delete_patient(self, patient_id: int) -> Patient:
         """Soft delete: the record stays and an admin can restore it."""
         patient = self.patient(patient_id, audit_read=False)
         patient.deleted_at = utcnow()
-        self._audit("delete", "patient", patient.id)
+        self.record("delete", "patient", patient.id)
         return patient
 
     def restore_patient(self, patient_id: int) -> Patient:
@@ -148,7 +160,7 @@ class Workspace:
             raise ApiError(403, "restoring a patient needs the admin role")
         patient = self.patient(patient_id, include_deleted=True, audit_read=False)
         patient.deleted_at = None
-        self._audit("restore", "patient", patient.id)
+        self.record("restore", "patient", patient.id)
         return patient
 
     # results ------------------------------------------------------------------
@@ -167,7 +179,7 @@ class Workspace:
         if result.kind in ("genotype", "phenotype", "level"):
             patient.tested = True
         self.db.flush()
-        self._audit("create", "result", result.id, patient_id=patient.id, kind=result.kind)
+        self.record("create", "result", result.id, patient_id=patient.id, kind=result.kind)
         return result
 
     # users and audit ----------------------------------------------------------
@@ -181,6 +193,13 @@ class Workspace:
             raise ApiError(403, "the audit log needs the admin role")
         return self.db.scalars(select(AuditEvent).where(AuditEvent.organisation_id == self.org)
                                .order_by(AuditEvent.id.desc()).limit(limit).offset(offset)).all()
+
+
+def _country(value: str | None) -> str | None:
+    """The table's spelling of a country, or ``None``; unknown names are refused with suggestions."""
+    if value is None or not str(value).strip():
+        return None
+    return country_record(str(value)).country
 
 
 def _name(field: str, value: object) -> str:

@@ -28,6 +28,13 @@ def _number(field: str, value: object, low: float, high: float, what: str) -> fl
     return float(value)
 
 
+def _free_text(field: str, value: object, max_length: int) -> str | None:
+    text = str(value or "").strip()
+    if len(text) > max_length or any(ord(c) < 32 and c not in "\n\t" for c in text):
+        raise InputError(field, value, f"at most {max_length} printable characters")
+    return text or None
+
+
 def _date(value: object) -> dt.date:
     if isinstance(value, dt.date):
         taken = value
@@ -71,13 +78,12 @@ def clean_result(data: dict[str, Any]) -> dict[str, Any]:
                     "unit": "mg/L"}
     elif kind == "genotype":
         columns |= {"text": parse_genotype(str(data.get("text") or ""), field="text").canonical,
-                    "panel": (data.get("panel") or "").strip() or None}
+                    "panel": _free_text("panel", data.get("panel"), 200)}
     elif kind == "phenotype":
         columns |= {"text": parse_phenotype(str(data.get("text") or ""), field="text").canonical}
     else:
         columns |= _spirometry(data)
-    note = (data.get("note") or "").strip()
-    columns["note"] = note or None
+    columns["note"] = _free_text("note", data.get("note"), 2000)
     return columns
 
 

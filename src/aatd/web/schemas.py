@@ -16,9 +16,14 @@ def _printable(text: str) -> str:
     return text
 
 
+def _printable_lines(text: str) -> str:
+    _printable(text.replace("\n", " ").replace("\r", " ").replace("\t", " "))
+    return text
+
+
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
 ShortText = Annotated[str, Field(max_length=200), AfterValidator(_printable)]
-Note = Annotated[str, Field(max_length=2000), AfterValidator(lambda s: _printable(s.replace("\n", " ")))]
+Note = Annotated[str, Field(max_length=2000), AfterValidator(_printable_lines)]
 Sex = Literal["female", "male", "unknown"]
 Year = Annotated[int, Field(ge=1850, le=2100)]
 
@@ -31,11 +36,18 @@ class Strict(BaseModel):
 
 class FamilyIn(Strict):
     name: Name
+    country: ShortText | None = None
+
+
+class FamilyPatch(Strict):
+    name: Name | None = None
+    country: ShortText | None = None
 
 
 class FamilyOut(BaseModel):
     id: int
     name: str
+    country: str | None
     created_at: dt.datetime
     model_config = ConfigDict(from_attributes=True)
 

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from aatd import summaries
+from aatd.errors import InputError
+from aatd.knowledge import knowledge
 from aatd.web import capabilities, engines
 from aatd.web.family_json import export_family
 from aatd.web.models import Family, Patient, Result
@@ -38,8 +40,10 @@ def patient_view(ws: Workspace, patient: Patient, results: Sequence[Result]) -> 
                        for r in results if r.kind == "spirometry"],
         "interpretation": None,
     }
+    context["panels"] = []
     if capabilities.has("interpret"):
         context["interpretation"] = engines.interpretation_for(results)
+        context["panels"] = engines.known_panels()
     return context
 
 
@@ -56,7 +60,15 @@ def family_view(ws: Workspace, family: Family) -> dict[str, Any]:
                      "partner": by_id.get(m.partner_id or 0),
                      "evidence": row.get("genotype") or row.get("phenotype")
                      or (f"{row['level']['value']} {row['level']['unit']}" if "level" in row else "")})
-    context: dict[str, Any] = {"family": family, "members": rows, "relations": RELATIONS, "pedigree": None}
+    context: dict[str, Any] = {"family": family, "members": rows, "relations": RELATIONS, "pedigree": None,
+                               "drawing_error": None}
+    if capabilities.has("pedigree-drawing") and members:
+        try:
+            engines.pedigree_drawing(doc, family.name)
+        except InputError as exc:
+            context["drawing_error"] = str(exc)
     if capabilities.has("pedigree") and members:
-        context["pedigree"] = engines.pedigree_for(doc)
+        names = engines.member_names(doc)
+        context["pedigree"] = engines.pedigree_for(doc) | {"names": {int(k): v for k, v in names.items()}}
+        context["countries"] = sorted(c.country for c in knowledge().countries.values())
     return context

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from aatd.errors import InputError
 from aatd.web.capabilities import engine_function, has
+from aatd.web.errors import ApiError
 from aatd.web.schemas import ShortText, Strict
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -86,9 +88,32 @@ def risk(payload: RiskIn) -> dict[str, Any]:
     return engine_function("aatd.progression:describe_risk")(**payload.model_dump(), n=RISK_SIMULATIONS, seed=0)
 
 
+class PedigreeIn(BaseModel):
+    """A pedigree document: ``{"members": [...], "country" | "allele_frequencies": ...}``."""
+
+    members: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=2000)]
+    model_config = ConfigDict(extra="allow")
+
+
+def pedigree(payload: PedigreeIn, plan: bool = False) -> dict[str, Any]:
+    """Posterior genotype probabilities of every member (as ``aatd pedigree FILE --json [--plan]``).
+
+    Give ``country`` or ``allele_frequencies`` in the document; ``plan=true`` adds the
+    cascade testing plan and the chances of each couple's children.
+    """
+    try:
+        return engine_function("aatd.cascade:pedigree_report")(payload.model_dump(), plan=plan)
+    except InputError:
+        raise
+    except (ValueError, ArithmeticError) as exc:  # e.g. a pedigree too complex for exact inference
+        raise ApiError(422, f"pedigree: {exc}") from None
+
+
 def capability_router() -> APIRouter:
     """The routes of the capabilities this build has."""
     router = APIRouter(tags=["engines"])
+    if has("pedigree"):
+        router.add_api_route("/pedigree", pedigree, methods=["POST"])
     if has("interpret"):
         router.add_api_route("/interpret", interpret, methods=["POST"])
     if has("should-test"):

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from aatd.web.deps import ApiUser, Db
 from aatd.web.family_json import export_family, import_family
 from aatd.web.repository import Workspace
-from aatd.web.schemas import FamilyDocument, FamilyIn, FamilyOut, Id, PatientOut
+from aatd.web.schemas import FamilyDocument, FamilyIn, FamilyOut, FamilyPatch, Id, PatientOut
 
 router = APIRouter(prefix="/families", tags=["families"])
 
@@ -23,13 +23,20 @@ def list_families(principal: ApiUser, db: Db) -> list[FamilyOut]:
 @router.post("", status_code=201)
 def create_family(payload: FamilyIn, principal: ApiUser, db: Db) -> FamilyOut:
     """A new, empty family."""
-    return FamilyOut.model_validate(Workspace(db, principal.user).create_family(payload.name))
+    return FamilyOut.model_validate(Workspace(db, principal.user).create_family(payload.name, payload.country))
 
 
 @router.get("/{family_id}")
 def get_family(family_id: Id, principal: ApiUser, db: Db) -> FamilyOut:
     """One family (404 when absent or another organisation's)."""
     return FamilyOut.model_validate(Workspace(db, principal.user).family(family_id))
+
+
+@router.patch("/{family_id}")
+def update_family(family_id: Id, payload: FamilyPatch, principal: ApiUser, db: Db) -> FamilyOut:
+    """Rename a family or set its population (``country``: founders' allele frequencies)."""
+    changes = payload.model_dump(exclude_unset=True)
+    return FamilyOut.model_validate(Workspace(db, principal.user).update_family(family_id, changes))
 
 
 @router.get("/{family_id}/members")
@@ -44,7 +51,7 @@ def export(family_id: Id, principal: ApiUser, db: Db) -> dict[str, Any]:
     """The family as the pedigree JSON contract."""
     ws = Workspace(db, principal.user)
     family = ws.family(family_id, audit_read=False)
-    ws._audit("export", "family", family.id)
+    ws.record("export", "family", family.id)
     return export_family(ws, family)
 
 

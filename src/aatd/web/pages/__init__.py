@@ -37,4 +37,8 @@ def pages_router() -> APIRouter:
         from aatd.web.pages import risk
 
         router.include_router(risk.router)
+    if capabilities.has("should-test"):
+        from aatd.web.pages import should_test
+
+        router.include_router(should_test.router)
     return router

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
+from itsdangerous import BadSignature, TimestampSigner
 
 from aatd.web import accounts, audit
 from aatd.web.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Db, PageUser, Principal, optional_principal
@@ -21,8 +22,26 @@ def _safe_next(target: str | None) -> str:
     return "/patients"
 
 
+LOGIN_FORM_MAX_AGE_S = 3600
+
+
+def _signer(request: Request) -> TimestampSigner:
+    return TimestampSigner(request.app.state.settings.secret_key, salt="aatd-login-form")
+
+
+def _valid_login_token(request: Request, sent: str) -> bool:
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not same(sent, cookie):
+        return False
+    try:
+        _signer(request).unsign(sent, max_age=LOGIN_FORM_MAX_AGE_S)
+    except BadSignature:
+        return False
+    return True
+
+
 def _login_page(request: Request, target: str | None, error: str | None = None, status_code: int = 200) -> Response:
-    token = new_token()
+    token = _signer(request).sign(new_token()).decode("ascii")
     response = render(request, "login.html", None, status_code=status_code, login_csrf=token,
                       next=_safe_next(target), error=error)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
@@ -32,8 +51,8 @@ def _login_page(request: Request, target: str | None, error: str | None = None, 
 
 @router.get("/")
 def home(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Response:
-    """The patients list when logged in, else the login page."""
-    return see_other("/patients" if principal else "/login")
+    """The patients list when logged in, else the public pages for patients and families."""
+    return see_other("/patients" if principal else "/public")
 
 
 @router.get("/login")
@@ -44,10 +63,10 @@ def login_form(request: Request, next: str | None = None) -> Response:
 
 @router.post("/login")
 def login(request: Request, db: Db, email: Annotated[str, Form(max_length=320)],
-          password: Annotated[str, Form(max_length=200)], csrf_token: Annotated[str, Form(max_length=100)] = "",
+          password: Annotated[str, Form(max_length=200)], csrf_token: Annotated[str, Form(max_length=200)] = "",
           next: Annotated[str, Form(max_length=500)] = "/patients") -> Response:
     """Check the credentials (throttled) and start a session."""
-    if not same(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
+    if not _valid_login_token(request, csrf_token):
         return _login_page(request, next, "Your form expired; please try again.", 403)
     throttle = request.app.state.throttle
     keys = (f"email:{email.strip().lower()}", f"ip:{request.client.host if request.client else '?'}")

@@ -9,8 +9,9 @@ from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from aatd.errors import InputError
-from aatd.web import views
+from aatd.web import capabilities, engines, views
 from aatd.web.deps import Db, PageUser, Principal
+from aatd.web.errors import ApiError
 from aatd.web.family_json import export_family, import_family
 from aatd.web.pages import render, see_other
 from aatd.web.relatives import add_relative
@@ -57,12 +58,34 @@ def add_member(request: Request, family_id: FamilyId, principal: PageUser, db: D
     return see_other(f"/families/{family_id}")
 
 
+@router.post("/families/{family_id}/settings")
+def family_settings(request: Request, family_id: FamilyId, principal: PageUser, db: Db,
+                    country: Annotated[str, Form(max_length=100)]) -> Response:
+    """Set the population whose allele frequencies the founders are drawn from."""
+    try:
+        Workspace(db, principal.user).update_family(family_id, {"country": country})
+    except InputError as exc:
+        db.rollback()
+        return _family_page(request, principal, db, family_id, exc)
+    return see_other(f"/families/{family_id}")
+
+
+@router.get("/families/{family_id}/pedigree.svg")
+def drawing(family_id: FamilyId, principal: PageUser, db: Db) -> Response:
+    """The family's pedigree drawing (when the drawing engine is present)."""
+    if not capabilities.has("pedigree-drawing"):
+        raise ApiError(404, "the pedigree drawing is not available in this build")
+    ws = Workspace(db, principal.user)
+    family = ws.family(family_id)
+    return Response(engines.pedigree_drawing(export_family(ws, family), family.name), media_type="image/svg+xml")
+
+
 @router.get("/families/{family_id}/export.json")
 def export(family_id: FamilyId, principal: PageUser, db: Db) -> Response:
     """Download the family as pedigree JSON."""
     ws = Workspace(db, principal.user)
     family = ws.family(family_id, audit_read=False)
-    ws._audit("export", "family", family.id)
+    ws.record("export", "family", family.id)
     return JSONResponse(export_family(ws, family),
                         headers={"Content-Disposition": f'attachment; filename="aatd-family-{family.id}.json"'})
 

@@ -106,7 +106,7 @@ def report(patient_id: PatientId, principal: PageUser, db: Db) -> Response:
     """The patient's report as a PDF."""
     ws = Workspace(db, principal.user)
     patient = ws.patient(patient_id, audit_read=False)
-    ws._audit("report", "patient", patient.id)
+    ws.record("report", "patient", patient.id)
     pdf = patient_report_pdf(views.patient_view(ws, patient, ws.results(patient)), capabilities.available())
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="aatd-patient-{patient.id}.pdf"'})

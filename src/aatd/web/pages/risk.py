@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 
@@ -78,7 +78,7 @@ def _answer(ws: Workspace, patient_id: int,
 
 @router.get("/patients/{patient_id}/risk")
 def risk_page(request: Request, patient_id: PatientId, principal: PageUser, db: Db,
-              form: Annotated[RiskQuery, Depends()]) -> Response:
+              form: Annotated[RiskQuery, Query()]) -> Response:
     """The risk form, the trajectory plot and the outcome table."""
     ws = Workspace(db, principal.user)
     patient, answer, _measured, error = _answer(ws, patient_id, form)
@@ -89,7 +89,7 @@ def risk_page(request: Request, patient_id: PatientId, principal: PageUser, db: 
 
 
 @router.get("/patients/{patient_id}/risk.svg")
-def risk_plot(patient_id: PatientId, principal: PageUser, db: Db, form: Annotated[RiskQuery, Depends()]) -> Response:
+def risk_plot(patient_id: PatientId, principal: PageUser, db: Db, form: Annotated[RiskQuery, Query()]) -> Response:
     """The trajectory plot as SVG, measured FEV1 points drawn over the predicted bands."""
     ws = Workspace(db, principal.user)
     patient, answer, measured, error = _answer(ws, patient_id, form)

@@ -30,7 +30,13 @@ def public_router() -> APIRouter:
 
 
 def install(app: FastAPI, environ: Mapping[str, str] | None = None) -> None:
-    """Add the public pages to ``app``; the contact block is read from ``environ`` (default ``os.environ``)."""
+    """Add the public pages to ``app``; the contact block is read from ``environ`` (default ``os.environ``).
+
+    The app factory installs them; calling again only reloads the settings (tests set a contact block).
+    """
+    installed = hasattr(app.state, "public")
     app.state.public = load_public_settings(environ)
+    if installed:
+        return
     app.include_router(public_router())
     app.mount("/public/static", StaticFiles(directory=str(STATIC)), name="public-static")

@@ -1,0 +1,143 @@
+"""Load test of the web API on loopback: throughput and p50/p99 latency with 50 concurrent clients.
+
+Starts ``aatd serve`` on a free loopback port with a throwaway data directory, then runs
+locust headless (in this process, no web UI) against one endpoint at a time for a bounded
+time: the trivial ``/api/v1/health`` as the baseline, then the engine endpoints present in
+this build (``interpret``, ``pedigree``, ``should-test``). Writes benchmarks/results/load.md.
+
+    .venv/bin/python benchmarks/load.py [--seconds 20] [--users 50]
+"""
+
+from __future__ import annotations
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import gevent  # noqa: E402
+from locust import FastHttpUser, constant, task  # noqa: E402
+from locust.env import Environment  # noqa: E402
+
+RESULTS = Path(__file__).with_name("results") / "load.md"
+PEDIGREE = {"country": "Ireland", "members": [
+    {"id": "f", "sex": "male", "genotype": "MZ"}, {"id": "m", "sex": "female", "phenotype": "MS"},
+    {"id": "p", "sex": "female", "father": "f", "mother": "m", "genotype": "SZ"},
+    {"id": "s", "sex": "male", "father": "f", "mother": "m", "level": {"value": 80, "unit": "mg/dL"}},
+    {"id": "c", "sex": "female", "father": "f", "mother": "m"}]}
+ENDPOINTS: dict[str, tuple[str, str, Any]] = {
+    "health (baseline)": ("GET", "/api/v1/health", None),
+    "interpret": ("POST", "/api/v1/interpret", {"genotype": "MZ", "level": "95", "unit": "mg/dL", "crp": "3"}),
+    "pedigree": ("POST", "/api/v1/pedigree", PEDIGREE),
+    "should-test": ("POST", "/api/v1/should-test", {"findings": ["copd"], "age": 50}),
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_server(data_dir: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AATD_")} | {"AATD_DATA_DIR": data_dir}
+    process = subprocess.Popen([sys.executable, "-m", "aatd", "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=1):
+                return process, base
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("aatd serve did not start")
+
+
+def _available(base: str) -> set[str]:
+    import json
+
+    with urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=5) as response:
+        return set(json.load(response)["paths"])
+
+
+def _run(base: str, method: str, path: str, body: Any, users: int, seconds: float) -> dict[str, float]:
+    class Client(FastHttpUser):
+        host = base
+        wait_time = constant(0)
+
+        @task
+        def call(self) -> None:
+            with self.client.request(method, path, json=body, name=path, catch_response=True) as response:
+                if response.status_code != 200:
+                    response.failure(f"status {response.status_code}")
+
+    env = Environment(user_classes=[Client])
+    runner = env.create_local_runner()
+    runner.start(users, spawn_rate=users)
+    gevent.sleep(2)  # warm-up, then measure
+    env.stats.reset_all()
+    started = time.perf_counter()
+    gevent.sleep(seconds)
+    elapsed = time.perf_counter() - started
+    stats = env.stats.get(path, method)
+    result = {"requests": stats.num_requests, "failures": stats.num_failures, "rps": stats.num_requests / elapsed,
+              "p50": stats.get_response_time_percentile(0.5), "p99": stats.get_response_time_percentile(0.99)}
+    runner.quit()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured time per endpoint")
+    parser.add_argument("--users", type=int, default=50, help="concurrent clients")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="aatd-load-") as data_dir:
+        process, base = _start_server(data_dir)
+        try:
+            present = _available(base)
+            rows = []
+            for name, (method, path, body) in ENDPOINTS.items():
+                if path not in present:
+                    rows.append(f"| {name} | `{method} {path}` | not in this build | | | | |")
+                    continue
+                r = _run(base, method, path, body, args.users, args.seconds)
+                rows.append(f"| {name} | `{method} {path}` | {r['requests']:.0f} | {r['failures']:.0f} | "
+                            f"{r['rps']:.0f} | {r['p50']:.0f} | {r['p99']:.0f} |")
+                print(rows[-1], flush=True)
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text("\n".join([
+        "# Web API load test",
+        "",
+        f"`benchmarks/load.py --seconds {args.seconds:g} --users {args.users}`: locust (headless, in process) against "
+        "`aatd serve` (one uvicorn worker, SQLite) on 127.0.0.1; each endpoint measured alone for the given time "
+        "after a 2 s warm-up. Latencies in milliseconds, from the client side.",
+        "",
+        f"Machine: {platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPUs "
+        "(shared with other work while measured).",
+        "",
+        "| endpoint | request | requests | failures | requests/s | p50 ms | p99 ms |",
+        "|---|---|---:|---:|---:|---:|---:|",
+        *rows,
+        "",
+    ]), encoding="utf-8")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
