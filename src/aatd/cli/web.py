@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -34,12 +36,19 @@ def serve(
     if not has_users(app.state.engine):
         sys.stdout.write(
             "aatd: no user exists yet. Create the first admin in another terminal:\n"
-            f"    aatd user create --org 'My clinic' --email you@example.org --admin"
+            f"    AATD_DATA_DIR={shlex.quote(str(settings.data_dir))} {_executable()} user create"
+            " --org 'My clinic' --email you@example.org --admin"
             f"{'' if database is None else ' --database ' + repr(database)}\n"
             f"  (it prints a generated password once), then open http://{host}:{port}/login\n")
     sys.stdout.write(f"aatd: serving on http://{host}:{port}/ (Ctrl+C to stop)\n")
     sys.stdout.flush()
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def _executable() -> str:
+    """How to run this ``aatd`` again from any folder (the venv need not be active)."""
+    exe = Path(sys.argv[0])
+    return shlex.quote(str(exe.resolve())) if exe.name == "aatd" and exe.exists() else "aatd"
 
 
 def create(
