@@ -27,7 +27,7 @@ from types import MappingProxyType
 
 from aatd.alleles import find_allele
 from aatd.errors import DataError
-from aatd.knowledge import data_directory, knowledge, read_table, split_sources
+from aatd.knowledge import TableRow, data_directory, knowledge, read_table, split_sources
 
 RECOMMENDATION_LEVELS = ("not_indicated", "suggested", "recommended")
 """Testing recommendation levels, weakest first (their order is used to take the strongest)."""
@@ -162,32 +162,8 @@ class GuidelineTables:
 # --- reading -------------------------------------------------------------------------
 
 
-def _read(directory: Path, table: str, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    for row in read_table(table, columns, directory):
-        yield row.line, {k: (v or "").strip() for k, v in row.values.items() if k is not None}
-
-
-def _need(table: str, line: int, row: dict[str, str], col: str) -> str:
-    if not row.get(col):
-        raise DataError(table, line, f"column {col!r} is empty")
-    return row[col]
-
-
-def _number(table: str, line: int, row: dict[str, str], col: str) -> float | None:
-    text = row.get(col, "")
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise DataError(table, line, f"column {col!r}: {text!r} is not a number") from None
-
-
-def _one_of(table: str, line: int, row: dict[str, str], col: str, allowed: tuple[str, ...]) -> str:
-    value = row.get(col, "")
-    if value not in allowed:
-        raise DataError(table, line, f"column {col!r}: {value!r} not one of {allowed}")
-    return value
+def _rows(directory: Path, table: str, columns: tuple[str, ...]) -> Iterator[TableRow]:
+    return read_table(table, columns, directory)
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -197,27 +173,27 @@ def _split(text: str) -> tuple[str, ...]:
 def _load_guidelines(d: Path) -> dict[str, Guideline]:
     table = "guidelines.csv"
     out: dict[str, Guideline] = {}
-    for line, r in _read(d, table, ("guideline", "name", "year", "scope", "source")):
-        year = _number(table, line, r, "year")
+    for row in _rows(d, table, ("guideline", "name", "year", "scope", "source")):
+        year = row.number("year")
         if year is None:
-            raise DataError(table, line, "column 'year' is empty")
-        key = _need(table, line, r, "guideline")
+            raise DataError(table, row.line, "column 'year' is empty")
+        key = row.required("guideline")
         if key in out:
-            raise DataError(table, line, f"duplicate guideline {key!r}")
-        out[key] = Guideline(key, _need(table, line, r, "name"), int(year), _split(r["scope"]),
-                             _need(table, line, r, "source"), r.get("notes", ""))
+            raise DataError(table, row.line, f"duplicate guideline {key!r}")
+        out[key] = Guideline(key, row.required("name"), int(year), _split(row.text("scope")),
+                             row.required("source"), row.text("notes"))
     return out
 
 
 def _load_findings(d: Path) -> dict[str, Finding]:
     table = "testing_findings.csv"
     out: dict[str, Finding] = {}
-    for line, r in _read(d, table, ("finding", "label", "aliases", "implies")):
-        key = _need(table, line, r, "finding")
+    for row in _rows(d, table, ("finding", "label", "aliases", "implies")):
+        key = row.required("finding")
         if key in out:
-            raise DataError(table, line, f"duplicate finding {key!r}")
-        out[key] = Finding(key, _need(table, line, r, "label"), _split(r["aliases"]), _split(r["implies"]),
-                           r.get("notes", ""))
+            raise DataError(table, row.line, f"duplicate finding {key!r}")
+        out[key] = Finding(key, row.required("label"), _split(row.text("aliases")), _split(row.text("implies")),
+                           row.text("notes"))
     for f in out.values():
         for implied in f.implies:
             if implied not in out:
@@ -230,20 +206,20 @@ def _load_rules(d: Path, guidelines: Mapping[str, Guideline], findings: Mapping[
     rules = []
     columns = ("guideline", "finding", "with_any", "recommendation", "min_age", "age_below", "pack_years_below",
                "source")
-    for line, r in _read(d, table, columns):
+    for row in _rows(d, table, columns):
         rule = TestingRule(
-            guideline=_need(table, line, r, "guideline"), finding=_need(table, line, r, "finding"),
-            with_any=_split(r["with_any"]),
-            recommendation=_one_of(table, line, r, "recommendation", RECOMMENDATION_LEVELS),
-            min_age=_number(table, line, r, "min_age"), age_below=_number(table, line, r, "age_below"),
-            pack_years_below=_number(table, line, r, "pack_years_below"), source=_need(table, line, r, "source"),
-            source_locator=r.get("source_locator", ""), notes=r.get("notes", ""), line=line,
+            guideline=row.required("guideline"), finding=row.required("finding"),
+            with_any=_split(row.text("with_any")),
+            recommendation=row.one_of("recommendation", RECOMMENDATION_LEVELS),
+            min_age=row.number("min_age"), age_below=row.number("age_below"),
+            pack_years_below=row.number("pack_years_below"), source=row.required("source"),
+            source_locator=row.text("source_locator"), notes=row.text("notes"), line=row.line,
         )
         if rule.guideline not in guidelines:
-            raise DataError(table, line, f"unknown guideline {rule.guideline!r}")
+            raise DataError(table, row.line, f"unknown guideline {rule.guideline!r}")
         for name in (rule.finding, *rule.with_any):
             if name not in findings:
-                raise DataError(table, line, f"unknown finding {name!r}")
+                raise DataError(table, row.line, f"unknown finding {name!r}")
         rules.append(rule)
     return rules
 
@@ -251,12 +227,12 @@ def _load_rules(d: Path, guidelines: Mapping[str, Guideline], findings: Mapping[
 def _load_next_steps(d: Path) -> dict[str, NextStepText]:
     table = "next_steps.csv"
     out: dict[str, NextStepText] = {}
-    for line, r in _read(d, table, ("code", "clinician_text", "patient_text", "source")):
-        code = _need(table, line, r, "code")
+    for row in _rows(d, table, ("code", "clinician_text", "patient_text", "source")):
+        code = row.required("code")
         if code in out:
-            raise DataError(table, line, f"duplicate code {code!r}")
-        out[code] = NextStepText(code, _need(table, line, r, "clinician_text"), _need(table, line, r, "patient_text"),
-                                 _need(table, line, r, "source"), r.get("notes", ""))
+            raise DataError(table, row.line, f"duplicate code {code!r}")
+        out[code] = NextStepText(code, row.required("clinician_text"), row.required("patient_text"),
+                                 row.required("source"), row.text("notes"))
     return out
 
 
@@ -264,15 +240,15 @@ def _load_panels(d: Path) -> dict[str, Panel]:
     table = "panels.csv"
     alleles: dict[str, set[str]] = {}
     first: dict[str, tuple[str, str, str]] = {}
-    for line, r in _read(d, table, ("panel", "label", "allele", "source")):
-        panel, allele = _need(table, line, r, "panel"), _need(table, line, r, "allele")
+    for row in _rows(d, table, ("panel", "label", "allele", "source")):
+        panel, allele = row.required("panel"), row.required("allele")
         if allele != ALL_ALLELES:
             record = find_allele(allele)
             if record is None:
-                raise DataError(table, line, f"unknown allele {allele!r}")
+                raise DataError(table, row.line, f"unknown allele {allele!r}")
             allele = record.allele
         alleles.setdefault(panel, set()).add(allele)
-        first.setdefault(panel, (_need(table, line, r, "label"), _need(table, line, r, "source"), r.get("notes", "")))
+        first.setdefault(panel, (row.required("label"), row.required("source"), row.text("notes")))
     out = {}
     for panel, names in alleles.items():
         label, source, notes = first[panel]
@@ -284,17 +260,17 @@ def _load_panels(d: Path) -> dict[str, Panel]:
 def _load_augmentation(d: Path, guidelines: Mapping[str, Guideline]) -> list[AugmentationCriterion]:
     table = "augmentation_criteria.csv"
     out = []
-    for line, r in _read(d, table, ("guideline", "criterion", "operator", "value", "if_unmet", "source")):
+    for row in _rows(d, table, ("guideline", "criterion", "operator", "value", "if_unmet", "source")):
         c = AugmentationCriterion(
-            guideline=_need(table, line, r, "guideline"), criterion=_one_of(table, line, r, "criterion", CRITERIA),
-            operator=_one_of(table, line, r, "operator", OPERATORS), value=_need(table, line, r, "value"),
-            if_unmet=_one_of(table, line, r, "if_unmet", UNMET_OUTCOMES), source=_need(table, line, r, "source"),
-            source_locator=r.get("source_locator", ""), notes=r.get("notes", ""),
+            guideline=row.required("guideline"), criterion=row.one_of("criterion", CRITERIA),
+            operator=row.one_of("operator", OPERATORS), value=row.required("value"),
+            if_unmet=row.one_of("if_unmet", UNMET_OUTCOMES), source=row.required("source"),
+            source_locator=row.text("source_locator"), notes=row.text("notes"),
         )
         if c.guideline not in guidelines:
-            raise DataError(table, line, f"unknown guideline {c.guideline!r}")
+            raise DataError(table, row.line, f"unknown guideline {c.guideline!r}")
         if c.operator in ("lt", "le", "ge", "gt"):
-            _number(table, line, r, "value")
+            row.number("value")
         out.append(c)
     return out
 
@@ -302,34 +278,34 @@ def _load_augmentation(d: Path, guidelines: Mapping[str, Guideline]) -> list[Aug
 def _load_discordance(d: Path) -> dict[str, DiscordanceCause]:
     table = "discordance_explanations.csv"
     out = {}
-    for line, r in _read(d, table, ("code", "direction", "rank", "clinician_text", "patient_text", "source")):
-        rank = _number(table, line, r, "rank")
+    for row in _rows(d, table, ("code", "direction", "rank", "clinician_text", "patient_text", "source")):
+        rank = row.number("rank")
         if rank is None:
-            raise DataError(table, line, "column 'rank' is empty")
-        code = _need(table, line, r, "code")
-        out[code] = DiscordanceCause(code, _one_of(table, line, r, "direction", DIRECTIONS), int(rank),
-                                     _need(table, line, r, "clinician_text"), _need(table, line, r, "patient_text"),
-                                     _need(table, line, r, "source"))
+            raise DataError(table, row.line, "column 'rank' is empty")
+        code = row.required("code")
+        out[code] = DiscordanceCause(code, row.one_of("direction", DIRECTIONS), int(rank),
+                                     row.required("clinician_text"), row.required("patient_text"),
+                                     row.required("source"))
     return out
 
 
 def _load_parameters(d: Path) -> dict[str, Parameter]:
     table = "interpretation_parameters.csv"
     out = {}
-    for line, r in _read(d, table, ("name", "value", "unit", "source")):
-        value = _number(table, line, r, "value")
+    for row in _rows(d, table, ("name", "value", "unit", "source")):
+        value = row.number("value")
         if value is None:
-            raise DataError(table, line, "column 'value' is empty")
-        name = _need(table, line, r, "name")
-        out[name] = Parameter(name, value, r.get("unit", ""), _need(table, line, r, "source"), r.get("notes", ""))
+            raise DataError(table, row.line, "column 'value' is empty")
+        name = row.required("name")
+        out[name] = Parameter(name, value, row.text("unit"), row.required("source"), row.text("notes"))
     return out
 
 
 def _load_messages(d: Path) -> dict[str, PatientMessage]:
     table = "patient_messages.csv"
-    return {r["key"]: PatientMessage(_need(table, line, r, "key"), _need(table, line, r, "text"),
-                                     _need(table, line, r, "source"))
-            for line, r in _read(d, table, ("key", "text", "source"))}
+    return {row.text("key"): PatientMessage(row.required("key"), row.required("text"),
+                                     row.required("source"))
+            for row in _rows(d, table, ("key", "text", "source"))}
 
 
 def load_guideline_tables(directory: Path) -> GuidelineTables:
