@@ -188,7 +188,8 @@ def _load_guidelines(d: Path) -> dict[str, Guideline]:
 def _load_findings(d: Path) -> dict[str, Finding]:
     table = "testing_findings.csv"
     out: dict[str, Finding] = {}
-    for row in _rows(d, table, ("finding", "label", "aliases", "implies")):
+    for row in _rows(d, table, ("finding", "label", "aliases", "implies", "source")):
+        row.source()  # the guidelines that name this finding; checked to resolve
         key = row.required("finding")
         if key in out:
             raise DataError(table, row.line, f"duplicate finding {key!r}")
