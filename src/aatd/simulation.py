@@ -12,8 +12,8 @@ The model (``docs/progression.md``): FEV1 is the GLI predicted value times a per
 fraction of predicted ``r``. At 20, ``r`` comes from the GLI spread (z-score ~ N(0, 1)).
 Each year ``r`` shrinks by ``excess / predicted`` where ``excess`` (mL/yr at 100% predicted)
 adds genotype, smoking, second-hand smoke, dust, family history, asthma and infections,
-times a log-normal person multiplier and a sex multiplier; being proportional to ``r`` it
-slows as lung function falls (the "horse-racing" effect). FVC loses a fixed fraction of the
+times a log-normal person multiplier and a sex multiplier, times ``r ** decline_level_exponent``
+(calibrated to about 0 by ``verification/calibrate.py``: an absolute excess). FVC loses a fixed fraction of the
 FEV1 shortfall. Death: the life-table hazard, floored by a hazard for FEV1 30-65% and < 30%
 predicted. All parameters come from ``progression_parameters.csv``.
 
@@ -24,6 +24,8 @@ local cluster by default, any cluster by address); chunks return histograms and 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
@@ -42,6 +44,7 @@ BoolArray = NDArray[np.bool_]
 PARAMETER_TABLE = "progression_parameters.csv"
 MODEL_GENOTYPES = ("MM", "MS", "MZ", "SS", "SZ", "ZZ", "Null")
 EVIDENCE = ("strong", "moderate", "weak")
+CALIBRATED_EVIDENCE = "calibrated to targets "  # e.g. "calibrated to targets T1-T6 by verification/calibrate.py"
 SMOKING = ("never", "former", "current")
 END_AGE = 90
 QUANTILES = (0.1, 0.5, 0.9)
@@ -77,8 +80,9 @@ def parameters() -> dict[tuple[str, str], Parameter]:
     columns = ("name", "genotype", "value", "sd", "ci_low", "ci_high", "unit", "evidence", "source", "notes")
     for row in read_table(PARAMETER_TABLE, columns):
         evidence = row.text("evidence")
-        if evidence not in EVIDENCE:
-            raise DataError(PARAMETER_TABLE, row.line, f"evidence {evidence!r} not one of {EVIDENCE}")
+        if evidence not in EVIDENCE and not evidence.startswith(CALIBRATED_EVIDENCE):
+            raise DataError(PARAMETER_TABLE, row.line,
+                            f"evidence {evidence!r} not one of {EVIDENCE} nor '{CALIBRATED_EVIDENCE}...'")
         genotype = row.text("genotype")
         if genotype not in (*MODEL_GENOTYPES, "all"):
             raise DataError(PARAMETER_TABLE, row.line, f"genotype {genotype!r} is not a model genotype or 'all'")
@@ -93,12 +97,35 @@ def parameters() -> dict[tuple[str, str], Parameter]:
     return table
 
 
+_OVERRIDES: dict[tuple[str, str], float] = {}
+
+
 def parameter(name: str, genotype: str = "all") -> Parameter:
     """A parameter by name (and genotype class); raises :class:`DataError` when missing."""
     try:
-        return parameters()[(name, genotype)]
+        param = parameters()[(name, genotype)]
     except KeyError:
         raise DataError(PARAMETER_TABLE, None, f"missing parameter {name!r} for {genotype}") from None
+    override = _OVERRIDES.get((name, genotype))
+    return param if override is None else replace(param, value=override)
+
+
+@contextmanager
+def parameter_overrides(values: Mapping[tuple[str, str], float]) -> Iterator[None]:
+    """Temporarily replace parameter values, keyed by (name, genotype) (used by the calibration).
+
+    Only values read through :func:`parameter` / :func:`value` during a simulation are affected;
+    the table itself is not changed.
+    """
+    for key in values:
+        parameter(*key)  # raises DataError for unknown parameters
+    saved = dict(_OVERRIDES)
+    _OVERRIDES.update(values)
+    try:
+        yield
+    finally:
+        _OVERRIDES.clear()
+        _OVERRIDES.update(saved)
 
 
 def value(name: str, genotype: str = "all") -> float:
