@@ -140,12 +140,14 @@ def test_pedigree_report__json_contract() -> None:
     data = pedigree_report(load("sibling_of_zz.json"))
     assert set(data["members"]) == {"f", "m", "p", "s"}
     for row in data["members"].values():
-        assert set(row) == {"genotypes", "p_severe", "p_carrier"}
+        assert set(row) == {"genotypes", "p_severe", "p_carrier", "relationship", "degree"}
         assert sum(row["genotypes"].values()) == pytest.approx(1.0)
         assert all(g in {"MM", "MS", "MZ", "M/Null", "SS", "SZ", "S/Null", "ZZ", "Z/Null", "Null/Null"}
                    for g in row["genotypes"])
     assert data["members"]["p"]["genotypes"] == {"ZZ": 1.0}
     assert data["members"]["s"]["genotypes"]["MZ"] > 0.99  # 80 mg/dL beside a ZZ sister: almost surely MZ
+    assert data["proband"] == "p"
+    assert [data["members"][k]["relationship"] for k in "fmps"] == ["parent", "parent", "proband", "sibling"]
     assert data["provenance"]["data_version"]
     json.dumps(data)
 
@@ -167,8 +169,9 @@ def test_pedigree_report__needs_frequencies() -> None:
 def test_pedigree_report__plan_ranks_by_severe_then_carrier() -> None:
     data = pedigree_report(load("consanguineous.json"), plan=True)
     plan = data["plan"]
-    keys = [(-e["p_severe"], -e["p_carrier"]) for e in plan]
+    keys = [(-round(e["p_severe"], 12), -round(e["p_carrier"], 12), e["degree"]) for e in plan]
     assert keys == sorted(keys)
+    assert [(e["relationship"], e["degree"]) for e in plan[:4]] == [("sibling", 1)] * 2 + [("parent", 1)] * 2
     ids = [e["id"] for e in plan]
     assert "p" not in ids and "b" not in ids  # genotyped
     assert "gf" not in ids and "gm" not in ids  # deceased
@@ -176,6 +179,23 @@ def test_pedigree_report__plan_ranks_by_severe_then_carrier() -> None:
     couple = next(c for c in data["prospective_children"] if (c["father"], c["mother"]) == ("c1", "c2"))
     assert sum(couple["genotypes"].values()) == pytest.approx(1.0)
     assert couple["genotypes"]["ZZ"] > 0.25  # parents of a ZZ child: at least 1/4, more if either is ZZ
+
+
+def test_cascade_plan__equal_probabilities_closer_relative_first() -> None:
+    # children of ZZ x MM are MZ for certain: the proband's child (1st degree) and niece (2nd) tie exactly
+    doc = {"allele_frequencies": {"M": 0.95, "S": 0.03, "Z": 0.02}, "members": [
+        {"id": "f", "sex": "male"}, {"id": "m", "sex": "female"},
+        {"id": "p", "sex": "female", "father": "f", "mother": "m", "genotype": "ZZ", "proband": True},
+        {"id": "s", "sex": "male", "father": "f", "mother": "m", "genotype": "ZZ"},
+        {"id": "t", "sex": "female", "genotype": "MM"}, {"id": "h", "sex": "male", "genotype": "MM"},
+        {"id": "a_niece", "sex": "female", "father": "s", "mother": "t"},
+        {"id": "z_child", "sex": "male", "father": "h", "mother": "p"}]}
+    plan = pedigree_report(doc, plan=True)["plan"]
+    ties = [e for e in plan if e["id"] in ("a_niece", "z_child")]
+    assert [(e["id"], e["relationship"], e["degree"]) for e in ties] == [("z_child", "child", 1),
+                                                                        ("a_niece", "niece/nephew", 2)]
+    assert ties[0]["p_carrier"] == pytest.approx(ties[1]["p_carrier"]) == pytest.approx(1.0)
+    assert "1st-degree relative" in ties[0]["reason"]
 
 
 def test_cascade_plan__consistent_with_posteriors() -> None:
@@ -195,12 +215,14 @@ def test_pedigree_svg__standard_symbols() -> None:
     root = ET.fromstring(pedigree_svg(ped, result))
     groups = root.findall(f"{SVG}g[@class='member']")
     assert len(groups) == len(ped)
-    assert len(root.findall(f".//{SVG}rect[@fill='black']") + root.findall(f".//{SVG}circle[@fill='black']")) == 1
-    assert len(root.findall(f".//{SVG}line[@class='deceased']")) == 2
-    assert len(root.findall(f".//{SVG}line[@class='proband']")) == 1
+    symbols = [s for g in groups for s in g if s.get("class") == "symbol"]
+    assert sum(s.get("fill") == "black" for s in symbols) == 1
+    assert len([x for g in groups for x in g.findall(f"{SVG}line[@class='deceased']")]) == 2
+    assert len([x for g in groups for x in g.findall(f"{SVG}line[@class='proband']")]) == 1
     assert len(root.findall(f".//{SVG}line[@class='consanguinity']")) == 1
     assert len(root.findall(f".//{SVG}line[@class='mz-twins']")) == 1
-    assert len(root.findall(f".//{SVG}rect[@width='36']")) == sum(m.sex is Sex.MALE for m in ped.members)
+    assert sum(s.tag == f"{SVG}rect" for s in symbols) == sum(m.sex is Sex.MALE for m in ped.members)
+    assert root.find(f"{SVG}g[@class='legend']") is not None
 
 
 # --- CLI -----------------------------------------------------------------------------------------------------------

@@ -5,7 +5,10 @@ plan ranks every living relative who has no genotype or IEF phenotype yet by the
 posterior probability of a severe genotype (severity class severe or absent: ZZ,
 Z/Null, Null/Null, SZ and the other genotypes whose expected level is below the
 protective threshold), then by the probability of being a carrier (exactly one
-deficiency allele). Probabilities come from exact inference on the whole pedigree
+deficiency allele), then by the degree of relationship to the proband (closer first;
+see :mod:`aatd.relationships`), then by id. Probabilities equal to 12 decimals count as
+ties, so MZ twins or the two parents of a proband are ordered by degree, not by rounding
+noise. Probabilities come from exact inference on the whole pedigree
 (:mod:`aatd.pedigree_inference`), so every measured relative informs every other.
 
 :func:`pedigree_report` is the JSON-in, JSON-out answer shared by the CLI and the API.
@@ -35,6 +38,7 @@ from aatd.pedigree_inference import (
     severe_mask,
 )
 from aatd.provenance import provenance
+from aatd.relationships import Relationship, proband_id, relationships_to
 
 DISCLAIMER = ("aatd supports, and does not replace, clinical judgement and genetic counselling: "
               "probabilities assume correct parentage, correct results and Hardy-Weinberg founders.")
@@ -50,37 +54,82 @@ class PlanEntry:
     p_carrier: float
     most_likely: Genotype
     reason: str
+    relationship: str | None = None
+    degree: int | None = None
+
+
+TIE_DECIMALS = 12
+"""Probabilities equal to this many decimals are ties in the plan (broken by degree of relationship)."""
+
+
+def _plan_key(severe: float, carrier: float, rel: Relationship | None, member_id: str) -> tuple[float, float, int,
+                                                                                            str]:
+    degree = rel.degree if rel is not None and rel.degree is not None else 10**6
+    return (-round(severe, TIE_DECIMALS), -round(carrier, TIE_DECIMALS), degree, member_id)
 
 
 def cascade_plan(result: PedigreeResult) -> tuple[PlanEntry, ...]:
-    """Living members without a genotype or IEF phenotype, most likely severe first, then carriers."""
+    """Living members without a genotype or IEF phenotype: most likely severe first, then carriers, then closest."""
+    rels = relationships_to(result.pedigree, proband_id(result.pedigree))
     candidates = [m for m in result.pedigree.members if not m.deceased and not m.genotyped]
     scored = sorted(((result.p_severe(m.id), result.p_carrier(m.id), m.id) for m in candidates),
-                    key=lambda t: (-t[0], -t[1], t[2]))
+                    key=lambda t: _plan_key(t[0], t[1], rels[t[2]], t[2]))
     plan = []
     for rank, (severe, carrier, member_id) in enumerate(scored, start=1):
         dist = result.distribution(member_id)
         top = max(dist, key=dist.__getitem__)
-        measured = result.pedigree[member_id].level is not None
-        reason = (f"P(severe genotype) {severe:.1%}, P(carrier) {carrier:.1%}; most likely {top.canonical} "
-                  f"({dist[top]:.1%})" + ("; serum level already measured, genotype not" if measured else ""))
-        plan.append(PlanEntry(rank, member_id, severe, carrier, top, reason))
+        rel = rels[member_id]
+        plan.append(PlanEntry(rank, member_id, severe, carrier, top, _reason(result, member_id, rel),
+                              rel.label if rel else None, rel.degree if rel else None))
     return tuple(plan)
+
+
+def _reason(result: PedigreeResult, member_id: str, rel: Relationship | None) -> str:
+    """Why the member is where they are in the plan, in words."""
+    severe, carrier = result.p_severe(member_id), result.p_carrier(member_id)
+    dist = result.distribution(member_id)
+    top = max(dist, key=dist.__getitem__)
+    member = result.pedigree[member_id]
+    text = (f"P(severe genotype) {severe:.1%}, P(carrier) {carrier:.1%}; most likely {top.canonical} "
+            f"({dist[top]:.1%})")
+    if member.level is not None:
+        text += "; serum level already measured, genotype not"
+    if member.phenotype is not None:
+        text += f"; {member.phenotype.canonical}, the other allele not determined"
+    if rel is not None and rel.degree is not None:
+        text += f"; {rel.label} of the proband ({ordinal(rel.degree)}-degree relative)"
+    elif rel is not None:
+        text += f"; {rel.label} of the proband"
+    return text
+
+
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``21st``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _plan_json(plan: Sequence[PlanEntry]) -> list[dict[str, Any]]:
     return [{"rank": e.rank, "id": e.member_id, "p_severe": e.p_severe, "p_carrier": e.p_carrier,
-             "most_likely": e.most_likely.canonical, "reason": e.reason} for e in plan]
+             "most_likely": e.most_likely.canonical, "reason": e.reason, "relationship": e.relationship,
+             "degree": e.degree} for e in plan]
 
 
 def members_json(result: PedigreeResult) -> dict[str, dict[str, Any]]:
-    """``{"<id>": {"genotypes": {...}, "p_severe": p, "p_carrier": p}}`` (the JSON contract)."""
+    """``{"<id>": {"genotypes": {...}, "p_severe": p, "p_carrier": p, "relationship": ..., "degree": ...}}``.
+
+    ``genotypes``/``p_severe``/``p_carrier`` are the JSON contract; ``relationship`` and
+    ``degree`` (to the proband, :mod:`aatd.relationships`) are ``None`` without a proband.
+    """
     severe, carrier = severe_mask(result.model), carrier_mask(result.model)
+    rels = relationships_to(result.pedigree, proband_id(result.pedigree))
     out: dict[str, dict[str, Any]] = {}
     for m in result.pedigree.members:
         row = result.row(m.id)
+        rel = rels[m.id]
         out[m.id] = {"genotypes": as_canonical(result.distribution(m.id)),
-                     "p_severe": float(row @ severe), "p_carrier": float(row @ carrier)}
+                     "p_severe": float(row @ severe), "p_carrier": float(row @ carrier),
+                     "relationship": rel.label if rel else None, "degree": rel.degree if rel else None}
     return out
 
 
@@ -122,7 +171,13 @@ def report_for(result: PedigreeResult, *, plan: bool = False,
             "p_severe": "probability of a genotype whose severity class is severe or absent (expected level "
                         f"below the protective threshold of {protective_threshold_umol_l():g} µmol/L)",
             "p_carrier": "probability of exactly one deficiency allele (any allele not of the normal class)",
+            "relationship": "how the member is related to the proband (the member marked proband, else the first "
+                            "with a severe genotype), from common ancestors and generation distances",
+            "degree": "degree of relationship to the proband (1: parents, children, full siblings; 2: "
+                      "grandparents, aunts/uncles, half-siblings...; 3: first cousins...); null for the proband, "
+                      "partners and unrelated members",
         },
+        "proband": proband_id(pedigree),
         "sources": sorted({knowledge().cite_short(s) for s in (*MODEL_SOURCES, residual.source)}),
         "note": DISCLAIMER,
     }

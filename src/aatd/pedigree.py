@@ -2,8 +2,9 @@
 
 A :class:`Pedigree` holds members (id, sex, parents, age, deceased, proband, monozygotic
 twin) and their evidence: a genotype, an IEF phenotype (a set of compatible genotypes)
-and/or a serum level (used as a *soft* likelihood through the level model). A member
-with none of these is "not tested". Parsing validates the structure and names the
+and/or a serum level (used as a *soft* likelihood through the level model), or
+:class:`CarrierEvidence` ("carries at least one Z", the other allele not determined). A
+member with none of these is "not tested". Parsing validates the structure and names the
 offending field: duplicate ids, unknown parents, a father recorded as female or a
 mother as male, a member who is their own ancestor, inconsistent twins. Evidence that
 contradicts Mendelian inheritance is found by the inference engine
@@ -11,8 +12,10 @@ contradicts Mendelian inheritance is found by the inference engine
 
 Formats read: the aatd JSON document (``pedigree_from_json``), PED/FAM six columns with
 an optional seventh genotype column (``pedigree_from_ped``), and the GA4GH Phenopackets
-``Family`` message (structure, sex, vital status and proband; ``pedigree_from_phenopackets``).
-Formats written: aatd JSON (``pedigree_to_json``) and PED (``pedigree_to_ped``).
+``Family`` message (structure, sex, vital status, proband, SERPINA1 variants and serum
+levels; ``pedigree_from_phenopackets``).
+Formats written: aatd JSON (``pedigree_to_json``), PED (``pedigree_to_ped``) and
+Phenopackets (``pedigree_to_phenopackets``).
 """
 
 from __future__ import annotations
@@ -20,18 +23,21 @@ from __future__ import annotations
 import heapq
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
+from aatd.alleles import allele_catalogue, find_allele, get_allele
 from aatd.errors import InputError, PedigreeError
-from aatd.genotypes import Genotype, Phenotype, parse_genotype, parse_phenotype
+from aatd.genotypes import Genotype, Phenotype, genotype_sort_key, parse_genotype, parse_phenotype
 from aatd.levels import is_inflamed
 from aatd.units import Level
 
 _MEMBER_KEYS = frozenset({"id", "sex", "father", "mother", "age", "deceased", "proband", "mz_twin", "genotype",
-                          "phenotype", "level", "affected", "name"})
+                          "phenotype", "carries", "level", "affected", "name"})
 _LEVEL_KEYS = frozenset({"value", "unit", "method", "crp"})
 _PED_MISSING = frozenset({"0", ".", "-9", ""})
 
@@ -63,6 +69,41 @@ class LevelEvidence:
 
 
 @dataclass(frozen=True, slots=True)
+class CarrierEvidence(Phenotype):
+    """A test showed at least one copy of ``allele``; the other allele was not determined.
+
+    Kept in the member's ``phenotype`` slot: the inference engine treats a phenotype as
+    the set of genotypes :meth:`compatible_genotypes` returns, here every genotype with
+    ``allele``. Only alleles with an IEF band of their own (S, Z, I, F, P) can be
+    represented, because the engine learns the family's alleles from the bands.
+    """
+
+    allele: str = ""
+
+    @classmethod
+    def of(cls, name: str, field: str = "carries") -> CarrierEvidence:
+        """Evidence of carrying ``name``; raises :class:`InputError` for alleles without a band of their own."""
+        allele = get_allele(name, field)
+        representable = {a.ief_band: a.allele for a in reversed(allele_catalogue()) if a.ief_band}
+        if allele.allele == "M" or representable.get(allele.ief_band) != allele.allele:
+            usable = ", ".join(sorted(set(representable.values()) - {"M"}))
+            raise InputError(field, name, f"one of {usable} (an allele with its own IEF band)",
+                             hint="give the full genotype for other alleles")
+        return cls((allele.ief_band,), allele.allele)
+
+    @property
+    def canonical(self) -> str:
+        """``carries Z``."""
+        return f"carries {self.allele}"
+
+    def compatible_genotypes(self, alleles: Iterable[str] | None = None) -> tuple[Genotype, ...]:
+        """Every genotype over ``alleles`` (default: the catalogue less M subtypes) with at least one ``allele``."""
+        pool = list(alleles) if alleles is not None else [a.allele for a in allele_catalogue()
+                                                          if not (a.family == "M" and a.allele != "M")]
+        return tuple(sorted({Genotype.of(self.allele, other) for other in pool}, key=genotype_sort_key))
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     """One person of the pedigree with their evidence (all optional)."""
 
@@ -86,13 +127,14 @@ class Member:
 
     @property
     def genotyped(self) -> bool:
-        """True when the member has a genotype or an IEF phenotype result."""
-        return self.genotype is not None or self.phenotype is not None
+        """True when the member has a genotype or an IEF phenotype result (not a partial carrier test)."""
+        return self.genotype is not None or (self.phenotype is not None
+                                             and not isinstance(self.phenotype, CarrierEvidence))
 
     @property
     def has_evidence(self) -> bool:
-        """True when anything was measured (genotype, phenotype or level)."""
-        return self.genotyped or self.level is not None
+        """True when anything was measured (genotype, phenotype, carrier test or level)."""
+        return self.genotyped or self.phenotype is not None or self.level is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,10 +359,20 @@ def _member_from_json(i: int, raw: object) -> Member:
         age=_age(raw.get("age"), f"{where}.age"), deceased=_flag(raw.get("deceased"), f"{where}.deceased"),
         proband=_flag(raw.get("proband"), f"{where}.proband"), mz_twin=_text(raw.get("mz_twin"), f"{where}.mz_twin"),
         genotype=None if raw.get("genotype") is None else parse_genotype(raw["genotype"], f"{where}.genotype"),
-        phenotype=None if raw.get("phenotype") is None else parse_phenotype(raw["phenotype"], f"{where}.phenotype"),
+        phenotype=_phenotype(raw, where),
         level=_level(raw.get("level"), f"{where}.level"),
         affected=None if raw.get("affected") is None else _flag(raw["affected"], f"{where}.affected"),
     )
+
+
+def _phenotype(raw: Mapping[str, Any], where: str) -> Phenotype | None:
+    """The ``phenotype`` (IEF bands) or ``carries`` (one allele known) field; not both."""
+    phenotype, carries = raw.get("phenotype"), raw.get("carries")
+    if phenotype is not None and carries is not None:
+        raise InputError(f"{where}.carries", carries, "either 'phenotype' or 'carries', not both")
+    if carries is not None:
+        return CarrierEvidence.of(carries, f"{where}.carries")
+    return None if phenotype is None else parse_phenotype(phenotype, f"{where}.phenotype")
 
 
 def parse_sex(value: object, where: str = "sex") -> Sex:
@@ -376,6 +428,9 @@ def member_to_json(m: Member) -> dict[str, Any]:
         "phenotype": m.phenotype.canonical if m.phenotype else None, "affected": m.affected,
     }
     out.update({k: v for k, v in optional.items() if v is not None})
+    if isinstance(m.phenotype, CarrierEvidence):
+        del out["phenotype"]
+        out["carries"] = m.phenotype.allele
     if m.deceased:
         out["deceased"] = True
     if m.proband:
@@ -464,22 +519,54 @@ def pedigree_to_ped(pedigree: Pedigree, family: str = "FAM1") -> str:
 # --- GA4GH Phenopackets Family ----------------------------------------------------------------------------------
 
 
-def pedigree_from_phenopackets(doc: Mapping[str, Any]) -> Pedigree:
-    """Read a GA4GH Phenopackets v2 ``Family``: ``pedigree.persons`` plus proband and vital status.
+LOINC_AAT = "LOINC:6768-6"
+"""Alpha-1 antitrypsin [Mass/volume] in Serum or Plasma: read as the member's serum level."""
+LOINC_CRP = "LOINC:1988-5"
+"""C reactive protein [Mass/volume] in Serum or Plasma: read as the CRP taken with the level (mg/L)."""
+GENO_HETEROZYGOUS = "GENO:0000135"
+GENO_HOMOZYGOUS = "GENO:0000136"
+OTHER_ALLELE_EXTENSION = "other_allele"
+"""aatd's variationDescriptor extension: the test covered the other allele and found this one (e.g. ``M``)."""
+COVERAGE_EXTENSION = "serpina1_coverage"
+"""aatd's variationDescriptor extension: ``full_gene`` means a single heterozygous variant's other allele is M."""
+SERPINA1 = {"symbol": "SERPINA1", "valueId": "HGNC:8941"}
+TRANSCRIPT, PROTEIN = "NM_000295.5", "NP_000286.3"
+_ZYGOSITY = {GENO_HETEROZYGOUS: "heterozygous", GENO_HOMOZYGOUS: "homozygous", "heterozygous": "heterozygous",
+             "homozygous": "homozygous"}
+_AA3 = {"Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E", "Gly": "G", "His": "H",
+        "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F", "Pro": "P", "Ser": "S", "Thr": "T", "Trp": "W",
+        "Tyr": "Y", "Val": "V", "Ter": "*"}
+_HGVS_C = re.compile(r"c\.[0-9_+\-*]+[A-Za-z>_0-9]*", re.IGNORECASE)
+_HGVS_P = re.compile(r"p\.\(?([A-Za-z*]{1,3}\d+[A-Za-z*]{0,3}(?:fs\*?\d*|del)?)\)?", re.IGNORECASE)
+_RSID = re.compile(r"\brs\d+\b", re.IGNORECASE)
+_LEGACY = re.compile(r"(?<!p\.)(?<!p\.\()\b[A-Z][a-z]{2}\d+[A-Z][a-z]{2}\b")
 
-    Genotypes are not read from phenopacket interpretations (their VRS variant
-    descriptions do not map one-to-one onto PI alleles); add them in aatd JSON instead.
+
+@dataclass(frozen=True, slots=True)
+class _Variant:
+    """One SERPINA1 variant of a phenopacket: allele, zygosity, and the other allele when the test covered it."""
+
+    allele: str
+    zygosity: str
+    other: str | None
+
+
+def pedigree_from_phenopackets(doc: Mapping[str, Any]) -> Pedigree:
+    """Read a GA4GH Phenopackets v2 ``Family``: ``pedigree.persons``, proband, vital status and evidence.
+
+    Evidence comes from each member's phenopacket (the proband's and the relatives'):
+    SERPINA1 variants in ``interpretations[].diagnosis.genomicInterpretations[]
+    .variantInterpretation.variationDescriptor`` (HGVS c./p., rsID or legacy name in the
+    expressions, xrefs or label; zygosity in ``allelicState``) and the serum level in
+    ``measurements`` (LOINC 6768-6, CRP LOINC 1988-5). See ``docs/pedigree.md`` for how
+    variants become genotypes.
     """
     persons = doc.get("pedigree", {}).get("persons") if isinstance(doc.get("pedigree"), Mapping) else None
     if not isinstance(persons, list) or not persons:
         raise InputError("pedigree.persons", persons, "a non-empty list of GA4GH Pedigree persons")
+    packets = _packets_by_subject(doc)
     proband = doc.get("proband", {})
     proband_id = proband.get("subject", {}).get("id") if isinstance(proband, Mapping) else None
-    deceased = set()
-    for packet in [proband, *doc.get("relatives", [])]:
-        subject = packet.get("subject", {}) if isinstance(packet, Mapping) else {}
-        if subject.get("vitalStatus", {}).get("status") == "DECEASED":
-            deceased.add(subject.get("id"))
     members = []
     for i, person in enumerate(persons):
         where = f"pedigree.persons[{i}]"
@@ -487,13 +574,298 @@ def pedigree_from_phenopackets(doc: Mapping[str, Any]) -> Pedigree:
             raise InputError(where, person, "a GA4GH Pedigree person object")
         member_id = _text(person.get("individualId"), f"{where}.individualId", optional=False)
         assert member_id is not None
+        packet_where, packet = packets.get(member_id, ("", {}))
+        genotype, phenotype = _packet_genotype(packet, packet_where, member_id)
         members.append(Member(
             id=member_id, sex=parse_sex(person.get("sex", "UNKNOWN_SEX"), f"{where}.sex"),
             father=_ga4gh_parent(person.get("paternalId")), mother=_ga4gh_parent(person.get("maternalId")),
-            proband=member_id == proband_id, deceased=member_id in deceased,
+            proband=member_id == proband_id, deceased=_deceased(packet),
             affected={"AFFECTED": True, "UNAFFECTED": False}.get(str(person.get("affectedStatus"))),
+            genotype=genotype, phenotype=phenotype, level=_packet_level(packet, packet_where, member_id),
         ))
     return build_pedigree(members)
+
+
+def _packets_by_subject(doc: Mapping[str, Any]) -> dict[str, tuple[str, Mapping[str, Any]]]:
+    """Each phenopacket of the family (proband and relatives) by subject id, with its place in the document."""
+    relatives = doc.get("relatives") or []
+    if not isinstance(relatives, list):
+        raise InputError("relatives", relatives, "a list of phenopackets")
+    out: dict[str, tuple[str, Mapping[str, Any]]] = {}
+    for where, packet in [("proband", doc.get("proband")), *((f"relatives[{k}]", p) for k, p in
+                                                               enumerate(relatives))]:
+        if packet is None:
+            continue
+        subject = packet.get("subject") if isinstance(packet, Mapping) else None
+        if not isinstance(subject, Mapping) or subject.get("id") is None:
+            raise InputError(f"{where}.subject.id", packet, "a phenopacket whose subject has an id")
+        member_id = str(subject["id"])
+        out[member_id] = (f"{where} (member {member_id})", packet)
+    return out
+
+
+def _deceased(packet: Mapping[str, Any]) -> bool:
+    subject = packet.get("subject", {})
+    return isinstance(subject, Mapping) and subject.get("vitalStatus", {}).get("status") == "DECEASED"
+
+
+def _packet_genotype(packet: Mapping[str, Any], where: str, member_id: str) -> tuple[Genotype | None,
+                                                                                     Phenotype | None]:
+    """The genotype, or the carrier evidence, that a member's SERPINA1 variants amount to.
+
+    A homozygous variant gives XX; two heterozygous variants X and Y give X/Y (taken to
+    be in trans); one heterozygous variant gives X and the other allele when the test
+    covered it (``other_allele`` or ``serpina1_coverage: full_gene`` extension), else
+    only "carries at least one X" (:class:`CarrierEvidence`).
+    """
+    variants = list(dict.fromkeys(_packet_variants(packet, where, member_id)))
+    if not variants:
+        return None, None
+    homozygous = [v for v in variants if v.zygosity == "homozygous"]
+    if len(variants) > 2 or (homozygous and len(variants) > 1):
+        found = ", ".join(f"{v.allele} ({v.zygosity})" for v in variants)
+        raise InputError(f"{where}.interpretations", found, "at most two SERPINA1 alleles (one homozygous "
+                         "variant, or one or two heterozygous ones)", hint=f"member {member_id}")
+    if homozygous:
+        return Genotype.of(homozygous[0].allele, homozygous[0].allele), None
+    if len(variants) == 2:
+        return Genotype.of(variants[0].allele, variants[1].allele), None
+    only = variants[0]
+    if only.other is not None:
+        return Genotype.of(only.allele, only.other), None
+    return None, CarrierEvidence.of(only.allele, f"{where}.interpretations (heterozygous, other allele not covered)")
+
+
+def _packet_variants(packet: Mapping[str, Any], where: str, member_id: str) -> list[_Variant]:
+    """Every SERPINA1 variant named in a phenopacket's interpretations."""
+    out = []
+    for k, interpretation in enumerate(_list(packet.get("interpretations"), f"{where}.interpretations")):
+        diagnosis = interpretation.get("diagnosis") if isinstance(interpretation, Mapping) else None
+        if not isinstance(diagnosis, Mapping):
+            continue
+        found = _list(diagnosis.get("genomicInterpretations"),
+                      f"{where}.interpretations[{k}].diagnosis.genomicInterpretations")
+        for j, gi in enumerate(found):
+            vi = gi.get("variantInterpretation") if isinstance(gi, Mapping) else None
+            descriptor = vi.get("variationDescriptor") if isinstance(vi, Mapping) else None
+            here = (f"{where}.interpretations[{k}].diagnosis.genomicInterpretations[{j}]"
+                    ".variantInterpretation.variationDescriptor")
+            if isinstance(descriptor, Mapping) and _about_serpina1(descriptor):
+                out.append(_variant(descriptor, here, member_id))
+    return out
+
+
+def _list(value: object, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError(where, value, "a list")
+    return value
+
+
+def _about_serpina1(descriptor: Mapping[str, Any]) -> bool:
+    """True unless the descriptor's gene context names another gene."""
+    gene = descriptor.get("geneContext")
+    if not isinstance(gene, Mapping):
+        return True
+    return str(gene.get("symbol", "SERPINA1")).upper() == "SERPINA1" or gene.get("valueId") == SERPINA1["valueId"]
+
+
+def _variant(descriptor: Mapping[str, Any], where: str, member_id: str) -> _Variant:
+    texts = _descriptor_texts(descriptor)
+    allele = next((a for a in map(allele_from_variant_text, texts) if a is not None), None)
+    if allele is None:
+        raise InputError(where, " | ".join(texts) or descriptor, "a SERPINA1 allele of the catalogue named by "
+                         f"HGVS ({TRANSCRIPT}:c.1096G>A, p.Glu366Lys), rsID (rs28929474) or legacy name (PI*Z)",
+                         hint=f"member {member_id}: variant not recognised")
+    state = descriptor.get("allelicState")
+    key = state.get("id") or str(state.get("label", "")).lower() if isinstance(state, Mapping) else None
+    if key not in _ZYGOSITY:
+        raise InputError(f"{where}.allelicState", state, f"heterozygous ({GENO_HETEROZYGOUS}) or homozygous "
+                         f"({GENO_HOMOZYGOUS})", hint=f"member {member_id}")
+    return _Variant(allele, _ZYGOSITY[str(key)], _other_allele(descriptor, where, member_id))
+
+
+def _descriptor_texts(descriptor: Mapping[str, Any]) -> list[str]:
+    """Expressions first, then xrefs, alternate labels and the label: where an allele may be named."""
+    texts = [e.get("value") for e in descriptor.get("expressions") or [] if isinstance(e, Mapping)]
+    texts += [*(descriptor.get("xrefs") or []), *(descriptor.get("alternateLabels") or []), descriptor.get("label")]
+    return [t for t in texts if isinstance(t, str) and t.strip()]
+
+
+def _other_allele(descriptor: Mapping[str, Any], where: str, member_id: str) -> str | None:
+    """The other allele when an aatd extension says the test covered it (``None`` otherwise)."""
+    for k, ext in enumerate(descriptor.get("extensions") or []):
+        if not isinstance(ext, Mapping):
+            continue
+        value = ext.get("value")
+        if ext.get("name") == OTHER_ALLELE_EXTENSION:
+            return get_allele(str(value), f"{where}.extensions[{k}].value").allele
+        if ext.get("name") == COVERAGE_EXTENSION and str(value).lower() == "full_gene":
+            return "M"
+    return None
+
+
+@cache
+def _variant_index() -> Mapping[str, str]:
+    """HGVS c./p. (3- and 1-letter), rsID and legacy protein change of each catalogued allele, folded."""
+    index: dict[str, str] = {}
+    for a in allele_catalogue():
+        if "reference" in a.hgvs_c or "reference" in a.hgvs_p:
+            continue
+        keys = [a.hgvs_c, a.hgvs_p, a.hgvs_p.removeprefix("p."), _one_letter(a.hgvs_p), a.rsid, a.legacy_protein]
+        for key in keys:
+            if key:
+                index.setdefault(key.lower(), a.allele)
+    return index
+
+
+def _one_letter(hgvs_p: str) -> str:
+    """``p.Glu366Lys`` -> ``p.E366K``."""
+    return re.sub("|".join(_AA3), lambda m: _AA3[m.group(0)], hgvs_p) if hgvs_p.startswith("p.") else ""
+
+
+def allele_from_variant_text(text: str) -> str | None:
+    """The catalogued allele named by a variant text: HGVS c./p., rsID, legacy change or allele name.
+
+    ``NM_000295.5:c.1096G>A``, ``p.(Glu366Lys)``, ``p.E366K``, ``rs28929474``,
+    ``Glu342Lys``, ``PI*Z`` and ``SERPINA1 Z`` all give ``Z``; ``None`` if nothing matches.
+    """
+    index = _variant_index()
+    for pattern, prefix in ((_HGVS_C, ""), (_HGVS_P, "p."), (_RSID, ""), (_LEGACY, "")):
+        for match in pattern.finditer(text):
+            token = prefix + (match.group(1) if pattern is _HGVS_P else match.group(0))
+            if token.lower() in index:
+                return index[token.lower()]
+    record = find_allele(re.sub(r"^\s*(?:serpina1\s*)?(?:pi\s*\*?)?\s*", "", text, flags=re.IGNORECASE))
+    return record.allele if record is not None else None
+
+
+def _packet_level(packet: Mapping[str, Any], where: str, member_id: str) -> LevelEvidence | None:
+    """The first serum AAT measurement (LOINC 6768-6) of a phenopacket, with the first CRP (LOINC 1988-5)."""
+    level: Level | None = None
+    crp: float | None = None
+    for k, measurement in enumerate(_list(packet.get("measurements"), f"{where}.measurements")):
+        assay = measurement.get("assay", {}) if isinstance(measurement, Mapping) else {}
+        code = assay.get("id") if isinstance(assay, Mapping) else None
+        here = f"{where}.measurements[{k}]"
+        if code == LOINC_AAT and level is None:
+            value, unit = _quantity(measurement, here, member_id)
+            level = Level.parse(value, unit, field=here)
+        elif code == LOINC_CRP and crp is None:
+            value, unit = _quantity(measurement, here, member_id)
+            crp = _crp_mg_l(value, unit, here, member_id)
+    if level is None:
+        return None
+    return LevelEvidence(level, crp)
+
+
+def _quantity(measurement: Mapping[str, Any], where: str, member_id: str) -> tuple[float, str]:
+    quantity = measurement.get("value", {}).get("quantity") if isinstance(measurement.get("value"), Mapping) else None
+    if not isinstance(quantity, Mapping) or isinstance(quantity.get("value"), bool) or not isinstance(
+            quantity.get("value"), int | float):
+        raise InputError(f"{where}.value.quantity", measurement.get("value"), "a quantity with a numeric value "
+                         "and a unit", hint=f"member {member_id}")
+    unit = quantity.get("unit", {})
+    text = unit.get("label") or str(unit.get("id", "")).removeprefix("UCUM:") if isinstance(unit, Mapping) else ""
+    return float(quantity["value"]), str(text or "mg/dL")
+
+
+def _crp_mg_l(value: float, unit: str, where: str, member_id: str) -> float:
+    factor = {"mg/l": 1.0, "mg/dl": 10.0}.get(unit.replace(" ", "").lower())
+    if factor is None:
+        raise InputError(f"{where}.value.quantity.unit", unit, "mg/L or mg/dL", hint=f"member {member_id}: CRP")
+    return value * factor
+
+
+# --- writing Phenopackets --------------------------------------------------------------------------------------
+
+
+_GA4GH_SEX = {Sex.MALE: "MALE", Sex.FEMALE: "FEMALE", Sex.UNKNOWN: "UNKNOWN_SEX"}
+
+
+def pedigree_to_phenopackets(pedigree: Pedigree, family_id: str = "family", *,
+                             created: str = "1970-01-01T00:00:00Z") -> dict[str, Any]:
+    """The pedigree as a GA4GH Phenopackets v2 ``Family``: structure, vital status, genotypes and levels.
+
+    The proband (the member marked so, else the first member) gets the ``proband``
+    phenopacket and everyone else a relative's. Each genotype is written as one
+    homozygous, or two heterozygous, SERPINA1 variation descriptors (``PI*M`` included,
+    so that an MZ result states its M allele); carrier evidence as one heterozygous
+    descriptor; serum levels and CRP as LOINC measurements. IEF phenotypes are not
+    written (Phenopackets has no place for gel bands). ``pedigree_from_phenopackets``
+    reads the result back to the same members.
+    """
+    meta = {"created": created, "createdBy": "aatd", "phenopacketSchemaVersion": "2.0", "resources": [
+        {"id": "loinc", "name": "Logical Observation Identifiers Names and Codes", "namespacePrefix": "LOINC",
+         "url": "https://loinc.org", "version": "", "iriPrefix": "https://loinc.org/"},
+        {"id": "geno", "name": "Genotype Ontology", "namespacePrefix": "GENO",
+         "url": "http://purl.obolibrary.org/obo/geno.owl", "version": "", "iriPrefix":
+         "http://purl.obolibrary.org/obo/GENO_"}]}
+    proband = next((m for m in pedigree.members if m.proband), pedigree.members[0])
+    persons = [{"familyId": family_id, "individualId": m.id, "paternalId": m.father or "0",
+                "maternalId": m.mother or "0", "sex": _GA4GH_SEX[m.sex],
+                "affectedStatus": {None: "MISSING", True: "AFFECTED", False: "UNAFFECTED"}[m.affected]}
+               for m in pedigree.members]
+    return {"id": family_id, "proband": _packet(proband, family_id, meta),
+            "relatives": [_packet(m, family_id, meta) for m in pedigree.members if m is not proband],
+            "pedigree": {"persons": persons}, "metaData": meta}
+
+
+def _packet(m: Member, family_id: str, meta: Mapping[str, Any]) -> dict[str, Any]:
+    subject: dict[str, Any] = {"id": m.id, "sex": _GA4GH_SEX[m.sex]}
+    if m.deceased:
+        subject["vitalStatus"] = {"status": "DECEASED"}
+    packet: dict[str, Any] = {"id": f"{family_id}-{m.id}", "subject": subject}
+    descriptors = _descriptors(m)
+    if descriptors:
+        packet["interpretations"] = [{
+            "id": f"{m.id}-serpina1", "progressStatus": "COMPLETED",
+            "diagnosis": {"disease": {"id": "OMIM:613490", "label": "Alpha-1-antitrypsin deficiency"},
+                          "genomicInterpretations": [
+                              {"subjectOrBiosampleId": m.id, "interpretationStatus": "UNKNOWN_STATUS",
+                               "variantInterpretation": {"variationDescriptor": d}} for d in descriptors]}}]
+    if m.level is not None:
+        packet["measurements"] = _measurements(m.level)
+    packet["metaData"] = meta
+    return packet
+
+
+def _descriptors(m: Member) -> list[dict[str, Any]]:
+    if m.genotype is not None and m.genotype.is_homozygous:
+        return [_descriptor(m, m.genotype.first, GENO_HOMOZYGOUS)]
+    if m.genotype is not None:
+        return [_descriptor(m, allele, GENO_HETEROZYGOUS) for allele in (m.genotype.first, m.genotype.second)]
+    if isinstance(m.phenotype, CarrierEvidence):
+        return [_descriptor(m, m.phenotype.allele, GENO_HETEROZYGOUS)]
+    return []
+
+
+def _descriptor(m: Member, allele: str, zygosity: str) -> dict[str, Any]:
+    record = get_allele(allele)
+    out: dict[str, Any] = {"id": f"{m.id}-{allele}-{zygosity[-1]}", "label": f"PI*{allele}",
+                           "geneContext": dict(SERPINA1), "moleculeContext": "genomic",
+                           "allelicState": {"id": zygosity, "label": _ZYGOSITY[zygosity]}}
+    exact = record.hgvs_c and "reference" not in record.hgvs_c
+    expressions = [{"syntax": "hgvs.c", "value": f"{TRANSCRIPT}:{record.hgvs_c}"}] if exact else []
+    if record.hgvs_p and "reference" not in record.hgvs_p:
+        expressions.append({"syntax": "hgvs.p", "value": f"{PROTEIN}:{record.hgvs_p}"})
+    if expressions:
+        out["expressions"] = expressions
+    if record.rsid and exact:
+        out["xrefs"] = [f"dbSNP:{record.rsid}"]
+    return out
+
+
+def _measurements(level: LevelEvidence) -> list[dict[str, Any]]:
+    lv = level.level
+    out = [{"assay": {"id": LOINC_AAT, "label": "Alpha 1 antitrypsin [Mass/volume] in Serum or Plasma"},
+            "value": {"quantity": {"unit": {"id": f"UCUM:{lv.unit.value}", "label": lv.unit.value},
+                                   "value": lv.value}}}]
+    if level.crp_mg_l is not None:
+        out.append({"assay": {"id": LOINC_CRP, "label": "C reactive protein [Mass/volume] in Serum or Plasma"},
+                    "value": {"quantity": {"unit": {"id": "UCUM:mg/L", "label": "mg/L"}, "value": level.crp_mg_l}}})
+    return out
 
 
 def _ga4gh_parent(value: object) -> str | None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from aatd.cascade import report_from_text
+from aatd.cascade import ordinal, report_from_text
 from aatd.cli._common import console, print_json
 from aatd.errors import InputError
+from aatd.pedigree import pedigree_to_phenopackets
 from aatd.pedigree_svg import pedigree_svg
 
 
@@ -53,6 +55,9 @@ def pedigree(
     plan: Annotated[bool, typer.Option("--plan", help="Rank untested relatives and show children's chances.")] = False,
     child: Annotated[list[str] | None, typer.Option("--child", help="FATHER,MOTHER: a prospective child's "
                                                     "chances (repeatable; implies --plan).")] = None,
+    phenopackets: Annotated[Path | None, typer.Option("--phenopackets", help="Also write the family (structure, "
+                                                      "genotypes, levels) as a GA4GH Phenopackets v2 Family JSON "
+                                                      "file.")] = None,
 ) -> None:
     """Exact genotype probabilities for every member of a family, and whom to test first."""
     couples = parse_couple_option(child or [])
@@ -62,6 +67,9 @@ def pedigree(
                                          plan=plan or couples is not None, couples=couples)
     if svg is not None:
         svg.write_text(pedigree_svg(ped, result, title=file.stem), encoding="utf-8")
+    if phenopackets is not None:
+        doc = pedigree_to_phenopackets(ped, family_id=file.stem)
+        phenopackets.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     if json_:
         print_json(data)
         return
@@ -74,24 +82,33 @@ def pedigree(
 
 
 def _print_members(data: dict[str, Any]) -> None:
-    table = Table("member", "most probable genotypes", "P(severe)", "P(carrier)",
+    table = Table("member", "relationship", "most probable genotypes", "P(severe)", "P(carrier)",
                   title="Posterior genotype probabilities")
     for member_id, row in data["members"].items():
         top = sorted(row["genotypes"].items(), key=lambda kv: -kv[1])[:3]
         shown = ", ".join(f"{g} {p:.1%}" for g, p in top if p >= 0.001)
-        table.add_row(member_id, shown, f"{row['p_severe']:.1%}", f"{row['p_carrier']:.1%}")
+        table.add_row(member_id, _relation(row), shown, f"{row['p_severe']:.1%}", f"{row['p_carrier']:.1%}")
     console.print(table)
 
 
 def _print_plan(data: dict[str, Any]) -> None:
-    table = Table("rank", "member", "P(severe)", "P(carrier)", "most likely", title="Cascade testing plan")
+    table = Table("rank", "member", "relationship", "P(severe)", "P(carrier)", "most likely",
+                  title="Cascade testing plan")
     for entry in data["plan"]:
-        table.add_row(str(entry["rank"]), entry["id"], f"{entry['p_severe']:.1%}", f"{entry['p_carrier']:.1%}",
-                      entry["most_likely"])
+        table.add_row(str(entry["rank"]), entry["id"], _relation(entry), f"{entry['p_severe']:.1%}",
+                      f"{entry['p_carrier']:.1%}", entry["most_likely"])
     console.print(table)
     for couple in data["prospective_children"]:
         chances = ", ".join(f"{g} {p:.1%}" for g, p in couple["genotypes"].items() if p >= 0.001)
         console.print(f"Child of {couple['father']} x {couple['mother']}: {chances}")
+
+
+def _relation(row: dict[str, Any]) -> str:
+    """``sibling (1st degree)``; ``-`` without a proband."""
+    if row.get("relationship") is None:
+        return "-"
+    degree = row.get("degree")
+    return str(row["relationship"]) + (f" ({ordinal(degree)} degree)" if degree is not None else "")
 
 
 def register(app: typer.Typer) -> None:
