@@ -23,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from aatd.genotypes import Genotype
-from aatd.inheritance import offspring_distribution
-from aatd.levels import level_likelihood
-from aatd.pedigree import LevelEvidence, Member, Pedigree, Sex, build_pedigree
-from aatd.pedigree_inference import AlleleModel, PedigreeResult, allele_model, infer
-from aatd.units import Level
+from aatd.family.inference import AlleleModel, PedigreeResult, allele_model, infer
+from aatd.family.pedigree import LevelEvidence, Member, Pedigree, Sex, build_pedigree
+from aatd.genetics.genotypes import Genotype
+from aatd.genetics.inheritance import offspring_distribution
+from aatd.genetics.levels import level_likelihood
+from aatd.genetics.units import Level
 
 FREQS = {"M": 0.95, "S": 0.03, "Z": 0.02}
 RESULTS = Path(__file__).parent / "results" / "pedigree.md"

@@ -1,7 +1,7 @@
 """Benchmark: one million simulated lifetimes (vectorised numpy) vs a per-person Python loop.
 
 Run: ``.venv/bin/python benchmarks/progression.py [N] [LOOP_N]``; writes benchmarks/results/progression.md.
-The loop (:func:`aatd.simulation.simulate_reference`) implements the same model one person at a time;
+The loop (:func:`aatd.risk.lung.simulate_reference`) implements the same model one person at a time;
 it runs on a subsample and its time is extrapolated linearly to N.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aatd.simulation import Profile, draw, schedule, simulate, simulate_reference
+from aatd.risk.lung import Profile, draw, schedule, simulate, simulate_reference
 
 PROFILE = Profile(genotype="ZZ", sex=0, age=20, height_cm=165.0, smoking="current", pack_years=20.0, dust=True)
 

@@ -13,8 +13,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from aatd.genetics.levels import lower_limit_of_normal_umol_l, model_summary, protective_threshold_umol_l
 from aatd.knowledge import knowledge
-from aatd.levels import lower_limit_of_normal_umol_l, model_summary, protective_threshold_umol_l
 
 ROOT = Path(__file__).resolve().parents[1]
 LEVEL_GENOTYPES = ["MM", "MS", "MZ", "SS", "SZ", "ZZ", "M/I", "Z/I", "Z/F", "Z/Mmalton", "M/Null", "S/Null",

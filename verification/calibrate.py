@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from scipy.optimize import minimize
 
 from aatd.knowledge import data_directory
-from aatd.simulation import PARAMETER_TABLE, parameter, parameter_overrides
+from aatd.risk.lung import PARAMETER_TABLE, parameter, parameter_overrides
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))

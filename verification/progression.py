@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from aatd.knowledge import read_table
-from aatd.liver import liver_risk
-from aatd.simulation import Profile, schedule, simulate
+from aatd.risk.liver import liver_risk
+from aatd.risk.lung import Profile, schedule, simulate
 
 TARGET_TABLE = "calibration_targets.csv"
 ROLES = ("calibrate", "check", "context")

@@ -5,15 +5,17 @@ genotype notation, Mendelian inheritance and Hardy-Weinberg prevalence, on which
 family, testing, risk and screening engines and the CLI, API and web app are built.
 """
 
-from aatd.alleles import Allele, allele_catalogue, get_allele, known_allele_names
-from aatd.cascade import cascade_plan, pedigree_report
-from aatd.eligibility import augmentation_eligibility
+from aatd.clinic.augmentation import augmentation_eligibility
+from aatd.clinic.interpretation import describe_interpretation, interpret_result
+from aatd.clinic.who_to_test import describe_should_test, should_test
 from aatd.errors import AatdError, DataError, InputError, PedigreeError
-from aatd.genotypes import Genotype, Phenotype, parse_genotype, parse_phenotype, parse_result
-from aatd.inheritance import as_canonical, gametes, offspring_distribution
-from aatd.interpretation import describe_interpretation, interpret_result
-from aatd.knowledge import data_version, knowledge
-from aatd.levels import (
+from aatd.family.cascade import cascade_plan, pedigree_report
+from aatd.family.inference import genotype_posteriors
+from aatd.family.pedigree import Pedigree, build_pedigree, pedigree_from_json, pedigree_from_ped
+from aatd.genetics.alleles import Allele, allele_catalogue, get_allele, known_allele_names
+from aatd.genetics.genotypes import Genotype, Phenotype, parse_genotype, parse_phenotype, parse_result
+from aatd.genetics.inheritance import as_canonical, gametes, offspring_distribution
+from aatd.genetics.levels import (
     Severity,
     classify_umol_l,
     expected_level,
@@ -21,18 +23,16 @@ from aatd.levels import (
     level_distribution,
     level_likelihood,
 )
-from aatd.pedigree import Pedigree, build_pedigree, pedigree_from_json, pedigree_from_ped
-from aatd.pedigree_inference import genotype_posteriors
-from aatd.prevalence import (
+from aatd.genetics.prevalence import (
     allele_frequencies,
     country_allele_frequencies,
     expected_counts,
     hardy_weinberg,
 )
-from aatd.progression import describe_risk
+from aatd.genetics.units import Level, Method, Unit
+from aatd.knowledge import data_version, knowledge
 from aatd.provenance import software_version
-from aatd.testing import describe_should_test, should_test
-from aatd.units import Level, Method, Unit
+from aatd.risk.answers import describe_risk
 
 __version__ = software_version()
 

@@ -61,3 +61,20 @@ class PedigreeError(InputError):
     ) -> None:
         self.members = tuple(members)
         super().__init__(field, value, expected, hint=hint)
+
+
+class NotFound(AatdError):
+    """A stored record does not exist, or is not visible to the caller's organisation."""
+
+    def __init__(self, kind: str, ident: object) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"{kind} not found")
+
+
+class Forbidden(AatdError):
+    """The caller may not do this (role or ownership), though the record exists and is visible."""
+
+
+class Conflict(AatdError):
+    """The request conflicts with what is stored (e.g. a name already taken)."""

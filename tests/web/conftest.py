@@ -13,10 +13,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from aatd.web import accounts
 from aatd.web.app import create_app
 from aatd.web.db import transaction
 from aatd.web.settings import Settings
+from aatd.web.workspace import accounts
 from web.pg import pg_bin, postgres_cluster
 
 PASSWORD = "correct horse battery staple"

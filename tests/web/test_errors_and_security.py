@@ -73,7 +73,7 @@ def test_security_headers__on_pages_and_api(sqlite_world: World) -> None:
 
 
 def test_templates__no_inline_scripts_or_styles() -> None:
-    root = Path(__file__).parents[2] / "src" / "aatd" / "web" / "templates"
+    root = Path(__file__).parents[2] / "src" / "aatd" / "web" / "clinician" / "templates"
     for template in root.glob("*.html"):
         text = template.read_text(encoding="utf-8")
         assert "<script>" not in text and "style=" not in text and "<style" not in text, template.name

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from aatd.cli import _common, core
+from aatd.cli import _common, core, pedigree, risk, testing, web
 
 app = typer.Typer(
     name="aatd",
@@ -21,25 +21,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (core,):
+for module in (core, pedigree, testing, risk, web):
     module.register(app)
-
-
-def _optional(name: str) -> None:
-    """Register a command module that may not exist yet in this build."""
-    import importlib
-
-    try:
-        module = importlib.import_module(f"aatd.cli.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"aatd.cli.{name}":
-            raise
-        return
-    module.register(app)
-
-
-for _name in ("pedigree", "testing", "risk", "screening", "web"):
-    _optional(_name)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from aatd import summaries
 from aatd.cli._common import console, print_json
+from aatd.genetics import answers as summaries
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -89,7 +89,7 @@ def alleles(json_: JsonFlag = False) -> None:
 
 def demo() -> None:
     """A worked example: a family's inheritance and the interpretation of a result."""
-    from aatd.demo import run_demo
+    from aatd.cli.demo import run_demo
 
     run_demo(console)
 

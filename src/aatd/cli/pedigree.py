@@ -9,11 +9,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from aatd.cascade import ordinal, report_from_text
 from aatd.cli._common import console, print_json
 from aatd.errors import InputError
-from aatd.pedigree import pedigree_to_phenopackets
-from aatd.pedigree_svg import pedigree_svg
+from aatd.family.cascade import ordinal, report_from_text
+from aatd.family.drawing import pedigree_svg
+from aatd.family.pedigree import pedigree_to_phenopackets
 
 
 def parse_freq_option(text: str) -> dict[str, float]:

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from aatd.cli._common import console, print_json
-from aatd.progression import SUMMARY_AGES, describe_risk
+from aatd.risk.answers import SUMMARY_AGES, describe_risk
 
 
 def risk(
@@ -44,7 +44,7 @@ def risk(
         asthma=asthma, infections=infections, alcohol=alcohol, bmi=bmi, diabetes=diabetes, fev1=fev1,
         augmentation=augmentation, scenarios=scenario or [], equations=equations, n=n, seed=seed)
     if plot:
-        from aatd.risk_plots import save_trajectory_plot
+        from aatd.risk.plots import save_trajectory_plot
 
         answer["plot"] = str(save_trajectory_plot(answer, plot))
     if json_:

@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 
 from aatd.cli._common import console, print_json
-from aatd.interpretation import describe_interpretation
-from aatd.testing import describe_should_test
+from aatd.clinic.interpretation import describe_interpretation
+from aatd.clinic.who_to_test import describe_should_test
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 

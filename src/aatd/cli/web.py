@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from aatd.cli._common import fail
+from aatd.errors import Conflict
 
 user_app = typer.Typer(help="Manage workspace users.", no_args_is_help=True)
 
@@ -59,11 +60,10 @@ def create(
     database: Annotated[str | None, typer.Option(help="Database URL (default: SQLite in AATD_DATA_DIR).")] = None,
 ) -> None:
     """Create a user (and the organisation); prints a generated password once unless given on stdin."""
-    from aatd.web import accounts
     from aatd.web.db import make_engine, migrate, session_factory, transaction
-    from aatd.web.errors import ApiError
     from aatd.web.security import generate_password
     from aatd.web.settings import load_settings
+    from aatd.web.workspace import accounts
 
     settings = load_settings(database_url=database)
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
@@ -74,8 +74,8 @@ def create(
             organisation = accounts.organisation(db, org, create=True)
             user = accounts.create_user(db, organisation, email, password, "admin" if admin else "clinician")
             address, role = user.email, user.role
-    except ApiError as exc:
-        fail(exc.error)
+    except Conflict as exc:
+        fail(str(exc))
     finally:
         engine.dispose()
     sys.stdout.write(f"aatd: created {role} {address} in organisation {org!r}\n")

@@ -9,11 +9,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from aatd.provenance import software_version
-from aatd.web import capabilities, errors, public
+from aatd.web import errors, public
 from aatd.web.api import api_router
+from aatd.web.clinician import pages_router
 from aatd.web.db import make_engine, migrate, session_factory
 from aatd.web.middleware import BodyLimit, SecurityHeaders
-from aatd.web.pages import pages_router
 from aatd.web.security import LoginThrottle
 from aatd.web.settings import Settings, load_settings
 
@@ -24,9 +24,8 @@ MAX_BODY_BYTES = 4_000_000
 
 def templates() -> Jinja2Templates:
     """The Jinja2 environment of the workspace pages (autoescaping on)."""
-    env = Jinja2Templates(directory=str(HERE / "templates"))
-    env.env.globals |= {"disclaimer": DISCLAIMER, "version": software_version(),
-                        "capabilities": capabilities.available()}
+    env = Jinja2Templates(directory=str(HERE / "clinician" / "templates"))
+    env.env.globals |= {"disclaimer": DISCLAIMER, "version": software_version()}
     return env
 
 
@@ -48,7 +47,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(api_router())
     app.include_router(pages_router())
     public.install(app)
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.mount("/static", StaticFiles(directory=str(HERE / "clinician" / "static")), name="static")
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     return app

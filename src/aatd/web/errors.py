@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from aatd.errors import InputError
+from aatd.errors import Conflict, Forbidden, InputError, NotFound
 
 log = logging.getLogger("aatd.web")
 
@@ -96,6 +96,10 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, ApiError)
         return _render(request, exc.status, exc.error, exc.errors, exc.headers)
 
+    async def domain_error(request: Request, exc: Exception) -> Response:
+        status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, Forbidden) else 409
+        return _render(request, status, str(exc))
+
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         status = exc.status_code
@@ -115,6 +119,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(InputError, input_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(ApiError, api_error)
+    for domain in (NotFound, Forbidden, Conflict):
+        app.add_exception_handler(domain, domain_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(Exception, unexpected)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from aatd.web.api import audit, auth, engines, families, patients, results, users
-from aatd.web.api.capability_engines import capability_router
+from aatd.web.api import audit, auth, clinic, families, family, genetics, health, patients, results, risk, users
 from aatd.web.schemas import ErrorOut
 
 _ERRORS: dict[int | str, dict[str, object]] = {
@@ -18,7 +17,6 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 def api_router() -> APIRouter:
     """All API routes, with the error shape documented on each."""
     router = APIRouter(prefix="/api/v1", responses=_ERRORS)
-    for module in (engines, auth, families, patients, results, users, audit):
+    for module in (health, genetics, family, clinic, risk, auth, families, patients, results, users, audit):
         router.include_router(module.router)
-    router.include_router(capability_router())
     return router

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from aatd.web.deps import ApiAdmin, Db
-from aatd.web.repository import Workspace
 from aatd.web.schemas import AuditOut
+from aatd.web.workspace.repository import Workspace
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 

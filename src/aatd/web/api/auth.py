@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from aatd.web import accounts, audit
 from aatd.web.deps import ApiUser, Db
 from aatd.web.errors import ApiError
 from aatd.web.schemas import MeOut, TokenIn, TokenOut
+from aatd.web.workspace import accounts, audit
 
 router = APIRouter(tags=["auth"])
 

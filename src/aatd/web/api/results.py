@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from aatd.web.deps import ApiUser, Db
-from aatd.web.repository import Workspace
 from aatd.web.schemas import Id, ResultIn, ResultOut
+from aatd.web.workspace.repository import Workspace
 
 router = APIRouter(prefix="/patients/{patient_id}/results", tags=["results"])
 

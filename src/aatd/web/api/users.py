@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from aatd.web import accounts
 from aatd.web.deps import ApiAdmin, Db
-from aatd.web.repository import Workspace
 from aatd.web.schemas import UserIn, UserOut
+from aatd.web.workspace import accounts
+from aatd.web.workspace.repository import Workspace
 
 router = APIRouter(prefix="/users", tags=["users"])
 

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from aatd.errors import InputError
-from aatd.web.public import engines
-from aatd.web.public.home import unavailable
+from aatd.patients import questions
 from aatd.web.public.rendering import describe_error, read_fields, render, safe
 from aatd.web.public.rendering import gettext as _
 
@@ -18,10 +17,8 @@ RESULTS = 8
 
 
 def _search(query: str) -> tuple[dict[str, Any] | None, dict[str, str]]:
-    search = engines.engine("questions")
-    assert search is not None
     try:
-        found: dict[str, Any] = search(query, limit=RESULTS)
+        found: dict[str, Any] = questions.search_questions(query, limit=RESULTS)
     except InputError as exc:
         return None, {"q": describe_error(exc)}
     for r in found["results"]:
@@ -30,7 +27,7 @@ def _search(query: str) -> tuple[dict[str, Any] | None, dict[str, str]]:
 
 
 def _browse() -> list[tuple[str, list[dict[str, Any]]]]:
-    from aatd import questions
+    from aatd.patients import questions
 
     groups: dict[str, list[dict[str, Any]]] = {}
     for q in questions.list_questions():
@@ -41,8 +38,6 @@ def _browse() -> list[tuple[str, list[dict[str, Any]]]]:
 @router.api_route("/public/ask", methods=["GET", "POST"], response_class=HTMLResponse)
 async def ask(request: Request) -> HTMLResponse:
     """The search box; results with snippets, 'did you mean', related questions and when to see a doctor."""
-    if not engines.has("questions"):
-        return unavailable(request, _("Ask a question"))
     fields = await read_fields(request)
     query = fields.get("q", "").strip()
     found, errors = _search(query) if query or "q" in fields else (None, {})
@@ -54,10 +49,6 @@ async def ask(request: Request) -> HTMLResponse:
 @router.get("/public/ask/{question_id}", response_class=HTMLResponse)
 def question(request: Request, question_id: str) -> HTMLResponse:
     """One question with its full answer, sources and related questions."""
-    if not engines.has("questions"):
-        return unavailable(request, _("Ask a question"))
-    from aatd import questions
-
     try:
         entry = questions.get_question(question_id)
     except InputError:

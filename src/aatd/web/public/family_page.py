@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from aatd.errors import InputError
-from aatd.web.public import engines
+from aatd.patients.punnett import describe_family_chances
 from aatd.web.public.family_tree import DEFAULT_COUNTRY, MAX_ROWS, default_rows, family_report, read_rows
 from aatd.web.public.rendering import Fields, field_errors, read_fields, render, safe
 
@@ -23,18 +23,10 @@ def countries() -> list[str]:
 
 
 def chances(parent1: str, parent2: str) -> dict[str, Any]:
-    """Each child's chances: the Punnett engine, or the core inheritance table when it is absent."""
-    describe = engines.engine("punnett")
-    if describe is not None:
-        out: dict[str, Any] = describe(parent1, parent2)
-        out["svg_markup"] = safe(str(out.get("svg", "")))
-        return out
-    from aatd.summaries import describe_inheritance
-
-    core = describe_inheritance(parent1, parent2)
-    offspring = core["offspring"]
-    assert isinstance(offspring, dict)
-    return {"outcomes": [{"genotype": g, "probability": p, "caption": ""} for g, p in offspring.items()]}
+    """Each child's chances, from the Punnett square of :mod:`aatd.patients.punnett`."""
+    out: dict[str, Any] = describe_family_chances(parent1, parent2)
+    out["svg_markup"] = safe(str(out.get("svg", "")))
+    return out
 
 
 def _punnett(fields: Fields) -> tuple[dict[str, Any] | None, dict[str, str]]:
@@ -56,7 +48,7 @@ async def our_family(request: Request) -> HTMLResponse:
     rows = read_rows(fields) if tree_submitted else default_rows(fields.get("p1", ""), fields.get("p2", ""))
     country = fields.get("country", DEFAULT_COUNTRY)
     report = None
-    if tree_submitted and engines.has("pedigree"):
+    if tree_submitted:
         report, tree_errors = family_report(rows, country)
         errors |= tree_errors
     return render(request, "our_family.html", fields=fields, square=square, rows=rows, report=report,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aatd.errors import InputError
-from aatd.web.public import engines
+from aatd.family.cascade import pedigree_report
 from aatd.web.public.rendering import Fields, describe_error, gettext
 
 MAX_ROWS = 10
@@ -92,8 +92,8 @@ def row_errors(exc: InputError, used: list[int]) -> dict[str, str]:
 def _picture(doc: dict[str, Any]) -> str | None:
     """The family drawn by the pedigree engine, as a data URI for an ``<img>`` (``None`` if it cannot draw)."""
     try:
-        from aatd.cascade import report_from_text
-        from aatd.pedigree_svg import pedigree_svg
+        from aatd.family.cascade import report_from_text
+        from aatd.family.drawing import pedigree_svg
     except ImportError:
         return None
     pedigree, result, _ = report_from_text(json.dumps(doc))
@@ -106,10 +106,8 @@ def family_report(rows: list[Row], country: str) -> tuple[dict[str, Any] | None,
     doc, used = document(rows, country)
     if not used:
         return None, {"m0_name": gettext("Please enter at least one relative's name.")}
-    report_fn = engines.engine("pedigree")
-    assert report_fn is not None
     try:
-        report: dict[str, Any] = report_fn(doc, plan=True)
+        report: dict[str, Any] = pedigree_report(doc, plan=True)
         report["picture"] = _picture(doc)
     except InputError as exc:
         return None, row_errors(exc, used)

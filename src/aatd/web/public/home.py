@@ -8,16 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from aatd.errors import InputError
-from aatd.web.public import engines
+from aatd.patients import learn
 from aatd.web.public.rendering import gettext as _
 from aatd.web.public.rendering import render, safe
 
 router = APIRouter()
-
-
-def unavailable(request: Request, title: str) -> HTMLResponse:
-    """The page shown when the engine behind a page is not part of this build."""
-    return render(request, "unavailable.html", status_code=404, title=title)
 
 
 @router.get("/public", response_class=HTMLResponse)
@@ -29,20 +24,12 @@ def home(request: Request) -> HTMLResponse:
 @router.get("/public/learn", response_class=HTMLResponse)
 def learn_index(request: Request) -> HTMLResponse:
     """The list of Learn pages in reading order."""
-    if not engines.has("learn"):
-        return unavailable(request, _("Learn about AATD"))
-    from aatd import learn
-
     return render(request, "learn_index.html", pages=learn.list_pages())
 
 
 @router.get("/public/learn/{slug}", response_class=HTMLResponse)
 def learn_page(request: Request, slug: str) -> HTMLResponse:
     """One Learn page with its diagrams and sources."""
-    if not engines.has("learn"):
-        return unavailable(request, _("Learn about AATD"))
-    from aatd import learn
-
     try:
         page: dict[str, Any] = learn.page_dict(slug)
     except InputError:

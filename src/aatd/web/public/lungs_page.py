@@ -9,8 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from aatd.errors import InputError
-from aatd.web.public import engines
-from aatd.web.public.home import unavailable
+from aatd.risk.answers import describe_risk
 from aatd.web.public.lungs_plot import trajectory_svg
 from aatd.web.public.rendering import Fields, field_errors, number, read_fields, render, safe
 from aatd.web.public.rendering import gettext as _
@@ -80,12 +79,10 @@ def summary(answer: dict[str, Any], plot: dict[str, Any], age: float) -> list[di
 
 def lung_view(inp: LungInput) -> dict[str, Any]:
     """The engine's answer with the plot and plain-language summary rows."""
-    describe = engines.engine("progression")
-    assert describe is not None
-    answer: dict[str, Any] = describe(genotype=inp.genotype, sex=inp.sex, age=inp.age, height_cm=inp.height_cm,
+    answer: dict[str, Any] = describe_risk(genotype=inp.genotype, sex=inp.sex, age=inp.age, height_cm=inp.height_cm,
                                       smoking=inp.smoking, pack_years=inp.pack_years, quit_age=inp.quit_age,
                                       scenarios=inp.scenarios(), n=SIMULATED_PEOPLE)
-    from aatd.risk_plots import plot_data
+    from aatd.risk.plots import plot_data
 
     plot = plot_data(answer)
     rows = summary(answer, plot, inp.age)
@@ -101,8 +98,6 @@ def lung_view(inp: LungInput) -> dict[str, Any]:
 @router.api_route("/public/my-lungs", methods=["GET", "POST"], response_class=HTMLResponse)
 async def my_lungs(request: Request) -> HTMLResponse:
     """The form, and the expected lung function with its band of uncertainty and what quitting changes."""
-    if not engines.has("progression"):
-        return unavailable(request, _("My lungs over time"))
     fields = await read_fields(request)
     errors: dict[str, str] = {}
     view = None

@@ -2,7 +2,7 @@
 
 All visible text goes through gettext: templates call ``_()`` (Jinja2's i18n extension with
 new-style gettext, so ``_()`` escapes and formats), Python code calls :func:`gettext`. The
-translations come from :mod:`aatd.i18n` when it is present, otherwise English is shown as
+translations come from :mod:`aatd.patients.i18n` when it is present, otherwise English is shown as
 written (null translations).
 """
 
@@ -24,7 +24,6 @@ from starlette.datastructures import FormData, ImmutableMultiDict
 
 from aatd.errors import InputError
 from aatd.provenance import software_version
-from aatd.web.public import engines
 
 HERE = Path(__file__).parent
 DEFAULT_LANGUAGE = "en"
@@ -61,9 +60,9 @@ def load_public_settings(environ: Mapping[str, str] | None = None) -> PublicSett
 
 @cache
 def translations(language: str = DEFAULT_LANGUAGE) -> _gettext.NullTranslations:
-    """The translations of ``language`` from :mod:`aatd.i18n`, or null translations (English)."""
+    """The translations of ``language`` from :mod:`aatd.patients.i18n`, or null translations (English)."""
     try:
-        from aatd import i18n
+        from aatd.patients import i18n
     except ImportError:
         return _gettext.NullTranslations()
     getter = getattr(i18n, "translations", None) or getattr(i18n, "get_translations", None)
@@ -108,7 +107,7 @@ def percent(p: object) -> str:
 def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render template ``name`` with the navigation, the engines present and the contact block."""
     settings: PublicSettings = getattr(request.app.state, "public", PublicSettings())
-    base = {"request": request, "path": request.url.path, "engines": engines.available(),
+    base = {"request": request, "path": request.url.path,
             "helpline": settings, "lang": DEFAULT_LANGUAGE}
     html = environment().get_template(name).render(base | context)
     return HTMLResponse(html, status_code=status_code)

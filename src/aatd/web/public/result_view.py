@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aatd.web.public import engines
+from aatd.clinic.interpretation import describe_interpretation
 from aatd.web.public.rendering import gettext
 
 UNITS = (("mg/dL", "mg/dL"), ("g/L", "g/L"), ("umol/L", "µmol/L"))
@@ -84,10 +84,8 @@ def _view(severity: str, meaning: list[str], steps: list[dict[str, Any]], detail
 
 
 def from_engine(inp: ResultInput) -> dict[str, Any]:
-    """The view from :func:`aatd.interpretation.describe_interpretation`."""
-    describe = engines.engine("interpretation")
-    assert describe is not None
-    r: Mapping[str, Any] = describe(**inp.engine_arguments())
+    """The view from :func:`aatd.clinic.interpretation.describe_interpretation`."""
+    r: Mapping[str, Any] = describe_interpretation(**inp.engine_arguments())
     steps = [{"text": s.get("patient_text") or s.get("text", ""), "sources": s.get("sources", [])}
              for s in r.get("next_step_details", [])]
     details = [{"text": e.get("text", ""), "sources": e.get("sources", [])} for e in r.get("explanation", [])]
@@ -97,54 +95,6 @@ def from_engine(inp: ResultInput) -> dict[str, Any]:
                  set(r.get("next_steps", [])))
 
 
-def from_core(inp: ResultInput) -> dict[str, Any]:
-    """The view from the core level model when the interpretation engine is absent."""
-    from aatd.genotypes import parse_genotype, parse_phenotype
-    from aatd.guideline_tables import cite, guideline_tables
-    from aatd.levels import classify_umol_l, level_distribution
-    from aatd.units import Level
-
-    tables = guideline_tables()
-    level = Level.parse(inp.level.strip(), inp.unit) if inp.level.strip() else None
-    genotype = None
-    if inp.result.strip():
-        if inp.kind == "phenotype":
-            parse_phenotype(inp.result.strip())
-        else:
-            genotype = parse_genotype(inp.result.strip())
-    severity = classify_umol_l(level.umol_l).value if level else ""
-    details: list[dict[str, Any]] = []
-    consistent: bool | None = None
-    if genotype is not None:
-        dist = level_distribution(genotype)
-        low, high = dist.quantile(0.05), dist.quantile(0.95)
-        details.append({"text": gettext("%(g)s is expected at %(low).1f-%(high).1f µmol/L (5th-95th percentile).",
-                                        g=genotype.canonical, low=low, high=high),
-                        "sources": [s.short for s in (knowledge_sources(dist.sources))]})
-        if level is not None:
-            consistent = low <= level.umol_l <= high or (level.below and level.umol_l <= high)
-        else:
-            from aatd.levels import genotype_severity
-
-            severity = genotype_severity(genotype).value
-    message = tables.messages.get(f"severity_{severity}")
-    meaning = [message.text] if message else []
-    step = tables.next_steps.get("repeat_level")
-    steps = [{"text": step.patient_text, "sources": cite(step.source)}] if step and consistent is False else []
-    codes = {"repeat_level"} if steps else set()
-    if message:
-        details.append({"text": message.text, "sources": cite(message.source)})
-    return _view(severity, meaning, steps, details, consistent, inp, codes)
-
-
-def knowledge_sources(source_ids: tuple[str, ...]) -> list[Any]:
-    """Source records of ``source_ids`` (unknown ids skipped)."""
-    from aatd.knowledge import knowledge
-
-    sources = knowledge().sources
-    return [sources[s] for s in source_ids if s in sources]
-
-
 def interpret(inp: ResultInput) -> dict[str, Any]:
-    """The plain-language view of ``inp``: the engine when present, else the core model."""
-    return from_engine(inp) if engines.has("interpretation") else from_core(inp)
+    """The plain-language view of ``inp``, from the interpretation engine."""
+    return from_engine(inp)

@@ -8,9 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from aatd.clinic.who_to_test import describe_should_test
 from aatd.errors import InputError
-from aatd.web.public import engines
-from aatd.web.public.home import unavailable
 from aatd.web.public.questionnaire import (
     Answers,
     headline,
@@ -20,7 +19,6 @@ from aatd.web.public.questionnaire import (
     statements,
 )
 from aatd.web.public.rendering import Fields, field_errors, read_fields, render
-from aatd.web.public.rendering import gettext as _
 
 router = APIRouter()
 
@@ -29,9 +27,8 @@ _ERROR_FIELDS = {"age": "age", "pack_years": "pack_years", "finding": "finding"}
 
 def answer(answers: Answers) -> dict[str, Any]:
     """The testing engine's answer with plain-language labels added."""
-    describe = engines.engine("testing")
-    assert describe is not None
-    result: dict[str, Any] = describe(list(answers.findings), age=answers.age, pack_years=answers.pack_years)
+    result: dict[str, Any] = describe_should_test(list(answers.findings), age=answers.age,
+                                                  pack_years=answers.pack_years)
     for g in result["guidelines"]:
         g["plain"] = recommendation_text(g["recommendation"])
     result["headline"] = headline(result["overall"])
@@ -74,8 +71,6 @@ async def _evaluate(request: Request) -> Evaluation:
 @router.api_route("/public/should-i-be-tested", methods=["GET", "POST"], response_class=HTMLResponse)
 async def should_i_be_tested(request: Request) -> HTMLResponse:
     """The questionnaire; once answered, the guideline answer, why, and a printable summary."""
-    if not engines.has("testing"):
-        return unavailable(request, _("Should I be tested?"))
     ev = await _evaluate(request)
     return render(request, "should_test.html", status_code=422 if ev.errors else 200, **ev.context())
 
@@ -83,8 +78,6 @@ async def should_i_be_tested(request: Request) -> HTMLResponse:
 @router.api_route("/public/should-i-be-tested.pdf", methods=["GET", "POST"], response_model=None)
 async def should_i_be_tested_pdf(request: Request) -> Response:
     """The one-page summary as a PDF, made in memory from the answers in the request."""
-    if not engines.has("testing"):
-        return unavailable(request, _("Should I be tested?"))
     ev = await _evaluate(request)
     if ev.answers is None or ev.result is None:
         return render(request, "should_test.html", status_code=422 if ev.errors else 200, **ev.context())

@@ -1,0 +1,177 @@
+"""Who should be tested for AATD: guideline criteria evaluated as data.
+
+Each row of ``testing_guidelines.csv`` is one criterion of one guideline: a finding
+(e.g. ``copd``), optionally "with any of" other findings (``persistent_obstruction`` with
+``smoking_history`` or ``occupational_exposure``), optional age and pack-year limits, and
+the strength of the recommendation (``recommended`` > ``suggested`` > ``not_indicated``).
+The engine expands the person's findings through the ``implies`` column of
+``testing_findings.csv``, matches every row, and reports per guideline the strongest
+recommendation with the rows that triggered it. Adding a finding can only add matches,
+so testing never becomes less indicated when more is known to be wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from aatd.clinic.guidelines import RECOMMENDATION_LEVELS, Finding, TestingRule, cite, guideline_tables
+from aatd.errors import InputError
+from aatd.genetics.alleles import fold_name
+from aatd.provenance import provenance
+
+DISCLAIMER = "aatd supports, and does not replace, clinical judgement."
+MAX_AGE_YEARS = 130.0
+MAX_PACK_YEARS = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class GuidelineVerdict:
+    """One guideline's answer: the strongest recommendation and the criteria behind it.
+
+    ``pending`` lists rows that would apply if a missing value (age, pack-years) were known.
+    """
+
+    guideline: str
+    recommendation: str
+    triggered_by: tuple[TestingRule, ...]
+    pending: tuple[tuple[TestingRule, str], ...]
+
+
+def finding_index() -> dict[str, str]:
+    """Every accepted spelling of a finding (folded) -> the finding code."""
+    index: dict[str, str] = {}
+    for f in guideline_tables().findings.values():
+        for name in (f.finding, *f.aliases):
+            index.setdefault(fold_name(name), f.finding)
+    return index
+
+
+def parse_findings(findings: Iterable[str], field: str = "finding") -> frozenset[str]:
+    """Resolve finding names and aliases (case, spaces and punctuation ignored) to codes."""
+    if isinstance(findings, str):
+        findings = [findings]
+    index = finding_index()
+    codes = set()
+    for raw in findings:
+        if not isinstance(raw, str) or fold_name(raw) not in index:
+            known = ", ".join(sorted(guideline_tables().findings))
+            raise InputError(field, raw, f"a clinical finding: {known}")
+        codes.add(index[fold_name(raw)])
+    return frozenset(codes)
+
+
+def expand_findings(codes: Iterable[str]) -> frozenset[str]:
+    """The findings plus everything they imply (transitively)."""
+    table = guideline_tables().findings
+    seen: set[str] = set()
+    stack = list(codes)
+    while stack:
+        code = stack.pop()
+        if code not in seen:
+            seen.add(code)
+            stack.extend(table[code].implies)
+    return frozenset(seen)
+
+
+def _check_number(field: str, value: float | None, upper: float) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+            or not 0 <= value <= upper:
+        raise InputError(field, value, f"a number between 0 and {upper:g}")
+    return float(value)
+
+
+def _limits_unmet(rule: TestingRule, age: float | None, pack_years: float | None) -> tuple[bool, str]:
+    """(fails a known limit, description of a limit that cannot be checked)."""
+    missing = []
+    if rule.min_age is not None or rule.age_below is not None:
+        if age is None:
+            missing.append("age")
+        elif (rule.min_age is not None and age < rule.min_age) or (rule.age_below is not None
+                                                                   and age >= rule.age_below):
+            return True, ""
+    if rule.pack_years_below is not None:
+        if pack_years is None:
+            missing.append("pack_years")
+        elif pack_years >= rule.pack_years_below:
+            return True, ""
+    return False, " and ".join(missing)
+
+
+def _strongest(rules: Iterable[TestingRule]) -> str:
+    levels = [RECOMMENDATION_LEVELS.index(r.recommendation) for r in rules]
+    return RECOMMENDATION_LEVELS[max(levels, default=0)]
+
+
+def should_test(findings: Iterable[str], *, age: float | None = None,
+                pack_years: float | None = None) -> tuple[GuidelineVerdict, ...]:
+    """Per guideline, whether AATD testing is recommended, suggested or not indicated.
+
+    ``age`` in years; ``pack_years`` of smoking. Age limits are applied only when the age
+    is known: a rule with an unknown limit is listed as ``pending``, not as triggered.
+    Rows whose age limit an unknown age cannot check still apply when the limit is only a
+    lower age bound for adults, because the finding (e.g. COPD) already implies adulthood.
+    """
+    codes = expand_findings(parse_findings(findings))
+    age = _check_number("age", age, MAX_AGE_YEARS)
+    pack_years = _check_number("pack_years", pack_years, MAX_PACK_YEARS)
+    tables = guideline_tables()
+    triggered: dict[str, list[TestingRule]] = {g: [] for g in tables.guidelines if _tests(g)}
+    pending: dict[str, list[tuple[TestingRule, str]]] = {g: [] for g in triggered}
+    for rule in tables.testing_rules:
+        if rule.finding not in codes or (rule.with_any and not codes.intersection(rule.with_any)):
+            continue
+        fails, missing = _limits_unmet(rule, age, pack_years)
+        if fails:
+            continue
+        if missing and not _only_lower_age_bound(rule, missing):
+            pending[rule.guideline].append((rule, missing))
+        else:
+            triggered[rule.guideline].append(rule)
+    return tuple(GuidelineVerdict(g, _strongest(rules), tuple(rules), tuple(pending[g]))
+                 for g, rules in triggered.items())
+
+
+def _tests(guideline: str) -> bool:
+    return "testing" in guideline_tables().guidelines[guideline].scope
+
+
+def _only_lower_age_bound(rule: TestingRule, missing: str) -> bool:
+    return missing == "age" and rule.age_below is None
+
+
+def _rule_dict(rule: TestingRule, findings: Mapping[str, Finding]) -> dict[str, object]:
+    criterion = findings[rule.finding].label
+    if rule.with_any:
+        criterion += " with " + " or ".join(findings[f].label.lower() for f in rule.with_any)
+    return {"finding": rule.finding, "criterion": criterion, "recommendation": rule.recommendation,
+            "limits": {"min_age": rule.min_age, "age_below": rule.age_below,
+                       "pack_years_below": rule.pack_years_below},
+            "sources": cite(rule.source), "source_ids": list(rule.source.split(";")),
+            "source_locator": rule.source_locator, "notes": rule.notes}
+
+
+def describe_should_test(findings: Iterable[str], *, age: float | None = None,
+                         pack_years: float | None = None) -> dict[str, object]:
+    """JSON-ready answer of :func:`should_test` for the CLI and the API."""
+    codes = parse_findings(findings)
+    verdicts = should_test(codes, age=age, pack_years=pack_years)
+    tables = guideline_tables()
+    per_guideline = []
+    for v in verdicts:
+        g = tables.guidelines[v.guideline]
+        per_guideline.append({
+            "guideline": v.guideline, "name": f"{g.name} {g.year}", "recommendation": v.recommendation,
+            "triggered_by": [_rule_dict(r, tables.findings) for r in v.triggered_by],
+            "would_apply_if_known": [{**_rule_dict(r, tables.findings), "missing": m} for r, m in v.pending],
+            "guideline_source": cite(g.source),
+        })
+    overall = _strongest(r for v in verdicts for r in v.triggered_by)
+    return {
+        "findings": sorted(codes), "implied_findings": sorted(expand_findings(codes) - codes),
+        "age": age, "pack_years": pack_years, "overall": overall, "guidelines": per_guideline,
+        "disclaimer": DISCLAIMER, "provenance": provenance(),
+    }

@@ -1,0 +1,97 @@
+"""Population genotype frequencies under Hardy-Weinberg equilibrium.
+
+With allele frequencies p_i, a homozygote i/i has frequency p_i^2 and a heterozygote
+i/j has 2 p_i p_j. Country frequencies of PI*S and PI*Z come from the world surveys in
+``allele_frequencies.csv``; the rest of the alleles are taken as M.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import combinations_with_replacement
+
+from aatd.errors import InputError
+from aatd.genetics.alleles import get_allele
+from aatd.genetics.genotypes import Genotype
+from aatd.genetics.inheritance import GenotypeDistribution, sort_distribution
+from aatd.knowledge import CountryFrequencies, knowledge
+
+_SUM_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class GenotypeCount:
+    """Expected frequency and count of one genotype in a population."""
+
+    frequency: float
+    count: float
+
+
+def allele_frequencies(s: float, z: float, field_s: str = "s", field_z: str = "z") -> dict[str, float]:
+    """``{"M": 1 - s - z, "S": s, "Z": z}`` after checking each lies in [0, 1]."""
+    for field, value in ((field_s, s), (field_z, z)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise InputError(field, value, "a frequency between 0 and 1")
+        if not 0.0 <= value <= 1.0:
+            raise InputError(field, value, "a frequency between 0 and 1",
+                             hint="per-1000 figures must be divided by 1000")
+    if s + z > 1.0 + _SUM_TOLERANCE:
+        raise InputError(f"{field_s}+{field_z}", s + z, "S and Z frequencies summing to at most 1")
+    return {"M": max(0.0, 1.0 - s - z), "S": float(s), "Z": float(z)}
+
+
+def validate_frequencies(freqs: Mapping[str, float], field: str = "allele_frequencies") -> dict[str, float]:
+    """Check explicit allele frequencies (names resolved, each in [0, 1], summing to 1)."""
+    out: dict[str, float] = {}
+    for name, value in freqs.items():
+        allele = get_allele(name, f"{field}.{name}").allele
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise InputError(f"{field}.{name}", value, "a frequency between 0 and 1")
+        out[allele] = out.get(allele, 0.0) + float(value)
+    total = sum(out.values())
+    if abs(total - 1.0) > 1e-6:
+        raise InputError(field, dict(freqs), "allele frequencies summing to 1", hint=f"they sum to {total:g}")
+    return out
+
+
+def hardy_weinberg(freqs: Mapping[str, float]) -> GenotypeDistribution:
+    """Genotype frequencies from allele frequencies (zero-frequency alleles are dropped)."""
+    alleles = [(get_allele(a).allele, p) for a, p in freqs.items() if p > 0]
+    dist: GenotypeDistribution = {}
+    for (a, pa), (b, pb) in combinations_with_replacement(alleles, 2):
+        dist[Genotype.of(a, b)] = pa * pb * (1 if a == b else 2)
+    return sort_distribution(dist)
+
+
+def expected_counts(freqs: Mapping[str, float], population: float) -> dict[Genotype, GenotypeCount]:
+    """Expected frequency and number of people of each genotype in ``population`` people."""
+    if isinstance(population, bool) or not isinstance(population, int | float) or population < 0:
+        raise InputError("population", population, "a number of people of zero or more")
+    return {g: GenotypeCount(f, f * population) for g, f in hardy_weinberg(freqs).items()}
+
+
+def country(name: str) -> CountryFrequencies:
+    """The PI*S / PI*Z record of a country (case-insensitive), with suggestions on a miss."""
+    countries = knowledge().countries
+    record = countries.get(name.strip().lower())
+    if record is None:
+        names = sorted(c.country for c in countries.values())
+        close = difflib.get_close_matches(name, names, n=3)
+        hint = f"did you mean {', '.join(close)}?" if close else ""
+        raise InputError("country", name, "a country in the table: " + ", ".join(names), hint=hint)
+    return record
+
+
+def country_allele_frequencies(name: str) -> dict[str, float]:
+    """M/S/Z allele frequencies of a country."""
+    record = country(name)
+    return allele_frequencies(record.s, record.z)
+
+
+def country_population(name: str) -> float | None:
+    """The population (people) the survey used for ``name``, if given."""
+    millions = country(name).population_millions
+    return None if millions is None else millions * 1e6

@@ -1,0 +1,47 @@
+"""Risk endpoint: lifetime lung and liver risk with scenarios. No login, no database writes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from aatd.risk.answers import describe_risk
+from aatd.web.schemas import ShortText, Strict
+
+router = APIRouter(tags=["risk"])
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class RiskIn(Strict):
+    """Inputs of ``aatd.risk.answers.describe_risk`` (simulation size fixed by the server)."""
+
+    genotype: ShortText
+    sex: ShortText
+    age: Annotated[float, Field(allow_inf_nan=False)]
+    height_cm: Annotated[float, Field(allow_inf_nan=False)]
+    smoking: ShortText = "never"
+    pack_years: Finite | None = None
+    quit_age: Finite | None = None
+    secondhand_smoke: bool = False
+    dust: bool = False
+    family_emphysema: bool = False
+    asthma: bool = False
+    infections: bool = False
+    alcohol: ShortText = "none"
+    bmi: Finite | None = None
+    diabetes: bool = False
+    fev1: Finite | None = None
+    augmentation: bool = False
+    scenarios: Annotated[list[ShortText], Field(max_length=5, default_factory=list)]
+
+
+RISK_SIMULATIONS = 2000
+
+
+@router.post("/risk")
+def risk(payload: RiskIn) -> dict[str, Any]:
+    """Lifetime lung and liver risk with scenarios (2,000 simulated people, seed 0)."""
+    return describe_risk(**payload.model_dump(), n=RISK_SIMULATIONS, seed=0)

@@ -1,0 +1,125 @@
+"""The core's answers for the clinician pages, from stored records: one call per page view.
+
+Stored results are turned into engine inputs here and nowhere else (the family export in
+:mod:`aatd.web.workspace.family_json` is the one translation of a family into a pedigree document).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aatd.clinic.guidelines import guideline_tables
+from aatd.clinic.interpretation import describe_interpretation
+from aatd.errors import AatdError, InputError
+from aatd.family.cascade import family_answer
+from aatd.family.drawing import pedigree_svg
+from aatd.family.pedigree import pedigree_from_json
+from aatd.web.models import Result
+
+_ENGINE_KEYS = ("id", "sex", "father", "mother", "genotype", "phenotype", "level", "proband", "deceased")
+
+DEFAULT_COUNTRY = "USA"
+
+
+def member_names(doc: dict[str, Any]) -> dict[str, str]:
+    """Export id -> a unique display name (the label, with the id added when labels repeat)."""
+    members = doc["members"]
+    labels = [str(m.get("label") or m["id"]) for m in members]
+    return {m["id"]: (label if labels.count(label) == 1 else f"{label} ({m['id']})")
+            for m, label in zip(members, labels, strict=True)}
+
+
+def engine_document(doc: dict[str, Any], *, named: bool = False) -> dict[str, Any]:
+    """The family export reduced to the pedigree contract; ``named`` uses labels as ids (for drawings)."""
+    members = doc["members"]
+    names = member_names(doc) if named else {m["id"]: str(m["id"]) for m in members}
+    out = []
+    for m in members:
+        row = {k: v for k, v in m.items() if k in _ENGINE_KEYS}
+        for key in ("id", "father", "mother"):
+            if key in row:
+                row[key] = names[row[key]]
+        out.append(row)
+    return {"members": out}
+
+
+def _country(doc: dict[str, Any]) -> str:
+    return str(doc.get("country") or DEFAULT_COUNTRY)
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyAnswers:
+    """What a family page shows: the drawing and the report (or why they cannot be made)."""
+
+    svg: str | None
+    report: dict[str, Any] | None
+    error: str | None
+    country: str
+
+
+def family_answers(doc: dict[str, Any], title: str) -> FamilyAnswers:
+    """Infer once: posterior probabilities, cascade plan, children's chances and the drawing.
+
+    Members are named by their labels. When the evidence conflicts, the drawing is still made
+    (without probabilities) and ``error`` says why the probabilities cannot be computed.
+    """
+    named = engine_document(doc, named=True)
+    country = _country(doc)
+    try:
+        result, report = family_answer(named, country=country, plan=True)
+    except AatdError as exc:
+        try:
+            svg: str | None = pedigree_svg(pedigree_from_json(named), None, title=title)
+        except AatdError:
+            svg = None
+        return FamilyAnswers(svg, None, str(exc), country)
+    return FamilyAnswers(pedigree_svg(result.pedigree, result, title=title), report, None, country)
+
+
+def known_panels() -> list[tuple[str, str]]:
+    """Genotyping panels the interpretation engine knows, as (code, label)."""
+    return [(code, panel.label) for code, panel in guideline_tables().panels.items()]
+
+
+def interpretation_inputs(results: Sequence[Result]) -> dict[str, Any]:
+    """The latest genotype/phenotype (with panel), level and CRP as interpretation inputs."""
+    inputs: dict[str, Any] = {}
+    for r in results:
+        if r.kind in ("genotype", "phenotype") and r.text:
+            inputs[r.kind] = r.text
+            if r.kind == "genotype":
+                inputs.pop("panel", None)
+                if r.panel:
+                    inputs["panel"] = r.panel
+        elif r.kind == "level" and r.value is not None:
+            inputs["level"] = f"<{r.value:g}" if r.below else r.value
+            inputs["unit"] = r.unit
+            inputs["method"] = r.method
+        elif r.kind == "crp" and r.value is not None:
+            inputs["crp"] = r.value
+    return inputs
+
+
+def interpretation_for(results: Sequence[Result]) -> dict[str, Any] | None:
+    """The interpretation engine's reading of the latest results, or ``None`` without any.
+
+    A free-text panel the engine does not know is left out (the engine then assumes the
+    usual panel for the genotype) and the page says so.
+    """
+    inputs = interpretation_inputs(results)
+    if not inputs:
+        return None
+    note = None
+    try:
+        try:
+            answer = describe_interpretation(**inputs)
+        except InputError as exc:
+            if exc.field != "panel":
+                raise
+            note = f"panel {inputs.pop('panel')!r} is not one the interpretation knows ({exc.expected})"
+            answer = describe_interpretation(**inputs)
+    except InputError as exc:
+        return {"answer": None, "error": str(exc), "note": note}
+    return {"answer": answer, "error": None, "note": note}

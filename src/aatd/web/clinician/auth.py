@@ -1,0 +1,102 @@
+"""Login and logout pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from itsdangerous import BadSignature, TimestampSigner
+
+from aatd.web.clinician import render, see_other
+from aatd.web.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Db, PageUser, Principal, optional_principal
+from aatd.web.security import new_token, same
+from aatd.web.workspace import accounts, audit
+
+router = APIRouter()
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/patients"
+
+
+LOGIN_FORM_MAX_AGE_S = 3600
+
+
+def _signer(request: Request) -> TimestampSigner:
+    return TimestampSigner(request.app.state.settings.secret_key, salt="aatd-login-form")
+
+
+def _valid_login_token(request: Request, sent: str) -> bool:
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not same(sent, cookie):
+        return False
+    try:
+        _signer(request).unsign(sent, max_age=LOGIN_FORM_MAX_AGE_S)
+    except BadSignature:
+        return False
+    return True
+
+
+def _login_page(request: Request, target: str | None, error: str | None = None, status_code: int = 200) -> Response:
+    token = _signer(request).sign(new_token()).decode("ascii")
+    response = render(request, "login.html", None, status_code=status_code, login_csrf=token,
+                      next=_safe_next(target), error=error)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                        secure=request.app.state.settings.cookie_secure, path="/login")
+    return response
+
+
+@router.get("/")
+def home(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Response:
+    """The patients list when logged in, else the public pages for patients and families."""
+    return see_other("/patients" if principal else "/public")
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None) -> Response:
+    """The login form."""
+    return _login_page(request, next)
+
+
+@router.post("/login")
+def login(request: Request, db: Db, email: Annotated[str, Form(max_length=320)],
+          password: Annotated[str, Form(max_length=200)], csrf_token: Annotated[str, Form(max_length=200)] = "",
+          next: Annotated[str, Form(max_length=500)] = "/patients") -> Response:
+    """Check the credentials (throttled) and start a session."""
+    if not _valid_login_token(request, csrf_token):
+        return _login_page(request, next, "Your form expired; please try again.", 403)
+    throttle = request.app.state.throttle
+    keys = (f"email:{email.strip().lower()}", f"ip:{request.client.host if request.client else '?'}")
+    wait = throttle.retry_after(*keys)
+    if wait:
+        response = _login_page(request, next, f"Too many failed attempts; try again in {wait} seconds.", 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
+    user = accounts.authenticate(db, email, password)
+    if user is None:
+        throttle.failed(*keys)
+        audit.record(db, None, "login_failed", "user", None, actor=email[:320])
+        return _login_page(request, next, "Wrong email or password.", 401)
+    throttle.succeeded(keys[0])
+    settings = request.app.state.settings
+    token, _row = accounts.start_session(db, user, settings.session_hours)
+    audit.record(db, user, "login", "user", user.id)
+    response = see_other(_safe_next(next))
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
+                        path="/", max_age=int(settings.session_hours * 3600))
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(principal: PageUser, db: Db) -> Response:
+    """End the session (CSRF-checked)."""
+    if principal.session_id is not None:
+        accounts.end_session(db, principal.session_id)
+    audit.record(db, principal.user, "logout", "user", principal.user.id)
+    response = see_other("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

@@ -1,0 +1,111 @@
+"""Patients list, patient page (results entry and history), PDF report, soft delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import Response
+
+from aatd.errors import InputError
+from aatd.web.clinician import render, see_other, views
+from aatd.web.clinician.report import patient_report_pdf
+from aatd.web.deps import Db, PageUser, Principal
+from aatd.web.workspace.repository import Workspace
+
+router = APIRouter()
+PatientId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Text = Annotated[str, Form(max_length=200)]
+
+
+@router.get("/patients")
+def patients_page(request: Request, principal: PageUser, db: Db,
+                  q: Annotated[str | None, Query(max_length=100)] = None) -> Response:
+    """All patients of the organisation; htmx requests get just the table rows."""
+    rows = Workspace(db, principal.user).patients(search=q)
+    name = "_patient_rows.html" if request.headers.get("hx-request") else "patients.html"
+    return render(request, name, principal, patients=rows, q=q or "")
+
+
+@router.post("/patients")
+def create_patient(principal: PageUser, db: Db, label: Text, sex: Text = "unknown") -> Response:
+    """A new patient as the proband of a new family."""
+    patient = Workspace(db, principal.user).create_patient({"label": label, "sex": sex, "proband": True})
+    return see_other(f"/families/{patient.family_id}")
+
+
+def _patient_page(request: Request, principal: Principal, db: Db, patient_id: int, *,
+                  error: InputError | None = None, form: dict[str, Any] | None = None) -> Response:
+    ws = Workspace(db, principal.user)
+    patient = ws.patient(patient_id)
+    results = ws.results(patient)
+    context = views.patient_view(ws, patient, results)
+    return render(request, "patient.html", principal, status_code=422 if error else 200, error=error,
+                  form=form or {"taken_on": dt.date.today().isoformat()}, **context)
+
+
+@router.get("/patients/{patient_id}")
+def patient_page(request: Request, patient_id: PatientId, principal: PageUser, db: Db) -> Response:
+    """A patient's details, results history and the form to add a result."""
+    return _patient_page(request, principal, db, patient_id)
+
+
+@router.post("/patients/{patient_id}/results")
+async def add_result(request: Request, patient_id: PatientId, principal: PageUser, db: Db) -> Response:
+    """Store a result; on bad input show the form again with the field named."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and k != "csrf_token"}
+    try:
+        Workspace(db, principal.user).add_result(patient_id, form)
+    except InputError as exc:
+        db.rollback()
+        return _patient_page(request, principal, db, patient_id, error=exc, form=form)
+    return see_other(f"/patients/{patient_id}")
+
+
+@router.post("/patients/{patient_id}/flags")
+def set_flags(patient_id: PatientId, principal: PageUser, db: Db,
+              flag: Annotated[str, Form(pattern="^(tested|deceased|proband)$")],
+              value: Annotated[bool, Form()]) -> Response:
+    """Mark a member tested, deceased or proband (or undo)."""
+    patient = Workspace(db, principal.user).update_patient(patient_id, {flag: value})
+    return see_other(f"/families/{patient.family_id}")
+
+
+@router.post("/patients/{patient_id}/details")
+def set_details(request: Request, patient_id: PatientId, principal: PageUser, db: Db, label: Text,
+                sex: Annotated[str, Form(max_length=10)],
+                birth_year: Annotated[str, Form(max_length=4)] = "") -> Response:
+    """Change a patient's label, sex and birth year."""
+    try:
+        year = int(birth_year) if birth_year.strip() else None
+        if year is not None and not 1850 <= year <= dt.date.today().year:
+            raise ValueError
+    except ValueError:
+        db.rollback()
+        error = InputError("birth_year", birth_year, f"a year from 1850 to {dt.date.today().year}")
+        return _patient_page(request, principal, db, patient_id, error=error)
+    try:
+        Workspace(db, principal.user).update_patient(patient_id, {"label": label, "sex": sex, "birth_year": year})
+    except InputError as exc:
+        db.rollback()
+        return _patient_page(request, principal, db, patient_id, error=exc)
+    return see_other(f"/patients/{patient_id}")
+
+
+@router.post("/patients/{patient_id}/delete")
+def delete_patient(patient_id: PatientId, principal: PageUser, db: Db) -> Response:
+    """Soft delete a patient (an admin can restore)."""
+    patient = Workspace(db, principal.user).delete_patient(patient_id)
+    return see_other(f"/families/{patient.family_id}")
+
+
+@router.get("/patients/{patient_id}/report.pdf")
+def report(patient_id: PatientId, principal: PageUser, db: Db) -> Response:
+    """The patient's report as a PDF."""
+    ws = Workspace(db, principal.user)
+    patient = ws.patient(patient_id, audit_read=False)
+    ws.record("report", "patient", patient.id)
+    pdf = patient_report_pdf(views.patient_view(ws, patient, ws.results(patient)))
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="aatd-patient-{patient.id}.pdf"'})

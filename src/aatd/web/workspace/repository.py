@@ -1,0 +1,208 @@
+"""The data layer of the workspace: every query is scoped to the caller's organisation.
+
+Routes never query clinical tables directly; they go through :class:`Workspace`, which
+filters every read by ``organisation_id`` and answers 404 for another organisation's
+records, exactly as for records that do not exist. Reads and changes of clinical records
+are written to the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aatd.errors import Forbidden, InputError, NotFound
+from aatd.genetics.prevalence import country as country_record
+from aatd.web.models import SEXES, AuditEvent, Family, Patient, Result, User, utcnow
+from aatd.web.workspace import audit
+from aatd.web.workspace.result_values import clean_result
+
+_RELATIONS = ("father_id", "mother_id", "partner_id")
+
+
+class Workspace:
+    """Organisation-scoped access for one authenticated user."""
+
+    def __init__(self, db: Session, user: User) -> None:
+        self.db = db
+        self.user = user
+        self.org = user.organisation_id
+
+    def record(self, action: str, entity: str, entity_id: int | None, **detail: object) -> None:
+        """Write an audit event of the caller (in the current transaction)."""
+        audit.record(self.db, self.user, action, entity, entity_id, detail=detail)
+
+    # families -----------------------------------------------------------------
+    def families(self) -> Sequence[Family]:
+        """The organisation's families, newest first."""
+        return self.db.scalars(select(Family).where(Family.organisation_id == self.org)
+                               .order_by(Family.id.desc())).all()
+
+    def family(self, family_id: int, *, audit_read: bool = True) -> Family:
+        """One family of the organisation, or 404."""
+        family = self.db.scalar(select(Family).where(Family.id == family_id, Family.organisation_id == self.org))
+        if family is None:
+            raise NotFound("family", family_id)
+        if audit_read:
+            self.record("read", "family", family.id)
+        return family
+
+    def create_family(self, name: str, country: str | None = None) -> Family:
+        """A new, empty family; ``country`` sets the founders' allele frequencies."""
+        family = Family(organisation_id=self.org, name=_name("name", name), country=_country(country))
+        self.db.add(family)
+        self.db.flush()
+        self.record("create", "family", family.id, name=family.name)
+        return family
+
+    def update_family(self, family_id: int, data: dict[str, Any]) -> Family:
+        """Rename a family or change its population."""
+        family = self.family(family_id, audit_read=False)
+        if "name" in data and data["name"] is not None:
+            family.name = _name("name", data["name"])
+        if "country" in data:
+            family.country = _country(data["country"])
+        self.record("update", "family", family.id, fields=sorted(data))
+        return family
+
+    def members(self, family: Family, *, include_deleted: bool = False) -> Sequence[Patient]:
+        """The family's patients (living records only unless asked)."""
+        query = select(Patient).where(Patient.organisation_id == self.org, Patient.family_id == family.id)
+        if not include_deleted:
+            query = query.where(Patient.deleted_at.is_(None))
+        return self.db.scalars(query.order_by(Patient.id)).all()
+
+    # patients -----------------------------------------------------------------
+    def patients(self, *, deleted: bool = False, search: str | None = None) -> Sequence[Patient]:
+        """The organisation's patients (or only the soft-deleted ones), optionally filtered by label."""
+        query = select(Patient).where(Patient.organisation_id == self.org)
+        query = query.where(Patient.deleted_at.is_not(None) if deleted else Patient.deleted_at.is_(None))
+        if search:
+            query = query.where(func.lower(Patient.label).contains(search.lower()))
+        return self.db.scalars(query.order_by(Patient.label, Patient.id)).all()
+
+    def patient(self, patient_id: int, *, include_deleted: bool = False, audit_read: bool = True) -> Patient:
+        """One patient of the organisation, or 404 (also for soft-deleted ones unless asked)."""
+        patient = self.db.scalar(select(Patient).where(Patient.id == patient_id, Patient.organisation_id == self.org))
+        if patient is None or (patient.deleted_at is not None and not include_deleted):
+            raise NotFound("patient", patient_id)
+        if audit_read:
+            self.record("read", "patient", patient.id)
+        return patient
+
+    def _relative(self, field: str, relative_id: int | None, family_id: int, *, sex: str | None = None) -> None:
+        if relative_id is None:
+            return
+        relative = self.db.scalar(select(Patient).where(Patient.id == relative_id, Patient.organisation_id == self.org,
+                                                        Patient.deleted_at.is_(None)))
+        if relative is None or relative.family_id != family_id:
+            raise InputError(field, relative_id, "a patient of the same family")
+        if sex is not None and relative.sex not in (sex, "unknown"):
+            raise InputError(field, relative_id, f"a {sex} or unknown-sex member as {field.removesuffix('_id')}")
+
+    def create_patient(self, data: dict[str, Any]) -> Patient:
+        """A new patient; a new family named after them when ``family_id`` is not given."""
+        label = _name("label", data.get("label"))
+        family_id = data.get("family_id")
+        family = self.family(family_id, audit_read=False) if family_id is not None else self.create_family(label)
+        patient = Patient(organisation_id=self.org, family_id=family.id, label=label)
+        self._apply(patient, {k: v for k, v in data.items() if k not in ("label", "family_id")})
+        self.db.add(patient)
+        self.db.flush()
+        self.record("create", "patient", patient.id, family_id=family.id)
+        return patient
+
+    def _apply(self, patient: Patient, data: dict[str, Any]) -> None:
+        if "label" in data:
+            patient.label = _name("label", data["label"])
+        if "sex" in data:
+            if data["sex"] not in SEXES:
+                raise InputError("sex", data["sex"], "one of " + ", ".join(SEXES))
+            patient.sex = data["sex"]
+        for field, sex in (("father_id", "male"), ("mother_id", "female"), ("partner_id", None)):
+            if field in data:
+                if data[field] is not None and data[field] == patient.id:
+                    raise InputError(field, data[field], "another member than the patient")
+                self._relative(field, data[field], patient.family_id, sex=sex)
+                setattr(patient, field, data[field])
+        if "birth_year" in data:
+            patient.birth_year = data["birth_year"]
+        for flag in ("proband", "tested", "deceased"):
+            if flag in data and data[flag] is not None:
+                setattr(patient, flag, data[flag])
+
+    def update_patient(self, patient_id: int, data: dict[str, Any]) -> Patient:
+        """Change the given fields of a patient (all or nothing)."""
+        patient = self.patient(patient_id, audit_read=False)
+        self._apply(patient, data)
+        if patient.partner_id is not None:
+            partner = self.db.get(Patient, patient.partner_id)
+            if partner is not None and partner.partner_id is None:
+                partner.partner_id = patient.id
+        self.db.flush()
+        self.record("update", "patient", patient.id, fields=sorted(data))
+        return patient
+
+    def delete_patient(self, patient_id: int) -> Patient:
+        """Soft delete: the record stays and an admin can restore it."""
+        patient = self.patient(patient_id, audit_read=False)
+        patient.deleted_at = utcnow()
+        self.record("delete", "patient", patient.id)
+        return patient
+
+    def restore_patient(self, patient_id: int) -> Patient:
+        """Undo a soft delete (admins only)."""
+        if not self.user.is_admin:
+            raise Forbidden("restoring a patient needs the admin role")
+        patient = self.patient(patient_id, include_deleted=True, audit_read=False)
+        patient.deleted_at = None
+        self.record("restore", "patient", patient.id)
+        return patient
+
+    # results ------------------------------------------------------------------
+    def results(self, patient: Patient) -> Sequence[Result]:
+        """A patient's results, oldest first."""
+        return self.db.scalars(select(Result).where(Result.organisation_id == self.org,
+                                                    Result.patient_id == patient.id)
+                               .order_by(Result.taken_on, Result.id)).all()
+
+    def add_result(self, patient_id: int, data: dict[str, Any]) -> Result:
+        """Validate and store a result of a patient."""
+        patient = self.patient(patient_id, audit_read=False)
+        result = Result(organisation_id=self.org, patient_id=patient.id, created_by=self.user.id,
+                        **clean_result(data))
+        self.db.add(result)
+        if result.kind in ("genotype", "phenotype", "level"):
+            patient.tested = True
+        self.db.flush()
+        self.record("create", "result", result.id, patient_id=patient.id, kind=result.kind)
+        return result
+
+    # users and audit ----------------------------------------------------------
+    def users(self) -> Sequence[User]:
+        """The organisation's users."""
+        return self.db.scalars(select(User).where(User.organisation_id == self.org).order_by(User.email)).all()
+
+    def audit_events(self, limit: int = 200, offset: int = 0) -> Sequence[AuditEvent]:
+        """The organisation's audit log, newest first (admins only)."""
+        if not self.user.is_admin:
+            raise Forbidden("the audit log needs the admin role")
+        return self.db.scalars(select(AuditEvent).where(AuditEvent.organisation_id == self.org)
+                               .order_by(AuditEvent.id.desc()).limit(limit).offset(offset)).all()
+
+
+def _country(value: str | None) -> str | None:
+    """The table's spelling of a country, or ``None``; unknown names are refused with suggestions."""
+    if value is None or not str(value).strip():
+        return None
+    return country_record(str(value)).country
+
+
+def _name(field: str, value: object) -> str:
+    text = str(value or "").strip()
+    if not text or len(text) > 200 or any(ord(c) < 32 for c in text):
+        raise InputError(field, value, "1 to 200 printable characters")
+    return text

@@ -1,0 +1,73 @@
+"""The CLI's JSON contracts and error behaviour, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from aatd.genetics import answers as summaries
+
+
+def aatd(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "aatd", *args], capture_output=True, text=True, check=False)
+
+
+def test_inherit__json_contract() -> None:
+    out = aatd("inherit", "MZ", "SZ", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["parents"] == ["MZ", "SZ"]
+    assert data["offspring"] == {"MS": 0.25, "MZ": 0.25, "SZ": 0.25, "ZZ": 0.25}
+
+
+def test_genotype__json_contract() -> None:
+    data = json.loads(aatd("genotype", "PI*ZZ", "--json").stdout)
+    assert data["genotype"] == "ZZ"
+    assert data["severity"] == "severe"
+    assert [a["allele"] for a in data["alleles"]] == ["Z", "Z"]
+    for unit in ("um", "mg_dl"):
+        level = data["expected_level"][unit]
+        assert level["low"] < level["median"] < level["high"]
+    assert data["provenance"]["data_version"]
+
+
+def test_prevalence__json_contract() -> None:
+    data = json.loads(aatd("prevalence", "--s", "0.03", "--z", "0.02", "--population", "1000000", "--json").stdout)
+    assert data["genotypes"]["ZZ"] == {"frequency": pytest.approx(0.0004), "count": 400}
+    assert data["genotypes"]["MM"]["count"] == 902500
+    assert sum(g["frequency"] for g in data["genotypes"].values()) == pytest.approx(1.0)
+
+
+def test_prevalence__country() -> None:
+    out = aatd("prevalence", "--country", "canada", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["country"] == "Canada"
+
+
+def test_alleles__lists_catalogue() -> None:
+    data = json.loads(aatd("alleles", "--json").stdout)
+    assert {"Z", "S", "Mmalton", "Null"} <= {a["allele"] for a in data}
+
+
+@pytest.mark.parametrize("args", [("genotype", "ZQ"), ("inherit", "MZ", "XX"), ("prevalence", "--s", "2", "--z", "0"),
+                                  ("prevalence", "--country", "Atlantis"), ("prevalence",)])
+def test_errors__one_line_on_stderr_and_nonzero_exit(args: tuple[str, ...]) -> None:
+    out = aatd(*args)
+    assert out.returncode == 2
+    assert out.stderr.startswith("aatd: error: ")
+    assert out.stderr.count("\n") == 1
+    assert "Traceback" not in out.stderr
+
+
+def test_cli_matches_python_api() -> None:
+    cli = json.loads(aatd("genotype", "Z/Mmalton", "--json").stdout)
+    assert cli == json.loads(json.dumps(summaries.describe_genotype("Z/Mmalton")))
+
+
+def test_demo__prints_the_worked_example() -> None:
+    out = aatd("demo")
+    assert out.returncode == 0, out.stderr
+    assert "MZ" in out.stdout and "25%" in out.stdout and "clinical judgement" in out.stdout

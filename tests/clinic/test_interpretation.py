@@ -1,0 +1,203 @@
+"""The interpretation engine: errors, invariants, citations, patient text and the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from aatd.cli import app
+from aatd.clinic.augmentation import ClinicalFacts, LevelEvidence, Smoking, augmentation_eligibility
+from aatd.clinic.guidelines import guideline_tables, load_guideline_tables
+from aatd.clinic.interpretation import (
+    SEVERITY_ORDER,
+    describe_interpretation,
+    genotype_candidates,
+    get_panel,
+    interpret_result,
+    phenotype_candidates,
+)
+from aatd.errors import DataError, InputError
+from aatd.genetics.genotypes import parse_genotype, parse_phenotype
+from aatd.genetics.levels import level_distribution
+from aatd.genetics.units import Level, Unit
+from aatd.knowledge import data_directory, knowledge, split_sources
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"level": -3, "unit": "mg/dL"}, "level.value"),
+    ({"level": 30, "unit": "furlongs"}, "level.unit"),
+    ({"level": 30}, "level.unit"),
+    ({"level": 30, "unit": "mg/dL", "method": "guesswork"}, "level.method"),
+    ({"genotype": "ZZ", "phenotype": "MM"}, "phenotype"),
+    ({"genotype": "ZX"}, "genotype"),
+    ({"genotype": "MZ", "panel": "magic"}, "panel"),
+    ({"genotype": "Z/Mmalton", "panel": "sz"}, "genotype"),
+    ({"phenotype": "MZ", "panel": "sz"}, "panel"),
+    ({"level": 30, "unit": "mg/dL", "crp": -1}, "crp"),
+    ({"genotype": "ZZ", "fev1_pct": 0}, "fev1_pct"),
+    ({"genotype": "ZZ", "smoking": "sometimes"}, "smoking"),
+    ({}, "result"),
+    ({"unit": "mg/dL"}, "level"),
+])
+def test_describe_interpretation__impossible_input_names_the_field(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(InputError) as info:
+        describe_interpretation(**kwargs)  # type: ignore[arg-type]
+    assert info.value.field == field
+    assert str(info.value).startswith(field + ":")
+
+
+def test_genotype_candidates__sz_panel_reads_untested_alleles_as_m() -> None:
+    found = {g.canonical for g in genotype_candidates(parse_genotype("MZ"), get_panel("sz"))}
+    assert {"MZ", "Z/Null", "Z/Mmalton", "Z/I"} <= found
+    assert "SZ" not in found and "ZZ" not in found
+
+
+def test_genotype_candidates__sequencing_leaves_only_the_reported_genotype() -> None:
+    assert {g.canonical for g in genotype_candidates(parse_genotype("MZ"), get_panel("sequencing"))} == {"MZ"}
+
+
+def test_genotype_candidates__alphaid_excludes_its_fourteen_alleles() -> None:
+    panel = get_panel("alphaid_14")
+    assert len(panel.alleles) == 14
+    found = {g.canonical for g in genotype_candidates(parse_genotype("MZ"), panel)}
+    assert "Z/Mmalton" not in found and "Z/Null" in found
+
+
+def test_phenotype_candidates__single_z_band_is_zz_or_z_null() -> None:
+    found = {g.canonical for g in phenotype_candidates(parse_phenotype("Z"))}
+    assert {"ZZ", "Z/Null"} <= found and "MZ" not in found
+
+
+def test_interpret_result__z_null_posterior_matches_bayes_by_hand() -> None:
+    """Independent check: prior x likelihood for ZZ vs Z/Null computed here from the level model."""
+    level = Level(2.0, Unit.UMOL_L)
+    interp = interpret_result(level=level, crp_mg_l=1.0, phenotype=parse_phenotype("Z"))
+    z = knowledge().countries["usa"].z
+    rare = guideline_tables().parameter("rare_allele_frequency")
+    zz = z * z * level_distribution("ZZ").pdf(2.0)
+    znull = 2 * z * rare * level_distribution("Z/Null").pdf(2.0)
+    probs = interp.genotype_probabilities
+    assert probs["Z/Null"] / probs["ZZ"] == pytest.approx(znull / zz, rel=1e-6)
+
+
+def test_interpret_result__country_changes_the_prior() -> None:
+    usa = interpret_result(phenotype=parse_phenotype("Z"), country_name="USA").genotype_probabilities["ZZ"]
+    mexico = interpret_result(phenotype=parse_phenotype("Z"), country_name="Mexico").genotype_probabilities["ZZ"]
+    assert mexico < usa  # fewer Z alleles make Z/Null relatively more likely
+
+
+@given(st.floats(min_value=0.5, max_value=60.0), st.floats(min_value=0.5, max_value=60.0))
+def test_interpret_result__lowering_a_level_never_lowers_severity_for_level_only(a: float, b: float) -> None:
+    low, high = sorted((a, b))
+    sev_low = interpret_result(level=Level(low, Unit.UMOL_L), crp_mg_l=1.0).severity
+    sev_high = interpret_result(level=Level(high, Unit.UMOL_L), crp_mg_l=1.0).severity
+    assert SEVERITY_ORDER.index(sev_low) >= SEVERITY_ORDER.index(sev_high)
+
+
+@given(st.floats(min_value=0.5, max_value=40.0))
+def test_interpret_result__genotype_zz_is_never_called_normal(umol: float) -> None:
+    interp = interpret_result(level=Level(umol, Unit.UMOL_L), genotype=parse_genotype("ZZ"), crp_mg_l=1.0)
+    assert interp.severity in ("severe", "absent", "indeterminate")
+
+
+@given(st.sampled_from(["MM", "MS", "MZ", "SZ", "ZZ", "SS"]), st.floats(min_value=0.5, max_value=60.0),
+       st.one_of(st.none(), st.floats(min_value=0, max_value=200)))
+def test_describe_interpretation__every_claim_and_step_cites_a_known_source(genotype: str, umol: float,
+                                                                             crp: float | None) -> None:
+    result = describe_interpretation(level=umol, unit="umol/L", genotype=genotype, crp=crp)
+    for item in [*result["explanation"], *result["next_step_details"]]:  # type: ignore[misc]
+        assert item["source_ids"], item
+        assert all(s in knowledge().sources for s in item["source_ids"])
+    assert set(result) >= {"severity", "consistent", "next_steps", "explanation", "provenance"}
+
+
+def test_guideline_tables__every_recommendation_cites_a_guideline_in_the_tables() -> None:
+    tables = guideline_tables()
+    guideline_sources = {s for g in tables.guidelines.values() for s in split_sources(g.source)}
+    for code, step in tables.next_steps.items():
+        assert guideline_sources.intersection(split_sources(step.source)) or code in (
+            "no_further_testing", "repeat_level", "repeat_level_without_inflammation", "phenotype"), code
+    for rule in tables.testing_rules:
+        assert tables.guidelines[rule.guideline].source in split_sources(rule.source) or rule.guideline in (
+            "gold2018", "ers_bronchiectasis2017", "gina2018")
+    for criterion in tables.augmentation:
+        assert guideline_sources.intersection(split_sources(criterion.source))
+
+
+def test_guideline_tables__every_next_step_the_issue_names_exists() -> None:
+    required = {"no_further_testing", "repeat_level_without_inflammation", "phenotype", "genotype",
+                "sequence_serpina1", "test_relatives", "refer_specialist", "spirometry_and_dlco", "chest_ct",
+                "liver_assessment", "consider_augmentation", "smoking_cessation", "avoid_exposures"}
+    assert required <= set(guideline_tables().next_steps)
+
+
+def test_load_guideline_tables__unknown_source_is_a_data_error(tmp_path: pytest.TempPathFactory) -> None:
+    directory = tmp_path  # type: ignore[assignment]
+    for path in data_directory().glob("*.csv"):
+        (directory / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")  # type: ignore[operator]
+    steps = directory / "next_steps.csv"  # type: ignore[operator]
+    steps.write_text(steps.read_text(encoding="utf-8").replace("snyder2006;kaczor2007", "nobody1999"),
+                     encoding="utf-8")
+    with pytest.raises(DataError, match="nobody1999"):
+        load_guideline_tables(directory)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"level": 22, "unit": "mg/dL", "genotype": "MZ"},
+    {"level": 85, "unit": "mg/dL", "genotype": "MZ", "crp": 1},
+    {"level": 130, "unit": "mg/dL", "crp": 50},
+    {"genotype": "ZZ", "smoking": "current"},
+])
+def test_describe_interpretation__patient_text_reads_at_about_age_twelve(kwargs: dict[str, object]) -> None:
+    text = " ".join(describe_interpretation(**kwargs)["patient_explanation"])  # type: ignore[arg-type]
+    assert _flesch_kincaid_grade(text) <= 8.0, text
+
+
+def _syllables(word: str) -> int:
+    """Vowel groups, less a silent final e (a common approximation; at least one per word)."""
+    word = word.lower()
+    count = len(re.findall(r"[aeiouy]+", word)) - (word.endswith("e") and not word.endswith("le"))
+    return max(1, count)
+
+
+def _flesch_kincaid_grade(text: str) -> float:
+    """Flesch-Kincaid grade: 0.39 words/sentence + 11.8 syllables/word - 15.59 (US grade ~ age - 5)."""
+    sentences = max(1, len(re.findall(r"[.!?]+", text)))
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+    syllables = sum(_syllables(w) for w in words)
+    return 0.39 * len(words) / sentences + 11.8 * syllables / len(words) - 15.59
+
+
+def test_augmentation_eligibility__cts_boundaries_are_inclusive() -> None:
+    facts = ClinicalFacts(LevelEvidence(measured_umol_l=11.0), fev1_pct=25.0, smoking=Smoking.FORMER,
+                          emphysema=True)
+    decisions = {v.guideline: v.decision for v in augmentation_eligibility(facts)}
+    assert decisions["cts2012"] == "consider"
+    assert decisions["a1f2016"] == "not_indicated"  # A1F uses < 11
+
+
+def test_augmentation_eligibility__missing_values_are_listed() -> None:
+    verdicts = augmentation_eligibility(ClinicalFacts(LevelEvidence(measured_umol_l=4.0)))
+    cts = next(v for v in verdicts if v.guideline == "cts2012")
+    assert cts.decision == "undetermined"
+    assert set(cts.missing) == {"FEV1 % predicted", "smoking status", "emphysema on CT"}
+
+
+def test_cli_interpret__json_has_the_issue_keys() -> None:
+    result = CliRunner().invoke(app, ["interpret", "--level", "22", "--unit", "mg/dL", "--genotype", "MZ",
+                                      "--panel", "sz", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["severity"] == "severe" and data["consistent"] is False
+    assert "sequence_serpina1" in data["next_steps"]
+
+
+def test_cli_interpret__text_output_mentions_judgement() -> None:
+    result = CliRunner().invoke(app, ["interpret", "--level", "140", "--unit", "mg/dL", "--genotype", "MM"])
+    assert result.exit_code == 0, result.output
+    assert "clinical" in result.stdout and "judgement" in result.stdout

@@ -1,0 +1,132 @@
+"""The pedigree drawing: valid SVG, standard layout rules, and no overlaps in random families."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aatd.family.drawing import SIZE, fit_row, layout, pedigree_svg
+from aatd.family.inference import allele_model, infer
+from aatd.family.pedigree import Member, Pedigree, Sex, build_pedigree, pedigree_from_json
+from aatd.genetics.genotypes import Genotype
+
+DATA = Path(__file__).parents[1] / "data" / "pedigrees"
+DOCS = Path(__file__).parents[2] / "docs" / "img"
+SVG = "{http://www.w3.org/2000/svg}"
+TEXT_WIDTH = 7.0  # px per character of the 12 px sans-serif labels (a little above the real average)
+
+
+def members_of(svg: str) -> dict[str, tuple[ET.Element, list[str]]]:
+    """Each member group's symbol and label lines, by member id."""
+    out = {}
+    for g in ET.fromstring(svg).iter(f"{SVG}g"):
+        if g.get("class") == "member":
+            symbol = next(e for e in g if e.get("class") == "symbol")
+            out[str(g.get("id")).removeprefix("member-")] = (symbol, [t.text or "" for t in g.iter(f"{SVG}text")])
+    return out
+
+
+def box(symbol: ET.Element) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) of a rect, circle or diamond."""
+    if symbol.tag == f"{SVG}rect":
+        x, y, w = (float(symbol.get(k, "0")) for k in ("x", "y", "width"))
+        return x, y, x + w, y + w
+    if symbol.tag == f"{SVG}circle":
+        cx, cy, r = (float(symbol.get(k, "0")) for k in ("cx", "cy", "r"))
+        return cx - r, cy - r, cx + r, cy + r
+    points = [tuple(map(float, p.split(","))) for p in str(symbol.get("points")).split()]
+    return min(p[0] for p in points), min(p[1] for p in points), max(p[0] for p in points), max(p[1] for p in points)
+
+
+@pytest.mark.parametrize("name", ["sibling-of-zz", "mz-x-sz", "consanguineous"])
+def test_docs_drawings__valid_svg_with_every_member(name: str) -> None:
+    doc = json.loads((DATA / f"{name.replace('-', '_')}.json").read_text())
+    drawn = members_of((DOCS / f"pedigree-{name}.svg").read_text())
+    assert set(drawn) == {m["id"] for m in doc["members"]}
+    for member_id, (symbol, lines) in drawn.items():
+        assert symbol.tag in {f"{SVG}rect", f"{SVG}circle", f"{SVG}polygon"} and lines[0] == member_id
+
+
+def test_layout__children_centred_under_partners_side_by_side_generations_aligned() -> None:
+    ped = pedigree_from_json(json.loads((DATA / "consanguineous.json").read_text()))
+    pos = layout(ped)
+    for f, m in {(x.father, x.mother) for x in ped.members if x.father and x.mother}:
+        kids = [x.id for x in ped.members if (x.father, x.mother) == (f, m)]
+        middle = (min(pos[k][0] for k in kids) + max(pos[k][0] for k in kids)) / 2
+        assert middle == pytest.approx((pos[f][0] + pos[m][0]) / 2, abs=1)
+    same_row = {(x.father, x.mother) for x in ped.members if x.father and x.mother}
+    for f, m in same_row:
+        assert pos[f][1] == pos[m][1]
+        between = [x for x in ped.ids if pos[x][1] == pos[f][1] and min(pos[f][0], pos[m][0]) < pos[x][0]
+                   < max(pos[f][0], pos[m][0])]
+        assert between == [] or (f, m) == ("a", "aw") or (f, m) == ("bh", "b")  # siblings' spouses stand beside them
+    assert pos["c1"][0] < pos["c2"][0] and pos["a"][1] == pos["b"][1] == pos["aw"][1]
+
+
+def test_layout__siblings_in_birth_order_and_partner_beside() -> None:
+    ped = build_pedigree([Member("f", Sex.MALE), Member("m", Sex.FEMALE), *(
+        Member(k, Sex.FEMALE if k in "ce" else Sex.MALE, "f", "m") for k in "dcbea"), Member("w", Sex.FEMALE),
+        Member("g", Sex.MALE, "b", "w")])
+    pos = layout(ped)
+    xs = [pos[k][0] for k in "dcbea"]
+    assert xs == sorted(xs)  # birth order as given, not alphabetical
+    assert pos["w"][0] > pos["b"][0] and not any(pos["b"][0] < pos[k][0] < pos["w"][0] for k in "dcea")
+    assert pos["g"][0] == pytest.approx((pos["b"][0] + pos["w"][0]) / 2)
+
+
+def test_fit_row__keeps_order_and_gaps_closest_to_targets() -> None:
+    assert fit_row([0, 0, 0], [10, 10]) == [-10, 0, 10]
+    xs = fit_row([0.0, 100.0, 5.0], [10.0, 10.0])
+    assert xs[1] - xs[0] >= 10 and xs[2] - xs[1] >= 10 and xs[0] == pytest.approx(0.0)
+
+
+@st.composite
+def families(draw: st.DrawFn) -> Pedigree:
+    """Up to 30 members with parents drawn from earlier ones, some genotyped, some with long ids."""
+    n = draw(st.integers(1, 30))
+    members: list[Member] = []
+    for i in range(n):
+        sex = draw(st.sampled_from([Sex.MALE, Sex.FEMALE, Sex.UNKNOWN]))
+        males = [m.id for m in members if m.sex is Sex.MALE]
+        females = [m.id for m in members if m.sex is Sex.FEMALE]
+        father = draw(st.none() | st.sampled_from(males)) if males else None
+        mother = draw(st.none() | st.sampled_from(females)) if females else None
+        name = draw(st.sampled_from(["", "-long-name", "-x"]))
+        genotype = draw(st.none() | st.sampled_from([Genotype.of("M", "Z"), Genotype.of("Z", "Null")]))
+        members.append(Member(f"m{i}{name}", sex, father, mother, deceased=draw(st.booleans()), genotype=genotype,
+                              proband=i == 0))
+    return build_pedigree(members)
+
+
+@settings(max_examples=60)
+@given(families())
+def test_pedigree_svg__no_overlapping_symbols_or_labels(ped: Pedigree) -> None:
+    drawn = members_of(pedigree_svg(ped))
+    assert set(drawn) == set(ped.ids)
+    boxes = []
+    for symbol, lines in drawn.values():
+        left, top, right, bottom = box(symbol)
+        assert len(lines) >= 1
+        half = max(len(line) for line in lines) * TEXT_WIDTH / 2
+        centre = (left + right) / 2
+        boxes.append((min(left, centre - half), top, max(right, centre + half), bottom + 16 + 14 * len(lines)))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+
+
+def test_pedigree_svg__fills_by_tested_status() -> None:
+    ped = pedigree_from_json({"members": [{"id": "a", "sex": "male", "genotype": "ZZ"},
+                                          {"id": "b", "sex": "female", "genotype": "MZ"},
+                                          {"id": "c", "father": "a", "mother": "b", "carries": "Z"},
+                                          {"id": "d", "father": "a", "mother": "b"}]})
+    result = infer(ped, allele_model(ped, frequencies={"M": 0.95, "S": 0.03, "Z": 0.02}))
+    drawn = members_of(pedigree_svg(ped, result))
+    assert {k: s.get("fill") for k, (s, _) in drawn.items()} == {"a": "black", "b": "#9a9a9a", "c": "#dcdcdc",
+                                                                 "d": "white"}
+    assert drawn["c"][1][1] == "carries Z" and SIZE == 36

@@ -1,0 +1,190 @@
+"""Double-entry QC for the knowledge tables.
+
+Every expected value below was typed a second time, by hand, from the primary text that
+was read during curation (abstracts and table pages), independently of the CSV files.
+A mismatch means one of the two transcriptions is wrong: go back to the cited table.
+Only the standard library ``csv`` module and pytest are used; the aatd package is not
+imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import pathlib
+
+import pytest
+
+DATA = pathlib.Path(__file__).parents[2] / "src/aatd/data"
+
+
+def _rows(table: str) -> list[dict[str, str]]:
+    with (DATA / table).open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _level(genotype: str, statistic: str, unit: str, source: str, population_prefix: str = "",
+           exact: bool = False) -> dict[str, str]:
+    hits = [
+        r for r in _rows("genotype_levels.csv")
+        if r["genotype"] == genotype and r["statistic"] == statistic and r["unit"] == unit
+        and source in r["source"].split(";")
+        and (r["population"] == population_prefix if exact else r["population"].startswith(population_prefix))
+    ]
+    assert len(hits) == 1, (genotype, statistic, unit, source, population_prefix, len(hits))
+    return hits[0]
+
+
+def _allele(name: str) -> dict[str, str]:
+    hits = [r for r in _rows("alleles.csv") if r["allele"] == name]
+    assert len(hits) == 1, name
+    return hits[0]
+
+
+def _country(name: str) -> dict[str, str]:
+    hits = [r for r in _rows("allele_frequencies.csv") if r["country"] == name]
+    assert len(hits) == 1, name
+    return hits[0]
+
+
+# Ferrarotti 2012 Thorax, abstract: 5th-95th percentiles in g/L (SAPALDIA, unadjusted).
+@pytest.mark.parametrize(
+    ("genotype", "low", "high"),
+    [
+        ("MM", 1.050, 1.640),  # Ferrarotti 2012 abstract / Table 2
+        ("MS", 0.880, 1.369),  # Ferrarotti 2012 abstract / Table 2
+        ("SS", 0.730, 1.060),  # Ferrarotti 2012 abstract / Table 2
+        ("MZ", 0.660, 0.997),  # Ferrarotti 2012 abstract / Table 2
+        ("SZ", 0.490, 0.660),  # Ferrarotti 2012 abstract / Table 2
+    ],
+)
+def test_ferrarotti_percentiles(genotype: str, low: float, high: float) -> None:
+    row = _level(genotype, "p5_p95", "g/L", "ferrarotti2012", "general population, Switzerland (SAPALDIA)", exact=True)
+    assert float(row["low"]) == pytest.approx(low)
+    assert float(row["high"]) == pytest.approx(high)
+
+
+def test_ferrarotti_mz_mean_sd() -> None:
+    # Ferrarotti 2012 Table 2, unadjusted: MZ n=143, mean 0.805, SD 0.11 g/L.
+    row = _level("MZ", "mean_sd", "g/L", "ferrarotti2012")
+    assert (float(row["mean"]), float(row["sd"]), int(row["n"])) == (pytest.approx(0.805), pytest.approx(0.11), 143)
+
+
+@pytest.mark.parametrize(
+    ("genotype", "unit", "low", "high"),
+    [
+        ("MM", "mg/dL", 150, 350),  # ATS/ERS 2003 via PMC8367212 Table 2 (commercial standard)
+        ("MZ", "mg/dL", 90, 210),  # ATS/ERS 2003 via PMC8367212 Table 2
+        ("SZ", "mg/dL", 75, 120),  # ATS/ERS 2003 via PMC8367212 Table 2
+        ("ZZ", "mg/dL", 20, 45),  # ATS/ERS 2003 via PMC8367212 Tables 1-2
+        ("MM", "umol/L", 20, 48),  # ATS/ERS 2003 via Ferrarotti 2012 Table 3 (purified standard)
+        ("SZ", "umol/L", 8, 16),  # ATS/ERS 2003 via Ferrarotti 2012 Table 3
+        ("ZZ", "umol/L", 2.5, 7),  # ATS/ERS 2003 via PMC8367212 Table 1 (Z row)
+    ],
+)
+def test_ats_ers_ranges(genotype: str, unit: str, low: float, high: float) -> None:
+    row = _level(genotype, "range", unit, "ats_ers2003")
+    assert float(row["low"]) == pytest.approx(low)
+    assert float(row["high"]) == pytest.approx(high)
+
+
+@pytest.mark.parametrize(
+    ("genotype", "population", "median"),
+    [
+        ("MM", "US national", 142),  # Sanders 2018 abstract, no inflammation
+        ("MZ", "US national", 85),  # Sanders 2018 abstract, no inflammation
+        ("SS", "US national", 96),  # Sanders 2018 abstract, no inflammation
+        ("SZ", "US national", 54),  # Sanders 2018 abstract, no inflammation
+        ("MZ", "inflamed (CRP>=5 mg/L)", 104),  # Sanders 2018 abstract, CRP >= 5 mg/L
+    ],
+)
+def test_sanders_medians(genotype: str, population: str, median: float) -> None:
+    hits = [
+        r for r in _rows("genotype_levels.csv")
+        if r["genotype"] == genotype and r["statistic"] == "median" and r["source"] == "sanders2018"
+        and (r["population"] == population or (population == "US national" and r["population"].startswith(population)))
+    ]
+    assert len(hits) == 1
+    assert float(hits[0]["median"]) == pytest.approx(median)
+
+
+def test_brantly_zz_purified() -> None:
+    # Brantly 1991 Chest abstract: ZZ 3.4 to 7.0 umol/L (5th-95th, purified standard).
+    row = _level("ZZ", "p5_p95", "umol/L", "brantly1991")
+    assert (float(row["low"]), float(row["high"])) == (pytest.approx(3.4), pytest.approx(7.0))
+
+
+def test_donato_adult_mm() -> None:
+    # Donato 2012 abstract: adult M/M 95% range 100 to 273 mg/dL.
+    row = _level("MM", "p2.5_p97.5", "mg/dL", "donato2012", "adults")
+    assert (float(row["low"]), float(row["high"])) == (100, 273)
+
+
+def test_z_coordinates() -> None:
+    # Z anchor: rs28929474, GRCh38 chr14:94378610 C>T, GRCh37 94844947 (brief; SHERLOCK script).
+    row = _allele("Z")
+    assert (row["rsid"], row["grch38_pos"], row["grch37_pos"], row["ref_plus"], row["alt_plus"]) == (
+        "rs28929474", "94378610", "94844947", "C", "T")
+
+
+def test_s_coordinates() -> None:
+    # S anchor: rs17580, GRCh38 NC_000014.9:g.94380925T>A.
+    row = _allele("S")
+    assert (row["rsid"], row["grch38_pos"], row["ref_plus"], row["alt_plus"]) == ("rs17580", "94380925", "T", "A")
+
+
+def test_i_coordinates_clinvar() -> None:
+    # ClinVar RCV000148875: NC_000014.9:g.94383051G>A and NC_000014.8:g.94849388G>A.
+    row = _allele("I")
+    assert (row["grch38_pos"], row["grch37_pos"], row["ref_plus"], row["alt_plus"]) == (
+        "94383051", "94849388", "G", "A")
+
+
+@pytest.mark.parametrize(
+    ("country", "s", "z", "est_sz"),
+    [
+        ("Canada", 39, 14, 38997),  # Blanco 2017 (PMC5473482) Table 2
+        ("USA", 31, 15, 254641),  # Blanco 2017 Table 2
+        ("Mexico", 36, 6, 49590),  # Blanco 2017 Table 2
+        ("Costa Rica", 45, 8, 3387),  # Blanco 2017 Table 2
+        ("Cuba", 41, 7, 6496),  # Blanco 2017 Table 2
+        ("Dominican Republic", 37, 6, 4971),  # Blanco 2017 Table 2
+        ("El Salvador", 40, 7, 3256),  # Blanco 2017 Table 2
+        ("Guatemala", 33, 6, 5681),  # Blanco 2017 Table 2
+        ("Honduras", 37, 6, 4168),  # Blanco 2017 Table 2
+        ("Nicaragua", 37, 6, 2809),  # Blanco 2017 Table 2
+        ("Panama", 35, 6, 1541),  # Blanco 2017 Table 2
+        ("Argentina", 33, 6, 18133),  # Blanco 2017 Table 2
+    ],
+)
+def test_blanco_sz_countries(country: str, s: float, z: float, est_sz: int) -> None:
+    row = _country(country)
+    assert float(row["pi_s_per_1000"]) == s
+    assert float(row["pi_z_per_1000"]) == z
+    assert int(row["est_sz"]) == est_sz
+
+
+def test_finland_haggblom() -> None:
+    # Haggblom 2015 abstract: PI*Z 19.7/1000, PI*S 10.2/1000.
+    row = _country("Finland")
+    assert (float(row["pi_s_per_1000"]), float(row["pi_z_per_1000"])) == (10.2, 19.7)
+
+
+def test_usa_population_as_used() -> None:
+    # Blanco 2017 Table 2: USA total population 259,196,422.
+    assert float(_country("USA")["population_millions"]) == pytest.approx(259.196422)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("protective_threshold_umol_l", 11),  # Stoller 1996 abstract
+        ("protective_threshold_mg_dl_rid", 80),  # Stoller 1996 abstract (commercial standard)
+        ("crp_inflammation_cutoff_mg_l", 5),  # Sanders 2018 abstract
+        ("immunoassay_detection_limit_mg_dl", 20),  # PMC8367212 Table 2 footnote
+        ("aat_molecular_weight_kda", 52),  # Brantly 1991 abstract
+    ],
+)
+def test_constants(name: str, value: float) -> None:
+    hits = [r for r in _rows("constants.csv") if r["name"] == name]
+    assert len(hits) == 1
+    assert float(hits[0]["value"]) == pytest.approx(value)

@@ -1,0 +1,116 @@
+"""The translation layer: catalogs, fallback to English, Jinja2 integration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+import pytest
+from babel.messages.pofile import read_po
+
+from aatd.errors import InputError
+from aatd.patients import i18n
+
+LOCALE = i18n.locale_directory()
+POT = LOCALE / "messages.pot"
+EN_PO = LOCALE / "en" / "LC_MESSAGES" / "messages.po"
+
+
+def read(path: Path) -> dict[object, object]:
+    with open(path, "rb") as handle:
+        return {m.id: m.string for m in read_po(handle) if m.id}
+
+
+def test_locale__extraction_config_lives_in_the_package() -> None:
+    config = (LOCALE / "babel.cfg").read_text()
+    assert "[python: **.py]" in config
+    assert "jinja2.ext.i18n" in config
+
+
+def test_english_catalog__translates_every_message_of_the_template() -> None:
+    template, english = read(POT), read(EN_PO)
+    assert template
+    assert set(english) == set(template)
+    assert all(english[key] for key in template)
+
+
+def test_english_catalog__contains_the_patient_side_messages() -> None:
+    english = read(EN_PO)
+    assert "Each child has a %(chance)s chance of being %(genotype)s: %(label)s." in english
+    assert ("%(n)d child", "%(n)d children") in english
+
+
+def test_english_catalog__compiled_mo_matches_po() -> None:
+    catalog = i18n.translations("en")
+    for key, value in read(EN_PO).items():
+        if isinstance(key, str):
+            assert catalog.gettext(key) == value
+
+
+def test_write_english_catalog__reproduces_the_shipped_catalog(tmp_path: Path) -> None:
+    count = i18n.write_english_catalog(POT, tmp_path)
+    assert count == len(read(POT))
+    assert read(tmp_path / "en" / "LC_MESSAGES" / "messages.po") == read(EN_PO)
+    i18n.translations.cache_clear()
+
+
+def test_available_languages__english_first() -> None:
+    assert i18n.available_languages()[0] == "en"
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    (None, "en"), ("en", "en"), ("en-GB", "en"), ("EN_us", "en"), ("xx", "en"), ("pt-BR", "en"),
+])
+def test_resolve_language__falls_back_to_english(code: str | None, expected: str) -> None:
+    assert i18n.resolve_language(code) == expected
+
+
+@pytest.mark.parametrize(("code", "normalised"), [("pt-br", "pt_BR"), ("EN", "en"), ("zh-Hant", "zh_Hant")])
+def test_normalise_language__canonical_form(code: str, normalised: str) -> None:
+    assert i18n.normalise_language(code) == normalised
+
+
+@pytest.mark.parametrize("code", ["", "e", "english language", "en;q=1", "12"])
+def test_normalise_language__bad_code_raises_input_error(code: str) -> None:
+    with pytest.raises(InputError, match="language"):
+        i18n.normalise_language(code)
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    (None, "en"), ("", "en"), ("fr-CH, fr;q=0.9, en;q=0.8, *;q=0.5", "en"), ("de", "en"), ("*", "en"),
+    ("en-US,en;q=0.9", "en"), ("garbage;;;", "en"),
+])
+def test_negotiate__picks_an_available_language(header: str | None, expected: str) -> None:
+    assert i18n.negotiate(header) == expected
+
+
+def test_gettext__unknown_language_gives_english() -> None:
+    message = "Ask a question"
+    assert i18n.gettext(message, "fr") == i18n.gettext(message, "en") == message
+
+
+def test_gettext__message_not_in_catalog_is_returned_unchanged() -> None:
+    assert i18n.gettext("A message nobody wrote", "en") == "A message nobody wrote"
+
+
+@pytest.mark.parametrize(("n", "expected"), [(1, "%(n)d child"), (2, "%(n)d children"), (0, "%(n)d children")])
+def test_ngettext__english_plural_forms(n: int, expected: str) -> None:
+    assert i18n.ngettext("%(n)d child", "%(n)d children", n, "en") == expected
+
+
+def test_pgettext__falls_back_to_message() -> None:
+    assert i18n.pgettext("button", "Search", "en") == "Search"
+
+
+def test_install_jinja2__trans_tags_and_functions_render() -> None:
+    env = jinja2.Environment(autoescape=True)
+    i18n.install_jinja2(env, "fr")
+    template = env.from_string(
+        "{% trans %}Ask a question{% endtrans %}|{{ _('Home') }}|"
+        "{{ ngettext('%(num)d child', '%(num)d children', 3) }}|{{ _('Age: %(age)s', age='<b>') }}"
+    )
+    assert template.render() == "Ask a question|Home|3 children|Age: &lt;b&gt;"
+
+
+def test_gettext_noop__returns_message() -> None:
+    assert i18n.gettext_noop("usual AAT level") == "usual AAT level"
