@@ -14,7 +14,7 @@ from aatd.cli import app as cli_app
 from aatd.clinic.interpretation import describe_interpretation
 from aatd.clinic.who_to_test import describe_should_test
 from aatd.errors import InputError
-from aatd.family.cascade import pedigree_report
+from aatd.family.answers import pedigree_report
 from aatd.genetics import answers as summaries
 from web.conftest import World
 

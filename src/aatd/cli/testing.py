@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from aatd.cli._common import console, print_json
-from aatd.clinic.interpretation import describe_interpretation
-from aatd.clinic.who_to_test import describe_should_test
+
+if TYPE_CHECKING:
+    pass
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
@@ -32,6 +33,8 @@ def interpret(
     json_: JsonFlag = False,
 ) -> None:
     """What a serum level, phenotype and genotype mean, and what to do next."""
+    from aatd.clinic.interpretation import describe_interpretation
+
     data = describe_interpretation(
         level=level, unit=unit, method=method, crp=crp, phenotype=phenotype, genotype=genotype, panel=panel,
         fev1_pct=fev1_pct, smoking=smoking, on_augmentation=on_augmentation, emphysema=emphysema,
@@ -62,6 +65,8 @@ def should_test(
     json_: JsonFlag = False,
 ) -> None:
     """Whether each guideline recommends AATD testing for these findings."""
+    from aatd.clinic.who_to_test import describe_should_test
+
     data = describe_should_test(finding or [], age=age, pack_years=pack_years)
     if json_:
         print_json(data)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
 from aatd.errors import InputError
-from aatd.web.clinician import render, see_other
+from aatd.web.clinician.rendering import render, see_other
 from aatd.web.deps import Db, PageAdmin
 from aatd.web.errors import ApiError
 from aatd.web.workspace import accounts

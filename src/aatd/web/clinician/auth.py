@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from itsdangerous import BadSignature, TimestampSigner
 
-from aatd.web.clinician import render, see_other
+from aatd.web.clinician.rendering import render, see_other
 from aatd.web.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Db, PageUser, Principal, optional_principal
 from aatd.web.security import new_token, same
 from aatd.web.workspace import accounts, audit
