@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from aatd.cli import _common, core, pedigree, risk, testing, web
+from aatd.cli import _common, core, pedigree, risk, screening, testing, web
 
 app = typer.Typer(
     name="aatd",
@@ -21,7 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (core, pedigree, testing, risk, web):
+for module in (core, pedigree, testing, risk, screening, web):
     module.register(app)
 
 

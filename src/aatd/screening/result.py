@@ -1,0 +1,122 @@
+"""The typed answer of :func:`aatd.screening.screen`: per-sample rows and a cohort summary."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TextIO
+
+import numpy as np
+
+from aatd.screening.cohort import NOT_COVERED, Cohort, SampleCalls
+from aatd.screening.model import CallState
+
+DISCLAIMER = ("Screening reads only the sites listed; rare and null alleles elsewhere in SERPINA1 are not seen. "
+              "'M' means none of the covered alleles. Confirm any result with a clinical AAT level and "
+              "genotype test; this supports, and does not replace, clinical judgement.")
+
+TSV_COLUMNS = ("sample", "genotype", "severity", "status", "probability", "copies", "covered", "file", "build")
+
+
+@dataclass(slots=True)
+class ScreenResult:
+    """Everything :func:`aatd.screening.screen` found.
+
+    ``summary`` is the cohort summary (counts, frequencies, CIs, HWE); ``files`` and
+    ``sites`` say what each file could and could not show; per-sample results are read
+    with :meth:`rows` or written with :meth:`write_tsv`.
+    """
+
+    cohort: Cohort
+    calls: SampleCalls
+    summary: dict[str, object]
+    warnings: list[str] = field(default_factory=list)
+    provenance: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def samples(self) -> list[str]:
+        return self.cohort.samples
+
+    def genotype_of(self, sample: str) -> str:
+        """The canonical genotype of ``sample`` (``""`` when not determined)."""
+        return str(self.calls.genotype[self.cohort.samples.index(sample)])
+
+    def sites(self) -> list[dict[str, object]]:
+        """Each screened site with, per file, whether it was seen, how, and its call counts."""
+        out: list[dict[str, object]] = []
+        for site in self.cohort.sites:
+            per_file: list[dict[str, object]] = []
+            for scan in self.cohort.files:
+                seen = next((c for c in scan.seen if c.site.allele == site.allele), None)
+                if seen is not None:
+                    per_file.append({"file": scan.path, "seen": True, **seen.to_dict()})
+                else:
+                    note = next((n for n in scan.not_seen if n.site.allele == site.allele), None)
+                    per_file.append({"file": scan.path, "seen": False, "reason": note.reason if note else "not read"})
+            out.append({**site.to_dict(), "files": per_file})
+        return out
+
+    def covered(self) -> list[str]:
+        """Catalogue alleles seen in at least one file."""
+        return [s.allele for i, s in enumerate(self.cohort.sites) if (self.cohort.state[i] != NOT_COVERED).any()]
+
+    def to_dict(self, *, include_samples: bool = False) -> dict[str, object]:
+        """JSON-ready summary (``include_samples`` adds one entry per sample)."""
+        data: dict[str, object] = {
+            **self.summary,
+            "alleles_covered": self.covered(),
+            "alleles_not_covered": [s.allele for s in self.cohort.sites if s.allele not in self.covered()],
+            "sites": self.sites(),
+            "files": [{k: v for k, v in f.to_dict().items() if k not in {"sites_seen", "sites_not_seen"}}
+                      for f in self.cohort.files],
+            "warnings": list(self.warnings),
+            "disclaimer": DISCLAIMER,
+            "provenance": self.provenance,
+        }
+        if include_samples:
+            data["calls"] = list(self.rows())
+        return data
+
+    def rows(self) -> Iterator[dict[str, str]]:
+        """One mapping per sample with the :data:`TSV_COLUMNS`."""
+        for values in self._columns():
+            yield dict(zip(TSV_COLUMNS, values, strict=True))
+
+    def _columns(self) -> Iterator[tuple[str, ...]]:
+        c, k = self.cohort, self.calls
+        copies = self._copies_text()
+        covered = [",".join(s.allele for i, s in enumerate(c.sites) if (c.state[i][c.source == f] != NOT_COVERED).any())
+                   for f in range(len(c.files))]
+        builds = [f.build or "" for f in c.files]
+        paths = [f.path for f in c.files]
+        prob = ["" if math.isnan(p) else f"{p:.3f}" for p in k.probability.tolist()]
+        for i, sample in enumerate(c.samples):
+            f = int(c.source[i])
+            yield (sample, k.genotype[i], k.severity[i], k.status[i], prob[i], copies[i], covered[f], paths[f],
+                   builds[f])
+
+    def _copies_text(self) -> list[str]:
+        """``Z=1;S=0`` per sample (``Z=.`` where not called, ``Z>=1`` for a half-call)."""
+        c = self.cohort
+        parts = []
+        for i, site in enumerate(c.sites):
+            state, copies = c.state[i], c.copies[i]
+            labels = np.array([f"{site.allele}={v}" for v in range(3)] + [f"{site.allele}=.", "",
+                                                                           f"{site.allele}>=0", f"{site.allele}>=1"],
+                              dtype=object)
+            code = np.where(np.isin(state, [CallState.CALLED, CallState.DOSAGE]), copies.clip(0, 2),
+                            np.where(state == NOT_COVERED, 4,
+                                     np.where(state == CallState.HALF_CALL, 5 + copies.clip(0, 1), 3)))
+            parts.append(labels[code])
+        if not parts:
+            return [""] * len(c.samples)
+        joined = parts[0]
+        for extra in parts[1:]:
+            joined = np.where(extra == "", joined, np.where(joined == "", extra, joined + ";" + extra))
+        return [str(x) for x in joined.tolist()]
+
+    def write_tsv(self, handle: TextIO) -> None:
+        """Write one tab-separated row per sample, with a header row."""
+        handle.write("\t".join(TSV_COLUMNS) + "\n")
+        handle.writelines("\t".join(values) + "\n" for values in self._columns())
