@@ -15,8 +15,6 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
-
 from aatd.errors import InputError
 from aatd.screening.build import BuildEvidence, builds_named, choose_build
 from aatd.screening.calls import apply_dosage, dosage_from_gp, fill_from_alleles
