@@ -3,9 +3,12 @@
 Generates seeded cohorts (100,000 and 500,000 samples; Z and S among filler SNPs on chr14),
 writes them with the real tools (bcftools view -Ob + index, plink2 --make-pgen), checks that
 aatd's counts equal both tools', then times each task as the minimum of REPEATS runs and
-records peak RSS per process (os.wait4). Writes benchmarks/results/screening.md.
+records peak RSS per process (GNU time). Writes benchmarks/results/screening.md.
 
-    python benchmarks/screening.py [--sizes 100000,500000] [--fillers 1000] [--repeats 5]
+    python benchmarks/screening.py [--cohorts 100000:10,100000:1000,500000:10] [--repeats 5]
+
+Each cohort is SAMPLES:FILLERS (filler SNPs besides Z and S); two 100,000-sample files that
+differ only in their number of records show whether memory depends on the file's size.
 """
 
 from __future__ import annotations
@@ -51,15 +54,21 @@ def write_cohort(path: Path, n: int, fillers: int) -> None:
     subprocess.run(["bcftools", "index", "-f", str(path)], check=True)
 
 
+def _timed(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MB, from GNU time) and stdout of one process."""
+    start = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-f", "RSS_KB=%M", *cmd], capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr[-2000:]}")
+    rss = next(line for line in proc.stderr.splitlines() if line.startswith("RSS_KB="))
+    return elapsed, int(rss.split("=")[1]) / 1024, proc.stdout
+
+
 def run_measured(cmd: list[str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-    return elapsed, usage.ru_maxrss / 1024
+    elapsed, rss, _ = _timed(cmd)
+    return elapsed, rss
 
 
 def best(cmd: list[str], repeats: int) -> tuple[float, float]:
@@ -78,13 +87,13 @@ for _ in range(repeats):
 print(min(times))
 """
 
+BARE = "import sys; import aatd.screening"
+
 
 def inproc(path: Path, repeats: int) -> tuple[float, float]:
     """In-process seconds (min over repeats, imports excluded) and that process's peak RSS (MB)."""
-    proc = subprocess.Popen([sys.executable, "-c", INPROC, str(path), str(repeats)], stdout=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    assert proc.stdout is not None and os.waitstatus_to_exitcode(status) == 0
-    return float(proc.stdout.read().decode().split()[-1]), usage.ru_maxrss / 1024
+    _, rss, out = _timed([sys.executable, "-c", INPROC, str(path), str(repeats)])
+    return float(out.split()[-1]), rss
 
 
 def check_counts(bcf: Path, pfile: Path, work: Path) -> str:
@@ -110,10 +119,10 @@ def check_counts(bcf: Path, pfile: Path, work: Path) -> str:
 
 
 def bench_size(n: int, fillers: int, repeats: int, work: Path) -> dict[str, object]:
-    bcf = work / f"cohort{n}.bcf"
+    bcf = work / f"cohort{n}_{fillers}.bcf"
     t0 = time.perf_counter()
     write_cohort(bcf, n, fillers)
-    pfile = work / f"cohort{n}"
+    pfile = work / f"cohort{n}_{fillers}"
     subprocess.run(["plink2", "--bcf", str(bcf), "--make-pgen", "--out", str(pfile)], check=True, capture_output=True)
     made = time.perf_counter() - t0
     counts = check_counts(bcf, pfile, work)
@@ -128,6 +137,8 @@ def bench_size(n: int, fillers: int, repeats: int, work: Path) -> dict[str, obje
         "aatd screen CLI, TSV out (BCF)": best([aatd, "screen", str(bcf), "--out", str(work / "calls.tsv")], repeats),
         "aatd screen CLI, TSV out (PGEN)": best([aatd, "screen", str(pfile) + ".pgen", "--out",
                                                  str(work / "calls.tsv")], repeats),
+        "python start-up + import aatd.screening": best([sys.executable, "-c", BARE], repeats),
+        "aatd --help (CLI start-up)": best([aatd, "--help"], repeats),
     }
     return {"n": n, "fillers": fillers, "made_s": made, "counts": counts, "rows": rows,
             "bcf_mb": bcf.stat().st_size / 1e6}
@@ -156,8 +167,7 @@ def render(results: list[dict[str, object]], repeats: int) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="100000,500000")
-    parser.add_argument("--fillers", type=int, default=1000)
+    parser.add_argument("--cohorts", default="100000:10,100000:1000,500000:10")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", default=str(HERE / "results" / "screening.md"))
     args = parser.parse_args()
@@ -165,8 +175,8 @@ def main() -> int:
         work = Path(tmp)
         (work / "snps.txt").write_text("rs28929474\nrs17580\n")
         results = []
-        for n in (int(x) for x in args.sizes.split(",")):
-            fillers = args.fillers if n <= 100_000 else 10
+        for spec in args.cohorts.split(","):
+            n, fillers = (int(x) for x in spec.split(":"))
             results.append(bench_size(n, fillers, args.repeats, work))
             print(render(results, args.repeats), flush=True)
     Path(args.out).write_text(render(results, args.repeats))
