@@ -55,7 +55,7 @@ def merge(scans: list[FileScan], sites: tuple[Site, ...]) -> Cohort:
     if len(scans) > 1 and all(s.samples == first for s in scans[1:]):
         return _merge_same_samples(scans, sites)
     seen: set[str] = set()
-    for scan in scans:
+    for scan in scans if len(scans) > 1 else ():
         overlap = seen.intersection(scan.samples)
         if overlap:
             raise InputError("files", scan.path, "files with the same samples in the same order (one per region) "
@@ -138,20 +138,30 @@ def assign_genotypes(cohort: Cohort) -> SampleCalls:
     genotype = np.full(len(cohort.samples), "", dtype=object)
     severity = np.full(len(cohort.samples), "", dtype=object)
     if determined.any():
-        used = np.where(counts_toward, copies, 0)[:, determined].T
-        combos, inverse = np.unique(used, axis=0, return_inverse=True)
-        names, severities = [], []
-        for combo in combos:
-            g = _genotype_of(cohort.sites, combo)
-            names.append(g.canonical)
-            severities.append(genotype_severity(g).value)
-        genotype[determined] = np.array(names, dtype=object)[inverse.ravel()]
-        severity[determined] = np.array(severities, dtype=object)[inverse.ravel()]
+        names, severities = _lookup(cohort.sites, np.where(counts_toward, copies, 0)[:, determined])
+        genotype[determined], severity[determined] = names, severities
     dosage_prob = np.where(state == CallState.DOSAGE, cohort.probability, np.nan)
     with np.errstate(all="ignore"):
         probability = np.where(np.isnan(dosage_prob).all(axis=0), np.nan,
                                np.nanmin(np.where(np.isnan(dosage_prob), np.inf, dosage_prob), axis=0))
     return SampleCalls(genotype, severity, status, probability.astype(np.float32))
+
+
+def _lookup(sites: tuple[Site, ...], used: npt.NDArray[np.int8]) -> tuple[npt.NDArray[np.object_],
+                                                                         npt.NDArray[np.object_]]:
+    """Genotype and severity of each column of ``used`` (copies per site), linear in samples:
+    each column is coded in base 3 and every code present is named once."""
+    code = np.zeros(used.shape[1], np.int64)
+    for i in range(used.shape[0]):
+        code += used[i].astype(np.int64) * 3**i
+    present = np.flatnonzero(np.bincount(code, minlength=1))
+    names = np.full(int(present.max()) + 1, "", dtype=object)
+    severities = np.full(int(present.max()) + 1, "", dtype=object)
+    for value in present.tolist():
+        combo = np.array([(value // 3**i) % 3 for i in range(used.shape[0])], np.int8)
+        g = _genotype_of(sites, combo)
+        names[value], severities[value] = g.canonical, genotype_severity(g).value
+    return names[code], severities[code]
 
 
 def _genotype_of(sites: tuple[Site, ...], combo: npt.NDArray[np.int8]) -> Genotype:
