@@ -101,18 +101,24 @@ def _offsets(multi: list[tuple[int, int]], count: int) -> Any:
 
 
 def _samples(path: str, fam: bool) -> list[str]:
-    samples: list[str] = []
-    iid = 1 if fam else 0
+    """Sample IDs (IID) of a .fam or .psam: whitespace-separated, one row per sample.
+
+    Split in one C-level pass (PLINK IDs contain no whitespace); rows of uneven width fall
+    back to a line-by-line read.
+    """
     with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if not fam and line.startswith("#"):
-                names = line.lstrip("#").split()
-                iid = names.index("IID") if "IID" in names else 0
-                continue
-            fields = line.split()
-            if fields:
-                samples.append(fields[iid])
-    return samples
+        text = handle.read()
+    header: list[str] = []
+    if not fam and text.startswith("#"):
+        first, _, text = text.partition("\n")
+        header = first.lstrip("#").split()
+    width = len(header) if header else (6 if fam else 0)
+    iid = header.index("IID") if "IID" in header else (1 if fam else 0)
+    rows = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    tokens = text.split()
+    if width and len(tokens) == width * rows:
+        return tokens[iid::width]
+    return [line.split()[iid] for line in text.splitlines() if line.strip()]
 
 
 def read_plink(path: str, sites: tuple[Site, ...], build: str = "auto") -> FileScan:

@@ -80,43 +80,58 @@ class ScreenResult:
 
     def rows(self) -> Iterator[dict[str, str]]:
         """One mapping per sample with the :data:`TSV_COLUMNS`."""
-        for values in self._columns():
+        for values in zip(*self._columns(), strict=True):
             yield dict(zip(TSV_COLUMNS, values, strict=True))
 
-    def _columns(self) -> Iterator[tuple[str, ...]]:
+    def _columns(self) -> list[list[str]]:
+        """The TSV columns as lists of text, built column-wise (no per-sample Python objects)."""
         c, k = self.cohort, self.calls
-        copies = self._copies_text()
-        covered = [",".join(s.allele for i, s in enumerate(c.sites) if (c.state[i][c.source == f] != NOT_COVERED).any())
+        src = c.source
+        covered = [",".join(s.allele for i, s in enumerate(c.sites) if (c.state[i][src == f] != NOT_COVERED).any())
                    for f in range(len(c.files))]
-        builds = [f.build or "" for f in c.files]
-        paths = [f.path for f in c.files]
-        prob = ["" if math.isnan(p) else f"{p:.3f}" for p in k.probability.tolist()]
-        for i, sample in enumerate(c.samples):
-            f = int(c.source[i])
-            yield (sample, k.genotype[i], k.severity[i], k.status[i], prob[i], copies[i], covered[f], paths[f],
-                   builds[f])
+
+        def per_file(values: list[str]) -> list[str]:
+            return [str(v) for v in np.array(values, dtype=object)[src].tolist()]
+
+        prob = k.probability
+        if np.isnan(prob).all():
+            prob_text = [""] * len(c.samples)
+        else:
+            prob_text = ["" if math.isnan(p) else f"{p:.3f}" for p in prob.tolist()]
+        return [list(c.samples), k.genotype.tolist(), k.severity.tolist(), k.status.tolist(), prob_text,
+                self._copies_text(), per_file(covered), per_file([f.path for f in c.files]),
+                per_file([f.build or "" for f in c.files])]
 
     def _copies_text(self) -> list[str]:
-        """``Z=1;S=0`` per sample (``Z=.`` where not called, ``Z>=1`` for a half-call)."""
+        """``S=0;Z=1`` per sample (``Z=.`` not called, ``Z>=1`` a half-call with one Z seen).
+
+        Each sample's per-site codes are packed into one integer and each code present is
+        written once, so the cost is linear in samples.
+        """
         c = self.cohort
-        parts = []
-        for i, site in enumerate(c.sites):
+        n_codes = 7
+        packed = np.zeros(len(c.samples), np.int64)
+        for i in range(len(c.sites)):
             state, copies = c.state[i], c.copies[i]
-            labels = np.array([f"{site.allele}={v}" for v in range(3)] + [f"{site.allele}=.", "",
-                                                                           f"{site.allele}>=0", f"{site.allele}>=1"],
-                              dtype=object)
             code = np.where(np.isin(state, [CallState.CALLED, CallState.DOSAGE]), copies.clip(0, 2),
                             np.where(state == NOT_COVERED, 4,
                                      np.where(state == CallState.HALF_CALL, 5 + copies.clip(0, 1), 3)))
-            parts.append(labels[code])
-        if not parts:
-            return [""] * len(c.samples)
-        joined = parts[0]
-        for extra in parts[1:]:
-            joined = np.where(extra == "", joined, np.where(joined == "", extra, joined + ";" + extra))
-        return [str(x) for x in joined.tolist()]
+            packed += code.astype(np.int64) * n_codes**i
+        table: dict[int, str] = {}
+        for value in np.unique(packed).tolist():
+            parts = []
+            for i, site in enumerate(c.sites):
+                code = (value // n_codes**i) % n_codes
+                text = ("0", "1", "2", ".", "", ">=0", ">=1")[code]
+                if code != 4:
+                    parts.append(f"{site.allele}={text}" if code < 5 else f"{site.allele}{text}")
+            table[value] = ";".join(parts)
+        lookup = np.array([table.get(v, "") for v in range(int(packed.max(initial=0)) + 1)], dtype=object)
+        return [str(x) for x in lookup[packed].tolist()]
 
     def write_tsv(self, handle: TextIO) -> None:
         """Write one tab-separated row per sample, with a header row."""
         handle.write("\t".join(TSV_COLUMNS) + "\n")
-        handle.writelines("\t".join(values) + "\n" for values in self._columns())
+        columns = self._columns()
+        if columns[0]:
+            handle.write("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n")
