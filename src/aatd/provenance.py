@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NotRequired
+from typing import NotRequired, cast
 
 from typing_extensions import TypedDict
 
@@ -24,6 +24,10 @@ class Provenance(TypedDict):
     parent2: NotRequired[str]
 
 
+# Other run parameters (files read, readers...) pass through the API untouched.
+Provenance.__pydantic_config__ = {"extra": "allow"}  # type: ignore[attr-defined]
+
+
 def software_version() -> str:
     """The aatd release (read from the package, without the cost of importlib.metadata)."""
     return __version__
@@ -31,9 +35,12 @@ def software_version() -> str:
 
 def provenance(*, frequency_basis: str | None = None, seed: int | None = None, n: int | None = None,
                engine: str | None = None, model: str | None = None, parent1: str | None = None,
-               parent2: str | None = None) -> Provenance:
-    """The ``provenance`` of a result: versions, plus whichever run parameters are given."""
-    out = Provenance(aatd_version=software_version(), data_version=data_version())
+               parent2: str | None = None, **other: object) -> Provenance:
+    """The ``provenance`` of a result: versions, plus whichever run parameters are given.
+
+    ``other`` carries further run parameters (JSON-ready values), kept as they are.
+    """
+    out = cast(Provenance, {"aatd_version": software_version(), "data_version": data_version(), **other})
     if frequency_basis is not None:
         out["frequency_basis"] = frequency_basis
     if seed is not None:

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from aatd._version import __version__
-from aatd.cli import _common, core, pedigree, risk, testing, web
+from aatd.cli import _common, core, pedigree, risk, screening, testing, web
 
 app = typer.Typer(
     name="aatd",
@@ -39,7 +39,7 @@ def _options(
     """Alpha-1 antitrypsin deficiency toolkit: genotypes, levels, families, results, risk."""
 
 
-for module in (core, pedigree, testing, risk, web):
+for module in (core, pedigree, testing, risk, screening, web):
     module.register(app)
 
 
