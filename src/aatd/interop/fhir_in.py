@@ -107,6 +107,7 @@ class _Collected:
     fev1: list[_Found] = field(default_factory=list)
     smoking: list[_Found] = field(default_factory=list)
     unread_genotypes: list[tuple[str, str]] = field(default_factory=list)
+    other_resources: dict[str, int] = field(default_factory=dict)
     subjects: set[str] = field(default_factory=set)
     ignored: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -162,6 +163,9 @@ def read_results(doc: object) -> FhirImport:
                           fev1_pct=fev1.value if fev1 else None, smoking=smoking.value if smoking else None,
                           taken_on=taken or None)
     subject = next(iter(found.subjects), None)
+    if found.other_resources:
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(found.other_resources.items()))
+        found.ignored.append(f"resources that are not results: {counts}")
     return FhirImport(inputs, subject, tuple(found.ignored), tuple(found.notes))
 
 
@@ -221,8 +225,9 @@ def _date(resource: Mapping[str, Any]) -> str:
 
 
 def _collect(label: str, resource: Mapping[str, Any], found: _Collected) -> None:
-    if resource.get("resourceType") != "Observation":
-        found.ignored.append(f"{label}: not an Observation")
+    kind = str(resource.get("resourceType"))
+    if kind != "Observation":
+        found.other_resources[kind] = found.other_resources.get(kind, 0) + 1
         return
     row = known_code(resource.get("code"), (*_RESULT_KEYS, "alkaline_phosphatase"))
     if row is None:

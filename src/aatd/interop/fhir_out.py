@@ -26,7 +26,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aatd.clinic.augmentation import Smoking
 from aatd.clinic.interpretation import describe_interpretation
+from aatd.errors import InputError
+from aatd.family.pedigree import CarrierEvidence, Pedigree
 from aatd.genetics.alleles import get_allele
 from aatd.genetics.genotypes import Genotype, Phenotype
 from aatd.genetics.units import Level, Method
@@ -88,30 +91,98 @@ def now() -> str:
 
 
 def results_bundle(inputs: ResultInputs, *, patient: PatientInfo | None = None, interpret: bool = True,
-                   created: str | None = None) -> dict[str, Any]:
+                   options: Mapping[str, Any] | None = None, created: str | None = None) -> dict[str, Any]:
     """The results (and, with ``interpret``, aatd's interpretation of them) as an R4 Bundle.
 
     The interpretation is :func:`aatd.clinic.interpretation.describe_interpretation` of the
-    same inputs (nothing is re-derived here); it needs a level, a phenotype or a genotype.
+    same inputs plus ``options`` (``country_name``, ``on_augmentation``, ``emphysema``,
+    ``ct_density_decline``); nothing is re-derived here. It needs a level, a phenotype or a genotype.
     """
     created = created or now()
     builder = _Builder(_seed(inputs, patient), created)
     subject = _subject(builder, patient or PatientInfo())
     observations = _observations(builder, inputs, subject)
     if interpret and not inputs.empty:
-        interpretation = describe_interpretation(**interpretation_arguments(inputs))
+        interpretation = describe_interpretation(**interpretation_arguments(inputs), **dict(options or {}))
         _report(builder, subject, observations, interpretation, inputs.taken_on)
     return builder.bundle()
 
 
+def inputs_from_text(*, level: str | float | None = None, unit: str | None = None, method: str | None = None,
+                     crp: str | float | None = None, phenotype: str | None = None, genotype: str | None = None,
+                     panel: str | None = None, fev1_pct: str | float | None = None, smoking: str | None = None
+                     ) -> ResultInputs:
+    """Validate raw inputs (as the CLI and API take them) into :class:`ResultInputs`, with the core's parsers."""
+    from aatd.clinic.interpretation import get_panel
+    from aatd.genetics.genotypes import parse_genotype, parse_phenotype
+
+    if level is None and (unit is not None or method is not None):
+        raise InputError("level", None, "a level value to go with the unit or method")
+    if level is not None and unit is None:
+        raise InputError("level.unit", None, "the unit of the level: mg/dL, g/L or umol/L")
+    return ResultInputs(
+        level=Level.parse(level, unit or "mg/dL", method) if level is not None else None,
+        crp_mg_l=_number("crp", crp), phenotype=parse_phenotype(phenotype) if phenotype is not None else None,
+        genotype=parse_genotype(genotype) if genotype is not None else None,
+        panel=get_panel(panel).panel if panel is not None else None, fev1_pct=_number("fev1_pct", fev1_pct),
+        smoking=_smoking(smoking))
+
+
+def _number(name: str, value: str | float | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(name, value, "a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise InputError(name, value, "a finite number")
+    return number
+
+
+def _smoking(value: str | None) -> Smoking | None:
+    if value is None:
+        return None
+    try:
+        return Smoking(str(value).strip().lower())
+    except ValueError:
+        raise InputError("smoking", value, "one of never, former, current") from None
+
+
+def pedigree_bundle(pedigree: Pedigree, *, family_id: str = "family", created: str | None = None
+                    ) -> dict[str, Any]:
+    """Each member of a pedigree as a Patient with the results measured on them (no inferred genotypes).
+
+    A carrier test ("carries Z", the other allele not determined) is written as one heterozygous
+    Variant without a Genotype.
+    """
+    members = []
+    carriers: dict[int, str] = {}
+    for k, m in enumerate(pedigree.members):
+        patient = PatientInfo(identifier=("aatd_member", m.id), gender=m.sex.value, deceased=m.deceased or None)
+        phenotype = m.phenotype if m.phenotype is not None and not isinstance(m.phenotype, CarrierEvidence) else None
+        if isinstance(m.phenotype, CarrierEvidence):
+            carriers[k] = m.phenotype.allele
+        members.append((patient, ResultInputs(level=m.level.level if m.level else None,
+                                              crp_mg_l=m.level.crp_mg_l if m.level else None,
+                                              phenotype=phenotype, genotype=m.genotype)))
+    return family_bundle(members, seed=f"pedigree|{family_id}", created=created, carriers=carriers)
+
+
 def family_bundle(members: Sequence[tuple[PatientInfo, ResultInputs]], *, seed: str = "family",
-                  created: str | None = None) -> dict[str, Any]:
-    """Several people's measured results (a pedigree's members) as one Bundle, without interpretation."""
+                  created: str | None = None, carriers: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """Several people's measured results (a pedigree's members) as one Bundle, without interpretation.
+
+    ``carriers`` maps a member's index to an allele known only to be carried (one heterozygous Variant).
+    """
     builder = _Builder(seed, created or now())
     for k, (patient, inputs) in enumerate(members):
         person = _Builder(f"{seed}|{k}|{_seed(inputs, patient)}", builder.created)
         subject = _subject(person, patient)
         _observations(person, inputs, subject)
+        if carriers and k in carriers:
+            obs = variant_observation(carriers[k], "heterozygous", subject, person.created, inputs.taken_on)
+            person.add(f"carrier-{carriers[k]}", obs)
         builder.entries += person.entries
     return builder.bundle()
 
