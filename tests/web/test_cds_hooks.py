@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import jsonschema
 import jwt
@@ -175,9 +175,9 @@ def test_missing_prefetch_without_fhir_server_is_412(client: TestClient) -> None
 class _Fhir(BaseHTTPRequestHandler):
     """A FHIR server on loopback answering Condition and Observation searches."""
 
-    seen: list[tuple[str, str | None]] = []
+    seen: ClassVar[list[tuple[str, str | None]]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         _Fhir.seen.append((self.path, self.headers.get("Authorization")))
         doc = searchset(COPD) if self.path.startswith("/fhir/Condition") else searchset()
         data = json.dumps(doc).encode()
