@@ -75,6 +75,10 @@ class FhirImport:
     subject: str | None
     ignored: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    results: tuple[Mapping[str, Any], ...] = ()
+    """Every result read (not only the latest), as ``{"kind", "taken_on", "source", ...}`` records in the
+    workspace's result vocabulary: ``level`` (value, unit, method), ``crp`` (value, mg/L), ``phenotype``
+    and ``genotype`` (text, panel)."""
 
 
 @dataclass(slots=True)
@@ -163,10 +167,29 @@ def read_results(doc: object) -> FhirImport:
                           fev1_pct=fev1.value if fev1 else None, smoking=smoking.value if smoking else None,
                           taken_on=taken or None)
     subject = next(iter(found.subjects), None)
+    records = _records(found, genotype if not found.genotypes else None)
     if found.other_resources:
         counts = ", ".join(f"{n} {kind}" for kind, n in sorted(found.other_resources.items()))
         found.ignored.append(f"resources that are not results: {counts}")
-    return FhirImport(inputs, subject, tuple(found.ignored), tuple(found.notes))
+    return FhirImport(inputs, subject, tuple(found.ignored), tuple(found.notes), records)
+
+
+def _records(found: _Collected, from_variants: _Found | None) -> tuple[dict[str, Any], ...]:
+    out: list[dict[str, Any]] = []
+    for f in found.levels:
+        level: Level = f.value
+        out.append({"kind": "level", "taken_on": f.date, "source": f.label,
+                    "value": ("<" if level.below else "") + f"{level.value:g}", "unit": level.unit.value,
+                    "method": level.method.value})
+    out += [{"kind": "crp", "taken_on": f.date, "source": f.label, "value": f.value} for f in found.crps]
+    out += [{"kind": "phenotype", "taken_on": f.date, "source": f.label, "text": f.value.canonical}
+            for f in found.phenotypes]
+    out += [{"kind": "genotype", "taken_on": f.date, "source": f.label, "text": f.value[0].canonical,
+             "panel": f.value[1]} for f in found.genotypes]
+    if from_variants is not None:
+        out.append({"kind": "genotype", "taken_on": from_variants.date, "source": from_variants.label,
+                    "text": from_variants.value.canonical, "panel": None})
+    return tuple(out)
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
