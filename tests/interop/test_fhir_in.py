@@ -18,6 +18,7 @@ from aatd.genetics.genotypes import Genotype, parse_genotype, parse_phenotype
 from aatd.genetics.units import Level
 from aatd.interop.fhir_in import ResultInputs, read_results
 from aatd.interop.fhir_out import interpretation_arguments, results_bundle
+from interop.strategies import JSON
 
 DATA = Path(__file__).parents[1] / "data" / "fhir"
 CREATED = "2026-11-29T12:00:00+00:00"
@@ -250,3 +251,26 @@ def test_oversized_bundle_is_refused() -> None:
 
     doc = bundle(*[observation("8480-6", id=str(i)) for i in range(fhir_in.MAX_RESOURCES + 1)])
     assert refused(doc).field == "Bundle.entry"
+
+
+# --- malformed input never escapes as anything but InputError ------------------------------------------------------
+
+@settings(max_examples=150)
+@given(JSON)
+def test_arbitrary_json_is_read_or_refused_with_input_error(doc: object) -> None:
+    for candidate in (doc, {"resourceType": "Observation", "status": "final", "code": {"coding": [
+            {"system": "http://loinc.org", "code": "1825-9"}]}, "valueQuantity": doc},
+            {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Observation", "status": "final",
+                                                               "code": doc, "component": doc}}]},
+            *({"resourceType": "Observation", "status": "final", "code": {"coding": [
+                {"system": "http://loinc.org", "code": code}]}, "valueCodeableConcept": doc, "method": doc,
+               "component": [{"code": {"coding": [{"system": "http://loinc.org", "code": c}]},
+                              "valueCodeableConcept": doc, "valueRange": doc, "valueString": doc} for c in ("48004-6", "53034-5", "81254-5",
+                                                                                  "69547-8", "69551-0", "62374-4")]}
+              for code in ("69548-6", "84413-4", "32769-2"))):
+        try:
+            result = read_results(candidate)
+        except InputError as exc:
+            assert exc.field  # the refusal names the element
+        else:
+            assert isinstance(result.inputs, ResultInputs)

@@ -34,7 +34,7 @@ from aatd.clinic.who_to_test import describe_should_test, finding_index
 from aatd.errors import AatdError, InputError
 from aatd.genetics.alleles import fold_name
 from aatd.interop.codes import fhir_codes
-from aatd.interop.fhir_in import ResultInputs, codings, concept_texts, known_code, read_results
+from aatd.interop.fhir_in import ResultInputs, codings, concept_texts, items, known_code, read_results
 from aatd.interop.fhir_out import interpretation_arguments
 from aatd.knowledge import knowledge, split_sources
 
@@ -205,7 +205,7 @@ def _resources(value: object) -> Iterator[Mapping[str, Any]]:
     if not isinstance(value, Mapping):
         return
     if value.get("resourceType") == "Bundle":
-        for entry in value.get("entry") or []:
+        for entry in items(value.get("entry")):
             if isinstance(entry, Mapping) and isinstance(entry.get("resource"), Mapping):
                 yield entry["resource"]
     elif isinstance(value.get("resourceType"), str):
@@ -323,7 +323,7 @@ def _should_test(call: _Call) -> list[dict[str, Any]]:
     for history in _resources(call.optional("family")):
         if history.get("resourceType") != "FamilyMemberHistory":
             continue
-        for cond in history.get("condition") or []:
+        for cond in items(history.get("condition")):
             meanings = _condition_meaning(cond.get("code")) if isinstance(cond, Mapping) else []
             if any(m == "aatd_diagnosis" for m, _ in meanings):
                 findings.setdefault("relative_with_aatd", "a relative with alpha-1 antitrypsin deficiency")

@@ -201,10 +201,15 @@ def _label(resource: Mapping[str, Any], fallback: str) -> str:
     return f"{kind}/{rid}" if isinstance(rid, str) and rid else f"{fallback} ({kind})"
 
 
+def items(value: object) -> list[Any]:
+    """``value`` if it is a JSON array, else nothing (a malformed element is then simply absent)."""
+    return value if isinstance(value, list) else []
+
+
 def codings(concept: object) -> Iterator[Mapping[str, Any]]:
     """The codings of a CodeableConcept (nothing for anything else)."""
     if isinstance(concept, Mapping):
-        for coding in concept.get("coding") or []:
+        for coding in items(concept.get("coding")):
             if isinstance(coding, Mapping):
                 yield coding
 
@@ -261,7 +266,7 @@ def _collect(label: str, resource: Mapping[str, Any], found: _Collected) -> None
         found.ignored.append(f"{label}: LOINC 6768-6 is alkaline phosphatase, not alpha-1 antitrypsin")
         return
     status = resource.get("status")
-    if status not in _ACCEPTED_STATUS:
+    if not isinstance(status, str) or status not in _ACCEPTED_STATUS:
         found.ignored.append(f"{label}: status {status!r} (only final, amended, corrected or preliminary are read)")
         return
     if status == "preliminary":
@@ -380,7 +385,7 @@ def _gene_is_serpina1(obs: Mapping[str, Any]) -> bool | None:
 
 
 def _components(obs: Mapping[str, Any], key: str) -> Iterator[Mapping[str, Any]]:
-    for comp in obs.get("component") or []:
+    for comp in items(obs.get("component")):
         if isinstance(comp, Mapping) and known_code(comp.get("code"), (key,)) is not None:
             yield comp
 
@@ -434,7 +439,7 @@ def _read_variant(label: str, obs: Mapping[str, Any], date: str, found: _Collect
 
 def _variant_texts(obs: Mapping[str, Any]) -> list[str]:
     out = []
-    for comp in obs.get("component") or []:
+    for comp in items(obs.get("component")):
         if isinstance(comp, Mapping):
             out += concept_texts(comp.get("valueCodeableConcept"))
             if isinstance(comp.get("valueString"), str):
@@ -497,8 +502,9 @@ def _allele_at_position(label: str, obs: Mapping[str, Any]) -> str | None:
     starts = list(_components(obs, "exact_start_end"))
     if not starts:
         return None
-    low = starts[0].get("valueRange", {}).get("low", {}).get("value") if isinstance(starts[0].get("valueRange"),
-                                                                                   Mapping) else None
+    rng = starts[0].get("valueRange")
+    low_q = rng.get("low") if isinstance(rng, Mapping) else None
+    low = low_q.get("value") if isinstance(low_q, Mapping) else None
     ref = next((c.get("valueString") for c in _components(obs, "ref_allele")), None)
     alt = next((c.get("valueString") for c in _components(obs, "alt_allele")), None)
     if not isinstance(low, int | float) or not isinstance(ref, str) or not isinstance(alt, str):
