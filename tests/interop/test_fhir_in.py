@@ -265,8 +265,8 @@ def test_arbitrary_json_is_read_or_refused_with_input_error(doc: object) -> None
             *({"resourceType": "Observation", "status": "final", "code": {"coding": [
                 {"system": "http://loinc.org", "code": code}]}, "valueCodeableConcept": doc, "method": doc,
                "component": [{"code": {"coding": [{"system": "http://loinc.org", "code": c}]},
-                              "valueCodeableConcept": doc, "valueRange": doc, "valueString": doc} for c in ("48004-6", "53034-5", "81254-5",
-                                                                                  "69547-8", "69551-0", "62374-4")]}
+                              "valueCodeableConcept": doc, "valueRange": doc, "valueString": doc}
+                             for c in ("48004-6", "53034-5", "81254-5", "69547-8", "69551-0", "62374-4")]}
               for code in ("69548-6", "84413-4", "32769-2"))):
         try:
             result = read_results(candidate)
