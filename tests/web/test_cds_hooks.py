@@ -377,10 +377,20 @@ def test_local_instance_accepts_an_unsigned_call_with_a_warning(client: TestClie
     assert "without a JWT accepted because AATD_ENV=local" in caplog.text
 
 
-def test_local_instance_still_refuses_a_bad_token(client: TestClient) -> None:
+def test_local_instance_still_refuses_a_bad_token(app: FastAPI, client: TestClient,
+                                                  keys: tuple[Any, dict[str, Any]],
+                                                  caplog: pytest.LogCaptureFixture) -> None:
     response = client.post("/cds-services/aatd-interpret", json=request(prefetch=INTERPRET),
                            headers={"Authorization": "Bearer not.a.jwt"})
     assert response.status_code == 401
+    sandbox = ec.generate_private_key(ec.SECP384R1())  # an issuer this instance does not know, like the sandbox
+    with caplog.at_level(logging.WARNING, logger="aatd.web.cds"):
+        unknown = client.post("/cds-services/aatd-interpret", json=request(prefetch=INTERPRET),
+                              headers=token(sandbox, iss="https://sandbox.cds-hooks.org"))
+    assert unknown.status_code == 200 and "accepted unverified" in caplog.text
+    app.state.cds_settings = CdsSettings(env="local", issuers={ISSUER: keys[1]})
+    forged = client.post("/cds-services/aatd-interpret", json=request(prefetch=INTERPRET), headers=token(sandbox))
+    assert forged.status_code == 401
 
 
 def test_the_specification_example_token(app: FastAPI, client: TestClient) -> None:

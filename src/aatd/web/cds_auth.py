@@ -18,8 +18,10 @@ Settings (environment):
 A call must carry ``Authorization: Bearer <JWT>`` signed by a configured issuer's key
 (header ``kid`` picks the key; ``jku`` is never fetched), with ``aud`` the service URL,
 ``exp``/``iat`` current and a ``jti`` not seen before (replays are refused). With
-``AATD_ENV=local`` a call without any Authorization header is accepted with a logged
-warning, as the public CDS Hooks sandbox expects; an invalid token is refused everywhere.
+``AATD_ENV=local`` a call without any Authorization header, or with a well-formed JWT from an
+issuer that is not configured (the public CDS Hooks sandbox signs with a key published in its
+source code, so its signature proves nothing), is accepted unverified with a logged warning. A
+malformed token, or a token from a configured issuer that fails verification, is refused everywhere.
 """
 
 from __future__ import annotations
@@ -155,6 +157,10 @@ def verify_call(authorization: str | None, audience: str, settings: CdsSettings,
     if alg not in settings.algorithms:
         raise CdsAuthError(f"JWT algorithm {alg!r} not accepted (accepted: {', '.join(settings.algorithms)})")
     if not isinstance(iss, str) or iss not in settings.issuers:
+        if settings.allows_unsigned:
+            log.warning("CDS Hooks call to %s with a JWT from unconfigured issuer %r accepted unverified because "
+                        "AATD_ENV=local", audience, iss)
+            return None
         raise CdsAuthError(f"JWT issuer {iss!r} is not a trusted CDS client")
     key = _key(settings.issuers[iss], kid, iss)
     try:
