@@ -8,14 +8,20 @@ import typer
 from rich.table import Table
 
 from aatd.cli._common import console, print_json
+from aatd.cli._fhir import FormatOption, wants_fhir
 from aatd.genetics import answers as summaries
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 def genotype(text: Annotated[str, typer.Argument(help="A genotype such as PI*ZZ, MZ, Z/Null.")],
-             json_: JsonFlag = False) -> None:
+             json_: JsonFlag = False, format_: FormatOption = None) -> None:
     """Canonical form, severity and expected serum level of a genotype."""
+    if wants_fhir(format_):
+        from aatd.interop.fhir_out import inputs_from_text, results_bundle
+
+        print_json(results_bundle(inputs_from_text(genotype=text)))
+        return
     data = summaries.describe_genotype(text)
     if json_:
         print_json(data)

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from aatd.cli._common import console, print_json
+from aatd.cli._fhir import FormatOption, wants_fhir
 from aatd.errors import InputError
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ def pedigree(
     phenopackets: Annotated[Path | None, typer.Option("--phenopackets", help="Also write the family (structure, "
                                                       "genotypes, levels) as a GA4GH Phenopackets v2 Family JSON "
                                                       "file.")] = None,
+    format_: FormatOption = None,
 ) -> None:
     """Exact genotype probabilities for every member of a family, and whom to test first."""
     from aatd.family.answers import report_from_text
@@ -66,6 +68,12 @@ def pedigree(
 
     couples = parse_couple_option(child or [])
     text = file.read_text(encoding="utf-8")
+    if wants_fhir(format_):
+        from aatd.family.pedigree import read_pedigree_text
+        from aatd.interop.fhir_out import pedigree_bundle
+
+        print_json(pedigree_bundle(read_pedigree_text(text)[0], family_id=file.stem))
+        return
     ped, result, data = report_from_text(text, country=country,
                                          frequencies=parse_freq_option(freq) if freq is not None else None,
                                          plan=plan or couples is not None, couples=couples)

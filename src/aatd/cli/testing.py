@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from aatd.cli._common import console, print_json
-
-if TYPE_CHECKING:
-    pass
+from aatd.cli._fhir import FormatOption, read_fhir_file, wants_fhir
+from aatd.errors import InputError
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
@@ -30,19 +30,47 @@ def interpret(
     ct_decline: Annotated[bool | None, typer.Option("--ct-decline/--no-ct-decline",
                                                     help="CT lung density declining.")] = None,
     country: Annotated[str | None, typer.Option(help="Population for genotype priors (default USA).")] = None,
+    fhir: Annotated[Path | None, typer.Option("--fhir", help="Read the results from a FHIR R4 Bundle or "
+                                              "Observation (JSON) instead of the options above.")] = None,
     json_: JsonFlag = False,
+    format_: FormatOption = None,
 ) -> None:
     """What a serum level, phenotype and genotype mean, and what to do next."""
     from aatd.clinic.interpretation import describe_interpretation
+    from aatd.interop.fhir_in import read_results
+    from aatd.interop.fhir_out import inputs_from_text, interpretation_arguments, results_bundle
 
-    data = describe_interpretation(
-        level=level, unit=unit, method=method, crp=crp, phenotype=phenotype, genotype=genotype, panel=panel,
-        fev1_pct=fev1_pct, smoking=smoking, on_augmentation=on_augmentation, emphysema=emphysema,
-        ct_density_decline=ct_decline, country_name=country,
-    )
+    results: dict[str, Any] = {"level": level, "unit": unit, "method": method, "crp": crp, "phenotype": phenotype,
+                               "genotype": genotype, "panel": panel, "fev1_pct": fev1_pct, "smoking": smoking}
+    options: dict[str, Any] = {"on_augmentation": on_augmentation, "emphysema": emphysema,
+                               "ct_density_decline": ct_decline,
+               "country_name": country}
+    imported = None
+    if fhir is not None:
+        given = sorted(k for k, v in results.items() if v is not None)
+        if given:
+            raise InputError("--fhir", str(fhir), "either --fhir or the result options, not both",
+                             hint="also given: " + ", ".join(given))
+        imported = read_results(read_fhir_file(fhir))
+        inputs = imported.inputs
+        if inputs.empty:
+            raise InputError("--fhir", str(fhir), "a serum AAT level, a phenotype or a genotype in the FHIR file",
+                             hint="; ".join(imported.ignored[:3]))
+    else:
+        inputs = inputs_from_text(**results)
+    if wants_fhir(format_):
+        print_json(results_bundle(inputs, options=options))
+        return
+    data = describe_interpretation(**interpretation_arguments(inputs), **options)
+    if imported is not None:
+        data["fhir_import"] = {"subject": imported.subject, "notes": list(imported.notes),
+                               "ignored": list(imported.ignored)}
     if json_:
         print_json(data)
         return
+    if imported is not None:
+        for note in (*imported.notes, *imported.ignored):
+            console.print(f"[dim]FHIR: {note}[/dim]")
     consistent = {True: "yes", False: "NO", None: "not assessable"}[data["consistent"]]  # type: ignore[index]
     console.print(f"[bold]Severity:[/bold] {data['severity']}   [bold]Consistent:[/bold] {consistent}")
     for item in data["explanation"]:  # type: ignore[attr-defined]

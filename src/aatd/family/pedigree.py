@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import logging
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -36,6 +37,7 @@ from aatd.genetics.genotypes import Genotype, Phenotype, genotype_sort_key, pars
 from aatd.genetics.levels import is_inflamed
 from aatd.genetics.units import Level
 
+log = logging.getLogger(__name__)
 _MEMBER_KEYS = frozenset({"id", "sex", "father", "mother", "age", "deceased", "proband", "mz_twin", "genotype",
                           "phenotype", "carries", "level", "affected", "name"})
 _LEVEL_KEYS = frozenset({"value", "unit", "method", "crp"})
@@ -519,8 +521,14 @@ def pedigree_to_ped(pedigree: Pedigree, family: str = "FAM1") -> str:
 # --- GA4GH Phenopackets Family ----------------------------------------------------------------------------------
 
 
-LOINC_AAT = "LOINC:6768-6"
-"""Alpha-1 antitrypsin [Mass/volume] in Serum or Plasma: read as the member's serum level."""
+LOINC_AAT = "LOINC:1825-9"
+"""Alpha 1 antitrypsin [Mass/volume] in Serum or Plasma: the member's serum level (row ``aat_level`` of
+``fhir_codes.csv``, where the code is cited)."""
+LEGACY_LOINC_AAT = "LOINC:6768-6"
+"""Alkaline phosphatase, which aatd's export wrongly wrote for the AAT level before 2026-11 (row
+``alkaline_phosphatase`` of ``fhir_codes.csv``). Read as the AAT level only in a Family that aatd itself
+created (``metaData.createdBy`` = ``aatd``) and only in an AAT unit, with a logged warning; in any other
+file it is an alkaline phosphatase result and is ignored."""
 LOINC_CRP = "LOINC:1988-5"
 """C reactive protein [Mass/volume] in Serum or Plasma: read as the CRP taken with the level (mg/L)."""
 GENO_HETEROZYGOUS = "GENO:0000135"
@@ -558,13 +566,14 @@ def pedigree_from_phenopackets(doc: Mapping[str, Any]) -> Pedigree:
     SERPINA1 variants in ``interpretations[].diagnosis.genomicInterpretations[]
     .variantInterpretation.variationDescriptor`` (HGVS c./p., rsID or legacy name in the
     expressions, xrefs or label; zygosity in ``allelicState``) and the serum level in
-    ``measurements`` (LOINC 6768-6, CRP LOINC 1988-5). See ``docs/pedigree.md`` for how
-    variants become genotypes.
+    ``measurements`` (LOINC 1825-9, CRP LOINC 1988-5; see :data:`LEGACY_LOINC_AAT` for files
+    written by older aatd). See ``docs/pedigree.md`` for how variants become genotypes.
     """
     persons = doc.get("pedigree", {}).get("persons") if isinstance(doc.get("pedigree"), Mapping) else None
     if not isinstance(persons, list) or not persons:
         raise InputError("pedigree.persons", persons, "a non-empty list of GA4GH Pedigree persons")
     packets = _packets_by_subject(doc)
+    legacy = _written_by_old_aatd(doc)
     proband = doc.get("proband", {})
     proband_id = proband.get("subject", {}).get("id") if isinstance(proband, Mapping) else None
     members = []
@@ -581,7 +590,7 @@ def pedigree_from_phenopackets(doc: Mapping[str, Any]) -> Pedigree:
             father=_ga4gh_parent(person.get("paternalId")), mother=_ga4gh_parent(person.get("maternalId")),
             proband=member_id == proband_id, deceased=_deceased(packet),
             affected={"AFFECTED": True, "UNAFFECTED": False}.get(str(person.get("affectedStatus"))),
-            genotype=genotype, phenotype=phenotype, level=_packet_level(packet, packet_where, member_id),
+            genotype=genotype, phenotype=phenotype, level=_packet_level(packet, packet_where, member_id, legacy=legacy),
         ))
     return build_pedigree(members)
 
@@ -741,8 +750,30 @@ def allele_from_variant_text(text: str) -> str | None:
     return record.allele if record is not None else None
 
 
-def _packet_level(packet: Mapping[str, Any], where: str, member_id: str) -> LevelEvidence | None:
-    """The first serum AAT measurement (LOINC 6768-6) of a phenopacket, with the first CRP (LOINC 1988-5)."""
+def _written_by_old_aatd(doc: Mapping[str, Any]) -> bool:
+    """True when the Family says aatd created it (then LOINC 6768-6 may be aatd's old, wrong AAT code)."""
+    meta = doc.get("metaData")
+    return isinstance(meta, Mapping) and meta.get("createdBy") == "aatd"
+
+
+def _legacy_level(measurement: Mapping[str, Any], here: str, member_id: str) -> Level | None:
+    """An AAT level that older aatd wrote under LOINC 6768-6, or None when the unit is not an AAT unit."""
+    value, unit = _quantity(measurement, here, member_id)
+    try:
+        level = Level.parse(value, unit, field=here)
+    except InputError:
+        return None  # e.g. U/L: a real alkaline phosphatase result
+    log.warning("%s: LOINC 6768-6 (alkaline phosphatase) read as the serum AAT level of member %s because aatd "
+                "wrote it before 2026-11; re-export the family to write LOINC 1825-9", here, member_id)
+    return level
+
+
+def _packet_level(packet: Mapping[str, Any], where: str, member_id: str, *, legacy: bool = False
+                  ) -> LevelEvidence | None:
+    """The first serum AAT measurement (LOINC 1825-9) of a phenopacket, with the first CRP (LOINC 1988-5).
+
+    With ``legacy`` (a Family aatd wrote), LOINC 6768-6 in an AAT unit is read too (see :data:`LEGACY_LOINC_AAT`).
+    """
     level: Level | None = None
     crp: float | None = None
     for k, measurement in enumerate(_list(packet.get("measurements"), f"{where}.measurements")):
@@ -752,6 +783,8 @@ def _packet_level(packet: Mapping[str, Any], where: str, member_id: str) -> Leve
         if code == LOINC_AAT and level is None:
             value, unit = _quantity(measurement, here, member_id)
             level = Level.parse(value, unit, field=here)
+        elif code == LEGACY_LOINC_AAT and legacy and level is None:
+            level = _legacy_level(measurement, here, member_id)
         elif code == LOINC_CRP and crp is None:
             value, unit = _quantity(measurement, here, member_id)
             crp = _crp_mg_l(value, unit, here, member_id)

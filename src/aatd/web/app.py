@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from aatd.provenance import software_version
-from aatd.web import errors, public
+from aatd.web import cds_hooks, errors, public
 from aatd.web.api import api_router
 from aatd.web.clinician import pages_router
 from aatd.web.db import make_engine, migrate, session_factory
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.templates = templates()
     errors.install(app)
     app.include_router(api_router())
+    app.include_router(cds_hooks.router)
     app.include_router(pages_router())
     public.install(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "clinician" / "static")), name="static")

@@ -1,0 +1,97 @@
+"""A workspace patient as FHIR R4 (Genomics Reporting IG), and FHIR results imported into the workspace.
+
+``GET  /patients/{id}/fhir``: the patient, the latest results and aatd's interpretation of them as a
+Bundle (``application/fhir+json``). ``POST /patients/{id}/fhir``: a Bundle or Observation; every result
+aatd can map is stored (all or nothing) and what was not is listed. Login and organisation scoping
+are the workspace's (another organisation's patient is a 404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from aatd.errors import InputError
+from aatd.interop.fhir_in import ResultInputs, read_results
+from aatd.interop.fhir_out import PatientInfo, inputs_from_text, results_bundle
+from aatd.web.clinician.answers import interpretation_inputs
+from aatd.web.deps import ApiUser, Db
+from aatd.web.models import Patient, Result
+from aatd.web.schemas import Id, ResultOut
+from aatd.web.workspace.repository import Workspace
+
+router = APIRouter(prefix="/patients/{patient_id}/fhir", tags=["fhir"])
+FHIR_JSON = "application/fhir+json"
+
+
+class FhirImportOut(BaseModel):
+    """What a FHIR import stored, and what it left out and why."""
+
+    imported: list[ResultOut]
+    notes: list[str]
+    ignored: list[str]
+
+
+def _inputs(results: Sequence[Result]) -> tuple[ResultInputs, str | None]:
+    """The latest stored results as :class:`ResultInputs` (the clinician pages' one translation)."""
+    raw = interpretation_inputs(results)
+    note = None
+    try:
+        inputs = inputs_from_text(**raw)
+    except InputError as exc:
+        if exc.field != "panel":
+            raise
+        note = f"panel {raw.pop('panel')!r} is not one aatd knows; left out"
+        inputs = inputs_from_text(**raw)
+    dated = [r for r in results if r.kind in ("level", "genotype", "phenotype")]
+    level = [r for r in dated if r.kind == "level"]
+    taken = (level or dated)[-1].taken_on.isoformat() if dated else None
+    return ResultInputs(**{**_fields(inputs), "taken_on": taken}), note
+
+
+def _fields(inputs: ResultInputs) -> dict[str, Any]:
+    return {name: getattr(inputs, name) for name in ResultInputs.__dataclass_fields__}
+
+
+def _patient(patient: Patient) -> PatientInfo:
+    return PatientInfo(identifier=("aatd_patient", str(patient.id)), name=patient.label, gender=patient.sex,
+                       birth_year=patient.birth_year, deceased=patient.deceased)
+
+
+@router.get("", response_class=JSONResponse, responses={200: {"content": {FHIR_JSON: {}}}})
+def export_patient(patient_id: Id, principal: ApiUser, db: Db) -> JSONResponse:
+    """The patient, the latest level/CRP/phenotype/genotype and aatd's interpretation as an R4 Bundle."""
+    ws = Workspace(db, principal.user)
+    patient = ws.patient(patient_id)
+    inputs, _ = _inputs(ws.results(patient))
+    bundle = results_bundle(inputs, patient=_patient(patient),
+                            options={"country_name": patient_country(ws, patient)})
+    return JSONResponse(bundle, media_type=FHIR_JSON)
+
+
+def patient_country(ws: Workspace, patient: Patient) -> str | None:
+    """The population of the patient's family (genotype priors), if set."""
+    return ws.family(patient.family_id, audit_read=False).country
+
+
+@router.post("", status_code=201)
+def import_results(patient_id: Id, principal: ApiUser, db: Db,
+                   payload: Annotated[dict[str, Any], Body()]) -> FhirImportOut:
+    """Store every result of a FHIR Bundle or Observation that aatd can map (all or nothing)."""
+    ws = Workspace(db, principal.user)
+    ws.patient(patient_id, audit_read=False)
+    read = read_results(payload)
+    stored = []
+    for record in read.results:
+        taken = str(record["taken_on"])
+        if len(taken) < 10:
+            raise InputError(f"{record['source']}.effectiveDateTime", taken or None,
+                             "the full date the sample was taken (YYYY-MM-DD)")
+        data = {k: v for k, v in record.items() if k != "source"} | {"taken_on": taken[:10],
+                                                                      "note": f"FHIR {record['source']}"}
+        stored.append(ResultOut.model_validate(ws.add_result(patient_id, data)))
+    return FhirImportOut(imported=stored, notes=list(read.notes), ignored=list(read.ignored))

@@ -1,0 +1,85 @@
+"""The CDS Hooks services without HTTP: prefetch templates, malformed requests, summary length."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+
+from aatd.errors import InputError
+from aatd.interop.cds_hooks import (
+    SUMMARY_MAX,
+    PrefetchMissing,
+    UnknownService,
+    call_service,
+    discovery,
+    fill_template,
+    is_augmentation_order,
+)
+from interop.strategies import JSON
+
+
+def test_templates_name_only_context_tokens_and_fill() -> None:
+    for svc in discovery()["services"]:
+        for template in svc["prefetch"].values():
+            assert "{{context.patientId}}" in template
+            filled = fill_template(template, {"patientId": "123"})
+            assert ("{{" not in filled and "patient=123" in filled) or filled.endswith("/123")
+    with pytest.raises(InputError):
+        fill_template("Patient/{{context.patientId}}", {})
+
+
+def test_unknown_service() -> None:
+    with pytest.raises(UnknownService):
+        call_service("nope", {})
+
+
+def test_fetch_is_used_for_missing_prefetch() -> None:
+    asked: list[str] = []
+
+    def fetch(query: str) -> object:
+        asked.append(query)
+        return None
+
+    request = {"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}}
+    assert call_service("aatd-interpret", request, fetch) == {"cards": []}
+    assert asked and asked[0].startswith("Observation?patient=p&code=")
+    with pytest.raises(PrefetchMissing):
+        call_service("aatd-interpret", request)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Prolastin-C Liquid 1000 MG in 20 ML Injection", True), ("alpha1-proteinase inhibitor (human)", True),
+    ("Zemaira", True), ("Amoxicillin 250 MG", False)])
+def test_augmentation_products_by_name(text: str, expected: bool) -> None:
+    order = {"resourceType": "MedicationRequest", "medicationCodeableConcept": {"text": text}}
+    assert is_augmentation_order(order) is expected
+    assert not is_augmentation_order({"resourceType": "ServiceRequest", "code": {"text": text}})
+
+
+def test_summary_is_capped() -> None:
+    long_genotype = {"resourceType": "Observation", "id": "g", "status": "final",
+                     "code": {"coding": [{"system": "http://loinc.org", "code": "84413-4"}]},
+                     "valueCodeableConcept": {"text": "Q0granitefalls/Q0bellingham"}}
+    request = {"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+               "prefetch": {"results": {"resourceType": "Bundle", "entry": [{"resource": long_genotype}]}}}
+    (card,) = call_service("aatd-interpret", request)["cards"]
+    assert len(card["summary"]) < SUMMARY_MAX
+
+
+@settings(max_examples=100)
+@given(JSON)
+def test_malformed_requests_raise_only_aatd_errors(doc: object) -> None:
+    for service_id, request in (
+            ("aatd-should-test", doc),
+            ("aatd-should-test", {"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+                                  "prefetch": {"conditions": doc, "results": doc, "family": doc, "patient": doc}}),
+            ("aatd-augmentation", {"hook": "order-sign", "hookInstance": "x",
+                                   "context": {"patientId": "p", "draftOrders": doc}, "prefetch": {"results": doc}}),
+            ("aatd-interpret", {"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"},
+                                "prefetch": {"results": doc, "lung": doc}})):
+        try:
+            answer = call_service(service_id, request)
+        except (InputError, PrefetchMissing) as exc:
+            assert str(exc)
+        else:
+            assert isinstance(answer["cards"], list)

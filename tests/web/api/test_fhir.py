@@ -1,0 +1,100 @@
+"""GET/POST /api/v1/patients/{id}/fhir: login, organisation isolation, R4 validity and the round trip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.bundle import Bundle
+
+from web.conftest import World
+
+DATA = Path(__file__).parents[2] / "data" / "fhir"
+
+
+def make_patient(world: World, headers: dict[str, str]) -> int:
+    response = world.client.post("/api/v1/patients", json={"label": "Ann", "sex": "female", "birth_year": 1964},
+                                 headers=headers)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def add(world: World, headers: dict[str, str], pid: int, **body: Any) -> None:
+    response = world.client.post(f"/api/v1/patients/{pid}/results", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+
+
+def validate(doc: dict[str, Any]) -> None:
+    Bundle.model_validate(doc)
+    for entry in doc["entry"]:
+        get_fhir_model_class(entry["resource"]["resourceType"]).model_validate(entry["resource"])
+
+
+def observations(doc: dict[str, Any], code: str) -> list[dict[str, Any]]:
+    return [e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "Observation"
+            and e["resource"]["code"]["coding"][0]["code"] == code]
+
+
+def test_export_is_an_r4_bundle_of_the_latest_results(world: World) -> None:
+    h = world.token("doc@a.org")
+    pid = make_patient(world, h)
+    add(world, h, pid, kind="level", taken_on="2024-01-10", value=40, unit="mg/dL", method="nephelometry")
+    add(world, h, pid, kind="genotype", taken_on="2024-02-01", text="SZ", panel="sz")
+    response = world.client.get(f"/api/v1/patients/{pid}/fhir", headers=h)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    doc = response.json()
+    validate(doc)
+    patient = next(e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "Patient")
+    assert patient["identifier"][0] == {"system": "urn:aatd:workspace-patient", "value": str(pid)}
+    assert patient["birthDate"] == "1964"
+    (level,) = observations(doc, "1825-9")
+    assert level["valueQuantity"]["value"] == 40 and level["effectiveDateTime"] == "2024-01-10"
+    assert observations(doc, "84413-4")[0]["valueCodeableConcept"]["text"] == "PI*SZ"
+    assert any(e["resource"]["resourceType"] == "DiagnosticReport" for e in doc["entry"])
+
+
+def test_import_stores_every_result_and_exports_them_back(world: World) -> None:
+    h = world.token("doc@a.org")
+    pid = make_patient(world, h)
+    doc = json.loads((DATA / "ig_compound_heterozygote_sz.json").read_text(encoding="utf-8"))
+    response = world.client.post(f"/api/v1/patients/{pid}/fhir", json=doc, headers=h)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert [(r["kind"], r["text"], r["taken_on"]) for r in body["imported"]] == [("genotype", "SZ", "2019-03-05")]
+    assert any("in trans" in n for n in body["notes"])
+    stored = world.client.get(f"/api/v1/patients/{pid}/results", headers=h).json()
+    assert [r["text"] for r in stored] == ["SZ"]
+    exported = world.client.get(f"/api/v1/patients/{pid}/fhir", headers=h).json()
+    second = make_patient(world, h)
+    assert world.client.post(f"/api/v1/patients/{second}/fhir", json=exported, headers=h).status_code == 201
+    again = world.client.get(f"/api/v1/patients/{second}/results", headers=h).json()
+    assert [(r["kind"], r["text"], r["panel"]) for r in again] == [("genotype", "SZ", None)]
+
+
+def test_import_is_all_or_nothing_and_names_the_element(world: World) -> None:
+    h = world.token("doc@a.org")
+    pid = make_patient(world, h)
+    good = {"resourceType": "Observation", "id": "ok", "status": "final", "effectiveDateTime": "2024-05-01",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "1988-5"}]},
+            "valueQuantity": {"value": 4, "unit": "mg/L"}}
+    undated = {"resourceType": "Observation", "id": "lvl", "status": "final",
+               "code": {"coding": [{"system": "http://loinc.org", "code": "1825-9"}]},
+               "valueQuantity": {"value": 90, "unit": "mg/dL"}}
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": good}, {"resource": undated}]}
+    response = world.client.post(f"/api/v1/patients/{pid}/fhir", json=bundle, headers=h)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "Observation/lvl.effectiveDateTime"
+    assert world.client.get(f"/api/v1/patients/{pid}/results", headers=h).json() == []
+
+
+def test_login_required_and_other_organisation_is_404(world: World) -> None:
+    h = world.token("doc@a.org")
+    pid = make_patient(world, h)
+    assert world.client.get(f"/api/v1/patients/{pid}/fhir").status_code == 401
+    other = world.token("doc@b.org")
+    assert world.client.get(f"/api/v1/patients/{pid}/fhir", headers=other).status_code == 404
+    doc = json.loads((DATA / "ig_snv_z_het.json").read_text(encoding="utf-8"))
+    assert world.client.post(f"/api/v1/patients/{pid}/fhir", json=doc, headers=other).status_code == 404
