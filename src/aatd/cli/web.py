@@ -13,6 +13,7 @@ from aatd.cli._common import fail
 from aatd.errors import Conflict
 
 user_app = typer.Typer(help="Manage workspace users.", no_args_is_help=True)
+audit_app = typer.Typer(help="Check the workspace audit log.", no_args_is_help=True)
 
 
 
@@ -83,7 +84,45 @@ def create(
         sys.stdout.write(f"aatd: password (shown once, change it after logging in): {password}\n")
 
 
+def _anchor(text: str) -> tuple[int, str]:
+    seq, _, digest = text.partition(":")
+    if not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        from aatd.errors import InputError
+
+        raise InputError("anchor", text, "SEQ:HASH, an event number and its 64-character hex hash")
+    return int(seq), digest
+
+
+def verify(
+    database: Annotated[str | None, typer.Option(help="Database URL (default: SQLite in AATD_DATA_DIR).")] = None,
+    anchor: Annotated[list[str] | None, typer.Option(
+        help="SEQ:HASH printed by an earlier run (kept elsewhere); catches a log rewritten from that event on.")]
+    = None,
+) -> None:
+    """Recompute the audit log's hash chain; exit 1 naming the first event that was edited, deleted or inserted."""
+    from aatd.web.db import make_engine, migrate, session_factory, transaction
+    from aatd.web.settings import load_settings
+    from aatd.web.workspace import audit
+
+    anchors = dict(_anchor(a) for a in anchor or [])
+    settings = load_settings(database_url=database)
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)  # a no-op at the newest revision
+        with transaction(session_factory(engine)) as db:
+            report = audit.verify(db, anchors)
+    finally:
+        engine.dispose()
+    if not report.ok:
+        where = f"event {report.first_bad_seq}" + (f" (id {report.first_bad_id})" if report.first_bad_id else "")
+        fail(f"audit log broken at {where}: {report.problem}; the {report.events} events before it verify",
+             code=1)
+    sys.stdout.write(f"aatd: audit log intact: {report.events} events; head {report.head_seq}:{report.head_hash}\n")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(serve)
     user_app.command("create")(create)
     app.add_typer(user_app, name="user")
+    audit_app.command("verify")(verify)
+    app.add_typer(audit_app, name="audit")

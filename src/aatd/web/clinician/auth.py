@@ -9,9 +9,18 @@ from fastapi.responses import Response
 from itsdangerous import BadSignature, TimestampSigner
 
 from aatd.web.clinician import render, see_other
-from aatd.web.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Db, PageUser, Principal, optional_principal
+from aatd.web.deps import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    Db,
+    PageUser,
+    Principal,
+    caller_address,
+    optional_principal,
+)
 from aatd.web.security import new_token, same
 from aatd.web.workspace import accounts, audit
+from aatd.web.workspace.throttle import Throttled
 
 router = APIRouter()
 
@@ -68,19 +77,16 @@ def login(request: Request, db: Db, email: Annotated[str, Form(max_length=320)],
     """Check the credentials (throttled) and start a session."""
     if not _valid_login_token(request, csrf_token):
         return _login_page(request, next, "Your form expired; please try again.", 403)
-    throttle = request.app.state.throttle
-    keys = (f"email:{email.strip().lower()}", f"ip:{request.client.host if request.client else '?'}")
-    wait = throttle.retry_after(*keys)
-    if wait:
-        response = _login_page(request, next, f"Too many failed attempts; try again in {wait} seconds.", 429)
-        response.headers["Retry-After"] = str(wait)
+    try:
+        user = accounts.login(db, request.app.state.throttle_policy, email, password, caller_address(request),
+                              "page")
+    except Throttled as exc:
+        response = _login_page(request, next, f"Too many failed attempts; try again in {exc.retry_after} seconds.",
+                               429)
+        response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    user = accounts.authenticate(db, email, password)
-    if user is None:
-        throttle.failed(*keys)
-        audit.record(db, None, "login_failed", "user", None, actor=email[:320])
+    except accounts.LoginFailed:
         return _login_page(request, next, "Wrong email or password.", 401)
-    throttle.succeeded(keys[0])
     settings = request.app.state.settings
     token, _row = accounts.start_session(db, user, settings.session_hours)
     audit.record(db, user, "login", "user", user.id)
