@@ -14,6 +14,7 @@ from aatd.errors import Conflict
 
 user_app = typer.Typer(help="Manage workspace users.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the workspace audit log.", no_args_is_help=True)
+db_app = typer.Typer(help="Set up the workspace database.", no_args_is_help=True)
 
 
 
@@ -120,9 +121,28 @@ def verify(
     sys.stdout.write(f"aatd: audit log intact: {report.events} events; head {report.head_seq}:{report.head_hash}\n")
 
 
+def grant(
+    app_role: Annotated[str, typer.Option("--app-role", help="The role 'aatd serve' connects as.")],
+    database: Annotated[str, typer.Option(help="postgresql:// URL of the table OWNER (it also migrates).")],
+) -> None:
+    """PostgreSQL: migrate as the owner, then give the app role data access but no way to rewrite the audit log."""
+    from aatd.web.db import grant_app_role, make_engine, migrate
+    from aatd.web.settings import normalise_database_url
+
+    engine = make_engine(normalise_database_url(database))
+    try:
+        migrate(engine)
+        grant_app_role(engine, app_role)
+    finally:
+        engine.dispose()
+    sys.stdout.write(f"aatd: {app_role} may read and write the workspace; the audit log is insert-only for it\n")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(serve)
     user_app.command("create")(create)
     app.add_typer(user_app, name="user")
     audit_app.command("verify")(verify)
     app.add_typer(audit_app, name="audit")
+    db_app.command("grant")(grant)
+    app.add_typer(db_app, name="db")

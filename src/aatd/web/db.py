@@ -91,3 +91,39 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session committed on success and rolled back on any error (edits are all-or-nothing)."""
     with factory() as session, session.begin():
         yield session
+
+
+def postgres_app_role_grants(app_role: str) -> list[str]:
+    """SQL the table owner runs after each migration so that ``app_role`` (the role ``aatd serve``
+    connects as) can use the workspace but can never rewrite the audit log.
+
+    The owner role runs migrations; the app role gets SELECT/INSERT/UPDATE/DELETE on the tables,
+    but only SELECT and INSERT on ``audit_events`` (no UPDATE, DELETE or TRUNCATE) and SELECT on
+    ``alembic_version``. Not being the owner, it cannot ALTER the table, disable or drop its
+    triggers, or TRUNCATE it.
+    """
+    if not app_role.replace("_", "").isalnum() or not app_role[:1].isalpha() or len(app_role) > 63:
+        from aatd.errors import InputError
+
+        raise InputError("app_role", app_role, "a PostgreSQL role name of letters, digits and underscores")
+    role = f'"{app_role}"'
+    return [
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}",
+        f"REVOKE CREATE ON SCHEMA public FROM {role}",
+        f"GRANT USAGE ON SCHEMA public TO {role}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+        f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {role}",
+        f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_events FROM {role}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+    ]
+
+
+def grant_app_role(engine: Engine, app_role: str) -> None:
+    """Run :func:`postgres_app_role_grants` as the connected (owner) role."""
+    if engine.dialect.name != "postgresql":
+        from aatd.errors import InputError
+
+        raise InputError("database", engine.dialect.name, "a PostgreSQL database (SQLite has no roles)")
+    with engine.begin() as connection:
+        for statement in postgres_app_role_grants(app_role):
+            connection.exec_driver_sql(statement)
