@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from itsdangerous import BadSignature, TimestampSigner
 
+from aatd.errors import InputError
 from aatd.web.clinician import render, see_other
 from aatd.web.deps import (
     LOGIN_CSRF_COOKIE,
@@ -106,3 +107,23 @@ def logout(principal: PageUser, db: Db) -> Response:
     response = see_other("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@router.get("/account")
+def account_page(request: Request, principal: PageUser, done: bool = False) -> Response:
+    """The user's account: a form to change their password."""
+    return render(request, "account.html", principal, done=done)
+
+
+@router.post("/account/password")
+def change_password(request: Request, principal: PageUser, db: Db,
+                    current_password: Annotated[str, Form(max_length=200)],
+                    new_password: Annotated[str, Form(max_length=200)]) -> Response:
+    """Change one's own password; other sessions end and API tokens are revoked, this session stays."""
+    try:
+        accounts.change_password(db, principal.user, current_password, new_password,
+                                 keep_session=principal.session_id)
+    except InputError as exc:
+        db.rollback()
+        return render(request, "account.html", principal, status_code=422, error=str(exc))
+    return see_other("/account?done=true")

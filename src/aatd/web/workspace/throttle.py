@@ -7,7 +7,7 @@ Three sliding windows, all counting failed logins in the last ``window_s`` secon
 * **address**: ``address_attempts`` failures from one address over any emails (password
   spraying), then that address waits;
 * **account**: ``account_attempts`` failures for one email from anywhere (a distributed
-  attack), then further attempts back off exponentially (1 s, 2 s, 4 s, ... up to the window).
+  attack), then further attempts back off exponentially (30 s, 60 s, 120 s, ... up to the window).
 
 An address from which the account logged in successfully in the last ``familiar_days`` days
 is exempt from the address and account limits, so an attacker's wrong passwords elsewhere
@@ -50,6 +50,7 @@ class ThrottlePolicy:
     account_attempts: int = 100
     window_s: float = 900.0
     familiar_days: float = 30.0
+    backoff_s: float = 30.0
 
 
 def account_key(email: str) -> str:
@@ -100,7 +101,7 @@ class LoginThrottle:
                 waits.append(window - (now - _aware(oldest)).total_seconds())
             count, _, newest = self._failures(LoginAttempt.account == account)
             if count >= self.policy.account_attempts and newest is not None:
-                backoff = min(2.0 ** (count - self.policy.account_attempts), window)
+                backoff = min(self.policy.backoff_s * 2.0 ** (count - self.policy.account_attempts), window)
                 waits.append(backoff - (now - _aware(newest)).total_seconds())
         wait = max(waits, default=0.0)
         return int(wait) + 1 if wait > 0 else 0
