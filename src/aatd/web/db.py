@@ -12,17 +12,37 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+BUSY_TIMEOUT_S = 5.0
+"""How long a SQLite writer waits for the write lock before the request fails with 503.
+
+Shorter than :data:`aatd.web.budget.REQUEST_BUDGET_S` (the time budget of one request), so a
+request never waits on the database past its own deadline; every write transaction is
+short (milliseconds), so 5 s means hundreds of writers queued ahead."""
+
+POOL_SIZE, POOL_OVERFLOW = 10, 40
+"""Connections kept and allowed on top: 50 is more than the 40 worker threads that run routes,
+so a route never waits for a connection (a transaction holds one only while it runs)."""
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite connections get WAL mode, foreign keys and a busy timeout."""
+    """An engine for ``url``.
+
+    SQLite connections get WAL mode, foreign keys, a busy timeout and ``BEGIN IMMEDIATE``
+    for every transaction: a transaction takes the write lock when it starts, so a reader
+    that later writes (an audited read) can never fail halfway on a stale snapshot, and
+    waiting happens at the start, in the busy handler, not at commit.
+    """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                           connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S,
+                                         "isolation_level": None})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: object) -> None:
@@ -31,6 +51,10 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

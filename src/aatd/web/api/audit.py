@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from aatd.web.deps import ApiAdmin, Db
+from aatd.web.deps import ApiAdmin, Db, DbRoute
 from aatd.web.schemas import AuditOut
 from aatd.web.workspace.repository import Workspace
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(route_class=DbRoute, prefix="/audit", tags=["audit"])
 
 
 @router.get("")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from aatd.web.deps import ApiUser, Db
+from aatd.web.deps import ApiUser, Db, DbRoute
 from aatd.web.errors import ApiError
 from aatd.web.schemas import MeOut, TokenIn, TokenOut
 from aatd.web.workspace import accounts, audit
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(route_class=DbRoute, tags=["auth"])
 
 
 @router.post("/auth/token", status_code=201)

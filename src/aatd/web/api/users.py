@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from aatd.web.deps import ApiAdmin, Db
+from aatd.web.deps import ApiAdmin, Db, DbRoute
 from aatd.web.schemas import UserIn, UserOut
 from aatd.web.workspace import accounts
 from aatd.web.workspace.repository import Workspace
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(route_class=DbRoute, prefix="/users", tags=["users"])
 
 
 @router.get("")

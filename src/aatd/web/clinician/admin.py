@@ -9,12 +9,12 @@ from fastapi.responses import Response
 
 from aatd.errors import InputError
 from aatd.web.clinician import render, see_other
-from aatd.web.deps import Db, PageAdmin
+from aatd.web.deps import Db, DbRoute, PageAdmin
 from aatd.web.errors import ApiError
 from aatd.web.workspace import accounts
 from aatd.web.workspace.repository import Workspace
 
-router = APIRouter(prefix="/admin")
+router = APIRouter(route_class=DbRoute, prefix="/admin")
 
 
 @router.get("/audit")

@@ -9,11 +9,11 @@ from fastapi.responses import Response
 from itsdangerous import BadSignature, TimestampSigner
 
 from aatd.web.clinician import render, see_other
-from aatd.web.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Db, PageUser, Principal, optional_principal
+from aatd.web.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Db, DbRoute, PageUser, Principal, optional_principal
 from aatd.web.security import new_token, same
 from aatd.web.workspace import accounts, audit
 
-router = APIRouter()
+router = APIRouter(route_class=DbRoute)
 
 
 def _safe_next(target: str | None) -> str:

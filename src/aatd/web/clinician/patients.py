@@ -11,10 +11,10 @@ from fastapi.responses import Response
 from aatd.errors import InputError
 from aatd.web.clinician import render, see_other, views
 from aatd.web.clinician.report import patient_report_pdf
-from aatd.web.deps import Db, PageUser, Principal
+from aatd.web.deps import Db, DbRoute, FormFields, PageUser, Principal
 from aatd.web.workspace.repository import Workspace
 
-router = APIRouter()
+router = APIRouter(route_class=DbRoute)
 PatientId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Text = Annotated[str, Form(max_length=200)]
 
@@ -52,9 +52,9 @@ def patient_page(request: Request, patient_id: PatientId, principal: PageUser, d
 
 
 @router.post("/patients/{patient_id}/results")
-async def add_result(request: Request, patient_id: PatientId, principal: PageUser, db: Db) -> Response:
+def add_result(request: Request, patient_id: PatientId, principal: PageUser, db: Db, fields: FormFields) -> Response:
     """Store a result; on bad input show the form again with the field named."""
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and k != "csrf_token"}
+    form = {k: v for k, v in fields.items() if k != "csrf_token"}
     try:
         Workspace(db, principal.user).add_result(patient_id, form)
     except InputError as exc:

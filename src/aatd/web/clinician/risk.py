@@ -17,11 +17,11 @@ from aatd.risk.answers import describe_risk
 from aatd.risk.plots import plot_data
 from aatd.web.clinician import render
 from aatd.web.clinician.plots import trajectory_svg
-from aatd.web.deps import Db, PageUser
+from aatd.web.deps import Db, DbRoute, PageUser
 from aatd.web.models import Patient, Result
 from aatd.web.workspace.repository import Workspace
 
-router = APIRouter()
+router = APIRouter(route_class=DbRoute)
 PatientId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 SIMULATIONS = 2000
 

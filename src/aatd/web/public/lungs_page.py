@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from aatd.errors import InputError
 from aatd.risk.answers import describe_risk
 from aatd.web.public.lungs_plot import trajectory_svg
-from aatd.web.public.rendering import Fields, field_errors, number, read_fields, render, safe
+from aatd.web.public.rendering import Fields, SubmittedFields, field_errors, number, render, safe
 from aatd.web.public.rendering import gettext as _
 
 router = APIRouter()
@@ -96,9 +96,8 @@ def lung_view(inp: LungInput) -> dict[str, Any]:
 
 
 @router.api_route("/public/my-lungs", methods=["GET", "POST"], response_class=HTMLResponse)
-async def my_lungs(request: Request) -> HTMLResponse:
+def my_lungs(request: Request, fields: SubmittedFields) -> HTMLResponse:
     """The form, and the expected lung function with its band of uncertainty and what quitting changes."""
-    fields = await read_fields(request)
     errors: dict[str, str] = {}
     view = None
     if "submitted" in fields:
