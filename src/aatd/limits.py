@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import json
 import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from aatd.errors import InputError
+from aatd.errors import AatdError, InputError
 
 GENOTYPE_TEXT = 100
 """Characters in a genotype or phenotype text (``PI*ZZ``, ``Z/Q0granite falls (genotype)``).
@@ -112,15 +116,57 @@ def load_json(text: str | bytes, field: str = "json") -> Any:
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise InputError(field, "bytes", "UTF-8 text") from None
+            raise InputError(field, "bytes", "a UTF-8 JSON document") from None
     try:
         doc = json.loads(text, parse_float=_finite_float, parse_int=_bounded_int, parse_constant=_no_constant)
     except InputError as exc:
         raise InputError(field, exc.value, exc.expected) from None
     except json.JSONDecodeError as exc:
-        raise InputError(field, f"line {exc.lineno} column {exc.colno}", "valid JSON", hint=exc.msg) from None
+        raise InputError(field, f"line {exc.lineno} column {exc.colno}", "a UTF-8 JSON document",
+                         hint=exc.msg) from None
     except RecursionError:
         raise InputError(field, "nesting", f"JSON nested at most {JSON_DEPTH} levels deep") from None
     if _depth(doc) > JSON_DEPTH:
         raise InputError(field, "nesting", f"JSON nested at most {JSON_DEPTH} levels deep")
     return doc
+
+
+# --- time budget -----------------------------------------------------------------------------------------------
+
+_DEADLINE: ContextVar[tuple[float, float] | None] = ContextVar("aatd_time_budget", default=None)
+
+
+class TimeBudgetExceeded(AatdError):
+    """A computation ran past the time budget its caller set (see :func:`time_budget`)."""
+
+    def __init__(self, stage: str, seconds: float) -> None:
+        self.stage = stage
+        self.seconds = seconds
+        super().__init__(f"{stage}: stopped after the time budget of {seconds:g} s; "
+                         "a smaller family or fewer options would finish in time")
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Let engine loops run for at most ``seconds`` in this context (threads started from it inherit it).
+
+    The engines check the budget between steps (:func:`check_time_budget`) and raise
+    :class:`TimeBudgetExceeded`; without a budget the checks cost one context-variable read.
+    """
+    token = _DEADLINE.set((time.monotonic() + seconds, seconds))
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def set_time_budget(seconds: float) -> None:
+    """Start a time budget for the rest of the current context (e.g. one web request's task)."""
+    _DEADLINE.set((time.monotonic() + seconds, seconds))
+
+
+def check_time_budget(stage: str) -> None:
+    """Raise :class:`TimeBudgetExceeded` if the current context's time budget is spent."""
+    budget = _DEADLINE.get()
+    if budget is not None and time.monotonic() > budget[0]:
+        raise TimeBudgetExceeded(stage, budget[1])

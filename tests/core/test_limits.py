@@ -62,7 +62,8 @@ def test_cuts__do_not_grow_with_the_token() -> None:
     ("NaN", "NaN and Infinity are not JSON"), ('{"a": Infinity}', "NaN and Infinity"),
     ('[-Infinity]', "NaN and Infinity"), ('{"level": 1e999}', "overflows"), ("-1e400", "overflows"),
     ("1" * 5000, "at most 30 digits (got 5,000)"), ("[" * 100_000 + "]" * 100_000, "nested at most"),
-    ("[" * 40 + "]" * 40, "nested at most 32"), ('{"a": ', "valid JSON"), (b"\xff\xfe", "UTF-8"),
+    ("[" * 40 + "]" * 40, "nested at most 32"), ('{"a": ', "a UTF-8 JSON document"),
+    (b"\xff\xfe", "a UTF-8 JSON document"),
 ])
 def test_load_json__refuses_what_python_json_lets_through(text: str | bytes, problem: str) -> None:
     with pytest.raises(InputError) as caught:

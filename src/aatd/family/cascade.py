@@ -23,6 +23,7 @@ from typing import Any
 
 from aatd.errors import InputError
 from aatd.family.inference import (
+    AlleleModel,
     PedigreeResult,
     allele_model,
     carrier_mask,
@@ -38,6 +39,7 @@ from aatd.genetics.genotypes import Genotype
 from aatd.genetics.inheritance import as_canonical
 from aatd.genetics.levels import MODEL_SOURCES, protective_threshold_umol_l
 from aatd.knowledge import knowledge
+from aatd.limits import check_time_budget
 from aatd.provenance import provenance
 
 DISCLAIMER = ("aatd supports, and does not replace, clinical judgement and genetic counselling: "
@@ -71,11 +73,13 @@ def _plan_key(severe: float, carrier: float, rel: Relationship | None, member_id
 def cascade_plan(result: PedigreeResult) -> tuple[PlanEntry, ...]:
     """Living members without a genotype or IEF phenotype: most likely severe first, then carriers, then closest."""
     rels = relationships_to(result.pedigree, proband_id(result.pedigree))
+    check_time_budget("cascade plan (relationships)")
     candidates = [m for m in result.pedigree.members if not m.deceased and not m.genotyped]
     scored = sorted(((result.p_severe(m.id), result.p_carrier(m.id), m.id) for m in candidates),
                     key=lambda t: _plan_key(t[0], t[1], rels[t[2]], t[2]))
     plan = []
     for rank, (severe, carrier, member_id) in enumerate(scored, start=1):
+        check_time_budget("cascade plan")
         dist = result.distribution(member_id)
         top = max(dist, key=dist.__getitem__)
         rel = rels[member_id]
@@ -184,11 +188,16 @@ def report_for(result: PedigreeResult, *, plan: bool = False,
     if plan:
         out["plan"] = _plan_json(cascade_plan(result))
         out["prospective_children"] = [
-            {"father": f, "mother": m, "genotypes": as_canonical(prospective_child(pedigree, model, f, m))}
+            {"father": f, "mother": m, "genotypes": as_canonical(_child(pedigree, model, f, m))}
             for f, m in _couples(pedigree, couples)
         ]
     out["provenance"] = provenance(frequency_basis=model.basis)
     return out
+
+
+def _child(pedigree: Pedigree, model: AlleleModel, father: str, mother: str) -> Mapping[Genotype, float]:
+    check_time_budget("cascade plan (children of each couple)")
+    return prospective_child(pedigree, model, father, mother)
 
 
 def pedigree_report(doc: Mapping[str, Any], *, country: str | None = None,

@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from aatd.provenance import software_version
 from aatd.web import errors, public
 from aatd.web.api import api_router
+from aatd.web.budget import ComputeBudget
 from aatd.web.clinician import pages_router
 from aatd.web.db import make_engine, migrate, session_factory
 from aatd.web.middleware import BodyLimit, SecurityHeaders, StrictInput
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.sessions = session_factory(engine)
     app.state.throttle = LoginThrottle(settings.login_attempts, settings.login_window_s)
     app.state.templates = templates()
+    app.state.budget = ComputeBudget()
     errors.install(app)
     app.include_router(api_router())
     app.include_router(pages_router())

@@ -5,6 +5,9 @@ SQLite (default) runs in WAL mode with foreign keys on; PostgreSQL through psyco
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,17 +16,22 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-BUSY_TIMEOUT_S = 5.0
-"""How long a SQLite writer waits for the write lock before the request fails with 503.
+BUSY_TIMEOUT_S = 15.0
+"""How long a SQLite transaction waits for the write lock before the request fails with 503.
 
-Shorter than :data:`aatd.web.budget.REQUEST_BUDGET_S` (the time budget of one request), so a
-request never waits on the database past its own deadline; every write transaction is
-short (milliseconds), so 5 s means hundreds of writers queued ahead."""
+Shorter than :data:`REQUEST_DEADLINE_S`, so a request never waits on the database past the
+point where its client has given up. Transactions take about a millisecond each, so 15 s is
+thousands of transactions queued ahead, even on a loaded two-core machine."""
+
+REQUEST_DEADLINE_S = 30.0
+"""How long a request may take before clients and reverse proxies give up (httpx's and
+browsers' patience, below nginx's default ``proxy_read_timeout`` of 60 s)."""
 
 POOL_SIZE, POOL_OVERFLOW = 10, 40
 """Connections kept and allowed on top: 50 is more than the 40 worker threads that run routes,
@@ -52,11 +60,85 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    _serialise_writers(engine)
+    return engine
+
+
+class FifoLock:
+    """A lock handed to waiting threads in arrival order, so no request waits behind later ones.
+
+    (``threading.Lock`` lets a newly arriving thread overtake the ones already waiting; with
+    dozens of writers the unluckiest waited past the busy timeout.) Any thread may release it.
+    """
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._waiters: deque[threading.Lock] = deque()
+        self._held = False
+
+    def acquire(self, timeout: float) -> bool:
+        """Take the lock, waiting at most ``timeout`` seconds; whether it was taken."""
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return True
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiters.append(turn)
+        if turn.acquire(timeout=timeout):
+            return True  # handed over by release()
+        with self._guard:
+            if turn in self._waiters:
+                self._waiters.remove(turn)
+                return False
+        return True  # handed over just as the wait ran out
+
+    def release(self) -> None:
+        """Hand the lock to the longest-waiting thread, or free it."""
+        with self._guard:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._held = False
+
+
+def _serialise_writers(engine: Engine) -> None:
+    """Begin every SQLite transaction with ``BEGIN IMMEDIATE``, one thread of this process at a time.
+
+    SQLite allows one writer; its busy handler polls with growing sleeps, so with dozens of
+    waiting threads some wait for seconds while others get in first. Here the threads of
+    this process queue on a lock instead (woken as soon as it is free) and only one of them
+    at a time asks SQLite for the write lock; the busy timeout still covers other processes
+    (``aatd user create`` while the server runs). The lock is released when the transaction
+    commits or rolls back, which the web app does in the thread that began it.
+    """
+    writer = FifoLock()
+    held = "aatd_writer_lock"
+
+    def release(info: dict[Any, Any]) -> None:
+        if info.pop(held, False):
+            writer.release()
+
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if not writer.acquire(timeout=BUSY_TIMEOUT_S):
+            raise OperationalError("BEGIN IMMEDIATE", None,
+                                   sqlite3.OperationalError(f"database is locked (waited {BUSY_TIMEOUT_S:g} s)"))
+        connection.info[held] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            release(connection.info)
+            raise
 
-    return engine
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(connection: Connection) -> None:
+        release(connection.info)
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        release(record.info)
 
 
 def alembic_config() -> Config:
@@ -92,3 +174,10 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session committed on success and rolled back on any error (edits are all-or-nothing)."""
     with factory() as session, session.begin():
         yield session
+
+
+def before_slow_work(session: Session) -> None:
+    """End the current transaction before work that needs no database (an engine, a PDF, a
+    password hash): on SQLite a transaction holds the write lock, so every other request would
+    wait for that work. Loaded objects stay usable (sessions do not expire them on commit)."""
+    session.commit()

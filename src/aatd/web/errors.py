@@ -16,6 +16,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aatd.errors import Conflict, Forbidden, InputError, NotFound, json_value, shown
+from aatd.limits import TimeBudgetExceeded
 
 log = logging.getLogger("aatd.web")
 
@@ -122,6 +123,10 @@ def install(app: FastAPI) -> None:
 
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
+    async def time_budget(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, TimeBudgetExceeded)
+        return _render(request, 503, str(exc), headers={"Retry-After": str(BUSY_RETRY_S)})
+
     async def database_error(request: Request, exc: Exception) -> Response:
         if isinstance(exc, sa_exc.DataError):  # e.g. a NUL character PostgreSQL cannot store in text
             return _render(request, 422, "a value the database cannot store (control characters such as NUL "
@@ -143,4 +148,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(sa_exc.DBAPIError, database_error)
+    app.add_exception_handler(TimeBudgetExceeded, time_budget)
     app.add_exception_handler(Exception, unexpected)

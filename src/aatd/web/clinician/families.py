@@ -11,6 +11,7 @@ from aatd.errors import InputError
 from aatd.limits import load_json
 from aatd.web.clinician import render, see_other, views
 from aatd.web.clinician.answers import family_answers
+from aatd.web.db import before_slow_work
 from aatd.web.deps import Db, DbRoute, PageUser, Principal
 from aatd.web.workspace.family_json import export_family, import_family
 from aatd.web.workspace.relatives import add_relative
@@ -74,7 +75,9 @@ def drawing(family_id: FamilyId, principal: PageUser, db: Db) -> Response:
     """The family's pedigree drawing (when the drawing engine is present)."""
     ws = Workspace(db, principal.user)
     family = ws.family(family_id)
-    return Response(family_answers(export_family(ws, family), family.name).svg or "", media_type="image/svg+xml")
+    doc = export_family(ws, family)
+    before_slow_work(db)
+    return Response(family_answers(doc, family.name).svg or "", media_type="image/svg+xml")
 
 
 @router.get("/families/{family_id}/export.json")

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from aatd.errors import InputError
 from aatd.web.clinician import render, see_other, views
 from aatd.web.clinician.report import patient_report_pdf
+from aatd.web.db import before_slow_work
 from aatd.web.deps import Db, DbRoute, FormFields, PageUser, Principal
 from aatd.web.workspace.repository import Workspace
 
@@ -106,6 +107,8 @@ def report(patient_id: PatientId, principal: PageUser, db: Db) -> Response:
     ws = Workspace(db, principal.user)
     patient = ws.patient(patient_id, audit_read=False)
     ws.record("report", "patient", patient.id)
-    pdf = patient_report_pdf(views.patient_view(ws, patient, ws.results(patient)))
+    view = views.patient_view(ws, patient, ws.results(patient))
+    before_slow_work(db)
+    pdf = patient_report_pdf(view)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="aatd-patient-{patient.id}.pdf"'})

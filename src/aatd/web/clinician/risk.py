@@ -17,6 +17,7 @@ from aatd.risk.answers import describe_risk
 from aatd.risk.plots import plot_data
 from aatd.web.clinician import render
 from aatd.web.clinician.plots import trajectory_svg
+from aatd.web.db import before_slow_work
 from aatd.web.deps import Db, DbRoute, PageUser
 from aatd.web.models import Patient, Result
 from aatd.web.workspace.repository import Workspace
@@ -70,6 +71,7 @@ def _answer(ws: Workspace, patient_id: int,
             form: RiskQuery) -> tuple[Patient, dict[str, Any] | None, Measured, InputError | None]:
     patient = ws.patient(patient_id)
     results = list(ws.results(patient))
+    before_slow_work(ws.db)
     try:
         inputs, measured = _inputs(patient, results, form)
         return patient, describe_risk(**inputs), measured, None

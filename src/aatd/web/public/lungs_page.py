@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from aatd.errors import InputError
 from aatd.risk.answers import describe_risk
+from aatd.web.budget import BUDGETED
 from aatd.web.public.lungs_plot import trajectory_svg
 from aatd.web.public.rendering import Fields, SubmittedFields, field_errors, number, render, safe
 from aatd.web.public.rendering import gettext as _
@@ -95,7 +96,7 @@ def lung_view(inp: LungInput) -> dict[str, Any]:
             "table": [p for p in plot["series"][0]["points"] if int(p["age"]) % 5 == 0]}
 
 
-@router.api_route("/public/my-lungs", methods=["GET", "POST"], response_class=HTMLResponse)
+@router.api_route("/public/my-lungs", methods=["GET", "POST"], dependencies=BUDGETED, response_class=HTMLResponse)
 def my_lungs(request: Request, fields: SubmittedFields) -> HTMLResponse:
     """The form, and the expected lung function with its band of uncertainty and what quitting changes."""
     errors: dict[str, str] = {}

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from aatd.errors import InputError
+from aatd.web.budget import BUDGETED
 from aatd.web.public.rendering import SubmittedFields, field_errors, render
 from aatd.web.public.result_view import KINDS, SMOKING, UNITS, ResultInput, interpret
 
@@ -17,7 +18,7 @@ _ERROR_FIELDS = {"level.unit": "unit", "level": "level", "unit": "unit", "genoty
                  "phenotype": "result", "result": "result", "smoking": "smoking"}
 
 
-@router.api_route("/public/my-result", methods=["GET", "POST"], response_class=HTMLResponse)
+@router.api_route("/public/my-result", methods=["GET", "POST"], dependencies=BUDGETED, response_class=HTMLResponse)
 def my_result(request: Request, fields: SubmittedFields) -> HTMLResponse:
     """The form, and once filled in, the meaning of the result for lungs and liver."""
     inp = ResultInput(level=fields.get("level", ""), unit=fields.get("unit", "mg/dL"),

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from aatd.clinic.who_to_test import describe_should_test
 from aatd.errors import InputError
+from aatd.web.budget import BUDGETED
 from aatd.web.public.questionnaire import (
     Answers,
     headline,
@@ -67,14 +68,15 @@ def _evaluate(fields: Fields) -> Evaluation:
     return out
 
 
-@router.api_route("/public/should-i-be-tested", methods=["GET", "POST"], response_class=HTMLResponse)
+@router.api_route("/public/should-i-be-tested", methods=["GET", "POST"], dependencies=BUDGETED,
+                  response_class=HTMLResponse)
 def should_i_be_tested(request: Request, fields: SubmittedFields) -> HTMLResponse:
     """The questionnaire; once answered, the guideline answer, why, and a printable summary."""
     ev = _evaluate(fields)
     return render(request, "should_test.html", status_code=422 if ev.errors else 200, **ev.context())
 
 
-@router.api_route("/public/should-i-be-tested.pdf", methods=["GET", "POST"], response_model=None)
+@router.api_route("/public/should-i-be-tested.pdf", methods=["GET", "POST"], dependencies=BUDGETED, response_model=None)
 def should_i_be_tested_pdf(request: Request, fields: SubmittedFields) -> Response:
     """The one-page summary as a PDF, made in memory from the answers in the request."""
     ev = _evaluate(fields)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from aatd.errors import Conflict, InputError
+from aatd.web.db import before_slow_work
 from aatd.web.models import ROLES, ApiToken, LoginSession, Organisation, User, utcnow
 from aatd.web.security import hash_password, new_token, token_digest, verify_password
 from aatd.web.workspace import audit
@@ -57,6 +58,7 @@ def create_user(db: Session, org: Organisation, email: str, password: str, role:
 def authenticate(db: Session, email: str, password: str) -> User | None:
     """The active user with these credentials, or ``None`` (same work either way)."""
     user = db.scalar(select(User).where(User.email == str(email).strip().lower()))
+    before_slow_work(db)  # the hash check takes ~0.1 s of CPU: not while holding SQLite's write lock
     ok = verify_password(user.password_hash if user is not None else None, password)
     return user if ok and user is not None and user.active else None
 
