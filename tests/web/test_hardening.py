@@ -194,14 +194,19 @@ def test_cli_svg__hostile_ids_are_inert(tmp_path: Path) -> None:
 
 
 def _pdf_text(pdf: bytes) -> str:
+    """The page content streams of a reportlab PDF (ASCII85 + Flate encoded), as text."""
+    import base64
     import zlib
 
     chunks = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        data = stream.strip()
+        if data.endswith(b"~>"):
+            data = base64.a85decode(data, adobe=True) if data.startswith(b"<~") else base64.a85decode(data[:-2])
         try:
-            chunks.append(zlib.decompress(stream).decode("latin-1"))
+            chunks.append(zlib.decompress(data).decode("latin-1"))
         except zlib.error:
-            chunks.append(stream.decode("latin-1"))
+            chunks.append(data.decode("latin-1"))
     return "\n".join(chunks)
 
 

@@ -97,7 +97,7 @@ class ComputeBudget:
         self.slots = slots
         self.slot_wait_s = slot_wait_s
         self.budget_s = budget_s
-        self.limiter = limiter or RateLimiter()
+        self.limiter = limiter if limiter is not None else RateLimiter()
         self._semaphores: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Semaphore] = WeakKeyDictionary()
 
     def semaphore(self) -> anyio.Semaphore:
