@@ -7,7 +7,53 @@ message instead of a traceback.
 
 from __future__ import annotations
 
+import math
+import reprlib
 from collections.abc import Iterable
+
+SHOWN_CHARACTERS = 60
+"""How much of a refused value an error message repeats: enough to recognise it, never a
+megabyte echoed back (a 1 MB genotype gives a one-line message)."""
+
+
+def _short_repr() -> reprlib.Repr:
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = SHOWN_CHARACTERS
+    short.maxlevel, short.maxlist, short.maxdict, short.maxtuple = 2, 4, 4, 4
+    return short
+
+
+_SHORT = _short_repr()
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` shortened to about :data:`SHOWN_CHARACTERS`, with a long text's length named.
+
+    Integers too long for Python to print (over 4,300 digits) are described by their size;
+    containers are shown two levels deep at most (a deeply nested document costs nothing).
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value).bit_length() > 3 * SHOWN_CHARACTERS:
+        return f"<an integer of about {int(abs(value).bit_length() * 0.30103):,} digits>"
+    if isinstance(value, str | bytes) and len(value) > SHOWN_CHARACTERS:
+        return f"{repr(value[:SHOWN_CHARACTERS])[:SHOWN_CHARACTERS]}… ({len(value):,} characters)"
+    try:
+        return _SHORT.repr(value)
+    except ValueError:  # an integer over Python's digit limit inside a container
+        return f"<a {type(value).__name__} too large to show>"
+
+
+def json_value(value: object) -> object:
+    """``value`` as a JSON-encodable scalar for an error entry: short strings, finite numbers and
+    ``None`` as they are; everything else (NaN, infinities, long text, containers) as :func:`shown`."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, int):
+        return value if abs(value) < 2**63 else shown(value)
+    if isinstance(value, str) and len(value) <= SHOWN_CHARACTERS:
+        return value
+    return shown(value)
 
 
 class AatdError(Exception):
@@ -28,7 +74,7 @@ class InputError(AatdError, ValueError):
         self.value = value
         self.expected = expected
         self.hint = hint
-        message = f"{field}: got {value!r}; expected {expected}"
+        message = f"{field}: got {shown(value)}; expected {expected}"
         if hint:
             message += f" ({hint})"
         super().__init__(message)
@@ -37,7 +83,7 @@ class InputError(AatdError, ValueError):
         """The error as a JSON-ready mapping (the API's field-level error entry)."""
         return {
             "field": self.field,
-            "value": self.value if isinstance(self.value, str | int | float | None) else repr(self.value),
+            "value": json_value(self.value),
             "expected": self.expected,
             "message": str(self),
         }

@@ -27,7 +27,7 @@ def members_of(svg: str) -> dict[str, tuple[ET.Element, list[str]]]:
     for g in ET.fromstring(svg).iter(f"{SVG}g"):
         if g.get("class") == "member":
             symbol = next(e for e in g if e.get("class") == "symbol")
-            out[str(g.get("id")).removeprefix("member-")] = (symbol, [t.text or "" for t in g.iter(f"{SVG}text")])
+            out[str(g.get("data-member"))] = (symbol, [t.text or "" for t in g.iter(f"{SVG}text")])
     return out
 
 

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from aatd.limits import check_time_budget
+
 Array = NDArray[np.float64]
 
 
@@ -118,6 +120,7 @@ def min_fill_order(n_vars: int, scopes: Sequence[Sequence[int]]) -> tuple[list[i
     order: list[int] = []
     clique_of: list[tuple[int, ...]] = [()] * n_vars
     while heap:
+        check_time_budget("pedigree inference (elimination order)")
         fill, degree, v = heapq.heappop(heap)
         if done[v] or (fill, degree) != scores[v]:
             continue
@@ -199,6 +202,7 @@ def _collect(tree: CliqueTree, tables: Sequence[Array]) -> tuple[list[Array], li
     up: list[Array] = [np.empty(0)] * n
     log_z = 0.0
     for v in tree.order:
+        check_time_budget("pedigree inference")
         clique = tree.cliques[v]
         product: Array | None = None
         for f, perm, shape in clique.factors:

@@ -15,6 +15,7 @@ from typing_extensions import TypedDict
 from aatd.errors import InputError
 from aatd.family.cascade import PlanEntry, cascade_plan
 from aatd.family.inference import (
+    AlleleModel,
     PedigreeResult,
     allele_model,
     carrier_mask,
@@ -26,9 +27,11 @@ from aatd.family.inference import (
 from aatd.family.pedigree import Pedigree, read_pedigree_text
 from aatd.family.pedigree import pedigree_from_json as _from_json
 from aatd.family.relationships import proband_id, relationships_to
+from aatd.genetics.genotypes import Genotype
 from aatd.genetics.inheritance import as_canonical
 from aatd.genetics.levels import MODEL_SOURCES, protective_threshold_umol_l
 from aatd.knowledge import knowledge
+from aatd.limits import check_time_budget
 from aatd.provenance import Provenance, provenance
 
 DISCLAIMER = ("aatd supports, and does not replace, clinical judgement and genetic counselling: "
@@ -168,10 +171,15 @@ def report_for(result: PedigreeResult, *, plan: bool = False,
     if plan:
         out["plan"] = _plan_json(cascade_plan(result))
         out["prospective_children"] = [
-            ChildChances(father=f, mother=m, genotypes=as_canonical(prospective_child(pedigree, model, f, m)))
+            ChildChances(father=f, mother=m, genotypes=as_canonical(_child(pedigree, model, f, m)))
             for f, m in _couples(pedigree, couples)
         ]
     return out
+
+
+def _child(pedigree: Pedigree, model: AlleleModel, father: str, mother: str) -> Mapping[Genotype, float]:
+    check_time_budget("cascade plan (children of each couple)")
+    return prospective_child(pedigree, model, father, mother)
 
 
 def pedigree_report(doc: Mapping[str, Any], *, country: str | None = None,

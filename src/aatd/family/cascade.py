@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aatd.family.inference import (
-    PedigreeResult,
-)
+from aatd.family.inference import PedigreeResult
 from aatd.family.relationships import Relationship, proband_id, relationships_to
 from aatd.genetics.genotypes import Genotype
+from aatd.limits import check_time_budget
 
 DISCLAIMER = ("aatd supports, and does not replace, clinical judgement and genetic counselling: "
               "probabilities assume correct parentage, correct results and Hardy-Weinberg founders.")
@@ -56,11 +55,13 @@ def _plan_key(severe: float, carrier: float, rel: Relationship | None, member_id
 def cascade_plan(result: PedigreeResult) -> tuple[PlanEntry, ...]:
     """Living members without a genotype or IEF phenotype: most likely severe first, then carriers, then closest."""
     rels = relationships_to(result.pedigree, proband_id(result.pedigree))
+    check_time_budget("cascade plan (relationships)")
     candidates = [m for m in result.pedigree.members if not m.deceased and not m.genotyped]
     scored = sorted(((result.p_severe(m.id), result.p_carrier(m.id), m.id) for m in candidates),
                     key=lambda t: _plan_key(t[0], t[1], rels[t[2]], t[2]))
     plan = []
     for rank, (severe, carrier, member_id) in enumerate(scored, start=1):
+        check_time_budget("cascade plan")
         dist = result.distribution(member_id)
         top = max(dist, key=dist.__getitem__)
         rel = rels[member_id]

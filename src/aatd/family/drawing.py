@@ -30,8 +30,8 @@ Layout (:func:`layout`):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from html import escape  # quote=True by default: & < > " ' all escaped, safe in text and attributes
 from itertools import pairwise
-from xml.sax.saxutils import escape
 
 from aatd.family.inference import PedigreeResult
 from aatd.family.pedigree import CarrierEvidence, Member, Pedigree, Sex
@@ -285,8 +285,11 @@ def _arrow(x: float, y: float, h: float) -> str:
             'stroke="black" stroke-width="2" marker-end="url(#arrow)"/>')
 
 
-def _member(m: Member, x: float, y: float, fill: str, lines: Sequence[str]) -> str:
-    """The member's group: symbol, deceased slash, proband arrow and label lines."""
+def _member(index: int, m: Member, x: float, y: float, fill: str, lines: Sequence[str]) -> str:
+    """The member's group: symbol, deceased slash, proband arrow and label lines.
+
+    The element id comes from the member's position (``member-3``), never from user text;
+    the member's own id is kept, escaped with quotes, in ``data-member``."""
     parts = [_shape(m.sex, x, y, SIZE, fill, ' class="symbol"')]
     if m.deceased:
         parts.append(_deceased(x, y, SIZE / 2))
@@ -296,7 +299,7 @@ def _member(m: Member, x: float, y: float, fill: str, lines: Sequence[str]) -> s
         weight = ' font-weight="bold"' if k == 0 else ""
         parts.append(f'<text class="label" x="{x:g}" y="{y + SIZE / 2 + 16 + 14 * k:g}" text-anchor="middle"{weight}>'
                      f"{escape(line)}</text>")
-    return f'<g class="member" id="member-{escape(m.id)}">{"".join(parts)}</g>'
+    return f'<g class="member" id="member-{index}" data-member="{escape(m.id)}">{"".join(parts)}</g>'
 
 
 def fill_of(m: Member, result: PedigreeResult | None) -> str:
@@ -404,7 +407,7 @@ def pedigree_svg(pedigree: Pedigree, result: PedigreeResult | None = None, title
              '<path d="M0,0 L8,4 L0,8 z" fill="black"/></marker></defs>',
              '<rect width="100%" height="100%" fill="white"/>']
     parts += _lines(pedigree, pos, bottom)
-    parts += [_member(m, *pos[m.id], fill_of(m, result), lines[m.id]) for m in pedigree.members]
+    parts += [_member(k, m, *pos[m.id], fill_of(m, result), lines[m.id]) for k, m in enumerate(pedigree.members)]
     parts += legend
     parts.append(f'<text x="10" y="{height - 26:g}" fill="#444">Labels: id, then the genotype or the most probable '
                  "genotypes.</text>")

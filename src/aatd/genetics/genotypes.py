@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from itertools import combinations_with_replacement
 
 from aatd.errors import InputError
@@ -26,6 +27,7 @@ from aatd.genetics.alleles import (
     get_allele,
     known_allele_names,
 )
+from aatd.limits import GENOTYPE_TEXT, check_text
 
 _JOINED = frozenset({"M", "S", "Z"})
 _PREFIX = re.compile(r"^\s*(?:pi|serpina1)\s*\*?\s*", re.IGNORECASE)
@@ -125,10 +127,23 @@ def _strip(text: str) -> tuple[str, str | None]:
     return text.strip(), kind
 
 
+@cache
+def _longest_name() -> int:
+    """Length of the longest folded allele name or alias: no longer piece can be an allele."""
+    return max(len(fold_name(name)) for a in allele_catalogue() for name in (a.allele, a.display_name, *a.aliases))
+
+
+def _cuts(length: int) -> range:
+    """Cut points of a ``length``-character token that leave both pieces short enough to be
+    allele names: at most ``2 x`` the longest name, whatever the token's length (linear parsing)."""
+    longest = _longest_name()
+    return range(max(1, length - longest), min(length - 1, longest) + 1)
+
+
 def _split_joined(token: str) -> list[tuple[Allele, Allele]]:
     """Every way to read ``token`` as two concatenated allele names (``MZ``, ``ZMmalton``)."""
     options = []
-    for cut in range(1, len(token)):
+    for cut in _cuts(len(token)):
         a, b = find_allele(token[:cut]), find_allele(token[cut:])
         if a is not None and b is not None:
             options.append((a, b))
@@ -161,7 +176,7 @@ def _not_understood(parts: list[str]) -> str:
     unknown = [p for p in parts if find_allele(p) is None]
     if len(parts) == 1:
         token = fold_name(parts[0])
-        for cut in range(len(token) - 1, 0, -1):
+        for cut in range(min(len(token) - 1, _longest_name()), 0, -1):
             if find_allele(token[:cut]) is not None:
                 return f"{token[cut:]!r} is not a known allele"
             if find_allele(token[-cut:]) is not None:
@@ -177,6 +192,7 @@ def parse_genotype(text: str, field: str = "genotype") -> Genotype:
     """
     if not isinstance(text, str) or not text.strip():
         raise InputError(field, text, "a genotype such as 'MZ' or 'Z/Null'")
+    check_text(field, text, GENOTYPE_TEXT)
     body, kind = _strip(text)
     if kind == "phenotype":
         raise InputError(field, text, "a genotype", hint="this is an IEF phenotype; use parse_phenotype")
@@ -210,6 +226,7 @@ def parse_phenotype(text: str, field: str = "phenotype") -> Phenotype:
     """
     if not isinstance(text, str) or not text.strip():
         raise InputError(field, text, "an IEF phenotype such as 'MZ' or 'Z'")
+    check_text(field, text, GENOTYPE_TEXT)
     body, kind = _strip(text)
     if kind == "genotype":
         raise InputError(field, text, "a phenotype", hint="this is a genotype; use parse_genotype")
@@ -232,6 +249,8 @@ def parse_phenotype(text: str, field: str = "phenotype") -> Phenotype:
 
 def parse_result(text: str, field: str = "result") -> Genotype | Phenotype:
     """A genotype, or a phenotype when the text says ``(phenotype)``."""
+    if isinstance(text, str):
+        check_text(field, text, GENOTYPE_TEXT)
     _, kind = _strip(text) if isinstance(text, str) else ("", None)
     return parse_phenotype(text, field) if kind == "phenotype" else parse_genotype(text, field)
 

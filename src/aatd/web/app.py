@@ -11,9 +11,10 @@ from fastapi.templating import Jinja2Templates
 from aatd.provenance import software_version
 from aatd.web import cds_hooks, errors, public
 from aatd.web.api import api_router
+from aatd.web.budget import ComputeBudget
 from aatd.web.clinician import pages_router
 from aatd.web.db import make_engine, migrate, session_factory
-from aatd.web.middleware import BodyLimit, SecurityHeaders
+from aatd.web.middleware import BodyLimit, SecurityHeaders, StrictInput
 from aatd.web.security import parse_trusted_proxies
 from aatd.web.settings import Settings, load_settings
 from aatd.web.workspace.throttle import ThrottlePolicy
@@ -47,12 +48,14 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         account_attempts=settings.login_account_attempts, window_s=settings.login_window_s)
     app.state.trusted_proxies = parse_trusted_proxies(",".join(settings.trusted_proxies))
     app.state.templates = templates()
+    app.state.budget = ComputeBudget()
     errors.install(app)
     app.include_router(api_router())
     app.include_router(cds_hooks.router)
     app.include_router(pages_router())
     public.install(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "clinician" / "static")), name="static")
+    app.add_middleware(StrictInput)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     return app

@@ -6,6 +6,9 @@ SQLite (default) runs in WAL mode with foreign keys on; PostgreSQL through psyco
 from __future__ import annotations
 
 import os
+import sqlite3
+import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +16,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -37,15 +41,39 @@ def _private_sqlite_file(url: str) -> None:
             part.chmod(0o600)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite connections get WAL mode, foreign keys and a busy timeout.
+BUSY_TIMEOUT_S = 15.0
+"""How long a SQLite transaction waits for the write lock before the request fails with 503.
 
-    Bound parameters (patient labels, notes, emails) never appear in error messages or logs.
+Shorter than :data:`REQUEST_DEADLINE_S`, so a request never waits on the database past the
+point where its client has given up. Transactions take about a millisecond each, so 15 s is
+thousands of transactions queued ahead, even on a loaded two-core machine."""
+
+REQUEST_DEADLINE_S = 30.0
+"""How long a request may take before clients and reverse proxies give up (httpx's and
+browsers' patience, below nginx's default ``proxy_read_timeout`` of 60 s)."""
+
+POOL_SIZE, POOL_OVERFLOW = 10, 40
+"""Connections kept and allowed on top: 50 is more than the 40 worker threads that run routes,
+so a route never waits for a connection (a transaction holds one only while it runs)."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``.
+
+    SQLite connections get WAL mode, foreign keys, a busy timeout and ``BEGIN IMMEDIATE``
+    for every transaction: a transaction takes the write lock when it starts, so a reader
+    that later writes (an audited read) can never fail halfway on a stale snapshot, and
+    waiting happens at the start, in the busy handler, not at commit. The SQLite file is created
+    readable by its owner only, and bound parameters (patient labels, notes, emails) never appear
+    in error messages or logs.
     """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                             hide_parameters=True)
     _private_sqlite_file(url)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, hide_parameters=True,
+                           connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S,
+                                         "isolation_level": None})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: object) -> None:
@@ -55,7 +83,85 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    _serialise_writers(engine)
     return engine
+
+
+class FifoLock:
+    """A lock handed to waiting threads in arrival order, so no request waits behind later ones.
+
+    (``threading.Lock`` lets a newly arriving thread overtake the ones already waiting; with
+    dozens of writers the unluckiest waited past the busy timeout.) Any thread may release it.
+    """
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._waiters: deque[threading.Lock] = deque()
+        self._held = False
+
+    def acquire(self, timeout: float) -> bool:
+        """Take the lock, waiting at most ``timeout`` seconds; whether it was taken."""
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return True
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiters.append(turn)
+        if turn.acquire(timeout=timeout):
+            return True  # handed over by release()
+        with self._guard:
+            if turn in self._waiters:
+                self._waiters.remove(turn)
+                return False
+        return True  # handed over just as the wait ran out
+
+    def release(self) -> None:
+        """Hand the lock to the longest-waiting thread, or free it."""
+        with self._guard:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._held = False
+
+
+def _serialise_writers(engine: Engine) -> None:
+    """Begin every SQLite transaction with ``BEGIN IMMEDIATE``, one thread of this process at a time.
+
+    SQLite allows one writer; its busy handler polls with growing sleeps, so with dozens of
+    waiting threads some wait for seconds while others get in first. Here the threads of
+    this process queue on a lock instead (woken as soon as it is free) and only one of them
+    at a time asks SQLite for the write lock; the busy timeout still covers other processes
+    (``aatd user create`` while the server runs). The lock is released when the transaction
+    commits or rolls back, which the web app does in the thread that began it.
+    """
+    writer = FifoLock()
+    held = "aatd_writer_lock"
+
+    def release(info: dict[Any, Any]) -> None:
+        if info.pop(held, False):
+            writer.release()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Connection) -> None:
+        if not writer.acquire(timeout=BUSY_TIMEOUT_S):
+            raise OperationalError("BEGIN IMMEDIATE", None,
+                                   sqlite3.OperationalError(f"database is locked (waited {BUSY_TIMEOUT_S:g} s)"))
+        connection.info[held] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            release(connection.info)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(connection: Connection) -> None:
+        release(connection.info)
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        release(record.info)
 
 
 def alembic_config() -> Config:
@@ -127,3 +233,10 @@ def grant_app_role(engine: Engine, app_role: str) -> None:
     with engine.begin() as connection:
         for statement in postgres_app_role_grants(app_role):
             connection.exec_driver_sql(statement)
+
+
+def before_slow_work(session: Session) -> None:
+    """End the current transaction before work that needs no database (an engine, a PDF, a
+    password hash): on SQLite a transaction holds the write lock, so every other request would
+    wait for that work. Loaded objects stay usable (sessions do not expire them on commit)."""
+    session.commit()

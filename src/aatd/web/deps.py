@@ -9,11 +9,15 @@ token (a browser never attaches it by itself).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -59,6 +63,45 @@ def get_db(request: Request) -> Iterator[Session]:
 Db = Annotated[Session, Depends(get_db, scope="function")]
 
 
+@contextmanager
+def in_this_thread(*sessions: Session) -> Iterator[None]:
+    """Commit ``sessions`` when the block succeeds, roll them back when it fails.
+
+    FastAPI runs each sync dependency, the route and the dependency clean-up in separate
+    hops to the worker-thread pool. A transaction left open across a hop holds SQLite's
+    write lock while it waits for a free worker; when every worker is a writer waiting for
+    that lock, nothing moves until the busy timeout (security review H2). Ending every
+    transaction in the thread that began it removes the wait.
+    """
+    try:
+        yield
+    except BaseException:
+        for session in sessions:
+            session.rollback()
+        raise
+    for session in sessions:
+        session.commit()
+
+
+def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with in_this_thread(*(v for v in kwargs.values() if isinstance(v, Session))):
+            return endpoint(*args, **kwargs)
+
+    return run
+
+
+class DbRoute(APIRoute):
+    """A route whose database work commits (or rolls back) inside the route's own worker thread,
+    before the response is built: the transaction never outlives the route function."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _committing(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
 def caller_address(request: Request) -> str:
     """The client's address; ``X-Forwarded-For`` counts only when sent by a configured trusted proxy."""
     peer = request.client.host if request.client else None
@@ -96,12 +139,16 @@ def _from_cookie(db: Session, token: str) -> Principal | None:
 
 
 def optional_principal(request: Request, db: Db) -> Principal | None:
-    """The caller if authenticated (bearer token first, then session cookie), else ``None``."""
-    header = request.headers.get("authorization")
-    if header:
-        return _from_bearer(db, header)
-    cookie = request.cookies.get(SESSION_COOKIE)
-    return _from_cookie(db, cookie) if cookie else None
+    """The caller if authenticated (bearer token first, then session cookie), else ``None``.
+
+    The lookup's transaction ends here, in this worker thread (see :class:`DbRoute`).
+    """
+    with in_this_thread(db):
+        header = request.headers.get("authorization")
+        if header:
+            return _from_bearer(db, header)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        return _from_cookie(db, cookie) if cookie else None
 
 
 async def _check_csrf(request: Request, principal: Principal) -> None:
@@ -158,3 +205,12 @@ ApiUser = Annotated[Principal, Depends(api_user)]
 ApiAdmin = Annotated[Principal, Depends(api_admin)]
 PageUser = Annotated[Principal, Depends(page_user)]
 PageAdmin = Annotated[Principal, Depends(page_admin)]
+
+
+async def _form_fields(request: Request) -> dict[str, str]:
+    """The text fields of a submitted form, read on the event loop (reading is I/O, not work)."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(_form_fields)]

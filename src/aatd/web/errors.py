@@ -12,15 +12,20 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from aatd.errors import Conflict, Forbidden, InputError, NotFound
+from aatd.errors import Conflict, Forbidden, InputError, NotFound, json_value, shown
+from aatd.limits import TimeBudgetExceeded
 
 log = logging.getLogger("aatd.web")
 
 _TITLES = {400: "Bad request", 401: "Login required", 403: "Forbidden", 404: "Not found",
            405: "Method not allowed", 409: "Conflict", 413: "Too large", 415: "Unsupported media type",
-           422: "Invalid input", 429: "Too many attempts", 500: "Internal error"}
+           422: "Invalid input", 429: "Too many attempts", 500: "Internal error", 503: "Busy"}
+
+BUSY_RETRY_S = 2
+"""Seconds a client is asked to wait (``Retry-After``) after a 503 for a busy database."""
 
 
 class ApiError(Exception):
@@ -46,7 +51,8 @@ def not_found(entity: str) -> ApiError:
 
 def body(status: int, error: str, errors: Sequence[dict[str, object]] = ()) -> dict[str, object]:
     """The JSON error document."""
-    return {"ok": False, "status": status, "error": error, "errors": list(errors)}
+    safe = [{key: json_value(v) if key == "value" else v for key, v in entry.items()} for entry in errors]
+    return {"ok": False, "status": status, "error": error, "errors": safe}
 
 
 def _wants_json(request: Request) -> bool:
@@ -65,7 +71,7 @@ def _render(request: Request, status: int, error: str, errors: Sequence[dict[str
 
 
 def _json_safe(value: Any) -> object:
-    return value if isinstance(value, str | int | float | bool | None) else repr(value)
+    return json_value(value)
 
 
 def _validation_entries(exc: RequestValidationError) -> list[dict[str, object]]:
@@ -76,8 +82,13 @@ def _validation_entries(exc: RequestValidationError) -> list[dict[str, object]]:
         value = _json_safe(err.get("input"))
         expected = str(err.get("msg", "a valid value"))
         entries.append({"field": field, "value": value, "expected": expected,
-                        "message": f"{field}: got {value!r}; {expected}"})
+                        "message": f"{field}: got {shown(err.get('input'))}; {expected}"})
     return entries
+
+
+def _busy(exc: sa_exc.OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text
 
 
 def install(app: FastAPI) -> None:
@@ -112,6 +123,19 @@ def install(app: FastAPI) -> None:
 
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
+    async def time_budget(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, TimeBudgetExceeded)
+        return _render(request, 503, str(exc), headers={"Retry-After": str(BUSY_RETRY_S)})
+
+    async def database_error(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, sa_exc.DataError):  # e.g. a NUL character PostgreSQL cannot store in text
+            return _render(request, 422, "a value the database cannot store (control characters such as NUL "
+                           "are not accepted); the request was not applied")
+        if isinstance(exc, sa_exc.OperationalError) and _busy(exc):
+            return _render(request, 503, "the database is busy; the request was not applied, try again",
+                           headers={"Retry-After": str(BUSY_RETRY_S)})
+        return await unexpected(request, exc)
+
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return _render(request, 500, "internal error; the request was not applied")
@@ -123,4 +147,6 @@ def install(app: FastAPI) -> None:
         app.add_exception_handler(domain, domain_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(sa_exc.DBAPIError, database_error)
+    app.add_exception_handler(TimeBudgetExceeded, time_budget)
     app.add_exception_handler(Exception, unexpected)

@@ -7,6 +7,9 @@ import json
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from aatd.errors import InputError
+from aatd.limits import load_json
+
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'none'; object-src 'none'")
@@ -91,3 +94,95 @@ class BodyLimit:
 
 class TooLarge(Exception):
     """A streamed request body went over the limit."""
+
+
+_JSON_TYPES = (b"application/json", b"application/merge-patch+json")
+
+
+class StrictInput:
+    """Refuses, before any route runs, input that Python would accept but aatd must not.
+
+    - JSON bodies are parsed with :func:`aatd.limits.load_json`: ``NaN``, ``Infinity``,
+      ``1e999``, integers of more than 30 digits and nesting deeper than 32 levels are a 422
+      in the one error shape (Python's parser turns them into floats that later break the
+      JSON encoder, or into exceptions of its own).
+    - A NUL character (``\\u0000`` in a JSON body, ``%00`` in an API query string) is a 422: no
+      aatd text contains one and PostgreSQL cannot store it. Forms are checked field by field
+      (the schemas refuse control characters), with :mod:`aatd.web.errors` as the backstop.
+
+    The body is read once (it is already capped by :class:`BodyLimit`, which runs first) and
+    replayed to the app unchanged.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        api = str(scope.get("path", "")).startswith("/api/")
+        if api and b"%00" in scope.get("query_string", b""):
+            await _refuse(send, "query", "%00", "text without NUL characters")
+            return
+        content_type = dict(scope.get("headers", [])).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if content_type not in _JSON_TYPES:
+            await self.app(scope, receive, send)
+            return
+        body, messages = await _read_body(receive)
+        problem = _problem(body)
+        if problem is not None:
+            await _refuse(send, problem.field, problem.value, problem.expected)
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, list[Message]]:
+    messages: list[Message] = []
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), messages
+
+
+def _problem(body: bytes) -> InputError | None:
+    if not body.strip():
+        return None
+    try:
+        doc = load_json(body, "body")
+    except InputError as exc:
+        return exc
+    return InputError("body", "\\u0000", "text without NUL characters") if _has_nul(doc) else None
+
+
+def _has_nul(doc: object) -> bool:
+    stack = [doc]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
+
+
+async def _refuse(send: Send, field: str, value: object, expected: str) -> None:
+    error = InputError(field, value, expected)
+    body = json.dumps({"ok": False, "status": 422, "error": str(error), "errors": [error.as_dict()]}).encode()
+    await send({"type": "http.response.start", "status": 422,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from aatd import limits
+
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
@@ -21,9 +23,10 @@ def _printable_lines(text: str) -> str:
     return text
 
 
-Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
-ShortText = Annotated[str, Field(max_length=200), AfterValidator(_printable)]
-Note = Annotated[str, Field(max_length=2000), AfterValidator(_printable_lines)]
+Name = Annotated[str, Field(min_length=1, max_length=limits.LABEL), AfterValidator(_printable)]
+ShortText = Annotated[str, Field(max_length=limits.LABEL), AfterValidator(_printable)]
+Note = Annotated[str, Field(max_length=limits.NOTE), AfterValidator(_printable_lines)]
+GenotypeText = Annotated[str, Field(min_length=1, max_length=limits.GENOTYPE_TEXT, examples=["ZZ"])]
 Sex = Literal["female", "male", "unknown"]
 Year = Annotated[int, Field(ge=1850, le=2100)]
 

@@ -192,7 +192,12 @@ def test_family_page__view_runs_inference_once(sqlite_world: World, monkeypatch:
         return real_infer(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(answers, "infer", counting_infer)
+    from aatd.web.clinician.answers import _family_answers
+
+    _family_answers.cache_clear()
     page = browser.get(url)
     assert page.status_code == 200
     assert "Cascade testing plan" in page.text and "<svg" in page.text
+    assert len(calls) == 1
+    browser.get(url)  # unchanged family: answered from the cache
     assert len(calls) == 1

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from aatd.web.deps import ApiAdmin, Db
+from aatd.web.deps import ApiAdmin, Db, DbRoute
 from aatd.web.schemas import AuditOut, AuditVerifyOut
 from aatd.web.workspace import audit
 from aatd.web.workspace.repository import Workspace
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(route_class=DbRoute, prefix="/audit", tags=["audit"])
 
 
 @router.get("")

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from aatd.web.deps import ApiUser, Db, caller_address
+from aatd.web.deps import ApiUser, Db, DbRoute, caller_address
 from aatd.web.errors import ApiError
 from aatd.web.schemas import MeOut, PasswordChangeIn, TokenIn, TokenInfoOut, TokenOut
 from aatd.web.workspace import accounts
 from aatd.web.workspace.throttle import Throttled
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(route_class=DbRoute, tags=["auth"])
 
 TokenId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

@@ -10,11 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import Field
 
+from aatd import limits
 from aatd.clinic.interpretation import describe_interpretation
 from aatd.clinic.who_to_test import describe_should_test
+from aatd.web.budget import BUDGETED
 from aatd.web.schemas import ShortText, Strict
 
-router = APIRouter(tags=["clinic"])
+router = APIRouter(tags=["clinic"], dependencies=BUDGETED)
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 NumberOrText = Finite | Annotated[str, Field(max_length=30)]
@@ -27,8 +29,8 @@ class InterpretIn(Strict):
     unit: ShortText | None = None
     method: ShortText | None = None
     crp: NumberOrText | None = None
-    phenotype: ShortText | None = None
-    genotype: ShortText | None = None
+    phenotype: Annotated[str, Field(max_length=limits.GENOTYPE_TEXT)] | None = None
+    genotype: Annotated[str, Field(max_length=limits.GENOTYPE_TEXT)] | None = None
     panel: ShortText | None = None
     fev1_pct: NumberOrText | None = None
     smoking: ShortText | None = None

@@ -6,12 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from aatd.web.deps import ApiUser, Db
+from aatd.web.deps import ApiUser, Db, DbRoute
 from aatd.web.schemas import FamilyDocument, FamilyIn, FamilyOut, FamilyPatch, Id, PatientOut
 from aatd.web.workspace.family_json import export_family, import_family
 from aatd.web.workspace.repository import Workspace
 
-router = APIRouter(prefix="/families", tags=["families"])
+router = APIRouter(route_class=DbRoute, prefix="/families", tags=["families"])
 
 
 @router.get("")

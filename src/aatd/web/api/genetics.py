@@ -6,29 +6,31 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from aatd import limits
 from aatd.genetics import answers as summaries
 from aatd.genetics.answers import GenotypeAnswer, InheritanceAnswer, PrevalenceAnswer
+from aatd.web.budget import BUDGETED
 
-router = APIRouter(tags=["genetics"])
+router = APIRouter(tags=["genetics"], dependencies=BUDGETED)
 
 Finite = Annotated[float, Query(allow_inf_nan=False)]
+GenotypeQuery = Annotated[str, Query(min_length=1, max_length=limits.GENOTYPE_TEXT, examples=["MZ"])]
 
 
 @router.get("/genotype")
-def genotype(genotype: Annotated[str, Query(min_length=1, max_length=100, examples=["ZZ"])]) -> GenotypeAnswer:
+def genotype(genotype: GenotypeQuery) -> GenotypeAnswer:
     """Canonical genotype, severity and expected serum level (as ``aatd genotype --json``)."""
     return summaries.describe_genotype(genotype)
 
 
 @router.get("/inherit")
-def inherit(parent1: Annotated[str, Query(min_length=1, max_length=100, examples=["MZ"])],
-            parent2: Annotated[str, Query(min_length=1, max_length=100, examples=["MZ"])]) -> InheritanceAnswer:
+def inherit(parent1: GenotypeQuery, parent2: GenotypeQuery) -> InheritanceAnswer:
     """Genotype chances of a child of two parents (as ``aatd inherit --json``)."""
     return summaries.describe_inheritance(parent1, parent2)
 
 
 @router.get("/prevalence")
-def prevalence(country: Annotated[str | None, Query(max_length=100)] = None,
+def prevalence(country: Annotated[str | None, Query(max_length=limits.LABEL)] = None,
                s: Annotated[float | None, Query(allow_inf_nan=False)] = None,
                z: Annotated[float | None, Query(allow_inf_nan=False)] = None,
                population: Annotated[float | None, Query(allow_inf_nan=False)] = None) -> PrevalenceAnswer:

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from aatd.web.deps import ApiAdmin, ApiUser, Db
+from aatd.web.deps import ApiAdmin, ApiUser, Db, DbRoute
 from aatd.web.schemas import Id, PatientIn, PatientOut, PatientPatch
 from aatd.web.workspace.repository import Workspace
 
-router = APIRouter(prefix="/patients", tags=["patients"])
+router = APIRouter(route_class=DbRoute, prefix="/patients", tags=["patients"])
 
 
 @router.get("")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from aatd.web.deps import ApiUser, Db
+from aatd.web.deps import ApiUser, Db, DbRoute
 from aatd.web.schemas import Id, ResultIn, ResultOut
 from aatd.web.workspace.repository import Workspace
 
-router = APIRouter(prefix="/patients/{patient_id}/results", tags=["results"])
+router = APIRouter(route_class=DbRoute, prefix="/patients/{patient_id}/results", tags=["results"])
 
 
 @router.get("")

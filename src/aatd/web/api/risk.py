@@ -7,10 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import Field
 
+from aatd import limits
 from aatd.risk.answers import describe_risk
+from aatd.web.budget import BUDGETED
 from aatd.web.schemas import ShortText, Strict
 
-router = APIRouter(tags=["risk"])
+router = APIRouter(tags=["risk"], dependencies=BUDGETED)
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -18,7 +20,7 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 class RiskIn(Strict):
     """Inputs of ``aatd.risk.answers.describe_risk`` (simulation size fixed by the server)."""
 
-    genotype: ShortText
+    genotype: Annotated[str, Field(min_length=1, max_length=limits.GENOTYPE_TEXT)]
     sex: ShortText
     age: Annotated[float, Field(allow_inf_nan=False)]
     height_cm: Annotated[float, Field(allow_inf_nan=False)]

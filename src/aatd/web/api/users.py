@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from aatd.web.deps import ApiAdmin, Db
+from aatd.web.deps import ApiAdmin, Db, DbRoute
 from aatd.web.schemas import PasswordResetIn, UserIn, UserOut, UserPatch
 from aatd.web.workspace import accounts
 from aatd.web.workspace.repository import Workspace
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(route_class=DbRoute, prefix="/users", tags=["users"])
 
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

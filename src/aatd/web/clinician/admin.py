@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from aatd.errors import Conflict, InputError
 from aatd.web.clinician.rendering import render, see_other
-from aatd.web.deps import Db, PageAdmin, Principal
+from aatd.web.deps import Db, DbRoute, PageAdmin, Principal
 from aatd.web.errors import ApiError
 from aatd.web.workspace import accounts
 from aatd.web.workspace.repository import Workspace
 
-router = APIRouter(prefix="/admin")
+router = APIRouter(route_class=DbRoute, prefix="/admin")
 
 
 @router.get("/audit")

@@ -6,8 +6,10 @@ Stored results are turned into engine inputs here and nowhere else (the family e
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from aatd.clinic.guidelines import guideline_tables
@@ -59,12 +61,24 @@ class FamilyAnswers:
     country: str
 
 
+CACHED_FAMILIES = 64
+"""Family answers kept in memory: a family page viewed again, unchanged, is not recomputed
+(its plan and drawing cost seconds for hundreds of members)."""
+
+
 def family_answers(doc: dict[str, Any], title: str) -> FamilyAnswers:
     """Infer once: posterior probabilities, cascade plan, children's chances and the drawing.
 
     Members are named by their labels. When the evidence conflicts, the drawing is still made
     (without probabilities) and ``error`` says why the probabilities cannot be computed.
+    The answer is cached by the family's content, so any edit gives a fresh answer.
     """
+    return _family_answers(json.dumps(doc, sort_keys=True), title)
+
+
+@lru_cache(maxsize=CACHED_FAMILIES)
+def _family_answers(document: str, title: str) -> FamilyAnswers:
+    doc = json.loads(document)
     named = engine_document(doc, named=True)
     country = _country(doc)
     try:

@@ -14,6 +14,7 @@ from aatd.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     Db,
+    DbRoute,
     PageUser,
     Principal,
     caller_address,
@@ -23,7 +24,7 @@ from aatd.web.security import new_token, same
 from aatd.web.workspace import accounts, audit
 from aatd.web.workspace.throttle import Throttled
 
-router = APIRouter()
+router = APIRouter(route_class=DbRoute)
 
 
 def _safe_next(target: str | None) -> str:

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from aatd.errors import InputError
+from aatd.limits import load_json
 from aatd.web.clinician import views
 from aatd.web.clinician.answers import family_answers
 from aatd.web.clinician.rendering import render, see_other
-from aatd.web.deps import Db, PageUser, Principal
+from aatd.web.db import before_slow_work
+from aatd.web.deps import Db, DbRoute, PageUser, Principal
 from aatd.web.workspace.family_json import export_family, import_family
 from aatd.web.workspace.relatives import add_relative
 from aatd.web.workspace.repository import Workspace
 
-router = APIRouter()
+router = APIRouter(route_class=DbRoute)
 FamilyId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 MAX_UPLOAD = 2_000_000
 
@@ -75,7 +76,9 @@ def drawing(family_id: FamilyId, principal: PageUser, db: Db) -> Response:
     """The family's pedigree drawing (when the drawing engine is present)."""
     ws = Workspace(db, principal.user)
     family = ws.family(family_id)
-    return Response(family_answers(export_family(ws, family), family.name).svg or "", media_type="image/svg+xml")
+    doc = export_family(ws, family)
+    before_slow_work(db)
+    return Response(family_answers(doc, family.name).svg or "", media_type="image/svg+xml")
 
 
 @router.get("/families/{family_id}/export.json")
@@ -89,19 +92,14 @@ def export(family_id: FamilyId, principal: PageUser, db: Db) -> Response:
 
 
 @router.post("/families/import")
-async def import_(request: Request, principal: PageUser, db: Db,
-                  file: Annotated[UploadFile, File()]) -> Response:
-    """Create a family from an uploaded pedigree JSON file."""
+def import_(request: Request, principal: PageUser, db: Db, file: Annotated[UploadFile, File()]) -> Response:
+    """Create a family from an uploaded pedigree JSON file (strict JSON: no NaN, bombs or huge numbers)."""
     ws = Workspace(db, principal.user)
-    raw = await file.read(MAX_UPLOAD + 1)
+    raw = file.file.read(MAX_UPLOAD + 1)
     try:
         if len(raw) > MAX_UPLOAD:
             raise InputError("file", f"{len(raw)} bytes", f"a file of at most {MAX_UPLOAD} bytes")
-        try:
-            doc = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError("file", file.filename, f"a UTF-8 JSON document ({exc})") from None
-        family = import_family(ws, doc)
+        family = import_family(ws, load_json(raw, "file"))
     except InputError as exc:
         db.rollback()
         return render(request, "families.html", principal, status_code=422, error=exc,

@@ -12,10 +12,11 @@ from aatd.errors import InputError
 from aatd.web.clinician import views
 from aatd.web.clinician.rendering import render, see_other
 from aatd.web.clinician.report import patient_report_pdf
-from aatd.web.deps import Db, PageUser, Principal
+from aatd.web.db import before_slow_work
+from aatd.web.deps import Db, DbRoute, FormFields, PageUser, Principal
 from aatd.web.workspace.repository import Workspace
 
-router = APIRouter()
+router = APIRouter(route_class=DbRoute)
 PatientId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Text = Annotated[str, Form(max_length=200)]
 
@@ -53,9 +54,9 @@ def patient_page(request: Request, patient_id: PatientId, principal: PageUser, d
 
 
 @router.post("/patients/{patient_id}/results")
-async def add_result(request: Request, patient_id: PatientId, principal: PageUser, db: Db) -> Response:
+def add_result(request: Request, patient_id: PatientId, principal: PageUser, db: Db, fields: FormFields) -> Response:
     """Store a result; on bad input show the form again with the field named."""
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and k != "csrf_token"}
+    form = {k: v for k, v in fields.items() if k != "csrf_token"}
     try:
         Workspace(db, principal.user).add_result(patient_id, form)
     except InputError as exc:
@@ -107,6 +108,8 @@ def report(patient_id: PatientId, principal: PageUser, db: Db) -> Response:
     ws = Workspace(db, principal.user)
     patient = ws.patient(patient_id, audit_read=False)
     ws.record("report", "patient", patient.id)
-    pdf = patient_report_pdf(views.patient_view(ws, patient, ws.results(patient)))
+    view = views.patient_view(ws, patient, ws.results(patient))
+    before_slow_work(db)
+    pdf = patient_report_pdf(view)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="aatd-patient-{patient.id}.pdf"'})

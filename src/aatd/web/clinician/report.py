@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+from html import escape
 from typing import Any
 
 from reportlab.lib import colors  # type: ignore[import-untyped]
@@ -16,12 +18,36 @@ from aatd.provenance import provenance
 DISCLAIMER = "aatd supports, and does not replace, clinical judgement."
 
 
+NOTE_IN_TABLE = 200
+"""Characters of a note shown inside the results table; a longer note is printed in full under
+the table, where reportlab can split it across pages (a table cell cannot be split, so a
+400-line note in a cell made the report impossible to lay out)."""
+
+_LONG_WORD = re.compile(r"(\S{60})(?=\S)")
+
+
 def _escape(text: object) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Plain text as reportlab paragraph markup: ``&``, ``<`` and ``>`` escaped (shown as characters)."""
+    return escape(str(text), quote=False)
 
 
-def _table(rows: list[list[str]]) -> Table:
-    table = Table(rows, hAlign="LEFT", repeatRows=1)
+def _wrappable(text: str) -> str:
+    """Break runs of 60 characters without a space (a pasted URL or a held-down key) so lines wrap."""
+    return _LONG_WORD.sub("\\1 ", text)
+
+
+def _cell(text: object, style: Any) -> Paragraph:
+    """A table cell that wraps and shows ``<``, ``>`` and ``&`` as themselves."""
+    return Paragraph(_escape(_wrappable(str(text))), style)
+
+
+def _lines(text: str, style: Any) -> list[Paragraph]:
+    """A note as one paragraph per line (kept line breaks; each paragraph can split across pages)."""
+    return [Paragraph(_escape(_wrappable(line)) or "&nbsp;", style) for line in text.splitlines()]
+
+
+def _table(rows: list[list[Any]]) -> Table:
+    table = Table(rows, hAlign="LEFT", repeatRows=1, colWidths=[70, 70, 170, 200])
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
                                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -33,16 +59,25 @@ def patient_report_pdf(view: dict[str, Any]) -> bytes:
     styles = getSampleStyleSheet()
     patient = view["patient"]
     story: list[Any] = [
-        Paragraph(f"aatd patient report: {_escape(patient.label)}", styles["Title"]),
+        Paragraph(f"aatd patient report: {_escape(_wrappable(patient.label))}", styles["Title"]),
         Paragraph(_escape(f"{view['organisation']} · family {view['family'].name} · "
                           f"printed {dt.date.today().isoformat()}"), styles["Normal"]),
         Paragraph(f"<b>{_escape(DISCLAIMER)}</b>", styles["Normal"]),
         Spacer(1, 12),
         Paragraph("Results", styles["Heading2"]),
     ]
-    rows = [["date", "kind", "result", "note"]]
-    rows += [[r["taken_on"], r["kind"], _escape(r["summary"]), _escape(r["note"])] for r in view["results"]]
+    cell = styles["BodyText"]
+    rows: list[list[Any]] = [["date", "kind", "result", "note"]]
+    long_notes: list[tuple[int, str]] = []
+    for number, r in enumerate(view["results"], start=1):
+        note = str(r["note"] or "")
+        if len(note) > NOTE_IN_TABLE or note.count("\n") > 3:
+            long_notes.append((number, note))
+            note = f"note {number}, printed below the table"
+        rows.append([str(r["taken_on"]), str(r["kind"]), _cell(r["summary"], cell), _cell(note, cell)])
     story.append(_table(rows) if len(rows) > 1 else Paragraph("No results recorded.", styles["Normal"]))
+    for number, note in long_notes:
+        story += [Paragraph(f"Note {number}", styles["Heading4"]), *_lines(note, cell)]
     summary = view.get("genotype_summary")
     if summary:
         level = summary["expected_level"]

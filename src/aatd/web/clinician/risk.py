@@ -17,11 +17,12 @@ from aatd.risk.answers import describe_risk
 from aatd.risk.plots import plot_data
 from aatd.web.clinician.plots import trajectory_svg
 from aatd.web.clinician.rendering import render
-from aatd.web.deps import Db, PageUser
+from aatd.web.db import before_slow_work
+from aatd.web.deps import Db, DbRoute, PageUser
 from aatd.web.models import Patient, Result
 from aatd.web.workspace.repository import Workspace
 
-router = APIRouter()
+router = APIRouter(route_class=DbRoute)
 PatientId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 SIMULATIONS = 2000
 
@@ -70,6 +71,7 @@ def _answer(ws: Workspace, patient_id: int,
             form: RiskQuery) -> tuple[Patient, dict[str, Any] | None, Measured, InputError | None]:
     patient = ws.patient(patient_id)
     results = list(ws.results(patient))
+    before_slow_work(ws.db)
     try:
         inputs, measured = _inputs(patient, results, form)
         return patient, describe_risk(**inputs), measured, None

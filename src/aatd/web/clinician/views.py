@@ -8,6 +8,7 @@ from typing import Any
 from aatd.genetics import answers as summaries
 from aatd.knowledge import knowledge
 from aatd.web.clinician import answers
+from aatd.web.db import before_slow_work
 from aatd.web.models import Family, Patient, Result
 from aatd.web.workspace.family_json import export_family
 from aatd.web.workspace.relatives import RELATIONS
@@ -60,6 +61,7 @@ def family_view(ws: Workspace, family: Family) -> dict[str, Any]:
     context: dict[str, Any] = {"family": family, "members": rows, "relations": RELATIONS, "pedigree": None,
                                "drawing": None, "drawing_error": None}
     if members:
+        before_slow_work(ws.db)
         found = answers.family_answers(doc, family.name)
         names = answers.member_names(doc)
         context["drawing"] = found.svg

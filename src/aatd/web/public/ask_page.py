@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from aatd.errors import InputError
 from aatd.patients import questions
-from aatd.web.public.rendering import describe_error, read_fields, render, safe
+from aatd.web.public.rendering import SubmittedFields, describe_error, render, safe
 from aatd.web.public.rendering import gettext as _
 
 router = APIRouter()
@@ -36,9 +36,8 @@ def _browse() -> list[tuple[str, list[dict[str, Any]]]]:
 
 
 @router.api_route("/public/ask", methods=["GET", "POST"], response_class=HTMLResponse)
-async def ask(request: Request) -> HTMLResponse:
+def ask(request: Request, fields: SubmittedFields) -> HTMLResponse:
     """The search box; results with snippets, 'did you mean', related questions and when to see a doctor."""
-    fields = await read_fields(request)
     query = fields.get("q", "").strip()
     found, errors = _search(query) if query or "q" in fields else (None, {})
     return render(request, "ask.html", query=query, found=found, errors=errors,

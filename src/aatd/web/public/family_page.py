@@ -9,8 +9,9 @@ from fastapi.responses import HTMLResponse
 
 from aatd.errors import InputError
 from aatd.patients.punnett import describe_family_chances
+from aatd.web.budget import BUDGETED
 from aatd.web.public.family_tree import DEFAULT_COUNTRY, MAX_ROWS, default_rows, family_report, read_rows
-from aatd.web.public.rendering import Fields, field_errors, read_fields, render, safe
+from aatd.web.public.rendering import Fields, SubmittedFields, field_errors, render, safe
 
 router = APIRouter()
 
@@ -39,10 +40,9 @@ def _punnett(fields: Fields) -> tuple[dict[str, Any] | None, dict[str, str]]:
                                         "genotype": "p1"})
 
 
-@router.api_route("/public/our-family", methods=["GET", "POST"], response_class=HTMLResponse)
-async def our_family(request: Request) -> HTMLResponse:
+@router.api_route("/public/our-family", methods=["GET", "POST"], dependencies=BUDGETED, response_class=HTMLResponse)
+def our_family(request: Request, fields: SubmittedFields) -> HTMLResponse:
     """Punnett square from the parents' types; the family tree with each relative's chances."""
-    fields = await read_fields(request)
     square, errors = _punnett(fields)
     tree_submitted = "tree" in fields
     rows = read_rows(fields) if tree_submitted else default_rows(fields.get("p1", ""), fields.get("p2", ""))

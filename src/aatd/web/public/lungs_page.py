@@ -10,8 +10,9 @@ from fastapi.responses import HTMLResponse
 
 from aatd.errors import InputError
 from aatd.risk.answers import describe_risk
+from aatd.web.budget import BUDGETED
 from aatd.web.public.lungs_plot import trajectory_svg
-from aatd.web.public.rendering import Fields, field_errors, number, read_fields, render, safe
+from aatd.web.public.rendering import Fields, SubmittedFields, field_errors, number, render, safe
 from aatd.web.public.rendering import gettext as _
 
 router = APIRouter()
@@ -95,10 +96,9 @@ def lung_view(inp: LungInput) -> dict[str, Any]:
             "table": [p for p in plot["series"][0]["points"] if int(p["age"]) % 5 == 0]}
 
 
-@router.api_route("/public/my-lungs", methods=["GET", "POST"], response_class=HTMLResponse)
-async def my_lungs(request: Request) -> HTMLResponse:
+@router.api_route("/public/my-lungs", methods=["GET", "POST"], dependencies=BUDGETED, response_class=HTMLResponse)
+def my_lungs(request: Request, fields: SubmittedFields) -> HTMLResponse:
     """The form, and the expected lung function with its band of uncertainty and what quitting changes."""
-    fields = await read_fields(request)
     errors: dict[str, str] = {}
     view = None
     if "submitted" in fields:

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -155,3 +155,8 @@ def number(fields: Fields, name: str, errors: dict[str, str], *, low: float = 0.
         errors[name] = gettext("Please enter a number from %(low)s to %(high)s.", low=f"{low:g}", high=f"{high:g}")
         return None
     return value
+
+
+SubmittedFields = Annotated[Fields, Depends(read_fields)]
+"""The submitted fields as a dependency: read on the event loop (I/O), so the route itself can be
+a plain ``def`` whose engine work runs in a worker thread, never on the event loop."""

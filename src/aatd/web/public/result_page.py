@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from aatd.errors import InputError
-from aatd.web.public.rendering import field_errors, read_fields, render
+from aatd.web.budget import BUDGETED
+from aatd.web.public.rendering import SubmittedFields, field_errors, render
 from aatd.web.public.result_view import KINDS, SMOKING, UNITS, ResultInput, interpret
 
 router = APIRouter()
@@ -17,10 +18,9 @@ _ERROR_FIELDS = {"level.unit": "unit", "level": "level", "unit": "unit", "genoty
                  "phenotype": "result", "result": "result", "smoking": "smoking"}
 
 
-@router.api_route("/public/my-result", methods=["GET", "POST"], response_class=HTMLResponse)
-async def my_result(request: Request) -> HTMLResponse:
+@router.api_route("/public/my-result", methods=["GET", "POST"], dependencies=BUDGETED, response_class=HTMLResponse)
+def my_result(request: Request, fields: SubmittedFields) -> HTMLResponse:
     """The form, and once filled in, the meaning of the result for lungs and liver."""
-    fields = await read_fields(request)
     inp = ResultInput(level=fields.get("level", ""), unit=fields.get("unit", "mg/dL"),
                       kind=fields.get("kind", "genotype"), result=fields.get("result", ""),
                       smoking=fields.get("smoking", ""))

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from aatd.clinic.who_to_test import describe_should_test
 from aatd.errors import InputError
+from aatd.web.budget import BUDGETED
 from aatd.web.public.questionnaire import (
     Answers,
     headline,
@@ -18,7 +19,7 @@ from aatd.web.public.questionnaire import (
     recommendation_text,
     statements,
 )
-from aatd.web.public.rendering import Fields, field_errors, read_fields, render
+from aatd.web.public.rendering import Fields, SubmittedFields, field_errors, render
 
 router = APIRouter()
 
@@ -53,8 +54,7 @@ class Evaluation:
                 "answers": self.answers, "result": self.result, "errors": self.errors}
 
 
-async def _evaluate(request: Request) -> Evaluation:
-    fields = await read_fields(request)
+def _evaluate(fields: Fields) -> Evaluation:
     out = Evaluation(fields)
     if "submitted" not in fields:
         return out
@@ -68,17 +68,18 @@ async def _evaluate(request: Request) -> Evaluation:
     return out
 
 
-@router.api_route("/public/should-i-be-tested", methods=["GET", "POST"], response_class=HTMLResponse)
-async def should_i_be_tested(request: Request) -> HTMLResponse:
+@router.api_route("/public/should-i-be-tested", methods=["GET", "POST"], dependencies=BUDGETED,
+                  response_class=HTMLResponse)
+def should_i_be_tested(request: Request, fields: SubmittedFields) -> HTMLResponse:
     """The questionnaire; once answered, the guideline answer, why, and a printable summary."""
-    ev = await _evaluate(request)
+    ev = _evaluate(fields)
     return render(request, "should_test.html", status_code=422 if ev.errors else 200, **ev.context())
 
 
-@router.api_route("/public/should-i-be-tested.pdf", methods=["GET", "POST"], response_model=None)
-async def should_i_be_tested_pdf(request: Request) -> Response:
+@router.api_route("/public/should-i-be-tested.pdf", methods=["GET", "POST"], dependencies=BUDGETED, response_model=None)
+def should_i_be_tested_pdf(request: Request, fields: SubmittedFields) -> Response:
     """The one-page summary as a PDF, made in memory from the answers in the request."""
-    ev = await _evaluate(request)
+    ev = _evaluate(fields)
     if ev.answers is None or ev.result is None:
         return render(request, "should_test.html", status_code=422 if ev.errors else 200, **ev.context())
     from aatd.web.public.summary_pdf import testing_summary_pdf

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from aatd.errors import AatdError, Conflict, Forbidden, InputError, NotFound
+from aatd.web.db import before_slow_work
 from aatd.web.models import ROLES, TOKEN_SCOPES, ApiToken, LoginSession, Organisation, User, utcnow
 from aatd.web.security import hash_password, new_token, token_digest, verify_password
 from aatd.web.workspace import audit
@@ -74,6 +75,7 @@ def create_user(db: Session, org: Organisation, email: str, password: str, role:
 def authenticate(db: Session, email: str, password: str) -> User | None:
     """The active user with these credentials, or ``None`` (same work either way)."""
     user = db.scalar(select(User).where(User.email == str(email).strip().lower()))
+    before_slow_work(db)  # the hash check takes ~0.1 s of CPU: not while holding SQLite's write lock
     ok = verify_password(user.password_hash if user is not None else None, password)
     return user if ok and user is not None and user.active else None
 

@@ -1,0 +1,172 @@
+"""Input limits of aatd: how long a text and how big a family may be, and why.
+
+Every limit here is a bound a real user never reaches and an attacker cannot use to make
+the engines slow: parsing is linear, and the limit keeps even linear work small. The
+limits are checked in the core (the engines raise :class:`~aatd.errors.InputError`), so the
+CLI, the API, the clinician pages and the public pages refuse the same inputs with the same
+message; the API schemas declare the same numbers, so OpenAPI shows them.
+
+Each check raises ``InputError(field, value, expected)`` with the value shortened in the
+message (see :func:`aatd.errors.shown`), so a 1 MB text produces a one-line error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from aatd.errors import AatdError, InputError
+
+GENOTYPE_TEXT = 100
+"""Characters in a genotype or phenotype text (``PI*ZZ``, ``Z/Q0granite falls (genotype)``).
+
+The longest catalogued allele name is under 20 characters; two of them with a ``PI*``
+prefix, a separator, spaces and a ``(genotype)`` suffix stay under 60. 100 leaves room for
+spacing and case while keeping the parser's work trivially small.
+"""
+
+MEMBER_ID = 200
+"""Characters in a pedigree member id. The workspace uses a patient's label as the id in
+drawings, so the bound equals :data:`LABEL`; PED and Phenopackets ids are far shorter."""
+
+LABEL = 200
+"""Characters in a patient label, a family name, a country, a unit or a method (one line of
+text a clinician types; 200 is about three lines of a printed report)."""
+
+NOTE = 2000
+"""Characters in a free-text note on a result (about half a printed page; the PDF report
+wraps and splits it across pages)."""
+
+MEMBERS = 500
+"""Members of one pedigree (workspace import, authenticated API). Three-generation clinical
+pedigrees have tens of members; large cascade-screening families reach a few hundred."""
+
+ANONYMOUS_MEMBERS = 100
+"""Members of a pedigree sent without login (``POST /api/v1/pedigree``). The cascade plan
+grows about as n^2.3 (security review H3: 200 members 0.8 s, 500 members 4.9 s); 100
+members keep one anonymous request to a fraction of a second."""
+
+JSON_DEPTH = 32
+"""Nesting of a JSON document. An aatd pedigree is 4 levels deep (document, members,
+member, level); Phenopackets about 8. 32 refuses bombs before Python's recursion limit."""
+
+JSON_INT_DIGITS = 30
+"""Digits of a JSON integer. No aatd quantity (a population of 10^10 has 11 digits) needs
+more; Python refuses integers over 4,300 digits with an exception of its own."""
+
+
+def check_text(field: str, value: str, limit: int) -> str:
+    """``value`` if it has at most ``limit`` characters; :class:`InputError` otherwise."""
+    if len(value) > limit:
+        raise InputError(field, value, f"at most {limit:,} characters (got {len(value):,})")
+    return value
+
+
+def check_count(field: str, count: int, limit: int, what: str = "members") -> int:
+    """``count`` if it is from 1 to ``limit``; :class:`InputError` otherwise."""
+    if not 1 <= count <= limit:
+        raise InputError(field, count, f"1 to {limit:,} {what}")
+    return count
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InputError("json", text, "a finite number (this one overflows)")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > JSON_INT_DIGITS:
+        raise InputError("json", text, f"an integer of at most {JSON_INT_DIGITS} digits (got {digits:,})")
+    return int(text)
+
+
+def _no_constant(text: str) -> float:
+    raise InputError("json", text, "a finite number (NaN and Infinity are not JSON)")
+
+
+def _depth(doc: object) -> int:
+    """Nesting depth of a parsed JSON value, without recursion (linear in its size)."""
+    deepest, stack = 0, [(doc, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > JSON_DEPTH:
+            return level
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def load_json(text: str | bytes, field: str = "json") -> Any:
+    """Parse strict JSON: refuse NaN/Infinity, overflowing numbers, huge integers and deep nesting.
+
+    Python's :func:`json.loads` accepts ``NaN``, ``Infinity`` and ``1e999`` (as floats), fails
+    with its own exception on integers over 4,300 digits and on nesting deeper than the
+    recursion limit; here each of these is an :class:`InputError` naming ``field``.
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError(field, "bytes", "a UTF-8 JSON document") from None
+    try:
+        doc = json.loads(text, parse_float=_finite_float, parse_int=_bounded_int, parse_constant=_no_constant)
+    except InputError as exc:
+        raise InputError(field, exc.value, exc.expected) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(field, f"line {exc.lineno} column {exc.colno}", "a UTF-8 JSON document",
+                         hint=exc.msg) from None
+    except RecursionError:
+        raise InputError(field, "nesting", f"JSON nested at most {JSON_DEPTH} levels deep") from None
+    if _depth(doc) > JSON_DEPTH:
+        raise InputError(field, "nesting", f"JSON nested at most {JSON_DEPTH} levels deep")
+    return doc
+
+
+# --- time budget -----------------------------------------------------------------------------------------------
+
+_DEADLINE: ContextVar[tuple[float, float] | None] = ContextVar("aatd_time_budget", default=None)
+
+
+class TimeBudgetExceeded(AatdError):
+    """A computation ran past the time budget its caller set (see :func:`time_budget`)."""
+
+    def __init__(self, stage: str, seconds: float) -> None:
+        self.stage = stage
+        self.seconds = seconds
+        super().__init__(f"{stage}: stopped after the time budget of {seconds:g} s; "
+                         "a smaller family or fewer options would finish in time")
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Let engine loops run for at most ``seconds`` in this context (threads started from it inherit it).
+
+    The engines check the budget between steps (:func:`check_time_budget`) and raise
+    :class:`TimeBudgetExceeded`; without a budget the checks cost one context-variable read.
+    """
+    token = _DEADLINE.set((time.monotonic() + seconds, seconds))
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def set_time_budget(seconds: float) -> None:
+    """Start a time budget for the rest of the current context (e.g. one web request's task)."""
+    _DEADLINE.set((time.monotonic() + seconds, seconds))
+
+
+def check_time_budget(stage: str) -> None:
+    """Raise :class:`TimeBudgetExceeded` if the current context's time budget is spent."""
+    budget = _DEADLINE.get()
+    if budget is not None and time.monotonic() > budget[0]:
+        raise TimeBudgetExceeded(stage, budget[1])

@@ -1,0 +1,239 @@
+"""Hardening of the web app (issue 11a): strict JSON, compute budget, escaping in SVG and PDF, limits in OpenAPI."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from aatd import limits
+from aatd.web.budget import ComputeBudget, RateLimiter
+from aatd.web.db import FifoLock
+from web.conftest import World
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+HOSTILE_NUMBERS = ["NaN", "Infinity", "-Infinity", "1e999", "-1e400", "1" * 5000]
+
+
+def _shape(response: object, status: int) -> dict[str, object]:
+    assert getattr(response, "status_code", None) == status, getattr(response, "text", "")
+    body: dict[str, object] = json.loads(response.text, parse_constant=lambda c: pytest.fail(c))  # type: ignore[attr-defined]
+    assert body["ok"] is False and body["status"] == status and isinstance(body["error"], str)
+    assert isinstance(body["errors"], list)
+    return body
+
+
+@pytest.mark.parametrize("number", HOSTILE_NUMBERS)
+@pytest.mark.parametrize(("path", "template"), [
+    ("/api/v1/interpret", '{"level": %s, "unit": "mg/dL"}'),
+    ("/api/v1/pedigree", '{"country": "USA", "members": [{"id": "x", "age": %s}]}'),
+    ("/api/v1/pedigree", '{"country": "USA", "members": [{"id": %s}]}'),
+    ("/api/v1/risk", '{"genotype": "ZZ", "sex": "male", "age": %s, "height_cm": 175}'),
+    ("/api/v1/should-test", '{"findings": ["copd"], "age": %s}'),
+])
+def test_json__non_finite_and_huge_numbers__one_422_shape(sqlite_world: World, path: str, template: str,
+                                                           number: str) -> None:
+    response = sqlite_world.client.post(path, content=template % number,
+                                        headers={"content-type": "application/json"})
+    body = _shape(response, 422)
+    assert "body" in str(body["error"])
+
+
+def test_json__nul_and_nesting__one_422_shape(sqlite_world: World) -> None:
+    headers = {"content-type": "application/json"}
+    nul = sqlite_world.client.post("/api/v1/pedigree", content='{"members": [{"id": "a\\u0000b"}]}',
+                                   headers=headers)
+    assert "NUL" in str(_shape(nul, 422)["error"])
+    deep = sqlite_world.client.post("/api/v1/pedigree", content="[" * 100_000 + "]" * 100_000, headers=headers)
+    assert "nested" in str(_shape(deep, 422)["error"])
+    query = sqlite_world.client.get("/api/v1/genotype?genotype=Z%00Z")
+    _shape(query, 422)
+
+
+def test_result_value__inf_string_is_a_422_with_a_json_safe_value(world: World) -> None:
+    h = world.token("doc@a.org")
+    pid = world.client.post("/api/v1/patients", json={"label": "A", "sex": "female"}, headers=h).json()["id"]
+    for value in ("inf", "nan", "-Infinity", "1e999"):
+        response = world.client.post(f"/api/v1/patients/{pid}/results", headers=h,
+                                     json={"kind": "crp", "taken_on": "2024-01-01", "value": value})
+        _shape(response, 422)
+
+
+def test_genotype__long_text_refused_fast_with_a_short_message(sqlite_world: World) -> None:
+    response = sqlite_world.client.get("/api/v1/genotype", params={"genotype": "Z" * 5000})
+    body = _shape(response, 422)
+    assert len(json.dumps(body)) < 2000
+    page = sqlite_world.client.post("/public/my-result", data={"submitted": "1", "kind": "genotype",
+                                                               "result": "Z" * 40_000})
+    assert page.status_code == 422 and "at most 100 characters" in page.text
+
+
+def test_openapi__declares_the_core_limits(sqlite_world: World) -> None:
+    spec = sqlite_world.client.get("/api/v1/openapi.json").text
+    doc = json.loads(spec)
+    genotype = doc["paths"]["/api/v1/genotype"]["get"]["parameters"][0]["schema"]
+    assert genotype["maxLength"] == limits.GENOTYPE_TEXT
+    members = doc["components"]["schemas"]["PedigreeIn"]["properties"]["members"]
+    assert members["maxItems"] == limits.MEMBERS
+    note = doc["components"]["schemas"]["ResultIn"]["properties"]["note"]
+    assert f'"maxLength": {limits.NOTE}' in json.dumps(note)
+
+
+# --- compute budget ---------------------------------------------------------------------------------------------
+
+def _chain(n: int) -> dict[str, object]:
+    members: list[dict[str, object]] = [{"id": "g0", "sex": "male", "genotype": "ZZ"}, {"id": "w0", "sex": "female"}]
+    for i in range(1, n // 2):
+        members += [{"id": f"g{i}", "sex": "male", "father": f"g{i - 1}", "mother": f"w{i - 1}"},
+                    {"id": f"w{i}", "sex": "female"}]
+    return {"country": "USA", "members": members}
+
+
+def test_pedigree__anonymous_size_cap_and_larger_cap_when_logged_in(sqlite_world: World) -> None:
+    big = _chain(limits.ANONYMOUS_MEMBERS + 2)
+    refused = _shape(sqlite_world.client.post("/api/v1/pedigree", json=big), 422)
+    assert f"members without login (up to {limits.MEMBERS}" in str(refused["error"])
+    h = sqlite_world.token("doc@a.org")
+    assert sqlite_world.client.post("/api/v1/pedigree", json=big, headers=h).status_code == 200
+
+
+def test_pedigree__time_budget_gives_503_naming_the_step(sqlite_world: World) -> None:
+    sqlite_world.app.state.budget = ComputeBudget(budget_s=0.0)
+    response = sqlite_world.client.post("/api/v1/pedigree?plan=true", json=_chain(40))
+    body = _shape(response, 503)
+    assert "time budget" in str(body["error"]) and response.headers["retry-after"]
+
+
+def test_engine_routes__rate_limited_per_address(sqlite_world: World) -> None:
+    sqlite_world.app.state.budget = ComputeBudget(limiter=RateLimiter(per_minute=1, burst=2))
+    codes = [sqlite_world.client.get("/api/v1/genotype?genotype=ZZ").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    response = sqlite_world.client.post("/api/v1/interpret", json={"genotype": "MZ"})
+    assert int(_shape(response, 429)["status"]) == 429 and int(response.headers["retry-after"]) > 0
+    page = sqlite_world.client.get("/public/my-result")
+    assert page.status_code == 429
+    assert sqlite_world.client.get("/api/v1/health").status_code == 200  # not an engine route
+
+
+def test_engine_routes__busy_slots_give_503(sqlite_world: World) -> None:
+    sqlite_world.app.state.budget = ComputeBudget(slots=0, slot_wait_s=0.05)
+    response = sqlite_world.client.post("/api/v1/pedigree", json=_chain(4))
+    assert "busy" in str(_shape(response, 503)["error"])
+    h = sqlite_world.token("doc@a.org")  # logged-in callers do not queue behind anonymous ones
+    assert sqlite_world.client.post("/api/v1/pedigree", json=_chain(4), headers=h).status_code == 200
+
+
+def test_rate_limiter__memory_bounded_and_refills() -> None:
+    limiter = RateLimiter(per_minute=60, burst=1, max_keys=100)
+    for k in range(20_000):
+        limiter.take(f"10.0.{k // 256}.{k % 256}", now=0.0)
+    assert len(limiter) == 100
+    assert limiter.take("a", now=0.0) == 0.0
+    assert limiter.take("a", now=0.5) == pytest.approx(0.5)
+    assert limiter.take("a", now=1.0) == 0.0
+
+
+def test_fifo_lock__hands_over_in_order_and_times_out() -> None:
+    lock = FifoLock()
+    assert lock.acquire(timeout=0.01)
+    assert not lock.acquire(timeout=0.01)
+    lock.release()
+    assert lock.acquire(timeout=0.01)
+    lock.release()
+
+
+def test_pedigree__same_document_answered_from_cache(sqlite_world: World) -> None:
+    from aatd.web.api import family
+
+    family._report.cache_clear()
+    doc = _chain(6)
+    first = sqlite_world.client.post("/api/v1/pedigree", json=doc).json()
+    second = sqlite_world.client.post("/api/v1/pedigree", json=doc).json()
+    assert first == second and family._report.cache_info().hits == 1
+
+
+# --- escaping -----------------------------------------------------------------------------------------------------
+
+HOSTILE_TEXT = ['x" onmouseover="alert(1)', "<script>alert(1)</script>", "Mum 'Mary' & <Bob>", 'k" a="']
+
+
+@pytest.mark.parametrize("label", HOSTILE_TEXT)
+def test_workspace_svg__labels_cannot_add_markup(sqlite_world: World, label: str) -> None:
+    h = sqlite_world.token("doc@a.org")
+    fid = sqlite_world.client.post("/api/v1/families", json={"name": label}, headers=h).json()["id"]
+    sqlite_world.client.post("/api/v1/patients", json={"label": label, "sex": "male", "family_id": fid}, headers=h)
+    browser = sqlite_world.login("doc@a.org")
+    svg = browser.get(f"/families/{fid}/pedigree.svg").text
+    root = ET.fromstring(svg)  # well-formed
+    assert not [e for e in root.iter() if any(k.startswith("on") for k in e.attrib)]
+    assert not list(root.iter("{http://www.w3.org/2000/svg}script"))
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert label in texts
+    assert all(re.fullmatch(r"member-\d+", g.get("id", "")) for g in root.iter("{http://www.w3.org/2000/svg}g")
+               if g.get("class") == "member")
+
+
+def test_cli_svg__hostile_ids_are_inert(tmp_path: Path) -> None:
+    from aatd.cli import main
+
+    doc = {"country": "USA", "members": [{"id": text, "sex": "male"} for text in HOSTILE_TEXT]}
+    source, out = tmp_path / "evil.json", tmp_path / "out.svg"
+    source.write_text(json.dumps(doc))
+    with pytest.raises(SystemExit) as done:
+        main(["pedigree", str(source), "--svg", str(out)])
+    assert done.value.code in (0, None)
+    root = ET.fromstring(out.read_text())
+    assert not [e for e in root.iter() if any(k.startswith("on") for k in e.attrib)]
+    assert sorted(g.get("data-member") for g in root.iter("{http://www.w3.org/2000/svg}g")
+                  if g.get("class") == "member") == sorted(HOSTILE_TEXT)
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """The page content streams of a reportlab PDF (ASCII85 + Flate encoded), as text."""
+    import base64
+    import zlib
+
+    chunks = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        data = stream.strip()
+        if data.endswith(b"~>"):
+            data = base64.a85decode(data, adobe=True) if data.startswith(b"<~") else base64.a85decode(data[:-2])
+        try:
+            chunks.append(zlib.decompress(data).decode("latin-1"))
+        except zlib.error:
+            chunks.append(data.decode("latin-1"))
+    return "\n".join(chunks)
+
+
+def test_pdf__long_notes_print_and_entities_show_as_characters(sqlite_world: World) -> None:
+    h = sqlite_world.token("doc@a.org")
+    pid = sqlite_world.client.post("/api/v1/patients", json={"label": "<b>Ann</b> & co", "sex": "female"},
+                                   headers=h).json()["id"]
+    url = f"/api/v1/patients/{pid}/results"
+    notes = ["line\n" * 399, "x" * 2000, "FEV1 < 80% & AAT > 11", '<script>alert("x")</script>']
+    for note in notes:
+        response = sqlite_world.client.post(url, headers=h, json={"kind": "crp", "taken_on": "2024-01-01",
+                                                                  "value": 3, "note": note})
+        assert response.status_code == 201, response.text
+    level = {"kind": "level", "taken_on": "2024-01-01", "value": "<20", "unit": "mg/dL"}
+    assert sqlite_world.client.post(url, headers=h, json=level).status_code == 201
+    browser = sqlite_world.login("doc@a.org")
+    pdf = browser.get(f"/patients/{pid}/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    text = _pdf_text(pdf.content)
+    assert "&lt;" not in text and "&amp;" not in text
+    assert "(FEV1 < 80% & AAT > 11)" in text or "FEV1 < 80% & AAT > 11" in text
+    assert text.count("(line)") >= 399
+
+
+def test_public_family_picture__quotes_in_names_stay_text(sqlite_world: World) -> None:
+    client = TestClient(sqlite_world.app)
+    data = {"tree": "1", "p1": "MZ", "p2": "MZ", "m0_name": 'Mum "Mary" <b>', "m0_sex": "female"}
+    page = client.post("/public/our-family", data=data)
+    assert page.status_code in (200, 422)
+    assert '"Mary" <b>' not in page.text
