@@ -29,13 +29,20 @@ def interpret(
     ct_decline: Annotated[bool | None, typer.Option("--ct-decline/--no-ct-decline",
                                                     help="CT lung density declining.")] = None,
     country: Annotated[str | None, typer.Option(help="Population for genotype priors (default USA).")] = None,
+    age: Annotated[str | None, typer.Option(help="Age in years (children: paediatric and liver path).")] = None,
+    pregnant: Annotated[bool, typer.Option("--pregnant", help="Pregnant (AAT rises: levels unreliable).")] = False,
+    lung_disease: Annotated[bool | None, typer.Option(
+        "--lung-disease/--no-lung-disease", help="Airflow obstruction (COPD) on lung-function tests.")] = None,
+    panniculitis: Annotated[bool | None, typer.Option("--panniculitis/--no-panniculitis",
+                                                      help="Necrotising panniculitis.")] = None,
     json_: JsonFlag = False,
 ) -> None:
     """What a serum level, phenotype and genotype mean, and what to do next."""
     data = describe_interpretation(
         level=level, unit=unit, method=method, crp=crp, phenotype=phenotype, genotype=genotype, panel=panel,
         fev1_pct=fev1_pct, smoking=smoking, on_augmentation=on_augmentation, emphysema=emphysema,
-        ct_density_decline=ct_decline, country_name=country,
+        ct_density_decline=ct_decline, country_name=country, age=age, pregnant=pregnant,
+        lung_disease=lung_disease, panniculitis=panniculitis,
     )
     if json_:
         print_json(data)
@@ -50,7 +57,7 @@ def interpret(
     console.print(table)
     elig = Table("guideline", "augmentation", "missing", title="Augmentation eligibility")
     for e in data["eligibility"]:  # type: ignore[attr-defined]
-        elig.add_row(e["name"], e["decision"], ", ".join(e["missing"]))
+        elig.add_row(e["name"], e["decision"], ", ".join(e["missing"]) or e["note"])
     console.print(elig)
     console.print(f"[dim]{data['disclaimer']}[/dim]")
 

@@ -36,6 +36,10 @@ class InterpretIn(Strict):
     emphysema: bool | None = None
     ct_density_decline: bool | None = None
     country_name: ShortText | None = None
+    age: NumberOrText | None = None
+    pregnant: bool = False
+    lung_disease: bool | None = None
+    panniculitis: bool | None = None
 
 
 class ShouldTestIn(Strict):
