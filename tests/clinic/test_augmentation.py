@@ -75,3 +75,12 @@ def test_eligibility__panniculitis_is_an_a1f_indication_only() -> None:
     decisions = _decisions(panniculitis=True, lung_disease=False, emphysema=False, fev1_pct=95.0)
     assert decisions.pop("a1f2016") == "consider"
     assert set(decisions.values()) == {"not_indicated"}
+
+
+def test_interpretation__a_stated_pregnancy_is_the_first_cause_of_a_high_level() -> None:
+    from aatd.clinic.interpretation import describe_interpretation
+
+    result = describe_interpretation(level=120, unit="mg/dL", genotype="ZZ", crp=1, pregnant=True)
+    assert result["consistent"] is False
+    assert result["discordance_causes"][0]["code"] == "pregnancy_or_oestrogen"  # type: ignore[index]
+    assert {e["decision"] for e in result["eligibility"]} == {"not_indicated"}  # type: ignore[attr-defined]

@@ -353,6 +353,8 @@ def _causes(ev: _Evidence, candidates: frozenset[Genotype] | None, reported: Gen
             continue
         if cause.code == "inflammation" and ev.crp_mg_l is not None and not inflamed:
             rank += len(table)  # a CRP below the cut-off makes inflammation the least likely cause
+        if cause.code == "pregnancy_or_oestrogen" and ev.pregnant:
+            rank = 0  # a stated pregnancy is the first explanation of a high level
         out.append((rank, made))
     return tuple(c for _, c in sorted(out, key=lambda item: item[0]))
 
