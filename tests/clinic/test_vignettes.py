@@ -61,7 +61,7 @@ def test_vignettes__at_least_120_cases_covering_every_category_and_severity() ->
 
 @pytest.mark.parametrize("v", VIGNETTES, ids=lambda v: v["id"])
 def test_vignettes__every_source_resolves(v: dict[str, str]) -> None:
-    assert v["source"]
+    assert v["source"] and v["guideline_sentence"], "each case names its source and the sentence that fixes it"
     for source_id in split_sources(v["source"]):
         assert source_id in knowledge().sources
 
