@@ -13,7 +13,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from aatd.genetics.levels import lower_limit_of_normal_umol_l, model_summary, protective_threshold_umol_l
+from aatd.clinic.guidelines import guideline_tables
+from aatd.genetics.levels import (
+    level_distribution,
+    lower_limit_of_normal_umol_l,
+    model_summary,
+    pooled_model,
+    protective_threshold_umol_l,
+)
 from aatd.knowledge import knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,8 +43,44 @@ def level_table() -> str:
     return "\n".join(lines)
 
 
+def pool_table() -> str:
+    """Every pooled study range beside the model's interval at the same percentiles, and the variances."""
+    model = pooled_model()
+    quantile = {"p5_p95": 0.95, "range": 0.95, "p2.5_p97.5": 0.975, "iqr": 0.75}
+    lines = ["| genotype | study | statistic | published µmol/L | model at the same percentiles | study offset (log) |",
+             "|---|---|---|---|---|---|"]
+    for r in sorted(model.ranges, key=lambda r: (r.genotype, r.study)):
+        dist, p = level_distribution(r.genotype), quantile[r.statistic]
+        lines.append(f"| {r.genotype} | {r.study} | {r.statistic} | {r.low_umol_l:.1f}-{r.high_umol_l:.1f} "
+                     f"| {dist.quantile(1 - p):.1f}-{dist.quantile(p):.1f} | {model.study_effect[r.study]:+.3f} |")
+    lines.append("")
+    between, residual = model.between_var ** 0.5, model.residual_var ** 0.5
+    lines.append(f"Between-study (assay) SD {between:.3f}, residual SD {residual:.3f} (natural log); each "
+                 "genotype's predictive log-SD adds its mean within-study variance.")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "/").replace("\n", " ")
+
+
+def eligibility_table() -> str:
+    """Each guideline x indication x criterion with the sentence it encodes (augmentation_criteria.csv)."""
+    tables = guideline_tables()
+    symbols = {"lt": "<", "le": "<=", "ge": ">=", "gt": ">", "in": "in", "is": "is"}
+    lines = ["| guideline | indication | criterion | rule | if unmet | source sentence | sources |",
+             "|---|---|---|---|---|---|---|"]
+    for c in tables.augmentation:
+        g = tables.guidelines[c.guideline]
+        lines.append(f"| {g.name} {g.year} | {c.indication} | {c.criterion} | {symbols[c.operator]} {c.value} "
+                     f"| {c.if_unmet} | {_cell(c.sentence)} | {c.source.replace(';', ', ')} |")
+    return "\n".join(lines)
+
+
 BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "level-model": ("docs/models.md", level_table),
+    "level-pool": ("docs/models.md", pool_table),
+    "eligibility-table": ("docs/interpretation.md", eligibility_table),
 }
 
 

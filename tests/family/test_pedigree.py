@@ -146,7 +146,8 @@ def test_pedigree_report__json_contract() -> None:
         assert all(g in {"MM", "MS", "MZ", "M/Null", "SS", "SZ", "S/Null", "ZZ", "Z/Null", "Null/Null"}
                    for g in row["genotypes"])
     assert data["members"]["p"]["genotypes"] == {"ZZ": 1.0}
-    assert data["members"]["s"]["genotypes"]["MZ"] > 0.99  # 80 mg/dL beside a ZZ sister: almost surely MZ
+    # 80 mg/dL beside a ZZ sister: most likely MZ; SZ stays possible (80 mg/dL is inside the pooled SZ range)
+    assert data["members"]["s"]["genotypes"]["MZ"] > 0.85
     assert data["proband"] == "p"
     assert [data["members"][k]["relationship"] for k in "fmps"] == ["parent", "parent", "proband", "sibling"]
     assert data["provenance"]["data_version"]

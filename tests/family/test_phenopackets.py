@@ -56,10 +56,12 @@ def test_pedigree_from_phenopackets__carrier_evidence_is_a_genotype_set_in_infer
     _, result, report = report_from_text((DATA / "family_genotypes.phenopackets.json").read_text(),
                                          frequencies=FREQS, plan=True)
     assert all("Z" in g for g in report["members"]["s"]["genotypes"])  # carries at least one Z
-    assert report["members"]["s"]["genotypes"]["ZZ"] > 0.99  # and 7.5 µmol/L makes it almost surely ZZ
+    genotypes = report["members"]["s"]["genotypes"]
+    # 7.5 µmol/L lies between the pooled ZZ and SZ ranges (issue 12): almost surely one of the two
+    assert genotypes["ZZ"] + genotypes.get("SZ", 0.0) > 0.98
     assert report["members"]["t"]["genotypes"] == pytest.approx({"MS": 0.25, "MZ": 0.25, "SZ": 0.25, "ZZ": 0.25})
     assert [e["id"] for e in report["plan"]] == ["s", "t"]  # s has only a partial result, so is still offered
-    assert result.p_severe("s") > 0.99
+    assert result.p_severe("s") > 0.98
 
 
 @pytest.mark.parametrize(("text", "allele"), [

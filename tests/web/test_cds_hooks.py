@@ -276,20 +276,37 @@ def test_augmentation_order_without_prefetch_is_412(client: TestClient) -> None:
 
 
 def test_augmentation_for_zz_with_criteria_met_has_no_warning(client: TestClient) -> None:
+    """ZZ at 20 mg/dL, FEV1 45%, never smoked, COPD on the problem list: ATS/ERS and A1F say consider."""
     from aatd.clinic.interpretation import describe_interpretation
 
-    expected = describe_interpretation(level="20", unit="mg/dL", genotype="ZZ", fev1_pct=45, smoking="never")
+    expected = describe_interpretation(level="20", unit="mg/dL", genotype="ZZ", fev1_pct=45, smoking="never",
+                                       lung_disease=True)
     lung = searchset(
         observation("20152-5", "fev1", valueQuantity={"value": 45, "unit": "%", "system": "http://unitsofmeasure.org",
                                                       "code": "%"}),
         observation("72166-2", "smk", valueCodeableConcept={"coding": [{"system": "http://snomed.info/sct",
                                                                         "code": "266919005"}]}))
+    copd = {"resourceType": "Condition", "id": "copd",
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "13645005"}]}}
+    context = with_prolastin(spec_order_select()["context"])
+    prefetch = {"results": searchset(level(20), genotype("PI*ZZ")), "lung": lung, "conditions": searchset(copd)}
+    got = cards(client.post("/cds-services/aatd-augmentation",
+                            json=request("order-sign", context=context, prefetch=prefetch)))
+    met = any(e["decision"] == "consider" for e in expected["eligibility"])
+    assert met and got == []
+
+
+def test_augmentation_for_zz_without_documented_obstruction_warns_what_is_missing(client: TestClient) -> None:
+    """The same order without COPD on record: no guideline's criteria are documented, so a warning names them."""
+    lung = searchset(
+        observation("20152-5", "fev1", valueQuantity={"value": 45, "unit": "%", "system": "http://unitsofmeasure.org",
+                                                      "code": "%"}))
     context = with_prolastin(spec_order_select()["context"])
     prefetch = {"results": searchset(level(20), genotype("PI*ZZ")), "lung": lung}
     got = cards(client.post("/cds-services/aatd-augmentation",
                             json=request("order-sign", context=context, prefetch=prefetch)))
-    met = any(e["decision"] == "consider" for e in expected["eligibility"])  # type: ignore[attr-defined]
-    assert met and got == []
+    assert len(got) == 1 and got[0]["indicator"] == "warning"
+    assert "not documented: airflow obstruction" in got[0]["detail"]
 
 
 # --- request errors -------------------------------------------------------------------------------------------------

@@ -30,6 +30,12 @@ def interpret(
     ct_decline: Annotated[bool | None, typer.Option("--ct-decline/--no-ct-decline",
                                                     help="CT lung density declining.")] = None,
     country: Annotated[str | None, typer.Option(help="Population for genotype priors (default USA).")] = None,
+    age: Annotated[str | None, typer.Option(help="Age in years (children: paediatric and liver path).")] = None,
+    pregnant: Annotated[bool, typer.Option("--pregnant", help="Pregnant (AAT rises: levels unreliable).")] = False,
+    lung_disease: Annotated[bool | None, typer.Option(
+        "--lung-disease/--no-lung-disease", help="Airflow obstruction (COPD) on lung-function tests.")] = None,
+    panniculitis: Annotated[bool | None, typer.Option("--panniculitis/--no-panniculitis",
+                                                      help="Necrotising panniculitis.")] = None,
     fhir: Annotated[Path | None, typer.Option("--fhir", help="Read the results from a FHIR R4 Bundle or "
                                               "Observation (JSON) instead of the options above.")] = None,
     json_: JsonFlag = False,
@@ -43,8 +49,8 @@ def interpret(
     results: dict[str, Any] = {"level": level, "unit": unit, "method": method, "crp": crp, "phenotype": phenotype,
                                "genotype": genotype, "panel": panel, "fev1_pct": fev1_pct, "smoking": smoking}
     options: dict[str, Any] = {"on_augmentation": on_augmentation, "emphysema": emphysema,
-                               "ct_density_decline": ct_decline,
-               "country_name": country}
+                               "ct_density_decline": ct_decline, "country_name": country, "age": age,
+                               "pregnant": pregnant, "lung_disease": lung_disease, "panniculitis": panniculitis}
     imported = None
     if fhir is not None:
         given = sorted(k for k, v in results.items() if v is not None)
@@ -62,26 +68,25 @@ def interpret(
         print_json(results_bundle(inputs, options=options))
         return
     data = describe_interpretation(**interpretation_arguments(inputs), **options)
-    if imported is not None:
-        data["fhir_import"] = {"subject": imported.subject, "notes": list(imported.notes),
-                               "ignored": list(imported.ignored)}
     if json_:
-        print_json(data)
+        extra = {} if imported is None else {"fhir_import": {"subject": imported.subject, "notes": list(imported.notes),
+                                                              "ignored": list(imported.ignored)}}
+        print_json({**data, **extra})
         return
     if imported is not None:
         for note in (*imported.notes, *imported.ignored):
             console.print(f"[dim]FHIR: {note}[/dim]")
-    consistent = {True: "yes", False: "NO", None: "not assessable"}[data["consistent"]]  # type: ignore[index]
+    consistent = {True: "yes", False: "NO", None: "not assessable"}[data["consistent"]]
     console.print(f"[bold]Severity:[/bold] {data['severity']}   [bold]Consistent:[/bold] {consistent}")
-    for item in data["explanation"]:  # type: ignore[attr-defined]
+    for item in data["explanation"]:
         console.print(f"- {item['text']} [dim]({'; '.join(item['sources'])})[/dim]")
     table = Table("next step", "what to do", title="Next steps")
-    for step in data["next_step_details"]:  # type: ignore[attr-defined]
+    for step in data["next_step_details"]:
         table.add_row(step["code"], step["text"])
     console.print(table)
     elig = Table("guideline", "augmentation", "missing", title="Augmentation eligibility")
-    for e in data["eligibility"]:  # type: ignore[attr-defined]
-        elig.add_row(e["name"], e["decision"], ", ".join(e["missing"]))
+    for e in data["eligibility"]:
+        elig.add_row(e["name"], e["decision"], ", ".join(e["missing"]) or e["note"])
     console.print(elig)
     console.print(f"[dim]{data['disclaimer']}[/dim]")
 
@@ -100,7 +105,7 @@ def should_test(
         print_json(data)
         return
     table = Table("guideline", "testing", "because", title=f"Overall: {data['overall']}")
-    for g in data["guidelines"]:  # type: ignore[attr-defined]
+    for g in data["guidelines"]:
         because = "; ".join(r["criterion"] for r in g["triggered_by"]) or "no criterion matched"
         if g["would_apply_if_known"]:
             because += " (also if known: " + "; ".join(

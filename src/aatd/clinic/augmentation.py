@@ -1,18 +1,33 @@
 """Augmentation-therapy eligibility per guideline, evaluated from ``augmentation_criteria.csv``.
 
-Each row is one criterion of one guideline: ``level_umol_l`` (serum AAT, µmol/L),
-``fev1_pct`` (post-bronchodilator FEV1, % predicted), ``smoking`` (never/former/current),
-``emphysema`` or ``ct_density_decline`` (true/false), with an operator, a value, and what
-failing it means (``not_indicated`` or ``discuss``). A guideline's decision is:
+Each row is one criterion of one guideline's *indication* (``lung``: emphysema/COPD;
+``panniculitis``: necrotising panniculitis), quoting the sentence it encodes. Criteria:
 
-* ``not_indicated`` - a known value fails a ``not_indicated`` criterion;
-* ``undetermined`` - otherwise, some value is missing (listed in ``missing``);
-* ``discuss`` - all known, but a ``discuss`` criterion fails (e.g. A1F, FEV1 > 65%);
-* ``consider`` - every criterion is met.
+* ``genotype_class`` - ``no_normal_allele``: both alleles deficient or null. Any genotype with
+  a normal (M) allele - MM, MS, MZ, M/rare - fails it (A1F 2016; Sandhaus 2008);
+* ``level_umol_l`` - the serum level against the 11 µmol/L threshold (see below);
+* ``fev1_pct`` (post-bronchodilator FEV1, % predicted), ``smoking`` (never/former/current),
+  ``lung_disease`` (airflow obstruction/COPD), ``emphysema`` (CT), ``panniculitis``,
+  ``age_years``.
 
-The serum-level criterion can also be met by the genotype alone when (nearly) every
-person of that genotype is below the threshold - its modelled 95th percentile is - and
-failed when its 5th percentile is above it.
+An indication's decision is ``not_indicated`` when a known value fails a ``not_indicated``
+row; otherwise ``undetermined`` when a value is missing (listed in ``missing``); ``discuss``
+when a ``discuss`` row fails (A1F: FEV1 > 65% with lung disease); ``consider`` when every
+row is met. A guideline takes its best indication (consider > discuss > undetermined >
+not_indicated); the panniculitis indication is weighed only when panniculitis is stated.
+
+The level row, in this order:
+
+1. a measured level (not censored) is compared with the threshold: above it, the row fails,
+   whatever the genotype, inflammation or pregnancy - a measured level above the threshold
+   is never eligible (inflammation and pregnancy only raise the level, so below stays below);
+2. a censored result "<x" meets the row when x is at or below the threshold;
+3. otherwise (no usable level, on augmentation) the reported genotype's modelled range
+   decides: met when its 95th percentile is below the threshold, failed when its 5th is above.
+
+Two rules wrap the table: a level that disagrees with the genotype makes every ``consider``
+or ``discuss`` ``undetermined`` until the discordance is resolved; an unknown age is taken
+as adult and the answer says so.
 """
 
 from __future__ import annotations
@@ -20,7 +35,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from aatd.clinic.guidelines import AugmentationCriterion, cite, guideline_tables
+from aatd.clinic.answers import EligibilityAnswer
+from aatd.clinic.guidelines import INDICATIONS, AugmentationCriterion, cite, guideline_tables
+
+DECISIONS = ("not_indicated", "undetermined", "discuss", "consider")
+"""Augmentation decisions, weakest first (a guideline takes its best indication)."""
+ELIGIBLE = frozenset({"consider", "discuss"})
+"""Decisions under which augmentation may be offered."""
+NO_NORMAL_ALLELE = "no_normal_allele"
+RESOLVE_DISCORDANCE = "the level and the genotype agree (resolve the discordance first)"
 
 
 class Smoking(StrEnum):
@@ -33,12 +56,17 @@ class Smoking(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class LevelEvidence:
-    """What is known of the serum level for the threshold: a measured value (µmol/L, with
-    whether it is a "<x" upper bound or raised by inflammation) and/or the genotype's range."""
+    """What is known of the serum level for the threshold.
+
+    ``measured_umol_l`` is a usable measured value (not during augmentation, unit not in
+    doubt); ``censored`` marks it as a "<x" upper bound; ``raised`` marks inflammation or
+    pregnancy (the true level may be lower). ``genotype_p5_umol_l``/``genotype_p95_umol_l`` are
+    the reported genotype's modelled 5th and 95th percentiles.
+    """
 
     measured_umol_l: float | None = None
     censored: bool = False
-    inflamed: bool = False
+    raised: bool = False
     genotype: str | None = None
     genotype_p5_umol_l: float | None = None
     genotype_p95_umol_l: float | None = None
@@ -46,11 +74,23 @@ class LevelEvidence:
 
 @dataclass(frozen=True, slots=True)
 class ClinicalFacts:
+    """The inputs of :func:`augmentation_eligibility`.
+
+    ``genotype_class`` is ``no_normal_allele``, ``normal_allele`` or ``None`` (unknown);
+    ``age_years`` ``None`` is taken as adult; ``concordant`` ``False`` marks a level that
+    disagrees with the genotype.
+    """
+
     level: LevelEvidence
     fev1_pct: float | None = None
     smoking: Smoking | None = None
     emphysema: bool | None = None
     ct_density_decline: bool | None = None
+    genotype_class: str | None = None
+    lung_disease: bool | None = None
+    panniculitis: bool | None = None
+    age_years: float | None = None
+    concordant: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +102,19 @@ class CriterionResult:
 
 @dataclass(frozen=True, slots=True)
 class EligibilityVerdict:
+    """One guideline's decision, its best indication and every criterion evaluated."""
+
     guideline: str
     decision: str
     results: tuple[CriterionResult, ...]
     missing: tuple[str, ...]
+    indication: str = "lung"
+    note: str = ""
+
+    @property
+    def eligible(self) -> bool:
+        """Whether augmentation may be offered (``consider`` or ``discuss``)."""
+        return self.decision in ELIGIBLE
 
 
 def _compare(value: float, operator: str, threshold: float) -> bool:
@@ -75,25 +124,45 @@ def _compare(value: float, operator: str, threshold: float) -> bool:
 
 def _level(c: AugmentationCriterion, level: LevelEvidence) -> tuple[bool | None, str]:
     threshold = float(c.value)
-    if level.measured_umol_l is not None:
-        below = _compare(level.measured_umol_l, c.operator, threshold)
-        if below:
-            return True, f"measured {level.measured_umol_l:.1f} µmol/L"
-        if not level.censored and not level.inflamed:
-            return False, f"measured {level.measured_umol_l:.1f} µmol/L"
+    symbol = {"lt": "<", "le": "<="}.get(c.operator, c.operator)
+    if level.measured_umol_l is not None and not level.censored:
+        value = level.measured_umol_l
+        if _compare(value, c.operator, threshold):
+            return True, f"measured {value:.1f} µmol/L is {symbol} {threshold:g} µmol/L"
+        why = " (measured during inflammation or pregnancy: repeat when well)" if level.raised else ""
+        return False, f"measured {value:.1f} µmol/L is not {symbol} {threshold:g} µmol/L{why}"
+    if level.measured_umol_l is not None and level.censored and level.measured_umol_l <= threshold:
+        return True, f"below {level.measured_umol_l:.1f} µmol/L (censored result)"
     if level.genotype and level.genotype_p95_umol_l is not None and level.genotype_p5_umol_l is not None:
         if _compare(level.genotype_p95_umol_l, c.operator, threshold):
             return True, f"genotype {level.genotype}: 95th percentile {level.genotype_p95_umol_l:.1f} µmol/L"
         if not _compare(level.genotype_p5_umol_l, c.operator, threshold):
             return False, f"genotype {level.genotype}: 5th percentile {level.genotype_p5_umol_l:.1f} µmol/L"
-    why = "a serum level without inflammation" if level.inflamed else "a serum AAT level"
-    return None, why
+    return None, "a serum AAT level (the genotype's range straddles the threshold)" if level.genotype \
+        else "a serum AAT level"
+
+
+def _flag(value: bool | None, c: AugmentationCriterion, label: str) -> CriterionResult:
+    if value is None:
+        return CriterionResult(c, None, label)
+    return CriterionResult(c, value == (c.value.lower() == "true"), f"{label}: {'yes' if value else 'no'}")
+
+
+_FLAG_LABELS = {"emphysema": "emphysema on CT", "ct_density_decline": "CT lung-density decline",
+                "lung_disease": "airflow obstruction (COPD) on lung-function tests",
+                "panniculitis": "necrotising panniculitis"}
 
 
 def _evaluate(c: AugmentationCriterion, facts: ClinicalFacts) -> CriterionResult:
     if c.criterion == "level_umol_l":
         met, detail = _level(c, facts.level)
         return CriterionResult(c, met, detail)
+    if c.criterion == "genotype_class":
+        if facts.genotype_class is None:
+            return CriterionResult(c, None, "a genotype (or phenotype) confirming two deficiency alleles")
+        ok = facts.genotype_class == c.value
+        return CriterionResult(c, ok, "two deficiency or null alleles" if ok else
+                               "a normal (M) allele: heterozygotes are not treated")
     if c.criterion == "fev1_pct":
         if facts.fev1_pct is None:
             return CriterionResult(c, None, "FEV1 % predicted")
@@ -102,11 +171,14 @@ def _evaluate(c: AugmentationCriterion, facts: ClinicalFacts) -> CriterionResult
         if facts.smoking is None:
             return CriterionResult(c, None, "smoking status")
         return CriterionResult(c, facts.smoking.value in c.value.split(";"), f"smoking {facts.smoking.value}")
-    value = facts.emphysema if c.criterion == "emphysema" else facts.ct_density_decline
-    label = "emphysema on CT" if c.criterion == "emphysema" else "CT lung-density decline"
-    if value is None:
-        return CriterionResult(c, None, label)
-    return CriterionResult(c, value == (c.value.lower() == "true"), f"{label}: {'yes' if value else 'no'}")
+    if c.criterion == "age_years":
+        if facts.age_years is None:
+            return CriterionResult(c, True, "age not given: assumed adult")
+        met = _compare(facts.age_years, c.operator, float(c.value))
+        return CriterionResult(c, met, f"age {facts.age_years:g} years")
+    value = {"emphysema": facts.emphysema, "ct_density_decline": facts.ct_density_decline,
+             "lung_disease": facts.lung_disease, "panniculitis": facts.panniculitis}[c.criterion]
+    return _flag(value, c, _FLAG_LABELS[c.criterion])
 
 
 def _decision(results: list[CriterionResult]) -> str:
@@ -119,31 +191,44 @@ def _decision(results: list[CriterionResult]) -> str:
     return "consider"
 
 
+def _verdict(guideline: str, by_indication: dict[str, list[CriterionResult]], concordant: bool | None
+             ) -> EligibilityVerdict:
+    decisions = {ind: _decision(results) for ind, results in by_indication.items()}
+    best = max(decisions, key=lambda ind: (DECISIONS.index(decisions[ind]), -INDICATIONS.index(ind)))
+    decision, note = decisions[best], ""
+    missing = tuple(dict.fromkeys(r.detail for ind, results in by_indication.items() if decisions[ind] ==
+                                  "undetermined" for r in results if r.met is None))
+    if decision in ELIGIBLE and concordant is False:
+        decision, note = "undetermined", "the level disagrees with the genotype: resolve the discordance first"
+        missing = (*missing, RESOLVE_DISCORDANCE)
+    results = tuple(r for ind in INDICATIONS for r in by_indication.get(ind, []))
+    return EligibilityVerdict(guideline, decision, results, missing, best, note)
+
+
 def augmentation_eligibility(facts: ClinicalFacts) -> tuple[EligibilityVerdict, ...]:
     """Per guideline with eligibility rows, the augmentation decision and what is missing."""
-    by_guideline: dict[str, list[CriterionResult]] = {}
+    by_guideline: dict[str, dict[str, list[CriterionResult]]] = {}
     for criterion in guideline_tables().augmentation:
-        by_guideline.setdefault(criterion.guideline, []).append(_evaluate(criterion, facts))
-    verdicts = []
-    for guideline, results in by_guideline.items():
-        missing = tuple(dict.fromkeys(r.detail for r in results if r.met is None))
-        verdicts.append(EligibilityVerdict(guideline, _decision(results), tuple(results), missing))
-    return tuple(verdicts)
+        if criterion.indication == "panniculitis" and facts.panniculitis is None:
+            continue  # an indication is weighed only when its own finding is stated
+        by_guideline.setdefault(criterion.guideline, {}).setdefault(criterion.indication, []).append(
+            _evaluate(criterion, facts))
+    return tuple(_verdict(g, rows, facts.concordant) for g, rows in by_guideline.items())
 
 
-def describe_eligibility(verdicts: tuple[EligibilityVerdict, ...]) -> list[dict[str, object]]:
+def describe_eligibility(verdicts: tuple[EligibilityVerdict, ...]) -> list[EligibilityAnswer]:
     """JSON-ready form of :func:`augmentation_eligibility`."""
     tables = guideline_tables()
-    out: list[dict[str, object]] = []
+    out: list[EligibilityAnswer] = []
     for v in verdicts:
         g = tables.guidelines[v.guideline]
         out.append({
             "guideline": v.guideline, "name": f"{g.name} {g.year}", "decision": v.decision,
-            "missing": list(v.missing),
-            "criteria": [{"criterion": r.criterion.criterion, "operator": r.criterion.operator,
-                          "value": r.criterion.value, "met": r.met, "detail": r.detail,
-                          "if_unmet": r.criterion.if_unmet, "notes": r.criterion.notes,
-                          "sources": cite(r.criterion.source)} for r in v.results],
+            "indication": v.indication, "missing": list(v.missing), "note": v.note,
+            "criteria": [{"indication": r.criterion.indication, "criterion": r.criterion.criterion,
+                          "operator": r.criterion.operator, "value": r.criterion.value, "met": r.met,
+                          "detail": r.detail, "if_unmet": r.criterion.if_unmet, "sentence": r.criterion.sentence,
+                          "notes": r.criterion.notes, "sources": cite(r.criterion.source)} for r in v.results],
         })
     return out
 

@@ -31,7 +31,10 @@ from aatd.knowledge import TableRow, data_directory, knowledge, read_table, spli
 
 RECOMMENDATION_LEVELS = ("not_indicated", "suggested", "recommended")
 """Testing recommendation levels, weakest first (their order is used to take the strongest)."""
-CRITERIA = ("level_umol_l", "fev1_pct", "smoking", "emphysema", "ct_density_decline")
+CRITERIA = ("genotype_class", "level_umol_l", "fev1_pct", "smoking", "lung_disease", "emphysema", "panniculitis",
+            "age_years", "ct_density_decline")
+INDICATIONS = ("lung", "panniculitis")
+"""What augmentation would treat: lung disease (emphysema/COPD) or necrotising panniculitis."""
 OPERATORS = ("lt", "le", "ge", "gt", "in", "is")
 UNMET_OUTCOMES = ("not_indicated", "discuss")
 DIRECTIONS = ("low", "high", "any")
@@ -101,13 +104,20 @@ class Panel:
 
 @dataclass(frozen=True, slots=True)
 class AugmentationCriterion:
+    """One criterion of one guideline's indication (see ``augmentation_criteria.csv``).
+
+    ``sentence`` is the guideline sentence (or its secondary wording) the row encodes.
+    """
+
     guideline: str
+    indication: str
     criterion: str
     operator: str
     value: str
     if_unmet: str
     source: str
     source_locator: str
+    sentence: str
     notes: str
 
 
@@ -261,12 +271,14 @@ def _load_panels(d: Path) -> dict[str, Panel]:
 def _load_augmentation(d: Path, guidelines: Mapping[str, Guideline]) -> list[AugmentationCriterion]:
     table = "augmentation_criteria.csv"
     out = []
-    for row in _rows(d, table, ("guideline", "criterion", "operator", "value", "if_unmet", "source")):
+    columns = ("guideline", "indication", "criterion", "operator", "value", "if_unmet", "source", "sentence")
+    for row in _rows(d, table, columns):
         c = AugmentationCriterion(
-            guideline=row.required("guideline"), criterion=row.one_of("criterion", CRITERIA),
+            guideline=row.required("guideline"), indication=row.one_of("indication", INDICATIONS),
+            criterion=row.one_of("criterion", CRITERIA),
             operator=row.one_of("operator", OPERATORS), value=row.required("value"),
             if_unmet=row.one_of("if_unmet", UNMET_OUTCOMES), source=row.required("source"),
-            source_locator=row.text("source_locator"), notes=row.text("notes"),
+            source_locator=row.text("source_locator"), sentence=row.required("sentence"), notes=row.text("notes"),
         )
         if c.guideline not in guidelines:
             raise DataError(table, row.line, f"unknown guideline {c.guideline!r}")

@@ -24,17 +24,29 @@ genotype from a named panel (``panels.csv``: ``sz``, ``alphaid_14``, ``sequencin
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from itertools import product
 
+from aatd.clinic.answers import InterpretationAnswer
 from aatd.clinic.augmentation import (
+    NO_NORMAL_ALLELE,
     ClinicalFacts,
-    EligibilityVerdict,
     LevelEvidence,
     Smoking,
     augmentation_eligibility,
 )
+from aatd.clinic.findings import (
+    DEFAULT_COUNTRY,
+    INDETERMINATE,
+    MAX_AGE_YEARS,
+    MAX_FEV1_PCT,
+    SEVERITY_ORDER,
+    Cause,
+    Evidence,
+    Interpretation,
+)
 from aatd.clinic.guidelines import Panel, guideline_tables
+from aatd.clinic.wording import as_dict, explain, next_steps, patient_explanation
 from aatd.errors import InputError
 from aatd.genetics.alleles import allele_catalogue, get_allele
 from aatd.genetics.genotypes import Genotype, Phenotype, genotype_sort_key
@@ -47,75 +59,7 @@ from aatd.genetics.levels import (
     level_likelihood,
 )
 from aatd.genetics.prevalence import country, hardy_weinberg
-from aatd.genetics.units import Level, Method
-
-DEFAULT_COUNTRY = "USA"
-"""Population whose S and Z frequencies give the genotype prior when no country is named."""
-INDETERMINATE = "indeterminate"
-MAX_FEV1_PCT = 200.0
-SEVERITY_ORDER = ("normal", "intermediate", "severe", "absent")
-TESTING_STEPS = frozenset({"genotype", "phenotype", "sequence_serpina1", "repeat_level",
-                           "repeat_level_without_inflammation", "measure_level"})
-
-
-@dataclass(frozen=True, slots=True)
-class Statement:
-    """One claim of the explanation and the ``source`` field (source ids) that supports it."""
-
-    text: str
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class NextStep:
-    code: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Cause:
-    """A ranked explanation of a discordance; ``probability`` when the model can compute it."""
-
-    code: str
-    probability: float | None
-    note: str
-
-
-@dataclass(frozen=True, slots=True)
-class Interpretation:
-    """The structured interpretation of a result (see the module docstring)."""
-
-    severity: str
-    consistent: bool | None
-    next_steps: tuple[NextStep, ...]
-    explanation: tuple[Statement, ...]
-    patient_explanation: tuple[str, ...]
-    causes: tuple[Cause, ...]
-    genotype_probabilities: dict[str, float]
-    eligibility: tuple[EligibilityVerdict, ...]
-    reported_genotype: str | None
-    panel: str | None
-    level_umol_l: float | None
-    inflamed: bool | None
-    direction: str | None = None
-    assumptions: tuple[str, ...] = field(default=())
-
-    @property
-    def next_step_codes(self) -> tuple[str, ...]:
-        return tuple(s.code for s in self.next_steps)
-
-
-@dataclass(frozen=True, slots=True)
-class _Evidence:
-    level: Level | None
-    crp_mg_l: float | None
-    phenotype: Phenotype | None
-    genotype: Genotype | None
-    panel: Panel | None
-    panel_assumed: bool
-    on_augmentation: bool
-    country: str
-
+from aatd.genetics.units import Level, Method, unit_check
 
 # --- candidate genotypes ---------------------------------------------------------------
 
@@ -183,7 +127,7 @@ def _naive_reading(phenotype: Phenotype) -> Genotype:
     return Genotype.of(_as_m(by_band[bands[0]]), _as_m(by_band[bands[1]]))
 
 
-def _candidates(ev: _Evidence) -> frozenset[Genotype] | None:
+def _candidates(ev: Evidence) -> frozenset[Genotype] | None:
     sets = []
     if ev.genotype is not None and ev.panel is not None:
         sets.append(genotype_candidates(ev.genotype, ev.panel))
@@ -213,10 +157,10 @@ def _priors(candidates: frozenset[Genotype], country_name: str) -> dict[Genotype
     return {g: hw.get(g, 0.0) for g in candidates}
 
 
-def _posterior(candidates: frozenset[Genotype], ev: _Evidence, inflamed: bool,
+def _posterior(candidates: frozenset[Genotype], ev: Evidence, inflamed: bool,
                use_level: bool = True) -> dict[Genotype, float]:
     weights = _priors(candidates, ev.country)
-    if ev.level is not None and not ev.on_augmentation and use_level:
+    if ev.level is not None and ev.level_usable and use_level:
         level = ev.level
         with_level = {g: w * level_likelihood(level, g, inflamed=inflamed) for g, w in weights.items()}
         if sum(with_level.values()) > 0:
@@ -240,29 +184,39 @@ def interpret_result(*, level: Level | None = None, crp_mg_l: float | None = Non
                      phenotype: Phenotype | None = None, genotype: Genotype | None = None,
                      panel: str | None = None, fev1_pct: float | None = None, smoking: Smoking | None = None,
                      on_augmentation: bool = False, emphysema: bool | None = None,
-                     ct_density_decline: bool | None = None, country_name: str | None = None) -> Interpretation:
+                     ct_density_decline: bool | None = None, country_name: str | None = None,
+                     age_years: float | None = None, pregnant: bool = False, lung_disease: bool | None = None,
+                     panniculitis: bool | None = None) -> Interpretation:
     """Interpret a serum level (µmol/L via :class:`~aatd.genetics.units.Level`), CRP (mg/L), phenotype
-    and genotype; see the module docstring. Raises :class:`InputError` naming the field."""
+    and genotype; see the module docstring. ``age_years`` (children follow the paediatric and liver
+    path, never augmentation), ``pregnant`` (levels rise: a normal level is not reassuring),
+    ``lung_disease`` (airflow obstruction/COPD) and ``panniculitis`` feed eligibility.
+    Raises :class:`InputError` naming the field."""
     ev = _evidence(level, crp_mg_l, phenotype, genotype, panel, on_augmentation, country_name)
     if fev1_pct is not None and (isinstance(fev1_pct, bool) or not isinstance(fev1_pct, int | float)
                                  or not math.isfinite(fev1_pct) or not 0 < fev1_pct <= MAX_FEV1_PCT):
         raise InputError("fev1_pct", fev1_pct, f"FEV1 % predicted between 0 and {MAX_FEV1_PCT:g}")
+    if age_years is not None and (isinstance(age_years, bool) or not isinstance(age_years, int | float)
+                                  or not math.isfinite(age_years) or not 0 <= age_years <= MAX_AGE_YEARS):
+        raise InputError("age", age_years, f"an age in years between 0 and {MAX_AGE_YEARS:g}")
+    ev = replace(ev, unit_check=unit_check(ev.level) if ev.level is not None else None, pregnant=bool(pregnant),
+                 age_years=None if age_years is None else float(age_years))
     inflamed = is_inflamed(crp_mg_l)
+    raised = inflamed or ev.pregnant
     candidates = _candidates(ev)
     reported = _reported(ev)
-    consistent, direction, p_value = _consistency(ev, candidates, reported, inflamed)
+    consistent, direction, p_value = _consistency(ev, candidates, reported, raised)
     # A level above the reported genotype's range is not evidence for an untested allele (they
     # lower levels); it is left out when weighing genotypes and judging the serum-level threshold.
     level_informative = not (consistent is False and direction == "high")
-    posterior = _posterior(candidates, ev, inflamed, use_level=level_informative) if candidates else {}
+    posterior = _posterior(candidates, ev, raised, use_level=level_informative) if candidates else {}
     causes = _causes(ev, candidates, reported, posterior, direction, inflamed) if consistent is False else ()
-    severity = _severity(ev, candidates, posterior, inflamed, causes, direction)
+    severity = _severity(ev, candidates, posterior, raised, causes, direction, consistent)
     eligibility = augmentation_eligibility(ClinicalFacts(
-        _level_evidence(ev, posterior, inflamed, level_informative),
-        float(fev1_pct) if fev1_pct is not None else None, smoking, emphysema, ct_density_decline))
-    from aatd.clinic.wording import explain, next_steps, patient_explanation
-
-    steps = next_steps(ev, severity, consistent, causes, eligibility, smoking, posterior, inflamed)
+        _level_evidence(ev, reported, raised),
+        float(fev1_pct) if fev1_pct is not None else None, smoking, emphysema, ct_density_decline,
+        genotype_class(reported), lung_disease, panniculitis, ev.age_years, consistent))
+    steps = next_steps(ev, severity, consistent, causes, eligibility, smoking, posterior, inflamed, reported)
     interp = Interpretation(
         severity=severity, consistent=consistent, next_steps=steps, explanation=(), patient_explanation=(),
         causes=causes, genotype_probabilities={g.canonical: p for g, p in posterior.items()},
@@ -270,38 +224,39 @@ def interpret_result(*, level: Level | None = None, crp_mg_l: float | None = Non
         panel=ev.panel.panel if ev.panel else None,
         level_umol_l=ev.level.umol_l if ev.level else None,
         inflamed=inflamed if crp_mg_l is not None else None, direction=direction,
-        assumptions=_assumptions(ev),
+        assumptions=_assumptions(ev), unit_check=ev.unit_check, pregnant=ev.pregnant, age_years=ev.age_years,
+        measured_class=_measured_class(ev),
     )
     statements = explain(ev, interp, candidates, p_value)
     return replace(interp, explanation=statements, patient_explanation=patient_explanation(interp))
 
 
 def _evidence(level: Level | None, crp: float | None, phenotype: Phenotype | None, genotype: Genotype | None,
-              panel: str | None, on_augmentation: bool, country_name: str | None) -> _Evidence:
+              panel: str | None, on_augmentation: bool, country_name: str | None) -> Evidence:
     if level is None and phenotype is None and genotype is None:
         raise InputError("result", None, "at least one of a serum level, a phenotype or a genotype")
     if panel is not None and genotype is None:
         raise InputError("panel", panel, "a genotype to go with the panel")
     chosen = get_panel(panel) if panel is not None else (default_panel(genotype) if genotype else None)
     name = country(country_name).country if country_name is not None else DEFAULT_COUNTRY
-    return _Evidence(level, crp, phenotype, genotype, chosen, panel is None and genotype is not None,
+    return Evidence(level, crp, phenotype, genotype, chosen, panel is None and genotype is not None,
                      bool(on_augmentation), name)
 
 
-def _reported(ev: _Evidence) -> Genotype | None:
+def _reported(ev: Evidence) -> Genotype | None:
     if ev.genotype is not None:
         return _normalised(ev.genotype)
     return _naive_reading(ev.phenotype) if ev.phenotype is not None else None
 
 
-def _consistency(ev: _Evidence, candidates: frozenset[Genotype] | None, reported: Genotype | None,
+def _consistency(ev: Evidence, candidates: frozenset[Genotype] | None, reported: Genotype | None,
                  inflamed: bool) -> tuple[bool | None, str | None, float | None]:
     """(consistent, direction 'low'/'high', two-sided p of the level under the reported genotype)."""
     if candidates is None or reported is None:
         return None, None, None
     if reported not in candidates:
         return False, "low", None
-    if ev.level is None or ev.on_augmentation:
+    if ev.level is None or not ev.level_usable:
         return None, None, None
     p = _tail_p(ev.level, reported, inflamed)
     median = level_distribution(reported, inflamed=inflamed).median
@@ -310,7 +265,7 @@ def _consistency(ev: _Evidence, candidates: frozenset[Genotype] | None, reported
     return p >= alpha, direction, p
 
 
-def _causes(ev: _Evidence, candidates: frozenset[Genotype] | None, reported: Genotype | None,
+def _causes(ev: Evidence, candidates: frozenset[Genotype] | None, reported: Genotype | None,
             posterior: dict[Genotype, float], direction: str | None, inflamed: bool) -> tuple[Cause, ...]:
     table = guideline_tables().discordance
     out: list[tuple[int, Cause]] = []
@@ -322,11 +277,13 @@ def _causes(ev: _Evidence, candidates: frozenset[Genotype] | None, reported: Gen
             continue
         if cause.code == "inflammation" and ev.crp_mg_l is not None and not inflamed:
             rank += len(table)  # a CRP below the cut-off makes inflammation the least likely cause
+        if cause.code == "pregnancy_or_oestrogen" and ev.pregnant:
+            rank = 0  # a stated pregnancy is the first explanation of a high level
         out.append((rank, made))
     return tuple(c for _, c in sorted(out, key=lambda item: item[0]))
 
 
-def _cause(code: str, ev: _Evidence, candidates: frozenset[Genotype] | None, reported: Genotype | None,
+def _cause(code: str, ev: Evidence, candidates: frozenset[Genotype] | None, reported: Genotype | None,
            posterior: dict[Genotype, float], inflamed: bool) -> Cause | None:
     if code == "rare_or_null_allele":
         others = {g: p for g, p in posterior.items() if g != reported}
@@ -346,10 +303,17 @@ def _cause(code: str, ev: _Evidence, candidates: frozenset[Genotype] | None, rep
     return Cause(code, None, "")
 
 
-def _severity(ev: _Evidence, candidates: frozenset[Genotype] | None, posterior: dict[Genotype, float],
-              inflamed: bool, causes: tuple[Cause, ...], direction: str | None) -> str:
+def _severity(ev: Evidence, candidates: frozenset[Genotype] | None, posterior: dict[Genotype, float],
+              raised: bool, causes: tuple[Cause, ...], direction: str | None, consistent: bool | None) -> str:
+    """The severity class (see ``docs/interpretation.md``).
+
+    With genetics: the class holding most posterior mass; when a usable numeric level agrees
+    with the genotype (or a low one is explained by an untested allele) the severer of that
+    class and the measured level's class - a low level is real, since inflammation and
+    pregnancy only raise AAT. Without genetics: the level's own class.
+    """
     if candidates is None:
-        return _level_severity(ev, inflamed)
+        return _level_severity(ev, raised)
     explained = any(c.code == "rare_or_null_allele" for c in causes)
     if causes and direction == "low" and not explained:
         return INDETERMINATE  # a low level no genotype explains: liver failure, sample problem...
@@ -357,46 +321,60 @@ def _severity(ev: _Evidence, candidates: frozenset[Genotype] | None, posterior: 
     for g, p in posterior.items():
         mass[genotype_severity(g).value] = mass.get(genotype_severity(g).value, 0.0) + p
     top = max(mass, key=lambda s: mass[s])
-    if mass[top] < guideline_tables().parameter("genotype_call_confidence"):
-        return INDETERMINATE
-    if explained and direction == "low" and ev.level is not None and not ev.on_augmentation:
-        measured = classify_umol_l(ev.level.umol_l).value  # a low level is real: inflammation only raises
-        return max(top, measured, key=SEVERITY_ORDER.index)
-    return top
+    confident = mass[top] >= guideline_tables().parameter("genotype_call_confidence")
+    measured = _measured_class(ev)
+    if measured is not None and (consistent is True or (explained and direction == "low")):
+        return max(top, measured, key=SEVERITY_ORDER.index) if confident else measured
+    return top if confident else INDETERMINATE
 
 
-def _level_severity(ev: _Evidence, inflamed: bool) -> str:
-    if ev.level is None or ev.on_augmentation:
+def _measured_class(ev: Evidence) -> str | None:
+    """The class of a usable numeric level (``None`` when censored, absent or not usable)."""
+    if ev.level is None or not ev.level_usable or ev.level.below:
+        return None
+    return classify_umol_l(ev.level.umol_l).value
+
+
+def _level_severity(ev: Evidence, raised: bool) -> str:
+    if ev.level is None or not ev.level_usable:
         return INDETERMINATE
-    cls = classify_umol_l(ev.level.umol_l)
+    cls = classify_umol_l(ev.level.umol_l, censored=ev.level.below)
     if ev.level.below:
         return cls.value if cls in (Severity.ABSENT, Severity.SEVERE) else INDETERMINATE
-    if inflamed and cls in (Severity.NORMAL, Severity.INTERMEDIATE):
+    if raised and cls in (Severity.NORMAL, Severity.INTERMEDIATE):
         return INDETERMINATE
     return cls.value
 
 
-def _level_evidence(ev: _Evidence, posterior: dict[Genotype, float], inflamed: bool,
-                    level_informative: bool = True) -> LevelEvidence:
-    usable = ev.level is not None and not ev.on_augmentation and level_informative
-    measured = ev.level.umol_l if ev.level is not None and usable else None
+def genotype_class(reported: Genotype | None) -> str | None:
+    """``no_normal_allele`` when neither allele is normal (M), ``normal_allele`` otherwise, ``None`` unknown."""
+    if reported is None:
+        return None
+    if any(get_allele(a).family == "M" for a in (reported.first, reported.second)):
+        return "normal_allele"
+    return NO_NORMAL_ALLELE
+
+
+def _level_evidence(ev: Evidence, reported: Genotype | None, raised: bool) -> LevelEvidence:
+    """The level as the eligibility threshold sees it: the measured value when usable, and the
+    reported genotype's modelled 5th-95th percentiles (used when no measured value is usable)."""
+    measured = ev.level.umol_l if ev.level is not None and ev.level_usable else None
     censored = bool(ev.level and ev.level.below)
-    if not posterior:
-        return LevelEvidence(measured, censored, inflamed)
-    best, p = next(iter(posterior.items()))
-    if p < guideline_tables().parameter("genotype_call_confidence"):
-        return LevelEvidence(measured, censored, inflamed)
-    dist = level_distribution(best)
-    return LevelEvidence(measured, censored, inflamed, best.canonical, dist.quantile(0.05), dist.quantile(0.95))
+    if reported is None:
+        return LevelEvidence(measured, censored, raised)
+    dist = level_distribution(reported)
+    return LevelEvidence(measured, censored, raised, reported.canonical, dist.quantile(0.05), dist.quantile(0.95))
 
 
-def _assumptions(ev: _Evidence) -> tuple[str, ...]:
+def _assumptions(ev: Evidence) -> tuple[str, ...]:
     out = []
     if ev.panel_assumed and ev.panel is not None:
         out.append(f"panel not stated: assumed '{ev.panel.panel}' ({ev.panel.label}), the smallest panel "
                    "that reports these alleles")
     if ev.level is not None and ev.level.method is Method.UNSPECIFIED and ev.level.unit.value != "umol/L":
-        out.append("assay method not stated: converted as a purified-standard assay (nephelometry)")
+        out.append("assay method not stated: converted as a purified-standard assay (nephelometry, 52 kDa)")
+    if ev.age_years is None:
+        out.append("age not given: assumed adult (the augmentation guidelines are written for adults)")
     return tuple(out)
 
 
@@ -448,7 +426,9 @@ def describe_interpretation(*, level: float | str | None = None, unit: str | Non
                             fev1_pct: float | str | None = None, smoking: str | None = None,
                             on_augmentation: bool = False, emphysema: bool | None = None,
                             ct_density_decline: bool | None = None,
-                            country_name: str | None = None) -> dict[str, object]:
+                            country_name: str | None = None, age: float | str | None = None,
+                            pregnant: bool | None = None, lung_disease: bool | None = None,
+                            panniculitis: bool | None = None) -> InterpretationAnswer:
     """Validate raw inputs (text or numbers), interpret them and return a JSON-ready dict.
 
     Keys: ``severity``, ``consistent``, ``next_steps`` (codes), ``next_step_details``,
@@ -456,7 +436,6 @@ def describe_interpretation(*, level: float | str | None = None, unit: str | Non
     ``discordance_causes``, ``genotype_probabilities``, ``eligibility``, ``disclaimer``,
     ``inputs`` and ``provenance``.
     """
-    from aatd.clinic.wording import as_dict
     from aatd.genetics.genotypes import parse_genotype, parse_phenotype
 
     parsed_level = _parse_level(level, unit, method)
@@ -469,9 +448,13 @@ def describe_interpretation(*, level: float | str | None = None, unit: str | Non
         on_augmentation=bool(_optional_bool("on_augmentation", on_augmentation)),
         emphysema=_optional_bool("emphysema", emphysema),
         ct_density_decline=_optional_bool("ct_density_decline", ct_density_decline), country_name=country_name,
+        age_years=_optional_float("age", age), pregnant=bool(_optional_bool("pregnant", pregnant)),
+        lung_disease=_optional_bool("lung_disease", lung_disease),
+        panniculitis=_optional_bool("panniculitis", panniculitis),
     )
     inputs = {"level": None if parsed_level is None else str(parsed_level), "crp_mg_l": crp_mg_l,
               "phenotype": phenotype, "genotype": genotype, "panel": interp.panel, "fev1_pct": fev1_pct,
               "smoking": smoking, "on_augmentation": on_augmentation, "emphysema": emphysema,
-              "ct_density_decline": ct_density_decline, "country": country_name or DEFAULT_COUNTRY}
+              "ct_density_decline": ct_density_decline, "country": country_name or DEFAULT_COUNTRY,
+              "age": age, "pregnant": bool(pregnant), "lung_disease": lung_disease, "panniculitis": panniculitis}
     return as_dict(interp, inputs)

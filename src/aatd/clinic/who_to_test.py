@@ -16,6 +16,13 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from aatd.clinic.answers import (
+    AgeAndSmokingLimits,
+    GuidelineAnswer,
+    PendingRule,
+    ShouldTestAnswer,
+    TestingRuleAnswer,
+)
 from aatd.clinic.guidelines import RECOMMENDATION_LEVELS, Finding, TestingRule, cite, guideline_tables
 from aatd.errors import InputError
 from aatd.genetics.alleles import fold_name
@@ -143,35 +150,35 @@ def _only_lower_age_bound(rule: TestingRule, missing: str) -> bool:
     return missing == "age" and rule.age_below is None
 
 
-def _rule_dict(rule: TestingRule, findings: Mapping[str, Finding]) -> dict[str, object]:
+def _rule_dict(rule: TestingRule, findings: Mapping[str, Finding]) -> TestingRuleAnswer:
     criterion = findings[rule.finding].label
     if rule.with_any:
         criterion += " with " + " or ".join(findings[f].label.lower() for f in rule.with_any)
-    return {"finding": rule.finding, "criterion": criterion, "recommendation": rule.recommendation,
-            "limits": {"min_age": rule.min_age, "age_below": rule.age_below,
-                       "pack_years_below": rule.pack_years_below},
-            "sources": cite(rule.source), "source_ids": list(rule.source.split(";")),
-            "source_locator": rule.source_locator, "notes": rule.notes}
+    return TestingRuleAnswer(finding=rule.finding, criterion=criterion, recommendation=rule.recommendation,
+                             limits=AgeAndSmokingLimits(min_age=rule.min_age, age_below=rule.age_below,
+                                                        pack_years_below=rule.pack_years_below),
+                             sources=cite(rule.source), source_ids=list(rule.source.split(";")),
+                             source_locator=rule.source_locator, notes=rule.notes)
 
 
 def describe_should_test(findings: Iterable[str], *, age: float | None = None,
-                         pack_years: float | None = None) -> dict[str, object]:
+                         pack_years: float | None = None) -> ShouldTestAnswer:
     """JSON-ready answer of :func:`should_test` for the CLI and the API."""
     codes = parse_findings(findings)
     verdicts = should_test(codes, age=age, pack_years=pack_years)
     tables = guideline_tables()
-    per_guideline = []
+    per_guideline: list[GuidelineAnswer] = []
     for v in verdicts:
         g = tables.guidelines[v.guideline]
-        per_guideline.append({
-            "guideline": v.guideline, "name": f"{g.name} {g.year}", "recommendation": v.recommendation,
-            "triggered_by": [_rule_dict(r, tables.findings) for r in v.triggered_by],
-            "would_apply_if_known": [{**_rule_dict(r, tables.findings), "missing": m} for r, m in v.pending],
-            "guideline_source": cite(g.source),
-        })
+        per_guideline.append(GuidelineAnswer(
+            guideline=v.guideline, name=f"{g.name} {g.year}", recommendation=v.recommendation,
+            triggered_by=[_rule_dict(r, tables.findings) for r in v.triggered_by],
+            would_apply_if_known=[PendingRule(**_rule_dict(r, tables.findings), missing=m) for r, m in v.pending],
+            guideline_source=cite(g.source),
+        ))
     overall = _strongest(r for v in verdicts for r in v.triggered_by)
-    return {
-        "findings": sorted(codes), "implied_findings": sorted(expand_findings(codes) - codes),
-        "age": age, "pack_years": pack_years, "overall": overall, "guidelines": per_guideline,
-        "disclaimer": DISCLAIMER, "provenance": provenance(),
-    }
+    return ShouldTestAnswer(
+        findings=sorted(codes), implied_findings=sorted(expand_findings(codes) - codes),
+        age=age, pack_years=pack_years, overall=overall, guidelines=per_guideline,
+        disclaimer=DISCLAIMER, provenance=provenance(),
+    )

@@ -9,26 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from aatd.clinic.answers import CitedStatement, CitedStep, DiscordanceCause, InterpretationAnswer
 from aatd.clinic.augmentation import EligibilityVerdict, Smoking, describe_eligibility
-from aatd.clinic.guidelines import cite, guideline_tables
-from aatd.clinic.interpretation import (
+from aatd.clinic.findings import (
+    ADULT_AGE_YEARS,
     INDETERMINATE,
     TESTING_STEPS,
     Cause,
+    Evidence,
     Interpretation,
     NextStep,
     Statement,
-    _Evidence,
 )
+from aatd.clinic.guidelines import cite, guideline_tables
 from aatd.genetics.genotypes import Genotype
 from aatd.genetics.levels import (
+    Severity,
     classify_umol_l,
     level_distribution,
     lower_limit_of_normal_umol_l,
     protective_threshold_umol_l,
 )
-from aatd.genetics.units import Method
-from aatd.knowledge import split_sources
+from aatd.genetics.units import Method, Unit, from_umol_l
+from aatd.knowledge import knowledge, split_sources
 from aatd.provenance import provenance
 
 DISCLAIMER = ("aatd supports, and does not replace, clinical judgement: confirm results and decisions with "
@@ -47,27 +50,56 @@ class _Steps:
         self.items.setdefault(code, reason)
 
 
-def next_steps(ev: _Evidence, severity: str, consistent: bool | None, causes: tuple[Cause, ...],
+def next_steps(ev: Evidence, severity: str, consistent: bool | None, causes: tuple[Cause, ...],
                eligibility: tuple[EligibilityVerdict, ...], smoking: Smoking | None,
-               posterior: Mapping[Genotype, float], inflamed: bool) -> tuple[NextStep, ...]:
+               posterior: Mapping[Genotype, float], inflamed: bool,
+               reported: Genotype | None = None) -> tuple[NextStep, ...]:
     """The next-step codes (with the reason for each) that follow from an interpretation."""
     steps = _Steps()
+    if ev.unit_check is not None:
+        steps.add("check_unit", ev.unit_check.message)
     genetics = ev.genotype is not None or ev.phenotype is not None
     if genetics:
         _genetic_testing_steps(steps, ev, consistent, causes, posterior)
+        _raised_level_steps(steps, ev, inflamed, reported)
     else:
         _level_only_steps(steps, ev, severity, inflamed)
     _severity_steps(steps, ev, severity, eligibility, smoking, posterior)
-    if severity == "normal" and not TESTING_STEPS.intersection(steps.items) and consistent is not False:
+    closed = (severity == "normal" and not TESTING_STEPS.intersection(steps.items) and consistent is not False
+              and ev.unit_check is None and not (ev.pregnant and ev.level is not None))
+    if closed:
         steps.add("no_further_testing", "the results agree and show no deficiency")
     return tuple(NextStep(code, reason) for code, reason in steps.items.items())
 
 
-def _level_only_steps(steps: _Steps, ev: _Evidence, severity: str, inflamed: bool) -> None:
+def _child(ev: Evidence) -> bool:
+    return ev.age_years is not None and ev.age_years < ADULT_AGE_YEARS
+
+
+def _raised_level_steps(steps: _Steps, ev: Evidence, inflamed: bool, reported: Genotype | None) -> None:
+    """Inflammation or pregnancy with a genotype whose range straddles the threshold (SZ): only a
+    level measured when well decides where this person lies."""
+    if reported is None or ev.level is None or not ev.level_usable or not (inflamed or ev.pregnant):
+        return
+    dist = level_distribution(reported)
+    if dist.quantile(0.05) < protective_threshold_umol_l() < dist.quantile(0.95):
+        if ev.pregnant:
+            steps.add("repeat_level_after_pregnancy", f"{reported.canonical} levels straddle the threshold")
+        else:
+            steps.add("repeat_level_without_inflammation", f"{reported.canonical} levels straddle the threshold")
+
+
+def _level_only_steps(steps: _Steps, ev: Evidence, severity: str, inflamed: bool) -> None:
     if ev.on_augmentation:
         steps.add("genotype", "a level measured during augmentation therapy reflects the infusions")
         return
-    if severity == INDETERMINATE and inflamed:
+    if ev.unit_check is not None:
+        steps.add("genotype", "a genotype does not depend on units or inflammation")
+        return
+    if severity == INDETERMINATE and ev.pregnant:
+        steps.add("genotype", "a genotype is not affected by pregnancy")
+        steps.add("repeat_level_after_pregnancy", "pregnancy raises AAT, so the level may hide a deficiency")
+    elif severity == INDETERMINATE and inflamed:
         steps.add("repeat_level_without_inflammation", "CRP is raised, so the level may hide a deficiency")
         steps.add("genotype", "a genotype is not affected by inflammation")
     elif severity == INDETERMINATE:
@@ -76,9 +108,11 @@ def _level_only_steps(steps: _Steps, ev: _Evidence, severity: str, inflamed: boo
         steps.add("genotype", "a low level must be confirmed by a qualitative test")
     if severity in SEVERE:
         steps.add("phenotype", "IEF also shows rare variants that S/Z genotyping misses")
+    if severity == "absent":
+        steps.add("sequence_serpina1", "an undetectable level suggests null alleles, which IEF and panels miss")
 
 
-def _genetic_testing_steps(steps: _Steps, ev: _Evidence, consistent: bool | None, causes: tuple[Cause, ...],
+def _genetic_testing_steps(steps: _Steps, ev: Evidence, consistent: bool | None, causes: tuple[Cause, ...],
                            posterior: Mapping[Genotype, float]) -> None:
     if ev.level is None and not ev.on_augmentation:
         steps.add("measure_level", "no serum level was given")
@@ -101,25 +135,30 @@ def _genetic_testing_steps(steps: _Steps, ev: _Evidence, consistent: bool | None
             steps.add("repeat_level", "a sample or assay problem is possible")
 
 
-def _severity_steps(steps: _Steps, ev: _Evidence, severity: str, eligibility: tuple[EligibilityVerdict, ...],
+def _severity_steps(steps: _Steps, ev: Evidence, severity: str, eligibility: tuple[EligibilityVerdict, ...],
                     smoking: Smoking | None, posterior: Mapping[Genotype, float]) -> None:
     deficient = severity in ("intermediate", *SEVERE)
+    child = _child(ev)
     if severity in SEVERE:
         steps.add("refer_specialist", "severe deficiency")
-        steps.add("spirometry_and_dlco", "baseline lung function in severe deficiency")
-        steps.add("chest_ct", "emphysema extent and progression")
+        if child:
+            steps.add("paediatric_follow_up", "a child with severe deficiency: liver first, lungs later")
+        else:
+            steps.add("spirometry_and_dlco", "baseline lung function in severe deficiency")
+            steps.add("chest_ct", "emphysema extent and progression")
         if _polymerising(posterior) or not posterior:
             steps.add("liver_assessment", "the allele can accumulate in the liver")
-        if any(v.decision != "not_indicated" for v in eligibility):
-            steps.add("consider_augmentation", "at least one guideline's criteria are met or not yet known")
-    elif severity == "intermediate":
+        if any(v.eligible for v in eligibility):
+            steps.add("consider_augmentation", "at least one guideline's criteria are met (see eligibility)")
+    elif severity == "intermediate" and not child:
         steps.add("spirometry_and_dlco", "carriers who smoke have a higher risk of COPD")
     if posterior and (deficient or _carries_deficiency_allele(posterior)) and severity != INDETERMINATE:
         steps.add("test_relatives", "relatives may carry the same allele")
     if deficient:
         steps.add("avoid_exposures", "dust and fumes add to the lung risk")
-    if (deficient and smoking is not Smoking.NEVER and smoking is not Smoking.FORMER) or (
-            smoking is Smoking.CURRENT and posterior and _carries_deficiency_allele(posterior)):
+    may_smoke = smoking is Smoking.CURRENT or (smoking is None and not child)  # children: smoke-free home instead
+    carrier_smoker = smoking is Smoking.CURRENT and bool(posterior) and _carries_deficiency_allele(posterior)
+    if (deficient and may_smoke) or carrier_smoker:
         steps.add("smoking_cessation", "smoking is the main driver of lung disease in AATD")
 
 
@@ -140,7 +179,7 @@ def _carries_deficiency_allele(posterior: Mapping[Genotype, float]) -> bool:
 # --- explanation -----------------------------------------------------------------------
 
 
-def explain(ev: _Evidence, interp: Interpretation, candidates: frozenset[Genotype] | None,
+def explain(ev: Evidence, interp: Interpretation, candidates: frozenset[Genotype] | None,
             p_value: float | None) -> tuple[Statement, ...]:
     """The reasoning, one cited statement per claim."""
     out: list[Statement] = []
@@ -165,22 +204,59 @@ def explain(ev: _Evidence, interp: Interpretation, candidates: frozenset[Genotyp
     return tuple(out)
 
 
-def _level_statements(ev: _Evidence) -> list[Statement]:
+def relation(umol_l: float, limit: float, name: str) -> str:
+    """``"X µmol/L is below <name> (L µmol/L)"`` or ``"... is at or above ..."``: true by construction."""
+    side = "below" if umol_l < limit else "at or above"
+    return f"{umol_l:.1f} µmol/L is {side} the {limit:g} µmol/L {name}" if name == "protective threshold" \
+        else f"{umol_l:.1f} µmol/L is {side} the {name} ({limit:.1f} µmol/L)"
+
+
+def _level_statements(ev: Evidence) -> list[Statement]:
     assert ev.level is not None
     umol = ev.level.umol_l
-    cls = classify_umol_l(umol)
-    prefix = "below " if ev.level.below else ""
-    text = (f"Serum AAT {ev.level} = {prefix}{umol:.1f} µmol/L: {cls.value} range (protective threshold "
-            f"{protective_threshold_umol_l():g} µmol/L; MM 5th percentile {lower_limit_of_normal_umol_l():.1f} "
-            "µmol/L).")
-    out = [Statement(text, "stoller1996;" + ";".join(level_distribution("MM").sources))]
-    if ev.level.method is Method.RADIAL_IMMUNODIFFUSION:
-        out.append(Statement("Radial immunodiffusion used commercial standards that read higher: it is converted "
-                             "with the equivalence 11 µmol/L ~ 80 mg/dL.", "stoller1996"))
+    threshold, lln = protective_threshold_umol_l(), lower_limit_of_normal_umol_l()
+    mm_sources = "stoller1996;ferrarotti2012"
+    if ev.unit_check is not None:
+        return [Statement(ev.unit_check.message + " The level is not used until the unit is confirmed.",
+                          "young1987;brantly1991;donato2012"), _threshold_statement(ev)]
+    if ev.level.below:
+        if classify_umol_l(umol, censored=True) is Severity.ABSENT:
+            what = f"undetectable: below {umol:.2f} µmol/L, at most 1% of the normal median"
+        elif umol <= threshold:
+            what = f"below {umol:.1f} µmol/L, so below the {threshold:g} µmol/L protective threshold"
+        else:
+            what = f"below {umol:.1f} µmol/L, which does not say whether it is below the {threshold:g} µmol/L " \
+                   "protective threshold"
+        text = f"Serum AAT {ev.level}: a censored result, {what}."
+    else:
+        text = (f"Serum AAT {ev.level} = {relation(umol, threshold, 'protective threshold')}; "
+                f"{relation(umol, lln, 'lower limit of normal')} (MM 5th percentile).")
+    out = [Statement(text, mm_sources), _threshold_statement(ev)]
+    if ev.pregnant:
+        out.append(Statement("The person is pregnant: AAT rises in pregnancy, so a normal level does not exclude a "
+                             "deficiency allele; a low level is real.", "sanders2018"))
     return out
 
 
-def _crp_statements(ev: _Evidence, interp: Interpretation) -> list[Statement]:
+def _threshold_statement(ev: Evidence) -> Statement:
+    """Which mg/dL (or g/L) equivalent of 11 µmol/L applies to this assay, and why."""
+    assert ev.level is not None
+    k = knowledge()
+    method, unit = ev.level.method, ev.level.unit
+    if method is Method.RADIAL_IMMUNODIFFUSION:
+        return Statement(f"Threshold for this assay: 11 µmol/L = {k.constant('protective_threshold_mg_dl_rid'):g} "
+                         "mg/dL, because radial immunodiffusion used commercial standards that read higher.",
+                         "stoller1996")
+    mg = from_umol_l(protective_threshold_umol_l(), Unit.MG_DL, method)
+    shown = f"{mg:.1f} mg/dL" if unit is not Unit.G_L else f"{mg / 100:.3f} g/L ({mg:.1f} mg/dL)"
+    quoted = k.constant("protective_threshold_mg_dl_nephelometry_ats_ers_quoted")
+    return Statement(f"Threshold for this assay: 11 µmol/L = {shown} for a purified-standard assay (nephelometry or "
+                     f"turbidimetry; 52 kDa). The {quoted:g} mg/dL nephelometric figure often quoted from ATS/ERS 2003 "
+                     "belongs to older commercial-standard calibrations and is not used here.",
+                     "brantly1991;ats_ers2003")
+
+
+def _crp_statements(ev: Evidence, interp: Interpretation) -> list[Statement]:
     if ev.crp_mg_l is None:
         if ev.level is not None:
             return [Statement("No CRP was given: inflammation, which raises AAT, cannot be excluded.", "sanders2018")]
@@ -192,7 +268,7 @@ def _crp_statements(ev: _Evidence, interp: Interpretation) -> list[Statement]:
     return [Statement(f"CRP {ev.crp_mg_l:g} mg/L is below the inflammation cut-off.", "sanders2018")]
 
 
-def _panel_statement(ev: _Evidence) -> Statement:
+def _panel_statement(ev: Evidence) -> Statement:
     assert ev.panel is not None and ev.genotype is not None
     if ev.panel.reads_all:
         return Statement(f"Genotype {ev.genotype.canonical} by {ev.panel.label}: every coding allele is read.",
@@ -204,7 +280,7 @@ def _panel_statement(ev: _Evidence) -> Statement:
                      f"{ev.panel.source};kaczor2007")
 
 
-def _consistency_statements(ev: _Evidence, interp: Interpretation, p_value: float | None) -> list[Statement]:
+def _consistency_statements(ev: Evidence, interp: Interpretation, p_value: float | None) -> list[Statement]:
     reported = interp.reported_genotype
     if reported is None:
         return []
@@ -234,22 +310,52 @@ def _consistency_statements(ev: _Evidence, interp: Interpretation, p_value: floa
 
 
 def _severity_statement(interp: Interpretation) -> Statement:
-    reasons = {
-        "normal": "no deficiency", "intermediate": "below normal but above the protective threshold",
-        "severe": "below the 11 µmol/L protective threshold", "absent": "no circulating AAT",
-        INDETERMINATE: "the results do not yet allow a class (see next steps)",
-    }
-    return Statement(f"Severity: {interp.severity} - {reasons[interp.severity]}.", COMMON_SOURCE)
+    """The severity class and the fact behind it, stated so that it is true of the measured value."""
+    names = {"normal": "no deficiency", "intermediate": "below normal, above the protective threshold",
+             "severe": "severe deficiency", "absent": "no detectable AAT",
+             INDETERMINATE: "the results do not yet allow a class (see next steps)"}
+    text = f"Severity: {interp.severity} ({names[interp.severity]})"
+    basis = _severity_basis(interp)
+    return Statement(f"{text}: {basis}." if basis else f"{text}.", COMMON_SOURCE)
+
+
+def _severity_basis(interp: Interpretation) -> str:
+    parts = []
+    if interp.reported_genotype is not None and interp.severity != INDETERMINATE:
+        g = interp.reported_genotype
+        dist = level_distribution(g)
+        parts.append(f"genotype {g} has no detectable AAT" if dist.absent else
+                     f"genotype {g} has a modelled median of {dist.median:.1f} µmol/L")
+    if interp.measured_class is not None and interp.level_umol_l is not None:
+        parts.append("the measured " + relation(interp.level_umol_l, protective_threshold_umol_l(),
+                                                "protective threshold"))
+    return "; ".join(parts)
 
 
 # --- patient text ----------------------------------------------------------------------
 
 
 def patient_explanation(interp: Interpretation) -> tuple[str, ...]:
-    """Plain-language sentences for the patient (reading age about 12)."""
+    """Plain-language sentences for the patient (reading grade 7 or below), each true of the values given.
+
+    When a usable level was measured, the sentence about the level comes from the measured
+    value; a second sentence says when the genes point lower than that level.
+    """
     tables = guideline_tables()
     msgs = tables.messages
-    out = [msgs["intro"].text, msgs[f"severity_{interp.severity}"].text]
+    out = [msgs["intro"].text]
+    if interp.unit_check is not None:
+        out.append(msgs["check_unit"].text)
+    if interp.measured_class is not None:
+        out.append(msgs[f"level_{interp.measured_class}"].text)
+        if SEVERITY_RANK[interp.severity] > SEVERITY_RANK[interp.measured_class]:
+            out.append(msgs["genes_lower_than_level"].text)
+    else:
+        out.append(msgs[f"severity_{interp.severity}"].text)
+    if interp.severity in SEVERE:
+        out.append(msgs["severe_care"].text)
+    if interp.pregnant:
+        out.append(msgs["pregnancy"].text)
     if interp.consistent is False:
         out.append(msgs["consistency_false"].text)
         if interp.causes:
@@ -259,28 +365,32 @@ def patient_explanation(interp: Interpretation) -> tuple[str, ...]:
     return tuple(out)
 
 
+SEVERITY_RANK = {"normal": 0, "intermediate": 1, "severe": 2, "absent": 3, INDETERMINATE: -1}
+
+
 # --- JSON ------------------------------------------------------------------------------
 
 
-def as_dict(interp: Interpretation, inputs: Mapping[str, object]) -> dict[str, object]:
+def as_dict(interp: Interpretation, inputs: Mapping[str, object]) -> InterpretationAnswer:
     """The JSON-ready interpretation."""
     tables = guideline_tables()
-    return {
+    return InterpretationAnswer({
         "severity": interp.severity,
         "consistent": interp.consistent,
         "next_steps": list(interp.next_step_codes),
         "next_step_details": [
-            {"code": s.code, "text": tables.next_steps[s.code].clinician_text, "reason": s.reason,
-             "patient_text": tables.next_steps[s.code].patient_text,
-             "sources": cite(tables.next_steps[s.code].source),
-             "source_ids": list(split_sources(tables.next_steps[s.code].source))}
+            CitedStep(code=s.code, text=tables.next_steps[s.code].clinician_text, reason=s.reason,
+                      patient_text=tables.next_steps[s.code].patient_text,
+                      sources=cite(tables.next_steps[s.code].source),
+                      source_ids=list(split_sources(tables.next_steps[s.code].source)))
             for s in interp.next_steps
         ],
-        "explanation": [{"text": st.text, "sources": cite(st.source), "source_ids": list(split_sources(st.source))}
-                        for st in interp.explanation],
+        "explanation": [CitedStatement(text=st.text, sources=cite(st.source),
+                                       source_ids=list(split_sources(st.source))) for st in interp.explanation],
         "patient_explanation": list(interp.patient_explanation),
-        "discordance_causes": [{"code": c.code, "probability": c.probability, "note": c.note,
-                                "text": tables.discordance[c.code].clinician_text} for c in interp.causes],
+        "discordance_causes": [DiscordanceCause(code=c.code, probability=c.probability, note=c.note,
+                                                text=tables.discordance[c.code].clinician_text)
+                               for c in interp.causes],
         "genotype_probabilities": {g: round(p, 6) for g, p in interp.genotype_probabilities.items()},
         "reported_genotype": interp.reported_genotype,
         "panel": interp.panel,
@@ -291,7 +401,7 @@ def as_dict(interp: Interpretation, inputs: Mapping[str, object]) -> dict[str, o
         "disclaimer": DISCLAIMER,
         "inputs": dict(inputs),
         "provenance": provenance(),
-    }
+    })
 
 
 def _p(p_value: float | None) -> str:

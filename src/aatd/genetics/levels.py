@@ -1,16 +1,25 @@
 """Serum AAT expected for each genotype, how likely a measured level is, and severity.
 
 The model (see ``docs/models.md``): serum AAT of a genotype is log-normal in µmol/L.
-For genotypes with a measured population range, the log-normal is fitted to that range
-read as its 5th-95th percentiles (median = geometric mid-point; log-SD = log-width /
-(2 × 1.645)), from the first source in :data:`MODEL_SOURCES` that reports the genotype.
-Other genotypes (rare and null alleles) follow allele dosage: each allele contributes
-half of the MM median times its ``relative_output``; their log-SD is the widest of the
-fitted ones, because their spread is unmeasured. A genotype with no output (two nulls)
-is *absent*: uniform below the assay's detection limit.
-Inflammation (CRP at or above the cut-off) multiplies the median by the ratio of
-inflamed to non-inflamed medians measured per genotype (Sanders 2018), or by the mean
-of those ratios where a genotype was not measured.
+
+**Pooled genotypes.** Every published range of ``genotype_levels.csv`` that can be put in
+purified-standard µmol/L (5th-95th percentiles, ATS/ERS ranges read as such, central 95%
+intervals, interquartile ranges; never covariate-adjusted rows, commercial-standard mass
+units or children) gives one study's log-median and log-SD for one genotype. Studies use
+different assays and standards, so the log-medians are fitted with an additive model,
+``log median(genotype, study) = mu(genotype) + b(study) + residual``, by alternating
+least squares. The predictive log-SD of a genotype adds three variances: the mean within-
+study variance of that genotype, the between-study (between-assay) variance of ``b`` and
+the residual variance. Medians are reported on the scale of the modern purified-standard
+cohorts (:data:`ANCHOR_SOURCES`), so a genotype's median is what a current assay reads,
+while its spread also covers older standards and other laboratories.
+
+**Other genotypes** (rare and null alleles) follow allele dosage: each allele contributes
+half of the MM median times its ``relative_output``; their log-SD is the widest pooled one.
+A genotype with no output (two nulls) is *absent*: uniform below the assay's detection limit.
+
+Inflammation (CRP at or above the cut-off) multiplies the median by the ratio of inflamed to
+non-inflamed medians measured per genotype (Sanders 2018), or by the mean of those ratios.
 """
 
 from __future__ import annotations
@@ -19,19 +28,25 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from statistics import NormalDist, fmean
+from statistics import NormalDist, fmean, variance
 
 from aatd.errors import InputError
 from aatd.genetics.genotypes import Genotype, parse_genotype
 from aatd.genetics.units import Level, Method, Unit, from_umol_l, to_umol_l
 from aatd.knowledge import LevelObservation, knowledge, split_sources
 
-MODEL_SOURCES = ("ferrarotti2012", "ats_ers2003")
-"""Level-table sources the model is fitted to, in order of preference: a measured
-general-population cohort with a purified standard first, then the ATS/ERS ranges."""
+ANCHOR_SOURCES = ("ferrarotti2012", "sanders2018", "donato2012")
+"""Cohorts measured with current purified-standard assays (nephelometry, immunoturbidimetry):
+the pooled medians are put on their common scale."""
+MODEL_SOURCES = ("ferrarotti2012", "ats_ers2003", "brantly1991", "sanders2018", "donato2012")
+"""The studies whose ranges the pooled model uses (a test checks this equals what :func:`study_ranges` finds)."""
 INFLAMMATION_SOURCE = "sanders2018"
-_PERCENTILE_STATISTICS = ("p5_p95", "range")
+_Z_BY_STATISTIC = {"p5_p95": NormalDist().inv_cdf(0.95), "range": NormalDist().inv_cdf(0.95),
+                   "p2.5_p97.5": NormalDist().inv_cdf(0.975), "iqr": NormalDist().inv_cdf(0.75)}
+"""Standard-normal quantile of each published interval's upper end (a range is read as 5th-95th
+percentiles, as Ferrarotti 2012 reads the ATS/ERS ranges)."""
 _Z95 = NormalDist().inv_cdf(0.95)
+_FIT_ITERATIONS = 200
 
 
 class Severity(StrEnum):
@@ -132,28 +147,108 @@ def _observation_umol(obs: LevelObservation, value: float) -> float:
     return to_umol_l(value, parse_unit(obs.unit), method)
 
 
+@dataclass(frozen=True, slots=True)
+class StudyRange:
+    """One study's published range for one genotype, on the log scale of µmol/L."""
+
+    genotype: str
+    study: str
+    log_median: float
+    log_sd: float
+    low_umol_l: float
+    high_umol_l: float
+    statistic: str
+    locator: str
+
+
+@dataclass(frozen=True, slots=True)
+class PooledModel:
+    """The fitted additive model (see the module docstring).
+
+    ``mu`` is each genotype's log-median on the anchor scale, ``study_effect`` each study's
+    offset (log scale), ``within_var`` each genotype's mean within-study variance, and
+    ``between_var``/``residual_var`` the between-study and residual variances.
+    """
+
+    ranges: tuple[StudyRange, ...]
+    mu: dict[str, float]
+    study_effect: dict[str, float]
+    within_var: dict[str, float]
+    between_var: float
+    residual_var: float
+
+    def sigma(self, genotype: str) -> float:
+        """Predictive log-SD of a new person's level on an unknown assay."""
+        return math.sqrt(self.within_var[genotype] + self.between_var + self.residual_var)
+
+
+def _usable(obs: LevelObservation) -> bool:
+    """Whether a published row can be pooled (see the module docstring)."""
+    population = obs.population.lower()
+    if obs.statistic not in _Z_BY_STATISTIC or obs.low is None or obs.high is None or obs.low <= 0:
+        return False
+    if "adjusted" in population or "child" in population or "inflamed" in population:
+        return False
+    if obs.statistic == "range" and obs.unit != Unit.UMOL_L:
+        return False  # ranges in mass units are the commercial-standard ATS/ERS column
+    return obs.unit == Unit.UMOL_L or obs.standard != "commercial"
+
+
+def study_ranges() -> tuple[StudyRange, ...]:
+    """The first usable range of each (genotype, study) pair, in µmol/L."""
+    out: dict[tuple[str, str], StudyRange] = {}
+    for obs in knowledge().levels:
+        if not _usable(obs):
+            continue
+        assert obs.low is not None and obs.high is not None
+        genotype = _level_key(parse_genotype(obs.genotype))
+        study = split_sources(obs.source)[0]
+        if (genotype, study) in out:
+            continue
+        low, high = _observation_umol(obs, obs.low), _observation_umol(obs, obs.high)
+        z = _Z_BY_STATISTIC[obs.statistic]
+        out[(genotype, study)] = StudyRange(genotype, study, math.log(low * high) / 2, math.log(high / low) / (2 * z),
+                                            low, high, obs.statistic, obs.source_locator or obs.source)
+    return tuple(out.values())
+
+
+@cache
+def pooled_model() -> PooledModel:
+    """Fit the additive model to :func:`study_ranges` (alternating least squares, deterministic)."""
+    ranges = study_ranges()
+    genotypes = sorted({r.genotype for r in ranges})
+    studies = sorted({r.study for r in ranges})
+    if "MM" not in genotypes:
+        raise InputError("genotype_levels.csv", "MM", "a usable MM range (the dosage model needs it)")
+    effect = dict.fromkeys(studies, 0.0)
+    mu: dict[str, float] = {}
+    for _ in range(_FIT_ITERATIONS):
+        mu = {g: fmean(r.log_median - effect[r.study] for r in ranges if r.genotype == g) for g in genotypes}
+        effect = {s: fmean(r.log_median - mu[r.genotype] for r in ranges if r.study == s) for s in studies}
+        centre = fmean(effect.values())
+        effect = {s: e - centre for s, e in effect.items()}
+    residuals = [r.log_median - mu[r.genotype] - effect[r.study] for r in ranges]
+    dof = len(ranges) - len(genotypes) - len(studies) + 1
+    residual_var = sum(e * e for e in residuals) / dof if dof > 0 else 0.0
+    between_var = variance(effect.values()) if len(studies) > 1 else 0.0
+    anchor = [effect[s] for s in ANCHOR_SOURCES if s in effect]
+    shift = fmean(anchor) if anchor else 0.0
+    within = {g: fmean(r.log_sd ** 2 for r in ranges if r.genotype == g) for g in genotypes}
+    return PooledModel(ranges, {g: m + shift for g, m in mu.items()}, effect, within, between_var, residual_var)
+
+
 @cache
 def _fitted() -> dict[str, LevelDistribution]:
+    model = pooled_model()
     fitted: dict[str, LevelDistribution] = {}
-    for source in MODEL_SOURCES:
-        for obs in knowledge().levels:
-            if source not in split_sources(obs.source) or obs.statistic not in _PERCENTILE_STATISTICS:
-                continue
-            if obs.genotype in fitted or obs.low is None or obs.high is None or obs.low <= 0:
-                continue
-            if "adjusted" in obs.population.lower():
-                continue  # covariate-adjusted percentiles describe a standardised population, not patients
-            if obs.unit != Unit.UMOL_L and obs.standard == "commercial":
-                continue  # commercial-standard mass units cannot be converted to µM by molecular weight
-            low, high = _observation_umol(obs, obs.low), _observation_umol(obs, obs.high)
-            fitted[obs.genotype] = LevelDistribution(
-                genotype=obs.genotype, median=math.sqrt(low * high),
-                sigma=math.log(high / low) / (2 * _Z95),
-                basis=f"log-normal fitted to the {obs.statistic} {obs.low:g}-{obs.high:g} {obs.unit} "
-                f"({obs.source_locator or obs.source})", sources=split_sources(obs.source),
-            )
-    if "MM" not in fitted:
-        raise InputError("genotype_levels.csv", "MM", "a fitted MM range (the dosage model needs it)")
+    for genotype, mu in model.mu.items():
+        ranges = [r for r in model.ranges if r.genotype == genotype]
+        studies = ", ".join(f"{r.study} ({r.statistic})" for r in ranges)
+        fitted[genotype] = LevelDistribution(
+            genotype=genotype, median=math.exp(mu), sigma=model.sigma(genotype),
+            basis=f"pooled over {len(ranges)} studies: {studies}; spread includes between-assay variation",
+            sources=tuple(dict.fromkeys(r.study for r in ranges)),
+        )
     return fitted
 
 
@@ -228,17 +323,23 @@ def model_summary(genotypes: list[str]) -> list[dict[str, object]]:
 
 
 def lower_limit_of_normal_umol_l() -> float:
-    """The 5th percentile of MM: below it a level is lower than normal."""
-    return _fitted()["MM"].quantile(0.05)
+    """The lower limit of normal (µmol/L): the MM 5th percentile of the SAPALDIA population."""
+    return to_umol_l(knowledge().constant("lower_limit_of_normal_g_l"), Unit.G_L, Method.NEPHELOMETRY)
 
 
-def classify_umol_l(umol_l: float) -> Severity:
+def undetectable_umol_l() -> float:
+    """At or below this a censored result is undetectable (1% of the MM median, µmol/L)."""
+    return to_umol_l(knowledge().constant("undetectable_level_mg_dl"), Unit.MG_DL, Method.NEPHELOMETRY)
+
+
+def classify_umol_l(umol_l: float, *, censored: bool = False) -> Severity:
     """Severity class of a level in µmol/L.
 
-    absent: below the detection limit; severe: below the protective threshold;
-    intermediate: below the MM 5th percentile; normal otherwise.
+    absent: only a censored result ("<x") whose bound is undetectable (at most 1% of normal) -
+    a measured number is never absent; severe: below the protective threshold; intermediate:
+    below the lower limit of normal; normal otherwise.
     """
-    if umol_l < detection_limit_umol_l():
+    if censored and umol_l <= undetectable_umol_l():
         return Severity.ABSENT
     if umol_l < protective_threshold_umol_l():
         return Severity.SEVERE
@@ -247,13 +348,34 @@ def classify_umol_l(umol_l: float) -> Severity:
     return Severity.NORMAL
 
 
+@cache
+def genotype_classes() -> dict[str, Severity]:
+    """The cited severity class of the common genotypes (``genotype_classes.csv``)."""
+    from aatd.errors import DataError
+    from aatd.knowledge import read_table
+
+    out: dict[str, Severity] = {}
+    sources = knowledge().sources
+    for row in read_table("genotype_classes.csv", ("genotype", "severity", "source")):
+        for source_id in split_sources(row.required("source")):
+            if source_id not in sources:
+                raise DataError("genotype_classes.csv", row.line, f"source {source_id!r} is not in sources.csv")
+        out[_level_key(parse_genotype(row.required("genotype")))] = Severity(row.one_of(
+            "severity", tuple(s.value for s in Severity)))
+    return out
+
+
 def genotype_severity(genotype: Genotype | str) -> Severity:
-    """Severity class of a genotype from its expected median level (two nulls: absent)."""
-    dist = level_distribution(genotype)
+    """Severity class of a genotype: the cited class of the common genotypes (``genotype_classes.csv``);
+    for others, the class of the modelled median level (two nulls: absent)."""
+    g = parse_genotype(genotype) if isinstance(genotype, str) else genotype
+    cited = genotype_classes().get(_level_key(g))
+    if cited is not None:
+        return cited
+    dist = level_distribution(g)
     if dist.absent:
         return Severity.ABSENT
-    severity = classify_umol_l(dist.median)
-    return Severity.SEVERE if severity is Severity.ABSENT else severity
+    return classify_umol_l(dist.median)
 
 
 def level_likelihood(level: Level, genotype: Genotype | str, *, inflamed: bool = False) -> float:

@@ -131,7 +131,9 @@ class Level:
             raise InputError(f"{field}.value", raw, "a finite number")
         if value < 0:
             raise InputError(f"{field}.value", raw, "a level of zero or more")
-        return cls(float(value), parse_unit(unit, f"{field}.unit"), parse_method(method, f"{field}.method"), below)
+        level = cls(float(value), parse_unit(unit, f"{field}.unit"), parse_method(method, f"{field}.method"), below)
+        refuse_impossible(level, f"{field}.value", raw)
+        return level
 
     @property
     def umol_l(self) -> float:
@@ -142,3 +144,74 @@ class Level:
         prefix = "<" if self.below else ""
         method = "" if self.method is Method.UNSPECIFIED else f", {self.method.value}"
         return f"{prefix}{self.value:g} {self.unit.value}{method}"
+
+
+# --- plausibility: one check for every face (CLI, API, web pages, files) -----------------
+
+
+def impossible_above_umol_l() -> float:
+    """Above this (µmol/L) no serum AAT is possible (``constants.csv``: an aatd convention)."""
+    k = knowledge()
+    return k.constant("typical_level_max_umol_l") * k.constant("impossible_level_factor")
+
+
+def _typical(umol_l: float) -> bool:
+    """Whether a numeric level (µmol/L) lies in the range measured in people (up to the MM upper limit)."""
+    k = knowledge()
+    floor = to_umol_l(k.constant("undetectable_level_mg_dl"), Unit.MG_DL, Method.NEPHELOMETRY)
+    return floor < umol_l <= k.constant("typical_level_max_umol_l")
+
+
+def _possible(umol_l: float) -> bool:
+    return umol_l <= impossible_above_umol_l()
+
+
+def _as(level: Level, unit: Unit) -> float:
+    return to_umol_l(level.value, unit, level.method)
+
+
+def refuse_impossible(level: Level, field: str = "level.value", raw: object = None) -> None:
+    """Raise :class:`InputError` when ``level`` is impossible in every unit (mg/dL, g/L, µmol/L)."""
+    if any(_possible(_as(level, unit)) for unit in Unit):
+        return
+    limit = impossible_above_umol_l()
+    raise InputError(field, raw if raw is not None else level.value,
+                     f"a serum AAT level below {from_umol_l(limit, Unit.MG_DL):.0f} mg/dL "
+                     f"({from_umol_l(limit, Unit.G_L):.1f} g/L, {limit:.0f} umol/L)",
+                     hint="no unit makes this value a possible serum level: check the result and its unit")
+
+
+@dataclass(frozen=True, slots=True)
+class UnitCheck:
+    """A level that is implausible in its own unit but ordinary in another: check the unit.
+
+    ``possible`` is whether the value could still be real in the unit given (85 µmol/L could
+    be; 120 g/L could not).
+    """
+
+    given: Level
+    likely_unit: Unit
+    likely_umol_l: float
+    possible: bool
+
+    @property
+    def message(self) -> str:
+        """One sentence that is true of the value entered."""
+        as_given = "is not a possible serum level" if not self.possible else "is outside the range measured in people"
+        return (f"Check the unit: {self.given.value:g} {self.given.unit.value} {as_given}, while "
+                f"{self.given.value:g} {self.likely_unit.value} ({self.likely_umol_l:.1f} umol/L) would be an "
+                "ordinary result.")
+
+
+def unit_check(level: Level) -> UnitCheck | None:
+    """A :class:`UnitCheck` when ``level`` is atypical in its unit and typical in another; else ``None``.
+
+    Censored results ("<x") are checked the same way on their bound.
+    """
+    given = level.umol_l
+    if _typical(given) or (level.below and given <= impossible_above_umol_l() and given > 0):
+        return None
+    for unit in Unit:
+        if unit is not level.unit and _typical(_as(level, unit)):
+            return UnitCheck(level, unit, _as(level, unit), _possible(given))
+    return None

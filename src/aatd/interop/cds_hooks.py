@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aatd.clinic.answers import EligibilityAnswer
 from aatd.clinic.augmentation import ClinicalFacts, LevelEvidence, augmentation_eligibility, describe_eligibility
 from aatd.clinic.guidelines import guideline_tables
 from aatd.clinic.interpretation import describe_interpretation
@@ -93,8 +94,10 @@ def services() -> tuple[Service, ...]:
                 {"results": results, "lung": lung}),
         Service("aatd-augmentation", ("order-select", "order-sign"), "AATD augmentation therapy check",
                 "Checks an order for alpha-1 proteinase inhibitor against each guideline's augmentation criteria "
-                "(serum level or genotype, FEV1, smoking) and warns when none is met or documented.",
-                {"results": results, "lung": lung}),
+                "(serum level or genotype, FEV1, smoking, COPD, emphysema, panniculitis, age) and warns when none "
+                "is met or documented.",
+                {"results": results, "lung": lung, "patient": f"Patient/{patient}",
+                 "conditions": f"Condition?patient={patient}"}),
     )
 
 
@@ -369,6 +372,22 @@ def _inputs(call: _Call) -> tuple[ResultInputs, tuple[str, ...]]:
     return imported.inputs, imported.notes
 
 
+def _clinical_context(call: _Call) -> dict[str, Any]:
+    """Age, COPD, emphysema and panniculitis from the record, as the eligibility rules need them.
+
+    A diagnosis on record sets the criterion; its absence leaves it unknown (``None``), never
+    "absent": a problem list is not proof that a disease is not there.
+    """
+    found: set[str] = set()
+    for condition in _resources(call.optional("conditions")):
+        if condition.get("resourceType") == "Condition" and _active(condition):
+            found.update(meaning for meaning, _ in _condition_meaning(condition.get("code")))
+    return {"age": _age(call.optional("patient")),
+            "lung_disease": True if "copd" in found else None,
+            "emphysema": True if "emphysema" in found else None,
+            "panniculitis": True if "necrotising_panniculitis" in found else None}
+
+
 def _result_text(inputs: ResultInputs) -> str:
     parts = []
     if inputs.genotype is not None:
@@ -390,18 +409,18 @@ def _interpret(call: _Call) -> list[dict[str, Any]]:
     lines = [f"**Result**: {_result_text(inputs)}" + (f" (taken {inputs.taken_on[:10]})" if inputs.taken_on else ""),
              f"**Severity**: {severity}", ""]
     source_ids: list[str] = []
-    for item in data["explanation"]:  # type: ignore[attr-defined]
+    for item in data["explanation"]:
         lines.append(f"- {item['text']} ({'; '.join(item['sources'])})")
         source_ids += [s for f in item["source_ids"] for s in split_sources(f)]
     lines += ["", "**Next steps**:"]
-    for step in data["next_step_details"]:  # type: ignore[attr-defined]
+    for step in data["next_step_details"]:
         lines.append(f"- {step['text']} ({'; '.join(step['sources'])})")
         source_ids += [s for f in step["source_ids"] for s in split_sources(f)]
     lines += ["", "**Augmentation therapy**: " + "; ".join(
-        f"{e['name']}: {e['decision']}" for e in data["eligibility"])]  # type: ignore[attr-defined]
+        f"{e['name']}: {e['decision']}" for e in data["eligibility"])]
     lines += [f"_{n}_" for n in notes]
     lines += ["", str(data["disclaimer"])]
-    first_step = data["next_step_details"][0]["text"] if data["next_step_details"] else ""  # type: ignore[index]
+    first_step = data["next_step_details"][0]["text"] if data["next_step_details"] else ""
     summary = f"Alpha-1 antitrypsin {_result_text(inputs)}: {severity}" + (f". {first_step}" if first_step else "")
     guideline = _guideline_of(source_ids)
     source = _source(guideline) if guideline else {"label": f"aatd ({_cite(source_ids[:1])})"}
@@ -446,13 +465,13 @@ def _augmentation(call: _Call) -> list[dict[str, Any]]:
     if not orders:
         return []
     inputs, notes = _inputs(call)
-    eligibility: list[dict[str, Any]]
+    eligibility: list[EligibilityAnswer]
     if inputs.empty:
         facts = ClinicalFacts(LevelEvidence(), inputs.fev1_pct, inputs.smoking)
         eligibility = describe_eligibility(augmentation_eligibility(facts))
     else:
-        data = describe_interpretation(**interpretation_arguments(inputs))
-        eligibility = data["eligibility"]  # type: ignore[assignment]
+        data = describe_interpretation(**interpretation_arguments(inputs), **_clinical_context(call))
+        eligibility = data["eligibility"]
     if any(e["decision"] == "consider" for e in eligibility):
         return []
     lines = ["No guideline's criteria for augmentation therapy are met on the data in this record"

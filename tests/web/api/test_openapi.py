@@ -28,6 +28,8 @@ def test_openapi__every_success_response_names_its_properties(sqlite_world: Worl
     doc = sqlite_world.client.get("/api/v1/openapi.json").json()
     unnamed = []
     for path, operations in doc["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
         for method, operation in operations.items():
             for status, response in operation["responses"].items():
                 if not status.startswith("2") or status == "204":

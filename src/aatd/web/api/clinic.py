@@ -5,12 +5,13 @@ Each route validates the shape of the request and hands the fields to one core f
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import Field
 
 from aatd import limits
+from aatd.clinic.answers import InterpretationAnswer, ShouldTestAnswer
 from aatd.clinic.interpretation import describe_interpretation
 from aatd.clinic.who_to_test import describe_should_test
 from aatd.web.budget import BUDGETED
@@ -38,6 +39,10 @@ class InterpretIn(Strict):
     emphysema: bool | None = None
     ct_density_decline: bool | None = None
     country_name: ShortText | None = None
+    age: NumberOrText | None = None
+    pregnant: bool = False
+    lung_disease: bool | None = None
+    panniculitis: bool | None = None
 
 
 class ShouldTestIn(Strict):
@@ -49,12 +54,12 @@ class ShouldTestIn(Strict):
 
 
 @router.post("/interpret")
-def interpret(payload: InterpretIn) -> dict[str, Any]:
+def interpret(payload: InterpretIn) -> InterpretationAnswer:
     """What a result means: severity, consistency, next steps (as ``aatd interpret --json``)."""
     return describe_interpretation(**payload.model_dump(exclude_none=True))
 
 
 @router.post("/should-test")
-def should_test(payload: ShouldTestIn) -> dict[str, Any]:
+def should_test(payload: ShouldTestIn) -> ShouldTestAnswer:
     """Whether guidelines recommend AATD testing for these findings."""
     return describe_should_test(payload.findings, age=payload.age, pack_years=payload.pack_years)

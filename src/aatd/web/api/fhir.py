@@ -62,7 +62,16 @@ def _patient(patient: Patient) -> PatientInfo:
                        birth_year=patient.birth_year, deceased=patient.deceased)
 
 
-@router.get("", response_class=JSONResponse, responses={200: {"content": {FHIR_JSON: {}}}})
+BUNDLE_SCHEMA = {"type": "object", "description": "An HL7 FHIR R4 Bundle (Genomics Reporting IG 3.0.0)",
+                 "properties": {"resourceType": {"const": "Bundle"}, "id": {"type": "string"},
+                                "type": {"type": "string"}, "timestamp": {"type": "string"},
+                                "entry": {"type": "array", "items": {"type": "object"}}},
+                 "required": ["resourceType", "type", "entry"]}
+
+
+@router.get("", response_class=JSONResponse,
+            responses={200: {"content": {FHIR_JSON: {"schema": BUNDLE_SCHEMA}, "application/json": {
+                "schema": BUNDLE_SCHEMA}}}})
 def export_patient(patient_id: Id, principal: ApiUser, db: Db) -> JSONResponse:
     """The patient, the latest level/CRP/phenotype/genotype and aatd's interpretation as an R4 Bundle."""
     ws = Workspace(db, principal.user)

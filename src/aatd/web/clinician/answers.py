@@ -116,15 +116,26 @@ def interpretation_inputs(results: Sequence[Result]) -> dict[str, Any]:
     return inputs
 
 
-def interpretation_for(results: Sequence[Result]) -> dict[str, Any] | None:
+def age_at(results: Sequence[Result], birth_year: int | None) -> int | None:
+    """Age in whole years at the latest result (from the birth year; ``None`` when unknown)."""
+    if birth_year is None or not results:
+        return None
+    return max(0, max(r.taken_on.year for r in results) - birth_year)
+
+
+def interpretation_for(results: Sequence[Result], birth_year: int | None = None) -> dict[str, Any] | None:
     """The interpretation engine's reading of the latest results, or ``None`` without any.
 
     A free-text panel the engine does not know is left out (the engine then assumes the
-    usual panel for the genotype) and the page says so.
+    usual panel for the genotype) and the page says so. The age at the latest result (from
+    the birth year) is passed on, so children follow the paediatric path.
     """
     inputs = interpretation_inputs(results)
     if not inputs:
         return None
+    age = age_at(results, birth_year)
+    if age is not None:
+        inputs["age"] = age
     note = None
     try:
         try:

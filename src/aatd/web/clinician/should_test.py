@@ -6,12 +6,13 @@ nothing is stored.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 
+from aatd.clinic.answers import ShouldTestAnswer
 from aatd.clinic.who_to_test import describe_should_test
 from aatd.errors import InputError
 from aatd.web.clinician.rendering import render
@@ -37,12 +38,11 @@ class ShouldTestQuery(BaseModel):
 def should_test_page(request: Request, principal: PageUser, form: Annotated[ShouldTestQuery, Query()]) -> Response:
     """The findings form and, when findings are given, each guideline's recommendation."""
     findings = [f.strip() for f in form.findings.replace("\n", ",").split(",") if f.strip()]
-    answer: dict[str, Any] | None = None
+    answer: ShouldTestAnswer | None = None
     error: InputError | None = None
     if findings:
         try:
-            answer = describe_should_test(findings, age=form.age,
-                                                                          pack_years=form.pack_years)
+            answer = describe_should_test(findings, age=form.age, pack_years=form.pack_years)
         except InputError as exc:
             error = exc
     return render(request, "should_test.html", principal, status_code=422 if error else 200, form=form,

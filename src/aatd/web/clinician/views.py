@@ -40,7 +40,7 @@ def patient_view(ws: Workspace, patient: Patient, results: Sequence[Result]) -> 
                        for r in results if r.kind == "spirometry"],
         "interpretation": None,
     }
-    context["interpretation"] = answers.interpretation_for(results)
+    context["interpretation"] = answers.interpretation_for(results, patient.birth_year)
     context["panels"] = answers.known_panels()
     return context
 

@@ -15,7 +15,8 @@ from aatd.web.public.result_view import KINDS, SMOKING, UNITS, ResultInput, inte
 router = APIRouter()
 
 _ERROR_FIELDS = {"level.unit": "unit", "level": "level", "unit": "unit", "genotype": "result",
-                 "phenotype": "result", "result": "result", "smoking": "smoking"}
+                 "phenotype": "result", "result": "result", "smoking": "smoking",
+                 "level.value": "level", "age": "age", "pregnant": "pregnant"}
 
 
 @router.api_route("/public/my-result", methods=["GET", "POST"], dependencies=BUDGETED, response_class=HTMLResponse)
@@ -23,7 +24,8 @@ def my_result(request: Request, fields: SubmittedFields) -> HTMLResponse:
     """The form, and once filled in, the meaning of the result for lungs and liver."""
     inp = ResultInput(level=fields.get("level", ""), unit=fields.get("unit", "mg/dL"),
                       kind=fields.get("kind", "genotype"), result=fields.get("result", ""),
-                      smoking=fields.get("smoking", ""))
+                      smoking=fields.get("smoking", ""), age=fields.get("age", ""),
+                      pregnant=fields.get("pregnant", ""))
     view: dict[str, Any] | None = None
     errors: dict[str, str] = {}
     if "submitted" in fields:

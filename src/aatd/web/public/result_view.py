@@ -29,6 +29,8 @@ class ResultInput:
     kind: str = "genotype"
     result: str = ""
     smoking: str = ""
+    age: str = ""
+    pregnant: str = ""
 
     @property
     def given(self) -> bool:
@@ -44,6 +46,10 @@ class ResultInput:
             args[self.kind if self.kind in KINDS else "genotype"] = self.result.strip()
         if self.smoking in SMOKING[1:]:
             args["smoking"] = self.smoking
+        if self.age.strip():
+            args["age"] = self.age.strip()
+        if self.pregnant == "yes":
+            args["pregnant"] = True
         return args
 
 

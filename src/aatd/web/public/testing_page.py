@@ -28,8 +28,8 @@ _ERROR_FIELDS = {"age": "age", "pack_years": "pack_years", "finding": "finding"}
 
 def answer(answers: Answers) -> dict[str, Any]:
     """The testing engine's answer with plain-language labels added."""
-    result: dict[str, Any] = describe_should_test(list(answers.findings), age=answers.age,
-                                                  pack_years=answers.pack_years)
+    result: dict[str, Any] = dict(describe_should_test(list(answers.findings), age=answers.age,
+                                                       pack_years=answers.pack_years))
     for g in result["guidelines"]:
         g["plain"] = recommendation_text(g["recommendation"])
     result["headline"] = headline(result["overall"])
