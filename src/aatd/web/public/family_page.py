@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from aatd.errors import InputError
 from aatd.patients.punnett import describe_family_chances
 from aatd.web.public.family_tree import DEFAULT_COUNTRY, MAX_ROWS, default_rows, family_report, read_rows
-from aatd.web.public.rendering import Fields, field_errors, read_fields, render, safe
+from aatd.web.public.rendering import Fields, current_language, field_errors, read_fields, render, safe
+from aatd.web.public.rendering import gettext as _
+from aatd.web.public.take_to_doctor import DoctorSheet, pdf_response_headers, sheet_pdf
 
 router = APIRouter()
 
@@ -24,7 +26,7 @@ def countries() -> list[str]:
 
 def chances(parent1: str, parent2: str) -> dict[str, Any]:
     """Each child's chances, from the Punnett square of :mod:`aatd.patients.punnett`."""
-    out: dict[str, Any] = describe_family_chances(parent1, parent2)
+    out: dict[str, Any] = describe_family_chances(parent1, parent2, language=current_language())
     out["svg_markup"] = safe(str(out.get("svg", "")))
     return out
 
@@ -54,3 +56,35 @@ async def our_family(request: Request) -> HTMLResponse:
     return render(request, "our_family.html", fields=fields, square=square, rows=rows, report=report,
                   errors=errors, country=country, countries=countries(), max_rows=MAX_ROWS,
                   status_code=422 if errors else 200)
+
+
+def family_sheet(square: dict[str, Any]) -> DoctorSheet:
+    """The chances for each child as a one-page sheet to take to the doctor or genetic counsellor."""
+    from aatd.knowledge import knowledge
+
+    parents = square["parents"]
+    source = knowledge().sources.get("sandhaus2016")
+    return DoctorSheet(
+        title=_("Chances for our children: a summary for our doctor"),
+        entered=[(_("First parent's type"), str(parents["parent1"])),
+                 (_("Second parent's type"), str(parents["parent2"]))],
+        answer=str(square["summary"]),
+        sections=[(_("Each child's chances"), [str(o["caption"]) for o in square["outcomes"]]),
+                  (_("Good to know"), [str(square["note"])])],
+        questions=[_("Should we see a genetic counsellor?"), _("Should our children be tested, and when?"),
+                   _("Should other relatives be offered a test?")],
+        sources=[_("Chances from one gene from each parent (Mendel's laws), worked out by aatd."),
+                 *([source.citation] if source else [])])
+
+
+@router.api_route("/public/our-family.pdf", methods=["GET", "POST"], response_model=None)
+async def our_family_pdf(request: Request) -> Response:
+    """The chances for each child as a one-page PDF, made in memory from the two types in the request."""
+    fields = await read_fields(request)
+    square, errors = _punnett(fields)
+    if square is None:
+        return render(request, "our_family.html", fields=fields, square=None, rows=default_rows(), report=None,
+                      errors=errors or {"p1": _("Please enter your type, for example ZZ.")},
+                      country=DEFAULT_COUNTRY, countries=countries(), max_rows=MAX_ROWS, status_code=422)
+    return Response(sheet_pdf(family_sheet(square)), media_type="application/pdf",
+                    headers=pdf_response_headers("aatd-our-family"))

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from aatd.errors import InputError
 from aatd.risk.answers import describe_risk
 from aatd.web.public.lungs_plot import trajectory_svg
 from aatd.web.public.rendering import Fields, field_errors, number, read_fields, render, safe
 from aatd.web.public.rendering import gettext as _
+from aatd.web.public.take_to_doctor import DoctorSheet, pdf_response_headers, sheet_pdf
 
 router = APIRouter()
 SIMULATED_PEOPLE = 2000
@@ -110,3 +111,47 @@ async def my_lungs(request: Request) -> HTMLResponse:
                 errors = field_errors(exc, _ERROR_FIELDS)
     return render(request, "my_lungs.html", fields=fields, view=view, errors=errors,
                   status_code=422 if errors else 200)
+
+
+def lungs_sheet(inp: LungInput, view: dict[str, Any]) -> DoctorSheet:
+    """The expected lung function as a one-page sheet to take to the doctor."""
+    smoking = {"never": _("I never smoked"), "former": _("I smoked in the past"), "current": _("I smoke now")}
+    entered = [(_("Type"), inp.genotype), (_("Sex"), _("Male") if inp.sex == "male" else _("Female")),
+               (_("Age"), f"{inp.age:g}"), (_("Height in cm"), f"{inp.height_cm:g}"),
+               (_("Do you smoke?"), smoking.get(inp.smoking, inp.smoking))]
+    if inp.pack_years is not None:
+        entered.append((_("Pack-years of smoking"), f"{inp.pack_years:g}"))
+    if inp.quit_age is not None:
+        entered.append((_("Age when you stopped (if you smoked in the past)"), f"{inp.quit_age:g}"))
+    lines = [_("%(name)s: at age %(age)s, about %(p50).1f litres (most people between %(p10).1f and %(p90).1f).",
+               name=r["name"], age=r["age"], p50=r["p50"], p10=r["p10"], p90=r["p90"]) for r in view["rows"]]
+    answer = view["answer"]
+    return DoctorSheet(
+        title=_("My lungs over time: a summary for my doctor"), entered=entered,
+        answer=lines[0] if lines else _("What the model expects"),
+        sections=[(_("What the model expects"), lines[1:]),
+                  (_("How honest is this?"), [_("This is a computer model built from studies of many people. It "
+                                               "shows a range, not a promise. Your own lungs may do better or "
+                                               "worse. Your doctor can follow your real breathing tests over "
+                                               "time.")])],
+        questions=[_("Can I have a breathing test (spirometry) to compare with this?"),
+                   _("What can I do to protect my lungs?"), _("Should I see a lung doctor who knows alpha-1?")],
+        sources=[str(s.get("citation", "")) for s in answer.get("sources", [])])
+
+
+@router.api_route("/public/my-lungs.pdf", methods=["GET", "POST"], response_model=None)
+async def my_lungs_pdf(request: Request) -> Response:
+    """The expected lung function as a one-page PDF, made in memory from the fields in the request."""
+    fields = await read_fields(request)
+    errors: dict[str, str] = {}
+    inp = read_input(fields, errors)
+    view = None
+    if inp is not None:
+        try:
+            view = lung_view(inp)
+        except InputError as exc:
+            errors = field_errors(exc, _ERROR_FIELDS)
+    if inp is None or view is None:
+        return render(request, "my_lungs.html", fields=fields, view=None, errors=errors, status_code=422)
+    return Response(sheet_pdf(lungs_sheet(inp, view)), media_type="application/pdf",
+                    headers=pdf_response_headers("aatd-my-lungs"))
