@@ -1,7 +1,8 @@
 """Where to find care: specialist centres, patient organisations and helplines, from a cited table.
 
 The default table is ``data/find_care.csv``: one row per place, with the country it serves
-(``EU`` for Europe-wide networks), what it offers in plain words, the page the details were
+(``EU`` for Europe-wide networks), what it offers in plain words (``offers``, and optional
+``offers_<lang>`` columns such as ``offers_es``), the page the details were
 checked on (``source_url``) and the date (``checked``). A web address or phone number is only
 given where that page showed it. A deployer replaces the table for their country with their
 own file of the same columns (``AATD_FIND_CARE_FILE``), and chooses the country with
@@ -46,16 +47,22 @@ class CarePlace:
     source_url: str
     checked: str
     notes: str
+    translated_offers: tuple[tuple[str, str], ...] = ()
+    """``(language, text)`` from optional ``offers_<lang>`` columns (for example ``offers_es``)."""
+
+    def offers_in(self, language: str) -> str:
+        """What the place offers, in ``language`` when the table has it, else in English."""
+        return dict(self.translated_offers).get(language.split("_")[0], self.offers)
 
     def serves(self, country: str) -> bool:
         """Whether this place serves people in ``country`` (directly or through its region)."""
         return self.country == country or country in REGIONS.get(self.country, frozenset())
 
-    def as_dict(self) -> dict[str, str]:
-        """JSON-ready fields; ``tel`` is a ``tel:`` link target when there is a phone number."""
+    def as_dict(self, language: str = "en") -> dict[str, str]:
+        """JSON-ready fields in ``language``; ``tel`` is a ``tel:`` link target when there is a phone number."""
         digits = re.sub(r"[^\d+]", "", self.phone.split("(")[-1]) if self.phone else ""
         return {"id": self.id, "name": self.name, "country": self.country, "kind": self.kind, "url": self.url,
-                "phone": self.phone, "tel": f"tel:{digits}" if digits else "", "offers": self.offers,
+                "phone": self.phone, "tel": f"tel:{digits}" if digits else "", "offers": self.offers_in(language),
                 "languages": self.languages, "source_url": self.source_url, "checked": self.checked,
                 "notes": self.notes}
 
@@ -74,7 +81,9 @@ def _place(row: dict[str, str], where: str) -> CarePlace:
     for name in ("url", "source_url"):
         if values[name] and not values[name].startswith(_LINK):
             raise InputError(f"{where}: {name}", values[name], "a web address starting with https:// or http://")
-    return CarePlace(**values)
+    translated = tuple((k.removeprefix("offers_"), (v or "").strip()) for k, v in row.items()
+                       if k and k.startswith("offers_") and (v or "").strip())
+    return CarePlace(**values, translated_offers=translated)
 
 
 def parse_find_care(text: str, name: str = "find_care.csv") -> tuple[CarePlace, ...]:

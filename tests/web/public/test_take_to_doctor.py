@@ -84,3 +84,10 @@ def test_core_patient_sentences__match_the_core_tables_so_they_are_translated() 
         rows = csv.DictReader(resources.files("aatd").joinpath("data", name).read_text(encoding="utf-8").splitlines())
         texts |= {r[column] for r in rows}
     assert texts == set(CORE_PATIENT_SENTENCES)
+
+
+def test_lungs_page__marks_the_risk_disclaimer_for_translation() -> None:
+    from aatd.risk.answers import DISCLAIMER
+    from aatd.web.public.lungs_page import RISK_DISCLAIMER
+
+    assert RISK_DISCLAIMER == DISCLAIMER

@@ -61,6 +61,7 @@ def find_care(request: Request) -> HTMLResponse:
     line = crisis_line(settings.country)
     kinds = {"helpline": _("Helpline"), "patient organisation": _("Patient group"),
              "specialist network": _("Specialist network"), "registry": _("Research registry")}
-    return render(request, "find_care.html", here=[p.as_dict() for p in groups["here"]],
-                  elsewhere=[p.as_dict() for p in groups["elsewhere"]], kind_labels=kinds,
+    lang = choose_language(request)
+    return render(request, "find_care.html", here=[p.as_dict(lang) for p in groups["here"]],
+                  elsewhere=[p.as_dict(lang) for p in groups["elsewhere"]], kind_labels=kinds,
                   country_label=_country_label, crisis_line=line.as_dict() if line else None)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from aatd.errors import InputError
+from aatd.patients.i18n import gettext_noop
 from aatd.risk.answers import describe_risk
 from aatd.web.public.lungs_plot import trajectory_svg
 from aatd.web.public.rendering import Fields, field_errors, number, read_fields, render, safe
@@ -63,6 +64,18 @@ def _at(points: list[dict[str, Any]], age: int) -> dict[str, Any] | None:
     return next((p for p in points if int(p["age"]) == age), None)
 
 
+def scenario_name(code: str, description: str) -> str:
+    """A what-if series in the page's language ("quit@45" -> "If you stop smoking at 45")."""
+    if code.startswith("quit@") and code[5:].isdigit():
+        return _("If you stop smoking at %(age)s", age=code[5:])
+    return _("If you %(what)s", what=description)
+
+
+RISK_DISCLAIMER = gettext_noop("aatd supports, and does not replace, clinical judgement. These are model estimates "
+                               "for a population of people like you, not predictions for you alone.")
+"""The risk engine's disclaimer, marked for translation (a test checks it matches the engine's)."""
+
+
 def summary(answer: dict[str, Any], plot: dict[str, Any], age: float) -> list[dict[str, Any]]:
     """Per series, the expected lung function 20 years from now as a share of a healthy person's."""
     target = min(int(age) + 20, int(plot["reference"][-1]["age"]))
@@ -72,7 +85,8 @@ def summary(answer: dict[str, Any], plot: dict[str, Any], age: float) -> list[di
         point = _at(series["points"], target)
         if point is None or ref is None:
             continue
-        name = _("If nothing changes") if k == 0 else _("If you %(what)s", what=series.get("description", ""))
+        name = _("If nothing changes") if k == 0 else scenario_name(str(series.get("name", "")),
+                                                                   str(series.get("description", "")))
         rows.append({"name": name, "index": k, "age": target, "p50": point["p50"], "p10": point["p10"],
                      "p90": point["p90"], "share": point["p50"] / ref["predicted"] if ref["predicted"] else None})
     return rows

@@ -49,23 +49,35 @@ class PublicSettings:
     helpline_url: str = ""
     country: str = "US"
     find_care_file: str = ""
+    helpline_place: str = ""
+    """Id of the find-care entry shown in the contact block (empty when the deployer wrote their own)."""
 
     @property
     def has_helpline(self) -> bool:
         """Whether the contact block is shown."""
         return bool(self.helpline_text)
 
+    def contact_text(self, language: str) -> str:
+        """The contact block in ``language`` (a find-care entry's own translation when it has one)."""
+        if not self.helpline_place:
+            return self.helpline_text
+        place = next((p for p in self.places() if p.id == self.helpline_place), None)
+        return _contact_line(place, language) if place else self.helpline_text
+
     def places(self) -> tuple[CarePlace, ...]:
         """The find-care table in use: the deployer's file, or the packaged one."""
         return load_places(self.find_care_file or None)
 
 
-def _default_contact(country: str, places: tuple[CarePlace, ...]) -> tuple[str, str]:
+def _contact_line(place: CarePlace, language: str) -> str:
+    return f"{place.name}" + (f": {place.phone}" if place.phone else "") + f". {place.offers_in(language)}"
+
+
+def _default_contact(country: str, places: tuple[CarePlace, ...]) -> tuple[str, str, str]:
     place = helpline_for(country, places)
     if place is None:
-        return "", ""
-    text = f"{place.name}" + (f": {place.phone}" if place.phone else "") + f". {place.offers}"
-    return text, (place.as_dict()["tel"] or place.url)
+        return "", "", ""
+    return _contact_line(place, DEFAULT_LANGUAGE), (place.as_dict()["tel"] or place.url), place.id
 
 
 def load_public_settings(environ: Mapping[str, str] | None = None) -> PublicSettings:
@@ -89,11 +101,13 @@ def load_public_settings(environ: Mapping[str, str] | None = None) -> PublicSett
     url = env.get("AATD_HELPLINE_URL", "").strip()
     if url and not url.startswith(_LINK_SCHEMES):
         raise InputError("AATD_HELPLINE_URL", url, "a link starting with https://, http://, tel: or mailto:")
+    place_id = ""
     if not text and switch == "on":
-        text, url = _default_contact(country, places)
+        text, url, place_id = _default_contact(country, places)
     if switch == "off":
         text, url = "", ""
-    return PublicSettings(helpline_text=text, helpline_url=url, country=country, find_care_file=find_care_file)
+    return PublicSettings(helpline_text=text, helpline_url=url, country=country, find_care_file=find_care_file,
+                          helpline_place=place_id)
 
 
 _LANGUAGE: ContextVar[str] = ContextVar("aatd_public_language", default=DEFAULT_LANGUAGE)
