@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from aatd.errors import InputError
-from aatd.patients.punnett import describe_family_chances
+from aatd.patients.punnett import describe_family_chances, describe_untested_partner_chances
 from aatd.web.public.family_tree import DEFAULT_COUNTRY, MAX_ROWS, default_rows, family_report, read_rows
 from aatd.web.public.rendering import Fields, current_language, field_errors, read_fields, render, safe
 from aatd.web.public.rendering import gettext as _
@@ -34,11 +34,23 @@ def chances(parent1: str, parent2: str) -> dict[str, Any]:
 def _punnett(fields: Fields) -> tuple[dict[str, Any] | None, dict[str, str]]:
     if "punnett" not in fields:
         return None, {}
+    p1, p2 = fields.get("p1", "").strip(), fields.get("p2", "").strip()
     try:
-        return chances(fields.get("p1", "").strip(), fields.get("p2", "").strip()), {}
+        if p1 and not p2:
+            untested: dict[str, Any] = describe_untested_partner_chances(
+                p1, fields.get("p2_country", DEFAULT_COUNTRY), language=current_language())
+            return untested, {}
+        return chances(p1, p2), {}
     except InputError as exc:
         return None, field_errors(exc, {"parent1": "p1", "father": "p1", "parent2": "p2", "mother": "p2",
-                                        "genotype": "p1"})
+                                        "genotype": "p1", "country": "p2_country"})
+
+
+def visible_rows(rows: list[Any], add: bool) -> list[Any]:
+    """The relatives typed so far, then one empty row (two after "Add a relative"), at most ``MAX_ROWS``."""
+    filled = [r for r in rows if r.name]
+    empty = [r for r in rows if not r.name]
+    return (filled + empty[: 2 if add else 1])[:MAX_ROWS]
 
 
 @router.api_route("/public/our-family", methods=["GET", "POST"], response_class=HTMLResponse)
@@ -50,10 +62,11 @@ async def our_family(request: Request) -> HTMLResponse:
     rows = read_rows(fields) if tree_submitted else default_rows(fields.get("p1", ""), fields.get("p2", ""))
     country = fields.get("country", DEFAULT_COUNTRY)
     report = None
-    if tree_submitted:
+    if tree_submitted and "add_row" not in fields:
         report, tree_errors = family_report(rows, country)
         errors |= tree_errors
     return render(request, "our_family.html", fields=fields, square=square, rows=rows, report=report,
+                  visible_rows=visible_rows(rows, "add_row" in fields),
                   errors=errors, country=country, countries=countries(), max_rows=MAX_ROWS,
                   status_code=422 if errors else 200)
 
@@ -67,7 +80,7 @@ def family_sheet(square: dict[str, Any]) -> DoctorSheet:
     return DoctorSheet(
         title=_("Chances for our children: a summary for our doctor"),
         entered=[(_("First parent's type"), str(parents["parent1"])),
-                 (_("Second parent's type"), str(parents["parent2"]))],
+                 (_("Second parent's type"), str(parents["parent2"] or _("not tested")))],
         answer=str(square["summary"]),
         sections=[(_("Each child's chances"), [str(o["caption"]) for o in square["outcomes"]]),
                   (_("Good to know"), [str(square["note"])])],
@@ -84,6 +97,7 @@ async def our_family_pdf(request: Request) -> Response:
     square, errors = _punnett(fields)
     if square is None:
         return render(request, "our_family.html", fields=fields, square=None, rows=default_rows(), report=None,
+                      visible_rows=visible_rows(default_rows(), False),
                       errors=errors or {"p1": _("Please enter your type, for example ZZ.")},
                       country=DEFAULT_COUNTRY, countries=countries(), max_rows=MAX_ROWS, status_code=422)
     return Response(sheet_pdf(family_sheet(square)), media_type="application/pdf",

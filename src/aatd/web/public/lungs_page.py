@@ -18,7 +18,8 @@ from aatd.web.public.take_to_doctor import DoctorSheet, pdf_response_headers, sh
 
 router = APIRouter()
 SIMULATED_PEOPLE = 2000
-_ERROR_FIELDS = {"genotype": "genotype", "sex": "sex", "age": "age", "height": "height_cm",
+_ERROR_FIELDS = {"fev1": "fev1", "bmi": "weight",
+                 "genotype": "genotype", "sex": "sex", "age": "age", "height": "height_cm",
                  "smoking": "smoking", "pack_years": "pack_years", "quit_age": "quit_age", "scenario": "age"}
 
 
@@ -33,6 +34,10 @@ class LungInput:
     smoking: str
     pack_years: float | None
     quit_age: float | None
+    fev1: float | None = None
+    """A measured FEV1 in litres: the engine starts the curve from it."""
+    bmi: float | None = None
+    """Body-mass index from the weight typed (kg or pounds) and the height; used for the liver."""
 
     def scenarios(self) -> list[str]:
         """What-ifs to compare: stopping now (and in ten years) for a person who smokes."""
@@ -42,14 +47,49 @@ class LungInput:
         return [f"quit@{now}"] + ([f"quit@{now + 10}"] if now + 10 < 85 else [])
 
 
+CM_PER_INCH = 2.54
+INCHES_PER_FOOT = 12
+KG_PER_POUND = 0.45359237
+"""Unit conversions (exact by definition), not clinical numbers."""
+
+
+def _height_cm(fields: Fields, errors: dict[str, str]) -> float | None:
+    """Height from centimetres, or from feet and inches when those are given instead."""
+    if fields.get("height_ft", "").strip():
+        feet = number(fields, "height_ft", errors, low=3, high=8)
+        inches = number(fields, "height_in", errors, low=0, high=11.99) or 0.0
+        if feet is None:
+            return None
+        cm = (feet * INCHES_PER_FOOT + inches) * CM_PER_INCH
+        if not 120 <= cm <= 220:
+            errors["height_ft"] = _("Please enter a height between 4 ft 0 in and 7 ft 2 in.")
+            return None
+        return round(cm, 1)
+    return number(fields, "height_cm", errors, low=120, high=220)
+
+
+def _bmi(fields: Fields, errors: dict[str, str], height_cm: float | None) -> float | None:
+    unit = fields.get("weight_unit", "kg")
+    if unit not in ("kg", "lb"):
+        errors["weight_unit"] = _("Please choose kg or pounds.")
+        return None
+    weight = number(fields, "weight", errors, low=30 if unit == "kg" else 66, high=250 if unit == "kg" else 550)
+    if weight is None or height_cm is None:
+        return None
+    kg = weight * KG_PER_POUND if unit == "lb" else weight
+    return round(kg / (height_cm / 100) ** 2, 1)
+
+
 def read_input(fields: Fields, errors: dict[str, str]) -> LungInput | None:
     """The answers, or ``None`` with messages in ``errors``."""
     age = number(fields, "age", errors, low=18, high=90)
-    height = number(fields, "height_cm", errors, low=120, high=220)
+    height = _height_cm(fields, errors)
+    fev1 = number(fields, "fev1", errors, low=0.2, high=8)
+    bmi = _bmi(fields, errors, height)
     pack_years = number(fields, "pack_years", errors, low=0, high=300)
     quit_age = number(fields, "quit_age", errors, low=5, high=90)
     for name, value in (("age", age), ("height_cm", height)):
-        if value is None and name not in errors:
+        if value is None and name not in errors and not (name == "height_cm" and "height_ft" in errors):
             errors[name] = _("Please fill this in.")
     if not fields.get("genotype", "").strip():
         errors["genotype"] = _("Please enter your type, for example ZZ.")
@@ -57,7 +97,7 @@ def read_input(fields: Fields, errors: dict[str, str]) -> LungInput | None:
         return None
     smoking = fields.get("smoking", "never")
     return LungInput(fields.get("genotype", "").strip(), fields.get("sex", "female"), age, height, smoking,
-                     pack_years, quit_age if smoking == "former" else None)
+                     pack_years, quit_age if smoking == "former" else None, fev1=fev1, bmi=bmi)
 
 
 def _at(points: list[dict[str, Any]], age: int) -> dict[str, Any] | None:
@@ -96,7 +136,7 @@ def lung_view(inp: LungInput) -> dict[str, Any]:
     """The engine's answer with the plot and plain-language summary rows."""
     answer: dict[str, Any] = describe_risk(genotype=inp.genotype, sex=inp.sex, age=inp.age, height_cm=inp.height_cm,
                                       smoking=inp.smoking, pack_years=inp.pack_years, quit_age=inp.quit_age,
-                                      scenarios=inp.scenarios(), n=SIMULATED_PEOPLE)
+                                      scenarios=inp.scenarios(), fev1=inp.fev1, bmi=inp.bmi, n=SIMULATED_PEOPLE)
     from aatd.risk.plots import plot_data
 
     plot = plot_data(answer)

@@ -17,6 +17,7 @@ from aatd.web.public.questionnaire import (
     read_answers,
     recommendation_text,
     statements,
+    symptoms_statement,
 )
 from aatd.web.public.rendering import Fields, field_errors, read_fields, render
 
@@ -50,6 +51,7 @@ class Evaluation:
     def context(self) -> dict[str, Any]:
         """The template context of the questionnaire page."""
         return {"groups": question_groups(), "statements": statements(), "raw": self.fields,
+                "symptoms_statement": symptoms_statement(),
                 "answers": self.answers, "result": self.result, "errors": self.errors}
 
 
