@@ -83,3 +83,8 @@ def test_language__switch_sets_a_cookie_and_accept_language_chooses_spanish(clie
         assert '<html lang="en">' in fresh.get("/public", headers={"accept-language": "en-US"}).text
         fresh.cookies.set("aatd_lang", "es")
         assert '<html lang="es">' in fresh.get("/public/ask").text
+
+
+def test_find_care__spanish_page_names_each_kind_in_spanish(client: TestClient) -> None:
+    html = client.get("/public/find-care", params={"lang": "es"}).text
+    assert "Asociación de pacientes" in html and "Línea de ayuda" in html and "Patient group" not in html

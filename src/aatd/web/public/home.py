@@ -56,12 +56,12 @@ def find_care(request: Request) -> HTMLResponse:
     from aatd.patients.crisis import crisis_line
     from aatd.patients.find_care import places_for
 
+    lang = choose_language(request)
     settings = settings_of(request)
     groups = places_for(settings.country, settings.places())
     line = crisis_line(settings.country)
     kinds = {"helpline": _("Helpline"), "patient organisation": _("Patient group"),
              "specialist network": _("Specialist network"), "registry": _("Research registry")}
-    lang = choose_language(request)
-    return render(request, "find_care.html", here=[p.as_dict(lang) for p in groups["here"]],
+    return render(request, "find_care.html", contact_in_main=True, here=[p.as_dict(lang) for p in groups["here"]],
                   elsewhere=[p.as_dict(lang) for p in groups["elsewhere"]], kind_labels=kinds,
                   country_label=_country_label, crisis_line=line.as_dict() if line else None)
