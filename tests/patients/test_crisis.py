@@ -97,3 +97,19 @@ def test_search_questions__urgent_symptoms_keep_the_emergency_box_next_to_the_cr
 
 def test_normalised_text__folds_case_accents_and_apostrophes() -> None:
     assert normalised_text("I DON'T want to live — ¡Quiero MORIR!") == "i don t want to live quiero morir"
+
+
+@pytest.mark.parametrize(("query", "reason"), [
+    ("tengo dolor de pecho", "chest pain"), ("toso sangre", "coughing blood"),
+    ("no puedo respirar", "severe breathlessness"), ("mi bebé está amarillo", "yellow baby"),
+    ("se me ponen los labios azules", "severe breathlessness"),
+])
+def test_search_questions__spanish_urgent_symptoms_keep_the_emergency_box(query: str, reason: str) -> None:
+    found = search_questions(query, language="es")
+    assert found["escalate"] is True and reason in found["escalation"]["reasons"]  # type: ignore[index]
+    assert found["crisis"] is None
+
+
+def test_search_questions__no_puedo_mas_is_distress_not_breathlessness() -> None:
+    found = search_questions("ya no puedo más", language="es")
+    assert found["crisis"] is not None and found["escalate"] is False

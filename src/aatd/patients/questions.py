@@ -124,6 +124,17 @@ URGENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 """Urgent-symptom patterns checked on the normalised (and spelling-corrected) query."""
 
+SPANISH_URGENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("chest pain", re.compile(r"\bdolor\w* (de|en el) pecho\b|\bpecho\b.{0,20}\b(duele|dolor|presion|opresion)\b")),
+    ("coughing blood", re.compile(r"\b(toso|tosiendo|tose|escupo|escupiendo)\b.{0,20}\bsangre\b"
+                                  r"|\bsangre\b.{0,20}\b(tos|flema\w*|esputo)\b")),
+    ("severe breathlessness", re.compile(r"\bno puedo (respirar|hablar)\b|\bme ahogo\b|\bme estoy ahogando\b"
+                                         r"|\b(mucha|muchisima) falta de aire\b|\blabios (azules|morados)\b")),
+    ("yellow baby", re.compile(r"\b(bebe|recien nacido|nino|nina)\b.{0,40}\b(amarill\w*|ictericia)\b"
+                               r"|\b(amarill\w*|ictericia)\b.{0,40}\b(bebe|recien nacido)\b")),
+)
+"""The same urgent symptoms in Spanish (checked whatever the page language)."""
+
 
 @dataclass(frozen=True, slots=True)
 class QAEntry:
@@ -398,7 +409,8 @@ def _check_query(query: object, limit: object) -> str:
 def escalation(query: str, language: str = DEFAULT_LANGUAGE) -> dict[str, object] | None:
     """The urgent-care message when ``query`` describes urgent symptoms, else ``None``."""
     text = " ".join(words(query))
-    reasons = [name for name, pattern in URGENT_PATTERNS if pattern.search(text)]
+    reasons = list(dict.fromkeys(name for name, pattern in (*URGENT_PATTERNS, *SPANISH_URGENT_PATTERNS)
+                                 if pattern.search(text)))
     if not reasons:
         return None
     return {
