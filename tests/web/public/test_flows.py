@@ -61,3 +61,10 @@ def test_my_lungs__pounds_and_bad_heights_are_checked(client: TestClient) -> Non
     assert ok.status_code == 200
     bad = client.post("/public/my-lungs", data=LUNGS | {"height_ft": "9"})
     assert bad.status_code == 422 and 'id="height_ft-error"' in bad.text
+
+
+def test_should_i_be_tested__a_sibling_with_aatd_is_turned_into_chances(client: TestClient) -> None:
+    html = client.post("/public/should-i-be-tested", data={"submitted": "1", "finding": "sibling_with_aatd"}).text
+    assert "1 in 4 chance of being ZZ" in html and "1 in 2 chance of being MZ" in html
+    es = client.post("/public/should-i-be-tested?lang=es", data={"submitted": "1", "finding": "sibling_with_aatd"}).text
+    assert "probabilidad de 1 de cada 4 de ser ZZ" in es

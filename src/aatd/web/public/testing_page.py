@@ -19,7 +19,7 @@ from aatd.web.public.questionnaire import (
     statements,
     symptoms_statement,
 )
-from aatd.web.public.rendering import Fields, field_errors, read_fields, render
+from aatd.web.public.rendering import Fields, current_language, field_errors, read_fields, render
 
 router = APIRouter()
 
@@ -36,7 +36,15 @@ def answer(answers: Answers) -> dict[str, Any]:
     result["positive"] = [g for g in result["guidelines"] if g["recommendation"] != "not_indicated"]
     result["others"] = [g for g in result["guidelines"] if g["recommendation"] == "not_indicated"]
     result["missing"] = sorted({w["missing"] for g in result["guidelines"] for w in g["would_apply_if_known"]})
+    result["sibling_chances"] = sibling_chances() if "sibling_with_aatd" in answers.findings else []
     return result
+
+
+def sibling_chances() -> list[str]:
+    """A brother's or sister's AATD in chances: the Punnett square of two MZ parents (from the core)."""
+    from aatd.patients.punnett import outcomes
+
+    return [str(o["caption"]) for o in outcomes("MZ", "MZ", language=current_language())]
 
 
 @dataclass(slots=True)
