@@ -91,3 +91,11 @@ def test_lungs_page__marks_the_risk_disclaimer_for_translation() -> None:
     from aatd.web.public.lungs_page import RISK_DISCLAIMER
 
     assert RISK_DISCLAIMER == DISCLAIMER
+
+
+def test_testing_and_family_pages__mark_the_core_disclaimers_for_translation() -> None:
+    from aatd.clinic.who_to_test import DISCLAIMER as TESTING
+    from aatd.family.cascade import DISCLAIMER as FAMILY
+    from aatd.web.public.testing_page import FAMILY_NOTE, TESTING_DISCLAIMER
+
+    assert TESTING_DISCLAIMER == TESTING and FAMILY_NOTE == FAMILY

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from aatd.clinic.who_to_test import describe_should_test
 from aatd.errors import InputError
+from aatd.patients.i18n import gettext_noop
 from aatd.web.public.questionnaire import (
     Answers,
     headline,
@@ -38,6 +39,12 @@ def answer(answers: Answers) -> dict[str, Any]:
     result["missing"] = sorted({w["missing"] for g in result["guidelines"] for w in g["would_apply_if_known"]})
     result["sibling_chances"] = sibling_chances() if "sibling_with_aatd" in answers.findings else []
     return result
+
+
+TESTING_DISCLAIMER = gettext_noop("aatd supports, and does not replace, clinical judgement.")
+FAMILY_NOTE = gettext_noop("aatd supports, and does not replace, clinical judgement and genetic counselling: "
+                           "probabilities assume correct parentage, correct results and Hardy-Weinberg founders.")
+"""The core's disclaimers (testing, family), marked for translation; a test checks they match the core."""
 
 
 def sibling_chances() -> list[str]:
