@@ -117,3 +117,26 @@ def test_describe_family_chances__bad_genotype_raises_input_error() -> None:
     with pytest.raises(InputError) as info:
         describe_family_chances("MZ", "QQ")
     assert info.value.field == "parent2"
+
+
+@pytest.mark.parametrize("country_name", ["USA", "Ireland", "Canada"])
+def test_describe_untested_partner_chances__zz_parent_matches_the_closed_form(country_name: str) -> None:
+    from aatd.genetics.prevalence import country_allele_frequencies
+    from aatd.patients.punnett import describe_untested_partner_chances
+
+    freqs = country_allele_frequencies(country_name)
+    out = describe_untested_partner_chances("ZZ", country_name)
+    by_genotype = {o["genotype"]: o["probability"] for o in out["outcomes"]}  # type: ignore[union-attr]
+    # a ZZ parent always passes Z; the child's other gene is the partner's, drawn from the country's genes
+    assert by_genotype["ZZ"] == pytest.approx(freqs["Z"])
+    assert by_genotype["SZ"] == pytest.approx(freqs["S"])
+    assert by_genotype["MZ"] == pytest.approx(freqs["M"])
+    assert out["partner"]["p_carrier"] == pytest.approx(1 - freqs["M"] ** 2)  # type: ignore[index]
+
+
+def test_describe_untested_partner_chances__unknown_country_names_the_field() -> None:
+    from aatd.errors import InputError
+    from aatd.patients.punnett import describe_untested_partner_chances
+
+    with pytest.raises(InputError, match="country"):
+        describe_untested_partner_chances("MZ", "Atlantis")

@@ -13,7 +13,7 @@ from typing import Any, NotRequired
 from typing_extensions import TypedDict
 
 from aatd.errors import InputError
-from aatd.family.cascade import PlanEntry, cascade_plan
+from aatd.family.cascade import DISCLAIMER, PlanEntry, cascade_plan
 from aatd.family.inference import (
     AlleleModel,
     PedigreeResult,
@@ -33,9 +33,6 @@ from aatd.genetics.levels import MODEL_SOURCES, protective_threshold_umol_l
 from aatd.knowledge import knowledge
 from aatd.limits import check_time_budget
 from aatd.provenance import Provenance, provenance
-
-DISCLAIMER = ("aatd supports, and does not replace, clinical judgement and genetic counselling: "
-              "probabilities assume correct parentage, correct results and Hardy-Weinberg founders.")
 
 
 class MemberAnswer(TypedDict):

@@ -62,7 +62,7 @@ class LearnPage:
         if with_body:
             out["html"] = self.html
             out["sources"] = [source_reference(s) for s in self.sources]
-            out["diagrams"] = [diagram(name) for name in self.diagrams]
+            out["diagrams"] = [diagram(name, self.language) for name in self.diagrams]
         return out
 
 
@@ -189,11 +189,14 @@ def diagram_names() -> tuple[str, ...]:
 
 
 @cache
-def diagram(name: str) -> dict[str, str]:
-    """``{"name", "title", "description", "svg"}`` for the diagram ``name``."""
+def diagram(name: str, language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """``{"name", "title", "description", "svg"}`` for the diagram ``name`` (``diagrams/<lang>/`` if translated)."""
     if name not in diagram_names():
         raise InputError("diagram", name, "a diagram: " + ", ".join(diagram_names()))
-    svg = _content_root().joinpath("diagrams", f"{name}.svg").read_text(encoding="utf-8")
+    translated = _content_root().joinpath("diagrams", language, f"{name}.svg")
+    source = translated if language != DEFAULT_LANGUAGE and translated.is_file() else (
+        _content_root().joinpath("diagrams", f"{name}.svg"))
+    svg = source.read_text(encoding="utf-8")
     root = ElementTree.fromstring(svg)
     title, desc = root.find(f"{_SVG_NS}title"), root.find(f"{_SVG_NS}desc")
     return {"name": name, "title": (title.text or "") if title is not None else "",

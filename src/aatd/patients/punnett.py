@@ -212,3 +212,49 @@ def describe_family_chances(parent1: Genotype | str, parent2: Genotype | str, *,
         "svg": punnett_svg(p1, p2, language),
         "provenance": provenance(parent1=p1.canonical, parent2=p2.canonical),
     }
+
+
+def _percent(p: float) -> str:
+    value = p * 100
+    if 0 < value < 0.1:
+        return "<0.1%"
+    return f"{value:.1f}%" if value < 10 else f"{value:.0f}%"
+
+
+def describe_untested_partner_chances(parent: Genotype | str, country_name: str, *,
+                                      language: str = "en") -> dict[str, object]:
+    """Each child's chances when one parent's type is known and the other was never tested.
+
+    The untested parent's type is taken from how common the S and Z genes are in
+    ``country_name`` (the cited allele-frequency table, Hardy-Weinberg proportions), so the
+    chances are for a partner picked at random from that country, not for this person.
+    ``{"parents", "country", "partner", "outcomes", "summary", "note", "provenance"}``.
+    """
+    from aatd.genetics.prevalence import country, country_allele_frequencies, hardy_weinberg
+
+    p1 = _parent(parent, "parent1")
+    record = country(country_name)
+    partner = hardy_weinberg(country_allele_frequencies(record.country))
+    child = offspring_distribution(p1, partner)
+    rows = []
+    for genotype, probability in child.items():
+        severity = genotype_severity(genotype)
+        rows.append({"genotype": genotype.canonical, "probability": probability, "chance": _percent(probability),
+                     "severity": severity.value, "severity_label": gettext(SEVERITY_LABELS[severity], language),
+                     "caption": gettext("Each child has about a %(chance)s chance of being %(genotype)s: %(label)s.",
+                                        language) % {"chance": _percent(probability), "genotype": genotype.canonical,
+                                                     "label": gettext(SEVERITY_LABELS[severity], language)}})
+    severe = sum(p for g, p in child.items() if genotype_severity(g) in (Severity.SEVERE, Severity.ABSENT))
+    carrier = sum(p for g, p in partner.items() if g.canonical != "MM")
+    return {
+        "parents": {"parent1": p1.canonical, "parent2": None}, "country": record.country,
+        "partner": {"p_carrier": carrier, "carrier_chance": _percent(carrier)},
+        "outcomes": rows,
+        "summary": gettext("Each child has about a %(chance)s chance of a severe form of AATD.", language) % {
+            "chance": _percent(severe)},
+        "note": gettext("The other parent was not tested, so we used how common the S and Z genes are in "
+                        "%(country)s: about %(carrier)s of people there carry at least one. A test of the other "
+                        "parent gives a surer answer.", language) % {"country": record.country,
+                                                                      "carrier": _percent(carrier)},
+        "provenance": provenance(parent1=p1.canonical, parent2="untested", country=record.country),
+    }

@@ -10,6 +10,18 @@ closest vocabulary word within a small edit distance (Damerau-Levenshtein; ties 
 the more frequent word), so "emfysema", "genotipe" and "alpha1 antitrypson" still find
 their entries; the corrected query is returned as ``did_you_mean``.
 
+Safety first: a query that shows distress or thoughts of self-harm (the cited phrase table of
+:mod:`aatd.patients.crisis`) returns ``crisis`` with the crisis line of the configured country
+before anything else, is never spelling-corrected, and shows only the support answers.
+
+Ranking: BM25 candidates are re-scored so that genotype words (MZ, SZ, ZZ...) in the query
+favour answers about that genotype and disfavour answers about a different one, and so that
+who is asking (me, my child, my partner, a parent, a sibling, another relative; typed or
+chosen) favours answers written for that person (:data:`RANK_FACTORS`).
+
+Languages: English is indexed with FTS5's Porter stemmer; other languages are stemmed with
+the Snowball stemmer of that language before indexing (FTS5 has no Spanish stemmer).
+
 Escalation: a query that describes urgent symptoms (chest pain, coughing blood, severe
 breathlessness, a yellow baby) returns ``escalate: true`` and a prominent message to
 seek urgent care, whatever the search finds. Nothing typed here is stored.
@@ -23,8 +35,8 @@ import re
 import sqlite3
 import threading
 import tomllib
-import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -32,6 +44,7 @@ from importlib import resources
 from aatd.errors import AatdError, InputError
 from aatd.knowledge import knowledge, split_sources
 from aatd.patients.i18n import gettext
+from aatd.patients.text import normalise
 
 DEFAULT_LANGUAGE = "en"
 MAX_QUERY_LENGTH = 300
@@ -44,7 +57,6 @@ BM25_WEIGHTS = (10.0, 6.0, 1.0)
 """BM25 column weights: question, keywords, answer."""
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _LANG = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _FIELDS = ("id", "category", "question", "answer", "related", "keywords", "source")
@@ -55,7 +67,46 @@ STOPWORDS = frozenset({
     "then", "there", "these", "they", "this", "to", "was", "we", "what", "when", "where", "which", "who",
     "why", "will", "with", "would", "you", "your",
 })
-"""Words ignored in queries (they match nearly every entry)."""
+"""Words ignored in English queries (they match nearly every entry)."""
+
+SPANISH_STOPWORDS = frozenset({
+    "a", "al", "algo", "como", "con", "cual", "cuando", "de", "del", "donde", "el", "ella", "en", "es", "esta",
+    "este", "esto", "hay", "la", "las", "le", "lo", "los", "me", "mi", "mis", "muy", "no", "o", "para", "pero",
+    "por", "porque", "puedo", "que", "qué", "se", "si", "sin", "soy", "su", "sus", "tengo", "tiene", "un",
+    "una", "uno", "y", "ya", "yo",
+})
+"""Words ignored in Spanish queries."""
+
+LANGUAGE_STOPWORDS: dict[str, frozenset[str]] = {"en": STOPWORDS, "es": SPANISH_STOPWORDS}
+SNOWBALL_NAMES = {"es": "spanish", "pt": "portuguese", "fr": "french", "de": "german", "it": "italian"}
+"""Snowball stemmer per non-English language code."""
+
+GENOTYPE_WORDS = frozenset({"mm", "ms", "mz", "ss", "sz", "zz", "si", "fz", "iz"})
+"""Two-letter AAT genotypes recognised as genotype words in queries and question texts."""
+ASKER_WORDS: dict[str, frozenset[str]] = {
+    "child": frozenset({"child", "children", "kid", "kids", "son", "sons", "daughter", "daughters", "baby",
+                        "babies", "newborn", "hijo", "hijos", "hija", "hijas", "nino", "ninos", "nina", "bebe"}),
+    "partner": frozenset({"partner", "husband", "wife", "spouse", "boyfriend", "girlfriend", "pareja", "esposo",
+                          "esposa", "marido", "novio", "novia"}),
+    "parent": frozenset({"mum", "mom", "mother", "dad", "father", "parent", "parents", "madre", "padre",
+                         "mama", "papa", "padres"}),
+    "sibling": frozenset({"brother", "sister", "sibling", "siblings", "hermano", "hermana", "hermanos"}),
+    "relative": frozenset({"aunt", "uncle", "cousin", "grandparent", "grandmother", "grandfather", "niece",
+                           "nephew", "tia", "tio", "primo", "prima", "abuelo", "abuela", "sobrino", "sobrina"}),
+}
+"""Words that say who the question is about (checked before stopwords are removed)."""
+ASKERS = ("me", *ASKER_WORDS)
+RANK_FACTORS = {"genotype_match": 2.0, "genotype_other": 0.4, "genotype_unasked": 0.7, "asker_match": 1.5,
+                "asker_other": 0.8}
+"""Re-scoring factors of the BM25 score (ranking weights, not clinical numbers): the entry's
+question names a queried genotype / names only other genotypes / names a genotype the query
+does not mention / is about the person asked about / is about someone else."""
+CANDIDATES = 40
+"""BM25 candidates re-scored before the top ``limit`` are returned."""
+DISEASE_NAME = re.compile(r"\b(alpha|alfa) ?(1|one|uno)\b|\balpha ?1 ?antitrypsin\b|\b(aatd|daat|a1at|a1ad)\b")
+"""The condition's own name: in nearly every answer, so it is dropped from a query that has other words."""
+CRISIS_ENTRIES = ("feeling-down", "support-groups")
+"""The only answers shown under a crisis message."""
 
 URGENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("chest pain", re.compile(r"\bchest\b.{0,20}\b(pain|pains|hurts?|tight|tightness|pressure)\b"
@@ -71,6 +122,17 @@ URGENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|\b(yellow|jaundice\w*)\b.{0,40}\b(baby|babies|newborn|infant)\b")),
 )
 """Urgent-symptom patterns checked on the normalised (and spelling-corrected) query."""
+
+SPANISH_URGENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("chest pain", re.compile(r"\bdolor\w* (de|en el) pecho\b|\bpecho\b.{0,20}\b(duele|dolor|presion|opresion)\b")),
+    ("coughing blood", re.compile(r"\b(toso|tosiendo|tose|escupo|escupiendo)\b.{0,20}\bsangre\b"
+                                  r"|\bsangre\b.{0,20}\b(tos|flema\w*|esputo)\b")),
+    ("severe breathlessness", re.compile(r"\bno puedo (respirar|hablar)\b|\bme ahogo\b|\bme estoy ahogando\b"
+                                         r"|\b(mucha|muchisima) falta de aire\b|\blabios (azules|morados)\b")),
+    ("yellow baby", re.compile(r"\b(bebe|recien nacido|nino|nina)\b.{0,40}\b(amarill\w*|ictericia)\b"
+                               r"|\b(amarill\w*|ictericia)\b.{0,40}\b(bebe|recien nacido)\b")),
+)
+"""The same urgent symptoms in Spanish (checked whatever the page language)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +260,14 @@ def get_question(question_id: str, language: str = DEFAULT_LANGUAGE) -> dict[str
     return index[question_id].as_dict()
 
 
+def load_entry(question_id: str, language: str = DEFAULT_LANGUAGE) -> QAEntry:
+    """One entry by id; :class:`InputError` if there is no such id."""
+    index = _by_id(_resolve_language(language))
+    if not isinstance(question_id, str) or question_id not in index:
+        raise InputError("id", question_id, "the id of a question in the knowledge base")
+    return index[question_id]
+
+
 def categories(language: str = DEFAULT_LANGUAGE) -> list[str]:
     """The categories in the order they first appear."""
     return list(dict.fromkeys(e.category for e in load_entries(language)))
@@ -213,13 +283,6 @@ def list_questions(category: str | None = None, language: str = DEFAULT_LANGUAGE
 
 
 # --- the index -----------------------------------------------------------------------
-
-def normalise(text: str) -> str:
-    """Lower case, accents removed, letters split from digits ("alpha1" -> "alpha 1")."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return _LETTER_DIGIT.sub(" ", folded)
-
 
 def words(text: str) -> list[str]:
     """The normalised words of ``text``."""
@@ -246,16 +309,41 @@ class _Index:
 
 
 @cache
+def _stemmer(language: str) -> Callable[[str], str] | None:
+    """The Snowball stemmer of ``language`` (``None`` for English, which FTS5's Porter stems)."""
+    name = SNOWBALL_NAMES.get(language.split("_")[0])
+    if name is None:
+        return None
+    import snowballstemmer  # type: ignore[import-untyped]
+
+    stem: Callable[[str], str] = snowballstemmer.stemmer(name).stemWord
+    return stem
+
+
+def _index_text(text: str, language: str) -> str:
+    stem = _stemmer(language)
+    return normalise(text) if stem is None else " ".join(stem(w) for w in words(text))
+
+
+def _stem_terms(terms: list[str], language: str) -> list[str]:
+    stem = _stemmer(language)
+    return terms if stem is None else list(dict.fromkeys(stem(t) for t in terms))
+
+
+@cache
 def _index(language: str) -> _Index:
     conn = sqlite3.connect(":memory:", check_same_thread=False)
     _require_fts5(conn)
+    tokenizer = "unicode61 remove_diacritics 2"
+    if _stemmer(language) is None:
+        tokenizer = "porter " + tokenizer
     conn.execute("CREATE VIRTUAL TABLE qa USING fts5(id UNINDEXED, question, keywords, answer, "
-                 "tokenize = 'porter unicode61 remove_diacritics 2')")
+                 f"tokenize = '{tokenizer}')")
     vocabulary: Counter[str] = Counter()
     for e in load_entries(language):
         fields = (e.question, " ".join(e.keywords), e.answer)
         conn.execute("INSERT INTO qa (id, question, keywords, answer) VALUES (?, ?, ?, ?)",
-                     (e.id, *(normalise(f) for f in fields)))
+                     (e.id, *(_index_text(f, language) for f in fields)))
         vocabulary.update(set(words(" ".join(fields))))
     return _Index(conn, vocabulary, threading.Lock())
 
@@ -313,7 +401,8 @@ def _check_query(query: object, limit: object) -> str:
 def escalation(query: str, language: str = DEFAULT_LANGUAGE) -> dict[str, object] | None:
     """The urgent-care message when ``query`` describes urgent symptoms, else ``None``."""
     text = " ".join(words(query))
-    reasons = [name for name, pattern in URGENT_PATTERNS if pattern.search(text)]
+    reasons = list(dict.fromkeys(name for name, pattern in (*URGENT_PATTERNS, *SPANISH_URGENT_PATTERNS)
+                                 if pattern.search(text)))
     if not reasons:
         return None
     return {
@@ -352,10 +441,11 @@ def _highlight(snippet: str, terms: list[str]) -> str:
     return "".join(out)
 
 
-def _matches(index: _Index, word: str) -> bool:
+def _matches(index: _Index, word: str, language: str) -> bool:
     """True when ``word`` (after stemming) occurs in the index, so it needs no correction."""
     with index.lock:
-        row = index.conn.execute("SELECT 1 FROM qa WHERE qa MATCH ? LIMIT 1", (_fts_query([word]),)).fetchone()
+        row = index.conn.execute("SELECT 1 FROM qa WHERE qa MATCH ? LIMIT 1",
+                                 (_fts_query(_stem_terms([word], language)),)).fetchone()
     return row is not None
 
 
@@ -369,6 +459,47 @@ def _rank(index: _Index, terms: list[str], limit: int) -> list[tuple[str, float]
     return [(str(row[0]), -float(row[1])) for row in rows if -float(row[1]) >= MIN_SCORE]
 
 
+def genotype_words(text: str) -> frozenset[str]:
+    """The genotype words (``mz``, ``zz``...) in ``text``; ``pi*zz`` counts as ``zz``."""
+    return frozenset(w for w in words(text.replace("*", " ")) if w in GENOTYPE_WORDS)
+
+
+def asker_of(text: str) -> str:
+    """Who ``text`` is about: the first of ``child``, ``partner``, ``parent``, ``sibling`` or ``relative``
+    named in it, else ``me``."""
+    for word in words(text):
+        for who, vocab in ASKER_WORDS.items():
+            if word in vocab:
+                return who
+    return "me"
+
+
+def _rescored(entry: QAEntry, score: float, genotypes: frozenset[str], asker: str) -> float:
+    own = genotype_words(entry.question)
+    if genotypes and own:
+        score *= RANK_FACTORS["genotype_match"] if own & genotypes else RANK_FACTORS["genotype_other"]
+    elif own:
+        score *= RANK_FACTORS["genotype_unasked"]
+    about = asker_of(entry.question)
+    if about != "me":
+        score *= RANK_FACTORS["asker_match"] if about == asker else RANK_FACTORS["asker_other"]
+    return score
+
+
+def _result(entry: QAEntry, terms: list[str], score: float | None) -> dict[str, object]:
+    snippet = _snippet(entry, terms)
+    return {"id": entry.id, "question": entry.question, "category": entry.category, "snippet": snippet,
+            "snippet_html": _highlight(snippet, terms), "score": None if score is None else round(score, 4),
+            "related": _related(entry), "sources": _sources(entry.sources), "find_care": mentions_care(entry)}
+
+
+def mentions_care(entry: QAEntry) -> bool:
+    """Whether the answer sends the reader to a specialist or a patient group (so it links to Find care)."""
+    text = normalise(entry.answer)
+    return any(w in text for w in ("specialist", "find care", "especialista", "buscar ayuda", "patient group",
+                                   "asociacion de pacientes", "reference centre", "centro de referencia"))
+
+
 def _pin_first(results: list[dict[str, object]], entry: QAEntry, terms: list[str],
                limit: int) -> list[dict[str, object]]:
     """``results`` with ``entry`` (the urgent-help answer) moved or added to the top."""
@@ -376,45 +507,63 @@ def _pin_first(results: list[dict[str, object]], entry: QAEntry, terms: list[str
     rest = [r for r in results if r["id"] != entry.id]
     if found:
         return [found[0], *rest]
-    snippet = _snippet(entry, terms)
-    top: dict[str, object] = {
-        "id": entry.id, "question": entry.question, "category": entry.category, "snippet": snippet,
-        "snippet_html": _highlight(snippet, terms), "score": None, "related": _related(entry),
-        "sources": _sources(entry.sources)}
-    return [top, *rest][:limit]
+    return [_result(entry, terms, None), *rest][:limit]
 
 
-def search_questions(query: str, *, limit: int = 10, language: str = DEFAULT_LANGUAGE) -> dict[str, object]:
+def _check_asker(asker: str | None) -> str | None:
+    if asker is not None and asker not in ASKERS:
+        raise InputError("asker", asker, "one of " + ", ".join(ASKERS))
+    return asker
+
+
+def _without_disease_name(terms: list[str]) -> list[str]:
+    """``terms`` without the condition's name, unless nothing else would remain."""
+    specific = _WORD.findall(DISEASE_NAME.sub(" ", " ".join(terms)))
+    return specific or terms
+
+
+def search_questions(query: str, *, limit: int = 10, language: str = DEFAULT_LANGUAGE,
+                     asker: str | None = None, country: str | None = None) -> dict[str, object]:
     """Search the knowledge base; a JSON-ready answer.
 
-    Returns ``{"query", "language", "terms", "did_you_mean", "escalate", "escalation",
-    "results": [{"id", "question", "category", "snippet", "snippet_html", "score",
-    "related", "sources"}], "disclaimer"}``. ``score`` is the BM25 score (higher is
-    better); ``snippet_html`` is escaped text with ``<mark>`` around matched words.
+    Returns ``{"query", "language", "terms", "did_you_mean", "crisis", "escalate",
+    "escalation", "asker", "genotypes", "results": [{"id", "question", "category",
+    "snippet", "snippet_html", "score", "related", "sources", "find_care"}], "disclaimer"}``.
+    ``crisis`` (the crisis message and the crisis line of ``country``) comes first when the
+    query shows distress; then the query is not corrected and only support answers are
+    given. ``asker`` (who the question is about) is read from the query unless given.
+    ``score`` is the re-scored BM25 score (higher is better).
     """
+    from aatd.patients.crisis import crisis_response
+
     _check_query(query, limit)
     lang = _resolve_language(language)
+    chosen_asker = _check_asker(asker)
     index = _index(lang)
-    raw_terms = [w for w in words(query) if w not in STOPWORDS]
-    terms = [w if _matches(index, w) else correct_word(w, index.vocabulary) for w in raw_terms]
-    corrected = terms != raw_terms
     entries = _by_id(lang)
-    results: list[dict[str, object]] = []
-    for entry_id, score in _rank(index, terms, limit):
-        entry = entries[entry_id]
-        snippet = _snippet(entry, terms)
-        results.append({
-            "id": entry.id, "question": entry.question, "category": entry.category, "snippet": snippet,
-            "snippet_html": _highlight(snippet, terms), "score": round(score, 4),
-            "related": _related(entry), "sources": _sources(entry.sources),
-        })
+    stopwords = LANGUAGE_STOPWORDS.get(lang.split("_")[0], STOPWORDS)
+    raw_terms = [w for w in words(query) if w not in stopwords]
+    crisis = crisis_response(query, language=lang, country=country)
+    genotypes = genotype_words(query)
+    who = chosen_asker if chosen_asker not in (None, "me") else asker_of(query)
+    if crisis is not None:
+        terms, corrected = raw_terms, False
+        results = [_result(entries[i], terms, None) for i in CRISIS_ENTRIES if i in entries][:limit]
+    else:
+        terms = [w if _matches(index, w, lang) else correct_word(w, index.vocabulary) for w in raw_terms]
+        corrected = terms != raw_terms
+        ranked = [(entries[i], _rescored(entries[i], score, genotypes, who))
+                  for i, score in _rank(index, _stem_terms(_without_disease_name(terms), lang), max(limit, CANDIDATES))]
+        ranked.sort(key=lambda pair: -pair[1])
+        results = [_result(entry, terms, score) for entry, score in ranked[:limit]]
     urgent = escalation(query, lang) or (escalation(" ".join(terms), lang) if corrected else None)
     if urgent is not None and URGENT_ENTRY in entries:
         results = _pin_first(results, entries[URGENT_ENTRY], terms, limit)
     return {
         "query": query, "language": lang, "terms": terms,
-        "did_you_mean": " ".join(terms) if corrected else None,
-        "escalate": urgent is not None, "escalation": urgent, "results": results,
+        "did_you_mean": " ".join(terms) if corrected else None, "crisis": crisis,
+        "escalate": urgent is not None, "escalation": urgent, "asker": who, "genotypes": sorted(genotypes),
+        "results": results,
         "disclaimer": gettext("These answers are general information. They support, but do not replace, "
                               "advice from your own doctor.", lang),
     }

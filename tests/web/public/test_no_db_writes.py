@@ -26,6 +26,19 @@ FORMS: list[tuple[str, dict[str, Any]]] = [
                           "smoking": "current", "pack_years": "10"}),
     ("/public/ask", {"q": "can my children get it"}),
     ("/public/ask", {"q": "emfysema"}),
+    ("/public/ask", {"q": "i want to die"}),
+    ("/public/ask", {"q": "quiero morirme", "lang": "es"}),
+    ("/public/ask", {"q": "what does MZ mean", "asker": "child"}),
+    ("/public/my-result", {"submitted": "1", "level": "120", "unit": "mg/dL", "result": "ZZ", "crp": "30"}),
+    ("/public/my-result.pdf", {"submitted": "1", "level": "120", "unit": "mg/dL", "result": "ZZ", "crp": "30"}),
+    ("/public/our-family", {"punnett": "1", "p1": "ZZ", "p2": "", "p2_country": "Ireland"}),
+    ("/public/our-family.pdf", {"punnett": "1", "p1": "MZ", "p2": "MZ"}),
+    ("/public/our-family", FAMILY_OF_FOUR | {"add_row": "1"}),
+    ("/public/my-lungs", {"submitted": "1", "genotype": "ZZ", "sex": "male", "age": "50", "height_ft": "5",
+                          "height_in": "10", "smoking": "never", "fev1": "2.0", "weight": "180", "weight_unit": "lb"}),
+    ("/public/my-lungs.pdf", {"submitted": "1", "genotype": "ZZ", "sex": "female", "age": "35", "height_cm": "165",
+                              "smoking": "never"}),
+    ("/public/should-i-be-tested", {"submitted": "1", "symptoms": "1", "finding": "sibling_with_aatd"}),
 ]
 
 
@@ -40,8 +53,10 @@ def _database_digest(data_dir: Path) -> str:
 
 def _every_public_request(c: TestClient) -> int:
     statuses = []
-    for path in [*PAGES, "/public/learn/lungs", "/public/ask/what-is-emphysema", "/public/static/public.css"]:
+    for path in [*PAGES, "/public/learn/lungs", "/public/ask/what-is-emphysema", "/public/static/public.css",
+                 "/public/find-care", "/public/ask/find-specialist"]:
         statuses.append(c.get(path).status_code)
+        statuses.append(c.get(path, params={"lang": "es"}).status_code)
     for path, data in FORMS:
         statuses.append(c.post(path, data=data).status_code)
         statuses.append(c.get(path, params=data).status_code)

@@ -37,16 +37,27 @@ def test_home__links_each_available_part_and_shows_the_helpline(client: TestClie
     assert HELPLINE["AATD_HELPLINE_TEXT"] in html and 'href="tel:0800123456"' in html
 
 
-def test_home__hides_the_contact_block_by_default(tmp_path: Path) -> None:
+def test_home__shows_the_country_helpline_from_the_find_care_table_by_default(tmp_path: Path) -> None:
     with TestClient(build_app(tmp_path, {})) as c:
+        html = c.get("/public").text
+    assert "Talk to someone near you" in html and "Lung HelpLine" in html and 'href="tel:18005864872"' in html
+
+
+def test_home__contact_block_can_be_switched_off(tmp_path: Path) -> None:
+    with TestClient(build_app(tmp_path, {"AATD_HELPLINE": "off"})) as c:
         html = c.get("/public").text
     assert "Talk to someone near you" not in html
 
 
-def test_load_public_settings__refuses_a_script_url() -> None:
+def test_load_public_settings__refuses_a_script_url_and_bad_country() -> None:
     with pytest.raises(InputError, match="AATD_HELPLINE_URL"):
         load_public_settings({"AATD_HELPLINE_TEXT": "x", "AATD_HELPLINE_URL": "javascript:alert(1)"})
-    assert load_public_settings({}) == PublicSettings()
+    with pytest.raises(InputError, match="AATD_COUNTRY"):
+        load_public_settings({"AATD_COUNTRY": "United Kingdom"})
+    with pytest.raises(InputError, match="AATD_HELPLINE"):
+        load_public_settings({"AATD_HELPLINE": "maybe"})
+    assert load_public_settings({"AATD_HELPLINE": "off"}) == PublicSettings()
+    assert load_public_settings({"AATD_COUNTRY": "gb"}).helpline_text.startswith("Alpha-1 UK")
 
 
 def test_percent__rounds_for_people() -> None:

@@ -46,3 +46,31 @@ def test_public_text__flesch_kincaid_grade_at_most_8(client: TestClient, offline
     text = main_text(response.text)
     assert len(text.split()) > 40
     assert float(textstat.flesch_kincaid_grade(text)) <= MAX_GRADE
+
+
+SPANISH_VISITS = [*VISITS, ("/public/learn", None), ("/public/learn/lungs", None), ("/public/find-care", None),
+                  ("/public/ask", {"q": "puedo volar"})]
+MIN_SZIGRISZT = 55.0
+"""INFLESZ scale of Szigriszt-Pazos: 55-65 'normal', above 65 'fairly easy' (health texts for patients)."""
+
+
+@pytest.mark.parametrize(("path", "form"), SPANISH_VISITS)
+def test_public_text__spanish_pages_read_easily_on_szigriszt_pazos(client: TestClient, offline_textstat: None,
+                                                                   path: str, form: dict[str, str] | None) -> None:
+    url = f"{path}?lang=es"
+    response = client.post(url, data=form) if form else client.get(url)
+    assert '<html lang="es">' in response.text
+    text = main_text(response.text)
+    assert len(text.split()) > 40
+    textstat.set_lang("es")
+    try:
+        assert float(textstat.szigriszt_pazos(text)) >= MIN_SZIGRISZT
+    finally:
+        textstat.set_lang("en")
+
+
+@pytest.mark.parametrize("path", ["/public/find-care", "/public/learn/lungs"])
+def test_public_text__new_english_pages_read_at_grade_8_or_below(client: TestClient, offline_textstat: None,
+                                                                 path: str) -> None:
+    text = main_text(client.get(path).text)
+    assert float(textstat.flesch_kincaid_grade(text)) <= MAX_GRADE

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from aatd.errors import InputError
-from aatd.patients.punnett import describe_family_chances
+from aatd.patients.punnett import describe_family_chances, describe_untested_partner_chances
 from aatd.web.budget import BUDGETED
 from aatd.web.public.family_tree import DEFAULT_COUNTRY, MAX_ROWS, default_rows, family_report, read_rows
-from aatd.web.public.rendering import Fields, SubmittedFields, field_errors, render, safe
+from aatd.web.public.rendering import Fields, SubmittedFields, current_language, field_errors, render, safe
+from aatd.web.public.rendering import gettext as _
+from aatd.web.public.take_to_doctor import DoctorSheet, pdf_response_headers, sheet_pdf
 
 router = APIRouter()
 
@@ -25,7 +27,7 @@ def countries() -> list[str]:
 
 def chances(parent1: str, parent2: str) -> dict[str, Any]:
     """Each child's chances, from the Punnett square of :mod:`aatd.patients.punnett`."""
-    out: dict[str, Any] = describe_family_chances(parent1, parent2)
+    out: dict[str, Any] = describe_family_chances(parent1, parent2, language=current_language())
     out["svg_markup"] = safe(str(out.get("svg", "")))
     return out
 
@@ -33,11 +35,23 @@ def chances(parent1: str, parent2: str) -> dict[str, Any]:
 def _punnett(fields: Fields) -> tuple[dict[str, Any] | None, dict[str, str]]:
     if "punnett" not in fields:
         return None, {}
+    p1, p2 = fields.get("p1", "").strip(), fields.get("p2", "").strip()
     try:
-        return chances(fields.get("p1", "").strip(), fields.get("p2", "").strip()), {}
+        if p1 and not p2:
+            untested: dict[str, Any] = describe_untested_partner_chances(
+                p1, fields.get("p2_country", DEFAULT_COUNTRY), language=current_language())
+            return untested, {}
+        return chances(p1, p2), {}
     except InputError as exc:
         return None, field_errors(exc, {"parent1": "p1", "father": "p1", "parent2": "p2", "mother": "p2",
-                                        "genotype": "p1"})
+                                        "genotype": "p1", "country": "p2_country"})
+
+
+def visible_rows(rows: list[Any], add: bool) -> list[Any]:
+    """The relatives typed so far, then one empty row (two after "Add a relative"), at most ``MAX_ROWS``."""
+    filled = [r for r in rows if r.name]
+    empty = [r for r in rows if not r.name]
+    return (filled + empty[: 2 if add else 1])[:MAX_ROWS]
 
 
 @router.api_route("/public/our-family", methods=["GET", "POST"], dependencies=BUDGETED, response_class=HTMLResponse)
@@ -48,9 +62,42 @@ def our_family(request: Request, fields: SubmittedFields) -> HTMLResponse:
     rows = read_rows(fields) if tree_submitted else default_rows(fields.get("p1", ""), fields.get("p2", ""))
     country = fields.get("country", DEFAULT_COUNTRY)
     report = None
-    if tree_submitted:
+    if tree_submitted and "add_row" not in fields:
         report, tree_errors = family_report(rows, country)
         errors |= tree_errors
     return render(request, "our_family.html", fields=fields, square=square, rows=rows, report=report,
+                  visible_rows=visible_rows(rows, "add_row" in fields),
                   errors=errors, country=country, countries=countries(), max_rows=MAX_ROWS,
                   status_code=422 if errors else 200)
+
+
+def family_sheet(square: dict[str, Any]) -> DoctorSheet:
+    """The chances for each child as a one-page sheet to take to the doctor or genetic counsellor."""
+    from aatd.knowledge import knowledge
+
+    parents = square["parents"]
+    source = knowledge().sources.get("sandhaus2016")
+    return DoctorSheet(
+        title=_("Chances for our children: a summary for our doctor"),
+        entered=[(_("First parent's type"), str(parents["parent1"])),
+                 (_("Second parent's type"), str(parents["parent2"] or _("not tested")))],
+        answer=str(square["summary"]),
+        sections=[(_("Each child's chances"), [str(o["caption"]) for o in square["outcomes"]]),
+                  (_("Good to know"), [str(square["note"])])],
+        questions=[_("Should we see a genetic counsellor?"), _("Should our children be tested, and when?"),
+                   _("Should other relatives be offered a test?")],
+        sources=[_("Chances from one gene from each parent (Mendel's laws), worked out by aatd."),
+                 *([source.citation] if source else [])])
+
+
+@router.api_route("/public/our-family.pdf", methods=["GET", "POST"], dependencies=BUDGETED, response_model=None)
+def our_family_pdf(request: Request, fields: SubmittedFields) -> Response:
+    """The chances for each child as a one-page PDF, made in memory from the two types in the request."""
+    square, errors = _punnett(fields)
+    if square is None:
+        return render(request, "our_family.html", fields=fields, square=None, rows=default_rows(), report=None,
+                      visible_rows=visible_rows(default_rows(), False),
+                      errors=errors or {"p1": _("Please enter your type, for example ZZ.")},
+                      country=DEFAULT_COUNTRY, countries=countries(), max_rows=MAX_ROWS, status_code=422)
+    return Response(sheet_pdf(family_sheet(square)), media_type="application/pdf",
+                    headers=pdf_response_headers("aatd-our-family"))

@@ -6,18 +6,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from aatd.errors import InputError
+from aatd.patients.i18n import gettext_noop
 from aatd.risk.answers import describe_risk
 from aatd.web.budget import BUDGETED
 from aatd.web.public.lungs_plot import trajectory_svg
 from aatd.web.public.rendering import Fields, SubmittedFields, field_errors, number, render, safe
 from aatd.web.public.rendering import gettext as _
+from aatd.web.public.take_to_doctor import DoctorSheet, pdf_response_headers, sheet_pdf
 
 router = APIRouter()
 SIMULATED_PEOPLE = 2000
-_ERROR_FIELDS = {"genotype": "genotype", "sex": "sex", "age": "age", "height": "height_cm",
+_ERROR_FIELDS = {"fev1": "fev1", "bmi": "weight",
+                 "genotype": "genotype", "sex": "sex", "age": "age", "height": "height_cm",
                  "smoking": "smoking", "pack_years": "pack_years", "quit_age": "quit_age", "scenario": "age"}
 
 
@@ -32,6 +35,10 @@ class LungInput:
     smoking: str
     pack_years: float | None
     quit_age: float | None
+    fev1: float | None = None
+    """A measured FEV1 in litres: the engine starts the curve from it."""
+    bmi: float | None = None
+    """Body-mass index from the weight typed (kg or pounds) and the height; used for the liver."""
 
     def scenarios(self) -> list[str]:
         """What-ifs to compare: stopping now (and in ten years) for a person who smokes."""
@@ -41,14 +48,49 @@ class LungInput:
         return [f"quit@{now}"] + ([f"quit@{now + 10}"] if now + 10 < 85 else [])
 
 
+CM_PER_INCH = 2.54
+INCHES_PER_FOOT = 12
+KG_PER_POUND = 0.45359237
+"""Unit conversions (exact by definition), not clinical numbers."""
+
+
+def _height_cm(fields: Fields, errors: dict[str, str]) -> float | None:
+    """Height from centimetres, or from feet and inches when those are given instead."""
+    if fields.get("height_ft", "").strip():
+        feet = number(fields, "height_ft", errors, low=3, high=8)
+        inches = number(fields, "height_in", errors, low=0, high=11.99) or 0.0
+        if feet is None:
+            return None
+        cm = (feet * INCHES_PER_FOOT + inches) * CM_PER_INCH
+        if not 120 <= cm <= 220:
+            errors["height_ft"] = _("Please enter a height between 4 ft 0 in and 7 ft 2 in.")
+            return None
+        return round(cm, 1)
+    return number(fields, "height_cm", errors, low=120, high=220)
+
+
+def _bmi(fields: Fields, errors: dict[str, str], height_cm: float | None) -> float | None:
+    unit = fields.get("weight_unit", "kg")
+    if unit not in ("kg", "lb"):
+        errors["weight_unit"] = _("Please choose kg or pounds.")
+        return None
+    weight = number(fields, "weight", errors, low=30 if unit == "kg" else 66, high=250 if unit == "kg" else 550)
+    if weight is None or height_cm is None:
+        return None
+    kg = weight * KG_PER_POUND if unit == "lb" else weight
+    return round(kg / (height_cm / 100) ** 2, 1)
+
+
 def read_input(fields: Fields, errors: dict[str, str]) -> LungInput | None:
     """The answers, or ``None`` with messages in ``errors``."""
     age = number(fields, "age", errors, low=18, high=90)
-    height = number(fields, "height_cm", errors, low=120, high=220)
+    height = _height_cm(fields, errors)
+    fev1 = number(fields, "fev1", errors, low=0.2, high=8)
+    bmi = _bmi(fields, errors, height)
     pack_years = number(fields, "pack_years", errors, low=0, high=300)
     quit_age = number(fields, "quit_age", errors, low=5, high=90)
     for name, value in (("age", age), ("height_cm", height)):
-        if value is None and name not in errors:
+        if value is None and name not in errors and not (name == "height_cm" and "height_ft" in errors):
             errors[name] = _("Please fill this in.")
     if not fields.get("genotype", "").strip():
         errors["genotype"] = _("Please enter your type, for example ZZ.")
@@ -56,11 +98,23 @@ def read_input(fields: Fields, errors: dict[str, str]) -> LungInput | None:
         return None
     smoking = fields.get("smoking", "never")
     return LungInput(fields.get("genotype", "").strip(), fields.get("sex", "female"), age, height, smoking,
-                     pack_years, quit_age if smoking == "former" else None)
+                     pack_years, quit_age if smoking == "former" else None, fev1=fev1, bmi=bmi)
 
 
 def _at(points: list[dict[str, Any]], age: int) -> dict[str, Any] | None:
     return next((p for p in points if int(p["age"]) == age), None)
+
+
+def scenario_name(code: str, description: str) -> str:
+    """A what-if series in the page's language ("quit@45" -> "If you stop smoking at 45")."""
+    if code.startswith("quit@") and code[5:].isdigit():
+        return _("If you stop smoking at %(age)s", age=code[5:])
+    return _("If you %(what)s", what=description)
+
+
+RISK_DISCLAIMER = gettext_noop("aatd supports, and does not replace, clinical judgement. These are model estimates "
+                               "for a population of people like you, not predictions for you alone.")
+"""The risk engine's disclaimer, marked for translation (a test checks it matches the engine's)."""
 
 
 def summary(answer: dict[str, Any], plot: dict[str, Any], age: float) -> list[dict[str, Any]]:
@@ -72,7 +126,8 @@ def summary(answer: dict[str, Any], plot: dict[str, Any], age: float) -> list[di
         point = _at(series["points"], target)
         if point is None or ref is None:
             continue
-        name = _("If nothing changes") if k == 0 else _("If you %(what)s", what=series.get("description", ""))
+        name = _("If nothing changes") if k == 0 else scenario_name(str(series.get("name", "")),
+                                                                   str(series.get("description", "")))
         rows.append({"name": name, "index": k, "age": target, "p50": point["p50"], "p10": point["p10"],
                      "p90": point["p90"], "share": point["p50"] / ref["predicted"] if ref["predicted"] else None})
     return rows
@@ -82,7 +137,7 @@ def lung_view(inp: LungInput) -> dict[str, Any]:
     """The engine's answer with the plot and plain-language summary rows."""
     answer: dict[str, Any] = describe_risk(genotype=inp.genotype, sex=inp.sex, age=inp.age, height_cm=inp.height_cm,
                                       smoking=inp.smoking, pack_years=inp.pack_years, quit_age=inp.quit_age,
-                                      scenarios=inp.scenarios(), n=SIMULATED_PEOPLE)
+                                      scenarios=inp.scenarios(), fev1=inp.fev1, bmi=inp.bmi, n=SIMULATED_PEOPLE)
     from aatd.risk.plots import plot_data
 
     plot = plot_data(answer)
@@ -110,3 +165,46 @@ def my_lungs(request: Request, fields: SubmittedFields) -> HTMLResponse:
                 errors = field_errors(exc, _ERROR_FIELDS)
     return render(request, "my_lungs.html", fields=fields, view=view, errors=errors,
                   status_code=422 if errors else 200)
+
+
+def lungs_sheet(inp: LungInput, view: dict[str, Any]) -> DoctorSheet:
+    """The expected lung function as a one-page sheet to take to the doctor."""
+    smoking = {"never": _("I never smoked"), "former": _("I smoked in the past"), "current": _("I smoke now")}
+    entered = [(_("Type"), inp.genotype), (_("Sex"), _("Male") if inp.sex == "male" else _("Female")),
+               (_("Age"), f"{inp.age:g}"), (_("Height in cm"), f"{inp.height_cm:g}"),
+               (_("Do you smoke?"), smoking.get(inp.smoking, inp.smoking))]
+    if inp.pack_years is not None:
+        entered.append((_("Pack-years of smoking"), f"{inp.pack_years:g}"))
+    if inp.quit_age is not None:
+        entered.append((_("Age when you stopped (if you smoked in the past)"), f"{inp.quit_age:g}"))
+    lines = [_("%(name)s: at age %(age)s, about %(p50).1f litres (most people between %(p10).1f and %(p90).1f).",
+               name=r["name"], age=r["age"], p50=r["p50"], p10=r["p10"], p90=r["p90"]) for r in view["rows"]]
+    answer = view["answer"]
+    return DoctorSheet(
+        title=_("My lungs over time: a summary for my doctor"), entered=entered,
+        answer=lines[0] if lines else _("What the model expects"),
+        sections=[(_("What the model expects"), lines[1:]),
+                  (_("How honest is this?"), [_("This is a computer model built from studies of many people. It "
+                                               "shows a range, not a promise. Your own lungs may do better or "
+                                               "worse. Your doctor can follow your real breathing tests over "
+                                               "time.")])],
+        questions=[_("Can I have a breathing test (spirometry) to compare with this?"),
+                   _("What can I do to protect my lungs?"), _("Should I see a lung doctor who knows alpha-1?")],
+        sources=[str(s.get("citation", "")) for s in answer.get("sources", [])])
+
+
+@router.api_route("/public/my-lungs.pdf", methods=["GET", "POST"], dependencies=BUDGETED, response_model=None)
+def my_lungs_pdf(request: Request, fields: SubmittedFields) -> Response:
+    """The expected lung function as a one-page PDF, made in memory from the fields in the request."""
+    errors: dict[str, str] = {}
+    inp = read_input(fields, errors)
+    view = None
+    if inp is not None:
+        try:
+            view = lung_view(inp)
+        except InputError as exc:
+            errors = field_errors(exc, _ERROR_FIELDS)
+    if inp is None or view is None:
+        return render(request, "my_lungs.html", fields=fields, view=None, errors=errors, status_code=422)
+    return Response(sheet_pdf(lungs_sheet(inp, view)), media_type="application/pdf",
+                    headers=pdf_response_headers("aatd-my-lungs"))

@@ -61,6 +61,8 @@ class Answers:
     findings: tuple[str, ...]
     age: float | None
     pack_years: float | None
+    symptoms: bool = False
+    """Breathlessness, wheeze or a lasting cough: not a testing criterion by itself, it leads to spirometry."""
 
     def as_fields(self) -> list[tuple[str, str]]:
         """The answers as form fields, to carry them to the PDF without storing them."""
@@ -69,6 +71,8 @@ class Answers:
             out.append(("age", f"{self.age:g}"))
         if self.pack_years is not None:
             out.append(("pack_years", f"{self.pack_years:g}"))
+        if self.symptoms:
+            out.append(("symptoms", "1"))
         return out
 
 
@@ -78,7 +82,7 @@ def read_answers(fields: Fields, errors: dict[str, str]) -> Answers:
     findings = tuple(dict.fromkeys(f for f in fields.getlist("finding") if f in known))
     age = number(fields, "age", errors, low=0, high=120)
     pack_years = number(fields, "pack_years", errors, low=0, high=300)
-    return Answers(findings, age, pack_years)
+    return Answers(findings, age, pack_years, symptoms=fields.get("symptoms") == "1")
 
 
 def recommendation_text(code: str) -> str:
@@ -99,3 +103,8 @@ def headline(overall: str) -> str:
         "suggested": _("Maybe. From your answers, some guidelines say a test is worth thinking about."),
         "not_indicated": _("From your answers, the guidelines do not call for a test."),
     }.get(overall, overall)
+
+
+def symptoms_statement() -> str:
+    """The symptoms question (it does not feed the guidelines; it points to a breathing test)."""
+    return gettext("I am often short of breath, I wheeze, or I have a cough that does not go away.")

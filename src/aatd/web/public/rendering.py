@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
@@ -23,6 +26,7 @@ from markupsafe import Markup
 from starlette.datastructures import FormData, ImmutableMultiDict
 
 from aatd.errors import InputError
+from aatd.patients.find_care import CarePlace, helpline_for, load_places
 from aatd.provenance import software_version
 
 HERE = Path(__file__).parent
@@ -34,61 +38,142 @@ Fields = ImmutableMultiDict[str, str]
 
 @dataclass(frozen=True, slots=True)
 class PublicSettings:
-    """Settings of the public pages: the optional contact block of a local helpline or clinic."""
+    """Settings of the public pages: the deployer's country, the find-care table and the contact block.
+
+    The contact block ("Talk to someone near you") is on by default: unless the deployer writes
+    their own (``AATD_HELPLINE_TEXT``), it shows the helpline or patient organisation that the
+    find-care table lists for the country.
+    """
 
     helpline_text: str = ""
     helpline_url: str = ""
+    country: str = "US"
+    find_care_file: str = ""
+    helpline_place: str = ""
+    """Id of the find-care entry shown in the contact block (empty when the deployer wrote their own)."""
 
     @property
     def has_helpline(self) -> bool:
         """Whether the contact block is shown."""
         return bool(self.helpline_text)
 
+    def contact_text(self, language: str) -> str:
+        """The contact block in ``language`` (a find-care entry's own translation when it has one)."""
+        if not self.helpline_place:
+            return self.helpline_text
+        place = next((p for p in self.places() if p.id == self.helpline_place), None)
+        return _contact_line(place, language) if place else self.helpline_text
+
+    def places(self) -> tuple[CarePlace, ...]:
+        """The find-care table in use: the deployer's file, or the packaged one."""
+        return load_places(self.find_care_file or None)
+
+
+def _contact_line(place: CarePlace, language: str) -> str:
+    return f"{place.name}" + (f": {place.phone}" if place.phone else "") + f". {place.offers_in(language)}"
+
+
+def _default_contact(country: str, places: tuple[CarePlace, ...]) -> tuple[str, str, str]:
+    place = helpline_for(country, places)
+    if place is None:
+        return "", "", ""
+    return _contact_line(place, DEFAULT_LANGUAGE), (place.as_dict()["tel"] or place.url), place.id
+
 
 def load_public_settings(environ: Mapping[str, str] | None = None) -> PublicSettings:
-    """``AATD_HELPLINE_TEXT`` and ``AATD_HELPLINE_URL`` from ``environ`` (default ``os.environ``).
+    """The public settings from ``environ`` (default ``os.environ``).
 
-    Both are empty by default. A URL that is not https/http/tel/mailto is refused.
+    ``AATD_COUNTRY`` (two letters, default ``US``) chooses the crisis line and the find-care
+    entries shown first; ``AATD_FIND_CARE_FILE`` replaces the packaged find-care table (same
+    columns); ``AATD_HELPLINE_TEXT`` / ``AATD_HELPLINE_URL`` replace the contact block, and
+    ``AATD_HELPLINE=off`` hides it. A URL that is not https/http/tel/mailto is refused.
     """
     env = os.environ if environ is None else environ
+    country = env.get("AATD_COUNTRY", "US").strip().upper() or "US"
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise InputError("AATD_COUNTRY", country, "a two-letter country code such as US, GB, CA, IE or ES")
+    find_care_file = env.get("AATD_FIND_CARE_FILE", "").strip()
+    places = load_places(find_care_file or None)
+    switch = env.get("AATD_HELPLINE", "on").strip().lower()
+    if switch not in ("on", "off"):
+        raise InputError("AATD_HELPLINE", switch, "on or off")
     text = env.get("AATD_HELPLINE_TEXT", "").strip()
     url = env.get("AATD_HELPLINE_URL", "").strip()
     if url and not url.startswith(_LINK_SCHEMES):
         raise InputError("AATD_HELPLINE_URL", url, "a link starting with https://, http://, tel: or mailto:")
-    return PublicSettings(helpline_text=text, helpline_url=url)
+    place_id = ""
+    if not text and switch == "on":
+        text, url, place_id = _default_contact(country, places)
+    if switch == "off":
+        text, url = "", ""
+    return PublicSettings(helpline_text=text, helpline_url=url, country=country, find_care_file=find_care_file,
+                          helpline_place=place_id)
+
+
+_LANGUAGE: ContextVar[str] = ContextVar("aatd_public_language", default=DEFAULT_LANGUAGE)
+LANGUAGE_COOKIE = "aatd_lang"
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+"""The languages offered in the switch, each named in its own language."""
+
+
+def public_languages() -> tuple[str, ...]:
+    """Languages with a catalogue that the language switch offers."""
+    from aatd.patients.i18n import available_languages
+
+    return tuple(lang for lang in available_languages() if lang in LANGUAGE_NAMES)
+
+
+def choose_language(request: Request) -> str:
+    """The page language: ``?lang=``, then the ``aatd_lang`` cookie, then ``Accept-Language``; English last.
+
+    Also makes it the language of :func:`gettext` for the rest of this request.
+    """
+    from aatd.patients.i18n import negotiate
+
+    offered = public_languages()
+    for candidate in (request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if candidate and candidate in offered:
+            _LANGUAGE.set(candidate)
+            return candidate
+    try:
+        chosen = negotiate(request.headers.get("accept-language"))
+    except InputError:
+        chosen = DEFAULT_LANGUAGE
+    chosen = chosen if chosen in offered else DEFAULT_LANGUAGE
+    _LANGUAGE.set(chosen)
+    return chosen
+
+
+def current_language() -> str:
+    """The language of the request being handled (English outside a request)."""
+    return _LANGUAGE.get()
 
 
 @cache
 def translations(language: str = DEFAULT_LANGUAGE) -> _gettext.NullTranslations:
     """The translations of ``language`` from :mod:`aatd.patients.i18n`, or null translations (English)."""
+    from aatd.patients import i18n
+
     try:
-        from aatd.patients import i18n
-    except ImportError:
-        return _gettext.NullTranslations()
-    getter = getattr(i18n, "translations", None) or getattr(i18n, "get_translations", None)
-    if getter is None:
-        return _gettext.NullTranslations()
-    try:
-        found = getter(language)
+        return i18n.translations(language)
     except Exception:  # a broken catalogue falls back to English rather than failing the page
         return _gettext.NullTranslations()
-    return found if isinstance(found, _gettext.NullTranslations) else _gettext.NullTranslations()
 
 
 def gettext(message: str, **values: object) -> str:
-    """``message`` translated (English for now), with ``%(name)s`` placeholders filled from ``values``."""
-    text = translations().gettext(message)
+    """``message`` in the request's language, with ``%(name)s`` placeholders filled from ``values``."""
+    text = translations(current_language()).gettext(message)
     return text % values if values else text
 
 
 @cache
-def environment() -> Environment:
-    """The Jinja2 environment of the public templates: autoescaping and gettext on."""
+def environment(language: str = DEFAULT_LANGUAGE) -> Environment:
+    """The Jinja2 environment of the public templates in ``language``: autoescaping and gettext on."""
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                       autoescape=select_autoescape(["html", "xml"], default=True),
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-    env.install_gettext_translations(translations(), newstyle=True)  # type: ignore[attr-defined]
-    env.globals |= {"version": software_version(), "percent": percent}
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.globals |= {"version": software_version(), "percent": percent, "language_names": LANGUAGE_NAMES}
     return env
 
 
@@ -104,13 +189,31 @@ def percent(p: object) -> str:
     return f"{value:.0f}%"
 
 
+def settings_of(request: Request) -> PublicSettings:
+    """The public settings installed on the app (defaults when the pages were not installed)."""
+    found = getattr(request.app.state, "public", None)
+    return found if isinstance(found, PublicSettings) else PublicSettings()
+
+
 def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render template ``name`` with the navigation, the engines present and the contact block."""
-    settings: PublicSettings = getattr(request.app.state, "public", PublicSettings())
-    base = {"request": request, "path": request.url.path,
-            "helpline": settings, "lang": DEFAULT_LANGUAGE}
-    html = environment().get_template(name).render(base | context)
-    return HTMLResponse(html, status_code=status_code)
+    """Render template ``name`` in the request's language with the navigation, switch and contact block.
+
+    A ``?lang=`` choice is remembered in a cookie (a preference, not data about the person).
+    """
+    lang = choose_language(request)
+    base = {"request": request, "path": request.url.path, "helpline": settings_of(request), "lang": lang,
+            "languages": public_languages(), "query_string": _without_lang(request)}
+    html = environment(lang).get_template(name).render(base | context)
+    response = HTMLResponse(html, status_code=status_code)
+    if request.query_params.get("lang") == lang:
+        response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+def _without_lang(request: Request) -> str:
+    """The query string without ``lang``, so the switch keeps what the person typed."""
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return urlencode(pairs)
 
 
 def safe(html: str) -> Markup:
@@ -119,7 +222,11 @@ def safe(html: str) -> Markup:
 
 
 async def read_fields(request: Request) -> Fields:
-    """The submitted fields: the query string of a GET, or the form body of a POST (kept in memory only)."""
+    """The submitted fields: the query string of a GET, or the form body of a POST (kept in memory only).
+
+    Also fixes the request's language, so messages made before rendering are translated.
+    """
+    choose_language(request)
     if request.method == "POST":
         form: FormData = await request.form()
         return ImmutableMultiDict([(k, v) for k, v in form.multi_items() if isinstance(v, str)])

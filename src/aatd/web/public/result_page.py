@@ -5,33 +5,57 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from aatd.errors import InputError
 from aatd.web.budget import BUDGETED
-from aatd.web.public.rendering import SubmittedFields, field_errors, render
+from aatd.web.public.rendering import Fields, SubmittedFields, field_errors, render
+from aatd.web.public.rendering import gettext as _
 from aatd.web.public.result_view import KINDS, SMOKING, UNITS, ResultInput, interpret
+from aatd.web.public.take_to_doctor import DoctorSheet, pdf_response_headers, sheet_pdf
 
 router = APIRouter()
 
 _ERROR_FIELDS = {"level.unit": "unit", "level": "level", "unit": "unit", "genotype": "result",
-                 "phenotype": "result", "result": "result", "smoking": "smoking",
+                 "phenotype": "result", "result": "result", "smoking": "smoking", "crp": "crp",
                  "level.value": "level", "age": "age", "pregnant": "pregnant"}
+
+
+def _input(fields: Fields) -> ResultInput:
+    return ResultInput(level=fields.get("level", ""), unit=fields.get("unit", "mg/dL"),
+                       kind=fields.get("kind", "genotype"), result=fields.get("result", ""),
+                       smoking=fields.get("smoking", ""), crp=fields.get("crp", ""), age=fields.get("age", ""),
+                       pregnant=fields.get("pregnant", ""))
+
+
+def _evaluate(fields: Fields) -> tuple[ResultInput, dict[str, Any] | None, dict[str, str]]:
+    inp = _input(fields)
+    if "submitted" not in fields:
+        return inp, None, {}
+    try:
+        return inp, interpret(inp), {}
+    except InputError as exc:
+        return inp, None, field_errors(exc, _ERROR_FIELDS)
 
 
 @router.api_route("/public/my-result", methods=["GET", "POST"], dependencies=BUDGETED, response_class=HTMLResponse)
 def my_result(request: Request, fields: SubmittedFields) -> HTMLResponse:
     """The form, and once filled in, the meaning of the result for lungs and liver."""
-    inp = ResultInput(level=fields.get("level", ""), unit=fields.get("unit", "mg/dL"),
-                      kind=fields.get("kind", "genotype"), result=fields.get("result", ""),
-                      smoking=fields.get("smoking", ""), age=fields.get("age", ""),
-                      pregnant=fields.get("pregnant", ""))
-    view: dict[str, Any] | None = None
-    errors: dict[str, str] = {}
-    if "submitted" in fields:
-        try:
-            view = interpret(inp)
-        except InputError as exc:
-            errors = field_errors(exc, _ERROR_FIELDS)
+    inp, view, errors = _evaluate(fields)
     return render(request, "my_result.html", inp=inp, view=view, errors=errors, units=UNITS, kinds=KINDS,
                   smoking_options=SMOKING, status_code=422 if errors else 200)
+
+
+@router.api_route("/public/my-result.pdf", methods=["GET", "POST"], dependencies=BUDGETED, response_model=None)
+def my_result_pdf(request: Request, fields: SubmittedFields) -> Response:
+    """The answer as a one-page PDF to take to the doctor, made in memory from the fields in the request."""
+    inp, view, errors = _evaluate(fields)
+    if view is None:
+        return render(request, "my_result.html", inp=inp, view=None, errors=errors, units=UNITS, kinds=KINDS,
+                      smoking_options=SMOKING, status_code=422)
+    sheet = DoctorSheet(
+        title=_("My alpha-1 result: a summary for my doctor"), entered=view["entered"],
+        answer=view["headline"],
+        sections=[(_("What it means"), view["meaning"]), (_("What to do next"), [s["text"] for s in view["steps"]])],
+        questions=view["questions"], sources=view["sources"])
+    return Response(sheet_pdf(sheet), media_type="application/pdf", headers=pdf_response_headers("aatd-my-result"))

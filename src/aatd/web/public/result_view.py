@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aatd.clinic.interpretation import describe_interpretation
+from aatd.patients.i18n import gettext_noop
 from aatd.web.public.rendering import gettext
 
 UNITS = (("mg/dL", "mg/dL"), ("g/L", "g/L"), ("umol/L", "µmol/L"))
@@ -29,6 +30,7 @@ class ResultInput:
     kind: str = "genotype"
     result: str = ""
     smoking: str = ""
+    crp: str = ""
     age: str = ""
     pregnant: str = ""
 
@@ -46,15 +48,104 @@ class ResultInput:
             args[self.kind if self.kind in KINDS else "genotype"] = self.result.strip()
         if self.smoking in SMOKING[1:]:
             args["smoking"] = self.smoking
+        if self.crp.strip():
+            args["crp"] = self.crp.strip().replace(",", ".")
         if self.age.strip():
             args["age"] = self.age.strip()
         if self.pregnant == "yes":
             args["pregnant"] = True
         return args
 
+    def as_fields(self) -> list[tuple[str, str]]:
+        """The inputs as form fields (to carry them to the PDF without storing them)."""
+        return [("submitted", "1"), ("level", self.level), ("unit", self.unit), ("kind", self.kind),
+                ("result", self.result), ("smoking", self.smoking), ("crp", self.crp)]
+
+
+def entered(inp: ResultInput) -> list[tuple[str, str]]:
+    """What the person entered, repeated back in plain words (label, value)."""
+    _ = gettext
+    smoking = {"never": _("I never smoked"), "former": _("I smoked in the past"), "current": _("I smoke now")}
+    kind = _("Gene test (genotype)") if inp.kind != "phenotype" else _("Protein test (phenotype)")
+    unit = dict(UNITS).get(inp.unit, inp.unit)
+    return [
+        (_("Alpha-1 level"), f"{inp.level.strip()} {unit}" if inp.level.strip() else _("Not given")),
+        (_("Type"), f"{inp.result.strip()} ({kind})" if inp.result.strip() else _("Not given")),
+        (_("CRP (a marker of illness or swelling)"), f"{inp.crp.strip()} mg/L" if inp.crp.strip() else _("Not given")),
+        (_("Smoking"), smoking.get(inp.smoking, _("Not given"))),
+    ]
+
+
+CORE_PATIENT_SENTENCES = (
+    gettext_noop('This note explains your alpha-1 test. Alpha-1 is a protein made in the liver. '
+                 'It protects the lungs.'),
+    gettext_noop('Your results show no shortage of alpha-1.'),
+    gettext_noop('Your results show a mild shortage of alpha-1, or a gene change that can cause one.'),
+    gettext_noop('Your results show a large shortage of alpha-1, or genes that cause one.'),
+    gettext_noop('Your results show that your body makes almost no alpha-1.'),
+    gettext_noop('We cannot tell yet how much alpha-1 your body makes. More tests will help.'),
+    gettext_noop('Your tests do not fully agree with each other. This is common and more tests can sort it out.'),
+    gettext_noop('These results help your doctor. They do not replace talking with your doctor.'),
+    gettext_noop('Your alpha-1 level is in the usual range.'),
+    gettext_noop('Your alpha-1 level is a bit below the usual range.'),
+    gettext_noop('Your alpha-1 level is very low.'),
+    gettext_noop('Your gene test points to a lower level than this test shows. Your doctor will explain why.'),
+    gettext_noop('This can harm your lungs and sometimes your liver. There are things you and your doctor can do to '
+                 'protect them.'),
+    gettext_noop('The unit on your result looks wrong. Your doctor will check it before using it.'),
+    gettext_noop('Pregnancy raises alpha-1 levels. So a normal level now does not rule out a shortage.'),
+    gettext_noop('Your level is lower than your gene result would suggest. You may carry a rare gene change that the '
+                 'first test cannot see.'),
+    gettext_noop('The test may have had a problem. Checking it again can help.'),
+    gettext_noop('Some liver and kidney problems can lower the level too.'),
+    gettext_noop('Illness or swelling in the body can raise the level for a while.'),
+    gettext_noop('A drip treatment with alpha-1 raises the level in your blood.'),
+    gettext_noop('Pregnancy or hormone pills can raise the level.'),
+)
+"""The core's patient sentences (``patient_messages.csv``, ``discordance_explanations.csv``), marked
+for translation; a test checks this list against the tables so it cannot drift."""
+
+
+def step_text(code: str, core_text: str, crp_given: bool, inflamed: bool | None) -> str:
+    """A next step of the core in "Ask your doctor about..." words, true of what was entered.
+
+    The step itself (the clinical rule) comes from :mod:`aatd.clinic.interpretation`; this only
+    words it for a person who is not in a clinic. Unknown codes keep the core's patient text.
+    """
+    _ = gettext
+    if code == "repeat_level_without_inflammation":
+        if not crp_given:
+            return _("An illness or swelling can make the level look higher. No CRP result was entered, so we "
+                     "cannot tell if that happened. Ask your doctor about a CRP test, and about testing the level "
+                     "again when you are well.")
+        if inflamed:
+            return _("Your CRP is raised, so an illness or swelling may have made the level look higher. Ask your "
+                     "doctor about testing the level again when you are well.")
+        return _("Ask your doctor about testing the level again.")
+    words = {
+        "no_further_testing": _("From what you entered, the results agree. Ask your doctor if you need more "
+                                "alpha-1 tests."),
+        "repeat_level": _("Ask your doctor about checking your alpha-1 level again on a new blood sample."),
+        "phenotype": _("Ask your doctor about a test of the type of alpha-1 protein in your blood (phenotype)."),
+        "genotype": _("Ask your doctor about a gene test for the common changes (S and Z)."),
+        "sequence_serpina1": _("Ask your doctor about a full test of the alpha-1 gene, to look for rare changes."),
+        "test_relatives": _("Ask your doctor about tests for your parents, brothers, sisters and children."),
+        "refer_specialist": _("Ask your doctor about seeing a lung doctor who knows alpha-1 well."),
+        "spirometry_and_dlco": _("Ask your doctor about breathing tests to see how well your lungs work."),
+        "chest_ct": _("Ask your doctor if a scan of your chest would help."),
+        "liver_assessment": _("Ask your doctor about blood tests, and maybe a scan, to check your liver."),
+        "consider_augmentation": _("Ask your doctor if treatment with alpha-1 by drip (augmentation therapy) is "
+                                   "right for you."),
+        "smoking_cessation": _("If you smoke, stopping is the best thing you can do for your lungs. Ask your "
+                               "doctor for help to stop."),
+        "avoid_exposures": _("Try to stay away from dust and fumes at work and at home."),
+        "measure_level": _("Ask your doctor about a blood test of your alpha-1 level, with a CRP test."),
+    }
+    return words.get(code, core_text)
+
 
 def headline(severity: str) -> str:
-    """The first sentence of the answer, by severity class."""
+    """The first sentence of the answer, by severity class (the class comes from the core)."""
     _ = gettext
     return {
         "normal": _("Your result is in the usual range."),
@@ -72,6 +163,8 @@ def questions(severity: str, inp: ResultInput, repeat: bool) -> list[str]:
         out.append(_("Can I have a test for my type (genotype), not only my level?"))
     if not inp.level.strip():
         out.append(_("Can I have my alpha-1 level measured?"))
+    if inp.level.strip() and not inp.crp.strip():
+        out.append(_("Was my CRP measured at the same time as my level?"))
     if severity in {"intermediate", "severe", "absent"}:
         out += [_("Should my brothers, sisters, parents and children be tested?"),
                 _("Do I need breathing tests or a liver check?")]
@@ -81,24 +174,26 @@ def questions(severity: str, inp: ResultInput, repeat: bool) -> list[str]:
     return out
 
 
-def _view(severity: str, meaning: list[str], steps: list[dict[str, Any]], details: list[dict[str, Any]],
-          consistent: bool | None, inp: ResultInput, codes: set[str]) -> dict[str, Any]:
-    repeat = consistent is False or bool(codes & _REPEAT_STEPS)
-    return {"severity": severity, "headline": headline(severity), "meaning": meaning, "steps": steps,
-            "details": details, "consistent": consistent, "repeat": repeat,
-            "questions": questions(severity, inp, repeat)}
-
-
 def from_engine(inp: ResultInput) -> dict[str, Any]:
-    """The view from :func:`aatd.clinic.interpretation.describe_interpretation`."""
+    """The view from :func:`aatd.clinic.interpretation.describe_interpretation` (the only source of the meaning)."""
     r: Mapping[str, Any] = describe_interpretation(**inp.engine_arguments())
-    steps = [{"text": s.get("patient_text") or s.get("text", ""), "sources": s.get("sources", [])}
-             for s in r.get("next_step_details", [])]
+    crp_given = r.get("inputs", {}).get("crp_mg_l") is not None
+    core_steps = list(r.get("next_step_details", []))
+    steps = [{"code": s.get("code", ""), "text": step_text(str(s.get("code", "")), str(s.get("patient_text", "")),
+                                                           crp_given, r.get("inflamed")),
+              "sources": s.get("sources", []), "find_care": s.get("code") == "refer_specialist"}
+             for s in core_steps]
+    step_texts = {str(s.get("patient_text", "")) for s in core_steps}
+    meaning = [gettext(str(t)) for t in r.get("patient_explanation", []) if t not in step_texts]
     details = [{"text": e.get("text", ""), "sources": e.get("sources", [])} for e in r.get("explanation", [])]
-    step_texts = {s["text"] for s in steps}
-    meaning = [str(t) for t in r.get("patient_explanation", []) if t not in step_texts]
-    return _view(str(r.get("severity", "")), meaning, steps, details, r.get("consistent"), inp,
-                 set(r.get("next_steps", [])))
+    severity = str(r.get("severity", ""))
+    codes = set(r.get("next_steps", []))
+    repeat = r.get("consistent") is False or bool(codes & _REPEAT_STEPS)
+    sources = sorted({str(src) for item in steps + details for src in item["sources"]})
+    return {"severity": severity, "headline": headline(severity), "meaning": meaning, "steps": steps,
+            "details": details, "consistent": r.get("consistent"), "repeat": repeat,
+            "questions": questions(severity, inp, repeat), "entered": entered(inp), "sources": sources,
+            "data_version": r.get("provenance", {}).get("data_version", "")}
 
 
 def interpret(inp: ResultInput) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from aatd.clinic.who_to_test import describe_should_test
 from aatd.errors import InputError
+from aatd.patients.i18n import gettext_noop
 from aatd.web.budget import BUDGETED
 from aatd.web.public.questionnaire import (
     Answers,
@@ -18,8 +19,9 @@ from aatd.web.public.questionnaire import (
     read_answers,
     recommendation_text,
     statements,
+    symptoms_statement,
 )
-from aatd.web.public.rendering import Fields, SubmittedFields, field_errors, render
+from aatd.web.public.rendering import Fields, SubmittedFields, current_language, field_errors, render
 
 router = APIRouter()
 
@@ -36,7 +38,21 @@ def answer(answers: Answers) -> dict[str, Any]:
     result["positive"] = [g for g in result["guidelines"] if g["recommendation"] != "not_indicated"]
     result["others"] = [g for g in result["guidelines"] if g["recommendation"] == "not_indicated"]
     result["missing"] = sorted({w["missing"] for g in result["guidelines"] for w in g["would_apply_if_known"]})
+    result["sibling_chances"] = sibling_chances() if "sibling_with_aatd" in answers.findings else []
     return result
+
+
+TESTING_DISCLAIMER = gettext_noop("aatd supports, and does not replace, clinical judgement.")
+FAMILY_NOTE = gettext_noop("aatd supports, and does not replace, clinical judgement and genetic counselling: "
+                           "probabilities assume correct parentage, correct results and Hardy-Weinberg founders.")
+"""The core's disclaimers (testing, family), marked for translation; a test checks they match the core."""
+
+
+def sibling_chances() -> list[str]:
+    """A brother's or sister's AATD in chances: the Punnett square of two MZ parents (from the core)."""
+    from aatd.patients.punnett import outcomes
+
+    return [str(o["caption"]) for o in outcomes("MZ", "MZ", language=current_language())]
 
 
 @dataclass(slots=True)
@@ -51,10 +67,11 @@ class Evaluation:
     def context(self) -> dict[str, Any]:
         """The template context of the questionnaire page."""
         return {"groups": question_groups(), "statements": statements(), "raw": self.fields,
+                "symptoms_statement": symptoms_statement(),
                 "answers": self.answers, "result": self.result, "errors": self.errors}
 
 
-def _evaluate(fields: Fields) -> Evaluation:
+def _evaluate(request: Request, fields: Fields) -> Evaluation:
     out = Evaluation(fields)
     if "submitted" not in fields:
         return out
@@ -72,14 +89,15 @@ def _evaluate(fields: Fields) -> Evaluation:
                   response_class=HTMLResponse)
 def should_i_be_tested(request: Request, fields: SubmittedFields) -> HTMLResponse:
     """The questionnaire; once answered, the guideline answer, why, and a printable summary."""
-    ev = _evaluate(fields)
+    ev = _evaluate(request, fields)
     return render(request, "should_test.html", status_code=422 if ev.errors else 200, **ev.context())
 
 
-@router.api_route("/public/should-i-be-tested.pdf", methods=["GET", "POST"], dependencies=BUDGETED, response_model=None)
+@router.api_route("/public/should-i-be-tested.pdf", methods=["GET", "POST"], dependencies=BUDGETED,
+                  response_model=None)
 def should_i_be_tested_pdf(request: Request, fields: SubmittedFields) -> Response:
     """The one-page summary as a PDF, made in memory from the answers in the request."""
-    ev = _evaluate(fields)
+    ev = _evaluate(request, fields)
     if ev.answers is None or ev.result is None:
         return render(request, "should_test.html", status_code=422 if ev.errors else 200, **ev.context())
     from aatd.web.public.summary_pdf import testing_summary_pdf

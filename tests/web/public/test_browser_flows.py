@@ -1,0 +1,157 @@
+"""Real-browser walks (Debian Chromium via Playwright) of the issue-14 flows, in English and Spanish,
+at phone and desktop sizes: crisis help first, Find care, a result with CRP and its PDF, the family
+page with an untested partner and an added relative, the lungs page in feet and inches with a
+measured FEV1, the testing answer first, and the language switch. Each walk runs axe-core (no
+serious or critical violations) and saves phone and desktop screenshots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .support import PHONE
+from .test_browser import check
+from .test_pages import PAGES
+
+pytestmark = pytest.mark.browser
+LANGUAGES = ["en", "es"]
+TEXT = {
+    "en": {"search": "Search", "question": "Your question", "crisis": "Please reach out now",
+           "explain": "Explain my result",
+           "level": "Level", "type": "Your type", "crp": "CRP, in mg/L (if it is on your report)",
+           "pdf": "Download a one-page summary for my doctor (PDF)", "chances": "Show the chances",
+           "first": "First parent's type", "add": "Add a relative", "lungs": "Show my lungs over time",
+           "answer": "Show my answer", "todo": "What to do next", "told": "What you told us"},
+    "es": {"search": "Buscar", "question": "Su pregunta", "crisis": "Pida ayuda ahora",
+           "explain": "Explicar mi resultado",
+           "level": "Nivel", "type": "Su tipo", "crp": "PCR, en mg/L (si está en su informe)",
+           "pdf": "Descargar un resumen de una página para mi médico (PDF)", "chances": "Ver las probabilidades",
+           "first": "Tipo del primer padre", "add": "Añadir un familiar", "lungs": "Ver mis pulmones con los años",
+           "answer": "Ver mi respuesta", "todo": "Qué hacer ahora", "told": "Lo que nos dijo"},
+}
+
+
+@pytest.fixture()
+def page(browser: Any, live_server: str) -> Iterator[Any]:
+    """A fresh browser page (phone-sized first) on the live server, with no language cookie."""
+    context = browser.new_context(viewport=PHONE, accept_downloads=True, base_url=live_server)
+    p = context.new_page()
+    p.set_default_timeout(15_000)
+    yield p
+    context.close()
+
+
+def visit(page: Any, path: str, lang: str) -> None:
+    separator = "&" if "?" in path else "?"
+    page.goto(f"{path}{separator}lang={lang}")
+    assert page.locator("html").get_attribute("lang") == lang
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("path", [*PAGES, "/public/find-care", "/public/learn/what-is-aatd"])
+def test_every_public_page__in_each_language_passes_axe(page: Any, screenshots: Path, path: str, lang: str) -> None:
+    visit(page, path, lang)
+    assert page.locator("main h1").count() == 1
+    check(page, screenshots, f"{lang}-page-" + (path.strip("/").replace("/", "-") or "home"))
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "i want to die"), ("es", "quiero morirme")])
+def test_ask__distress_shows_the_crisis_line_before_anything_else(page: Any, screenshots: Path, lang: str,
+                                                                  words: str) -> None:
+    visit(page, "/public/ask", lang)
+    page.get_by_label(TEXT[lang]["question"]).fill(words)
+    page.get_by_role("button", name=TEXT[lang]["search"], exact=True).click()
+    crisis = page.locator("section.crisis")
+    assert crisis.is_visible() and "988" in crisis.inner_text()
+    assert page.locator(".did-you-mean").count() == 0
+    box = crisis.bounding_box()
+    results = page.locator("#results-title").bounding_box()
+    assert box is not None and results is not None and box["y"] < results["y"]
+    check(page, screenshots, f"{lang}-ask-crisis")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_my_result__crp_inputs_repeated_and_pdf(page: Any, screenshots: Path, tmp_path: Path, lang: str) -> None:
+    t = TEXT[lang]
+    visit(page, "/public/my-result", lang)
+    page.get_by_label(t["level"], exact=True).fill("120")
+    page.get_by_label(t["type"], exact=True).fill("ZZ")
+    page.get_by_role("button", name=t["explain"]).click()
+    entered = page.locator("dl.entered").inner_text()
+    assert "120 mg/dL" in entered and "ZZ" in entered
+    assert "fighting" not in page.locator("main").inner_text()
+    check(page, screenshots, f"{lang}-my-result-no-crp")
+    page.get_by_label(t["crp"]).fill("35")
+    page.get_by_role("button", name=t["explain"]).click()
+    assert "35 mg/L" in page.locator("dl.entered").inner_text()
+    check(page, screenshots, f"{lang}-my-result-crp")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name=t["pdf"]).click()
+    saved = tmp_path / "result.pdf"
+    download_info.value.save_as(str(saved))
+    assert saved.read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_our_family__untested_partner_and_add_a_relative(page: Any, screenshots: Path, lang: str) -> None:
+    t = TEXT[lang]
+    visit(page, "/public/our-family", lang)
+    page.get_by_label(t["first"]).fill("ZZ")
+    page.locator("#p2").fill("")
+    page.locator("#p2_country").select_option("Ireland")
+    page.get_by_role("button", name=t["chances"], exact=True).click()
+    assert "Ireland" in page.locator("#square").inner_text()
+    check(page, screenshots, f"{lang}-our-family-untested-partner")
+    before = page.locator("fieldset.relative").count()
+    page.get_by_role("button", name=t["add"]).click()
+    assert page.locator("fieldset.relative").count() == before + 1
+    check(page, screenshots, f"{lang}-our-family-add-relative")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_my_lungs__feet_inches_and_measured_fev1_on_a_phone(page: Any, screenshots: Path, lang: str) -> None:
+    visit(page, "/public/my-lungs", lang)
+    page.locator("#genotype").fill("ZZ")
+    page.locator("#sex").select_option("female")
+    page.locator("#age").fill("45")
+    page.locator("#height_ft").fill("5")
+    page.locator("#height_in").fill("5")
+    page.locator("#weight").fill("150")
+    page.locator("#weight_unit").select_option("lb")
+    page.locator("#fev1").fill("2.1")
+    page.get_by_role("button", name=TEXT[lang]["lungs"]).click()
+    assert page.locator("svg.lung-plot path.band").count() >= 1
+    wrap = page.locator(".plot-wrap")
+    assert wrap.evaluate("el => el.scrollWidth > el.clientWidth")  # phone: the chart keeps a readable size
+    check(page, screenshots, f"{lang}-my-lungs-fev1")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_should_i_be_tested__answer_first_with_symptoms(page: Any, screenshots: Path, lang: str) -> None:
+    t = TEXT[lang]
+    visit(page, "/public/should-i-be-tested", lang)
+    page.locator("#symptoms").check()
+    page.locator("#f-copd").check()
+    page.get_by_role("button", name=t["answer"]).click()
+    answer = page.locator(".answer").bounding_box()
+    todo = page.get_by_role("heading", name=t["todo"]).bounding_box()
+    told = page.get_by_role("heading", name=t["told"]).bounding_box()
+    assert answer and todo and told and answer["y"] < todo["y"] < told["y"]
+    assert not page.locator("details.reasons ul.guidelines").is_visible()  # reasons collapsed
+    check(page, screenshots, f"{lang}-should-i-be-tested-answer")
+
+
+def test_language_switch__remembered_on_the_next_page(page: Any, screenshots: Path) -> None:
+    page.goto("/public")
+    page.get_by_role("link", name="Español").click()
+    assert page.locator("html").get_attribute("lang") == "es"
+    page.goto("/public/find-care")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.get_by_role("heading", name="Buscar atención y apoyo").is_visible()
+    check(page, screenshots, "es-find-care-after-switch")
+    page.get_by_role("link", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
