@@ -15,6 +15,7 @@ from pathlib import Path
 
 from aatd.genetics.levels import lower_limit_of_normal_umol_l, model_summary, protective_threshold_umol_l
 from aatd.knowledge import knowledge
+from aatd.risk.tables import liver_table, progression_table, smoking_mortality_table
 
 ROOT = Path(__file__).resolve().parents[1]
 LEVEL_GENOTYPES = ["MM", "MS", "MZ", "SS", "SZ", "ZZ", "M/I", "Z/I", "Z/F", "Z/Mmalton", "M/Null", "S/Null",
@@ -38,6 +39,9 @@ def level_table() -> str:
 
 BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "level-model": ("docs/models.md", level_table),
+    "progression-parameters": ("docs/progression.md", progression_table),
+    "liver-parameters": ("docs/progression.md", liver_table),
+    "smoking-mortality": ("docs/progression.md", smoking_mortality_table),
 }
 
 

@@ -19,6 +19,13 @@ def risk(
     smoking: Annotated[str, typer.Option(help="never, former or current.")] = "never",
     pack_years: Annotated[float | None, typer.Option("--pack-years", help="Pack-years smoked.")] = None,
     quit_age: Annotated[float | None, typer.Option("--quit-age", help="Age at quitting (former smokers).")] = None,
+    smoking_start_age: Annotated[float | None, typer.Option(
+        "--smoking-start-age", help="Age smoking began (default: the table's average start).")] = None,
+    cigarettes_per_day: Annotated[float | None, typer.Option(
+        "--cigarettes-per-day", help="Cigarettes smoked per day (or give pack-years).")] = None,
+    ascertainment: Annotated[str, typer.Option(
+        help="How you were found: index (own lung disease), family (a relative was tested), screened, "
+             "or unknown (the register mix).")] = "unknown",
     secondhand_smoke: Annotated[bool, typer.Option("--secondhand-smoke", help="Exposed to others' smoke.")] = False,
     dust: Annotated[bool, typer.Option("--dust", help="Dusty or fume-laden work or home.")] = False,
     family_emphysema: Annotated[bool, typer.Option("--family-emphysema", help="Relative with emphysema.")] = False,
@@ -40,7 +47,8 @@ def risk(
     """Lifetime FEV1, COPD, survival and liver risk, with what-if scenarios."""
     answer = describe_risk(
         genotype=genotype, sex=sex, age=age, height_cm=height_cm, smoking=smoking, pack_years=pack_years,
-        quit_age=quit_age, secondhand_smoke=secondhand_smoke, dust=dust, family_emphysema=family_emphysema,
+        quit_age=quit_age, smoking_start_age=smoking_start_age, cigarettes_per_day=cigarettes_per_day,
+        ascertainment=ascertainment, secondhand_smoke=secondhand_smoke, dust=dust, family_emphysema=family_emphysema,
         asthma=asthma, infections=infections, alcohol=alcohol, bmi=bmi, diabetes=diabetes, fev1=fev1,
         augmentation=augmentation, scenarios=scenario or [], equations=equations, n=n, seed=seed)
     if plot:
@@ -68,6 +76,11 @@ def _print(answer: dict[str, object]) -> None:
                           f"{row['copd_lln']:.0%}", f"{row['fev1_below_50_percent']:.0%}", f"{row['death']:.0%}",
                           f"{row['cirrhosis']:.1%}")
     console.print(table)
+    causes = answer["causes_of_death"]
+    assert isinstance(causes, dict)
+    shares = ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in causes.items() if v is not None)
+    if shares:
+        console.print(f"Deaths by 90, by cause: {shares}")
     scenarios = answer["scenarios"]
     assert isinstance(scenarios, dict)
     for name, s in scenarios.items():

@@ -25,6 +25,9 @@ class RiskIn(Strict):
     smoking: ShortText = "never"
     pack_years: Finite | None = None
     quit_age: Finite | None = None
+    smoking_start_age: Finite | None = None
+    cigarettes_per_day: Finite | None = None
+    ascertainment: ShortText = "unknown"
     secondhand_smoke: bool = False
     dust: bool = False
     family_emphysema: bool = False

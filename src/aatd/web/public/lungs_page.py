@@ -17,7 +17,8 @@ from aatd.web.public.rendering import gettext as _
 router = APIRouter()
 SIMULATED_PEOPLE = 2000
 _ERROR_FIELDS = {"genotype": "genotype", "sex": "sex", "age": "age", "height": "height_cm",
-                 "smoking": "smoking", "pack_years": "pack_years", "quit_age": "quit_age", "scenario": "age"}
+                 "smoking": "smoking", "pack_years": "pack_years", "quit_age": "quit_age", "scenario": "age",
+                 "ascertainment": "ascertainment"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class LungInput:
     smoking: str
     pack_years: float | None
     quit_age: float | None
+    ascertainment: str = "unknown"
 
     def scenarios(self) -> list[str]:
         """What-ifs to compare: stopping now (and in ten years) for a person who smokes."""
@@ -55,7 +57,7 @@ def read_input(fields: Fields, errors: dict[str, str]) -> LungInput | None:
         return None
     smoking = fields.get("smoking", "never")
     return LungInput(fields.get("genotype", "").strip(), fields.get("sex", "female"), age, height, smoking,
-                     pack_years, quit_age if smoking == "former" else None)
+                     pack_years, quit_age if smoking == "former" else None, fields.get("ascertainment", "unknown"))
 
 
 def _at(points: list[dict[str, Any]], age: int) -> dict[str, Any] | None:
@@ -81,6 +83,7 @@ def lung_view(inp: LungInput) -> dict[str, Any]:
     """The engine's answer with the plot and plain-language summary rows."""
     answer: dict[str, Any] = describe_risk(genotype=inp.genotype, sex=inp.sex, age=inp.age, height_cm=inp.height_cm,
                                       smoking=inp.smoking, pack_years=inp.pack_years, quit_age=inp.quit_age,
+                                      ascertainment=inp.ascertainment,
                                       scenarios=inp.scenarios(), n=SIMULATED_PEOPLE)
     from aatd.risk.plots import plot_data
 
