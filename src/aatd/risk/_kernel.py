@@ -34,7 +34,7 @@ def _person_loop(r1_0: Any, rf_0: Any, never: Any, smoking: Any, former_fraction
     fixed_ratio, g1, g2, g3, step = scalars[14], scalars[15], scalars[16], scalars[17], scalars[18]
     n_ages = packs.shape[0]
     n_bins = hist.shape[2]
-    for p in range(r1_0.shape[0]):
+    for p in range(r1_0.shape[0]):  # people arrive grouped by batch: each batch's histogram stays in cache
         r1, rf = r1_0[p], rf_0[p]
         hazard, cause = 0.0, 0
         lh0, lh1, lh2 = 0.0, 0.0, 0.0
@@ -118,18 +118,19 @@ def _person_loop(r1_0: Any, rf_0: Any, never: Any, smoking: Any, former_fraction
                     if cirrhotic:
                         lh1 += liver_h[1]
                         lh2 += liver_h[2]
-                l0 = l0 or lh0 > liver_threshold[0, p]
-                l1 = l1 or lh1 > liver_threshold[1, p]
-                l2 = l2 or lh2 > liver_threshold[2, p]
+                l0 = l0 or lh0 > liver_threshold[p, 0]
+                l1 = l1 or lh1 > liver_threshold[p, 1]
+                l2 = l2 or lh2 > liver_threshold[p, 2]
             if i + 1 < n_ages:
                 excess = never[p] + smoking[p] * (packs[i] + former_fraction[p] * former[i]) + ascertainment[p]
                 for e in range(exposure_on.shape[0]):
                     if exposure_on[e, i] != 0.0:
-                        excess = excess + exposure_on[e, i] * exposures[e, p]
+                        excess = excess + exposure_on[e, i] * exposures[p, e]
                 excess = excess * multiplier[p]
                 if augmented[i] != 0.0:
                     excess = excess * (1.0 - augmentation[p])
-                loss = excess * r1 ** gamma / (1000.0 * fev1_pred[i + 1])
+                level = r1 ** gamma if gamma != 0.0 else 1.0
+                loss = excess * level / (1000.0 * fev1_pred[i + 1])
                 new_r1 = max(r1 - loss, floor)
                 rf = max(0.05, rf - fvc_fraction[p] * (r1 - new_r1))
                 r1 = new_r1

@@ -603,7 +603,8 @@ def run(profile: Profile, draws: Draws, *, histogram: bool = False, keep_paths: 
                 _note_events(people, life, int(s.ages[i]))
             _year_of_life(life, r1, s, i, draws)
         if i + 1 < s.ages.size:
-            loss = excess_decline(c, s, i) * np.power(r1, gamma) / (1000.0 * s.fev1_predicted[i + 1])
+            level = np.power(r1, gamma) if gamma != 0.0 else 1.0
+            loss = excess_decline(c, s, i) * level / (1000.0 * s.fev1_predicted[i + 1])
             new_r1 = np.maximum(r1 - loss, floor)
             rf = np.maximum(0.05, rf - c.fvc_fraction * (r1 - new_r1))
             r1 = new_r1
@@ -627,7 +628,7 @@ def run_compiled(profile: Profile, draws: Draws) -> Accumulator:
     r1, rf = _initial(s, draws)
     batches, n_out, n_bins = draws.batches, out_ages.size, int(_HIST_MAX_L / _HIST_STEP_L)
     counts = np.zeros((len(OUTCOMES), n_out))
-    hist = np.zeros((batches, n_out, n_bins), dtype=np.int64)
+    hist = np.zeros((batches, n_out, n_bins), dtype=np.int32)
     batch_fev1, batch_death, fev1_sum = np.zeros((batches, n_out)), np.zeros((batches, n_out)), np.zeros(n_out)
     scalars = np.array([
         profile.age - profile.start_age, value("decline_level_exponent"), value("fev1_floor_fraction"),
@@ -636,15 +637,19 @@ def run_compiled(profile: Profile, draws: Draws) -> Accumulator:
         value("mortality_hazard_fev1_below_30"), value("mortality_hazard_fev1_30_65"), *s.liver_hazards,
         *s.liver_death_hazards, value("gold_fixed_ratio"), value("gold_grade_1_min"), value("gold_grade_2_min"),
         value("gold_grade_3_min"), _HIST_STEP_L])
-    compiled()(r1, rf, c.never, c.smoking, c.former_fraction, np.stack([c.exposures[e] for e in EXPOSURES]),
-               c.ascertainment, c.multiplier, c.fvc_fraction, c.augmentation, c.entry_fraction, draws.noise_z,
-               draws.death_threshold, draws.cause_u, draws.liver_threshold, draws.batch, s.packs, s.former,
+    order = np.argsort(draws.batch, kind="stable")  # people grouped by batch, each person's inputs contiguous
+    per_person = [x[order] for x in (r1, rf, c.never, c.smoking, c.former_fraction)]
+    exposures = np.ascontiguousarray(np.stack([c.exposures[e] for e in EXPOSURES], axis=1)[order])
+    more = [x[order] for x in (c.ascertainment, c.multiplier, c.fvc_fraction, c.augmentation, c.entry_fraction,
+                               draws.noise_z, draws.death_threshold, draws.cause_u)]
+    liver = np.ascontiguousarray(draws.liver_threshold.T[order])
+    compiled()(*per_person, exposures, *more, liver, draws.batch[order], s.packs, s.former,
                np.stack([s.exposure_on[e] for e in EXPOSURES]), s.augmented, s.fev1_predicted, s.fvc_predicted,
                s.ratio_lln, s.respiratory_hazard, s.other_hazard, s.smoking_hazard, scalars, counts, hist,
                batch_fev1, batch_death, fev1_sum)
     batch_n = np.bincount(draws.batch, minlength=batches).astype(np.float64)
     mean = fev1_sum / draws.n
-    spread = hist[0].copy() if batches == 1 else np.zeros((n_out, n_bins), dtype=np.int64)
+    spread = hist[0].astype(np.int64) if batches == 1 else np.zeros((n_out, n_bins), dtype=np.int64)
     if batches > 1:
         scale = mean[None, :] / (batch_fev1 / batch_n[:, None])
         bins = np.arange(n_bins) + 0.5
@@ -773,7 +778,9 @@ def simulate_reference(profile: Profile, draws: Draws) -> tuple[FloatArray, Floa
                 excess *= c.multiplier[p]
                 if s.augmented[i]:
                     excess *= 1.0 - c.augmentation[p]
-                loss = excess * r1 ** value("decline_level_exponent") / (1000.0 * s.fev1_predicted[i + 1])
+                gamma = value("decline_level_exponent")
+                level = r1 ** gamma if gamma != 0.0 else 1.0
+                loss = excess * level / (1000.0 * s.fev1_predicted[i + 1])
                 new_r1 = max(r1 - loss, value("fev1_floor_fraction"))
                 rf = max(0.05, rf - c.fvc_fraction[p] * (r1 - new_r1))
                 r1 = new_r1
