@@ -242,6 +242,8 @@ def test_describe_risk__answer_shape_and_provenance() -> None:
     assert last["survival"] == pytest.approx(1 - last["death"])
     shares = [v for v in answer["causes_of_death"].values() if v is not None]
     assert sum(shares) == pytest.approx(1.0, abs=1e-3)
+    ct = answer["scenarios"]["augmentation"]["ct_lung_density"]
+    assert ct["annual_loss_g_per_l"] < answer["ct_lung_density"]["annual_loss_g_per_l"] and "trial" in ct["label"]
     band = answer["uncertainty"]["by_age"][-1]
     assert answer["uncertainty"]["batches"] == 3 and band["fev1_mean_low"] <= band["fev1_mean_high"]
 
