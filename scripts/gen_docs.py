@@ -22,6 +22,7 @@ from aatd.genetics.levels import (
     protective_threshold_umol_l,
 )
 from aatd.knowledge import knowledge
+from aatd.risk.tables import liver_table, progression_table, smoking_mortality_table
 
 ROOT = Path(__file__).resolve().parents[1]
 LEVEL_GENOTYPES = ["MM", "MS", "MZ", "SS", "SZ", "ZZ", "M/I", "Z/I", "Z/F", "Z/Mmalton", "M/Null", "S/Null",
@@ -81,6 +82,9 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "level-model": ("docs/models.md", level_table),
     "level-pool": ("docs/models.md", pool_table),
     "eligibility-table": ("docs/interpretation.md", eligibility_table),
+    "progression-parameters": ("docs/progression.md", progression_table),
+    "liver-parameters": ("docs/progression.md", liver_table),
+    "smoking-mortality": ("docs/progression.md", smoking_mortality_table),
 }
 
 

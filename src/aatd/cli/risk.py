@@ -10,7 +10,7 @@ from rich.table import Table
 from aatd.cli._common import console, print_json
 
 if TYPE_CHECKING:
-    pass
+    from aatd.risk.answers import RiskAnswer
 
 
 def risk(
@@ -21,6 +21,13 @@ def risk(
     smoking: Annotated[str, typer.Option(help="never, former or current.")] = "never",
     pack_years: Annotated[float | None, typer.Option("--pack-years", help="Pack-years smoked.")] = None,
     quit_age: Annotated[float | None, typer.Option("--quit-age", help="Age at quitting (former smokers).")] = None,
+    smoking_start_age: Annotated[float | None, typer.Option(
+        "--smoking-start-age", help="Age smoking began (default: the table's average start).")] = None,
+    cigarettes_per_day: Annotated[float | None, typer.Option(
+        "--cigarettes-per-day", help="Cigarettes smoked per day (or give pack-years).")] = None,
+    ascertainment: Annotated[str, typer.Option(
+        help="How you were found: index (own lung disease), family (a relative was tested), screened, "
+             "or unknown (the register mix).")] = "unknown",
     secondhand_smoke: Annotated[bool, typer.Option("--secondhand-smoke", help="Exposed to others' smoke.")] = False,
     dust: Annotated[bool, typer.Option("--dust", help="Dusty or fume-laden work or home.")] = False,
     family_emphysema: Annotated[bool, typer.Option("--family-emphysema", help="Relative with emphysema.")] = False,
@@ -44,28 +51,27 @@ def risk(
 
     answer = describe_risk(
         genotype=genotype, sex=sex, age=age, height_cm=height_cm, smoking=smoking, pack_years=pack_years,
-        quit_age=quit_age, secondhand_smoke=secondhand_smoke, dust=dust, family_emphysema=family_emphysema,
+        quit_age=quit_age, smoking_start_age=smoking_start_age, cigarettes_per_day=cigarettes_per_day,
+        ascertainment=ascertainment, secondhand_smoke=secondhand_smoke, dust=dust, family_emphysema=family_emphysema,
         asthma=asthma, infections=infections, alcohol=alcohol, bmi=bmi, diabetes=diabetes, fev1=fev1,
         augmentation=augmentation, scenarios=scenario or [], equations=equations, n=n, seed=seed)
     if plot:
         from aatd.risk.plots import save_trajectory_plot
 
-        answer["plot"] = str(save_trajectory_plot(answer, plot))
+        written = str(save_trajectory_plot(answer, plot))
     if json_:
-        print_json(answer)
+        print_json({**answer, "plot": written} if plot else answer)
         return
     _print(answer)
 
 
-def _print(answer: dict[str, object]) -> None:
+def _print(answer: RiskAnswer) -> None:
     from aatd.risk.answers import SUMMARY_AGES
 
     g = answer["genotype"]
-    assert isinstance(g, dict)
     console.print(f"[bold]{g['canonical']}[/bold] modelled as {g['model_class']} ({g['mapping']})")
     outcomes = answer["outcomes"]
     trajectory = answer["fev1_trajectory"]
-    assert isinstance(outcomes, list) and isinstance(trajectory, list)
     table = Table("age", "FEV1 median (10-90%) L", "COPD (LLN)", "FEV1 <50%", "died by", "cirrhosis",
                   title="As now")
     for row, traj in zip(outcomes, trajectory, strict=True):
@@ -74,15 +80,17 @@ def _print(answer: dict[str, object]) -> None:
                           f"{row['copd_lln']:.0%}", f"{row['fev1_below_50_percent']:.0%}", f"{row['death']:.0%}",
                           f"{row['cirrhosis']:.1%}")
     console.print(table)
+    causes = answer["causes_of_death"]
+    shares = ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in causes.items() if v is not None)
+    if shares:
+        console.print(f"Deaths by 90, by cause: {shares}")
     scenarios = answer["scenarios"]
-    assert isinstance(scenarios, dict)
     for name, s in scenarios.items():
         at70 = [r for r in s["outcomes"] if r["age"] == 70]
         if at70:
             console.print(f"[bold]{name}[/bold]: {s['description']}; at 70: COPD {at70[0]['copd_lln']:.0%}, "
                           f"died {at70[0]['death']:.0%}")
     explanation = answer["explanation"]
-    assert isinstance(explanation, list)
     for line in explanation:
         console.print(f"[dim]{line}[/dim]")
     console.print(f"[italic]{answer['disclaimer']}[/italic]")

@@ -18,15 +18,29 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from typing_extensions import TypedDict
 
 from aatd.errors import InputError
 from aatd.genetics.genotypes import parse_genotype
 from aatd.genetics.levels import Severity, genotype_severity
 from aatd.knowledge import knowledge, split_sources
 from aatd.knowledge.life_tables import life_table
-from aatd.provenance import provenance
-from aatd.risk.liver import ALCOHOL_GRAMS, liver_risk, panniculitis_flag, parse_alcohol
-from aatd.risk.lung import END_AGE, MODEL_GENOTYPES, SMOKING, Profile, SimulationResult, parameters, simulate
+from aatd.provenance import Provenance, provenance
+from aatd.risk.liver import ALCOHOL_GRAMS, is_obese, liver_risk, panniculitis_flag, parse_alcohol
+from aatd.risk.lung import (
+    ASCERTAINMENT,
+    CIGARETTES_PER_PACK,
+    END_AGE,
+    GROUPS,
+    MODEL_GENOTYPES,
+    SMOKING,
+    Profile,
+    SimulationResult,
+    parameters,
+    simulate,
+    value,
+)
+from aatd.risk.mortality import CAUSE_GROUPS, curves
 from aatd.risk.spirometry import EQUATION_SOURCES, Equations, parse_equations, parse_sex
 
 DISCLAIMER = ("aatd supports, and does not replace, clinical judgement. These are model estimates for a "
@@ -36,6 +50,11 @@ _SEVERITY_CLASS = {Severity.ABSENT: "Null", Severity.SEVERE: "ZZ", Severity.INTE
 _FAMILY_ORDER = {"M": 0, "S": 1, "Z": 2}
 MAX_N = 5_000_000
 SUMMARY_AGES = (50, 60, 70, 80, 90)
+MIN_SMOKING_START_AGE = 8
+MAX_CIGARETTES_PER_DAY = 80
+PEOPLE_PER_BATCH = 100
+MAX_BATCHES = 20
+INTERVAL = (5, 95)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +90,59 @@ def _number(field: str, value: float | None, low: float, high: float, expected: 
     return float(value)
 
 
+def _smoking_history(smoking: str, age: float, pack_years: float | None, quit_age: float | None,
+                    start_age: float | None,
+                    cigarettes_per_day: float | None) -> tuple[float, float | None, float | None]:
+    """Pack-years, start age and cigarettes/day made consistent (raises :class:`InputError` naming the field).
+
+    Intensity comes from cigarettes/day when given, else from pack-years spread from the start age (the
+    table's default start when not given) to quitting or now.
+    """
+    if smoking == "never":
+        for name, given in (("pack_years", pack_years), ("smoking_start_age", start_age),
+                            ("cigarettes_per_day", cigarettes_per_day)):
+            if given:
+                raise InputError(name, given, f"no {name.replace('_', ' ')} for a never-smoker")
+        return 0.0, None, None
+    stop = quit_age if quit_age is not None else age
+    if start_age is not None and start_age >= stop:
+        raise InputError("smoking_start_age", start_age, f"an age before quitting or now ({stop:g})")
+    if cigarettes_per_day is None:
+        if pack_years is None:
+            raise InputError("pack_years", pack_years, "pack-years (or cigarettes per day) for a former or current "
+                                                       "smoker")
+        start = start_age if start_age is not None else min(value("default_smoking_start_age"), stop - 1)
+        per_day = CIGARETTES_PER_PACK * pack_years / max(1.0, stop - start)
+        if per_day > MAX_CIGARETTES_PER_DAY:
+            raise InputError("pack_years", pack_years,
+                             f"pack-years that fit the years smoked: {pack_years:g} pack-years from age {start:g} to "
+                             f"{stop:g} would be {per_day:.0f} cigarettes a day; give the age smoking started or "
+                             "cigarettes per day")
+        return pack_years, start, per_day
+    if start_age is None:
+        start = (stop - CIGARETTES_PER_PACK * pack_years / cigarettes_per_day if pack_years is not None
+                 else min(value("default_smoking_start_age"), stop - 1))
+        if start < MIN_SMOKING_START_AGE:
+            raise InputError("pack_years", pack_years,
+                             f"pack-years that fit {cigarettes_per_day:g} cigarettes a day: that many would mean "
+                             f"smoking since age {start:.0f}")
+        start_age = start
+    implied = cigarettes_per_day * (stop - start_age) / CIGARETTES_PER_PACK
+    if pack_years is not None and abs(pack_years - implied) > max(2.0, 0.25 * implied):
+        raise InputError("pack_years", pack_years,
+                         f"about {implied:.0f} pack-years ({cigarettes_per_day:g} cigarettes a day from age "
+                         f"{start_age:g} to {stop:g})")
+    return implied if pack_years is None else pack_years, start_age, cigarettes_per_day
+
+
 def build_profile(*, genotype: str, sex: str, age: float, height_cm: float, smoking: str = "never",
-                  pack_years: float | None = None, quit_age: float | None = None, secondhand_smoke: bool = False,
-                  dust: bool = False, family_emphysema: bool = False, asthma: bool = False, infections: bool = False,
-                  fev1: float | None = None, augmentation: bool = False,
-                  equations: str = Equations.GLI_GLOBAL_2022.value) -> tuple[Profile, GenotypeClass]:
+                  pack_years: float | None = None, quit_age: float | None = None,
+                  smoking_start_age: float | None = None, cigarettes_per_day: float | None = None,
+                  secondhand_smoke: bool = False, dust: bool = False, family_emphysema: bool = False,
+                  asthma: bool = False, infections: bool = False, fev1: float | None = None,
+                  augmentation: bool = False, equations: str = Equations.GLI_GLOBAL_2022.value,
+                  ascertainment: str = "unknown", alcohol: str = "none", bmi: float | None = None,
+                  diabetes: bool = False) -> tuple[Profile, GenotypeClass]:
     """Validate inputs and build the simulation profile (raises :class:`InputError` naming the field)."""
     cls = model_genotype(genotype)
     start = int(parameters()[("simulation_start_age", "all")].value)
@@ -86,24 +153,39 @@ def build_profile(*, genotype: str, sex: str, age: float, height_cm: float, smok
     smoking = smoking.strip().lower()
     if smoking not in SMOKING:
         raise InputError("smoking", smoking, "never, former or current")
+    found = parse_ascertainment(ascertainment)
     packs = _number("pack_years", pack_years, 0, 200, "pack-years from 0 to 200")
-    if smoking != "never" and packs is None:
-        raise InputError("pack_years", pack_years, "pack-years for a former or current smoker")
     quit_v = _number("quit_age", quit_age, start, age_v, f"a quitting age from {start} to the current age")
     if smoking == "former" and quit_v is None:
         raise InputError("quit_age", quit_age, "the age at quitting for a former smoker")
     if smoking != "former" and quit_v is not None:
         raise InputError("quit_age", quit_age, "no quitting age unless smoking is 'former' (use a quit@AGE scenario)")
+    start_v = _number("smoking_start_age", smoking_start_age, MIN_SMOKING_START_AGE, age_v,
+                      f"an age from {MIN_SMOKING_START_AGE} to the current age")
+    per_day = _number("cigarettes_per_day", cigarettes_per_day, 0.1, MAX_CIGARETTES_PER_DAY,
+                      f"cigarettes per day from 0.1 to {MAX_CIGARETTES_PER_DAY}")
+    packs_v, start_v, per_day = _smoking_history(smoking, age_v, packs, quit_v, start_v, per_day)
     fev1_v = _number("fev1", fev1, 0.2, 8.0, "a measured FEV1 from 0.2 to 8 litres")
     severe = cls.severity in (Severity.SEVERE.value, Severity.ABSENT.value)
     profile = Profile(
         genotype=cls.model_class, sex=parse_sex(sex), age=int(age_v), height_cm=height, smoking=smoking,
-        pack_years=packs or 0.0, quit_age=quit_v, secondhand_smoke=bool(secondhand_smoke), dust=bool(dust),
+        pack_years=packs_v, quit_age=quit_v, smoking_start_age=start_v, cigarettes_per_day=per_day,
+        secondhand_smoke=bool(secondhand_smoke), dust=bool(dust),
         family_emphysema=bool(family_emphysema), asthma=bool(asthma), infections=bool(infections), fev1_l=fev1_v,
         augmentation_start_age=float(age_v) if augmentation else None, augmentation_applies=severe,
-        equations=parse_equations(equations),
+        equations=parse_equations(equations), ascertainment=found, alcohol=parse_alcohol(alcohol),
+        obese=is_obese(bmi), diabetes=bool(diabetes),
     )
     return profile, cls
+
+
+def parse_ascertainment(text: str) -> str:
+    """How the person was found: index (own lung disease), family (relative tested), screened, or unknown."""
+    key = text.strip().lower() if isinstance(text, str) else text
+    if key not in ASCERTAINMENT:
+        raise InputError("ascertainment", text, "index (found because of their own lung disease), family (found "
+                                                "by testing a relative), screened, or unknown")
+    return str(key)
 
 
 # --- scenarios -----------------------------------------------------------------------
@@ -150,7 +232,7 @@ def _trajectory(result: SimulationResult) -> list[dict[str, float]]:
              "p90": round(float(q[2, j]), 3)} for j, a in enumerate(result.ages)]
 
 
-def _outcomes(result: SimulationResult, liver: dict[str, np.ndarray] | None) -> list[dict[str, Any]]:
+def _outcomes(result: SimulationResult) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     p = result.probabilities
     for j, a in enumerate(result.ages):
@@ -160,11 +242,38 @@ def _outcomes(result: SimulationResult, liver: dict[str, np.ndarray] | None) -> 
         row["gold"] = {str(k): round(float(p[f"gold_{k}"][j]), 4) for k in (1, 2, 3, 4)}
         row["fev1_below_50_percent"] = round(float(p["fev1_below_50"][j]), 4)
         row["death"] = round(float(p["death"][j]), 4)
-        if liver is not None:
-            row["cirrhosis"] = round(float(liver["cirrhosis"][j]), 4)
-            row["liver_cancer"] = round(float(liver["liver_cancer"][j]), 4)
+        row["survival"] = round(1.0 - float(p["death"][j]), 4)
+        row["death_by_cause"] = {group: round(float(sum(p[f"death_{c}"][j] for c in causes)), 4)
+                                 for group, causes in CAUSE_GROUPS.items()}
+        row["cirrhosis"] = round(float(p["cirrhosis"][j]), 4)
+        row["liver_cancer"] = round(float(p["liver_cancer"][j]), 4)
         rows.append(row)
     return rows
+
+
+def causes_of_death(result: SimulationResult) -> dict[str, float | None]:
+    """Share of the deaths up to 90 by cause group (None when nobody died)."""
+    p = result.probabilities
+    deaths = float(p["death"][-1])
+    return {group: (round(float(sum(p[f"death_{c}"][-1] for c in causes)) / deaths, 4) if deaths else None)
+            for group, causes in CAUSE_GROUPS.items()}
+
+
+def _uncertainty(result: SimulationResult) -> dict[str, Any]:
+    """The uncertainty of the average (5th-95th centile of the batch averages) at the summary ages."""
+    if result.batch_fev1_mean is None or result.batch_death is None:
+        return {"batches": 1, "note": "parameters at their table values: no uncertainty of the average shown"}
+    rows = []
+    for j, a in enumerate(result.ages):
+        if int(a) in SUMMARY_AGES or j == 0:
+            f_lo, f_hi = np.percentile(result.batch_fev1_mean[:, j], INTERVAL)
+            d_lo, d_hi = np.percentile(result.batch_death[:, j], INTERVAL)
+            rows.append({"age": int(a), "fev1_mean": round(float(result.fev1_mean[j]), 3),
+                         "fev1_mean_low": round(float(f_lo), 3), "fev1_mean_high": round(float(f_hi), 3),
+                         "death": round(float(result.probabilities["death"][j]), 4),
+                         "death_low": round(float(d_lo), 4), "death_high": round(float(d_hi), 4)})
+    return {"batches": int(result.batch_fev1_mean.shape[0]), "interval": f"{INTERVAL[0]}th-{INTERVAL[1]}th centile "
+            "of the averages of batches that each drew their own parameter values", "by_age": rows}
 
 
 def _sources(fields: list[str]) -> list[dict[str, str]]:
@@ -173,32 +282,104 @@ def _sources(fields: list[str]) -> list[dict[str, str]]:
     return [{"source_id": i, "citation": k.sources[i].short} for i in ids]
 
 
+def _ascertainment(profile: Profile) -> dict[str, Any]:
+    weights = dict(zip(GROUPS, profile.group_weights(), strict=True))
+    text = {"index": "found because of their own lung disease (an index case)",
+            "family": "found by testing a relative", "screened": "found by screening",
+            "unknown": "not stated, so modelled as the mix of the Swedish register "
+                       f"({weights['index']:.0%} index cases, {weights['family']:.0%} found through relatives or "
+                       f"other routes, {weights['screened']:.0%} screened)"}[profile.ascertainment]
+    return {"group": profile.ascertainment, "weights": {k: round(v, 3) for k, v in weights.items()},
+            "description": f"People like you were {text}."}
+
+
 def _explanation(profile: Profile, cls: GenotypeClass) -> list[str]:
     lines = [
         f"Genotype {cls.genotype} is modelled as {cls.model_class} ({cls.mapping}).",
         f"Predicted FEV1 and its lower limit of normal use {profile.equations.value} "
         f"({knowledge().sources[EQUATION_SOURCES[profile.equations]].short}).",
         "Each simulated person starts at 20 with a lung function drawn from the healthy spread and loses FEV1 "
-        "through normal ageing plus an excess that depends on genotype and exposures (Hiller 2019 register "
-        "declines; see docs/progression.md for every parameter and its evidence strength).",
+        "through normal ageing plus an excess that depends on genotype, smoking (from the age it started, at its "
+        "intensity), how the person was found and other exposures (see docs/progression.md for every parameter "
+        "and its evidence strength).",
+        _ascertainment(profile)["description"] + " People found because of their own lung disease lose lung "
+        "function faster than people found by screening or through a relative.",
         "COPD is FEV1/FVC below its lower limit of normal (ATS/ERS); the fixed ratio < 0.70 used by GOLD and "
         "GOLD grades are shown too. Lung outcomes are computed for every simulated person as if alive at "
-        "that age; death is cumulative from now, from a national life table plus excess mortality when FEV1 is low.",
-        "Liver risks are cumulative from now for someone without cirrhosis today, ignoring competing death.",
+        "that age.",
+        "Death is cumulative from now and has four causes: respiratory (more likely when FEV1 is low), liver "
+        "(cirrhosis that decompensates, liver cancer), smoking-related illness other than the lungs, and all "
+        "other causes from a national life table.",
+        "Liver disease (cirrhosis, decompensation, liver cancer) is counted from now for someone without "
+        "cirrhosis today, among people still alive.",
+        "The band (10th-90th centile) is the spread among people like you; the uncertainty of the average comes "
+        "from batches of simulated people that each drew their own parameter values.",
     ]
+    if profile.smoking != "never" and profile.cigarettes_per_day is not None:
+        lines.append(f"Smoking is modelled as about {profile.cigarettes_per_day:.0f} cigarettes a day from age "
+                     f"{profile.smoking_start():g} ({profile.pack_years:g} pack-years).")
     if profile.fev1_l is not None:
         lines.append(f"The trajectory is anchored to the measured FEV1 of {profile.fev1_l:g} L at {profile.age}.")
     return lines
 
 
+def ct_lung_density(profile: Profile) -> dict[str, Any] | None:
+    """CT lung density (15th percentile) loss as measured in trials, for severe genotypes (None otherwise).
+
+    Not simulated per person: the trials' pooled annual loss on placebo and on weekly augmentation, shown so
+    the augmentation scenario carries its measured effect, labelled as what it is.
+    """
+    if not profile.augmentation_applies:
+        return None
+    placebo, treated = value("ct_density_decline_placebo", "ZZ"), value("ct_density_decline_augmented", "ZZ")
+    on = profile.augmentation_start_age is not None
+    return {"annual_loss_g_per_l": treated if on else placebo, "without_augmentation_g_per_l": placebo,
+            "with_augmentation_g_per_l": treated,
+            "label": "Loss of CT lung density (15th percentile, g/L per year) measured in randomised trials of "
+                     "people with severe deficiency and emphysema (pooled Danish-Dutch and EXACTLE trials); a trial "
+                     "average, not a prediction for this person and not simulated."}
+
+
+def batches_for(n: int) -> int:
+    """Parameter batches for ``n`` simulated people: one per 100 people, at most 20."""
+    return max(1, min(MAX_BATCHES, n // PEOPLE_PER_BATCH))
+
+
+
+class RiskAnswer(TypedDict):
+    """``aatd risk --json``: FEV1 bands to age 90, outcomes by age, causes of death, liver, scenarios.
+
+    Volumes in litres, ages in years, probabilities in [0, 1]; each list holds one row per year of age.
+    """
+
+    genotype: dict[str, Any]
+    ascertainment: dict[str, Any]
+    reference_equations: str
+    fev1_predicted: list[dict[str, Any]]
+    fev1_trajectory: list[dict[str, Any]]
+    outcomes: list[dict[str, Any]]
+    causes_of_death: dict[str, Any]
+    uncertainty: dict[str, Any]
+    liver: dict[str, Any]
+    skin: dict[str, Any]
+    ct_lung_density: dict[str, Any] | None
+    scenarios: dict[str, dict[str, Any]]
+    explanation: list[str]
+    sources: list[dict[str, str]]
+    disclaimer: str
+    provenance: Provenance
+
+
 def describe_risk(*, genotype: str, sex: str, age: float, height_cm: float, smoking: str = "never",
-                  pack_years: float | None = None, quit_age: float | None = None, secondhand_smoke: bool = False,
-                  dust: bool = False, family_emphysema: bool = False, asthma: bool = False,
-                  infections: bool = False, alcohol: str = "none", bmi: float | None = None,
+                  pack_years: float | None = None, quit_age: float | None = None,
+                  smoking_start_age: float | None = None, cigarettes_per_day: float | None = None,
+                  secondhand_smoke: bool = False, dust: bool = False, family_emphysema: bool = False,
+                  asthma: bool = False, infections: bool = False, alcohol: str = "none", bmi: float | None = None,
                   diabetes: bool = False, fev1: float | None = None, augmentation: bool = False,
-                  scenarios: list[str] | tuple[str, ...] = (), equations: str = Equations.GLI_GLOBAL_2022.value,
-                  n: int = 10_000, seed: int = 0) -> dict[str, Any]:
-    """Lifetime lung and liver risk of one person, with scenarios, as a JSON-ready dict.
+                  ascertainment: str = "unknown", scenarios: list[str] | tuple[str, ...] = (),
+                  equations: str = Equations.GLI_GLOBAL_2022.value, n: int = 10_000,
+                  seed: int = 0) -> RiskAnswer:
+    """Lifetime lung and liver risk of one person, with scenarios, as a typed JSON-ready answer.
 
     Volumes in litres, ages in years, probabilities in [0, 1].
     """
@@ -209,33 +390,44 @@ def describe_risk(*, genotype: str, sex: str, age: float, height_cm: float, smok
     alcohol = parse_alcohol(alcohol)
     profile, cls = build_profile(
         genotype=genotype, sex=sex, age=age, height_cm=height_cm, smoking=smoking, pack_years=pack_years,
-        quit_age=quit_age, secondhand_smoke=secondhand_smoke, dust=dust, family_emphysema=family_emphysema,
-        asthma=asthma, infections=infections, fev1=fev1, augmentation=augmentation, equations=equations)
+        quit_age=quit_age, smoking_start_age=smoking_start_age, cigarettes_per_day=cigarettes_per_day,
+        secondhand_smoke=secondhand_smoke, dust=dust, family_emphysema=family_emphysema,
+        asthma=asthma, infections=infections, fev1=fev1, augmentation=augmentation, equations=equations,
+        ascertainment=ascertainment, alcohol=alcohol, bmi=bmi, diabetes=diabetes)
     liver = liver_risk(cls.model_class, profile.sex, profile.age, END_AGE, alcohol, bmi, diabetes)
-    liver_arrays = {"cirrhosis": liver.cirrhosis, "liver_cancer": liver.liver_cancer}
-    base = simulate(profile, n=n, seed=seed)
+    batches = batches_for(n)
+    base = simulate(profile, n=n, seed=seed, batches=batches)
     answer: dict[str, Any] = {
         "genotype": {"input": genotype, "canonical": cls.genotype, "model_class": cls.model_class,
                      "severity": cls.severity, "mapping": cls.mapping},
+        "ascertainment": _ascertainment(profile),
         "reference_equations": profile.equations.value,
         "fev1_predicted": [{"age": int(a), "predicted": round(float(m), 3), "lln": round(float(lo), 3)}
                            for a, m, lo in zip(base.ages, base.fev1_predicted, base.fev1_lln, strict=True)],
         "fev1_trajectory": _trajectory(base),
-        "outcomes": _outcomes(base, liver_arrays),
+        "outcomes": _outcomes(base),
+        "causes_of_death": causes_of_death(base),
+        "uncertainty": _uncertainty(base),
         "liver": {"annual_cirrhosis_hazard": liver.annual_hazard, "factors": liver.factors,
                   "alcohol_g_per_day": ALCOHOL_GRAMS[alcohol]},
         "skin": {"panniculitis": panniculitis_flag(cls.severity)},
+        "ct_lung_density": ct_lung_density(profile),
         "scenarios": {},
     }
     for scenario in scenarios:
         changed, description = apply_scenario(profile, scenario)
-        result = simulate(changed, n=n, seed=seed)
+        result = simulate(changed, n=n, seed=seed, batches=batches)
         answer["scenarios"][scenario] = {"description": description, "fev1_trajectory": _trajectory(result),
-                                         "outcomes": _outcomes(result, liver_arrays)}
+                                         "outcomes": _outcomes(result), "causes_of_death": causes_of_death(result),
+                                         "ct_lung_density": ct_lung_density(changed)}
     fields = [p.source for p in parameters().values()] + list(liver.sources) + [life_table().source]
+    fields += [s for curve in curves().values() for s in curve.sources]
     fields.append(EQUATION_SOURCES[profile.equations])
-    answer["explanation"] = _explanation(profile, cls)
-    answer["sources"] = _sources(fields)
-    answer["disclaimer"] = DISCLAIMER
-    answer["provenance"] = provenance(seed=seed, n=n, engine=base.engine, model="aatd.risk.answers")
-    return answer
+    return RiskAnswer(
+        genotype=answer["genotype"], ascertainment=answer["ascertainment"],
+        reference_equations=answer["reference_equations"], fev1_predicted=answer["fev1_predicted"],
+        fev1_trajectory=answer["fev1_trajectory"], outcomes=answer["outcomes"],
+        causes_of_death=answer["causes_of_death"], uncertainty=answer["uncertainty"], liver=answer["liver"],
+        skin=answer["skin"], ct_lung_density=answer["ct_lung_density"], scenarios=answer["scenarios"],
+        explanation=_explanation(profile, cls), sources=_sources(fields), disclaimer=DISCLAIMER,
+        provenance=provenance(seed=seed, n=n, engine=base.engine, model="aatd.risk.answers"))

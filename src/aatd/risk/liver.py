@@ -1,12 +1,18 @@
-"""Liver outcomes: cumulative risk of cirrhosis (advanced fibrosis) and liver cancer, and the skin flag.
+"""Liver disease: the hazards of a multi-state process, the cirrhosis factors, and the skin flag.
 
-Model (``docs/progression.md``): a constant adult hazard of cirrhosis = the sex-specific
-population incidence (Halland, Sweden) x the genotype odds ratio (taken as a hazard ratio)
-x the alcohol relative risk x the metabolic (obesity/diabetes) relative risk. For Z
-carriers (MZ, SZ) who drink heavily or are obese/diabetic, the context-specific odds ratios
-of Strnad 2019 replace the population one. Risk accumulates from the current age, for
-someone free of cirrhosis now, ignoring competing death. Liver cancer = a fixed fraction of
-cirrhosis (autopsy series). Parameters: ``liver_parameters.csv``.
+States (simulated per person from the current age by :mod:`aatd.risk.lung`, with competing death):
+free of cirrhosis -> compensated cirrhosis -> decompensated cirrhosis, and liver cancer arising in
+cirrhosis; decompensation and liver cancer carry a death hazard (the liver causes of death).
+
+* Cirrhosis hazard (:func:`cirrhosis_hazard`): the sex-specific population incidence (Halland,
+  Sweden) x the genotype odds ratio (taken as a hazard ratio) x the alcohol relative risk x the
+  metabolic (obesity/diabetes) relative risk. For Z carriers (MZ, SZ) who drink heavily or are
+  obese/diabetic, the context-specific odds ratios of Strnad 2019 replace the population one.
+* Decompensation (D'Amico 2019, x the MZ hazard ratio of the Michigan cohort), liver cancer in
+  cirrhosis (Antoury 2015, AATD) and the death hazards after each.
+
+:func:`liver_risk` keeps the closed-form cumulative cirrhosis risk (no competing death) for the
+answer's list of factors. Parameters: ``liver_parameters.csv``.
 """
 
 from __future__ import annotations
@@ -65,6 +71,23 @@ def _get(name: str, key: str = "all") -> LiverParameter:
         return liver_parameters()[(name, key)]
     except KeyError:
         raise DataError(TABLE, None, f"missing parameter {name!r} for {key}") from None
+
+
+def liver_value(name: str, key: str = "all") -> float:
+    """A liver parameter's value (raises :class:`DataError` when missing)."""
+    return _get(name, key).value
+
+
+def decompensation_ratio(genotype: str) -> float:
+    """Hazard ratio of decompensation once cirrhotic, by genotype (1 where no data)."""
+    table = liver_parameters()
+    return table[("decompensation_hazard_ratio", genotype)].value if (
+        "decompensation_hazard_ratio", genotype) in table else 1.0
+
+
+def liver_source(name: str, key: str = "all") -> str:
+    """A liver parameter's source field."""
+    return _get(name, key).source
 
 
 def parse_alcohol(text: str) -> str:

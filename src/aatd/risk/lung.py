@@ -1,31 +1,29 @@
-"""Vectorised Monte Carlo engine of lifetime lung function and survival.
+"""Vectorised Monte Carlo engine of lifetime lung function, liver disease and survival by cause.
 
-One :class:`Profile` (a person's genotype class, sex, height, exposures and plans) is
-simulated ``n`` times; every simulated person gets their own level, slope and parameter
-draws. The loop runs over years of age (20 to 90); each step works on whole numpy arrays
-of people. Random numbers are drawn up front, in a fixed order that does not depend on the
-profile, so two profiles simulated with the same seed share them (common random numbers):
-this makes scenario comparisons precise and makes "more exposure never lowers risk" hold
-person by person.
+One :class:`Profile` (a person's genotype class, sex, height, how they were found, exposures,
+liver cofactors and plans) is simulated ``n`` times. The loop runs over years of age (20 to 90);
+each step works on whole numpy arrays of people. Random numbers are drawn up front, in a fixed
+order that does not depend on the profile, so two profiles simulated with the same seed share
+them (common random numbers): scenario comparisons are precise and "more exposure never lowers
+risk" holds person by person.
 
-The model (``docs/progression.md``): FEV1 is the GLI predicted value times a person's
-fraction of predicted ``r``. At 20, ``r`` comes from the GLI spread (z-score ~ N(0, 1)).
-Each year ``r`` shrinks by ``excess / predicted`` where ``excess`` (mL/yr at 100% predicted)
-adds genotype, smoking, second-hand smoke, dust, family history, asthma and infections,
-times a log-normal person multiplier and a sex multiplier, times ``r ** decline_level_exponent``
-(calibrated to about 0 by ``verification/calibrate.py``: an absolute excess). FVC loses a fixed fraction of the
-FEV1 shortfall. Death: the life-table hazard, floored by a hazard for FEV1 30-65% and < 30%
-predicted. All parameters come from ``progression_parameters.csv``.
+The model (``docs/progression.md``): FEV1 is the GLI predicted value times a person's fraction of
+predicted ``r``. At 20, ``r`` comes from the GLI spread. Each year ``r`` shrinks by
+``excess / predicted`` where ``excess`` (mL/yr at 100% predicted) adds genotype, smoking (from its
+start age at its intensity), the ascertainment group (people found because of their own lung
+disease decline faster), second-hand smoke, dust, family history, asthma and infections, times a
+log-normal person multiplier (mean 1) and a sex multiplier. From the current age on, each person
+also moves through the liver states (cirrhosis, decompensation, liver cancer) and may die of one
+of the causes of :mod:`aatd.risk.mortality`; the cause of each death is recorded.
 
-For cohorts beyond memory, :func:`simulate` splits the work into chunks run on Dask (a
-local cluster by default, any cluster by address); chunks return histograms and counts.
+Parameters come from ``progression_parameters.csv`` through :mod:`aatd.risk.parameters`: at their
+table values (``batches=1``) or drawn once per batch of people (two-level uncertainty).
+For cohorts beyond memory, :func:`simulate` splits the work into chunks run on Dask.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
@@ -33,104 +31,42 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from aatd.errors import DataError, InputError
-from aatd.knowledge import read_table
+from aatd.errors import InputError
 from aatd.knowledge.life_tables import life_table
+from aatd.risk.liver import cirrhosis_hazard, decompensation_ratio, liver_value
+from aatd.risk.mortality import CAUSES, quit_residual, smoking_rate_ratio
+from aatd.risk.parameters import (
+    CALIBRATED_EVIDENCE,
+    EVIDENCE,
+    MODEL_GENOTYPES,
+    PARAMETER_TABLE,
+    Parameter,
+    batch_values,
+    parameter,
+    parameter_overrides,
+    parameters,
+    value,
+)
 from aatd.risk.spirometry import Equations, Outcome, centile_value, lms
+
+__all__ = ["CALIBRATED_EVIDENCE", "EVIDENCE", "MODEL_GENOTYPES", "PARAMETER_TABLE", "Parameter", "parameter",
+           "parameter_overrides", "parameters", "value"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-PARAMETER_TABLE = "progression_parameters.csv"
-MODEL_GENOTYPES = ("MM", "MS", "MZ", "SS", "SZ", "ZZ", "Null")
-EVIDENCE = ("strong", "moderate", "weak")
-CALIBRATED_EVIDENCE = "calibrated to targets "  # e.g. "calibrated to targets T1-T6 by verification/calibrate.py"
 SMOKING = ("never", "former", "current")
+ASCERTAINMENT = ("index", "family", "screened", "unknown")
+GROUPS = ("index", "family", "screened")
 END_AGE = 90
 QUANTILES = (0.1, 0.5, 0.9)
 EXPOSURES = ("secondhand_smoke", "dust", "family_emphysema", "asthma", "infections")
-OUTCOMES = ("copd_lln", "copd_fixed_ratio", "gold_1", "gold_2", "gold_3", "gold_4", "fev1_below_50", "death")
+LIVER_STATES = ("cirrhosis", "decompensated", "liver_cancer")
+OUTCOMES = ("copd_lln", "copd_fixed_ratio", "gold_1", "gold_2", "gold_3", "gold_4", "fev1_below_50", "death",
+            *(f"death_{c}" for c in CAUSES), *LIVER_STATES)
+CIGARETTES_PER_PACK = 20
 _HIST_STEP_L = 0.005
 _HIST_MAX_L = 9.0
-
-
-# --- parameters -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Parameter:
-    """One row of ``progression_parameters.csv``."""
-
-    name: str
-    genotype: str
-    value: float
-    sd: float
-    ci_low: float | None
-    ci_high: float | None
-    unit: str
-    evidence: str
-    source: str
-    notes: str
-
-
-@cache
-def parameters() -> dict[tuple[str, str], Parameter]:
-    """All progression parameters, keyed by (name, genotype or ``"all"``/``"ZZ"``)."""
-    table: dict[tuple[str, str], Parameter] = {}
-    columns = ("name", "genotype", "value", "sd", "ci_low", "ci_high", "unit", "evidence", "source", "notes")
-    for row in read_table(PARAMETER_TABLE, columns):
-        evidence = row.text("evidence")
-        if evidence not in EVIDENCE and not evidence.startswith(CALIBRATED_EVIDENCE):
-            raise DataError(PARAMETER_TABLE, row.line,
-                            f"evidence {evidence!r} not one of {EVIDENCE} nor '{CALIBRATED_EVIDENCE}...'")
-        genotype = row.text("genotype")
-        if genotype not in (*MODEL_GENOTYPES, "all"):
-            raise DataError(PARAMETER_TABLE, row.line, f"genotype {genotype!r} is not a model genotype or 'all'")
-        sd = row.number("sd") or 0.0
-        if sd < 0:
-            raise DataError(PARAMETER_TABLE, row.line, f"sd {sd} is negative")
-        param = Parameter(row.text("name"), genotype, row.required_number("value"), sd, row.number("ci_low"),
-                          row.number("ci_high"), row.text("unit"), evidence, row.source(), row.text("notes"))
-        if (param.name, genotype) in table:
-            raise DataError(PARAMETER_TABLE, row.line, f"duplicate parameter {param.name!r} for {genotype}")
-        table[(param.name, genotype)] = param
-    return table
-
-
-_OVERRIDES: dict[tuple[str, str], float] = {}
-
-
-def parameter(name: str, genotype: str = "all") -> Parameter:
-    """A parameter by name (and genotype class); raises :class:`DataError` when missing."""
-    try:
-        param = parameters()[(name, genotype)]
-    except KeyError:
-        raise DataError(PARAMETER_TABLE, None, f"missing parameter {name!r} for {genotype}") from None
-    override = _OVERRIDES.get((name, genotype))
-    return param if override is None else replace(param, value=override)
-
-
-@contextmanager
-def parameter_overrides(values: Mapping[tuple[str, str], float]) -> Iterator[None]:
-    """Temporarily replace parameter values, keyed by (name, genotype) (used by the calibration).
-
-    Only values read through :func:`parameter` / :func:`value` during a simulation are affected;
-    the table itself is not changed.
-    """
-    for key in values:
-        parameter(*key)  # raises DataError for unknown parameters
-    saved = dict(_OVERRIDES)
-    _OVERRIDES.update(values)
-    try:
-        yield
-    finally:
-        _OVERRIDES.clear()
-        _OVERRIDES.update(saved)
-
-
-def value(name: str, genotype: str = "all") -> float:
-    """The value of a parameter."""
-    return parameter(name, genotype).value
 
 
 # --- inputs -----------------------------------------------------------------------
@@ -142,7 +78,11 @@ class Profile:
 
     Ages in years, height in cm, FEV1 in litres. ``*_stop_age`` is when an exposure ends
     (``None``: continues). ``quit_age`` is when smoking stopped (former) or will stop (a
-    scenario for a current smoker). ``augmentation_start_age``: start of weekly IV AAT.
+    scenario for a current smoker). ``smoking_start_age``: when smoking began (``None``: the
+    table's default). ``cigarettes_per_day``: the intensity, when known (else pack-years are
+    spread from the start age to quitting or now). ``ascertainment``: how the person was found
+    (index, family, screened, unknown = the register mix, or ``mix`` with ``ascertainment_weights``
+    for index, family, screened). Liver cofactors: ``alcohol`` category, ``obese``, ``diabetes``.
     """
 
     genotype: str
@@ -152,6 +92,8 @@ class Profile:
     smoking: str = "never"
     pack_years: float = 0.0
     quit_age: float | None = None
+    smoking_start_age: float | None = None
+    cigarettes_per_day: float | None = None
     secondhand_smoke: bool = False
     secondhand_smoke_stop_age: float | None = None
     dust: bool = False
@@ -163,6 +105,11 @@ class Profile:
     augmentation_start_age: float | None = None
     augmentation_applies: bool = False
     equations: Equations = Equations.GLI_GLOBAL_2022
+    ascertainment: str = "screened"
+    ascertainment_weights: tuple[float, float, float] | None = None
+    alcohol: str = "none"
+    obese: bool = False
+    diabetes: bool = False
 
     def with_changes(self, **changes: Any) -> Profile:
         return replace(self, **changes)
@@ -171,45 +118,86 @@ class Profile:
     def start_age(self) -> int:
         return int(value("simulation_start_age"))
 
+    def smoking_start(self) -> float:
+        """Age at which smoking began (the table default when not given)."""
+        if self.smoking_start_age is not None:
+            return self.smoking_start_age
+        return value("default_smoking_start_age")
+
+    def smoking_stop(self) -> float:
+        """Age at which smoking stops (``inf`` for a current smoker without a quit scenario)."""
+        return math.inf if self.quit_age is None else self.quit_age
+
     def packs_per_day(self) -> float:
-        """Smoking intensity: pack-years spread evenly from the start age to quitting (or now)."""
-        if self.smoking == "never" or self.pack_years <= 0:
+        """Smoking intensity in packs/day: given, or pack-years spread from the start age to quitting (or now)."""
+        if self.smoking == "never":
+            return 0.0
+        if self.cigarettes_per_day is not None:
+            return self.cigarettes_per_day / CIGARETTES_PER_PACK
+        if self.pack_years <= 0:
             return 0.0
         stop = self.age if self.smoking == "current" else (self.quit_age or self.age)
-        return self.pack_years / max(1.0, stop - self.start_age)
+        return self.pack_years / max(1.0, stop - self.smoking_start())
+
+    def group_weights(self) -> tuple[float, float, float]:
+        """Probabilities of being an index case, a relative found by family testing, or screened."""
+        if self.ascertainment == "mix" and self.ascertainment_weights is not None:
+            return self.ascertainment_weights
+        if self.ascertainment == "unknown":
+            weights = tuple(value(f"ascertainment_weight_{g}") for g in GROUPS)
+            total = sum(weights)
+            return (weights[0] / total, weights[1] / total, weights[2] / total)
+        return (float(self.ascertainment == "index"), float(self.ascertainment == "family"),
+                float(self.ascertainment == "screened"))
 
 
 # --- random draws -----------------------------------------------------------------
 
-_PARAMETER_DRAWS = ("never", "smoking", "former", *EXPOSURES, "male", "fvc", "augmentation")
+_PARAMETER_DRAWS = ("never", "smoking", "former", *EXPOSURES, "male", "fvc", "augmentation", *GROUPS)
 
 
 @dataclass(frozen=True, slots=True)
 class Draws:
-    """All random numbers of ``n`` simulated people, drawn in a fixed order."""
+    """All random numbers of ``n`` simulated people (and of their batches), drawn in a fixed order."""
 
     level_z: FloatArray
     ratio_z: FloatArray
     slope_z: FloatArray
-    parameter_z: dict[str, FloatArray]
     noise_z: FloatArray
     death_threshold: FloatArray
+    cause_u: FloatArray
+    group_u: FloatArray
+    liver_threshold: FloatArray
+    batch: NDArray[np.int64]
+    batch_z: dict[str, FloatArray]
 
     @property
     def n(self) -> int:
         return int(self.level_z.size)
 
+    @property
+    def batches(self) -> int:
+        return int(next(iter(self.batch_z.values())).size)
 
-def draw(n: int, rng: np.random.Generator) -> Draws:
-    """Draw every random number for ``n`` people (independent of the profile)."""
+
+def draw(n: int, rng: np.random.Generator, batches: int = 1) -> Draws:
+    """Draw every random number for ``n`` people in ``batches`` parameter batches (independent of the profile).
+
+    People are assigned to batches in turn; with one batch the parameters stay at their table values.
+    """
+    if not isinstance(batches, int) or not 1 <= batches <= n:
+        raise InputError("batches", batches, f"a whole number of parameter batches from 1 to n ({n})")
     level_z = rng.standard_normal(n)
     ratio_z = rng.standard_normal(n)
     slope_z = rng.standard_normal(n)
-    block = rng.standard_normal((len(_PARAMETER_DRAWS), n))
     noise_z = rng.standard_normal(n)
     death_threshold = rng.standard_exponential(n)
-    return Draws(level_z, ratio_z, slope_z, dict(zip(_PARAMETER_DRAWS, block, strict=True)), noise_z,
-                 death_threshold)
+    cause_u = rng.random(n)
+    group_u = rng.random(n)
+    liver_threshold = rng.standard_exponential((len(LIVER_STATES), n))
+    block = rng.standard_normal((len(_PARAMETER_DRAWS), batches))
+    return Draws(level_z, ratio_z, slope_z, noise_z, death_threshold, cause_u, group_u, liver_threshold,
+                 np.arange(n) % batches, dict(zip(_PARAMETER_DRAWS, block, strict=True)))
 
 
 # --- the person-level coefficients ------------------------------------------------
@@ -223,14 +211,12 @@ class Coefficients:
     smoking: FloatArray
     former_fraction: FloatArray
     exposures: dict[str, FloatArray]
+    ascertainment: FloatArray
+    group: NDArray[np.int64]
+    entry_fraction: FloatArray
     multiplier: FloatArray
     fvc_fraction: FloatArray
     augmentation: FloatArray
-
-
-def _positive(name: str, genotype: str, z: FloatArray) -> FloatArray:
-    p = parameter(name, genotype)
-    return np.maximum(0.0, p.value + p.sd * z)
 
 
 def susceptibility(genotype: str) -> float:
@@ -238,26 +224,37 @@ def susceptibility(genotype: str) -> float:
     return value("smoking_excess_per_pack_day", genotype) / value("smoking_excess_per_pack_day", "ZZ")
 
 
-def coefficients(profile: Profile, draws: Draws) -> Coefficients:
-    """Person-level coefficients of ``profile`` from ``draws``."""
-    g, z = profile.genotype, draws.parameter_z
-    scale = susceptibility(g)
-    exposures = {e: scale * _positive(f"{e}_excess", "ZZ", z[e]) for e in EXPOSURES}
-    former = parameter("former_smoker_residual_fraction")
-    male = parameter("male_excess_multiplier")
+def person_multiplier(slope_z: FloatArray) -> FloatArray:
+    """The log-normal person effect on the excess decline, mean exactly 1 (no truncation)."""
     sigma = value("slope_random_effect_sd")
-    slope = np.exp(sigma * draws.slope_z - 0.5 * sigma * sigma)
-    male_mult = np.maximum(1.0, male.value + male.sd * z["male"]) if profile.sex == 1 else np.ones(draws.n)
-    fvc = parameter("fvc_fraction_of_fev1_loss")
-    aug = parameter("augmentation_decline_reduction")
+    return np.asarray(np.exp(sigma * slope_z - 0.5 * sigma * sigma), dtype=np.float64)
+
+
+def groups(profile: Profile, group_u: FloatArray) -> NDArray[np.int64]:
+    """Each person's ascertainment group (0 index, 1 family, 2 screened) from uniform draws."""
+    w = profile.group_weights()
+    return np.asarray(np.searchsorted(np.cumsum(w[:2]) / sum(w), group_u, side="right"), dtype=np.int64)
+
+
+def coefficients(profile: Profile, draws: Draws) -> Coefficients:
+    """Person-level coefficients of ``profile`` from ``draws`` (parameters per batch, shared within it)."""
+    g, z, b = profile.genotype, draws.batch_z, draws.batch
+    scale = susceptibility(g)
+    exposures = {e: scale * batch_values(f"{e}_excess", "ZZ", z[e])[b] for e in EXPOSURES}
+    group = groups(profile, draws.group_u)
+    by_group = np.stack([scale * batch_values(f"ascertainment_excess_{k}", "ZZ", z[k]) for k in GROUPS])
+    male = batch_values("male_excess_multiplier", "all", z["male"])[b] if profile.sex == 1 else np.ones(draws.n)
     return Coefficients(
-        never=_positive("excess_decline_never", g, z["never"]),
-        smoking=_positive("smoking_excess_per_pack_day", g, z["smoking"]),
-        former_fraction=np.clip(former.value + former.sd * z["former"], 0.0, 1.0),
+        never=batch_values("excess_decline_never", g, z["never"])[b],
+        smoking=batch_values("smoking_excess_per_pack_day", g, z["smoking"])[b],
+        former_fraction=batch_values("former_smoker_residual_fraction", "all", z["former"])[b],
         exposures=exposures,
-        multiplier=slope * male_mult,
-        fvc_fraction=np.clip(fvc.value + fvc.sd * z["fvc"], 0.0, 1.0),
-        augmentation=np.clip(aug.value + aug.sd * z["augmentation"], 0.0, 1.0),
+        ascertainment=by_group[group, b],
+        group=group,
+        entry_fraction=np.array([value(f"ascertainment_fev1_fraction_{k}") for k in GROUPS])[group],
+        multiplier=person_multiplier(draws.slope_z) * male,
+        fvc_fraction=batch_values("fvc_fraction_of_fev1_loss", "all", z["fvc"])[b],
+        augmentation=batch_values("augmentation_decline_reduction", "all", z["augmentation"])[b],
     )
 
 
@@ -275,10 +272,15 @@ class Schedule:
     ratio_lln: FloatArray
     fev1_lln: FloatArray
     background_hazard: FloatArray
+    respiratory_hazard: FloatArray
+    other_hazard: FloatArray
+    smoking_hazard: FloatArray
     packs: FloatArray
     former: FloatArray
     exposure_on: dict[str, FloatArray]
     augmented: FloatArray
+    liver_hazards: tuple[float, float, float]
+    liver_death_hazards: tuple[float, float]
 
     @property
     def fev1_predicted(self) -> FloatArray:
@@ -291,6 +293,17 @@ def _active(flag: bool, ages: NDArray[np.int64], stop: float | None) -> FloatArr
     return (ages < (math.inf if stop is None else stop)).astype(np.float64)
 
 
+def smoking_excess_ratio(profile: Profile, ages: NDArray[np.int64]) -> FloatArray:
+    """(rate ratio - 1) of smoking-related non-respiratory death at each age (0 for never-smokers)."""
+    if profile.smoking == "never":
+        return np.zeros(ages.size)
+    excess = smoking_rate_ratio(profile.packs_per_day() * CIGARETTES_PER_PACK) - 1.0
+    stop = profile.smoking_stop()
+    after = excess * quit_residual(stop) if math.isfinite(stop) else excess
+    smoking = (ages >= profile.smoking_start()) & (ages < stop)
+    return np.where(smoking, excess, np.where(ages >= stop, after, 0.0))
+
+
 @cache
 def _schedule_cached(profile: Profile) -> Schedule:
     ages = np.arange(profile.start_age, END_AGE + 1)
@@ -299,10 +312,14 @@ def _schedule_cached(profile: Profile) -> Schedule:
     r_l, r_m, r_s = lms(profile.sex, ages.astype(np.float64), profile.height_cm, Outcome.FEV1FVC, profile.equations)
     lln_z = value("lln_z")
     qx = life_table().qx(profile.sex)[ages]
+    background = -np.log1p(-np.minimum(qx, 1.0 - 1e-12))
+    respiratory_share, liver_share = value("population_death_share_respiratory"), value("population_death_share_liver")
+    other = background * (1.0 - respiratory_share - liver_share)
     ppd = profile.packs_per_day()
-    stop = math.inf if profile.quit_age is None else profile.quit_age
-    smoking = ages < stop if profile.smoking in ("current", "former") else np.zeros(ages.size, dtype=bool)
-    former = (ages >= stop) if profile.smoking in ("current", "former") else np.zeros(ages.size, dtype=bool)
+    stop = profile.smoking_stop()
+    smokes = profile.smoking in ("current", "former")
+    smoking = (ages >= profile.smoking_start()) & (ages < stop) if smokes else np.zeros(ages.size, dtype=bool)
+    former = (ages >= stop) if smokes else np.zeros(ages.size, dtype=bool)
     exposure_on = {
         "secondhand_smoke": _active(profile.secondhand_smoke, ages, profile.secondhand_smoke_stop_age),
         "dust": _active(profile.dust, ages, profile.dust_stop_age),
@@ -313,12 +330,17 @@ def _schedule_cached(profile: Profile) -> Schedule:
     start = profile.augmentation_start_age
     augmented = ((ages >= start) if (start is not None and profile.augmentation_applies)
                  else np.zeros(ages.size, dtype=bool)).astype(np.float64)
+    cirrhosis, _, _ = cirrhosis_hazard(profile.genotype, profile.sex, profile.alcohol, profile.obese, profile.diabetes)
     return Schedule(
         ages=ages, fev1_lms=(f_l, f_m, f_s), fvc_predicted=fvc, ratio_lms=(r_l, r_m, r_s),
         ratio_lln=centile_value(lln_z, r_l, r_m, r_s), fev1_lln=centile_value(lln_z, f_l, f_m, f_s),
-        background_hazard=-np.log1p(-np.minimum(qx, 1.0 - 1e-12)),
+        background_hazard=background, respiratory_hazard=background * respiratory_share, other_hazard=other,
+        smoking_hazard=smoking_excess_ratio(profile, ages) * other,
         packs=smoking.astype(np.float64) * ppd, former=former.astype(np.float64) * ppd,
         exposure_on=exposure_on, augmented=augmented,
+        liver_hazards=(cirrhosis, liver_value("decompensation_hazard") * decompensation_ratio(profile.genotype),
+                       liver_value("liver_cancer_hazard_in_cirrhosis")),
+        liver_death_hazards=(liver_value("decompensated_death_hazard"), liver_value("liver_cancer_death_hazard")),
     )
 
 
@@ -329,7 +351,7 @@ def schedule(profile: Profile) -> Schedule:
 
 def excess_decline(c: Coefficients, s: Schedule, i: int) -> FloatArray:
     """Excess FEV1 decline (mL/yr at 100% predicted) of everyone in year ``i`` of the schedule."""
-    total = c.never + c.smoking * (s.packs[i] + c.former_fraction * s.former[i])
+    total = c.never + c.smoking * (s.packs[i] + c.former_fraction * s.former[i]) + c.ascertainment
     for name in EXPOSURES:
         on = s.exposure_on[name][i]
         if on:
@@ -340,12 +362,19 @@ def excess_decline(c: Coefficients, s: Schedule, i: int) -> FloatArray:
     return np.asarray(total, dtype=np.float64)
 
 
+def low_fev1_hazard(percent: FloatArray) -> FloatArray:
+    """Excess respiratory death hazard (per year) for FEV1 below 65% and below 30% predicted."""
+    return np.asarray(np.where(percent < value("mortality_fev1_band_lower"), value("mortality_hazard_fev1_below_30"),
+                               np.where(percent < value("mortality_fev1_band_upper"),
+                                        value("mortality_hazard_fev1_30_65"), 0.0)), dtype=np.float64)
+
+
 # --- results ----------------------------------------------------------------------
 
 
 @dataclass(slots=True)
 class Accumulator:
-    """Per-age summaries: quantiles (exact) or histograms (mergeable), and outcome counts."""
+    """Per-age summaries: quantiles (exact) or histograms (mergeable), outcome counts, per-batch means."""
 
     ages: NDArray[np.int64]
     n: int = 0
@@ -353,8 +382,10 @@ class Accumulator:
     quantiles: FloatArray | None = None
     histogram: NDArray[np.int64] | None = None
     fev1_mean: FloatArray | None = None
-    paths: FloatArray | None = None
-    death_age: FloatArray | None = None
+    batch_fev1: FloatArray | None = None
+    batch_death: FloatArray | None = None
+    batch_n: FloatArray | None = None
+    people: dict[str, FloatArray] | None = None
 
     def merge(self, other: Accumulator) -> Accumulator:
         """Add another chunk's counts and histograms (quantiles are recomputed from histograms)."""
@@ -363,7 +394,9 @@ class Accumulator:
         total = self.n + other.n
         counts = {k: self.counts[k] + other.counts[k] for k in self.counts}
         mean = (self.fev1_mean * self.n + other.fev1_mean * other.n) / total
-        return Accumulator(self.ages, total, counts, None, self.histogram + other.histogram, mean)
+        return Accumulator(self.ages, total, counts, None, self.histogram + other.histogram, mean,
+                           _stack(self.batch_fev1, other.batch_fev1), _stack(self.batch_death, other.batch_death),
+                           _stack(self.batch_n, other.batch_n))
 
     def fev1_quantiles(self) -> FloatArray:
         """(len(QUANTILES), ages) FEV1 quantiles in litres."""
@@ -375,6 +408,10 @@ class Accumulator:
 
     def probabilities(self) -> dict[str, FloatArray]:
         return {k: v / self.n for k, v in self.counts.items()}
+
+
+def _stack(a: FloatArray | None, b: FloatArray | None) -> FloatArray | None:
+    return None if a is None or b is None else np.concatenate([a, b])
 
 
 def _histogram_quantiles(histogram: NDArray[np.int64]) -> FloatArray:
@@ -389,7 +426,14 @@ def _histogram_quantiles(histogram: NDArray[np.int64]) -> FloatArray:
 
 @dataclass(frozen=True, slots=True)
 class SimulationResult:
-    """Summaries of a simulated profile from its current age to 90."""
+    """Summaries of a simulated profile from its current age to 90.
+
+    ``batch_fev1_mean`` and ``batch_death`` ((batches, ages)) hold each parameter batch's mean FEV1
+    and probability of having died: their spread is the uncertainty of the average. ``people``
+    (with ``keep_paths``) holds per-person arrays: ``paths`` (ages, people) in litres, ``death_age``,
+    ``death_cause`` (0 alive at 90, else 1 + index in :data:`aatd.risk.mortality.CAUSES`),
+    ``cirrhosis_age``, ``liver_cancer_age`` and ``group`` (nan when it did not happen).
+    """
 
     profile: Profile
     ages: NDArray[np.int64]
@@ -401,19 +445,73 @@ class SimulationResult:
     n: int
     seed: int | None
     engine: str
-    paths: FloatArray | None = None
-    death_age: FloatArray | None = None
+    batch_fev1_mean: FloatArray | None = None
+    batch_death: FloatArray | None = None
+    people: dict[str, FloatArray] | None = None
+
+    @property
+    def paths(self) -> FloatArray | None:
+        return None if self.people is None else self.people["paths"]
+
+    @property
+    def death_age(self) -> FloatArray | None:
+        return None if self.people is None else self.people["death_age"]
 
 
 # --- the fast engine ----------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _Life:
+    """Per-person states from the current age: cumulative hazards, cause of death, liver states."""
+
+    hazard: FloatArray
+    cause: NDArray[np.int8]
+    liver_hazard: FloatArray
+    liver: BoolArray
+
+    @classmethod
+    def start(cls, n: int) -> _Life:
+        return cls(np.zeros(n), np.zeros(n, dtype=np.int8), np.zeros((len(LIVER_STATES), n)),
+                   np.zeros((len(LIVER_STATES), n), dtype=bool))
+
+
+def _year_of_life(life: _Life, r1: FloatArray, s: Schedule, i: int, draws: Draws) -> None:
+    """One year: deaths by cause (hazards from the states at the start of the year), then liver transitions."""
+    alive = life.cause == 0
+    respiratory = s.respiratory_hazard[i] + low_fev1_hazard(100.0 * r1)
+    failure = s.liver_death_hazards[0] * life.liver[1]
+    cancer = s.liver_death_hazards[1] * life.liver[2]
+    total = respiratory + failure + cancer + s.smoking_hazard[i] + s.other_hazard[i]
+    hazard = life.hazard + total
+    dying = alive & (hazard > draws.death_threshold)
+    if dying.any():
+        u = draws.cause_u[dying] * total[dying]
+        bounds = np.cumsum(np.stack([respiratory[dying], failure[dying], cancer[dying],
+                                     np.full(u.size, s.smoking_hazard[i])]), axis=0)
+        life.cause[dying] = 1 + (u[None, :] >= bounds).sum(axis=0)
+    life.hazard = hazard
+    cirrhotic = life.liver[0] & alive
+    life.liver_hazard[0] += s.liver_hazards[0] * alive
+    life.liver_hazard[1] += s.liver_hazards[1] * cirrhotic
+    life.liver_hazard[2] += s.liver_hazards[2] * cirrhotic
+    life.liver |= life.liver_hazard > draws.liver_threshold
+
+
 def _anchor(r1: FloatArray, rf: FloatArray, c: Coefficients, s: Schedule, i: int, profile: Profile,
-            draws: Draws) -> tuple[FloatArray, FloatArray]:
+            draws: Draws, healthy: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """FEV1 at the current age: the measured value (with noise), else at most the group's entry fraction.
+
+    People found because of their own lung disease are found with it: without a measurement, their FEV1
+    fraction of predicted at the current age is at most the index-case entry fraction of their ``healthy``
+    fraction at 20 (lower if smoking or exposures have already taken it lower).
+    """
     if profile.fev1_l is None:
-        return r1, rf
-    noise = value("measurement_noise_sd")
-    anchored = np.maximum(value("fev1_floor_fraction"), (profile.fev1_l + noise * draws.noise_z) / s.fev1_predicted[i])
+        anchored = np.maximum(value("fev1_floor_fraction"), np.minimum(r1, healthy * c.entry_fraction))
+    else:
+        noise = value("measurement_noise_sd")
+        anchored = np.maximum(value("fev1_floor_fraction"),
+                               (profile.fev1_l + noise * draws.noise_z) / s.fev1_predicted[i])
     return anchored, np.maximum(0.05, rf + c.fvc_fraction * (anchored - r1))
 
 
@@ -423,39 +521,61 @@ def _initial(s: Schedule, draws: Draws) -> tuple[FloatArray, FloatArray]:
     return fev1 / s.fev1_predicted[0], (fev1 / ratio) / s.fvc_predicted[0]
 
 
-def _record(acc: Accumulator, j: int, r1: FloatArray, rf: FloatArray, s: Schedule, i: int, dead: BoolArray,
-            histogram: bool, paths: FloatArray | None) -> None:
+def _record(acc: Accumulator, j: int, r1: FloatArray, rf: FloatArray, s: Schedule, i: int, life: _Life,
+            draws: Draws, histogram: bool) -> None:
     fev1 = r1 * s.fev1_predicted[i]
     ratio = fev1 / (rf * s.fvc_predicted[i])
     percent = 100.0 * r1
     fixed = ratio < value("gold_fixed_ratio")
     g1, g2, g3 = value("gold_grade_1_min"), value("gold_grade_2_min"), value("gold_grade_3_min")
-    acc.counts["copd_lln"][j] = np.count_nonzero(ratio < s.ratio_lln[i])
-    acc.counts["copd_fixed_ratio"][j] = np.count_nonzero(fixed)
-    acc.counts["gold_1"][j] = np.count_nonzero(fixed & (percent >= g1))
-    acc.counts["gold_2"][j] = np.count_nonzero(fixed & (percent >= g2) & (percent < g1))
-    acc.counts["gold_3"][j] = np.count_nonzero(fixed & (percent >= g3) & (percent < g2))
-    acc.counts["gold_4"][j] = np.count_nonzero(fixed & (percent < g3))
-    acc.counts["fev1_below_50"][j] = np.count_nonzero(percent < 50.0)
-    acc.counts["death"][j] = np.count_nonzero(dead)
+    counts = acc.counts
+    counts["copd_lln"][j] = np.count_nonzero(ratio < s.ratio_lln[i])
+    counts["copd_fixed_ratio"][j] = np.count_nonzero(fixed)
+    counts["gold_1"][j] = np.count_nonzero(fixed & (percent >= g1))
+    counts["gold_2"][j] = np.count_nonzero(fixed & (percent >= g2) & (percent < g1))
+    counts["gold_3"][j] = np.count_nonzero(fixed & (percent >= g3) & (percent < g2))
+    counts["gold_4"][j] = np.count_nonzero(fixed & (percent < g3))
+    counts["fev1_below_50"][j] = np.count_nonzero(percent < 50.0)
+    by_cause = np.bincount(life.cause, minlength=len(CAUSES) + 1)
+    counts["death"][j] = draws.n - by_cause[0]
+    for k, cause in enumerate(CAUSES, start=1):
+        counts[f"death_{cause}"][j] = by_cause[k]
+    for k, state in enumerate(LIVER_STATES):
+        counts[state][j] = np.count_nonzero(life.liver[k])
     assert acc.fev1_mean is not None
-    acc.fev1_mean[j] = float(fev1.mean())
+    mean = float(fev1.mean())
+    acc.fev1_mean[j] = mean
+    spread = fev1
+    if acc.batch_fev1 is not None and acc.batch_death is not None and acc.batch_n is not None:
+        sums = np.bincount(draws.batch, weights=fev1, minlength=draws.batches)
+        acc.batch_fev1[:, j] = sums
+        acc.batch_death[:, j] = np.bincount(draws.batch, weights=life.cause != 0, minlength=draws.batches)
+        spread = fev1 * (mean / (sums / acc.batch_n))[draws.batch]  # people's spread, net of parameter uncertainty
     if histogram:
         assert acc.histogram is not None
-        bins = np.minimum((fev1 / _HIST_STEP_L).astype(np.int64), acc.histogram.shape[1] - 1)
+        bins = np.clip((spread / _HIST_STEP_L).astype(np.int64), 0, acc.histogram.shape[1] - 1)
         acc.histogram[j] = np.bincount(bins, minlength=acc.histogram.shape[1])
     else:
         assert acc.quantiles is not None
-        acc.quantiles[:, j] = np.quantile(fev1, QUANTILES)
-    if paths is not None:
-        paths[j] = fev1
+        acc.quantiles[:, j] = np.quantile(spread, QUANTILES)
 
 
-def _mortality_hazard(r1: FloatArray, s: Schedule, i: int) -> FloatArray:
-    percent = 100.0 * r1
-    band = np.where(percent < value("mortality_fev1_band_lower"), value("mortality_hazard_fev1_below_30"),
-                    np.where(percent < value("mortality_fev1_band_upper"), value("mortality_hazard_fev1_30_65"), 0.0))
-    return np.asarray(np.maximum(s.background_hazard[i], band), dtype=np.float64)
+def _new_accumulator(out_ages: NDArray[np.int64], draws: Draws, histogram: bool) -> Accumulator:
+    batches = draws.batches
+    return Accumulator(
+        out_ages, draws.n, {k: np.zeros(out_ages.size) for k in OUTCOMES},
+        None if histogram else np.zeros((len(QUANTILES), out_ages.size)),
+        np.zeros((out_ages.size, int(_HIST_MAX_L / _HIST_STEP_L)), dtype=np.int64) if histogram else None,
+        np.zeros(out_ages.size),
+        np.zeros((batches, out_ages.size)) if batches > 1 else None,
+        np.zeros((batches, out_ages.size)) if batches > 1 else None,
+        np.bincount(draws.batch, minlength=batches).astype(np.float64) if batches > 1 else None)
+
+
+def _note_events(people: dict[str, FloatArray], life: _Life, age: int) -> None:
+    for key, happened in (("death_age", life.cause != 0), ("cirrhosis_age", life.liver[0]),
+                          ("liver_cancer_age", life.liver[2])):
+        people[key][happened & np.isnan(people[key])] = age
 
 
 def run(profile: Profile, draws: Draws, *, histogram: bool = False, keep_paths: bool = False) -> Accumulator:
@@ -463,66 +583,128 @@ def run(profile: Profile, draws: Draws, *, histogram: bool = False, keep_paths: 
     s = schedule(profile)
     c = coefficients(profile, draws)
     out_ages = np.arange(profile.age, END_AGE + 1)
-    acc = Accumulator(out_ages, draws.n, {k: np.zeros(out_ages.size) for k in OUTCOMES},
-                      None if histogram else np.zeros((len(QUANTILES), out_ages.size)),
-                      np.zeros((out_ages.size, int(_HIST_MAX_L / _HIST_STEP_L)), dtype=np.int64) if histogram else None,
-                      np.zeros(out_ages.size))
-    paths = np.zeros((out_ages.size, draws.n)) if keep_paths else None
-    death_age = np.full(draws.n, np.nan) if keep_paths else None
+    acc = _new_accumulator(out_ages, draws, histogram)
+    people: dict[str, FloatArray] | None = None
+    if keep_paths:
+        people = {"paths": np.zeros((out_ages.size, draws.n)), "group": c.group.astype(np.float64),
+                  **{k: np.full(draws.n, np.nan) for k in ("death_age", "cirrhosis_age", "liver_cancer_age")}}
     r1, rf = _initial(s, draws)
-    hazard = np.zeros(draws.n)
+    healthy = r1
+    life = _Life.start(draws.n)
     first = profile.age - profile.start_age
     gamma, floor = value("decline_level_exponent"), value("fev1_floor_fraction")
     for i in range(s.ages.size):
         if i == first:
-            r1, rf = _anchor(r1, rf, c, s, i, profile, draws)
+            r1, rf = _anchor(r1, rf, c, s, i, profile, draws, healthy)
         if i >= first:
-            dead = hazard > draws.death_threshold
-            _record(acc, i - first, r1, rf, s, i, dead, histogram, paths)
-            if death_age is not None:
-                death_age[dead & np.isnan(death_age)] = s.ages[i]
-            hazard += _mortality_hazard(r1, s, i)
+            _record(acc, i - first, r1, rf, s, i, life, draws, histogram)
+            if people is not None:
+                people["paths"][i - first] = r1 * s.fev1_predicted[i]
+                _note_events(people, life, int(s.ages[i]))
+            _year_of_life(life, r1, s, i, draws)
         if i + 1 < s.ages.size:
-            loss = excess_decline(c, s, i) * np.power(r1, gamma) / (1000.0 * s.fev1_predicted[i + 1])
+            level = np.power(r1, gamma) if gamma != 0.0 else 1.0
+            loss = excess_decline(c, s, i) * level / (1000.0 * s.fev1_predicted[i + 1])
             new_r1 = np.maximum(r1 - loss, floor)
             rf = np.maximum(0.05, rf - c.fvc_fraction * (r1 - new_r1))
             r1 = new_r1
-    acc.paths, acc.death_age = paths, death_age
+    if people is not None:
+        people["death_cause"] = np.where(np.isnan(people["death_age"]), 0, life.cause).astype(np.float64)
+    acc.people = people
     return acc
+
+
+def run_compiled(profile: Profile, draws: Draws) -> Accumulator:
+    """The same simulation through the compiled kernel (:mod:`aatd.risk._kernel`): counts and 5 mL histograms.
+
+    The people's spread is the histogram of each batch rescaled by the ratio of the overall mean to its batch's
+    mean (to the nearest 5 mL bin), the compiled counterpart of the vectorised engine's within-batch spread.
+    """
+    from aatd.risk._kernel import compiled
+
+    s = schedule(profile)
+    c = coefficients(profile, draws)
+    out_ages = np.arange(profile.age, END_AGE + 1)
+    r1, rf = _initial(s, draws)
+    batches, n_out, n_bins = draws.batches, out_ages.size, int(_HIST_MAX_L / _HIST_STEP_L)
+    counts = np.zeros((len(OUTCOMES), n_out))
+    hist = np.zeros((batches, n_out, n_bins), dtype=np.int32)
+    batch_fev1, batch_death, fev1_sum = np.zeros((batches, n_out)), np.zeros((batches, n_out)), np.zeros(n_out)
+    scalars = np.array([
+        profile.age - profile.start_age, value("decline_level_exponent"), value("fev1_floor_fraction"),
+        np.nan if profile.fev1_l is None else profile.fev1_l, value("measurement_noise_sd"),
+        value("mortality_fev1_band_lower"), value("mortality_fev1_band_upper"),
+        value("mortality_hazard_fev1_below_30"), value("mortality_hazard_fev1_30_65"), *s.liver_hazards,
+        *s.liver_death_hazards, value("gold_fixed_ratio"), value("gold_grade_1_min"), value("gold_grade_2_min"),
+        value("gold_grade_3_min"), _HIST_STEP_L])
+    order = np.argsort(draws.batch, kind="stable")  # people grouped by batch, each person's inputs contiguous
+    per_person = [x[order] for x in (r1, rf, c.never, c.smoking, c.former_fraction)]
+    exposures = np.ascontiguousarray(np.stack([c.exposures[e] for e in EXPOSURES], axis=1)[order])
+    more = [x[order] for x in (c.ascertainment, c.multiplier, c.fvc_fraction, c.augmentation, c.entry_fraction,
+                               draws.noise_z, draws.death_threshold, draws.cause_u)]
+    liver = np.ascontiguousarray(draws.liver_threshold.T[order])
+    compiled()(*per_person, exposures, *more, liver, draws.batch[order], s.packs, s.former,
+               np.stack([s.exposure_on[e] for e in EXPOSURES]), s.augmented, s.fev1_predicted, s.fvc_predicted,
+               s.ratio_lln, s.respiratory_hazard, s.other_hazard, s.smoking_hazard, scalars, counts, hist,
+               batch_fev1, batch_death, fev1_sum)
+    batch_n = np.bincount(draws.batch, minlength=batches).astype(np.float64)
+    mean = fev1_sum / draws.n
+    spread = hist[0].astype(np.int64) if batches == 1 else np.zeros((n_out, n_bins), dtype=np.int64)
+    if batches > 1:
+        scale = mean[None, :] / (batch_fev1 / batch_n[:, None])
+        bins = np.arange(n_bins) + 0.5
+        for b in range(batches):
+            for j in range(n_out):
+                moved = np.clip(np.rint(bins * scale[b, j] - 0.5).astype(np.int64), 0, n_bins - 1)
+                spread[j] += np.bincount(moved, weights=hist[b, j], minlength=n_bins).astype(np.int64)
+    many = batches > 1
+    return Accumulator(out_ages, draws.n, {k: counts[i] for i, k in enumerate(OUTCOMES)}, None, spread, mean,
+                       batch_fev1 if many else None, batch_death if many else None, batch_n if many else None)
 
 
 def _result(profile: Profile, acc: Accumulator, seed: int | None, engine: str) -> SimulationResult:
     s = schedule(profile)
     first = profile.age - profile.start_age
     assert acc.fev1_mean is not None
+    batch_fev1 = batch_death = None
+    if acc.batch_fev1 is not None and acc.batch_death is not None and acc.batch_n is not None:
+        batch_fev1 = acc.batch_fev1 / acc.batch_n[:, None]
+        batch_death = acc.batch_death / acc.batch_n[:, None]
     return SimulationResult(profile, acc.ages, acc.fev1_quantiles(), acc.fev1_mean, s.fev1_predicted[first:],
-                            s.fev1_lln[first:], acc.probabilities(), acc.n, seed, engine, acc.paths,
-                            acc.death_age)
+                            s.fev1_lln[first:], acc.probabilities(), acc.n, seed, engine, batch_fev1, batch_death,
+                            acc.people)
 
 
-def simulate(profile: Profile, n: int = 10_000, seed: int | None = 0, *, chunk_size: int = 250_000,
-             use_dask: bool = False, scheduler_address: str | None = None,
-             keep_paths: bool = False) -> SimulationResult:
+def simulate(profile: Profile, n: int = 10_000, seed: int | None = 0, *, batches: int = 1,
+             chunk_size: int = 250_000, use_dask: bool = False, scheduler_address: str | None = None,
+             keep_paths: bool = False, engine: str = "numpy") -> SimulationResult:
     """Simulate ``n`` lifetimes of ``profile`` with ``seed`` (reproducible).
 
-    In memory by default (exact quantiles). With ``use_dask`` (or a ``scheduler_address``)
-    the people are split into chunks of ``chunk_size`` run as Dask tasks (a local cluster
-    unless an address is given); quantiles then come from 5 mL histograms.
+    ``engine="compiled"`` runs the numba kernel (counts and 5 mL histograms, no per-person paths).
+    ``batches`` > 1 draws the uncertain parameters once per batch (two-level uncertainty);
+    ``batches=1`` keeps them at their table values. In memory by default (exact quantiles). With
+    ``use_dask`` (or a ``scheduler_address``) the people are split into chunks of ``chunk_size``
+    run as Dask tasks (a local cluster unless an address is given); quantiles then come from 5 mL
+    histograms.
     """
     if not isinstance(n, int) or n < 1:
         raise InputError("n", n, "a whole number of simulated people, 1 or more")
     if use_dask or scheduler_address is not None:
-        return _simulate_dask(profile, n, seed, chunk_size, scheduler_address)
+        return _simulate_dask(profile, n, seed, chunk_size, scheduler_address, batches)
     rng = np.random.default_rng(seed)
-    return _result(profile, run(profile, draw(n, rng), keep_paths=keep_paths), seed, "numpy")
+    if engine == "compiled" and not keep_paths:
+        return _result(profile, run_compiled(profile, draw(n, rng, batches)), seed, "compiled")
+    if engine not in ("numpy", "compiled"):
+        raise InputError("engine", engine, "numpy or compiled")
+    return _result(profile, run(profile, draw(n, rng, batches), keep_paths=keep_paths), seed, "numpy")
 
 
-def _chunk(profile: Profile, n: int, seed_sequence: np.random.SeedSequence) -> Accumulator:
-    return run(profile, draw(n, np.random.default_rng(seed_sequence)), histogram=True)
+def _chunk(profile: Profile, n: int, seed_sequence: np.random.SeedSequence, batches: int) -> Accumulator:
+    return run(profile, draw(n, np.random.default_rng(seed_sequence), min(batches, n)), histogram=True)
 
 
-def _simulate_dask(profile: Profile, n: int, seed: int | None, chunk_size: int,
-                   address: str | None) -> SimulationResult:
+def _simulate_dask(profile: Profile, n: int, seed: int | None, chunk_size: int, address: str | None,
+                   batches: int) -> SimulationResult:
     import importlib
 
     distributed: Any = importlib.import_module("dask.distributed")  # lazy: Dask is optional
@@ -530,13 +712,14 @@ def _simulate_dask(profile: Profile, n: int, seed: int | None, chunk_size: int,
 
     sizes = [chunk_size] * (n // chunk_size) + ([n % chunk_size] if n % chunk_size else [])
     children = np.random.SeedSequence(seed).spawn(len(sizes))
+    per_chunk = max(1, batches // len(sizes))
     if address is None:
         cluster = cluster_class(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None)
         client = client_class(cluster)
     else:
         cluster, client = None, client_class(address)
     try:
-        futures = client.map(_chunk, [profile] * len(sizes), sizes, children, pure=False)
+        futures = client.map(_chunk, [profile] * len(sizes), sizes, children, [per_chunk] * len(sizes), pure=False)
         parts: list[Accumulator] = client.gather(futures)
     finally:
         client.close()
@@ -551,11 +734,11 @@ def _simulate_dask(profile: Profile, n: int, seed: int | None, chunk_size: int,
 # --- a slow, readable reference ---------------------------------------------------
 
 
-def simulate_reference(profile: Profile, draws: Draws) -> tuple[FloatArray, FloatArray]:
+def simulate_reference(profile: Profile, draws: Draws) -> tuple[FloatArray, FloatArray, FloatArray]:
     """The same model, one person at a time in plain Python (for tests and benchmarks).
 
-    Returns (FEV1 paths as (ages, people) in litres from the current age to 90, age at
-    death or ``nan`` when alive at 90).
+    Returns (FEV1 paths as (ages, people) in litres from the current age to 90, age at death or
+    ``nan`` when alive at 90, cause of death: 0 alive, else 1 + index in ``CAUSES``).
     """
     s = schedule(profile)
     c = coefficients(profile, draws)
@@ -563,38 +746,72 @@ def simulate_reference(profile: Profile, draws: Draws) -> tuple[FloatArray, Floa
     n_out = END_AGE + 1 - profile.age
     paths = np.zeros((n_out, draws.n))
     death_age = np.full(draws.n, np.nan)
+    death_cause = np.zeros(draws.n)
     noise = value("measurement_noise_sd")
     for p in range(draws.n):
         fev1_0 = float(centile_value(draws.level_z[p], *(x[0] for x in s.fev1_lms)))
         ratio_0 = float(centile_value(draws.ratio_z[p], *(x[0] for x in s.ratio_lms)))
         r1, rf = fev1_0 / s.fev1_predicted[0], fev1_0 / ratio_0 / s.fvc_predicted[0]
-        hazard = 0.0
+        healthy = r1
+        hazard, cause = 0.0, 0
+        liver_hazard, liver = [0.0, 0.0, 0.0], [False, False, False]
         for i in range(s.ages.size):
-            if i == first and profile.fev1_l is not None:
-                measured = profile.fev1_l + noise * draws.noise_z[p]
-                anchored = max(value("fev1_floor_fraction"), measured / s.fev1_predicted[i])
+            if i == first:
+                if profile.fev1_l is None:
+                    anchored = max(value("fev1_floor_fraction"), min(r1, healthy * c.entry_fraction[p]))
+                else:
+                    measured = profile.fev1_l + noise * draws.noise_z[p]
+                    anchored = max(value("fev1_floor_fraction"), measured / s.fev1_predicted[i])
                 rf = max(0.05, rf + c.fvc_fraction[p] * (anchored - r1))
                 r1 = anchored
             if i >= first:
                 paths[i - first, p] = r1 * s.fev1_predicted[i]
-                if hazard > draws.death_threshold[p] and math.isnan(death_age[p]):
-                    death_age[p] = s.ages[i]
-                percent = 100.0 * r1
-                floor = 0.0
-                if percent < value("mortality_fev1_band_lower"):
-                    floor = value("mortality_hazard_fev1_below_30")
-                elif percent < value("mortality_fev1_band_upper"):
-                    floor = value("mortality_hazard_fev1_30_65")
-                hazard += max(s.background_hazard[i], floor)
+                if cause and math.isnan(death_age[p]):
+                    death_age[p], death_cause[p] = s.ages[i], cause
+                hazard, cause, liver_hazard, liver = _reference_year(
+                    hazard, cause, liver_hazard, liver, r1, s, i, draws, p)
             if i + 1 < s.ages.size:
-                excess = c.never[p] + c.smoking[p] * (s.packs[i] + c.former_fraction[p] * s.former[i])
+                excess = (c.never[p] + c.smoking[p] * (s.packs[i] + c.former_fraction[p] * s.former[i])
+                          + c.ascertainment[p])
                 for name in EXPOSURES:
                     excess += s.exposure_on[name][i] * c.exposures[name][p]
                 excess *= c.multiplier[p]
                 if s.augmented[i]:
                     excess *= 1.0 - c.augmentation[p]
-                loss = excess * r1 ** value("decline_level_exponent") / (1000.0 * s.fev1_predicted[i + 1])
+                gamma = value("decline_level_exponent")
+                level = r1 ** gamma if gamma != 0.0 else 1.0
+                loss = excess * level / (1000.0 * s.fev1_predicted[i + 1])
                 new_r1 = max(r1 - loss, value("fev1_floor_fraction"))
                 rf = max(0.05, rf - c.fvc_fraction[p] * (r1 - new_r1))
                 r1 = new_r1
-    return paths, death_age
+    return paths, death_age, death_cause
+
+
+def _reference_year(hazard: float, cause: int, liver_hazard: list[float], liver: list[bool], r1: float,
+                    s: Schedule, i: int, draws: Draws, p: int) -> tuple[float, int, list[float], list[bool]]:
+    percent = 100.0 * r1
+    low = 0.0
+    if percent < value("mortality_fev1_band_lower"):
+        low = value("mortality_hazard_fev1_below_30")
+    elif percent < value("mortality_fev1_band_upper"):
+        low = value("mortality_hazard_fev1_30_65")
+    components = [s.respiratory_hazard[i] + low, s.liver_death_hazards[0] * liver[1],
+                  s.liver_death_hazards[1] * liver[2], s.smoking_hazard[i], s.other_hazard[i]]
+    total = components[0] + components[1] + components[2] + components[3] + components[4]
+    alive = cause == 0
+    if alive and hazard + total > draws.death_threshold[p]:
+        u, bound, cause = draws.cause_u[p] * total, 0.0, len(CAUSES)
+        for k, part in enumerate(components[:-1]):
+            bound += part
+            if u < bound:
+                cause = k + 1
+                break
+    hazard += total
+    if alive:
+        cirrhotic = liver[0]
+        liver_hazard[0] += s.liver_hazards[0]
+        if cirrhotic:
+            liver_hazard[1] += s.liver_hazards[1]
+            liver_hazard[2] += s.liver_hazards[2]
+    liver = [liver[k] or liver_hazard[k] > draws.liver_threshold[k, p] for k in range(len(LIVER_STATES))]
+    return hazard, cause, liver_hazard, liver

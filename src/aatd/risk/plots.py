@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from aatd.errors import InputError
 _FORMATS = (".png", ".svg")
 
 
-def plot_data(answer: dict[str, Any]) -> dict[str, Any]:
+def plot_data(answer: Mapping[str, Any]) -> dict[str, Any]:
     """Series behind the trajectory figure: predicted/LLN, as-now band and each scenario's band."""
     series = [{"name": "as now", "points": answer["fev1_trajectory"]}]
     series += [{"name": name, "description": s["description"], "points": s["fev1_trajectory"]}
@@ -23,7 +24,7 @@ def plot_data(answer: dict[str, Any]) -> dict[str, Any]:
             "band": "10th-90th percentile of simulated people", "disclaimer": answer.get("disclaimer", "")}
 
 
-def save_trajectory_plot(answer: dict[str, Any], path: str | Path) -> Path:
+def save_trajectory_plot(answer: Mapping[str, Any], path: str | Path) -> Path:
     """Draw the trajectories of a :func:`aatd.risk.answers.describe_risk` answer to ``path`` (.png/.svg)."""
     out = Path(path)
     if out.suffix.lower() not in _FORMATS:

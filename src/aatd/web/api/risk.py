@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import Field
 
 from aatd import limits
-from aatd.risk.answers import describe_risk
+from aatd.risk.answers import RiskAnswer, describe_risk
 from aatd.web.budget import BUDGETED
 from aatd.web.schemas import ShortText, Strict
 
@@ -27,6 +27,9 @@ class RiskIn(Strict):
     smoking: ShortText = "never"
     pack_years: Finite | None = None
     quit_age: Finite | None = None
+    smoking_start_age: Finite | None = None
+    cigarettes_per_day: Finite | None = None
+    ascertainment: ShortText = "unknown"
     secondhand_smoke: bool = False
     dust: bool = False
     family_emphysema: bool = False
@@ -44,6 +47,6 @@ RISK_SIMULATIONS = 2000
 
 
 @router.post("/risk")
-def risk(payload: RiskIn) -> dict[str, Any]:
+def risk(payload: RiskIn) -> RiskAnswer:
     """Lifetime lung and liver risk with scenarios (2,000 simulated people, seed 0)."""
     return describe_risk(**payload.model_dump(), n=RISK_SIMULATIONS, seed=0)

@@ -35,6 +35,7 @@ class RiskQuery(BaseModel):
     smoking: Annotated[str, Field(pattern="^(never|former|current)$")] = "never"
     pack_years: Annotated[float, Field(ge=0, le=300, allow_inf_nan=False)] | None = None
     scenario: Annotated[str, Field(max_length=40)] = ""
+    ascertainment: Annotated[str, Field(pattern="^(index|family|screened|unknown)$")] = "unknown"
 
     @field_validator("age", "pack_years", mode="before")
     @classmethod
@@ -62,7 +63,7 @@ def _inputs(patient: Patient, results: list[Result], form: RiskQuery) -> tuple[d
     latest = [r.fev1_l for r in results if r.kind == "spirometry" and r.fev1_l is not None]
     inputs: dict[str, Any] = {"genotype": genotypes[-1], "sex": patient.sex, "age": age,
                               "height_cm": form.height_cm, "smoking": form.smoking, "pack_years": form.pack_years,
-                              "fev1": latest[-1] if latest else None,
+                              "fev1": latest[-1] if latest else None, "ascertainment": form.ascertainment,
                               "scenarios": [form.scenario] if form.scenario else [], "n": SIMULATIONS, "seed": 0}
     return inputs, measured
 
@@ -74,7 +75,7 @@ def _answer(ws: Workspace, patient_id: int,
     before_slow_work(ws.db)
     try:
         inputs, measured = _inputs(patient, results, form)
-        return patient, describe_risk(**inputs), measured, None
+        return patient, dict(describe_risk(**inputs)), measured, None
     except InputError as exc:
         return patient, None, [], exc
 

@@ -21,7 +21,8 @@ router = APIRouter()
 SIMULATED_PEOPLE = 2000
 _ERROR_FIELDS = {"fev1": "fev1", "bmi": "weight",
                  "genotype": "genotype", "sex": "sex", "age": "age", "height": "height_cm",
-                 "smoking": "smoking", "pack_years": "pack_years", "quit_age": "quit_age", "scenario": "age"}
+                 "smoking": "smoking", "pack_years": "pack_years", "quit_age": "quit_age", "scenario": "age",
+                 "ascertainment": "ascertainment"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,8 @@ class LungInput:
     """A measured FEV1 in litres: the engine starts the curve from it."""
     bmi: float | None = None
     """Body-mass index from the weight typed (kg or pounds) and the height; used for the liver."""
+    ascertainment: str = "unknown"
+    """How the person was found (index, family, screened, unknown): the engine's ascertainment."""
 
     def scenarios(self) -> list[str]:
         """What-ifs to compare: stopping now (and in ten years) for a person who smokes."""
@@ -98,7 +101,8 @@ def read_input(fields: Fields, errors: dict[str, str]) -> LungInput | None:
         return None
     smoking = fields.get("smoking", "never")
     return LungInput(fields.get("genotype", "").strip(), fields.get("sex", "female"), age, height, smoking,
-                     pack_years, quit_age if smoking == "former" else None, fev1=fev1, bmi=bmi)
+                     pack_years, quit_age if smoking == "former" else None, fev1=fev1, bmi=bmi,
+                     ascertainment=fields.get("ascertainment", "unknown"))
 
 
 def _at(points: list[dict[str, Any]], age: int) -> dict[str, Any] | None:
@@ -135,9 +139,10 @@ def summary(answer: dict[str, Any], plot: dict[str, Any], age: float) -> list[di
 
 def lung_view(inp: LungInput) -> dict[str, Any]:
     """The engine's answer with the plot and plain-language summary rows."""
-    answer: dict[str, Any] = describe_risk(genotype=inp.genotype, sex=inp.sex, age=inp.age, height_cm=inp.height_cm,
-                                      smoking=inp.smoking, pack_years=inp.pack_years, quit_age=inp.quit_age,
-                                      scenarios=inp.scenarios(), fev1=inp.fev1, bmi=inp.bmi, n=SIMULATED_PEOPLE)
+    answer: dict[str, Any] = dict(describe_risk(
+        genotype=inp.genotype, sex=inp.sex, age=inp.age, height_cm=inp.height_cm, smoking=inp.smoking,
+        pack_years=inp.pack_years, quit_age=inp.quit_age, ascertainment=inp.ascertainment,
+        scenarios=inp.scenarios(), fev1=inp.fev1, bmi=inp.bmi, n=SIMULATED_PEOPLE))
     from aatd.risk.plots import plot_data
 
     plot = plot_data(answer)
