@@ -70,7 +70,23 @@ def prevalence(
                       "-" if count is None else f"{count:,}")
     console.print(table)
     if "source" in data:
-        console.print(f"[dim]{data['source']}; published estimates {data['published']}[/dim]")
+        console.print(_survey_line(data))
+        console.print(f"[dim]{data['source']} ({data['source_locator']}); published estimates "
+                      f"{data['published']}[/dim]")
+
+
+def _survey_line(data: dict[str, object]) -> str:
+    """``S 17.5 per 1000 (95% CI 11.6-23.9), Z ... ; 859 people; published`` for a country's survey."""
+    freqs, intervals = data["allele_frequencies"], data["confidence_intervals"]
+    assert isinstance(freqs, dict) and isinstance(intervals, dict)
+    parts = []
+    for allele in ("S", "Z"):
+        ci = intervals.get(allele)
+        interval = f" (95% CI {ci[0] * 1000:g}-{ci[1] * 1000:g})" if ci else " (no CI available)"
+        parts.append(f"{allele} {freqs[allele] * 1000:.3g} per 1000{interval}")
+    size = data.get("sample_size")
+    people = f"{size:,} people" if isinstance(size, int) else "sample size not given"
+    return f"{', '.join(parts)}; {people}; {data['basis']} values"
 
 
 def alleles(json_: JsonFlag = False) -> None:

@@ -77,6 +77,10 @@ def describe_prevalence(*, country_name: str | None = None, s: float | None = No
         freqs = allele_frequencies(record.s, record.z)
         population = population if population is not None else country_population(country_name)
         source = {"country": record.country, "source": knowledge().cite_short(record.source),
+                  "source_locator": record.source_locator, "basis": record.basis,
+                  "sample_size": record.sample_size,
+                  "confidence_intervals": {"S": record.s_ci, "Z": record.z_ci},
+                  "notes": record.notes,
                   "published": {"zz": record.est_zz, "sz": record.est_sz, "mz": record.est_mz}}
     elif frequencies is not None:
         freqs = validate_frequencies(frequencies)
