@@ -53,6 +53,8 @@ HEURISTICS = ("min-fill", "min-degree", "min-weight", "weighted-min-fill")
 NOMINAL_ENTRIES_PER_SECOND = 5e7
 """Rough numpy throughput used only to say how long a refused run would take before any probe."""
 MAX_CUTSET = 40
+MAX_JOINT_STATES = 2**62
+"""Joint cutset states beyond which a run is refused outright (they cannot even be counted in numpy)."""
 
 
 class TooComplex(ValueError):
@@ -403,29 +405,70 @@ class Conditioned:
 
 
 def plan_inference(cards: Sequence[int], scopes: Sequence[Sequence[int]], budget_bytes: int) -> Conditioned:
-    """The cheapest tree, with the smallest greedy cutset that brings one pass within ``budget_bytes``."""
+    """The cheapest tree, with a greedy cutset that brings one pass within ``budget_bytes``.
+
+    Two greedy rules pick the cutset one variable at a time and the one leaving less work
+    (joint states x table entries per pass) is kept: fix the variable that sits in the most
+    table entries, or, among the :data:`CUTSET_CANDIDATES` heaviest, the one that buys the
+    most memory per state it multiplies the run by (log states / log(peak before / after)).
+    """
     n = len(cards)
     full = best_plan(n, scopes, cards)
+    best: tuple[float, list[int], Plan] | None = None
+    for rule in ("heaviest", "cheapest-gain"):
+        cutset, plan = _greedy_cutset(cards, scopes, full, budget_bytes, rule)
+        work = math.prod(cards[c] for c in cutset) * float(plan.total_entries)
+        if best is None or work < best[0]:
+            best = (work, cutset, plan)
+        if not cutset:
+            break
+    assert best is not None
+    _, cutset, plan = best
+    kept = [u for u in range(n) if u not in set(cutset)]
+    index = {u: i for i, u in enumerate(kept)}
+    tree_scopes = tuple(tuple(index[u] for u in s if u in index) for s in scopes)
+    tree = compile_tree([cards[u] for u in kept], tree_scopes, plan)
+    return Conditioned(tuple(cards), tuple(cutset), tuple(kept), tree, full, tree_scopes)
+
+
+def _greedy_cutset(cards: Sequence[int], scopes: Sequence[Sequence[int]], full: Plan, budget_bytes: int,
+                   rule: str) -> tuple[list[int], Plan]:
     cutset: list[int] = []
     plan = full
-    kept = list(range(n))
-    reduced_scopes: list[tuple[int, ...]] = [tuple(s) for s in scopes]
+    kept = list(range(len(cards)))
     while plan.peak_bytes > budget_bytes and len(cutset) < MAX_CUTSET and kept:
         weight: dict[int, float] = {}
         for clique in plan.cliques:
             size = float(clique_entries([kept[u] for u in clique], cards))
             for u in clique:
                 weight[kept[u]] = weight.get(kept[u], 0.0) + size
-        pick = max(weight, key=lambda u: (weight[u], -cards[u], -u))
+        ranked = sorted(weight, key=lambda u: (-weight[u], cards[u], u))
+        pick = ranked[0]
+        if rule == "cheapest-gain":
+            scored = []
+            for u in ranked[:CUTSET_CANDIDATES]:
+                trial = _reduced(cards, scopes, [*cutset, u])
+                gain = math.log(plan.peak_bytes / max(trial.peak_bytes, 1))
+                scored.append((math.log(max(cards[u], 1)) / gain if gain > 0 else math.inf, trial.peak_bytes, u))
+            pick = min(scored)[2]
         cutset.append(pick)
-        kept = [u for u in range(n) if u not in set(cutset)]
-        index = {u: i for i, u in enumerate(kept)}
-        reduced_scopes = [tuple(index[u] for u in s if u in index) for s in scopes]
-        plan = best_plan(len(kept), [s for s in reduced_scopes if s], [cards[u] for u in kept])
+        plan = _reduced(cards, scopes, cutset, HEURISTICS)
+        kept = [u for u in range(len(cards)) if u not in set(cutset)]
+    return cutset, plan
+
+
+CUTSET_CANDIDATES = 6
+FAST_HEURISTICS = ("min-weight",)
+
+
+def _reduced(cards: Sequence[int], scopes: Sequence[Sequence[int]], cutset: Sequence[int],
+             heuristics: Sequence[str] = FAST_HEURISTICS) -> Plan:
+    """The plan of the network with ``cutset`` removed (its variables fixed)."""
+    fixed = set(cutset)
+    kept = [u for u in range(len(cards)) if u not in fixed]
     index = {u: i for i, u in enumerate(kept)}
-    tree_scopes = tuple(tuple(index[u] for u in s if u in index) for s in scopes)
-    tree = compile_tree([cards[u] for u in kept], tree_scopes, plan)
-    return Conditioned(tuple(cards), tuple(cutset), tuple(kept), tree, full, tree_scopes)
+    reduced = [t for t in (tuple(index[u] for u in s if u in index) for s in scopes) if t]
+    return best_plan(len(kept), reduced, [cards[u] for u in kept], heuristics)
 
 
 def _sliced_tables(cond: Conditioned, scopes: Sequence[Sequence[int]], tables: Sequence[Array],
@@ -458,8 +501,12 @@ def _cutset_states(cards: Sequence[int], start: int, stop: int) -> NDArray[np.in
 
 
 def estimate_seconds(cond: Conditioned) -> float:
-    """Nominal time of a conditioned run (before any probe), from the total table entries."""
-    return cond.assignments * cond.tree.plan.total_entries * 3 / NOMINAL_ENTRIES_PER_SECOND
+    """Nominal time of a conditioned run (before any probe): table entries, plus a fixed cost per table."""
+    per_state = 3 * cond.tree.plan.total_entries + ENTRIES_PER_TABLE_OVERHEAD * len(cond.cards)
+    return cond.assignments * per_state / NOMINAL_ENTRIES_PER_SECOND
+
+
+ENTRIES_PER_TABLE_OVERHEAD = 50
 
 
 def infer_marginals(cards: Sequence[int], scopes: Sequence[Sequence[int]], tables: Sequence[Array], *,
@@ -476,7 +523,8 @@ def infer_marginals(cards: Sequence[int], scopes: Sequence[Sequence[int]], table
         marginals, log_evidence = calibrate(cond.tree, [t[None, ...] for t in tables])
         return marginals, log_evidence, cond
     total = cond.assignments
-    if cond.tree.plan.peak_bytes > budget_bytes or estimate_seconds(cond) > 50 * time_limit:
+    if (cond.tree.plan.peak_bytes > budget_bytes or total >= MAX_JOINT_STATES
+            or estimate_seconds(cond) > 50 * time_limit):
         raise _too_complex(cond, estimate_seconds(cond), budget_bytes)
     batch = max(1, min(total, budget_bytes // max(cond.bytes_per_assignment, 1)))
     cut_cards = [cards[c] for c in cond.cutset]
