@@ -113,3 +113,13 @@ def test_describe_prevalence__states_source_interval_and_basis() -> None:
     assert data["confidence_intervals"] == {"S": pytest.approx((0.0116, 0.0239)), "Z": pytest.approx((0.0058, 0.0157))}
     assert data["sample_size"] == 859 and data["basis"] == "published"
     assert "PMID 17693072" in str(data["source"])
+
+
+def test_frequency_chart__is_regenerated_from_the_table() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parents[2] / "scripts" / "frequency_chart.py"
+    out = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stdout
