@@ -108,7 +108,8 @@ def test_impossible_evidence_is_reported() -> None:
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(0.01, "0.1 seconds"), (3.2, "3.2 seconds"), (45, "45 seconds"),
-                                               (600, "10 minutes"), (3 * 86400, "3 days"),
+                                               (600, "10 minutes"), (320, "5.3 minutes"),
+                                               (3 * 86400, "3.0 days"),
                                                (5e9, "158 years")])
 def test_duration_text(seconds: float, text: str) -> None:
     assert duration_text(seconds) == text

@@ -94,7 +94,8 @@ def duration_text(seconds: float) -> str:
     """A duration in words a person reads at a glance (seconds up to years)."""
     for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("hours", 3600), ("minutes", 60)):
         if seconds >= 2 * size:
-            return f"{seconds / size:,.0f} {unit}"
+            value = seconds / size
+            return f"{value:,.1f} {unit}" if value < 10 else f"{value:,.0f} {unit}"
     return f"{max(seconds, 0.1):,.1f} seconds" if seconds < 10 else f"{seconds:,.0f} seconds"
 
 
@@ -311,18 +312,16 @@ def _collect(tree: CliqueTree, tables: Sequence[Array]) -> tuple[list[Array], li
     log_z = np.zeros(batch)
     for v in tree.order:
         clique = tree.cliques[v]
-        product: Array | None = None
-        for f, perm, shape in clique.factors:
-            table = tables[f]
-            term = table.transpose((0, *_shift(perm))).reshape((table.shape[0], *shape))
-            product = term if product is None else product * term
-        for child in clique.children:
-            message = up[child]
-            term = message.reshape((message.shape[0], *tree.cliques[child].in_parent_shape))
-            product = term if product is None else product * term
-        assert product is not None
-        if product.shape[0] != batch:
-            product = np.broadcast_to(product, (batch, *product.shape[1:])).copy()
+        terms = [tables[f].transpose((0, *_shift(perm))).reshape((tables[f].shape[0], *shape))
+                 for f, perm, shape in clique.factors]
+        terms += [up[child].reshape((up[child].shape[0], *tree.cliques[child].in_parent_shape))
+                  for child in clique.children]
+        assert terms
+        # one owned table per clique, multiplied in place: no temporaries the size of the clique
+        product = np.empty((batch, *(tree.cards[u] for u in clique.scope)))
+        np.copyto(product, terms[0])
+        for term in terms[1:]:
+            np.multiply(product, term, out=product)
         message = product.sum(axis=clique.var_axis + 1)
         total = message.reshape(batch, -1).sum(axis=1)
         dead = ~(total > 0.0) | ~np.isfinite(total)
@@ -354,13 +353,13 @@ def calibrate_batch(tree: CliqueTree, tables: Sequence[Array]) -> tuple[list[Arr
     down: list[Array | None] = [None] * n
     for v in reversed(tree.order):
         clique = tree.cliques[v]
-        belief = psi[v]
+        belief = psi[v]  # owned by this pass (see _collect): updated in place
         incoming = down[v]
         if incoming is not None:
-            belief = belief * incoming.reshape((batch, *clique.down_shape))
+            np.multiply(belief, incoming.reshape((batch, *clique.down_shape)), out=belief)
         psi[v] = np.empty(0)
         total = belief.reshape(batch, -1).sum(axis=1)
-        belief = belief / np.where(total > 0, total, 1.0).reshape((batch,) + (1,) * (belief.ndim - 1))
+        np.divide(belief, np.where(total > 0, total, 1.0).reshape((batch,) + (1,) * (belief.ndim - 1)), out=belief)
         marginals[v] = belief.sum(axis=_shift(clique.other_axes)) if clique.other_axes else belief
         for child in clique.children:
             axes = tree.cliques[child].parent_sum_axes
@@ -532,7 +531,7 @@ def infer_marginals(cards: Sequence[int], scopes: Sequence[Sequence[int]], table
     log_scale = -math.inf
     started = time.perf_counter()
     done = 0
-    probe = max(1, min(batch, total // 64 or 1))
+    probe = max(1, min(batch, total // 64, 8))
     while done < total:
         size = probe if done == 0 else batch
         stop = min(total, done + size)
