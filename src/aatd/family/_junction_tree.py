@@ -530,11 +530,12 @@ def infer_marginals(cards: Sequence[int], scopes: Sequence[Sequence[int]], table
     acc: list[Array] = [np.zeros(cards[u]) for u in range(len(cards))]
     log_scale = -math.inf
     started = time.perf_counter()
-    done = 0
+    done = chunks = 0
     probe = max(1, min(batch, total // 64, 8))
     while done < total:
         size = probe if done == 0 else batch
         stop = min(total, done + size)
+        chunk_started = time.perf_counter()
         states = _cutset_states(cut_cards, done, stop)
         sliced, constant = _sliced_tables(cond, scopes, tables, states)
         with np.errstate(divide="ignore"):
@@ -552,12 +553,13 @@ def infer_marginals(cards: Sequence[int], scopes: Sequence[Sequence[int]], table
                 acc[u] += weights @ marg[i]
             for k, c in enumerate(cond.cutset):
                 np.add.at(acc[c], states[:, k], weights)
+        chunks += 1
+        now = time.perf_counter()
+        projected = (now - started) + (total - stop) * (now - chunk_started) / (stop - done)
         done = stop
-        elapsed = time.perf_counter() - started
-        if done < total and elapsed > 0:
-            projected = elapsed * total / done
-            if projected > time_limit:
-                raise _too_complex(cond, projected, budget_bytes)
+        # the first chunk pays one-off costs (allocation, caches): judge on two unless far over
+        if done < total and projected > time_limit and (chunks >= 2 or projected > 3 * time_limit):
+            raise _too_complex(cond, projected, budget_bytes)
         if progress is not None:
             progress(done, total)
     if not math.isfinite(log_scale):
