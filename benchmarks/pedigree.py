@@ -1,6 +1,6 @@
 """Time aatd's exact pedigree engine against pgmpy's VariableElimination on the same networks.
 
-Run: ``.venv/bin/python benchmarks/pedigree.py [--cap SECONDS]``. Pedigrees are simulated
+Run: ``.venv/bin/python benchmarks/pedigree.py [--cap SECONDS] [--isolates-only]``. Pedigrees are simulated
 by gene dropping (seeded): a 3-generation family, a 200-member loop-free pedigree, a
 1,000-member pedigree with first-cousin marriages (loops), and 10,000 members with
 loops (aatd alone). 30% of members are genotyped, 10% have a serum level.
@@ -10,20 +10,33 @@ three. pgmpy answers one query per member (it has no all-marginals call), each e
 when the queries would exceed ``--cap`` seconds, the first queries are timed and the
 total is extrapolated per query (said in the table). The two engines' marginals are
 compared on the members pgmpy answered. Results go to ``benchmarks/results/pedigree.md``.
+
+Isolate families (issue 18): random mating within small groups of six for 8-12 generations
+(the 300-member families are five groups with occasional marriages between neighbouring
+groups), 10% of members genotyped and a serum level for every other member. Each case runs
+in its own process (peak memory read from the process), with explicit M/S/Z frequencies
+summing to 1 (six genotypes) and with a country's frequencies (Spain: M, S, Z and the
+residual Null, ten genotypes), under the default limits (2 GB, 300 s). The peer, pgmpy
+(one exact query per member), gets the same wall-clock limit in the same run. pedprobr is
+the peer the issue names but needs R, which this machine does not have.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
 import platform
 import random
+import resource
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from aatd.family.inference import AlleleModel, PedigreeResult, allele_model, infer
+from aatd.errors import PedigreeError
+from aatd.family.inference import AlleleModel, ExactLimits, PedigreeResult, allele_model, infer
 from aatd.family.pedigree import LevelEvidence, Member, Pedigree, Sex, build_pedigree
 from aatd.genetics.genotypes import Genotype
 from aatd.genetics.inheritance import offspring_distribution
@@ -176,10 +189,213 @@ def time_pgmpy(pedigree: Pedigree, model: AlleleModel, result: PedigreeResult,
     return build + spent * len(pedigree) / done, done, diff
 
 
+# --- isolate families (issue 18) -----------------------------------------------------------------------------------
+
+
+def isolate(group: int, generations: int, groups: int = 1, *, migration: float = 0.0, seed: int = 0,
+            genotyped: float = 0.1) -> Pedigree:
+    """Random mating inside ``groups`` groups of ``group`` people per generation (gene dropping, seeded).
+
+    Each child's father is drawn from the previous generation of its group and its mother from
+    the same group, or with probability ``migration`` from a neighbouring group. A share
+    ``genotyped`` of members is genotyped; every other member has a serum level.
+    """
+    rng = random.Random(seed)
+    members: list[Member] = []
+    alleles: dict[str, tuple[str, str]] = {}
+    sex: dict[str, Sex] = {}
+
+    def add(s: Sex, father: str | None = None, mother: str | None = None) -> str:
+        mid = f"i{len(members)}"
+        if father is None or mother is None:
+            al = (rng.choices(list(FREQS), weights=list(FREQS.values()))[0],
+                  rng.choices(list(FREQS), weights=list(FREQS.values()))[0])
+        else:
+            al = (rng.choice(alleles[father]), rng.choice(alleles[mother]))
+        alleles[mid], sex[mid] = al, s
+        genotype = Genotype.of(*al) if rng.random() < genotyped else None
+        level = None if genotype else LevelEvidence(Level.parse(rng.choice([25, 60, 90, 130]), "mg/dL"))
+        members.append(Member(id=mid, sex=s, father=father, mother=mother, genotype=genotype, level=level))
+        return mid
+
+    def sexes(k: int) -> Sex:
+        return Sex.MALE if k % 2 == 0 else Sex.FEMALE
+
+    current = [[add(sexes(k)) for k in range(group)] for _ in range(groups)]
+    for _ in range(generations - 1):
+        following = []
+        for g, people in enumerate(current):
+            kids = []
+            for k in range(group):
+                wives = people
+                if groups > 1 and rng.random() < migration:
+                    wives = current[(g + rng.choice([-1, 1])) % groups]
+                father = rng.choice([x for x in people if sex[x] is Sex.MALE])
+                mother = rng.choice([x for x in wives if sex[x] is Sex.FEMALE])
+                kids.append(add(sexes(k), father, mother))
+            following.append(kids)
+        current = following
+    return build_pedigree(members)
+
+
+ISOLATES = [
+    ("48 members: 6 per generation, 8 generations", dict(group=6, generations=8, seed=1)),
+    ("72 members: 6 per generation, 12 generations", dict(group=6, generations=12, seed=2)),
+    ("300 members: 5 groups of 6, 10 generations, 2% marry out", dict(group=6, generations=10, groups=5,
+                                                                        migration=0.02, seed=3)),
+    ("300 members: 5 groups of 6, 10 generations, 5% marry out", dict(group=6, generations=10, groups=5,
+                                                                        migration=0.05, seed=1)),
+]
+
+
+LONGER_LIMIT_S = 1200.0
+
+
+def _isolate_job(spec: dict[str, Any], basis: str, limits: ExactLimits, queue: Any) -> None:
+    """Child process: build the family, infer once, report seconds, peak memory and the method (or refusal)."""
+    pedigree = isolate(**spec)
+    model = (allele_model(pedigree, country="Spain") if basis == "country"
+             else allele_model(pedigree, frequencies=FREQS))
+    start = time.perf_counter()
+    try:
+        result = infer(pedigree, model, limits=limits)
+        outcome: dict[str, Any] = {"seconds": time.perf_counter() - start, "method": result.method,
+                                   "genotypes": len(model.genotypes)}
+        np.save(_marginals_file(spec, basis), result.marginals)
+    except PedigreeError as exc:
+        outcome = {"seconds": time.perf_counter() - start, "refused": str(exc), "genotypes": len(model.genotypes)}
+    outcome["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put(outcome)
+
+
+def _marginals_file(spec: dict[str, Any], basis: str) -> Path:
+    key = "-".join(f"{k}{v}" for k, v in sorted(spec.items()))
+    return Path("/tmp") / f"aatd-bench-{key}-{basis}.npy"
+
+
+def _pgmpy_job(spec: dict[str, Any], queue: Any) -> None:
+    pedigree = isolate(**spec)
+    model = allele_model(pedigree, frequencies=FREQS)
+    start = time.perf_counter()
+    engine, evidence = pgmpy_engine(pedigree, model)
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for member_id in pedigree.ids:
+            rows.append(engine.query([member_id], evidence=evidence, show_progress=False).values)  # type: ignore[attr-defined]
+    queue.put({"seconds": time.perf_counter() - start, "marginals": np.array(rows)})
+
+
+def _in_child(target: Any, args: tuple[Any, ...], limit: float) -> dict[str, Any] | None:
+    """Run ``target(*args, queue)`` in a fresh process; None when it does not finish within ``limit`` s."""
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    process = ctx.Process(target=target, args=(*args, queue))
+    process.start()
+    process.join(limit)
+    if process.is_alive():
+        process.kill()
+        process.join()
+        return None
+    return queue.get() if not queue.empty() else None
+
+
+def run_isolates(pgmpy_limit: float) -> list[dict[str, Any]]:
+    rows = []
+    for name, spec in ISOLATES:
+        pedigree = isolate(**spec)
+        row: dict[str, Any] = {"name": name, "n": len(pedigree),
+                               "loops": len(pedigree.consanguineous_couples()),
+                               "genotyped": sum(m.genotype is not None for m in pedigree.members)}
+        for basis in ("explicit", "country"):
+            row[basis] = _in_child(_isolate_job, (spec, basis, ExactLimits()), ExactLimits().time_limit_s + 60)
+            if row[basis] is not None and "refused" in row[basis]:  # what it takes once the limit is raised
+                longer = ExactLimits(time_limit_s=LONGER_LIMIT_S)
+                row[f"{basis}_longer"] = _in_child(_isolate_job, (spec, basis, longer), LONGER_LIMIT_S + 60)
+        peer = _in_child(_pgmpy_job, (spec,), pgmpy_limit)
+        if peer is not None and row["explicit"] and "method" in row["explicit"]:
+            ours = np.load(_marginals_file(spec, "explicit"))
+            peer["diff"] = float(np.abs(ours - peer.pop("marginals")).max())
+        row["pgmpy"] = peer
+        rows.append(row)
+        print(_isolate_line(row, pgmpy_limit), flush=True)
+    return rows
+
+
+def _outcome_text(outcome: dict[str, Any] | None) -> str:
+    if outcome is None:
+        return "did not finish"
+    if "refused" in outcome:
+        return f"refused in {outcome['seconds']:.1f} s ({outcome['peak_mb']:,.0f} MB)"
+    return f"{outcome['seconds']:.2f} s, {outcome['peak_mb']:,.0f} MB"
+
+
+def _isolate_line(row: dict[str, Any], pgmpy_limit: float) -> str:
+    peer = row["pgmpy"]
+    peer_text = (f"pgmpy did not finish in {pgmpy_limit:g} s" if peer is None
+                 else f"pgmpy {peer['seconds']:.1f} s (max diff {peer.get('diff', float('nan')):.1e})")
+    return (f"{row['name']}: explicit M/S/Z {_outcome_text(row['explicit'])}; country {_outcome_text(row['country'])}; "
+            f"{peer_text}")
+
+
+def write_isolates(rows: list[dict[str, Any]], pgmpy_limit: float) -> None:
+    lines = [ISOLATE_HEADING, "",
+             f"Command: `.venv/bin/python benchmarks/pedigree.py --isolates-only` (pgmpy limit {pgmpy_limit:g} s). "
+             "Default limits: memory budget 2048 MB, time limit 300 s. Each run in its own process; peak memory is "
+             "that process's maximum resident set (Python, numpy and aatd included).", "",
+             "| family | members | consanguineous couples | genotyped | aatd, explicit M/S/Z (6 genotypes) | "
+             "aatd, country Spain (10 genotypes) | pgmpy (explicit M/S/Z) | pgmpy / aatd |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        peer = r["pgmpy"]
+        ours = r["explicit"]
+        if peer is None:
+            peer_text, ratio = f"did not finish in {pgmpy_limit:g} s", (
+                f">{pgmpy_limit / ours['seconds']:,.0f}x" if ours and "method" in ours else "-")
+        else:
+            peer_text = f"{peer['seconds']:.1f} s (max abs diff {peer.get('diff', float('nan')):.1e})"
+            ratio = f"{peer['seconds'] / ours['seconds']:,.0f}x" if ours and "method" in ours else "-"
+        lines.append(f"| {r['name']} | {r['n']} | {r['loops']} | {r['genotyped']} | {_outcome_text(ours)} | "
+                     f"{_outcome_text(r['country'])} | {peer_text} | {ratio} |")
+    lines += ["", "How each was solved (or why refused):", ""]
+    for r in rows:
+        for basis in ("explicit", "country"):
+            outcome = r[basis]
+            text = "did not finish" if outcome is None else outcome.get("method") or outcome.get("refused")
+            lines.append(f"- {r['name']}, {basis}: {text}")
+            if f"{basis}_longer" in r:
+                longer = r[f"{basis}_longer"]
+                lines.append(f"  - with `--time-limit {LONGER_LIMIT_S:g}`: {_outcome_text(longer)}"
+                             + (f"; {longer['method']}" if longer and "method" in longer else ""))
+    lines += ["", "pedprobr (the R peer the issue names) could not be run: R is not installed on this machine."]
+    _replace_section(ISOLATE_HEADING, "\n".join(lines) + "\n")
+
+
+ISOLATE_HEADING = "## Isolate families: inbred pedigrees within bounded memory (issue 18)"
+
+
+def _replace_section(heading: str, body: str) -> None:
+    """Write ``body`` as the section starting at ``heading`` (replacing it, or appended) in the results file."""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    if heading in text:
+        before, _, after = text.partition(heading)
+        nxt = after.find("\n## ")
+        text = before + body + (after[nxt + 1:] if nxt >= 0 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + body
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(text, encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cap", type=float, default=60.0, help="seconds of pgmpy queries per pedigree")
+    parser.add_argument("--isolates-only", action="store_true", help="run only the isolate families (issue 18)")
+    parser.add_argument("--pgmpy-limit", type=float, default=300.0, help="seconds pgmpy gets per isolate family")
     args = parser.parse_args()
+    if args.isolates_only:
+        write_isolates(run_isolates(args.pgmpy_limit), args.pgmpy_limit)
+        return
     cases = [("3-generation family", three_generations(), True),
              ("200 members, loop-free", simulate(200, 0.0, 1), True),
              ("1,000 members, cousin marriages", simulate(1000, 0.15, 2), True),
@@ -196,6 +412,7 @@ def main() -> None:
         rows.append(row)
         print(_line(row), flush=True)
     write_results(rows, args.cap)
+    write_isolates(run_isolates(args.pgmpy_limit), args.pgmpy_limit)
 
 
 def _line(row: dict[str, object]) -> str:

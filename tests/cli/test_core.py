@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +72,47 @@ def test_demo__prints_the_worked_example() -> None:
     out = aatd("demo")
     assert out.returncode == 0, out.stderr
     assert "MZ" in out.stdout and "25%" in out.stdout and "clinical judgement" in out.stdout
+
+
+# --- issue 18: countries with their surveys, exact explicit frequencies, bounded memory -------------------------
+
+
+def test_prevalence__a_country_shows_its_source_and_confidence_interval() -> None:
+    out = aatd("prevalence", "--country", "Saudi Arabia")
+    assert out.returncode == 0, out.stderr
+    text = " ".join(out.stdout.split())
+    assert "S 94.9 per 1000 (95% CI 67.3-132.3)" in text and "158 people; derived values" in text
+    assert "PMID 21727732" in text
+
+
+PEDIGREES = Path(__file__).parents[1] / "data" / "pedigrees"
+
+
+def test_pedigree__explicit_frequencies_are_used_exactly_and_the_answer_says_so() -> None:
+    out = aatd("pedigree", str(PEDIGREES / "sibling_of_zz.json"), "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["allele_frequencies"] == {"M": 0.95, "S": 0.03, "Z": 0.02}
+    assert "used exactly: no residual allele added" in data["frequency_basis"]
+    assert "genotype elimination" in data["method"]
+    with_null = json.loads(aatd("pedigree", str(PEDIGREES / "sibling_of_zz.json"), "--residual", "--json").stdout)
+    assert "Null" in with_null["allele_frequencies"] and "residual" in with_null["frequency_basis"]
+
+
+def test_pedigree__conditioning_within_a_tiny_memory_budget_gives_the_same_answer() -> None:
+    path = str(PEDIGREES / "consanguineous.json")
+    plain = json.loads(aatd("pedigree", path, "--json").stdout)
+    small = aatd("pedigree", path, "--json", "--memory-budget", "0.001")
+    assert small.returncode == 0, small.stderr
+    data = json.loads(small.stdout)
+    assert "conditioned on" in data["method"]
+    for member, row in plain["members"].items():
+        assert data["members"][member]["genotypes"] == pytest.approx(row["genotypes"], abs=1e-9)
+
+
+def test_pedigree__refusal_says_how_long_conditioning_would_take() -> None:
+    out = aatd("pedigree", str(PEDIGREES / "consanguineous.json"), "--memory-budget", "0.0001",
+               "--time-limit", "0.000001")
+    assert out.returncode == 2
+    assert out.stderr.startswith("aatd: error: members:") and "would take about" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1

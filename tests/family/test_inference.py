@@ -10,11 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aatd.errors import PedigreeError
+from aatd.errors import InputError, PedigreeError
 from aatd.family.inference import (
     AlleleModel,
+    ExactLimits,
     allele_model,
+    build_network,
+    eliminate_genotypes,
+    evidence_probability,
     infer,
+    lumped_for_likelihood,
     prior_parameters,
     prospective_child,
     smallest_conflict,
@@ -188,6 +193,9 @@ def pgmpy_marginals(pedigree: Pedigree, model: AlleleModel) -> np.ndarray:
         like = np.ones(g)
         if member.genotype is not None:
             like *= [x == member.genotype for x in genotypes]
+        if member.phenotype is not None:
+            allowed = member.phenotype.compatible_genotypes(model.alleles)
+            like *= [x in allowed for x in genotypes]
         if member.level is not None:
             like *= [level_likelihood(member.level.level, x, inflamed=member.level.inflamed) for x in genotypes]
         if member.has_evidence:
@@ -242,6 +250,7 @@ def medium_pedigree(seed: int, size: int = 24) -> Pedigree:
 def test_infer__matches_pgmpy_variable_elimination(seed: int) -> None:
     pedigree = medium_pedigree(seed)
     model = allele_model(pedigree, frequencies={"M": 0.93, "S": 0.04, "Z": 0.03})
+    assert len(model.genotypes) == 6  # explicit M/S/Z summing to 1: no residual allele, as pgmpy is given
     result = infer(pedigree, model)
     np.testing.assert_allclose(result.marginals, pgmpy_marginals(pedigree, model), rtol=0, atol=1e-9)
 
@@ -304,9 +313,9 @@ def test_infer__mz_twin_shares_the_genotype() -> None:
 # --- founder model and data table -----------------------------------------------------------------------------------
 
 
-def test_allele_model__null_takes_the_cited_residual_from_m() -> None:
+def test_allele_model__null_takes_the_cited_residual_from_m_when_asked() -> None:
     ped = trio(parents=(None, None))
-    model = allele_model(ped, frequencies={"M": 0.95, "S": 0.03, "Z": 0.02})
+    model = allele_model(ped, frequencies={"M": 0.95, "S": 0.03, "Z": 0.02}, residual=True)
     residual = prior_parameters()["residual_allele_frequency"].value
     assert model.frequencies["Null"] == pytest.approx(residual)
     assert model.frequencies["M"] == pytest.approx(0.95 - residual)
@@ -316,10 +325,40 @@ def test_allele_model__null_takes_the_cited_residual_from_m() -> None:
 def test_allele_model__rare_family_allele_shares_the_residual_and_m_subtypes_fold() -> None:
     ped = build_pedigree([Member("a", genotype=Genotype.of("Mmalton", "Z")),
                           Member("b", genotype=Genotype.of("M2", "Z"))])
-    model = allele_model(ped, frequencies={"M": 0.95, "S": 0.03, "Z": 0.02})
+    model = allele_model(ped, frequencies={"M": 0.95, "S": 0.03, "Z": 0.02}, residual=True)
     assert set(model.alleles) == {"M", "S", "Z", "Mmalton", "Null"}
     assert model.frequencies["Mmalton"] == pytest.approx(model.frequencies["Null"])
     assert infer(ped, model).distribution("b") == pytest.approx({Genotype.of("M", "Z"): 1.0})
+
+
+def test_allele_model__explicit_frequencies_are_used_exactly() -> None:
+    ped = trio(parents=(None, None))
+    model = allele_model(ped, frequencies={"M": 0.95, "S": 0.03, "Z": 0.02})
+    assert dict(model.frequencies) == {"M": 0.95, "S": 0.03, "Z": 0.02}
+    assert len(model.genotypes) == 6  # MM MS MZ SS SZ ZZ: no residual Null
+    assert "used exactly" in model.basis and "M 0.95, S 0.03, Z 0.02" in model.basis
+
+
+def test_allele_model__zero_frequency_alleles_are_pruned() -> None:
+    ped = trio(parents=(None, None))
+    model = allele_model(ped, frequencies={"M": 0.9, "S": 0.0, "Z": 0.1, "Null": 0.0})
+    assert model.alleles == ("M", "Z")
+    assert [g.canonical for g in model.genotypes] == ["MM", "MZ", "ZZ"]
+
+
+def test_allele_model__a_family_allele_without_frequency_is_named_unless_residual_asked() -> None:
+    ped = build_pedigree([Member("a", genotype=Genotype.of("Mmalton", "Z"))])
+    with pytest.raises(InputError, match="Mmalton") as info:
+        allele_model(ped, frequencies={"M": 0.95, "S": 0.03, "Z": 0.02})
+    assert info.value.field == "allele_frequencies.Mmalton" and "member a" in str(info.value)
+    assert "Mmalton" in allele_model(ped, frequencies={"M": 0.95, "S": 0.03, "Z": 0.02}, residual=True).alleles
+
+
+def test_allele_model__a_country_adds_the_residual_allele_and_states_its_source() -> None:
+    ped = trio(parents=(None, None))
+    model = allele_model(ped, country="poland")
+    assert "Null" in model.alleles and sum(model.frequencies.values()) == pytest.approx(1.0)
+    assert model.basis.startswith("country: Poland (S 17.5, Z 10.5 per 1000;") and "PMID 17693072" in model.basis
 
 
 def test_prior_parameters__double_entry_of_the_sapaldia_derivation() -> None:
@@ -350,7 +389,7 @@ def _ped(*members: Member) -> Pedigree:
 ])
 def test_infer__mendelian_inconsistency_names_the_smallest_conflicting_set(
         pedigree: Pedigree, conflict: tuple[str, ...]) -> None:
-    model = allele_model(pedigree, frequencies={"M": 0.95, "S": 0.03, "Z": 0.02})
+    model = allele_model(pedigree, frequencies={"M": 0.95, "S": 0.03, "Z": 0.02}, residual=True)
     with pytest.raises(PedigreeError, match="smallest conflicting set") as info:
         infer(pedigree, model)
     assert info.value.members == conflict
@@ -399,3 +438,108 @@ def test_brute_force_reference__agrees_with_itself_on_a_product_form() -> None:
     hw = hardy_weinberg(model.frequencies)
     assert total == pytest.approx(1.0)
     assert marginals[0] == pytest.approx([hw.get(g, 0.0) for g in model.genotypes])
+
+
+# --- bounded memory: genotype elimination, elimination orders, conditioning (issue 18) -----------------------------
+
+TINY = ExactLimits(memory_mb=1e-4, time_limit_s=600)
+"""About 100 bytes: every network with a loop (or a table over two people) is solved by conditioning."""
+
+
+@settings(max_examples=80, deadline=None)
+@given(small_pedigrees())
+def test_infer__conditioning_on_a_cutset_matches_brute_force(case: tuple[Pedigree, dict[str, float]]) -> None:
+    pedigree, freqs = case
+    model = allele_model(pedigree, frequencies=freqs)
+    expected, total = brute_force(pedigree, model)
+    result = infer(pedigree, model, limits=TINY)
+    np.testing.assert_allclose(result.marginals, expected, rtol=0, atol=1e-9)
+    assert result.log_likelihood == pytest.approx(np.log(total), rel=1e-9, abs=1e-9)
+
+
+def sib_mating(generations: int) -> Pedigree:
+    """Brother-sister mating for several generations (the most inbred family there is), ZZ at the bottom."""
+    members = [Member("f0", Sex.MALE), Member("m0", Sex.FEMALE)]
+    for k in range(1, generations + 1):
+        members += [Member(f"f{k}", Sex.MALE, f"f{k - 1}", f"m{k - 1}"),
+                    Member(f"m{k}", Sex.FEMALE, f"f{k - 1}", f"m{k - 1}",
+                           level=LevelEvidence(Level.parse(60, "mg/dL")) if k == 2 else None)]
+    members.append(Member("p", Sex.FEMALE, f"f{generations}", f"m{generations}", genotype=Genotype.of("Z", "Z")))
+    return build_pedigree(members)
+
+
+@pytest.mark.parametrize("limits", [None, TINY], ids=["one pass", "conditioned"])
+def test_infer__sib_mating_matches_brute_force(limits: ExactLimits | None) -> None:
+    pedigree = sib_mating(2)
+    model = allele_model(pedigree, frequencies={"M": 0.9, "S": 0.06, "Z": 0.04})
+    expected, _ = brute_force(pedigree, model)
+    result = infer(pedigree, model, limits=limits)
+    np.testing.assert_allclose(result.marginals, expected, rtol=0, atol=1e-9)
+    assert (result.report is not None) and (bool(result.report.cutset_members) == (limits is TINY))
+
+
+@settings(max_examples=60, deadline=None)
+@given(small_pedigrees())
+def test_genotype_elimination__keeps_every_genotype_with_positive_posterior(
+        case: tuple[Pedigree, dict[str, float]]) -> None:
+    pedigree, freqs = case
+    model = allele_model(pedigree, frequencies=freqs)
+    expected, _ = brute_force(pedigree, model)
+    network = build_network(pedigree, model)
+    kept = eliminate_genotypes(network, model)
+    for i, member in enumerate(pedigree.members):
+        support = set(np.flatnonzero(expected[i] > 0))
+        assert support <= set(kept[network.variable_of[member.id]].tolist())
+
+
+def test_genotype_elimination__removes_what_the_family_rules_out() -> None:
+    # father MM, child MZ: the mother must carry Z; the untested sibling cannot be ZZ
+    ped = build_pedigree([Member("f", Sex.MALE, genotype=Genotype.of("M", "M")), Member("m", Sex.FEMALE),
+                          Member("c", Sex.MALE, "f", "m", genotype=Genotype.of("M", "Z")),
+                          Member("s", Sex.FEMALE, "f", "m")])
+    model = allele_model(ped, frequencies={"M": 0.9, "S": 0.05, "Z": 0.05})
+    network = build_network(ped, model)
+    kept = eliminate_genotypes(network, model)
+    names = {mid: {model.genotypes[i].canonical for i in kept[network.variable_of[mid]]} for mid in ped.ids}
+    assert names["m"] == {"MZ", "SZ", "ZZ"}
+    assert names["s"] == {"MM", "MS", "MZ"}
+    assert infer(ped, model).report.genotypes_kept == 1 + 3 + 1 + 3  # type: ignore[union-attr]
+
+
+def test_infer__refuses_past_the_time_limit_and_says_how_long_conditioning_would_take() -> None:
+    pedigree = medium_pedigree(3, size=40)
+    model = allele_model(pedigree, frequencies={"M": 0.93, "S": 0.04, "Z": 0.03})
+    with pytest.raises(PedigreeError, match="would take about") as info:
+        infer(pedigree, model, limits=ExactLimits(memory_mb=1e-4, time_limit_s=1e-6))
+    message = str(info.value)
+    assert "memory budget" in message and "--time-limit" in message and info.value.members
+
+
+def test_evidence_probability__lumping_spare_alleles_keeps_the_likelihood() -> None:
+    ped = build_pedigree([Member("f", Sex.MALE, genotype=Genotype.of("M", "Z")), Member("m", Sex.FEMALE),
+                          Member("c", Sex.MALE, "f", "m", genotype=Genotype.of("Z", "Z")),
+                          Member("d", Sex.FEMALE, "f", "m")])
+    model = allele_model(ped, country="Spain")  # M, S, Z, Null: S and Null are spare (named by no genotype)
+    lumped = lumped_for_likelihood(ped, model)
+    assert len(lumped.alleles) == len(model.alleles) - 1
+    assert evidence_probability(ped, model) == pytest.approx(infer(ped, model).log_likelihood, abs=1e-12)
+
+
+def test_exact_limits__read_from_the_environment_and_checked() -> None:
+    limits = ExactLimits.from_environment({"AATD_PEDIGREE_MEMORY_MB": "512", "AATD_PEDIGREE_TIME_LIMIT_S": "30"})
+    assert limits == ExactLimits(memory_mb=512, time_limit_s=30)
+    assert ExactLimits.from_environment({}) == ExactLimits()
+    with pytest.raises(InputError, match="AATD_PEDIGREE_MEMORY_MB"):
+        ExactLimits.from_environment({"AATD_PEDIGREE_MEMORY_MB": "lots"})
+    with pytest.raises(InputError, match="memory_budget"):
+        ExactLimits(memory_mb=0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(small_pedigrees())
+def test_infer__explicit_msz_frequencies_match_pgmpy_on_random_looped_pedigrees(
+        case: tuple[Pedigree, dict[str, float]]) -> None:
+    pedigree, freqs = case
+    model = allele_model(pedigree, frequencies=freqs)
+    assert "Null" not in model.alleles  # the frequencies are honoured exactly
+    np.testing.assert_allclose(infer(pedigree, model).marginals, pgmpy_marginals(pedigree, model), rtol=0, atol=1e-9)

@@ -64,3 +64,62 @@ def test_allele_frequencies__errors_name_the_field(s: float, z: float, field: st
 def test_country__unknown_suggests_close_names() -> None:
     with pytest.raises(InputError, match="did you mean"):
         country("Canda")
+
+
+# --- the country table (issue 18): every row sourced, intervals bracket the values ------------------------------
+
+COUNTRIES = sorted(c.country for c in knowledge().countries.values())
+EXPECTED_COUNTRIES = [
+    "Argentina", "Canada", "Costa Rica", "Cuba", "Dominican Republic", "El Salvador", "Finland", "Guatemala",
+    "Honduras", "Ireland", "Mexico", "Nicaragua", "Norway", "Panama", "Poland", "Saudi Arabia", "Serbia", "Spain",
+    "Sweden", "Switzerland", "USA",
+]
+
+
+def test_country_table__lists_the_expected_countries() -> None:
+    assert COUNTRIES == EXPECTED_COUNTRIES
+
+
+@pytest.mark.parametrize("name", EXPECTED_COUNTRIES)
+def test_country_table__every_row_resolves_its_source_and_states_its_basis(name: str) -> None:
+    record = country(name)
+    cited = knowledge().cite(record.source)
+    assert cited and all(s.year and (s.pmid or s.doi or s.pmcid) for s in cited)
+    assert record.basis in ("published", "derived")
+    if record.basis == "derived":
+        assert "DERIVED" in record.notes  # the derivation is written out in the row
+    assert record.sample_size is not None and record.sample_size > 0
+    for point, interval in ((record.s, record.s_ci), (record.z, record.z_ci)):
+        assert interval is not None
+        assert interval[0] <= point <= interval[1]
+
+
+@pytest.mark.parametrize(("name", "s", "z"), [
+    # allele counting from the genotype counts printed in each abstract (double entry of the table)
+    ("Saudi Arabia", (18 + 2 * 3 + 6) / 316, (4 + 6) / 316),  # Qassim: 18 MS, 3 SS, 6 SZ, 4 MZ of 158
+    ("Norway", (4.65 + 2 * 0.06 + 0.13 + 0.07) / 200, (4.73 + 2 * 0.06 + 0.13 + 0.07) / 200),  # Oslo percentages
+    ("Sweden", 54 / 200_000 / (2 * (127 / 200_000) ** 0.5), (127 / 200_000) ** 0.5),  # neonatal screen, HWE
+    ("Serbia", (1 / 5519) / (2 * (1 / 5519) ** 0.5), (1 / 5519) ** 0.5),  # ZZ 1:5519 and SZ 1:5519
+])
+def test_country_table__derived_rows_reproduce_their_derivation(name: str, s: float, z: float) -> None:
+    record = country(name)
+    assert record.s == pytest.approx(s, abs=5e-5) and record.z == pytest.approx(z, abs=5e-5)
+
+
+def test_describe_prevalence__states_source_interval_and_basis() -> None:
+    from aatd.genetics.answers import describe_prevalence
+
+    data = describe_prevalence(country_name="Poland")
+    assert data["confidence_intervals"] == {"S": pytest.approx((0.0116, 0.0239)), "Z": pytest.approx((0.0058, 0.0157))}
+    assert data["sample_size"] == 859 and data["basis"] == "published"
+    assert "PMID 17693072" in str(data["source"])
+
+
+def test_frequency_chart__is_regenerated_from_the_table() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parents[2] / "scripts" / "frequency_chart.py"
+    out = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stdout

@@ -10,6 +10,7 @@ from rich.table import Table
 from aatd.cli._common import console, print_json
 from aatd.cli._fhir import FormatOption, wants_fhir
 from aatd.genetics import answers as summaries
+from aatd.genetics.answers import PrevalenceAnswer
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -71,8 +72,23 @@ def prevalence(
         table.add_row(g, f"{freq:.6f}", f"{1 / freq:,.0f}" if freq else "-",
                       "-" if count is None else f"{count:,}")
     console.print(table)
-    if "source" in data and "published" in data:
-        console.print(f"[dim]{data['source']}; published estimates {data['published']}[/dim]")
+    if "source" in data:
+        console.print(_survey_line(data))
+        console.print(f"[dim]{data['source']} ({data.get('source_locator', '')}); published estimates "
+                      f"{data['published']}[/dim]")
+
+
+def _survey_line(data: PrevalenceAnswer) -> str:
+    """``S 17.5 per 1000 (95% CI 11.6-23.9), Z ... ; 859 people; published`` for a country's survey."""
+    freqs, intervals = data["allele_frequencies"], data.get("confidence_intervals", {})
+    parts = []
+    for allele in ("S", "Z"):
+        ci = intervals.get(allele)
+        interval = f" (95% CI {ci[0] * 1000:g}-{ci[1] * 1000:g})" if ci else " (no CI available)"
+        parts.append(f"{allele} {freqs[allele] * 1000:.3g} per 1000{interval}")
+    size = data.get("sample_size")
+    people = f"{size:,} people" if isinstance(size, int) else "sample size not given"
+    return f"{', '.join(parts)}; {people}; {data.get('basis', 'published')} values"
 
 
 def alleles(json_: JsonFlag = False) -> None:

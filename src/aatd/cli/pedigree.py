@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from aatd.cli._common import console, print_json
+from aatd.cli._common import console, err_console, print_json
 from aatd.cli._fhir import FormatOption, wants_fhir
 from aatd.errors import InputError
 
 if TYPE_CHECKING:
     from aatd.family.answers import MemberAnswer, PedigreeAnswer, PlanRow
+    from aatd.family.inference import ExactLimits
 
 
 def parse_freq_option(text: str) -> dict[str, float]:
@@ -60,6 +63,17 @@ def pedigree(
                                                       "genotypes, levels) as a GA4GH Phenopackets v2 Family JSON "
                                                       "file.")] = None,
     format_: FormatOption = None,
+    residual: Annotated[bool | None, typer.Option("--residual/--no-residual", help="Add the residual 'Null' "
+                                                  "allele (cited frequency, taken from M) and give family alleles "
+                                                  "without a frequency a share of it. Default: on with --country, "
+                                                  "off with --freq (explicit frequencies are used exactly).")] = None,
+    memory_budget: Annotated[float | None, typer.Option("--memory-budget", help="Megabytes one pass of exact "
+                                                        "inference may use; past it, inference conditions on "
+                                                        "members and sums (slower). Default: "
+                                                        "AATD_PEDIGREE_MEMORY_MB or 2048.")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds a conditioned run may take "
+                                                     "before it is refused. Default: AATD_PEDIGREE_TIME_LIMIT_S "
+                                                     "or 300.")] = None,
 ) -> None:
     """Exact genotype probabilities for every member of a family, and whom to test first."""
     from aatd.family.answers import report_from_text
@@ -74,9 +88,12 @@ def pedigree(
 
         print_json(pedigree_bundle(read_pedigree_text(text)[0], family_id=file.stem))
         return
-    ped, result, data = report_from_text(text, country=country,
-                                         frequencies=parse_freq_option(freq) if freq is not None else None,
-                                         plan=plan or couples is not None, couples=couples)
+    limits = _limits(memory_budget, time_limit)
+    with ConditioningProgress() as progress:
+        ped, result, data = report_from_text(text, country=country,
+                                             frequencies=parse_freq_option(freq) if freq is not None else None,
+                                             plan=plan or couples is not None, couples=couples, residual=residual,
+                                             limits=limits, progress=progress)
     if svg is not None:
         svg.write_text(pedigree_svg(ped, result, title=file.stem), encoding="utf-8")
     if phenopackets is not None:
@@ -123,6 +140,46 @@ def _relation(row: MemberAnswer | PlanRow) -> str:
         return "-"
     degree = row["degree"]
     return row["relationship"] + (f" ({ordinal(degree)} degree)" if degree is not None else "")
+
+
+def _limits(memory_budget: float | None, time_limit: float | None) -> ExactLimits:
+    """The environment's limits with the command line's overrides."""
+    from aatd.family.inference import ExactLimits
+
+    base = ExactLimits.from_environment()
+    return ExactLimits(memory_mb=base.memory_mb if memory_budget is None else memory_budget,
+                       time_limit_s=base.time_limit_s if time_limit is None else time_limit)
+
+
+class ConditioningProgress:
+    """A progress bar on stderr for conditioned runs that last more than a second or two."""
+
+    SHOW_AFTER_S = 1.5
+
+    def __init__(self) -> None:
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+        self._started = time.perf_counter()
+
+    def __enter__(self) -> ConditioningProgress:
+        self._started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            if time.perf_counter() - self._started < self.SHOW_AFTER_S or done >= total:
+                return
+            self._bar = Progress(TextColumn("conditioning on a cutset: joint genotype states"), BarColumn(),
+                                 TextColumn("{task.completed:,}/{task.total:,}"), TimeRemainingColumn(),
+                                 console=err_console, transient=True)
+            self._task = self._bar.add_task("states", total=total)
+            self._bar.start()
+        assert self._task is not None
+        self._bar.update(self._task, completed=done)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,9 +13,11 @@ from typing import Any, NotRequired
 from typing_extensions import TypedDict
 
 from aatd.errors import InputError
+from aatd.family._junction_tree import Progress
 from aatd.family.cascade import DISCLAIMER, PlanEntry, cascade_plan
 from aatd.family.inference import (
     AlleleModel,
+    ExactLimits,
     PedigreeResult,
     allele_model,
     carrier_mask,
@@ -140,7 +142,8 @@ def _couples(pedigree: Pedigree, couples: Sequence[tuple[str, str]] | None) -> l
 
 
 def report_for(result: PedigreeResult, *, plan: bool = False,
-               couples: Sequence[tuple[str, str]] | None = None) -> PedigreeAnswer:
+               couples: Sequence[tuple[str, str]] | None = None,
+               limits: ExactLimits | None = None) -> PedigreeAnswer:
     """The full answer for an inference result."""
     pedigree, model = result.pedigree, result.model
     residual = prior_parameters()["residual_allele_frequency"]
@@ -149,7 +152,7 @@ def report_for(result: PedigreeResult, *, plan: bool = False,
         "allele_frequencies": dict(model.frequencies),
         "frequency_basis": model.basis,
         "log_likelihood": result.log_likelihood,
-        "method": "exact inference on the pedigree Bayesian network (calibrated junction tree, min-fill order)",
+        "method": result.method,
         "definitions": {
             "p_severe": "probability of a genotype whose severity class is severe or absent (expected level "
                         f"below the protective threshold of {protective_threshold_umol_l():g} µmol/L)",
@@ -168,20 +171,22 @@ def report_for(result: PedigreeResult, *, plan: bool = False,
     if plan:
         out["plan"] = _plan_json(cascade_plan(result))
         out["prospective_children"] = [
-            ChildChances(father=f, mother=m, genotypes=as_canonical(_child(pedigree, model, f, m)))
+            ChildChances(father=f, mother=m, genotypes=as_canonical(_child(pedigree, model, f, m, limits)))
             for f, m in _couples(pedigree, couples)
         ]
     return out
 
 
-def _child(pedigree: Pedigree, model: AlleleModel, father: str, mother: str) -> Mapping[Genotype, float]:
+def _child(pedigree: Pedigree, model: AlleleModel, father: str, mother: str,
+           limits: ExactLimits | None) -> Mapping[Genotype, float]:
     check_time_budget("cascade plan (children of each couple)")
-    return prospective_child(pedigree, model, father, mother)
+    return prospective_child(pedigree, model, father, mother, limits=limits)
 
 
 def pedigree_report(doc: Mapping[str, Any], *, country: str | None = None,
                     frequencies: Mapping[str, float] | None = None, plan: bool = False,
-                    couples: Sequence[tuple[str, str]] | None = None) -> PedigreeAnswer:
+                    couples: Sequence[tuple[str, str]] | None = None, residual: bool | None = None,
+                    limits: ExactLimits | None = None) -> PedigreeAnswer:
     """JSON in, JSON out: posterior genotypes of every member, optionally the cascade plan.
 
     ``doc`` is the aatd pedigree document (``members`` plus ``country`` or
@@ -189,24 +194,41 @@ def pedigree_report(doc: Mapping[str, Any], *, country: str | None = None,
     With ``plan``, adds the ranked testing plan and the child distribution of each
     couple in ``couples`` (default: every couple with children in the pedigree).
     """
-    return family_answer(doc, country=country, frequencies=frequencies, plan=plan, couples=couples)[1]
+    return family_answer(doc, country=country, frequencies=frequencies, plan=plan, couples=couples,
+                         residual=residual, limits=limits)[1]
 
 
 def family_answer(doc: Mapping[str, Any], *, country: str | None = None,
                   frequencies: Mapping[str, float] | None = None, plan: bool = False,
-                  couples: Sequence[tuple[str, str]] | None = None) -> tuple[PedigreeResult, PedigreeAnswer]:
+                  couples: Sequence[tuple[str, str]] | None = None, residual: bool | None = None,
+                  limits: ExactLimits | None = None) -> tuple[PedigreeResult, PedigreeAnswer]:
     """As :func:`pedigree_report`, also returning the inference result (to draw without inferring again)."""
     pedigree = _from_json(doc)
     chosen_country, chosen_freqs = _frequencies_from(doc, country, frequencies)
-    result = infer(pedigree, allele_model(pedigree, country=chosen_country, frequencies=chosen_freqs))
-    return result, report_for(result, plan=plan, couples=couples)
+    model = allele_model(pedigree, country=chosen_country, frequencies=chosen_freqs,
+                         residual=_residual_from(doc, residual))
+    result = infer(pedigree, model, limits=limits)
+    return result, report_for(result, plan=plan, couples=couples, limits=limits)
 
 
 def report_from_text(text: str, *, country: str | None = None, frequencies: Mapping[str, float] | None = None,
-                     plan: bool = False, couples: Sequence[tuple[str, str]] | None = None
-                     ) -> tuple[Pedigree, PedigreeResult, PedigreeAnswer]:
+                     plan: bool = False, couples: Sequence[tuple[str, str]] | None = None,
+                     residual: bool | None = None, limits: ExactLimits | None = None,
+                     progress: Progress | None = None) -> tuple[Pedigree, PedigreeResult, PedigreeAnswer]:
     """Read any supported pedigree format and answer; also return the pedigree and result (for drawing)."""
     pedigree, doc = read_pedigree_text(text)
     chosen_country, chosen_freqs = _frequencies_from(doc, country, frequencies)
-    result = infer(pedigree, allele_model(pedigree, country=chosen_country, frequencies=chosen_freqs))
-    return pedigree, result, report_for(result, plan=plan, couples=couples)
+    model = allele_model(pedigree, country=chosen_country, frequencies=chosen_freqs,
+                         residual=_residual_from(doc, residual))
+    result = infer(pedigree, model, limits=limits, progress=progress)
+    return pedigree, result, report_for(result, plan=plan, couples=couples, limits=limits)
+
+
+def _residual_from(doc: Mapping[str, Any], residual: bool | None) -> bool | None:
+    """The ``residual_allele`` switch: the argument, else the document's, else the model's default."""
+    if residual is not None:
+        return residual
+    value = doc.get("residual_allele")
+    if value is not None and not isinstance(value, bool):
+        raise InputError("residual_allele", value, "true or false")
+    return value

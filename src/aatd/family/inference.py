@@ -8,41 +8,48 @@ likelihood vector over genotypes (1/0 for a genotype or a set of IEF-compatible
 genotypes, the level model's density for a serum level, their product for several).
 Inference is exact, by the calibrated clique tree of :mod:`aatd.family._junction_tree`, so
 loops (consanguinity, double first cousins, several marriages) need no approximation.
+Before it, genotype elimination drops the genotypes no consistent assignment can use; the
+cheapest of several elimination orders is kept; when its largest tables still exceed the
+memory budget (:class:`ExactLimits`), inference conditions on a cutset of members and sums
+(time instead of memory), and refuses, saying how long that would take, past the time limit.
 
-Founder alleles: M, S and Z from the chosen country's survey (or explicit frequencies),
-every other allele present in the family, and ``Null`` as the bucket for "another,
-unknown deficiency allele". The alleles without a frequency of their own share the
-residual frequency of ``pedigree_priors.csv``, taken from M. Normal M subtypes (M1, M2,
-M3) are read as M.
+Founder alleles: with a country, M, S and Z from its survey, every other allele present in
+the family, and ``Null`` as the bucket for "another, unknown deficiency allele"; the alleles
+without a frequency of their own share the residual frequency of ``pedigree_priors.csv``,
+taken from M. With explicit frequencies, exactly those (zero-frequency alleles pruned, no
+residual allele unless asked for). Normal M subtypes (M1, M2, M3) are read as M.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import combinations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from aatd.errors import DataError, InputError, PedigreeError
 from aatd.family._junction_tree import (
     Array,
-    CliqueTree,
+    Conditioned,
     ImpossibleEvidence,
+    Progress,
     TooComplex,
-    calibrate,
-    compile_tree,
-    log_likelihood,
+    duration_text,
+    infer_marginals,
 )
 from aatd.family.pedigree import Member, Pedigree, build_pedigree
 from aatd.genetics.alleles import allele_catalogue, get_allele, is_deficiency_allele
 from aatd.genetics.genotypes import Genotype, all_genotypes
 from aatd.genetics.levels import Severity, genotype_severity, level_likelihood
+from aatd.genetics.prevalence import country as country_record
 from aatd.genetics.prevalence import country_allele_frequencies, validate_frequencies
 from aatd.genetics.units import Level
-from aatd.knowledge import read_table
+from aatd.knowledge import knowledge, read_table
 
 PRIORS_TABLE = "pedigree_priors.csv"
 NULL_ALLELE = "Null"
@@ -123,45 +130,87 @@ def family_alleles(pedigree: Pedigree) -> set[str]:
     """Alleles named by the family's genotypes and IEF phenotype bands."""
     found: set[str] = set()
     for m in pedigree.members:
-        if m.genotype is not None:
-            g = fold_genotype(m.genotype)
-            found |= {g.first, g.second}
-        if m.phenotype is not None:
-            found |= {_band_allele()[b] for b in m.phenotype.bands}
+        found |= _member_alleles(m)
     return found
 
 
 def allele_model(pedigree: Pedigree, *, country: str | None = None,
-                 frequencies: Mapping[str, float] | None = None) -> AlleleModel:
-    """Founder frequencies from ``country`` or explicit ``frequencies``, extended to the family's alleles."""
+                 frequencies: Mapping[str, float] | None = None, residual: bool | None = None) -> AlleleModel:
+    """Founder allele frequencies, and the basis to state with every answer.
+
+    With ``country``, M/S/Z come from the country table and ``Null`` (another, unknown
+    deficiency allele) plus any other allele named in the family share the cited residual
+    frequency, taken from M: a survey of S and Z says nothing about the rest.
+
+    With explicit ``frequencies`` they are used exactly as given (``residual`` defaults to
+    off): alleles with frequency 0 are left out of the model and no ``Null`` is added, so
+    M/S/Z summing to 1 give the six-genotype model a researcher expects (and the same
+    numbers as pedprobr or any textbook calculation). An allele the family carries that has
+    no positive frequency is an input error naming it; ``residual=True`` instead gives it
+    (and ``Null``) the residual frequency as with a country.
+    """
     if (country is None) == (frequencies is None):
         raise InputError("allele_frequencies", None, "either a country or explicit allele frequencies",
                          hint="give 'country' or 'allele_frequencies' (CLI: --country or --freq)")
     if country is not None:
+        record = country_record(country)
         given = country_allele_frequencies(country)
-        basis = f"country: {country}"
+        basis = (f"country: {record.country} (S {record.s * 1000:.3g}, Z {record.z * 1000:.3g} per 1000; "
+                 f"{knowledge().cite_short(record.source)})")
+        with_residual = True if residual is None else residual
     else:
         assert frequencies is not None
         given = validate_frequencies(frequencies)
-        basis = "explicit allele frequencies"
+        shown = ", ".join(f"{a} {p:g}" for a, p in given.items() if p > 0)
+        basis = f"explicit allele frequencies ({shown})"
+        with_residual = bool(residual)
     folded: dict[str, float] = {}
     for name, p in given.items():
-        key = fold_allele(name)
-        folded[key] = folded.get(key, 0.0) + p
-    folded.setdefault("M", 0.0)
-    extra = sorted((family_alleles(pedigree) | {NULL_ALLELE}) - set(folded))
-    if extra:
-        residual = prior_parameters()["residual_allele_frequency"].value
-        if folded["M"] < residual:
-            raise InputError("allele_frequencies.M", folded["M"], f"at least {residual:g}",
-                             hint="the residual frequency of other alleles is taken from M")
-        folded["M"] -= residual
-        for name in extra:
-            folded[name] = residual / len(extra)
-        basis += f"; {', '.join(extra)} share the residual frequency {residual:g}"
+        if p > 0:  # zero-frequency alleles are pruned: they cannot be carried by anyone
+            key = fold_allele(name)
+            folded[key] = folded.get(key, 0.0) + p
+    missing = sorted(family_alleles(pedigree) - set(folded))
+    if with_residual:
+        extra = sorted({*missing, NULL_ALLELE} - set(folded))
+        _share_residual(folded, extra)
+        if extra:
+            residual_value = prior_parameters()["residual_allele_frequency"].value
+            basis += f"; {', '.join(extra)} share the residual frequency {residual_value:g}, taken from M"
+    elif missing:
+        holder = next(m.id for m in pedigree.members if missing[0] in _member_alleles(m))
+        raise InputError(f"allele_frequencies.{missing[0]}", given.get(missing[0], None),
+                         f"a positive frequency for {missing[0]}, carried by member {holder}",
+                         hint=f"add {missing[0]} to the frequencies, or ask for the residual allele "
+                              "(CLI: --residual) to give alleles without a frequency the cited residual frequency")
+    else:
+        basis += ", used exactly: no residual allele added"
     rank = {a.allele: (a.sort_order, a.allele) for a in allele_catalogue()}
     ordered = {a: folded[a] for a in sorted(folded, key=rank.__getitem__)}
     return AlleleModel(ordered, all_genotypes(ordered), basis)
+
+
+def _share_residual(folded: dict[str, float], extra: Sequence[str]) -> None:
+    """Give ``extra`` alleles the cited residual frequency in equal shares, taken from M."""
+    if not extra:
+        return
+    residual = prior_parameters()["residual_allele_frequency"].value
+    m = folded.get("M", 0.0)
+    if m < residual:
+        raise InputError("allele_frequencies.M", m, f"at least {residual:g}",
+                         hint="the residual frequency of other alleles is taken from M")
+    folded["M"] = m - residual
+    for name in extra:
+        folded[name] = residual / len(extra)
+
+
+def _member_alleles(member: Member) -> set[str]:
+    found: set[str] = set()
+    if member.genotype is not None:
+        g = fold_genotype(member.genotype)
+        found |= {g.first, g.second}
+    if member.phenotype is not None:
+        found |= {_band_allele()[b] for b in member.phenotype.bands}
+    return found
 
 
 # --- factor tables -----------------------------------------------------------------------------------------------
@@ -275,7 +324,151 @@ def build_network(pedigree: Pedigree, model: AlleleModel) -> Network:
     return Network(variable_of, n, tuple(scopes), tuple(tables))
 
 
+# --- genotype elimination and allele lumping ---------------------------------------------------------------------
+
+
+def nuclear_families(network: Network) -> list[tuple[int, int, tuple[int, ...]]]:
+    """(father, mother, children) variables of every couple with children in the network."""
+    children: dict[tuple[int, int], list[int]] = {}
+    for scope in network.scopes:
+        if len(scope) == 3:
+            children.setdefault((scope[1], scope[2]), []).append(scope[0])
+    return [(f, m, tuple(kids)) for (f, m), kids in children.items()]
+
+
+def eliminate_genotypes(network: Network, model: AlleleModel) -> list[NDArray[np.intp]]:
+    """Each variable's genotypes (indices into ``model.genotypes``) that some consistent assignment uses.
+
+    Genotype elimination (Lange & Goradia 1987; O'Connell & Weeks 1999): start from the
+    genotypes each person's own evidence allows, then, nuclear family by nuclear family, keep
+    only parental pairs that can give every child one of its remaining genotypes, and only
+    the genotypes that appear in a kept pair (parents) or can come from one (children), until
+    nothing changes. What is removed has probability zero given the evidence, so inference on
+    the smaller tables is exact; a person left with nothing means the evidence is impossible
+    (:class:`ImpossibleEvidence`).
+    """
+    own = {scope[0]: table for scope, table in zip(network.scopes, network.tables, strict=True)}
+    allowed = [own[v].reshape(len(model.genotypes), -1).max(axis=1) > 0 for v in range(network.n_vars)]
+    compatible = transmission_table(model) > 0
+    changed = True
+    while changed:
+        changed = False
+        for father, mother, children in nuclear_families(network):
+            pairs = allowed[father][:, None] & allowed[mother][None, :]
+            for child in children:
+                pairs &= compatible[allowed[child]].any(axis=0)
+            if not pairs.any():
+                raise ImpossibleEvidence(father)
+            updates = [(father, pairs.any(axis=1)), (mother, pairs.any(axis=0))]
+            updates += [(child, allowed[child] & compatible[:, pairs].any(axis=1)) for child in children]
+            for v, new in updates:
+                if (new != allowed[v]).any():
+                    allowed[v] = new
+                    changed = True
+    return [np.flatnonzero(a) for a in allowed]
+
+
+def reduced_tables(network: Network, kept: Sequence[NDArray[np.intp]]) -> list[Array]:
+    """Each factor table restricted to the kept genotypes of its variables."""
+    return [np.ascontiguousarray(table[np.ix_(*(kept[u] for u in scope))])
+            for scope, table in zip(network.scopes, network.tables, strict=True)]
+
+
+def lumped_for_likelihood(pedigree: Pedigree, model: AlleleModel) -> AlleleModel:
+    """The model with alleles no evidence can tell apart merged into one (exact for P(evidence) only).
+
+    Allele lumping (O'Connell & Weeks 1995): when nobody has a phenotype or a level (which
+    distinguish alleles by their bands and output), alleles absent from every genotype are
+    interchangeable and one allele carrying their summed frequency gives the same likelihood
+    with fewer genotypes. Posterior genotype probabilities do need them apart (and, in an
+    inbred family, how their copies are shared), so only likelihood checks use this.
+    """
+    if any(m.phenotype is not None or m.level is not None for m in pedigree.members):
+        return model
+    named = family_alleles(pedigree)
+    spare = [a for a in model.alleles if a not in named]
+    if len(spare) < 2:
+        return model
+    keep = {a: p for a, p in model.frequencies.items() if a not in spare[1:]}
+    keep[spare[0]] = sum(model.frequencies[a] for a in spare)
+    return AlleleModel(keep, all_genotypes(keep), model.basis + f"; lumped {', '.join(spare)} for a likelihood")
+
+
+# --- limits ------------------------------------------------------------------------------------------------------
+
+
+DEFAULT_MEMORY_MB = 2048
+DEFAULT_TIME_LIMIT_S = 300.0
+MEMORY_ENV = "AATD_PEDIGREE_MEMORY_MB"
+TIME_ENV = "AATD_PEDIGREE_TIME_LIMIT_S"
+
+
+@dataclass(frozen=True, slots=True)
+class ExactLimits:
+    """How much memory one pass of exact inference may use, and how long a conditioned run may take.
+
+    Settings, not clinical numbers: ``AATD_PEDIGREE_MEMORY_MB`` (default 2048 MB) and
+    ``AATD_PEDIGREE_TIME_LIMIT_S`` (default 300 s) in the environment, or the CLI's
+    ``--memory-budget`` and ``--time-limit``. Past the memory budget inference conditions on
+    a cutset (time instead of memory); past the time limit it refuses and says how long
+    conditioning would take.
+    """
+
+    memory_mb: float = DEFAULT_MEMORY_MB
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
+
+    def __post_init__(self) -> None:
+        for name, value in (("memory_budget", self.memory_mb), ("time_limit", self.time_limit_s)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e9:
+                raise InputError(name, value, "a positive number (megabytes for the memory budget, seconds for "
+                                 "the time limit)")
+
+    @property
+    def memory_bytes(self) -> int:
+        return int(self.memory_mb * 1024 * 1024)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> ExactLimits:
+        """The limits from ``AATD_PEDIGREE_MEMORY_MB`` / ``AATD_PEDIGREE_TIME_LIMIT_S`` (defaults when unset)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, float] = {}
+        for key, name in ((MEMORY_ENV, "memory_mb"), (TIME_ENV, "time_limit_s")):
+            text = env.get(key, "").strip()
+            if text:
+                try:
+                    values[name] = float(text)
+                except ValueError:
+                    raise InputError(key, text, "a positive number") from None
+        return cls(**values)
+
+
 # --- results -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InferenceReport:
+    """How the exact answer was computed (for the method statement and the benchmarks)."""
+
+    heuristic: str
+    """Elimination-order heuristic whose tree was cheapest."""
+    clique_width: int
+    """Variables in the largest clique of the cheapest tree without conditioning."""
+    largest_clique_entries: int
+    genotypes_kept: int
+    """Genotype states left across all variables after genotype elimination."""
+    genotypes_before: int
+    cutset_members: tuple[str, ...] = ()
+    """Members conditioned on (empty when one pass fitted the memory budget)."""
+    cutset_states: int = 1
+
+    def describe(self) -> str:
+        text = (f"exact inference on the pedigree Bayesian network: genotype elimination kept "
+                f"{self.genotypes_kept} of {self.genotypes_before} person-genotype states, calibrated junction "
+                f"tree ({self.heuristic} order, largest clique {self.clique_width} people)")
+        if self.cutset_members:
+            text += (f", conditioned on {len(self.cutset_members)} members ({self.cutset_states:,} joint genotype "
+                     "states summed) to stay within the memory budget")
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +482,7 @@ class PedigreeResult:
     log_likelihood: float
     """Natural log of P(all evidence) (levels contribute densities per µmol/L)."""
     clique_width: int
+    report: InferenceReport | None = None
 
     def row(self, member_id: str) -> Array:
         row: Array = self.marginals[self.pedigree.index[member_id]]
@@ -306,55 +500,97 @@ class PedigreeResult:
         """P(exactly one deficiency allele)."""
         return float(self.row(member_id) @ carrier_mask(self.model))
 
+    @property
+    def method(self) -> str:
+        """One sentence saying how the answer was computed."""
+        return self.report.describe() if self.report else "exact inference on the pedigree Bayesian network"
 
-def infer(pedigree: Pedigree, model: AlleleModel) -> PedigreeResult:
-    """Exact posteriors for every member; raises :class:`PedigreeError` naming conflicting members."""
-    network, tree = compiled(pedigree, model)
+
+def infer(pedigree: Pedigree, model: AlleleModel, *, limits: ExactLimits | None = None,
+          progress: Progress | None = None) -> PedigreeResult:
+    """Exact posteriors for every member; raises :class:`PedigreeError` naming conflicting members.
+
+    ``limits`` (default: :meth:`ExactLimits.from_environment`) bound the memory of one pass and
+    the time of a conditioned run; ``progress`` is called with (done, total) joint cutset
+    states during a conditioned run.
+    """
+    limits = limits or ExactLimits.from_environment()
+    network = build_network(pedigree, model)
     try:
-        marginals, log_z = calibrate(tree, network.tables)
+        kept = eliminate_genotypes(network, model)
+        marginals, log_z, plan = _run(pedigree, network, kept, limits, progress)
     except ImpossibleEvidence:
-        raise conflict_error(pedigree, model) from None
+        raise conflict_error(pedigree, model, limits) from None
+    full = np.zeros((network.n_vars, len(model.genotypes)))
+    for v, states in enumerate(kept):
+        full[v, states] = marginals[v]
     rows = [network.variable_of[m.id] for m in pedigree.members]
-    return PedigreeResult(pedigree, model, marginals[rows], log_z, tree.width)
+    report = InferenceReport(
+        heuristic=plan.full_plan.heuristic, clique_width=len(plan.full_plan.widest),
+        largest_clique_entries=plan.full_plan.widest_entries, genotypes_kept=sum(len(k) for k in kept),
+        genotypes_before=network.n_vars * len(model.genotypes),
+        cutset_members=tuple(_members_of(network, plan.cutset)), cutset_states=plan.assignments)
+    return PedigreeResult(pedigree, model, full[rows], log_z, report.clique_width, report)
+
+
+def _run(pedigree: Pedigree, network: Network, kept: Sequence[NDArray[np.intp]], limits: ExactLimits,
+         progress: Progress | None) -> tuple[list[Array], float, Conditioned]:
+    cards = [len(k) for k in kept]
+    try:
+        return infer_marginals(cards, network.scopes, reduced_tables(network, kept),
+                               budget_bytes=limits.memory_bytes, time_limit=limits.time_limit_s,
+                               progress=progress)
+    except TooComplex as exc:
+        members = _members_of(network, exc.variables)
+        raise PedigreeError("members", len(pedigree), "a pedigree exact inference can answer within the memory "
+                            "budget and time limit", members=members,
+                            hint=f"{exc} (limit {duration_text(limits.time_limit_s)}); {len(members)} intertwined "
+                            "members, e.g. " + ", ".join(members[:8]) + ". Raise --memory-budget or --time-limit "
+                            f"(or {MEMORY_ENV} / {TIME_ENV}) to run it") from None
+
+
+def _members_of(network: Network, variables: Sequence[int]) -> list[str]:
+    chosen = set(variables)
+    seen: dict[int, str] = {}
+    for member_id, v in network.variable_of.items():
+        if v in chosen and v not in seen:
+            seen[v] = member_id
+    return [seen[v] for v in sorted(seen)]
 
 
 def genotype_posteriors(pedigree: Pedigree, *, country: str | None = None,
-                        frequencies: Mapping[str, float] | None = None) -> PedigreeResult:
+                        frequencies: Mapping[str, float] | None = None, residual: bool | None = None,
+                        limits: ExactLimits | None = None) -> PedigreeResult:
     """Exact genotype probabilities of every member given all evidence in the family.
 
     Founders follow Hardy-Weinberg with the allele frequencies of ``country`` (from the
     knowledge table) or explicit ``frequencies``; see :func:`allele_model` and :func:`infer`.
     """
-    return infer(pedigree, allele_model(pedigree, country=country, frequencies=frequencies))
+    model = allele_model(pedigree, country=country, frequencies=frequencies, residual=residual)
+    return infer(pedigree, model, limits=limits)
 
 
-def compiled(pedigree: Pedigree, model: AlleleModel) -> tuple[Network, CliqueTree]:
-    """The network and its junction tree; raises :class:`PedigreeError` when exact inference is infeasible."""
+def evidence_probability(pedigree: Pedigree, model: AlleleModel, limits: ExactLimits | None = None) -> float:
+    """log P(all evidence) by the collect pass alone, on the lumped model; -inf when impossible."""
+    model = lumped_for_likelihood(pedigree, model)
     network = build_network(pedigree, model)
     try:
-        tree = compile_tree(network.n_vars, len(model.genotypes), network.scopes)
-    except TooComplex as exc:
-        members = [m for m, v in network.variable_of.items() if v in set(exc.variables)]
-        raise PedigreeError("members", len(pedigree), "a pedigree whose loops allow exact inference",
-                            members=members, hint=f"{exc}; {len(members)} intertwined members, e.g. "
-                            + ", ".join(members[:8])) from None
-    return network, tree
+        kept = eliminate_genotypes(network, model)
+        return _run(pedigree, network, kept, limits or ExactLimits.from_environment(), None)[1]
+    except ImpossibleEvidence:
+        return -math.inf
 
 
 # --- Mendelian inconsistency -------------------------------------------------------------------------------------
 
 
-def _consistent(pedigree: Pedigree, model: AlleleModel, subset: Sequence[str]) -> bool:
-    network, tree = compiled(pedigree.restricted(subset, subset), model)
-    try:
-        log_likelihood(tree, network.tables)
-    except ImpossibleEvidence:
-        return False
-    return True
+def _consistent(pedigree: Pedigree, model: AlleleModel, subset: Sequence[str],
+                limits: ExactLimits | None = None) -> bool:
+    return math.isfinite(evidence_probability(pedigree.restricted(subset, subset), model, limits))
 
 
-def smallest_conflict(pedigree: Pedigree, model: AlleleModel,
-                      budget: int = CONFLICT_SEARCH_BUDGET) -> tuple[tuple[str, ...], bool]:
+def smallest_conflict(pedigree: Pedigree, model: AlleleModel, budget: int = CONFLICT_SEARCH_BUDGET,
+                      limits: ExactLimits | None = None) -> tuple[tuple[str, ...], bool]:
     """The smallest set of members whose evidence cannot all be true, and whether it is proven smallest.
 
     Subsets of tested members are checked by increasing size, each with the exact engine
@@ -369,19 +605,19 @@ def smallest_conflict(pedigree: Pedigree, model: AlleleModel,
             break
         for subset in combinations(tested, size):
             checks += 1
-            if not _consistent(pedigree, model, subset):
+            if not _consistent(pedigree, model, subset, limits):
                 return subset, True
     kept = list(tested)
     for member_id in list(tested):
         trial = [x for x in kept if x != member_id]
-        if trial and not _consistent(pedigree, model, trial):
+        if trial and not _consistent(pedigree, model, trial, limits):
             kept = trial
     return tuple(kept), False
 
 
-def conflict_error(pedigree: Pedigree, model: AlleleModel) -> PedigreeError:
+def conflict_error(pedigree: Pedigree, model: AlleleModel, limits: ExactLimits | None = None) -> PedigreeError:
     """The error naming the smallest set of members whose evidence conflicts."""
-    members, smallest = smallest_conflict(pedigree, model)
+    members, smallest = smallest_conflict(pedigree, model, limits=limits)
     described = "; ".join(f"{x}: {_evidence_text(pedigree[x])}" for x in members)
     kind = "smallest" if smallest else "an irreducible"
     return PedigreeError("members", list(members), "evidence consistent with Mendelian inheritance",
@@ -410,12 +646,13 @@ def with_prospective_child(pedigree: Pedigree, father: str, mother: str, child_i
     return build_pedigree(list(members))
 
 
-def prospective_child(pedigree: Pedigree, model: AlleleModel, father: str, mother: str) -> dict[Genotype, float]:
+def prospective_child(pedigree: Pedigree, model: AlleleModel, father: str, mother: str,
+                      limits: ExactLimits | None = None) -> dict[Genotype, float]:
     """Genotype distribution of a future child of a couple, given everything known in the family.
 
     Exact even when the couple is related: the child is added to the network rather than
     mixing the parents' marginals (which would ignore the dependence between them).
     """
     child_id = "__prospective_child__"
-    result = infer(with_prospective_child(pedigree, father, mother, child_id), model)
+    result = infer(with_prospective_child(pedigree, father, mother, child_id), model, limits=limits)
     return result.distribution(child_id)

@@ -94,6 +94,11 @@ class PrevalenceAnswer(TypedDict):
     genotypes: dict[str, GenotypeCount]
     country: NotRequired[str]
     source: NotRequired[str]
+    source_locator: NotRequired[str]
+    basis: NotRequired[str]
+    sample_size: NotRequired[int | None]
+    confidence_intervals: NotRequired[dict[str, tuple[float, float] | None]]
+    notes: NotRequired[str]
     published: NotRequired[PublishedCounts]
     provenance: Provenance
 
@@ -181,6 +186,11 @@ def describe_prevalence(*, country_name: str | None = None, s: float | None = No
         record = country(answer_country)
         answer["country"] = record.country
         answer["source"] = knowledge().cite_short(record.source)
+        answer["source_locator"] = record.source_locator
+        answer["basis"] = record.basis
+        answer["sample_size"] = record.sample_size
+        answer["confidence_intervals"] = {"S": record.s_ci, "Z": record.z_ci}
+        answer["notes"] = record.notes
         answer["published"] = PublishedCounts(zz=record.est_zz, sz=record.est_sz, mz=record.est_mz)
     return answer
 

@@ -14,6 +14,7 @@ import hashlib
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -119,6 +120,16 @@ class CountryFrequencies:
     source: str
     source_locator: str
     notes: str
+    sample_size: int | None = None
+    """People in the survey (for S when S and Z come from different subsamples)."""
+    s_ci: tuple[float, float] | None = None
+    """95% confidence interval of the S frequency (0-1), published or derived as the notes say."""
+    z_ci: tuple[float, float] | None = None
+    """95% confidence interval of the Z frequency (0-1)."""
+    other_alleles: Mapping[str, float] = dataclass_field(default_factory=dict)
+    """Other alleles the survey reported, as frequencies (0-1); informational, not used by the models."""
+    basis: str = "published"
+    """``published`` (S and Z as the paper gives them) or ``derived`` (computed here from its counts)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +327,44 @@ def _country(row: TableRow) -> CountryFrequencies:
         population_millions=row.number("population_millions"), est_zz=row.integer("est_zz"),
         est_sz=row.integer("est_sz"), est_mz=row.integer("est_mz"), source=row.required("source"),
         source_locator=row.text("source_locator"), notes=row.text("notes"),
+        sample_size=row.integer("sample_size"), s_ci=_interval(row, "pi_s", s), z_ci=_interval(row, "pi_z", z),
+        other_alleles=MappingProxyType(_other_alleles(row)),
+        basis=row.one_of("basis", COUNTRY_BASES) if row.text("basis") else "published",
     )
+
+
+COUNTRY_BASES = ("published", "derived")
+
+
+def _interval(row: TableRow, prefix: str, point: float) -> tuple[float, float] | None:
+    """The ``{prefix}_ci_low``/``_high`` columns (per 1000) as frequencies, checked to bracket the point value."""
+    low, high = row.number(f"{prefix}_ci_low"), row.number(f"{prefix}_ci_high")
+    if low is None and high is None:
+        return None
+    if low is None or high is None:
+        raise DataError(row.table, row.line, f"{prefix}_ci_low and {prefix}_ci_high must both be given or both empty")
+    lo, hi = low / 1000.0, high / 1000.0
+    if not (0.0 <= lo <= point + 1e-9 and point - 1e-9 <= hi <= 1.0):
+        raise DataError(row.table, row.line, f"{prefix} interval {low:g}-{high:g} per 1000 does not bracket "
+                        f"{point * 1000:g}")
+    return lo, hi
+
+
+def _other_alleles(row: TableRow) -> dict[str, float]:
+    """``F=14.2;I=1.0`` (per 1000) -> ``{"F": 0.0142, "I": 0.001}``."""
+    out: dict[str, float] = {}
+    for part in row.text("other_alleles").split(";"):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        try:
+            frequency = float(value) / 1000.0
+        except ValueError:
+            frequency = -1.0
+        if not sep or not name.strip() or not 0.0 <= frequency <= 1.0:
+            raise DataError(row.table, row.line, f"other_alleles entry {part!r} is not ALLELE=PER_1000")
+        out[name.strip()] = frequency
+    return out
 
 
 def _constant(row: TableRow) -> Constant:

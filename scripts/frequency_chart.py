@@ -1,0 +1,87 @@
+"""Draw PI*S and PI*Z per 1000 by country, with 95% CIs, from the country table (docs/img/allele-frequencies.svg).
+
+    python scripts/frequency_chart.py          # rewrite the SVG
+    python scripts/frequency_chart.py --check  # exit 1 if the SVG is stale (run by the tests)
+
+A dot chart rather than a map: the stored corpora hold no country outlines, and a chart keeps
+each survey's interval visible. Countries are grouped by region; hollow dots are values
+derived here from a paper's counts (the table's ``basis`` column).
+"""
+
+from __future__ import annotations
+
+import sys
+from html import escape
+from pathlib import Path
+
+from aatd.knowledge import CountryFrequencies, knowledge
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "img" / "allele-frequencies.svg"
+ROW, TOP, LEFT, PANEL, GAP = 18, 54, 190, 300, 40
+SCALE_MAX = {"S": 140.0, "Z": 60.0}
+TICKS = {"S": (0, 20, 40, 60, 80, 100, 120, 140), "Z": (0, 10, 20, 30, 40, 50, 60)}
+COLOUR = {"S": "#1f6fb4", "Z": "#b4451f"}
+
+
+def rows() -> list[CountryFrequencies]:
+    return sorted(knowledge().countries.values(), key=lambda c: (c.region, c.country))
+
+
+def _x(allele: str, per_1000: float) -> float:
+    start = LEFT if allele == "S" else LEFT + PANEL + GAP
+    return start + PANEL * min(per_1000, SCALE_MAX[allele]) / SCALE_MAX[allele]
+
+
+def render() -> str:
+    countries = rows()
+    height = TOP + ROW * len(countries) + 40
+    width = LEFT + 2 * PANEL + GAP + 20
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+           '<title>PI*S and PI*Z allele frequencies per 1000 by country, with 95% confidence intervals</title>',
+           f'<text x="{LEFT}" y="16" font-size="13" font-weight="bold">PI*S and PI*Z per 1000 (95% CI); '
+           'hollow = derived from counts</text>']
+    for allele in ("S", "Z"):
+        base = _x(allele, 0)
+        out.append(f'<text x="{base}" y="36" font-weight="bold" fill="{COLOUR[allele]}">PI*{allele} per 1000</text>')
+        for tick in TICKS[allele]:
+            x = _x(allele, tick)
+            out.append(f'<line x1="{x:.1f}" y1="{TOP - 8}" x2="{x:.1f}" y2="{height - 34}" stroke="#ddd"/>')
+            out.append(f'<text x="{x:.1f}" y="{height - 20}" text-anchor="middle" fill="#555">{tick}</text>')
+    region = None
+    for i, c in enumerate(countries):
+        y = TOP + ROW * i
+        if c.region != region:
+            region = c.region
+            out.append(f'<line x1="8" y1="{y - ROW / 2:.1f}" x2="{width - 10}" y2="{y - ROW / 2:.1f}" stroke="#bbb"/>')
+        out.append(f'<text x="{LEFT - 8}" y="{y + 4}" text-anchor="end">{escape(c.country)}</text>')
+        for allele, point, ci in (("S", c.s, c.s_ci), ("Z", c.z, c.z_ci)):
+            colour = COLOUR[allele]
+            if ci is not None:
+                out.append(f'<line x1="{_x(allele, ci[0] * 1000):.1f}" y1="{y}" x2="{_x(allele, ci[1] * 1000):.1f}" '
+                           f'y2="{y}" stroke="{colour}" stroke-width="1.5"/>')
+            fill = "white" if c.basis == "derived" else colour
+            out.append(f'<circle cx="{_x(allele, point * 1000):.1f}" cy="{y}" r="3.5" fill="{fill}" '
+                       f'stroke="{colour}" stroke-width="1.5"><title>{escape(c.country)}: {allele} '
+                       f'{point * 1000:.3g} per 1000</title></circle>')
+    out.append(f'<text x="8" y="{height - 4}" fill="#555">Source: src/aatd/data/allele_frequencies.csv '
+               '(each row cites its survey); regions as in the table.</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def main(check: bool) -> int:
+    new = render()
+    if check:
+        if not OUT.exists() or OUT.read_text(encoding="utf-8") != new:
+            print(f"{OUT.relative_to(ROOT)} is stale: run python scripts/frequency_chart.py")
+            return 1
+        return 0
+    OUT.write_text(new, encoding="utf-8")
+    print(f"written {OUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main("--check" in sys.argv[1:]))
