@@ -1,6 +1,8 @@
 # One interface for people and CI. `make run` and `make test` work on a fresh machine:
 # they create the virtual environment and install what they need themselves.
 PYTHON ?= python3
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -17,11 +19,12 @@ system-deps:
 	bash scripts/system-deps.sh
 
 run: $(STAMP)
-	$(BIN)/aatd serve
+	$(BIN)/aatd serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(STAMP)

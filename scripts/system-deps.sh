@@ -6,6 +6,9 @@ DEPS=(
   "/usr/bin/chromium chromium"
   "/usr/lib/postgresql postgresql"
   "bcftools bcftools"
+  "tabix tabix"
+  "plink2 plink2"
+  "plink1.9 plink1.9"
 )
 needed=()
 for entry in "${DEPS[@]}"; do

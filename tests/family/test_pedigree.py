@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from aatd.errors import InputError, PedigreeError
-from aatd.family.cascade import cascade_plan, pedigree_report
+from aatd.family.answers import pedigree_report
+from aatd.family.cascade import cascade_plan
 from aatd.family.drawing import pedigree_svg
 from aatd.family.inference import allele_model, infer
 from aatd.family.pedigree import (

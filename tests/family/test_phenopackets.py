@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from aatd.errors import InputError
-from aatd.family.cascade import report_from_text
+from aatd.family.answers import report_from_text
 from aatd.family.inference import allele_model, infer
 from aatd.family.pedigree import (
     CarrierEvidence,

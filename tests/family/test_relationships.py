@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aatd.family.cascade import pedigree_report
+from aatd.family.answers import pedigree_report
 from aatd.family.pedigree import Member, Pedigree, Sex, build_pedigree, pedigree_from_json
 from aatd.family.relationships import Relationship, proband_id, relationship, relationships_to
 

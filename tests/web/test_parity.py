@@ -14,11 +14,13 @@ from aatd.cli import app as cli_app
 from aatd.clinic.interpretation import describe_interpretation
 from aatd.clinic.who_to_test import describe_should_test
 from aatd.errors import InputError
-from aatd.family.cascade import pedigree_report
+from aatd.family.answers import pedigree_report
 from aatd.genetics import answers as summaries
+from aatd.risk.answers import describe_risk
+from aatd.web.api.risk import RISK_SIMULATIONS
 from web.conftest import World
 
-CAPABILITY_ENGINES = {"interpret", "should-test", "risk", "pedigree"}
+POSTED_ENGINES = {"interpret", "should-test", "risk", "pedigree"}
 FIXTURES = sorted((Path(__file__).parents[1] / "data" / "parity").glob("*.json"))
 
 
@@ -28,6 +30,7 @@ def _library(engine: str, given: dict[str, Any]) -> Any:
         "interpret": lambda: describe_interpretation(**given),
         "should-test": lambda: describe_should_test(
             given["findings"], age=given.get("age"), pack_years=given.get("pack_years")),
+        "risk": lambda: describe_risk(**given, n=RISK_SIMULATIONS, seed=0),
         "genotype": lambda: summaries.describe_genotype(given["genotype"]),
         "inherit": lambda: summaries.describe_inheritance(given["parent1"], given["parent2"]),
         "prevalence": lambda: summaries.describe_prevalence(country_name=given.get("country"), s=given.get("s"),
@@ -56,7 +59,7 @@ def _cli_args(engine: str, given: dict[str, Any], case: dict[str, Any], tmp: Pat
 def test_parity__api_cli_and_library_agree(fixture: Path, sqlite_world: World, tmp_path: Path) -> None:
     case = json.loads(fixture.read_text(encoding="utf-8"))
     engine, given = case["engine"], case["input"]
-    if engine in CAPABILITY_ENGINES:
+    if engine in POSTED_ENGINES:
         api = sqlite_world.client.post(f"/api/v1/{engine}", json=given)
     else:
         api = sqlite_world.client.get(f"/api/v1/{engine}", params=given)

@@ -8,10 +8,12 @@ and exit with status 2; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
-from aatd.cli import _common, core, pedigree, risk, testing, web
+from aatd._version import __version__
+from aatd.cli import _common, core, pedigree, risk, screening, testing, web
 
 app = typer.Typer(
     name="aatd",
@@ -21,7 +23,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (core, pedigree, testing, risk, web):
+def _print_version(value: bool) -> None:
+    if value:
+        from aatd.knowledge import data_version
+
+        sys.stdout.write(f"aatd {__version__} (knowledge tables {data_version()})\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the aatd and knowledge-table versions and exit.")] = False,
+) -> None:
+    """Alpha-1 antitrypsin deficiency toolkit: genotypes, levels, families, results, risk."""
+
+
+for module in (core, pedigree, testing, risk, screening, web):
     module.register(app)
 
 

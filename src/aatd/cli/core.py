@@ -27,11 +27,9 @@ def genotype(text: Annotated[str, typer.Argument(help="A genotype such as PI*ZZ,
         print_json(data)
         return
     level = data["expected_level"]
-    assert isinstance(level, dict)
     console.print(f"[bold]{data['genotype']}[/bold]  severity: [bold]{data['severity']}[/bold]")
     table = Table("unit", "5th percentile", "median", "95th percentile")
-    for key, label in (("um", "µmol/L"), ("mg_dl", "mg/dL (nephelometry)"), ("g_l", "g/L")):
-        row = level[key]
+    for row, label in ((level["um"], "µmol/L"), (level["mg_dl"], "mg/dL (nephelometry)"), (level["g_l"], "g/L")):
         table.add_row(label, f"{row['low']:g}", f"{row['median']:g}", f"{row['high']:g}")
     console.print(table)
     console.print(f"[dim]{level['basis']}; {', '.join(level['sources'])}[/dim]")
@@ -46,7 +44,6 @@ def inherit(parent1: Annotated[str, typer.Argument(help="First parent's genotype
         print_json(data)
         return
     offspring = data["offspring"]
-    assert isinstance(offspring, dict)
     table = Table("child genotype", "probability", title=f"Children of {parent1} x {parent2}")
     for g, p in offspring.items():
         table.add_row(g, f"{p:.1%}")
@@ -66,7 +63,6 @@ def prevalence(
         print_json(data)
         return
     genotypes = data["genotypes"]
-    assert isinstance(genotypes, dict)
     title = f"{data.get('country', 'Given frequencies')}: population {data['population'] or 'not given'}"
     table = Table("genotype", "frequency", "1 in", "expected people", title=title)
     for g, row in genotypes.items():
@@ -75,7 +71,7 @@ def prevalence(
         table.add_row(g, f"{freq:.6f}", f"{1 / freq:,.0f}" if freq else "-",
                       "-" if count is None else f"{count:,}")
     console.print(table)
-    if "source" in data:
+    if "source" in data and "published" in data:
         console.print(f"[dim]{data['source']}; published estimates {data['published']}[/dim]")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,9 +12,9 @@ from rich.table import Table
 from aatd.cli._common import console, print_json
 from aatd.cli._fhir import FormatOption, wants_fhir
 from aatd.errors import InputError
-from aatd.family.cascade import ordinal, report_from_text
-from aatd.family.drawing import pedigree_svg
-from aatd.family.pedigree import pedigree_to_phenopackets
+
+if TYPE_CHECKING:
+    from aatd.family.answers import MemberAnswer, PedigreeAnswer, PlanRow
 
 
 def parse_freq_option(text: str) -> dict[str, float]:
@@ -62,6 +62,10 @@ def pedigree(
     format_: FormatOption = None,
 ) -> None:
     """Exact genotype probabilities for every member of a family, and whom to test first."""
+    from aatd.family.answers import report_from_text
+    from aatd.family.drawing import pedigree_svg
+    from aatd.family.pedigree import pedigree_to_phenopackets
+
     couples = parse_couple_option(child or [])
     text = file.read_text(encoding="utf-8")
     if wants_fhir(format_):
@@ -89,7 +93,7 @@ def pedigree(
     console.print(f"[dim]{data['frequency_basis']}. {data['note']}[/dim]")
 
 
-def _print_members(data: dict[str, Any]) -> None:
+def _print_members(data: PedigreeAnswer) -> None:
     table = Table("member", "relationship", "most probable genotypes", "P(severe)", "P(carrier)",
                   title="Posterior genotype probabilities")
     for member_id, row in data["members"].items():
@@ -99,24 +103,26 @@ def _print_members(data: dict[str, Any]) -> None:
     console.print(table)
 
 
-def _print_plan(data: dict[str, Any]) -> None:
+def _print_plan(data: PedigreeAnswer) -> None:
     table = Table("rank", "member", "relationship", "P(severe)", "P(carrier)", "most likely",
                   title="Cascade testing plan")
-    for entry in data["plan"]:
+    for entry in data.get("plan", []):
         table.add_row(str(entry["rank"]), entry["id"], _relation(entry), f"{entry['p_severe']:.1%}",
                       f"{entry['p_carrier']:.1%}", entry["most_likely"])
     console.print(table)
-    for couple in data["prospective_children"]:
+    for couple in data.get("prospective_children", []):
         chances = ", ".join(f"{g} {p:.1%}" for g, p in couple["genotypes"].items() if p >= 0.001)
         console.print(f"Child of {couple['father']} x {couple['mother']}: {chances}")
 
 
-def _relation(row: dict[str, Any]) -> str:
+def _relation(row: MemberAnswer | PlanRow) -> str:
     """``sibling (1st degree)``; ``-`` without a proband."""
-    if row.get("relationship") is None:
+    from aatd.family.cascade import ordinal
+
+    if row["relationship"] is None:
         return "-"
-    degree = row.get("degree")
-    return str(row["relationship"]) + (f" ({ordinal(degree)} degree)" if degree is not None else "")
+    degree = row["degree"]
+    return row["relationship"] + (f" ({ordinal(degree)} degree)" if degree is not None else "")
 
 
 def register(app: typer.Typer) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from aatd.cli._common import console, print_json
-from aatd.risk.answers import SUMMARY_AGES, describe_risk
+
+if TYPE_CHECKING:
+    pass
 
 
 def risk(
@@ -38,6 +40,8 @@ def risk(
     plot: Annotated[str | None, typer.Option("--plot", help="Write the trajectory plot (.png or .svg).")] = None,
 ) -> None:
     """Lifetime FEV1, COPD, survival and liver risk, with what-if scenarios."""
+    from aatd.risk.answers import describe_risk
+
     answer = describe_risk(
         genotype=genotype, sex=sex, age=age, height_cm=height_cm, smoking=smoking, pack_years=pack_years,
         quit_age=quit_age, secondhand_smoke=secondhand_smoke, dust=dust, family_emphysema=family_emphysema,
@@ -54,6 +58,8 @@ def risk(
 
 
 def _print(answer: dict[str, object]) -> None:
+    from aatd.risk.answers import SUMMARY_AGES
+
     g = answer["genotype"]
     assert isinstance(g, dict)
     console.print(f"[bold]{g['canonical']}[/bold] modelled as {g['model_class']} ({g['mapping']})")

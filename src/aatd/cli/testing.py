@@ -10,8 +10,6 @@ from rich.table import Table
 
 from aatd.cli._common import console, print_json
 from aatd.cli._fhir import FormatOption, read_fhir_file, wants_fhir
-from aatd.clinic.interpretation import describe_interpretation
-from aatd.clinic.who_to_test import describe_should_test
 from aatd.errors import InputError
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
@@ -38,6 +36,7 @@ def interpret(
     format_: FormatOption = None,
 ) -> None:
     """What a serum level, phenotype and genotype mean, and what to do next."""
+    from aatd.clinic.interpretation import describe_interpretation
     from aatd.interop.fhir_in import read_results
     from aatd.interop.fhir_out import inputs_from_text, interpretation_arguments, results_bundle
 
@@ -94,6 +93,8 @@ def should_test(
     json_: JsonFlag = False,
 ) -> None:
     """Whether each guideline recommends AATD testing for these findings."""
+    from aatd.clinic.who_to_test import describe_should_test
+
     data = describe_should_test(finding or [], age=age, pack_years=pack_years)
     if json_:
         print_json(data)

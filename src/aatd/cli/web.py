@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from aatd.cli._common import fail
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from aatd.web.models import User
 from aatd.errors import Conflict
 
 user_app = typer.Typer(help="Manage workspace users.", no_args_is_help=True)
+audit_app = typer.Typer(help="Check the workspace audit log.", no_args_is_help=True)
+db_app = typer.Typer(help="Set up the workspace database.", no_args_is_help=True)
 
 
 
@@ -83,7 +91,141 @@ def create(
         sys.stdout.write(f"aatd: password (shown once, change it after logging in): {password}\n")
 
 
+Database = Annotated[str | None, typer.Option(help="Database URL (default: SQLite in AATD_DATA_DIR).")]
+Email = Annotated[str, typer.Option("--email", help="The user's email (login name).")]
+
+
+def _with_user(database: str | None, email: str, change: Callable[[Session, User], str]) -> None:
+    """Run ``change`` on the user with ``email`` in one transaction and print what it says."""
+    from aatd.web.db import make_engine, migrate, session_factory, transaction
+    from aatd.web.settings import load_settings
+    from aatd.web.workspace import accounts
+
+    settings = load_settings(database_url=database)
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+        with transaction(session_factory(engine)) as db:
+            message = change(db, accounts.user_by_email(db, email))
+    finally:
+        engine.dispose()
+    sys.stdout.write(f"aatd: {message}\n")
+
+
+def set_password(
+    email: Email,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    database: Database = None,
+) -> None:
+    """Set a user's password (prints a generated one once unless given on stdin); signs them out everywhere."""
+    from aatd.web.security import generate_password
+    from aatd.web.workspace import accounts
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
+
+    def change(db: Session, user: User) -> str:
+        accounts.set_password(db, user, password)
+        return f"password of {user.email} changed; their sessions and API tokens have ended"
+
+    _with_user(database, email, change)
+    if not password_stdin:
+        sys.stdout.write(f"aatd: new password (shown once): {password}\n")
+
+
+def deactivate(email: Email, database: Database = None) -> None:
+    """Deactivate a user: their sessions end, API tokens are revoked and logins are refused."""
+    from aatd.web.workspace import accounts
+
+    def change(db: Session, user: User) -> str:
+        accounts.set_active(db, user, False)
+        return f"{user.email} deactivated"
+
+    _with_user(database, email, change)
+
+
+def reactivate(email: Email, database: Database = None) -> None:
+    """Let a deactivated user log in again."""
+    from aatd.web.workspace import accounts
+
+    def change(db: Session, user: User) -> str:
+        accounts.set_active(db, user, True)
+        return f"{user.email} reactivated"
+
+    _with_user(database, email, change)
+
+
+def unlock(email: Email, database: Database = None) -> None:
+    """Clear the failed logins counted against a user (the login throttle lets them in again)."""
+    from aatd.web.workspace import accounts
+
+    def change(db: Session, user: User) -> str:
+        return f"{user.email} unlocked ({accounts.unlock(db, user)} failed attempts cleared)"
+
+    _with_user(database, email, change)
+
+
+def _anchor(text: str) -> tuple[int, str]:
+    seq, _, digest = text.partition(":")
+    if not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        from aatd.errors import InputError
+
+        raise InputError("anchor", text, "SEQ:HASH, an event number and its 64-character hex hash")
+    return int(seq), digest
+
+
+def verify(
+    database: Annotated[str | None, typer.Option(help="Database URL (default: SQLite in AATD_DATA_DIR).")] = None,
+    anchor: Annotated[list[str] | None, typer.Option(
+        help="SEQ:HASH printed by an earlier run (kept elsewhere); catches a log rewritten from that event on.")]
+    = None,
+) -> None:
+    """Recompute the audit log's hash chain; exit 1 naming the first event that was edited, deleted or inserted."""
+    from aatd.web.db import make_engine, migrate, session_factory, transaction
+    from aatd.web.settings import load_settings
+    from aatd.web.workspace import audit
+
+    anchors = dict(_anchor(a) for a in anchor or [])
+    settings = load_settings(database_url=database)
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)  # a no-op at the newest revision
+        with transaction(session_factory(engine)) as db:
+            report = audit.verify(db, anchors)
+    finally:
+        engine.dispose()
+    if not report.ok:
+        where = f"event {report.first_bad_seq}" + (f" (id {report.first_bad_id})" if report.first_bad_id else "")
+        fail(f"audit log broken at {where}: {report.problem}; the {report.events} events before it verify",
+             code=1)
+    sys.stdout.write(f"aatd: audit log intact: {report.events} events; head {report.head_seq}:{report.head_hash}\n")
+
+
+def grant(
+    app_role: Annotated[str, typer.Option("--app-role", help="The role 'aatd serve' connects as.")],
+    database: Annotated[str, typer.Option(help="postgresql:// URL of the table OWNER (it also migrates).")],
+) -> None:
+    """PostgreSQL: migrate as the owner, then give the app role data access but no way to rewrite the audit log."""
+    from aatd.web.db import grant_app_role, make_engine, migrate
+    from aatd.web.settings import normalise_database_url
+
+    engine = make_engine(normalise_database_url(database))
+    try:
+        migrate(engine)
+        grant_app_role(engine, app_role)
+    finally:
+        engine.dispose()
+    sys.stdout.write(f"aatd: {app_role} may read and write the workspace; the audit log is insert-only for it\n")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(serve)
     user_app.command("create")(create)
+    user_app.command("set-password")(set_password)
+    user_app.command("deactivate")(deactivate)
+    user_app.command("reactivate")(reactivate)
+    user_app.command("unlock")(unlock)
     app.add_typer(user_app, name="user")
+    audit_app.command("verify")(verify)
+    app.add_typer(audit_app, name="audit")
+    db_app.command("grant")(grant)
+    app.add_typer(db_app, name="db")

@@ -1,13 +1,16 @@
-"""JSON-ready answers shared by the CLI, the REST API and the web app.
+"""Typed, JSON-ready answers about one genotype, two parents or a population.
 
 Each function takes user input as text or numbers, validates it (raising
-:class:`~aatd.errors.InputError`) and returns a plain dict, so that every interface
-gives the same answer for the same input.
+:class:`~aatd.errors.InputError`) and returns a typed dict that the CLI renders and the
+REST API declares as its response model, so that every interface gives the same answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NotRequired
+
+from typing_extensions import TypedDict
 
 from aatd.genetics.alleles import allele_catalogue
 from aatd.genetics.genotypes import parse_genotype
@@ -22,10 +25,91 @@ from aatd.genetics.prevalence import (
 )
 from aatd.genetics.units import Unit
 from aatd.knowledge import knowledge
-from aatd.provenance import provenance
+from aatd.provenance import Provenance, provenance
+
+#: One allele of a genotype: its functional class (normal, deficient, null, dysfunctional), relative AAT
+#: output (M = 1) and whether it polymerises. ``class`` is a Python keyword, hence the functional syntax.
+AlleleOfGenotype = TypedDict("AlleleOfGenotype", {
+    "allele": str, "name": str, "class": str, "relative_output": float, "polymerises": str})
 
 
-def describe_genotype(text: str) -> dict[str, object]:
+class LevelRange(TypedDict):
+    """5th percentile, median and 95th percentile of the expected serum level, in one unit."""
+
+    low: float
+    median: float
+    high: float
+
+
+class ExpectedLevel(TypedDict):
+    """The expected serum level of a genotype in µmol/L, mg/dL (nephelometry) and g/L, with its basis."""
+
+    um: LevelRange
+    mg_dl: LevelRange
+    g_l: LevelRange
+    percentiles: list[int]
+    basis: str
+    sources: list[str]
+
+
+class GenotypeAnswer(TypedDict):
+    """``aatd genotype``: canonical genotype, alleles, severity class and expected serum level."""
+
+    genotype: str
+    alleles: list[AlleleOfGenotype]
+    severity: str
+    expected_level: ExpectedLevel
+    liver_risk_alleles: list[str]
+    provenance: Provenance
+
+
+class InheritanceAnswer(TypedDict):
+    """``aatd inherit``: each child genotype's probability (parents as genotypes or distributions)."""
+
+    parents: list[str | dict[str, float]]
+    offspring: dict[str, float]
+    provenance: Provenance
+
+
+class GenotypeCount(TypedDict):
+    """Hardy-Weinberg frequency of one genotype and the expected number of people (``None`` without a population)."""
+
+    frequency: float
+    count: int | None
+
+
+class PublishedCounts(TypedDict):
+    """Numbers of ZZ, SZ and MZ people published for a country (``None`` where not published)."""
+
+    zz: int | None
+    sz: int | None
+    mz: int | None
+
+
+class PrevalenceAnswer(TypedDict):
+    """``aatd prevalence``: Hardy-Weinberg genotype frequencies and expected counts."""
+
+    allele_frequencies: dict[str, float]
+    population: float | None
+    genotypes: dict[str, GenotypeCount]
+    country: NotRequired[str]
+    source: NotRequired[str]
+    published: NotRequired[PublishedCounts]
+    provenance: Provenance
+
+
+#: One allele of the catalogue, as ``aatd alleles --json`` lists it.
+AlleleRecordOut = TypedDict("AlleleRecordOut", {
+    "allele": str, "name": str, "family": str, "class": str, "legacy": str, "hgvs_c": str, "hgvs_p": str,
+    "rsid": str, "grch38": int | None, "grch37": int | None, "ref": str, "alt": str, "relative_output": float,
+    "polymerises": str, "verified": bool, "source": str})
+
+
+def _range(values: Mapping[str, float]) -> LevelRange:
+    return LevelRange(low=values["low"], median=values["median"], high=values["high"])
+
+
+def describe_genotype(text: str) -> GenotypeAnswer:
     """Canonical genotype, its alleles, severity class and expected serum level."""
     g = parse_genotype(text)
     dist = level_distribution(g)
@@ -38,9 +122,9 @@ def describe_genotype(text: str) -> dict[str, object]:
         ],
         "severity": genotype_severity(g).value,
         "expected_level": {
-            "um": dist.expected_range(Unit.UMOL_L).as_dict(),
-            "mg_dl": dist.expected_range(Unit.MG_DL).as_dict(),
-            "g_l": {k: round(v / 100, 3) for k, v in dist.expected_range(Unit.MG_DL).as_dict().items()},
+            "um": _range(dist.expected_range(Unit.UMOL_L).as_dict()),
+            "mg_dl": _range(dist.expected_range(Unit.MG_DL).as_dict()),
+            "g_l": _range({k: round(v / 100, 3) for k, v in dist.expected_range(Unit.MG_DL).as_dict().items()}),
             "percentiles": [5, 50, 95],
             "basis": dist.basis,
             "sources": [knowledge().cite_short(s) for s in dist.sources],
@@ -50,14 +134,15 @@ def describe_genotype(text: str) -> dict[str, object]:
     }
 
 
-def describe_inheritance(parent1: str | Mapping[str, float], parent2: str | Mapping[str, float]) -> dict[str, object]:
+def describe_inheritance(parent1: str | Mapping[str, float],
+                         parent2: str | Mapping[str, float]) -> InheritanceAnswer:
     """Offspring genotype distribution of two parents (genotypes or distributions)."""
     dist = offspring_distribution(parent1, parent2)
     names = [_parent_label(p) for p in (parent1, parent2)]
     return {"parents": names, "offspring": as_canonical(dist), "provenance": provenance()}
 
 
-def _parent_label(parent: str | Mapping[str, float]) -> object:
+def _parent_label(parent: str | Mapping[str, float]) -> str | dict[str, float]:
     if isinstance(parent, str):
         return parse_genotype(parent).canonical
     return {parse_genotype(g).canonical: p for g, p in parent.items()}
@@ -65,19 +150,18 @@ def _parent_label(parent: str | Mapping[str, float]) -> object:
 
 def describe_prevalence(*, country_name: str | None = None, s: float | None = None, z: float | None = None,
                         frequencies: Mapping[str, float] | None = None,
-                        population: float | None = None) -> dict[str, object]:
+                        population: float | None = None) -> PrevalenceAnswer:
     """Hardy-Weinberg genotype frequencies and expected counts.
 
     Give a ``country_name`` from the table, or ``s`` and ``z`` allele frequencies, or a
     full ``frequencies`` mapping. ``population`` defaults to the country's survey population.
     """
-    source: dict[str, object] = {}
+    answer_country: str | None = None
     if country_name is not None:
         record = country(country_name)
         freqs = allele_frequencies(record.s, record.z)
         population = population if population is not None else country_population(country_name)
-        source = {"country": record.country, "source": knowledge().cite_short(record.source),
-                  "published": {"zz": record.est_zz, "sz": record.est_sz, "mz": record.est_mz}}
+        answer_country = record.country
     elif frequencies is not None:
         freqs = validate_frequencies(frequencies)
     else:
@@ -87,15 +171,21 @@ def describe_prevalence(*, country_name: str | None = None, s: float | None = No
             raise InputError("country", None, "a country, or both --s and --z allele frequencies")
         freqs = allele_frequencies(s, z)
     counts = expected_counts(freqs, population if population is not None else 0)
-    genotypes = {
+    genotypes: dict[str, GenotypeCount] = {
         g.canonical: {"frequency": c.frequency, "count": round(c.count) if population is not None else None}
         for g, c in counts.items()
     }
-    return {"allele_frequencies": freqs, "population": population, "genotypes": genotypes, **source,
-            "provenance": provenance()}
+    answer = PrevalenceAnswer(allele_frequencies=dict(freqs), population=population, genotypes=genotypes,
+                              provenance=provenance())
+    if answer_country is not None:
+        record = country(answer_country)
+        answer["country"] = record.country
+        answer["source"] = knowledge().cite_short(record.source)
+        answer["published"] = PublishedCounts(zz=record.est_zz, sz=record.est_sz, mz=record.est_mz)
+    return answer
 
 
-def list_alleles() -> list[dict[str, object]]:
+def list_alleles() -> list[AlleleRecordOut]:
     """The allele catalogue as plain records."""
     return [
         {"allele": a.allele, "name": a.display_name, "family": a.family, "class": a.functional_class,

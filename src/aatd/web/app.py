@@ -14,8 +14,9 @@ from aatd.web.api import api_router
 from aatd.web.clinician import pages_router
 from aatd.web.db import make_engine, migrate, session_factory
 from aatd.web.middleware import BodyLimit, SecurityHeaders
-from aatd.web.security import LoginThrottle
+from aatd.web.security import parse_trusted_proxies
 from aatd.web.settings import Settings, load_settings
+from aatd.web.workspace.throttle import ThrottlePolicy
 
 HERE = Path(__file__).parent
 DISCLAIMER = "aatd supports, and does not replace, clinical judgement."
@@ -41,7 +42,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
-    app.state.throttle = LoginThrottle(settings.login_attempts, settings.login_window_s)
+    app.state.throttle_policy = ThrottlePolicy(
+        pair_attempts=settings.login_attempts, address_attempts=settings.login_address_attempts,
+        account_attempts=settings.login_account_attempts, window_s=settings.login_window_s)
+    app.state.trusted_proxies = parse_trusted_proxies(",".join(settings.trusted_proxies))
     app.state.templates = templates()
     errors.install(app)
     app.include_router(api_router())

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from aatd.web.errors import ApiError, LoginRequired
 from aatd.web.models import ApiToken, LoginSession, User, utcnow
-from aatd.web.security import same, token_digest
+from aatd.web.security import client_address, same, token_digest
+from aatd.web.workspace.throttle import MAX_ADDRESS
 
 SESSION_COOKIE = "aatd_session"
 LOGIN_CSRF_COOKIE = "aatd_login_csrf"
@@ -34,6 +35,8 @@ class Principal:
     via: str  # "session" or "token"
     csrf_token: str | None = None
     session_id: int | None = None
+    scope: str = "write"  # a "read" token may only make GET, HEAD and OPTIONS calls
+    token_id: int | None = None
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -56,6 +59,13 @@ def get_db(request: Request) -> Iterator[Session]:
 Db = Annotated[Session, Depends(get_db, scope="function")]
 
 
+def caller_address(request: Request) -> str:
+    """The client's address; ``X-Forwarded-For`` counts only when sent by a configured trusted proxy."""
+    peer = request.client.host if request.client else None
+    address = client_address(peer, request.headers.get("x-forwarded-for"), request.app.state.trusted_proxies)
+    return address[:MAX_ADDRESS]
+
+
 def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
@@ -68,9 +78,11 @@ def _from_bearer(db: Session, header: str) -> Principal | None:
     row = db.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token.strip()),
                                            ApiToken.revoked_at.is_(None)))
     user = db.get(User, row.user_id) if row is not None else None
-    if user is None or not user.active:
+    if row is None or user is None or not user.active:
         raise ApiError(401, "invalid or revoked API token", headers={"WWW-Authenticate": "Bearer"})
-    return Principal(user=user, via="token")
+    if row.expires_at is not None and _aware(row.expires_at) < utcnow():
+        raise ApiError(401, "this API token has expired; create a new one", headers={"WWW-Authenticate": "Bearer"})
+    return Principal(user=user, via="token", scope=row.scope, token_id=row.id)
 
 
 def _from_cookie(db: Session, token: str) -> Principal | None:
@@ -112,6 +124,8 @@ async def api_user(request: Request, principal: Annotated[Principal | None, Depe
     if principal is None:
         raise ApiError(401, "login required: send 'Authorization: Bearer <token>' or log in",
                        headers={"WWW-Authenticate": "Bearer"})
+    if principal.scope != "write" and request.method not in SAFE_METHODS:
+        raise ApiError(403, "this API token is read-only; create a token with scope 'write' to make changes")
     await _check_csrf(request, principal)
     return principal
 

@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("admin", "clinician")
+TOKEN_SCOPES = ("read", "write")
 SEXES = ("female", "male", "unknown")
 RESULT_KINDS = ("level", "crp", "phenotype", "genotype", "spirometry")
 
@@ -33,6 +34,8 @@ class Organisation(Base):
     __tablename__ = "organisations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # The name folded to lower case: names that differ only in case are the same organisation.
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -46,6 +49,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20), default="clinician")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Base32 secret of the optional TOTP second factor (RFC 6238); None when not enrolled.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
@@ -75,8 +80,21 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(100), default="api")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(10), default="write")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LoginAttempt(Base):
+    """A login attempt counted by the throttle: failures for a window, successes for familiar addresses."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(320), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class Family(Base):
@@ -133,10 +151,18 @@ class Result(Base):
 
 
 class AuditEvent(Base):
-    """Who read or changed which record, and when. Append-only."""
+    """Who read or changed which record, and when. Append-only and hash-chained.
+
+    ``seq`` numbers the events 1, 2, 3... without gaps; ``prev_hash`` is the ``hash`` of event
+    ``seq - 1`` (64 zeros for the first); ``hash`` is the SHA-256 of the event's canonical form
+    (:func:`aatd.web.workspace.audit.canonical`).
+    """
 
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), nullable=True, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)

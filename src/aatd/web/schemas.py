@@ -146,15 +146,45 @@ class TokenIn(Strict):
     email: Annotated[str, Field(min_length=1, max_length=320)]
     password: Annotated[str, Field(min_length=1, max_length=200)]
     name: ShortText = "api"
+    scope: Literal["read", "write"] = "write"
+    expires_in_days: Annotated[int, Field(ge=1, le=365)] = 90
 
 
 class TokenOut(BaseModel):
     token: str
     token_type: Literal["bearer"] = "bearer"
+    scope: Literal["read", "write"] = "write"
+
+
+class TokenInfoOut(BaseModel):
+    """An API token as listed: never the secret itself."""
+
+    id: int
+    name: str
+    scope: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PasswordChangeIn(Strict):
+    current_password: Annotated[str, Field(min_length=1, max_length=200)]
+    new_password: Annotated[str, Field(min_length=12, max_length=200)]
+
+
+class PasswordResetIn(Strict):
+    new_password: Annotated[str, Field(min_length=12, max_length=200)]
+
+
+class UserPatch(Strict):
+    active: bool
 
 
 class AuditOut(BaseModel):
     id: int
+    seq: int
+    hash: str
     at: dt.datetime
     actor: str
     action: str
@@ -162,6 +192,17 @@ class AuditOut(BaseModel):
     entity_id: int | None
     detail: dict[str, Any]
     model_config = ConfigDict(from_attributes=True)
+
+
+class AuditVerifyOut(BaseModel):
+    """The outcome of checking the whole audit hash chain."""
+
+    ok: bool
+    events: int
+    head_seq: int
+    head_hash: str
+    first_bad_seq: int | None
+    problem: str | None
 
 
 class ErrorEntry(BaseModel):

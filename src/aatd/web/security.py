@@ -1,18 +1,23 @@
-"""Passwords, random tokens and login throttling.
+"""Passwords, random tokens, secret strength and client addresses behind proxies.
 
 Passwords are hashed with argon2id (argon2-cffi). Session and API tokens are random
 256-bit strings; the database keeps only their SHA-256, so a leaked table opens nothing.
+New passwords must be at least 12 characters and rated at least 3 of 4 by zxcvbn (Dropbox's
+strength estimator, which knows the commonest breached passwords, words, names, keyboard
+patterns, repeats and sequences, and the user's own email and organisation).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
+import math
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
+import zxcvbn  # type: ignore[import-untyped]
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -20,14 +25,32 @@ from aatd.errors import InputError
 
 _HASHER = PasswordHasher()
 MIN_PASSWORD = 12
+MAX_PASSWORD = 200
+# zxcvbn score from 0 (too guessable) to 4 (very unguessable); 3 = "safely unguessable" (< 10^10 guesses).
+MIN_PASSWORD_SCORE = 3
 # A real hash to verify against when the email is unknown, so timing does not reveal accounts.
 _DUMMY_HASH = _HASHER.hash("not-a-real-password-0000")
 
 
-def hash_password(password: str) -> str:
-    """The argon2id hash of ``password`` (at least 12 characters)."""
-    if len(password) < MIN_PASSWORD:
-        raise InputError("password", "<hidden>", f"at least {MIN_PASSWORD} characters")
+def check_password(password: str, user_inputs: Iterable[str] = ()) -> None:
+    """Refuse short, trivial and commonly breached passwords (:class:`InputError` naming the weakness).
+
+    ``user_inputs`` (email, organisation name) count as known to an attacker.
+    """
+    if len(password) < MIN_PASSWORD or len(password) > MAX_PASSWORD:
+        raise InputError("password", "<hidden>", f"at least {MIN_PASSWORD} characters (at most {MAX_PASSWORD})")
+    words = [w for text in user_inputs for w in [text, *text.replace("@", " ").replace(".", " ").split()] if w]
+    rating = zxcvbn.zxcvbn(password[:100], user_inputs=words)
+    if int(rating["score"]) < MIN_PASSWORD_SCORE:
+        feedback = rating.get("feedback") or {}
+        reason = str(feedback.get("warning") or "").rstrip(".") or "it is too easy to guess"
+        raise InputError("password", "<hidden>",
+                         f"a password that is hard to guess ({reason}); try a few unrelated words")
+
+
+def hash_password(password: str, user_inputs: Iterable[str] = ()) -> str:
+    """The argon2id hash of a new ``password`` that passes :func:`check_password`."""
+    check_password(password, user_inputs)
     return _HASHER.hash(password)
 
 
@@ -59,38 +82,67 @@ def generate_password() -> str:
     return secrets.token_urlsafe(15)
 
 
-class LoginThrottle:
-    """At most ``attempts`` failed logins per key (email and client address) in ``window_s`` seconds."""
+def secret_bits(secret: str) -> float:
+    """Entropy estimate of a secret in bits: length times the Shannon entropy of its characters.
 
-    def __init__(self, attempts: int, window_s: float) -> None:
-        self.attempts = attempts
-        self.window_s = window_s
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+    A random 32-character URL-safe secret scores about 150 bits; 32 identical characters score 0.
+    """
+    counts = Counter(secret)
+    return -len(secret) * sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values()) if secret \
+        else 0.0
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
-        while failures and now - failures[0] > self.window_s:
-            failures.popleft()
-        return failures
 
-    def retry_after(self, *keys: str) -> int:
-        """Seconds to wait before another attempt, 0 when allowed."""
-        now = time.monotonic()
-        with self._lock:
-            waits = [self.window_s - (now - f[0]) for f in (self._recent(k, now) for k in keys)
-                     if len(f) >= self.attempts]
-        return int(max(waits)) + 1 if waits else 0
+def weak_secret(secret: str, min_length: int = 32, min_bits: float = 96.0) -> str | None:
+    """Why ``secret`` is too weak to sign production sessions, or ``None`` when it is strong enough."""
+    if len(secret) < min_length:
+        return f"at least {min_length} characters"
+    if secret_bits(secret) < min_bits:
+        return f"a random secret (estimated {secret_bits(secret):.0f} bits of entropy; at least {min_bits:.0f})"
+    if int(zxcvbn.zxcvbn(secret[:100])["score"]) < 4:
+        return "a random secret, not words, repeats, sequences or keyboard patterns"
+    return None
 
-    def failed(self, *keys: str) -> None:
-        """Record a failed attempt under each key."""
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
 
-    def succeeded(self, *keys: str) -> None:
-        """Forget the failures of a key after a successful login."""
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_trusted_proxies(text: str | None) -> tuple[Network, ...]:
+    """``AATD_TRUSTED_PROXIES``: comma-separated addresses or networks (``10.0.0.0/8``), or empty."""
+    networks: list[Network] = []
+    for part in (text or "").split(","):
+        entry = part.strip()
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise InputError("AATD_TRUSTED_PROXIES", entry,
+                             "comma-separated IP addresses or networks such as 10.0.0.0/8") from None
+    return tuple(networks)
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None, proxies: Sequence[Network]) -> bool:
+    return address is not None and any(address in network for network in proxies)
+
+
+def client_address(peer: str | None, forwarded_for: str | None, proxies: Sequence[Network]) -> str:
+    """The client's address: the peer, or, when the peer is a trusted proxy, the nearest
+    untrusted hop of ``X-Forwarded-For`` (read from the right, so a client cannot forge it)."""
+    address = peer or "unknown"
+    if not proxies or not forwarded_for or not _trusted(_ip(address), proxies):
+        return address
+    for hop in reversed(forwarded_for.split(",")[-32:]):
+        parsed = _ip(hop)
+        if parsed is None:
+            return address  # garbage from here on: trust only what the last proxy saw
+        address = str(parsed)
+        if not _trusted(parsed, proxies):
+            return address
+    return address

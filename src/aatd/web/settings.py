@@ -7,9 +7,12 @@
 ``AATD_SECRET_KEY``    secret for tokens; generated once into ``<data dir>/secret_key`` if unset.
 ``AATD_ENV``           ``local`` (default) or ``production``.
 ``AATD_COOKIE_SECURE`` ``1``/``0``; default ``1`` in production, ``0`` locally (plain http on loopback).
+``AATD_TRUSTED_PROXIES`` comma-separated addresses or networks of reverse proxies (e.g. ``127.0.0.1,10.0.0.0/8``)
+                       whose ``X-Forwarded-For`` names the real client for the login throttle; default none
+                       (the header is ignored).
 
-Unsafe settings are refused outside local use: production needs an explicit secret key
-of at least 32 characters and secure cookies.
+Unsafe settings are refused outside local use: production needs an explicit, random secret
+key (at least 32 characters, about 96 bits of entropy or more, no words or repeats) and secure cookies.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aatd.errors import InputError
+from aatd.web.security import parse_trusted_proxies, weak_secret
 
 _MIN_SECRET = 32
 
@@ -34,7 +38,11 @@ class Settings:
     env: str = "local"
     cookie_secure: bool = False
     login_attempts: int = 5
+    login_address_attempts: int = 30
+    login_account_attempts: int = 100
     login_window_s: float = 900.0
+    trusted_proxies: tuple[str, ...] = ()
+    token_days: int = 90
     session_hours: float = 12.0
 
     @property
@@ -63,8 +71,9 @@ def normalise_database_url(url: str) -> str:
 
 def _secret_key(data_dir: Path, given: str | None, env: str) -> str:
     if given:
-        if env == "production" and len(given) < _MIN_SECRET:
-            raise InputError("AATD_SECRET_KEY", "<hidden>", f"at least {_MIN_SECRET} characters in production")
+        problem = weak_secret(given, _MIN_SECRET) if env == "production" else None
+        if problem is not None:
+            raise InputError("AATD_SECRET_KEY", "<hidden>", f"{problem} in production")
         return given
     if env == "production":
         raise InputError("AATD_SECRET_KEY", None, "an explicit secret key in production")
@@ -84,12 +93,16 @@ def load_settings(environ: dict[str, str] | None = None, *, database_url: str | 
     if env not in {"local", "production"}:
         raise InputError("AATD_ENV", env, "local or production")
     data_dir = Path(env_vars.get("AATD_DATA_DIR", "var")).expanduser().resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    if not data_dir.exists():
+        data_dir.mkdir(mode=0o700, parents=True)
     url = database_url or env_vars.get("AATD_DATABASE_URL") or f"sqlite:///{data_dir / 'aatd.sqlite3'}"
     secure_text = env_vars.get("AATD_COOKIE_SECURE")
     secure = _flag("AATD_COOKIE_SECURE", secure_text) if secure_text is not None else env == "production"
     if env == "production" and not secure:
         raise InputError("AATD_COOKIE_SECURE", secure_text, "1 in production (cookies only over https)")
+    proxies = env_vars.get("AATD_TRUSTED_PROXIES", "")
+    parse_trusted_proxies(proxies)  # refuse a malformed list now, naming the bad entry
     return Settings(data_dir=data_dir, database_url=normalise_database_url(url),
                     secret_key=_secret_key(data_dir, env_vars.get("AATD_SECRET_KEY"), env),
-                    env=env, cookie_secure=secure)
+                    env=env, cookie_secure=secure,
+                    trusted_proxies=tuple(p.strip() for p in proxies.split(",") if p.strip()))

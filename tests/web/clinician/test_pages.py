@@ -168,3 +168,31 @@ def test_patient_page__control_characters_in_note_refused(sqlite_world: World) -
     bad = browser.post(f"/patients/{pid}/results", data={"kind": "crp", "taken_on": "2024-01-02", "value": "3",
                                                           "note": "a\x00b", "csrf_token": token})
     assert bad.status_code == 422 and "note: got" in bad.text
+
+
+def test_family_page__view_runs_inference_once(sqlite_world: World, monkeypatch: object) -> None:
+    """Probabilities, plan, children's chances and the drawing come from one inference per page view."""
+    import pytest
+
+    from aatd.family import answers
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    browser = sqlite_world.login("doc@a.org")
+    family_id, token = _new_family(browser)
+    url = f"/families/{family_id}"
+    proband = _member_id(browser.get(url).text, "Proband")
+    for relation, label, sex in (("parent", "Dad", "male"), ("parent", "Mum", "female"), ("sibling", "Bro", "male")):
+        browser.post(f"{url}/members", data={"member_id": proband, "relation": relation, "label": label, "sex": sex,
+                                             "csrf_token": token})
+    calls: list[int] = []
+    real_infer = answers.infer
+
+    def counting_infer(*args: object, **kwargs: object) -> answers.PedigreeResult:
+        calls.append(1)
+        return real_infer(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(answers, "infer", counting_infer)
+    page = browser.get(url)
+    assert page.status_code == 200
+    assert "Cascade testing plan" in page.text and "<svg" in page.text
+    assert len(calls) == 1

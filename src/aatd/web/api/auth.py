@@ -1,40 +1,62 @@
-"""API authentication: bearer tokens for non-browser clients, and who am I."""
+"""API authentication: bearer tokens (scoped, expiring, listable, revocable), who am I, password change."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
 
-from aatd.web.deps import ApiUser, Db
+from fastapi import APIRouter, Path, Request
+
+from aatd.web.deps import ApiUser, Db, caller_address
 from aatd.web.errors import ApiError
-from aatd.web.schemas import MeOut, TokenIn, TokenOut
-from aatd.web.workspace import accounts, audit
+from aatd.web.schemas import MeOut, PasswordChangeIn, TokenIn, TokenInfoOut, TokenOut
+from aatd.web.workspace import accounts
+from aatd.web.workspace.throttle import Throttled
 
 router = APIRouter(tags=["auth"])
+
+TokenId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def throttled(exc: Throttled) -> ApiError:
+    """The 429 answer of a throttled login, with ``Retry-After``."""
+    return ApiError(429, str(exc), headers={"Retry-After": str(exc.retry_after)})
 
 
 @router.post("/auth/token", status_code=201)
 def create_token(payload: TokenIn, request: Request, db: Db) -> TokenOut:
-    """Exchange email and password for a bearer token (throttled like the login form)."""
-    throttle = request.app.state.throttle
-    keys = (f"email:{payload.email.strip().lower()}", f"ip:{request.client.host if request.client else '?'}")
-    wait = throttle.retry_after(*keys)
-    if wait:
-        raise ApiError(429, f"too many failed attempts; try again in {wait} s", headers={"Retry-After": str(wait)})
-    user = accounts.authenticate(db, payload.email, payload.password)
-    if user is None:
-        throttle.failed(*keys)
-        audit.record(db, None, "login_failed", "user", None, actor=payload.email[:320], detail={"via": "token"})
-        raise ApiError(401, "wrong email or password", headers={"WWW-Authenticate": "Bearer"})
-    throttle.succeeded(keys[0])
-    return TokenOut(token=accounts.issue_api_token(db, user, payload.name))
+    """Exchange email and password for a bearer token (throttled like the login form).
+
+    ``scope`` ``read`` tokens may only read; tokens expire after ``expires_in_days`` (default 90).
+    """
+    try:
+        user = accounts.login(db, request.app.state.throttle_policy, payload.email, payload.password,
+                              caller_address(request), "token")
+    except Throttled as exc:
+        raise throttled(exc) from None
+    except accounts.LoginFailed as exc:
+        raise ApiError(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from None
+    token = accounts.issue_api_token(db, user, payload.name, scope=payload.scope, days=payload.expires_in_days)
+    return TokenOut(token=token, scope=payload.scope)
 
 
 @router.delete("/auth/token", status_code=204)
-def revoke_token(request: Request, principal: ApiUser, db: Db) -> None:
+def revoke_token(principal: ApiUser, db: Db) -> None:
     """Revoke the bearer token used for this call."""
-    if principal.via != "token":
+    if principal.via != "token" or principal.token_id is None:
         raise ApiError(400, "this call revokes the bearer token it is made with; none was sent")
-    accounts.revoke_api_token(db, request.headers["authorization"].partition(" ")[2].strip())
+    accounts.revoke_token_id(db, principal.user, principal.token_id)
+
+
+@router.get("/auth/tokens")
+def list_tokens(principal: ApiUser, db: Db) -> list[TokenInfoOut]:
+    """The caller's API tokens (never the secret itself), newest first."""
+    return [TokenInfoOut.model_validate(t) for t in accounts.tokens(db, principal.user)]
+
+
+@router.delete("/auth/tokens/{token_id}", status_code=204)
+def revoke_token_by_id(token_id: TokenId, principal: ApiUser, db: Db) -> None:
+    """Revoke one of the caller's tokens by id (for example a leaked one)."""
+    accounts.revoke_token_id(db, principal.user, token_id)
 
 
 @router.get("/me")
@@ -43,3 +65,10 @@ def me(principal: ApiUser) -> MeOut:
     user = principal.user
     return MeOut(id=user.id, email=user.email, role=user.role, active=user.active,
                  organisation=user.organisation.name)
+
+
+@router.post("/me/password", status_code=204)
+def change_password(payload: PasswordChangeIn, principal: ApiUser, db: Db) -> None:
+    """Change the caller's password; their other sessions end and every API token is revoked."""
+    accounts.change_password(db, principal.user, payload.current_password, payload.new_password,
+                             keep_session=principal.session_id)

@@ -46,7 +46,7 @@ def family_members(family_id: Id, principal: ApiUser, db: Db) -> list[PatientOut
     return [PatientOut.model_validate(p) for p in ws.members(ws.family(family_id))]
 
 
-@router.get("/{family_id}/export")
+@router.get("/{family_id}/export", response_model=FamilyDocument)
 def export(family_id: Id, principal: ApiUser, db: Db) -> dict[str, Any]:
     """The family as the pedigree JSON contract."""
     ws = Workspace(db, principal.user)

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from aatd.errors import InputError
-from aatd.family.cascade import pedigree_report
+from aatd.family.answers import PedigreeAnswer, pedigree_report
 from aatd.web.errors import ApiError
 
 router = APIRouter(tags=["family"])
@@ -22,7 +22,7 @@ class PedigreeIn(BaseModel):
 
 
 @router.post("/pedigree")
-def pedigree(payload: PedigreeIn, plan: bool = False) -> dict[str, Any]:
+def pedigree(payload: PedigreeIn, plan: bool = False) -> PedigreeAnswer:
     """Posterior genotype probabilities of every member (as ``aatd pedigree FILE --json [--plan]``).
 
     Give ``country`` or ``allele_frequencies`` in the document; ``plan=true`` adds the

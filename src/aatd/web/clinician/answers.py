@@ -13,7 +13,7 @@ from typing import Any
 from aatd.clinic.guidelines import guideline_tables
 from aatd.clinic.interpretation import describe_interpretation
 from aatd.errors import AatdError, InputError
-from aatd.family.cascade import family_answer
+from aatd.family.answers import PedigreeAnswer, family_answer
 from aatd.family.drawing import pedigree_svg
 from aatd.family.pedigree import pedigree_from_json
 from aatd.web.models import Result
@@ -54,7 +54,7 @@ class FamilyAnswers:
     """What a family page shows: the drawing and the report (or why they cannot be made)."""
 
     svg: str | None
-    report: dict[str, Any] | None
+    report: PedigreeAnswer | None
     error: str | None
     country: str
 

@@ -8,10 +8,20 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from itsdangerous import BadSignature, TimestampSigner
 
-from aatd.web.clinician import render, see_other
-from aatd.web.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Db, PageUser, Principal, optional_principal
+from aatd.errors import InputError
+from aatd.web.clinician.rendering import render, see_other
+from aatd.web.deps import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    Db,
+    PageUser,
+    Principal,
+    caller_address,
+    optional_principal,
+)
 from aatd.web.security import new_token, same
 from aatd.web.workspace import accounts, audit
+from aatd.web.workspace.throttle import Throttled
 
 router = APIRouter()
 
@@ -68,19 +78,16 @@ def login(request: Request, db: Db, email: Annotated[str, Form(max_length=320)],
     """Check the credentials (throttled) and start a session."""
     if not _valid_login_token(request, csrf_token):
         return _login_page(request, next, "Your form expired; please try again.", 403)
-    throttle = request.app.state.throttle
-    keys = (f"email:{email.strip().lower()}", f"ip:{request.client.host if request.client else '?'}")
-    wait = throttle.retry_after(*keys)
-    if wait:
-        response = _login_page(request, next, f"Too many failed attempts; try again in {wait} seconds.", 429)
-        response.headers["Retry-After"] = str(wait)
+    try:
+        user = accounts.login(db, request.app.state.throttle_policy, email, password, caller_address(request),
+                              "page")
+    except Throttled as exc:
+        response = _login_page(request, next, f"Too many failed attempts; try again in {exc.retry_after} seconds.",
+                               429)
+        response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    user = accounts.authenticate(db, email, password)
-    if user is None:
-        throttle.failed(*keys)
-        audit.record(db, None, "login_failed", "user", None, actor=email[:320])
+    except accounts.LoginFailed:
         return _login_page(request, next, "Wrong email or password.", 401)
-    throttle.succeeded(keys[0])
     settings = request.app.state.settings
     token, _row = accounts.start_session(db, user, settings.session_hours)
     audit.record(db, user, "login", "user", user.id)
@@ -100,3 +107,23 @@ def logout(principal: PageUser, db: Db) -> Response:
     response = see_other("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@router.get("/account")
+def account_page(request: Request, principal: PageUser, done: bool = False) -> Response:
+    """The user's account: a form to change their password."""
+    return render(request, "account.html", principal, done=done)
+
+
+@router.post("/account/password")
+def change_password(request: Request, principal: PageUser, db: Db,
+                    current_password: Annotated[str, Form(max_length=200)],
+                    new_password: Annotated[str, Form(max_length=200)]) -> Response:
+    """Change one's own password; other sessions end and API tokens are revoked, this session stays."""
+    try:
+        accounts.change_password(db, principal.user, current_password, new_password,
+                                 keep_session=principal.session_id)
+    except InputError as exc:
+        db.rollback()
+        return render(request, "account.html", principal, status_code=422, error=str(exc))
+    return see_other("/account?done=true")

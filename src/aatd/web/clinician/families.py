@@ -9,8 +9,9 @@ from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from aatd.errors import InputError
-from aatd.web.clinician import render, see_other, views
+from aatd.web.clinician import views
 from aatd.web.clinician.answers import family_answers
+from aatd.web.clinician.rendering import render, see_other
 from aatd.web.deps import Db, PageUser, Principal
 from aatd.web.workspace.family_json import export_family, import_family
 from aatd.web.workspace.relatives import add_relative

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 
 from aatd.errors import InputError
-from aatd.web.clinician import render, see_other, views
+from aatd.web.clinician import views
+from aatd.web.clinician.rendering import render, see_other
 from aatd.web.clinician.report import patient_report_pdf
 from aatd.web.deps import Db, PageUser, Principal
 from aatd.web.workspace.repository import Workspace

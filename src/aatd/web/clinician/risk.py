@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field, field_validator
 from aatd.errors import InputError
 from aatd.risk.answers import describe_risk
 from aatd.risk.plots import plot_data
-from aatd.web.clinician import render
 from aatd.web.clinician.plots import trajectory_svg
+from aatd.web.clinician.rendering import render
 from aatd.web.deps import Db, PageUser
 from aatd.web.models import Patient, Result
 from aatd.web.workspace.repository import Workspace

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from aatd.clinic.who_to_test import describe_should_test
 from aatd.errors import InputError
-from aatd.web.clinician import render
+from aatd.web.clinician.rendering import render
 from aatd.web.deps import PageUser
 
 router = APIRouter()

@@ -8,13 +8,14 @@ each relative's chances. Nothing is kept: the rows travel in the form each time.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from aatd.errors import InputError
-from aatd.family.cascade import pedigree_report
+from aatd.family.answers import family_answer
+from aatd.family.drawing import pedigree_svg
+from aatd.family.inference import PedigreeResult
 from aatd.web.public.rendering import Fields, describe_error, gettext
 
 MAX_ROWS = 10
@@ -89,15 +90,9 @@ def row_errors(exc: InputError, used: list[int]) -> dict[str, str]:
     return {"tree": message}
 
 
-def _picture(doc: dict[str, Any]) -> str | None:
-    """The family drawn by the pedigree engine, as a data URI for an ``<img>`` (``None`` if it cannot draw)."""
-    try:
-        from aatd.family.cascade import report_from_text
-        from aatd.family.drawing import pedigree_svg
-    except ImportError:
-        return None
-    pedigree, result, _ = report_from_text(json.dumps(doc))
-    svg = pedigree_svg(pedigree, result, title=gettext("Our family tree"))
+def _picture(result: PedigreeResult) -> str:
+    """The family drawn from the inference result, as a data URI for an ``<img>``."""
+    svg = pedigree_svg(result.pedigree, result, title=gettext("Our family tree"))
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
@@ -107,12 +102,14 @@ def family_report(rows: list[Row], country: str) -> tuple[dict[str, Any] | None,
     if not used:
         return None, {"m0_name": gettext("Please enter at least one relative's name.")}
     try:
-        report: dict[str, Any] = pedigree_report(doc, plan=True)
-        report["picture"] = _picture(doc)
+        result, answer = family_answer(doc, plan=True)
     except InputError as exc:
         return None, row_errors(exc, used)
+    report: dict[str, Any] = dict(answer)
+    report["picture"] = _picture(result)
     report["rows"] = [rows[i] for i in used]
-    for member in report["members"].values():
-        ranked = sorted(member["genotypes"].items(), key=lambda kv: -kv[1])
-        member["likely"] = [(g, p) for g, p in ranked if p >= 0.01][:3]
+    report["members"] = {name: {**member, "likely": [(g, p) for g, p in sorted(member["genotypes"].items(),
+                                                                                key=lambda kv: -kv[1])
+                                                     if p >= 0.01][:3]}
+                         for name, member in answer["members"].items()}
     return report, {}

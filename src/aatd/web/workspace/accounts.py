@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from aatd.errors import Conflict, InputError
-from aatd.web.models import ROLES, ApiToken, LoginSession, Organisation, User, utcnow
+from aatd.errors import AatdError, Conflict, Forbidden, InputError, NotFound
+from aatd.web.models import ROLES, TOKEN_SCOPES, ApiToken, LoginSession, Organisation, User, utcnow
 from aatd.web.security import hash_password, new_token, token_digest, verify_password
 from aatd.web.workspace import audit
+from aatd.web.workspace.throttle import LoginThrottle, ThrottlePolicy, account_key
+
+MAX_TOKEN_DAYS = 365
+
+
+class LoginFailed(AatdError):
+    """Wrong email or password, or a deactivated account (the caller cannot tell which)."""
+
+    def __init__(self) -> None:
+        super().__init__("wrong email or password")
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
 
@@ -24,14 +35,19 @@ def clean_email(email: str) -> str:
     return text
 
 
+def organisation_key(name: str) -> str:
+    """The case-blind key of an organisation name: "My Clinic" and "my clinic" are one organisation."""
+    return str(name).strip().casefold()[:200]
+
+
 def organisation(db: Session, name: str, *, create: bool = False) -> Organisation:
     """The organisation called ``name`` (created when asked)."""
     clean = str(name).strip()
     if not clean or len(clean) > 200:
         raise InputError("org", name, "an organisation name of 1 to 200 characters")
-    found = db.scalar(select(Organisation).where(Organisation.name == clean))
+    found = db.scalar(select(Organisation).where(Organisation.name_key == organisation_key(clean)))
     if found is None and create:
-        found = Organisation(name=clean)
+        found = Organisation(name=clean, name_key=organisation_key(clean))
         db.add(found)
         db.flush()
     if found is None:
@@ -47,7 +63,8 @@ def create_user(db: Session, org: Organisation, email: str, password: str, role:
     address = clean_email(email)
     if db.scalar(select(User).where(User.email == address)) is not None:
         raise Conflict(f"a user with email {address} already exists")
-    user = User(organisation_id=org.id, email=address, password_hash=hash_password(password), role=role)
+    user = User(organisation_id=org.id, email=address, role=role,
+                password_hash=hash_password(password, (address, org.name)))
     db.add(user)
     db.flush()
     audit.record(db, by, "create", "user", user.id, actor="cli", organisation_id=org.id, detail={"role": role})
@@ -77,12 +94,153 @@ def end_session(db: Session, session_id: int) -> None:
     db.execute(delete(LoginSession).where(LoginSession.id == session_id))
 
 
-def issue_api_token(db: Session, user: User, name: str = "api") -> str:
-    """A new bearer token for ``user``; shown once, stored as a digest."""
+def login(db: Session, policy: ThrottlePolicy, email: str, password: str, address: str, via: str) -> User:
+    """The user with these credentials, throttled by account and address.
+
+    Raises :class:`~aatd.web.workspace.throttle.Throttled` before checking when too many attempts
+    failed, and :class:`LoginFailed` after recording the failure (and its audit event) in a
+    transaction of its own, committed even though the request then fails.
+    """
+    account = account_key(email)
+    gate = LoginThrottle(db, policy)
+    gate.check(account, address)
+    user = authenticate(db, email, password)
+    if user is None:
+        record_failed_login(db, policy, account, address, via)
+        raise LoginFailed
+    gate.succeeded(account, address)
+    return user
+
+
+def record_failed_login(db: Session, policy: ThrottlePolicy, account: str, address: str, via: str) -> None:
+    """Count and audit a failed login now, in its own transaction.
+
+    The event belongs to the organisation of the targeted account when it exists, so that
+    organisation's admin sees attempts on their users.
+    """
+    db.rollback()
+    target = db.scalar(select(User).where(User.email == account))
+    LoginThrottle(db, policy).failed(account, address)
+    audit.record(db, None, "login_failed", "user", target.id if target is not None else None,
+                 actor=account or "anonymous", organisation_id=target.organisation_id if target else None,
+                 detail={"via": via, "address": address})
+    db.commit()
+
+
+def _member(db: Session, admin: User, user_id: int) -> User:
+    """A user of the admin's organisation, or :class:`NotFound` (also for other organisations' users)."""
+    if not admin.is_admin:
+        raise Forbidden("managing users needs the admin role")
+    user = db.get(User, user_id)
+    if user is None or user.organisation_id != admin.organisation_id:
+        raise NotFound("user", user_id)
+    return user
+
+
+def user_by_email(db: Session, email: str) -> User:
+    """The user with this email (for the CLI), or :class:`NotFound`."""
+    user = db.scalar(select(User).where(User.email == account_key(email)))
+    if user is None:
+        raise NotFound("user", email)
+    return user
+
+
+def _sign_out_everywhere(db: Session, user: User, *, keep_session: int | None = None) -> None:
+    """End the user's sessions (but ``keep_session``) and revoke their API tokens."""
+    sessions = delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep_session is not None:
+        sessions = sessions.where(LoginSession.id != keep_session)
+    db.execute(sessions)
+    db.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+               .values(revoked_at=utcnow()))
+
+
+def change_password(db: Session, user: User, current: str, new: str, *, keep_session: int | None = None) -> None:
+    """Change one's own password; the current one must be given. Other sessions and all tokens end."""
+    if not verify_password(user.password_hash, current):
+        raise InputError("current_password", "<hidden>", "your current password")
+    if new == current:
+        raise InputError("new_password", "<hidden>", "a password different from the current one")
+    user.password_hash = hash_password(new, (user.email, user.organisation.name))
+    _sign_out_everywhere(db, user, keep_session=keep_session)
+    audit.record(db, user, "change_password", "user", user.id)
+
+
+def set_password(db: Session, user: User, new: str, *, by: User | None = None) -> None:
+    """Set a user's password without the old one (an admin's reset, or the CLI); signs them out everywhere."""
+    user.password_hash = hash_password(new, (user.email, user.organisation.name))
+    _sign_out_everywhere(db, user)
+    audit.record(db, by, "reset_password", "user", user.id, actor="cli", organisation_id=user.organisation_id)
+
+
+def reset_password(db: Session, admin: User, user_id: int, new: str) -> User:
+    """An admin sets a new password for a user of their organisation."""
+    user = _member(db, admin, user_id)
+    set_password(db, user, new, by=admin)
+    return user
+
+
+def set_active(db: Session, user: User, active: bool, *, by: User | None = None) -> None:
+    """Deactivate (sessions end, tokens revoked, logins refused) or reactivate a user."""
+    if by is not None and by.id == user.id and not active:
+        raise Conflict("you cannot deactivate your own account; ask another admin")
+    user.active = active
+    if not active:
+        _sign_out_everywhere(db, user)
+    audit.record(db, by, "reactivate" if active else "deactivate", "user", user.id, actor="cli",
+                 organisation_id=user.organisation_id)
+
+
+def set_member_active(db: Session, admin: User, user_id: int, active: bool) -> User:
+    """An admin deactivates or reactivates a user of their organisation."""
+    user = _member(db, admin, user_id)
+    set_active(db, user, active, by=admin)
+    return user
+
+
+def unlock(db: Session, user: User, *, by: User | None = None) -> int:
+    """Clear the failed logins counted against ``user``; returns how many were cleared."""
+    cleared = LoginThrottle(db, ThrottlePolicy()).unlock(user.email)
+    audit.record(db, by, "unlock", "user", user.id, actor="cli", organisation_id=user.organisation_id,
+                 detail={"cleared": cleared})
+    return cleared
+
+
+def unlock_member(db: Session, admin: User, user_id: int) -> User:
+    """An admin clears the login throttle of a user of their organisation."""
+    user = _member(db, admin, user_id)
+    unlock(db, user, by=admin)
+    return user
+
+
+def issue_api_token(db: Session, user: User, name: str = "api", *, scope: str = "write",
+                    days: int = 90) -> str:
+    """A new bearer token for ``user``, valid ``days`` days, ``read`` (GET only) or ``write``; shown once."""
+    if scope not in TOKEN_SCOPES:
+        raise InputError("scope", scope, "read or write")
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise InputError("expires_in_days", days, f"1 to {MAX_TOKEN_DAYS} days")
     token = new_token()
-    db.add(ApiToken(user_id=user.id, name=name[:100] or "api", token_hash=token_digest(token)))
-    audit.record(db, user, "create", "api_token", None, detail={"name": name[:100]})
+    db.add(ApiToken(user_id=user.id, name=name[:100] or "api", token_hash=token_digest(token), scope=scope,
+                    expires_at=utcnow() + dt.timedelta(days=days)))
+    audit.record(db, user, "create", "api_token", None, detail={"name": name[:100], "scope": scope, "days": days})
     return token
+
+
+def tokens(db: Session, user: User) -> Sequence[ApiToken]:
+    """The user's API tokens, newest first (revoked and expired ones included)."""
+    return db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())).all()
+
+
+def revoke_token_id(db: Session, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens, by id."""
+    row = db.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("token", token_id)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record(db, user, "revoke", "api_token", row.id)
+    return row
 
 
 def revoke_api_token(db: Session, token: str) -> None:

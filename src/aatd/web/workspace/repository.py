@@ -20,6 +20,7 @@ from aatd.web.models import SEXES, AuditEvent, Family, Patient, Result, User, ut
 from aatd.web.workspace import audit
 from aatd.web.workspace.result_values import clean_result
 
+_LISTED_IDS = 200
 _RELATIONS = ("father_id", "mother_id", "partner_id")
 
 
@@ -37,9 +38,15 @@ class Workspace:
 
     # families -----------------------------------------------------------------
     def families(self) -> Sequence[Family]:
-        """The organisation's families, newest first."""
-        return self.db.scalars(select(Family).where(Family.organisation_id == self.org)
-                               .order_by(Family.id.desc())).all()
+        """The organisation's families, newest first (the listing is audited)."""
+        found = self.db.scalars(select(Family).where(Family.organisation_id == self.org)
+                                .order_by(Family.id.desc())).all()
+        self._record_list("family", found)
+        return found
+
+    def _record_list(self, entity: str, rows: Sequence[Family] | Sequence[Patient], **detail: object) -> None:
+        """Audit a list read: how many records were shown, and the ids of the first 200."""
+        self.record("list", entity, None, count=len(rows), ids=[r.id for r in rows[:_LISTED_IDS]], **detail)
 
     def family(self, family_id: int, *, audit_read: bool = True) -> Family:
         """One family of the organisation, or 404."""
@@ -77,12 +84,19 @@ class Workspace:
 
     # patients -----------------------------------------------------------------
     def patients(self, *, deleted: bool = False, search: str | None = None) -> Sequence[Patient]:
-        """The organisation's patients (or only the soft-deleted ones), optionally filtered by label."""
+        """The organisation's patients (or only the soft-deleted ones, admins only), optionally filtered by label.
+
+        The listing is audited (with the search text), as single reads are.
+        """
+        if deleted and not self.user.is_admin:
+            raise Forbidden("deleted patients are listed for admins only")
         query = select(Patient).where(Patient.organisation_id == self.org)
         query = query.where(Patient.deleted_at.is_not(None) if deleted else Patient.deleted_at.is_(None))
         if search:
             query = query.where(func.lower(Patient.label).contains(search.lower()))
-        return self.db.scalars(query.order_by(Patient.label, Patient.id)).all()
+        found = self.db.scalars(query.order_by(Patient.label, Patient.id)).all()
+        self._record_list("patient", found, deleted=deleted, search=(search or "")[:100])
+        return found
 
     def patient(self, patient_id: int, *, include_deleted: bool = False, audit_read: bool = True) -> Patient:
         """One patient of the organisation, or 404 (also for soft-deleted ones unless asked)."""
@@ -191,7 +205,7 @@ class Workspace:
         if not self.user.is_admin:
             raise Forbidden("the audit log needs the admin role")
         return self.db.scalars(select(AuditEvent).where(AuditEvent.organisation_id == self.org)
-                               .order_by(AuditEvent.id.desc()).limit(limit).offset(offset)).all()
+                               .order_by(AuditEvent.seq.desc()).limit(limit).offset(offset)).all()
 
 
 def _country(value: str | None) -> str | None:

@@ -1,0 +1,120 @@
+"""What a reader returns: per-site calls for every sample of one file.
+
+Calls are kept column-wise (one numpy array per site) so 500,000 samples cost a few MB
+and no Python object per sample. Memory depends on the number of samples and screened
+sites only, never on the number of records in the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+import numpy.typing as npt
+
+from aatd.screening.sites import Match, Site
+
+Int8Array = npt.NDArray[np.int8]
+UInt8Array = npt.NDArray[np.uint8]
+Float32Array = npt.NDArray[np.float32]
+
+
+class CallState(IntEnum):
+    """Quality of one sample's call at one site."""
+
+    CALLED = 0
+    """Hard call with both alleles."""
+    MISSING = 1
+    """No call (``./.``, ``--``, ``00``, PLINK missing)."""
+    HALF_CALL = 2
+    """One allele called, the other missing (``./1``): the copies counted are a lower bound."""
+    DOSAGE = 3
+    """Hard call derived from an imputed dosage (DS) or genotype probabilities (GP)."""
+    UNCERTAIN = 4
+    """Dosage too far from a whole number to call (plink2's hard-call rule); treated as missing."""
+    HAPLOID = 5
+    """A single allele on chromosome 14 (an autosome): treated as missing."""
+
+
+RESOLVED = (CallState.CALLED, CallState.DOSAGE)
+
+
+@dataclass(slots=True)
+class SiteCalls:
+    """Calls of one screened site in one file.
+
+    ``copies[i]``: copies of the site's ALT allele (the deficiency allele) carried by sample
+    ``i``; for a half-call, the copies among the allele that was called. ``state[i]`` is a
+    :class:`CallState`. ``probability[i]`` is the probability of the call where the file
+    gives genotype probabilities (GP), else NaN; ``dosage`` the expected ALT count where
+    the file gives one (DS or GP), else NaN.
+    """
+
+    site: Site
+    match: Match
+    contig: str
+    position: int
+    file_alleles: tuple[str, ...]
+    copies: Int8Array
+    state: UInt8Array
+    probability: Float32Array | None = None
+    dosage: Float32Array | None = None
+
+    def counts(self) -> dict[str, int]:
+        """Hard-call genotype counts: hom-ref, het, hom-alt, half-calls and missing."""
+        resolved = np.isin(self.state, [int(s) for s in RESOLVED])
+        copies = self.copies[resolved]
+        return {
+            "hom_ref": int(np.count_nonzero(copies == 0)),
+            "het": int(np.count_nonzero(copies == 1)),
+            "hom_alt": int(np.count_nonzero(copies == 2)),
+            "half_call": int(np.count_nonzero(self.state == CallState.HALF_CALL)),
+            "missing": int(np.count_nonzero(~resolved & (self.state != CallState.HALF_CALL))),
+        }
+
+    def to_dict(self) -> dict[str, object]:
+        return {"allele": self.site.allele, "rsid": self.site.rsid, "contig": self.contig,
+                "position": self.position, "file_alleles": list(self.file_alleles),
+                "match": self.match.value, "counts": self.counts()}
+
+
+@dataclass(frozen=True, slots=True)
+class SiteNote:
+    """A screened site this file could not show, and why."""
+
+    site: Site
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"allele": self.site.allele, "rsid": self.site.rsid, "reason": self.reason}
+
+
+@dataclass(slots=True)
+class FileScan:
+    """Everything read from one file: samples, the sites seen and not seen, and warnings."""
+
+    path: str
+    format: str
+    build: str | None
+    samples: list[str]
+    build_basis: str = ""
+    seen: list[SiteCalls] = field(default_factory=list)
+    not_seen: list[SiteNote] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    reader: str = ""
+    contig: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "format": self.format, "build": self.build, "build_basis": self.build_basis,
+                "contig": self.contig,
+                "samples": len(self.samples), "reader": self.reader,
+                "sites_seen": [s.to_dict() for s in self.seen],
+                "sites_not_seen": [s.to_dict() for s in self.not_seen], "warnings": list(self.warnings)}
+
+
+def empty_calls(site: Site, match: Match, contig: str, position: int, alleles: tuple[str, ...],
+                n: int) -> SiteCalls:
+    """A :class:`SiteCalls` for ``n`` samples, all missing, to be filled by a reader."""
+    return SiteCalls(site, match, contig, position, alleles, np.zeros(n, np.int8),
+                     np.full(n, CallState.MISSING, np.uint8))

@@ -1,0 +1,211 @@
+"""PLINK 2 (.pgen/.pvar/.psam) and PLINK 1 (.bed/.bim/.fam) through pgenlib.
+
+The variant table (.pvar/.bim) is streamed once to find the screened positions (constant
+memory); pgenlib then reads just those variants. PLINK 1 has no REF: column 5 (A1) is the
+counted allele and may be either allele (plink1.9 makes the minor allele A1 unless told
+``--keep-allele-order``), so alleles are matched as a set: a swapped C/T order is safe, an
+A/T site in swapped order is refused.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from aatd.errors import InputError
+from aatd.screening.build import BuildEvidence, builds_named, choose_build
+from aatd.screening.calls import fill_from_alleles, fill_from_counts
+from aatd.screening.model import CallState, FileScan, SiteCalls, SiteNote, empty_calls
+from aatd.screening.sites import BUILDS, CHROMOSOME_14_NAMES, Site, is_ambiguous, locate
+
+
+@dataclass(frozen=True, slots=True)
+class _Variant:
+    index: int
+    contig: str
+    position: int
+    alleles: tuple[str, ...]  # first = REF (pvar) or A2 (bim); the rest ALT(s) / A1
+
+
+def _pgenlib() -> Any:
+    try:
+        return importlib.import_module("pgenlib")
+    except ImportError as exc:  # pragma: no cover
+        raise InputError("format", "plink", "pgenlib installed (pip install 'aatd[screening]')") from exc
+
+
+def _stem(path: str, ext: str) -> str:
+    return path[: -len(ext)] if path.endswith(ext) else path
+
+
+def _need(path: str, what: str) -> str:
+    if not os.path.exists(path):
+        raise InputError("file", path, f"the {what} next to the genotype file (same name, different extension)")
+    return path
+
+
+def _open_text(path: str) -> Any:
+    if path.endswith(".zst"):
+        raise InputError("file", path, "an uncompressed .pvar (decompress with 'zstd -d')")
+    return open(path, encoding="utf-8", errors="strict")
+
+
+def _scan_variants(path: str, bim: bool, positions: set[int]) -> tuple[list[_Variant], set[str], list[tuple[int, int]],
+                                                                        int, set[str]]:
+    """Stream a .pvar/.bim: variants at ``positions`` on chromosome 14, declared builds,
+    (index, allele count) of multi-allelic variants, the variant count, contig names seen."""
+    hits: list[_Variant] = []
+    declared: set[str] = set()
+    multi: list[tuple[int, int]] = []
+    contigs: set[str] = set()
+    cols = {"#CHROM": 0, "POS": 1, "REF": 3, "ALT": 4}
+    index = 0
+    with _open_text(path) as handle:
+        for line in handle:
+            if not bim and line.startswith("##"):
+                if line.startswith(("##contig", "##reference", "##assembly")):
+                    declared |= builds_named([line])
+                continue
+            if not bim and line.startswith("#"):
+                names = line.rstrip("\n").split("\t")
+                cols = {name: i for i, name in enumerate(names)}
+                continue
+            fields = line.rstrip("\n").split() if bim else line.rstrip("\n").split("\t")
+            if bim:
+                contig, pos, alleles = fields[0], int(fields[3]), (fields[5], fields[4])
+            else:
+                contig, pos = fields[cols["#CHROM"]], int(fields[cols["POS"]])
+                alts = fields[cols["ALT"]].split(",")
+                alleles = (fields[cols["REF"]], *alts)
+                if len(alts) > 1:
+                    multi.append((index, len(alleles)))
+            if len(contigs) < 64:
+                contigs.add(contig)
+            if pos in positions and contig in CHROMOSOME_14_NAMES:
+                hits.append(_Variant(index, contig, pos, alleles))
+            index += 1
+    return hits, declared, multi, index, contigs
+
+
+def _offsets(multi: list[tuple[int, int]], count: int) -> Any:
+    if not multi:
+        return None
+    sizes = np.full(count, 2, np.uintp)
+    for index, n_alleles in multi:
+        sizes[index] = n_alleles
+    return np.concatenate([[0], np.cumsum(sizes)]).astype(np.uintp)
+
+
+def _samples(path: str, fam: bool) -> list[str]:
+    """Sample IDs (IID) of a .fam or .psam: whitespace-separated, one row per sample.
+
+    Split in one C-level pass (PLINK IDs contain no whitespace); rows of uneven width fall
+    back to a line-by-line read.
+    """
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    header: list[str] = []
+    if not fam and text.startswith("#"):
+        first, _, text = text.partition("\n")
+        header = first.lstrip("#").split()
+    width = len(header) if header else (6 if fam else 0)
+    iid = header.index("IID") if "IID" in header else (1 if fam else 0)
+    rows = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    tokens = text.split()
+    if width and len(tokens) == width * rows:
+        return tokens[iid::width]
+    return [line.split()[iid] for line in text.splitlines() if line.strip()]
+
+
+def read_plink(path: str, sites: tuple[Site, ...], build: str = "auto") -> FileScan:
+    """Screen a PLINK 2 ``.pgen`` or PLINK 1 ``.bed`` fileset (give the .pgen/.bed, or the prefix)."""
+    bed = path.endswith(".bed")
+    stem = _stem(path, ".bed" if bed else ".pgen")
+    geno = _need(path, "genotype file")
+    variants = _need(stem + (".bim" if bed else ".pvar"), ".bim" if bed else ".pvar")
+    samples = _samples(_need(stem + (".fam" if bed else ".psam"), ".fam" if bed else ".psam"), fam=bed)
+    pgenlib = _pgenlib()
+    wanted: dict[int, list[tuple[Site, str]]] = {}
+    for site in sites:
+        for b in BUILDS:
+            wanted.setdefault(site.position(b), []).append((site, b))
+    hits, declared, multi, count, contigs = _scan_variants(variants, bed, set(wanted))
+    if not contigs & set(CHROMOSOME_14_NAMES):
+        raise InputError("contig", f"{variants}: {', '.join(sorted(contigs)[:8])}",
+                         "chromosome 14 variants (contig 14 or chr14)")
+    scan = FileScan(path, "plink1" if bed else "plink2", None, samples,
+                    reader=f"pgenlib {getattr(pgenlib, '__version__', '')}".strip())
+    try:
+        reader = pgenlib.PgenReader(geno.encode(), raw_sample_ct=len(samples),
+                                    allele_idx_offsets=_offsets(multi, count))
+    except RuntimeError as exc:
+        raise InputError("file", geno, "a PLINK genotype file matching its sample table", hint=str(exc)) from exc
+    try:
+        _read_hits(scan, reader, hits, wanted, declared, sites, build)
+    finally:
+        reader.close()
+    return scan
+
+
+def _read_hits(scan: FileScan, reader: Any, hits: list[_Variant], wanted: dict[int, list[tuple[Site, str]]],
+               declared: set[str], sites: tuple[Site, ...], build: str) -> None:
+    evidence = BuildEvidence()
+    found: dict[tuple[str, str], SiteCalls] = {}
+    notes: dict[tuple[str, str], str] = {}
+    n = len(scan.samples)
+    for var in hits:
+        for site, b in wanted[var.position]:
+            key = (site.allele, b)
+            located = locate(site, var.alleles, reference_anchored=False)
+            if located is None:
+                if is_ambiguous(site, var.alleles):
+                    evidence.add(b, site.label(b), True)
+                    notes[key] = (f"refused: alleles {'/'.join(var.alleles[::-1])} (A1 first) at {var.contig}:"
+                                  f"{var.position} list the A/T site in reverse order, so its strand cannot be "
+                                  "known; it is never flipped")
+                else:
+                    notes.setdefault(key, f"other alleles only at {var.contig}:{var.position} "
+                                          f"({'/'.join(var.alleles)})")
+                continue
+            evidence.add(b, site.label(b), True)
+            if key in found:
+                continue
+            calls = empty_calls(site, located.match, var.contig, var.position, var.alleles, n)
+            _fill(reader, calls, var, located.index)
+            found[key] = calls
+            if located.match != "exact":
+                scan.warnings.append(f"{scan.path}: {site.label(b)} read from alleles "
+                                     f"{'/'.join(var.alleles)} ({located.match.value})")
+    chosen, how = choose_build(scan.path, build, declared, evidence)
+    scan.build, scan.build_basis = chosen, how
+    for site in sites:
+        key = (site.allele, chosen or "")
+        if key in found:
+            scan.seen.append(found[key])
+            scan.contig = found[key].contig
+        else:
+            where = f"14:{site.position(chosen)}" if chosen else "either build's position"
+            scan.not_seen.append(SiteNote(site, notes.get(key, f"no variant at {where}")))
+
+
+def _fill(reader: Any, calls: SiteCalls, var: _Variant, index: int) -> None:
+    n = len(calls.copies)
+    if len(var.alleles) > 2:
+        alleles = np.empty(2 * n, np.int32)
+        reader.read_alleles(var.index, alleles)
+        alleles[alleles < 0] = -1
+        fill_from_alleles(calls, alleles.reshape(n, 2), index)
+        return
+    counts = np.empty(n, np.int8)
+    reader.read(var.index, counts)
+    fill_from_counts(calls, counts, counted_is_alt=index == 1)
+    dosages = np.empty(n, np.float64)
+    reader.read_dosages(var.index, dosages)
+    soft = (dosages >= 0) & (np.abs(dosages - np.rint(dosages)) > 1e-6)
+    if soft.any():
+        calls.dosage = np.where(dosages >= 0, dosages if index == 1 else 2 - dosages, np.nan).astype(np.float32)
+        calls.state = np.where(soft & (calls.state == CallState.CALLED), CallState.DOSAGE, calls.state).astype(np.uint8)

@@ -1,0 +1,54 @@
+"""The cascade plan: untested living relatives, most likely severe first, ties broken by closeness."""
+
+from __future__ import annotations
+
+import math
+
+from aatd.family.cascade import cascade_plan, ordinal
+from aatd.family.inference import allele_model, infer
+from aatd.family.pedigree import pedigree_from_json
+
+
+def _result(doc: dict[str, object]):  # type: ignore[no-untyped-def]
+    ped = pedigree_from_json(doc)
+    return infer(ped, allele_model(ped, frequencies={"M": 0.95, "S": 0.03, "Z": 0.02}))
+
+
+def test_plan__sibling_of_zz_proband_with_carrier_parents_is_first_at_one_in_four() -> None:
+    """Parents MZ x MZ (genotyped), proband ZZ: an untested full sibling is ZZ with probability 1/4."""
+    result = _result({"members": [
+        {"id": "f", "sex": "male", "genotype": "MZ"}, {"id": "m", "sex": "female", "genotype": "MZ"},
+        {"id": "p", "sex": "female", "father": "f", "mother": "m", "genotype": "ZZ", "proband": True},
+        {"id": "s", "sex": "male", "father": "f", "mother": "m"},
+        {"id": "x", "sex": "female"},
+        {"id": "k", "sex": "male", "father": "s", "mother": "x"}]})
+    plan = cascade_plan(result)
+    # s: 1/4 ZZ; k (child of s): Z from s with probability 1/2 times Z or S from x (q_Z + q_S) = 0.025;
+    # x, unrelated: q_Z^2 + 2 q_S q_Z = 0.0016.
+    assert [e.member_id for e in plan] == ["s", "k", "x"]
+    assert math.isclose(plan[0].p_severe, 0.25, abs_tol=1e-9)
+    assert plan[1].p_severe >= 0.5 * (0.02 + 0.03) > plan[2].p_severe >= 0.02**2 + 2 * 0.03 * 0.02
+    assert plan[0].relationship == "sibling" and plan[0].degree == 1
+    assert all(e.member_id not in {"f", "m", "p"} for e in plan)
+
+
+def test_plan__deceased_and_genotyped_members_are_left_out() -> None:
+    result = _result({"members": [
+        {"id": "f", "sex": "male", "deceased": True}, {"id": "m", "sex": "female", "genotype": "MZ"},
+        {"id": "p", "sex": "female", "father": "f", "mother": "m", "genotype": "ZZ", "proband": True}]})
+    assert cascade_plan(result) == ()
+
+
+def test_plan__ranks_are_consecutive_and_reasons_name_the_relationship() -> None:
+    result = _result({"members": [
+        {"id": "f", "sex": "male"}, {"id": "m", "sex": "female"},
+        {"id": "p", "sex": "female", "father": "f", "mother": "m", "genotype": "ZZ", "proband": True},
+        {"id": "s", "sex": "male", "father": "f", "mother": "m"}]})
+    plan = cascade_plan(result)
+    assert [e.rank for e in plan] == list(range(1, len(plan) + 1))
+    assert "of the proband" in plan[0].reason
+
+
+def test_ordinal() -> None:
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]

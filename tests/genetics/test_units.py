@@ -1,0 +1,52 @@
+"""Units and assays: conversions follow the cited constants, censored results parse, bad units are named."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aatd.errors import InputError
+from aatd.genetics.units import Level, Method, Unit, from_umol_l, mg_dl_per_umol_l, parse_unit, to_umol_l
+
+
+def test_conversion__11_um_is_57_2_mg_dl_at_52_kda() -> None:
+    """11 µmol/L x 52,000 g/mol = 572 mg/L = 57.2 mg/dL (Brantly 1991, 52 kDa)."""
+    assert math.isclose(from_umol_l(11, Unit.MG_DL, Method.NEPHELOMETRY), 57.2)
+    assert math.isclose(mg_dl_per_umol_l(Method.NEPHELOMETRY), 5.2)
+
+
+def test_conversion__rid_commercial_standard_reads_80_mg_dl_at_11_um() -> None:
+    """ATS/ERS and Stoller 1996: the protective 11 µM is about 80 mg/dL by the commercial (RID) standard."""
+    assert math.isclose(from_umol_l(11, Unit.MG_DL, Method.RADIAL_IMMUNODIFFUSION), 80)
+
+
+def test_conversion__one_g_l_is_100_mg_dl() -> None:
+    assert math.isclose(to_umol_l(1.0, Unit.G_L), to_umol_l(100.0, Unit.MG_DL))
+
+
+@given(st.floats(0.01, 500), st.sampled_from(list(Unit)), st.sampled_from(list(Method)))
+def test_conversion__round_trips(umol_l: float, unit: Unit, method: Method) -> None:
+    assert math.isclose(to_umol_l(from_umol_l(umol_l, unit, method), unit, method), umol_l, rel_tol=1e-12)
+
+
+def test_level__censored_result_is_an_upper_bound() -> None:
+    level = Level.parse("<20", "mg/dL", "nephelometry")
+    assert level.below and level.value == 20 and str(level) == "<20 mg/dL, nephelometry"
+
+
+@pytest.mark.parametrize(("value", "expected"), [("lots", "a number"), (-1, "zero or more"),
+                                                 (float("nan"), "finite"), (True, "finite")])
+def test_level__bad_value_names_the_field(value: object, expected: str) -> None:
+    with pytest.raises(InputError, match=expected) as info:
+        Level.parse(value, "mg/dL")  # type: ignore[arg-type]
+    assert info.value.field == "level.value"
+
+
+def test_parse_unit__spellings_and_error() -> None:
+    assert parse_unit("umol/L") is Unit.UMOL_L and parse_unit("µmol/L") is Unit.UMOL_L
+    with pytest.raises(InputError) as info:
+        parse_unit("furlongs")
+    assert info.value.field == "unit"

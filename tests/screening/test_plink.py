@@ -1,0 +1,107 @@
+"""PLINK 2 and PLINK 1 readers against plink2 --geno-counts, and the PLINK allele-order traps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aatd.errors import InputError
+from aatd.screening import CallState, Match, scan_file
+
+from .conftest import S38, Z38, Cohort, plink2_counts, run, tool
+
+
+@pytest.fixture(scope="module")
+def pfiles(no_half_cohort: Cohort) -> dict[str, Path]:
+    d = no_half_cohort.dir
+    run(tool("plink2"), "--bcf", no_half_cohort.bcf, "--make-pgen", "--out", d / "p")
+    run(tool("plink2"), "--pfile", d / "p", "--make-bed", "--out", d / "p")
+    # plink1.9 without --keep-allele-order makes the minor allele A1: the classic swap
+    run(tool("plink1.9"), "--bfile", d / "p", "--make-bed", "--out", d / "p19")
+    return {"pgen": d / "p.pgen", "bed": d / "p.bed", "bed19": d / "p19.bed", "dir": d}
+
+
+def _counts(path: Path, allele: str) -> tuple[int, int, int, int]:
+    calls = next(c for c in scan_file(str(path)).seen if c.site.allele == allele)
+    c = calls.counts()
+    return (c["hom_ref"], c["het"], c["hom_alt"], c["missing"])
+
+
+@pytest.mark.parametrize("kind", ["pgen", "bed"])
+def test_counts_equal_plink2(pfiles: dict[str, Path], kind: str) -> None:
+    oracle = plink2_counts(["--pfile", pfiles["dir"] / "p"], pfiles["dir"], "gc")
+    for allele, rsid in (("Z", "rs28929474"), ("S", "rs17580"), ("I", "rs28931570")):
+        assert _counts(pfiles[kind], allele) == oracle[rsid]
+
+
+def test_plink2_export_a_counts_ref_unless_told(pfiles: dict[str, Path], no_half_cohort: Cohort) -> None:
+    """`plink2 --export A` scores REF copies; with --export-allele it scores Z. aatd always scores Z."""
+    d = pfiles["dir"]
+    (d / "snps.txt").write_text("rs28929474\n")
+    (d / "alt.txt").write_text("rs28929474\tT\n")
+    run(tool("plink2"), "--pfile", d / "p", "--extract", d / "snps.txt", "--export", "A", "--out", d / "ref")
+    run(tool("plink2"), "--pfile", d / "p", "--extract", d / "snps.txt", "--export", "A", "--export-allele",
+        d / "alt.txt", "--out", d / "alt")
+    ref_raw = (d / "ref.raw").read_text().splitlines()
+    alt_raw = (d / "alt.raw").read_text().splitlines()
+    assert ref_raw[0].split("\t")[-1] == "rs28929474_C" and alt_raw[0].split("\t")[-1] == "rs28929474_T"
+    z = next(c for c in scan_file(str(pfiles["pgen"])).seen if c.site.allele == "Z")
+    scored = [line.split("\t")[-1] for line in alt_raw[1:]]
+    mine = [str(v) if s == CallState.CALLED else "NA" for v, s in zip(z.copies.tolist(), z.state.tolist(), strict=True)]
+    assert mine == scored
+    ref_scored = [line.split("\t")[-1] for line in ref_raw[1:]]
+    assert any(r != a for r, a in zip(ref_scored, scored, strict=True))
+
+
+def test_plink19_minor_allele_swap_is_read_correctly(pfiles: dict[str, Path]) -> None:
+    bim = (pfiles["dir"] / "p19.bim").read_text()
+    z_line = next(line for line in bim.splitlines() if "rs28929474" in line).split("\t")
+    assert (z_line[4], z_line[5]) in {("T", "C"), ("C", "T")}
+    assert _counts(pfiles["bed19"], "Z") == _counts(pfiles["pgen"], "Z")
+
+
+def test_swapped_a_t_site_in_a_bim_is_refused_never_flipped(pfiles: dict[str, Path], tmp_path: Path) -> None:
+    """S (A/T) with A1/A2 reversed: plus-strand swap or minus strand? Unknowable, so refused."""
+    for ext in (".bed", ".fam"):
+        (tmp_path / f"x{ext}").write_bytes((pfiles["dir"] / f"p{ext}").read_bytes())
+    lines = []
+    for line in (pfiles["dir"] / "p.bim").read_text().splitlines():
+        f = line.split("\t")
+        if f[1] == "rs17580":
+            f[4], f[5] = f[5], f[4]
+        lines.append("\t".join(f))
+    (tmp_path / "x.bim").write_text("\n".join(lines) + "\n")
+    scan = scan_file(str(tmp_path / "x.bed"))
+    assert "S" not in {c.site.allele for c in scan.seen}
+    note = next(n for n in scan.not_seen if n.site.allele == "S")
+    assert note.reason.startswith("refused") and "never flipped" in note.reason
+    z = next(c for c in scan.seen if c.site.allele == "Z")
+    assert z.match == Match.EXACT and z.position == Z38
+
+
+def test_minus_strand_c_t_site_is_flipped_with_a_warning(pfiles: dict[str, Path], tmp_path: Path) -> None:
+    for ext in (".bed", ".fam"):
+        (tmp_path / f"m{ext}").write_bytes((pfiles["dir"] / f"p{ext}").read_bytes())
+    comp = str.maketrans("ACGT", "TGCA")
+    lines = []
+    for line in (pfiles["dir"] / "p.bim").read_text().splitlines():
+        f = line.split("\t")
+        if f[1] == "rs28929474":
+            f[4], f[5] = f[4].translate(comp), f[5].translate(comp)
+        lines.append("\t".join(f))
+    (tmp_path / "m.bim").write_text("\n".join(lines) + "\n")
+    scan = scan_file(str(tmp_path / "m.bed"))
+    z = next(c for c in scan.seen if c.site.allele == "Z")
+    assert z.match == Match.FLIPPED
+    assert any("flipped" in w for w in scan.warnings)
+    assert _counts(tmp_path / "m.bed", "Z") == _counts(pfiles["pgen"], "Z")
+    assert next(c for c in scan.seen if c.site.allele == "S").position == S38
+
+
+def test_prefix_without_extension_and_missing_sidecar(pfiles: dict[str, Path], tmp_path: Path) -> None:
+    assert scan_file(str(pfiles["dir"] / "p"), fmt="plink2").format == "plink2"
+    (tmp_path / "lonely.pgen").write_bytes((pfiles["dir"] / "p.pgen").read_bytes())
+    with pytest.raises(InputError) as err:
+        scan_file(str(tmp_path / "lonely.pgen"))
+    assert err.value.field == "file" and "lonely.pvar" in str(err.value.value)
