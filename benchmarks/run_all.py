@@ -15,6 +15,7 @@ RUNS = [
     ["pedigree.py"],
     ["progression.py", "1000000", "2000"],
     ["load.py", "--seconds", "20", "--users", "50"],
+    ["interop.py"],
 ]
 
 

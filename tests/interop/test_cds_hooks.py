@@ -83,3 +83,16 @@ def test_malformed_requests_raise_only_aatd_errors(doc: object) -> None:
             assert str(exc)
         else:
             assert isinstance(answer["cards"], list)
+
+
+def test_age_from_birth_date() -> None:
+    import datetime as dt
+
+    from aatd.interop.cds_hooks import _age
+
+    today = dt.date(2026, 6, 1)
+    assert _age({"birthDate": "1960-06-01"}, today) == 66.0
+    assert _age({"birthDate": "1960-06-02"}, today) == 65.0
+    assert _age({"birthDate": "1960"}, today) is None  # year only: age-limited rules stay pending
+    assert _age({"birthDate": "1960-13-40"}, today) is None
+    assert _age(None, today) is None

@@ -318,6 +318,9 @@ def test_request_errors(client: TestClient) -> None:
     del bad["hookInstance"]
     assert client.post("/cds-services/aatd-interpret", json=bad).status_code == 400
     assert client.post("/cds-services/aatd-interpret", json=request("order-sign", prefetch={})).status_code == 400
+    not_an_object = client.post("/cds-services/aatd-interpret", content=b"[1, 2]",
+                                headers={"Content-Type": "application/json"})
+    assert not_an_object.status_code == 422 and not_an_object.json()["ok"] is False
 
 
 # --- JWT ------------------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ Core only: nothing here imports the web app, the CLI or an HTTP library.
 """
 
 from aatd.interop.fhir_in import FhirImport, ResultInputs, read_results
-from aatd.interop.fhir_out import PatientInfo, family_bundle, results_bundle
+from aatd.interop.fhir_out import PatientInfo, family_bundle, inputs_from_text, pedigree_bundle, results_bundle
 
-__all__ = ["FhirImport", "PatientInfo", "ResultInputs", "family_bundle", "read_results", "results_bundle"]
+__all__ = ["FhirImport", "PatientInfo", "ResultInputs", "family_bundle", "inputs_from_text", "pedigree_bundle",
+           "read_results", "results_bundle"]

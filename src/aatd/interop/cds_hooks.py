@@ -304,12 +304,18 @@ def _on_record(results: object) -> list[str]:
     return out
 
 
-def _age(patient: object) -> float | None:
+def _age(patient: object, today: dt.date | None = None) -> float | None:
+    """Age in completed years from a full ``birthDate``; None when only the year (or nothing) is known,
+    so that age-limited guideline rows are listed as pending rather than guessed."""
     birth = patient.get("birthDate") if isinstance(patient, Mapping) else None
-    if not isinstance(birth, str) or len(birth) < 4 or not birth[:4].isdigit():
+    try:
+        born = dt.date.fromisoformat(birth) if isinstance(birth, str) and len(birth) == 10 else None
+    except ValueError:
         return None
-    today = dt.date.today()
-    return float(max(0, today.year - int(birth[:4]) - 1))  # whole years certainly completed
+    if born is None:
+        return None
+    today = today or dt.date.today()
+    return float(today.year - born.year - ((today.month, today.day) < (born.month, born.day)))
 
 
 def _should_test(call: _Call) -> list[dict[str, Any]]:

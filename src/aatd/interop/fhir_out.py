@@ -71,7 +71,7 @@ class _Builder:
     def add(self, name: str, resource: dict[str, Any]) -> str:
         """Add ``resource`` under a UUID made from ``name``; return its ``urn:uuid:`` reference."""
         rid = str(uuid.uuid5(_NAMESPACE, f"{self.seed}|{name}"))
-        resource["id"] = rid
+        resource = {"resourceType": resource["resourceType"], "id": rid} | resource
         url = f"urn:uuid:{rid}"
         self.entries.append({"fullUrl": url, "resource": resource})
         return url

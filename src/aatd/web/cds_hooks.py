@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from aatd.errors import InputError
 from aatd.interop.cds_hooks import PrefetchMissing, UnknownService, call_service, discovery
@@ -23,6 +24,26 @@ from aatd.web.cds_auth import CdsAuthError, CdsSettings, ReplayCache, load_cds_s
 from aatd.web.errors import body
 
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
+
+
+class DiscoveryOut(BaseModel):
+    """The CDS Hooks discovery document: one entry per (service, hook) with its prefetch templates."""
+
+    services: list[dict[str, Any]]
+
+
+class CardsOut(BaseModel):
+    """A CDS Hooks service response: the cards (possibly none)."""
+
+    cards: list[dict[str, Any]]
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed CDS Hooks request or results aatd cannot map (the JSON error shape)"},
+    401: {"description": "No valid JWT from a configured CDS client"},
+    404: {"description": "No such service"},
+    412: {"description": "Prefetch data missing and no FHIR server aatd may query"},
+}
 FETCH_TIMEOUT_S = 5.0
 MAX_FETCH_BYTES = 5_000_000
 
@@ -56,7 +77,7 @@ def _base(request: Request, settings: CdsSettings) -> str:
     return settings.base_url or str(request.base_url).rstrip("/")
 
 
-@router.get("")
+@router.get("", response_model=DiscoveryOut)
 def discover(request: Request) -> JSONResponse:
     """The services aatd offers, with their hooks and prefetch templates."""
     response = JSONResponse(discovery())
@@ -64,8 +85,8 @@ def discover(request: Request) -> JSONResponse:
     return response
 
 
-@router.options("")
-@router.options("/{service_id}")
+@router.options("", status_code=204, include_in_schema=False)
+@router.options("/{service_id}", status_code=204, include_in_schema=False)
 def preflight(request: Request) -> Response:
     """CORS preflight for the origins in ``AATD_CDS_ALLOWED_ORIGINS``."""
     response = Response(status_code=204)
@@ -95,7 +116,7 @@ def _fetcher(payload: dict[str, Any], settings: CdsSettings) -> Callable[[str], 
     return fetch
 
 
-@router.post("/{service_id}")
+@router.post("/{service_id}", response_model=CardsOut, responses=_ERRORS)
 def call(service_id: str, request: Request, payload: Annotated[dict[str, Any], Body()],
          authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
     """Run a service on a CDS Hooks request and return its cards."""

@@ -56,7 +56,8 @@ def body(status: int, error: str, errors: Sequence[dict[str, object]] = ()) -> d
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+    return request.url.path.startswith(("/api/", "/cds-services")) or "application/json" in request.headers.get(
+        "accept", "")
 
 
 def _render(request: Request, status: int, error: str, errors: Sequence[dict[str, object]] = (),

@@ -8,11 +8,11 @@ are the workspace's (another organisation's patient is a 404).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel
 
 from aatd.errors import InputError
@@ -69,17 +69,17 @@ BUNDLE_SCHEMA = {"type": "object", "description": "An HL7 FHIR R4 Bundle (Genomi
                  "required": ["resourceType", "type", "entry"]}
 
 
-@router.get("", response_class=JSONResponse,
-            responses={200: {"content": {FHIR_JSON: {"schema": BUNDLE_SCHEMA}, "application/json": {
-                "schema": BUNDLE_SCHEMA}}}})
-def export_patient(patient_id: Id, principal: ApiUser, db: Db) -> JSONResponse:
+@router.get("", response_class=Response, responses={200: {
+    "description": "An HL7 FHIR R4 Bundle (Genomics Reporting IG 3.0.0)",
+    "content": {FHIR_JSON: {"schema": BUNDLE_SCHEMA}}}})
+def export_patient(patient_id: Id, principal: ApiUser, db: Db) -> Response:
     """The patient, the latest level/CRP/phenotype/genotype and aatd's interpretation as an R4 Bundle."""
     ws = Workspace(db, principal.user)
     patient = ws.patient(patient_id)
     inputs, _ = _inputs(ws.results(patient))
     bundle = results_bundle(inputs, patient=_patient(patient),
                             options={"country_name": patient_country(ws, patient)})
-    return JSONResponse(bundle, media_type=FHIR_JSON)
+    return Response(json.dumps(bundle, ensure_ascii=False), media_type=FHIR_JSON)
 
 
 def patient_country(ws: Workspace, patient: Patient) -> str | None:
