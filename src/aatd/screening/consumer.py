@@ -16,6 +16,7 @@ import gzip
 import io
 import os
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -38,25 +39,32 @@ _HEAD_LINES = 40
 _CHROMOSOME_14 = frozenset({"14", "chr14"})
 
 
-def _decompress(data: bytes, name: str) -> bytes:
+def _decompress(data: bytes, name: str, limit: int | None) -> bytes:
+    """The text of a plain, gzip or single-file zip upload, refusing more than ``limit`` bytes expanded."""
     if data[:2] == b"\x1f\x8b":
-        return gzip.decompress(data)
-    if data[:4] == b"PK\x03\x04":
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+            out = gz.read(-1 if limit is None else limit + 1)
+    elif data[:4] == b"PK\x03\x04":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = [m for m in archive.namelist() if not m.endswith("/") and "__MACOSX" not in m]
             if len(members) != 1:
                 raise InputError("file", name, "a zip archive holding exactly one raw-data text file",
                                  hint=f"found {len(members)} files")
-            return archive.read(members[0])
-    return data
+            with archive.open(members[0]) as member:
+                out = member.read(-1 if limit is None else limit + 1)
+    else:
+        return data
+    if limit is not None and len(out) > limit:
+        raise InputError("file", name, f"a download that unpacks to at most {limit:,} bytes")
+    return out
 
 
-def _lines(data: bytes, name: str) -> Iterator[str]:
+def _lines(data: bytes, name: str, limit: int | None = None) -> Iterator[str]:
     try:
-        text = _decompress(data, name).decode("utf-8-sig")
+        text = _decompress(data, name, limit).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError("file", name, "a text raw-data file (UTF-8)", hint=f"byte {exc.start} is not text") from exc
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
         raise InputError("file", name, "a readable gzip or zip archive", hint=str(exc)) from exc
     return iter(text.splitlines())
 
@@ -95,9 +103,10 @@ def read_consumer(path: str, sites: tuple[Site, ...], build: str = "auto") -> Fi
     return read_consumer_bytes(data, path, sites, build)
 
 
-def read_consumer_bytes(data: bytes, name: str, sites: tuple[Site, ...], build: str = "auto") -> FileScan:
+def read_consumer_bytes(data: bytes, name: str, sites: tuple[Site, ...], build: str = "auto", *,
+                        expanded_limit: int | None = None) -> FileScan:
     """Screen a consumer raw-data file held in memory (the web upload path stores nothing)."""
-    lines = _lines(data, name)
+    lines = _lines(data, name, expanded_limit)
     head: list[str] = []
     for line in lines:
         head.append(line)

@@ -93,7 +93,7 @@ def read_vcf(path: str, sites: tuple[Site, ...], build: str = "auto") -> FileSca
     cyvcf2 = _cyvcf2()
     try:
         vcf = cyvcf2.VCF(path, lazy=True)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RuntimeError) as exc:
         raise InputError("file", path, "a readable VCF or BCF file", hint=str(exc)) from exc
     try:
         return _scan(vcf, path, sites, build)
