@@ -9,6 +9,7 @@ from typing import TextIO
 
 import numpy as np
 
+from aatd.genetics.alleles import allele_catalogue
 from aatd.screening.cohort import NOT_COVERED, Cohort, SampleCalls
 from aatd.screening.model import CallState
 
@@ -17,6 +18,19 @@ DISCLAIMER = ("Screening reads only the sites listed; rare and null alleles else
               "genotype test; this supports, and does not replace, clinical judgement.")
 
 TSV_COLUMNS = ("sample", "genotype", "severity", "status", "probability", "copies", "covered", "file", "build")
+
+
+def not_screened(sites: tuple[str, ...]) -> dict[str, str]:
+    """Catalogue alleles no file is read for, and why (no coordinates, or not verified in two sources)."""
+    out: dict[str, str] = {}
+    for allele in allele_catalogue():
+        if allele.allele in sites or allele.allele in ("M", "Null"):
+            continue
+        if allele.grch38_pos is None or not allele.alt_plus:
+            out[allele.allele] = "no genomic coordinates or no single ALT allele in the catalogue"
+        else:
+            out[allele.allele] = "coordinates not verified in two sources"
+    return out
 
 
 @dataclass(slots=True)
@@ -67,6 +81,8 @@ class ScreenResult:
             **self.summary,
             "alleles_covered": self.covered(),
             "alleles_not_covered": [s.allele for s in self.cohort.sites if s.allele not in self.covered()],
+            "alleles_not_screened": not_screened(tuple(s.allele for s in self.cohort.sites)),
+            "genotype_note": "M = none of the covered alleles (not proof of a normal gene)",
             "sites": self.sites(),
             "files": [{k: v for k, v in f.to_dict().items() if k not in {"sites_seen", "sites_not_seen"}}
                       for f in self.cohort.files],
