@@ -7,6 +7,7 @@ and gathered; the answer is identical to the single-process one.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from collections.abc import Callable, Sequence
@@ -114,11 +115,21 @@ def assemble(scans: list[FileScan], sites: tuple[Site, ...], engine: str = "sing
     calls = assign_genotypes(cohort)
     summary = summarise(cohort, calls)
     warnings = [w for scan in scans for w in scan.warnings]
-    prov = provenance(engine=engine, readers=sorted({s.reader for s in scans}),
+    prov = _provenance(engine=engine, readers=sorted({s.reader for s in scans}),
                       files=[{"path": s.path, "format": s.format, "build": s.build, "build_basis": s.build_basis,
                               "bytes": _size(s.path)} for s in scans],
                       sites_source="src/aatd/data/alleles.csv (verified rows)")
     return ScreenResult(cohort, calls, summary, warnings, prov)
+
+
+@functools.cache
+def _versions() -> dict[str, object]:
+    """aatd and data versions (looked up once per process: package metadata is slow to read)."""
+    return provenance()
+
+
+def _provenance(**parameters: object) -> dict[str, object]:
+    return {**_versions(), **parameters}
 
 
 def _size(path: str) -> int | None:
