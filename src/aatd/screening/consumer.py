@@ -122,18 +122,21 @@ def read_consumer_bytes(data: bytes, name: str, sites: tuple[Site, ...], build: 
     by_rsid = {s.rsid: s for s in sites}
     by_pos = {s.position(b): (s, b) for s in sites for b in BUILDS}
     rows: dict[str, tuple[str, int, str]] = {}
+    by_position: dict[str, tuple[str, int, str, str]] = {}  # vendor-internal IDs (i3000001): site -> row, build
     for line in _chain(head, lines):
         if not line or line.startswith("#"):
             continue
         cells = _fields(line)
         if len(cells) < 4 or not cells[2].isdigit():
             continue
+        genotype = "".join(cells[3:5]) if len(cells) >= 5 else cells[3]
         site = by_rsid.get(cells[0])
-        if site is None and cells[1] in _CHROMOSOME_14 and int(cells[2]) in by_pos:
-            site = by_pos[int(cells[2])][0]
-        if site is not None and site.allele not in rows:
-            rows[site.allele] = (cells[1], int(cells[2]), "".join(cells[3:5]) if len(cells) >= 5 else cells[3])
-    _assemble(scan, sites, rows, declared, build)
+        if site is not None:
+            rows.setdefault(site.allele, (cells[1], int(cells[2]), genotype))
+        elif not cells[0].lower().startswith("rs") and cells[1] in _CHROMOSOME_14 and int(cells[2]) in by_pos:
+            site, pos_build = by_pos[int(cells[2])]
+            by_position.setdefault(site.allele, (cells[1], int(cells[2]), genotype, pos_build))
+    _assemble(scan, sites, rows, declared, build, by_position)
     return scan
 
 
@@ -143,7 +146,10 @@ def _chain(head: list[str], rest: Iterator[str]) -> Iterator[str]:
 
 
 def _assemble(scan: FileScan, sites: tuple[Site, ...], rows: dict[str, tuple[str, int, str]],
-              declared: set[str], build: str) -> None:
+              declared: set[str], build: str, by_position: dict[str, tuple[str, int, str, str]]) -> None:
+    """Decide the build from the rsID rows, then read each site. A row found only by position
+    (a vendor-internal ID) is used only when its position is the site's in the chosen build:
+    another SNP at the same number in the other build is never taken for Z or S."""
     evidence = BuildEvidence()
     for site in sites:
         if site.allele not in rows:
@@ -157,6 +163,9 @@ def _assemble(scan: FileScan, sites: tuple[Site, ...], rows: dict[str, tuple[str
                                  f"({site.grch38_pos}) nor GRCh37 ({site.grch37_pos}) position; read by rsID")
     chosen, how = choose_build(scan.path, build, declared, evidence)
     scan.build, scan.build_basis = chosen, how
+    for allele, (chrom, pos, genotype, pos_build) in by_position.items():
+        if allele not in rows and pos_build == chosen:
+            rows[allele] = (chrom, pos, genotype)
     for site in sites:
         if site.allele not in rows:
             scan.not_seen.append(SiteNote(site, f"{site.rsid} is not in this file (not on this chip)"))
