@@ -125,7 +125,7 @@ def _scan(vcf: Any, path: str, sites: tuple[Site, ...], build: str) -> FileScan:
         for site, b in wanted.get(record.POS, []):
             located = locate(site, alleles, reference_anchored=True)
             if located is not None:  # REF and ALT both as catalogued: specific evidence for build b
-                evidence.add(b, site.label(b), True)
+                evidence.add(b, site.label(b), True, same_id=site.rsid == record.ID)
             elif len(record.REF) == len(site.ref) and site.ref != record.REF:
                 evidence.add(b, site.label(b), False)
             key = (site.allele, b)
