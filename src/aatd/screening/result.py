@@ -107,7 +107,10 @@ class ScreenResult:
                    for f in range(len(c.files))]
 
         def per_file(values: list[str]) -> list[str]:
-            return [str(v) for v in np.array(values, dtype=object)[src].tolist()]
+            if len(values) == 1:
+                return values * len(src)
+            taken: list[str] = np.array(values, dtype=object)[src].tolist()
+            return taken
 
         prob = k.probability
         if np.isnan(prob).all():
@@ -143,7 +146,8 @@ class ScreenResult:
                     parts.append(f"{site.allele}={text}" if code < 5 else f"{site.allele}{text}")
             table[value] = ";".join(parts)
         lookup = np.array([table.get(v, "") for v in range(int(packed.max(initial=0)) + 1)], dtype=object)
-        return [str(x) for x in lookup[packed].tolist()]
+        texts: list[str] = lookup[packed].tolist()
+        return texts
 
     def write_tsv(self, handle: TextIO) -> None:
         """Write one tab-separated row per sample, with a header row."""
