@@ -149,7 +149,7 @@ def render(results: list[dict[str, object]], repeats: int) -> str:
            "`python benchmarks/screening.py` — aatd vs `bcftools query -r chr14:Z,chr14:S` and "
            "`plink2 --extract --geno-counts --threads 1` on the same seeded files, written by bcftools/plink2 in "
            f"the same run. Times: minimum of {repeats} runs (wall seconds); RSS: peak resident set of the process. "
-           "In-process times exclude imports (Python start-up alone is ~0.2-0.4 s on this host). "
+           "In-process times exclude imports; the start-up rows show the fixed cost of a Python process. "
            f"Load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared host).", ""]
     for r in results:
         rows = r["rows"]

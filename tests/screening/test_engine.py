@@ -55,6 +55,8 @@ def test_summary_shape_and_hwe_equals_plink2(no_half_cohort: Cohort) -> None:
                 "warnings", "provenance", "expected_vs_observed", "alleles_covered", "alleles_not_covered"):
         assert key in data
     json.dumps(data)
+    assert data["alleles_covered"] == ["S", "Z", "I"]
+    assert "not verified" in data["alleles_not_screened"]["Mmalton"]  # type: ignore[index]
     run(tool("plink2"), "--bcf", no_half_cohort.bcf, "--hardy", "--out", d / "hw")
     table = (d / "hw.hardy").read_text().splitlines()
     head = table[0].lstrip("#").split("\t")

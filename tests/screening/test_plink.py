@@ -105,3 +105,18 @@ def test_prefix_without_extension_and_missing_sidecar(pfiles: dict[str, Path], t
     with pytest.raises(InputError) as err:
         scan_file(str(tmp_path / "lonely.pgen"))
     assert err.value.field == "file" and "lonely.pvar" in str(err.value.value)
+
+
+def test_unrelated_c_t_snp_at_the_grch37_position_does_not_flip_the_build(no_half_cohort: Cohort,
+                                                                          tmp_path: Path) -> None:
+    """Imputed files are dense: a C/T SNP at 94844947 in a GRCh38 file matches Z's GRCh37 alleles.
+    The record carrying rs28929474 decides the build."""
+    from .conftest import OFFSET_37, Record, to_bcf, write_vcf
+
+    decoy = Record(Z38 + OFFSET_37, "decoy", "C", "T", ["0/1"] * len(no_half_cohort.names))
+    bcf = to_bcf(write_vcf(tmp_path / "dense.vcf", [*no_half_cohort.records, decoy], no_half_cohort.names))
+    run(tool("plink2"), "--bcf", bcf, "--make-bed", "--out", tmp_path / "dense")
+    scan = scan_file(str(tmp_path / "dense.bed"))
+    assert scan.build == "GRCh38"
+    z = next(c for c in scan.seen if c.site.allele == "Z")
+    assert z.position == Z38 and z.counts()["het"] < len(no_half_cohort.names)

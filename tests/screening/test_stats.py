@@ -6,6 +6,7 @@ import math
 
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy.stats import binomtest
 
 from aatd.screening.stats import hwe_exact_p, hwe_expected, wilson_interval
 
@@ -51,8 +52,11 @@ def test_wilson_interval_contains_estimate(n: int, data: st.DataObject) -> None:
     assert ci.n == n
 
 
-def test_wilson_reference_value() -> None:
-    # Wilson 95% for 10/100: 0.0552-0.1744 (Newcombe 1998, Table I, method 3)
-    ci = wilson_interval(10, 100)
-    assert round(ci.low, 4) == 0.0552 and round(ci.high, 4) == 0.1744
+@given(st.integers(1, 5_000), st.data())
+def test_wilson_equals_scipy(n: int, data: st.DataObject) -> None:
+    """scipy's independent implementation (binomtest(...).proportion_ci(method='wilson'))."""
+    k = data.draw(st.integers(0, n))
+    ours = wilson_interval(k, n)
+    theirs = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert math.isclose(ours.low, theirs.low, abs_tol=1e-9) and math.isclose(ours.high, theirs.high, abs_tol=1e-9)
     assert math.isnan(wilson_interval(0, 0).estimate)

@@ -187,3 +187,12 @@ def test_generated_cohort_has_each_trap(cohort: Cohort) -> None:
     rng = np.random.default_rng(0)
     assert len(cohort_records(rng, 10, multiallelic=True)) == 6
     assert len(draw_gts(rng, 10, 0.1)) == 10
+
+
+def test_a_record_at_the_other_builds_position_does_not_confuse_the_build(cohort: Cohort,
+                                                                          make_vcf: Callable[..., Path]) -> None:
+    """Dense files have records everywhere: a C>A at 94844947 in a GRCh38 file is not GRCh37's Z."""
+    decoy = Record(Z38 + OFFSET_37, "decoy", "C", "A", ["0/1"] * len(cohort.names))
+    scan = scan_file(str(make_vcf([*cohort.records, decoy], cohort.names)))
+    assert scan.build == "GRCh38"
+    assert next(c for c in scan.seen if c.site.allele == "Z").position == Z38

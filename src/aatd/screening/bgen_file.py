@@ -89,7 +89,7 @@ def _read(scan: FileScan, reader: Any, contigs: list[str], sites: tuple[Site, ..
                                       "site in reverse order (e.g. plink2's default REF-second BGEN export); its "
                                       "strand cannot be known, so it is never flipped")
                     continue
-                evidence.add(b, site.label(b), True)
+                evidence.add(b, site.label(b), True, same_id=str(var.rsid) == site.rsid)
                 if key not in found:
                     found[key] = _calls(scan, site, var, alleles, located)
                     if located.match != "exact":

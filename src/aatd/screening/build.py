@@ -57,9 +57,26 @@ class BuildEvidence:
 
     agree: dict[str, list[str]] = field(default_factory=lambda: {b: [] for b in BUILDS})
     disagree: dict[str, list[str]] = field(default_factory=lambda: {b: [] for b in BUILDS})
+    named: dict[str, list[str]] = field(default_factory=lambda: {b: [] for b in BUILDS})
 
-    def add(self, build: str, label: str, agrees: bool) -> None:
+    def add(self, build: str, label: str, agrees: bool, *, same_id: bool = False) -> None:
+        """Record one site's evidence; ``same_id`` when the record also carries the site's rsID."""
         (self.agree if agrees else self.disagree)[build].append(label)
+        if agrees and same_id:
+            self.named[build].append(label)
+
+    def supported(self) -> list[str]:
+        """Builds the alleles support. Dense files (imputed, WGS) can hold an unrelated SNP with
+        matching alleles at the other build's position; then the build whose matches also carry
+        the site's rsID, or else the one with more matching sites, is the build of the file."""
+        found = [b for b in BUILDS if self.agree[b]]
+        if len(found) < 2:
+            return found
+        named = [b for b in found if self.named[b]]
+        if len(named) == 1:
+            return named
+        counts = sorted(((len(self.agree[b]), b) for b in found), reverse=True)
+        return [counts[0][1]] if counts[0][0] > counts[1][0] else found
 
 
 def choose_build(path: str, requested: str, declared: set[str], evidence: BuildEvidence) -> tuple[str | None, str]:
@@ -67,7 +84,7 @@ def choose_build(path: str, requested: str, declared: set[str], evidence: BuildE
 
     ``requested`` is ``auto`` or a build; ``declared`` the builds the file's header names.
     """
-    supported = [b for b in BUILDS if evidence.agree[b]]
+    supported = evidence.supported()
     if len(supported) > 1:
         raise InputError("build", path, "alleles matching one build only",
                          hint=f"sites agree with GRCh38 ({', '.join(evidence.agree[GRCH38])}) and GRCh37 "

@@ -13,8 +13,8 @@ dosage too uncertain to call.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -108,17 +108,37 @@ def _concatenate(scans: list[FileScan], sites: tuple[Site, ...]) -> Cohort:
     return Cohort(sites, samples, source, scans, copies, state, prob)
 
 
-@dataclass(slots=True)
+@dataclass
 class SampleCalls:
-    """Per-sample results, column-wise."""
+    """Per-sample results, column-wise: small integer codes plus their names.
 
-    genotype: npt.NDArray[np.object_]  # "" when not determined
-    severity: npt.NDArray[np.object_]
-    status: npt.NDArray[np.object_]
+    ``genotype_code[i]`` indexes ``genotype_names`` (-1: not determined); ``status_code[i]``
+    indexes :data:`STATUS`. The text columns are built on first use only.
+    """
+
+    genotype_code: npt.NDArray[np.int32]
+    genotype_names: tuple[str, ...]
+    severity_names: tuple[str, ...]
+    status_code: npt.NDArray[np.int8]
     probability: npt.NDArray[np.float32]  # lowest probability of a dosage-based call; NaN otherwise
 
+    @cached_property
+    def genotype(self) -> npt.NDArray[np.object_]:
+        """Canonical genotype per sample (``""`` when not determined)."""
+        return np.array([*self.genotype_names, ""], dtype=object)[self.genotype_code]
 
-_STATUS = ("called", "dosage", "conflict", "half-call", "uncertain-dosage", "missing")
+    @cached_property
+    def severity(self) -> npt.NDArray[np.object_]:
+        """Severity class per sample (``""`` when not determined)."""
+        return np.array([*self.severity_names, ""], dtype=object)[self.genotype_code]
+
+    @cached_property
+    def status(self) -> npt.NDArray[np.object_]:
+        """Call status per sample (see :data:`STATUS`)."""
+        return np.array(STATUS, dtype=object)[self.status_code]
+
+
+STATUS = ("called", "dosage", "conflict", "half-call", "uncertain-dosage", "missing")
 
 
 def assign_genotypes(cohort: Cohort) -> SampleCalls:
@@ -134,34 +154,41 @@ def assign_genotypes(cohort: Cohort) -> SampleCalls:
     status_code = np.select(
         [determined & ~any_dosage, determined, conflict, (state == CallState.HALF_CALL).any(axis=0),
          (state == CallState.UNCERTAIN).any(axis=0)], [0, 1, 2, 3, 4], default=5)
-    status = np.array(_STATUS, dtype=object)[status_code]
-    genotype = np.full(len(cohort.samples), "", dtype=object)
-    severity = np.full(len(cohort.samples), "", dtype=object)
+    code = np.full(len(cohort.samples), -1, np.int32)
+    names: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
     if determined.any():
-        names, severities = _lookup(cohort.sites, np.where(counts_toward, copies, 0)[:, determined])
-        genotype[determined], severity[determined] = names, severities
-    dosage_prob = np.where(state == CallState.DOSAGE, cohort.probability, np.nan)
-    with np.errstate(all="ignore"):
-        probability = np.where(np.isnan(dosage_prob).all(axis=0), np.nan,
-                               np.nanmin(np.where(np.isnan(dosage_prob), np.inf, dosage_prob), axis=0))
-    return SampleCalls(genotype, severity, status, probability.astype(np.float32))
+        packed, names, severities = _lookup(cohort.sites, np.where(counts_toward, copies, 0)[:, determined])
+        code[determined] = packed
+    probability = np.full(len(cohort.samples), np.nan)
+    if any_dosage.any():
+        dosage_prob = np.where(state == CallState.DOSAGE, cohort.probability, np.nan)
+        with np.errstate(all="ignore"):
+            probability = np.where(np.isnan(dosage_prob).all(axis=0), np.nan,
+                                   np.nanmin(np.where(np.isnan(dosage_prob), np.inf, dosage_prob), axis=0))
+    return SampleCalls(code, names, severities, status_code.astype(np.int8), probability.astype(np.float32))
 
 
-def _lookup(sites: tuple[Site, ...], used: npt.NDArray[np.int8]) -> tuple[npt.NDArray[np.object_],
-                                                                         npt.NDArray[np.object_]]:
-    """Genotype and severity of each column of ``used`` (copies per site), linear in samples:
-    each column is coded in base 3 and every code present is named once."""
-    code = np.zeros(used.shape[1], np.int64)
+def _lookup(sites: tuple[Site, ...], used: npt.NDArray[np.int8]) -> tuple[npt.NDArray[np.int32], tuple[str, ...],
+                                                                         tuple[str, ...]]:
+    """Code, genotype names and severities for the columns of ``used`` (copies per site), linear
+    in samples: each column is read as a base-3 number and every number present is named once."""
+    packed = np.zeros(used.shape[1], np.int64)
     for i in range(used.shape[0]):
-        code += used[i].astype(np.int64) * 3**i
-    present = np.flatnonzero(np.bincount(code, minlength=1))
-    names = np.full(int(present.max()) + 1, "", dtype=object)
-    severities = np.full(int(present.max()) + 1, "", dtype=object)
+        packed += used[i].astype(np.int64) * 3**i
+    present = np.flatnonzero(np.bincount(packed, minlength=1))
+    names: list[str] = []
+    severities: list[str] = []
+    index = np.zeros(int(present.max()) + 1, np.int32)
     for value in present.tolist():
         combo = np.array([(value // 3**i) % 3 for i in range(used.shape[0])], np.int8)
         g = _genotype_of(sites, combo)
-        names[value], severities[value] = g.canonical, genotype_severity(g).value
-    return names[code], severities[code]
+        canonical = g.canonical
+        if canonical not in names:
+            names.append(canonical)
+            severities.append(genotype_severity(g).value)
+        index[value] = names.index(canonical)
+    return index[packed], tuple(names), tuple(severities)
 
 
 def _genotype_of(sites: tuple[Site, ...], combo: npt.NDArray[np.int8]) -> Genotype:
@@ -172,10 +199,10 @@ def _genotype_of(sites: tuple[Site, ...], combo: npt.NDArray[np.int8]) -> Genoty
 
 def summarise(cohort: Cohort, calls: SampleCalls) -> dict[str, object]:
     """Genotype counts, allele frequencies with CIs, per-site HWE and expected vs observed counts."""
-    determined = calls.genotype != ""
-    genotype_counts = Counter(calls.genotype[determined].tolist())
+    determined = calls.genotype_code >= 0
+    genotype_counts = _counts(calls.genotype_code[determined], calls.genotype_names)
     order = sorted(genotype_counts, key=lambda g: genotype_sort_key(Genotype.of(*_split(g))))
-    undetermined = Counter(calls.status[~determined].tolist())
+    undetermined = _counts(calls.status_code[~determined], STATUS)
     freqs: dict[str, float] = {}
     intervals: dict[str, object] = {}
     hwe: dict[str, object] = {}
@@ -208,6 +235,12 @@ def summarise(cohort: Cohort, calls: SampleCalls) -> dict[str, object]:
     }
 
 
+def _counts(codes: npt.NDArray[np.integer], names: tuple[str, ...]) -> dict[str, int]:
+    """``{name: count}`` of integer codes (only names that occur)."""
+    counts = np.bincount(codes.astype(np.int64), minlength=len(names)) if codes.size else np.zeros(len(names), int)
+    return {names[i]: int(c) for i, c in enumerate(counts.tolist()) if c}
+
+
 def _split(canonical: str) -> tuple[str, str]:
     return (canonical.split("/", 1)[0], canonical.split("/", 1)[1]) if "/" in canonical else \
         (canonical[0], canonical[1:])
@@ -220,12 +253,15 @@ def _site_genotypes(site: Site) -> tuple[str, str, str]:
 def _expected_vs_observed(cohort: Cohort, calls: SampleCalls, freqs: dict[str, float]) -> dict[str, object]:
     """Observed genotype counts against Hardy-Weinberg expectations from the cohort's own
     allele frequencies, over samples with a call at every covered site."""
-    complete = (np.isin(cohort.state, [int(s) for s in _HAS_CALL])).all(axis=0) & (calls.genotype != "")
+    if not freqs or sum(freqs.values()) >= 1:
+        return {}
+    in_freqs = [i for i, site in enumerate(cohort.sites) if site.allele in freqs]
+    complete = np.isin(cohort.state[in_freqs], [int(s) for s in _HAS_CALL]).all(axis=0) & (calls.genotype_code >= 0)
     n = int(complete.sum())
-    if n == 0 or not freqs or sum(freqs.values()) >= 1:
+    if n == 0:
         return {}
     alleles = {"M": 1.0 - sum(freqs.values()), **freqs}
-    observed = Counter(calls.genotype[complete].tolist())
+    observed = _counts(calls.genotype_code[complete], calls.genotype_names)
     rows = {}
     for genotype, count in expected_counts(alleles, n).items():
         rows[genotype.canonical] = {"observed": observed.get(genotype.canonical, 0), "expected": round(count.count, 3)}

@@ -16,6 +16,7 @@ import gzip
 import io
 import os
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -38,25 +39,32 @@ _HEAD_LINES = 40
 _CHROMOSOME_14 = frozenset({"14", "chr14"})
 
 
-def _decompress(data: bytes, name: str) -> bytes:
+def _decompress(data: bytes, name: str, limit: int | None) -> bytes:
+    """The text of a plain, gzip or single-file zip upload, refusing more than ``limit`` bytes expanded."""
     if data[:2] == b"\x1f\x8b":
-        return gzip.decompress(data)
-    if data[:4] == b"PK\x03\x04":
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+            out = gz.read(-1 if limit is None else limit + 1)
+    elif data[:4] == b"PK\x03\x04":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = [m for m in archive.namelist() if not m.endswith("/") and "__MACOSX" not in m]
             if len(members) != 1:
                 raise InputError("file", name, "a zip archive holding exactly one raw-data text file",
                                  hint=f"found {len(members)} files")
-            return archive.read(members[0])
-    return data
+            with archive.open(members[0]) as member:
+                out = member.read(-1 if limit is None else limit + 1)
+    else:
+        return data
+    if limit is not None and len(out) > limit:
+        raise InputError("file", name, f"a download that unpacks to at most {limit:,} bytes")
+    return out
 
 
-def _lines(data: bytes, name: str) -> Iterator[str]:
+def _lines(data: bytes, name: str, limit: int | None = None) -> Iterator[str]:
     try:
-        text = _decompress(data, name).decode("utf-8-sig")
+        text = _decompress(data, name, limit).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError("file", name, "a text raw-data file (UTF-8)", hint=f"byte {exc.start} is not text") from exc
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
         raise InputError("file", name, "a readable gzip or zip archive", hint=str(exc)) from exc
     return iter(text.splitlines())
 
@@ -95,9 +103,10 @@ def read_consumer(path: str, sites: tuple[Site, ...], build: str = "auto") -> Fi
     return read_consumer_bytes(data, path, sites, build)
 
 
-def read_consumer_bytes(data: bytes, name: str, sites: tuple[Site, ...], build: str = "auto") -> FileScan:
+def read_consumer_bytes(data: bytes, name: str, sites: tuple[Site, ...], build: str = "auto", *,
+                        expanded_limit: int | None = None) -> FileScan:
     """Screen a consumer raw-data file held in memory (the web upload path stores nothing)."""
-    lines = _lines(data, name)
+    lines = _lines(data, name, expanded_limit)
     head: list[str] = []
     for line in lines:
         head.append(line)
@@ -113,18 +122,21 @@ def read_consumer_bytes(data: bytes, name: str, sites: tuple[Site, ...], build: 
     by_rsid = {s.rsid: s for s in sites}
     by_pos = {s.position(b): (s, b) for s in sites for b in BUILDS}
     rows: dict[str, tuple[str, int, str]] = {}
+    by_position: dict[str, tuple[str, int, str, str]] = {}  # vendor-internal IDs (i3000001): site -> row, build
     for line in _chain(head, lines):
         if not line or line.startswith("#"):
             continue
         cells = _fields(line)
         if len(cells) < 4 or not cells[2].isdigit():
             continue
+        genotype = "".join(cells[3:5]) if len(cells) >= 5 else cells[3]
         site = by_rsid.get(cells[0])
-        if site is None and cells[1] in _CHROMOSOME_14 and int(cells[2]) in by_pos:
-            site = by_pos[int(cells[2])][0]
-        if site is not None and site.allele not in rows:
-            rows[site.allele] = (cells[1], int(cells[2]), "".join(cells[3:5]) if len(cells) >= 5 else cells[3])
-    _assemble(scan, sites, rows, declared, build)
+        if site is not None:
+            rows.setdefault(site.allele, (cells[1], int(cells[2]), genotype))
+        elif not cells[0].lower().startswith("rs") and cells[1] in _CHROMOSOME_14 and int(cells[2]) in by_pos:
+            site, pos_build = by_pos[int(cells[2])]
+            by_position.setdefault(site.allele, (cells[1], int(cells[2]), genotype, pos_build))
+    _assemble(scan, sites, rows, declared, build, by_position)
     return scan
 
 
@@ -134,7 +146,10 @@ def _chain(head: list[str], rest: Iterator[str]) -> Iterator[str]:
 
 
 def _assemble(scan: FileScan, sites: tuple[Site, ...], rows: dict[str, tuple[str, int, str]],
-              declared: set[str], build: str) -> None:
+              declared: set[str], build: str, by_position: dict[str, tuple[str, int, str, str]]) -> None:
+    """Decide the build from the rsID rows, then read each site. A row found only by position
+    (a vendor-internal ID) is used only when its position is the site's in the chosen build:
+    another SNP at the same number in the other build is never taken for Z or S."""
     evidence = BuildEvidence()
     for site in sites:
         if site.allele not in rows:
@@ -148,6 +163,9 @@ def _assemble(scan: FileScan, sites: tuple[Site, ...], rows: dict[str, tuple[str
                                  f"({site.grch38_pos}) nor GRCh37 ({site.grch37_pos}) position; read by rsID")
     chosen, how = choose_build(scan.path, build, declared, evidence)
     scan.build, scan.build_basis = chosen, how
+    for allele, (chrom, pos, genotype, pos_build) in by_position.items():
+        if allele not in rows and pos_build == chosen:
+            rows[allele] = (chrom, pos, genotype)
     for site in sites:
         if site.allele not in rows:
             scan.not_seen.append(SiteNote(site, f"{site.rsid} is not in this file (not on this chip)"))

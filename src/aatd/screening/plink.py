@@ -29,6 +29,7 @@ class _Variant:
     contig: str
     position: int
     alleles: tuple[str, ...]  # first = REF (pvar) or A2 (bim); the rest ALT(s) / A1
+    rsid: str = ""
 
 
 def _pgenlib() -> Any:
@@ -62,7 +63,7 @@ def _scan_variants(path: str, bim: bool, positions: set[int]) -> tuple[list[_Var
     declared: set[str] = set()
     multi: list[tuple[int, int]] = []
     contigs: set[str] = set()
-    cols = {"#CHROM": 0, "POS": 1, "REF": 3, "ALT": 4}
+    cols = {"#CHROM": 0, "POS": 1, "ID": 2, "REF": 3, "ALT": 4}
     index = 0
     with _open_text(path) as handle:
         for line in handle:
@@ -76,9 +77,10 @@ def _scan_variants(path: str, bim: bool, positions: set[int]) -> tuple[list[_Var
                 continue
             fields = line.rstrip("\n").split() if bim else line.rstrip("\n").split("\t")
             if bim:
-                contig, pos, alleles = fields[0], int(fields[3]), (fields[5], fields[4])
+                contig, pos, alleles, vid = fields[0], int(fields[3]), (fields[5], fields[4]), fields[1]
             else:
                 contig, pos = fields[cols["#CHROM"]], int(fields[cols["POS"]])
+                vid = fields[cols["ID"]] if "ID" in cols else ""
                 alts = fields[cols["ALT"]].split(",")
                 alleles = (fields[cols["REF"]], *alts)
                 if len(alts) > 1:
@@ -86,7 +88,7 @@ def _scan_variants(path: str, bim: bool, positions: set[int]) -> tuple[list[_Var
             if len(contigs) < 64:
                 contigs.add(contig)
             if pos in positions and contig in CHROMOSOME_14_NAMES:
-                hits.append(_Variant(index, contig, pos, alleles))
+                hits.append(_Variant(index, contig, pos, alleles, vid))
             index += 1
     return hits, declared, multi, index, contigs
 
@@ -171,7 +173,7 @@ def _read_hits(scan: FileScan, reader: Any, hits: list[_Variant], wanted: dict[i
                     notes.setdefault(key, f"other alleles only at {var.contig}:{var.position} "
                                           f"({'/'.join(var.alleles)})")
                 continue
-            evidence.add(b, site.label(b), True)
+            evidence.add(b, site.label(b), True, same_id=var.rsid == site.rsid)
             if key in found:
                 continue
             calls = empty_calls(site, located.match, var.contig, var.position, var.alleles, n)

@@ -9,6 +9,7 @@ from typing import TextIO
 
 import numpy as np
 
+from aatd.genetics.alleles import allele_catalogue
 from aatd.provenance import Provenance, provenance
 from aatd.screening.cohort import NOT_COVERED, Cohort, SampleCalls
 from aatd.screening.model import CallState
@@ -18,6 +19,19 @@ DISCLAIMER = ("Screening reads only the sites listed; rare and null alleles else
               "genotype test; this supports, and does not replace, clinical judgement.")
 
 TSV_COLUMNS = ("sample", "genotype", "severity", "status", "probability", "copies", "covered", "file", "build")
+
+
+def not_screened(sites: tuple[str, ...]) -> dict[str, str]:
+    """Catalogue alleles no file is read for, and why (no coordinates, or not verified in two sources)."""
+    out: dict[str, str] = {}
+    for allele in allele_catalogue():
+        if allele.allele in sites or allele.allele in ("M", "Null"):
+            continue
+        if allele.grch38_pos is None or not allele.alt_plus:
+            out[allele.allele] = "no genomic coordinates or no single ALT allele in the catalogue"
+        else:
+            out[allele.allele] = "coordinates not verified in two sources"
+    return out
 
 
 @dataclass(slots=True)
@@ -68,6 +82,8 @@ class ScreenResult:
             **self.summary,
             "alleles_covered": self.covered(),
             "alleles_not_covered": [s.allele for s in self.cohort.sites if s.allele not in self.covered()],
+            "alleles_not_screened": not_screened(tuple(s.allele for s in self.cohort.sites)),
+            "genotype_note": "M = none of the covered alleles (not proof of a normal gene)",
             "sites": self.sites(),
             "files": [{k: v for k, v in f.to_dict().items() if k not in {"sites_seen", "sites_not_seen"}}
                       for f in self.cohort.files],
@@ -92,7 +108,10 @@ class ScreenResult:
                    for f in range(len(c.files))]
 
         def per_file(values: list[str]) -> list[str]:
-            return [str(v) for v in np.array(values, dtype=object)[src].tolist()]
+            if len(values) == 1:
+                return values * len(src)
+            taken: list[str] = np.array(values, dtype=object)[src].tolist()
+            return taken
 
         prob = k.probability
         if np.isnan(prob).all():
@@ -128,7 +147,8 @@ class ScreenResult:
                     parts.append(f"{site.allele}={text}" if code < 5 else f"{site.allele}{text}")
             table[value] = ";".join(parts)
         lookup = np.array([table.get(v, "") for v in range(int(packed.max(initial=0)) + 1)], dtype=object)
-        return [str(x) for x in lookup[packed].tolist()]
+        texts: list[str] = lookup[packed].tolist()
+        return texts
 
     def write_tsv(self, handle: TextIO) -> None:
         """Write one tab-separated row per sample, with a header row."""

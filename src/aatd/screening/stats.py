@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
+import numpy as np
+
 CONFIDENCE = 0.95
 
 
@@ -45,36 +47,30 @@ def wilson_interval(successes: int, n: int, confidence: float = CONFIDENCE) -> I
 def hwe_exact_p(het: int, hom_ref: int, hom_alt: int) -> float:
     """Two-sided Hardy-Weinberg exact test p-value (Wigginton et al. 2005) for genotype counts.
 
-    Linear in the minor allele count; probabilities are built by the ratio recurrence from
-    the most likely heterozygote count and normalised, so no factorial overflows.
+    The heterozygote-count distribution given the allele counts is built from its most likely
+    value outwards by the ratio recurrence of Wigginton et al. (as cumulative products, so it
+    is vectorised and linear in the minor allele count) and normalised: no factorial overflows.
     """
     if min(het, hom_ref, hom_alt) < 0:
         raise ValueError("genotype counts must be non-negative")
     n = het + hom_ref + hom_alt
     if n == 0:
         return 1.0
-    rare_hom = min(hom_ref, hom_alt)
-    rare = 2 * rare_hom + het
-    probs = [0.0] * (rare + 1)
+    rare = 2 * min(hom_ref, hom_alt) + het
     mid = rare * (2 * n - rare) // (2 * n)
     if (rare - mid) % 2:
         mid += 1
-    probs[mid] = 1.0
-    h = mid
-    while h >= 2:
-        r_hom = (rare - h) // 2
-        c_hom = n - h - r_hom
-        probs[h - 2] = probs[h] * h * (h - 1) / (4.0 * (r_hom + 1) * (c_hom + 1))
-        h -= 2
-    h = mid
-    while h <= rare - 2:
-        r_hom = (rare - h) // 2
-        c_hom = n - h - r_hom
-        probs[h + 2] = probs[h] * 4.0 * r_hom * c_hom / ((h + 2.0) * (h + 1.0))
-        h += 2
-    total = sum(probs)
-    observed = probs[het]
-    p = sum(x for x in probs if x <= observed * (1 + 1e-7)) / total
+    down = np.arange(mid, 1, -2, dtype=np.float64)  # h = mid, mid-2, ..., giving P(h-2)/P(h)
+    r_hom = (rare - down) // 2
+    c_hom = n - down - r_hom
+    below = np.cumprod(down * (down - 1) / (4.0 * (r_hom + 1) * (c_hom + 1)))[::-1]
+    up = np.arange(mid, rare - 1, 2, dtype=np.float64)  # h = mid, mid+2, ..., giving P(h+2)/P(h)
+    r_hom = (rare - up) // 2
+    c_hom = n - up - r_hom
+    above = np.cumprod(4.0 * r_hom * c_hom / ((up + 2.0) * (up + 1.0)))
+    probs = np.concatenate([below, [1.0], above])  # heterozygote counts rare % 2, ..., rare in steps of 2
+    observed = probs[(het - rare % 2) // 2]
+    p = float(probs[probs <= observed * (1 + 1e-7)].sum() / probs.sum())
     return min(1.0, p)
 
 

@@ -93,7 +93,7 @@ def read_vcf(path: str, sites: tuple[Site, ...], build: str = "auto") -> FileSca
     cyvcf2 = _cyvcf2()
     try:
         vcf = cyvcf2.VCF(path, lazy=True)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RuntimeError) as exc:
         raise InputError("file", path, "a readable VCF or BCF file", hint=str(exc)) from exc
     try:
         return _scan(vcf, path, sites, build)
@@ -123,11 +123,11 @@ def _scan(vcf: Any, path: str, sites: tuple[Site, ...], build: str) -> FileScan:
     for record in _records(vcf, contig, set(wanted), indexed):
         alleles = (record.REF, *record.ALT)
         for site, b in wanted.get(record.POS, []):
-            if record.REF[:1] == site.ref[:1]:
-                evidence.add(b, site.label(b), True)
-            elif len(record.REF) == len(site.ref):
-                evidence.add(b, site.label(b), False)
             located = locate(site, alleles, reference_anchored=True)
+            if located is not None:  # REF and ALT both as catalogued: specific evidence for build b
+                evidence.add(b, site.label(b), True, same_id=site.rsid == record.ID)
+            elif len(record.REF) == len(site.ref) and site.ref != record.REF:
+                evidence.add(b, site.label(b), False)
             key = (site.allele, b)
             if located is None:
                 if is_ambiguous(site, alleles):

@@ -72,9 +72,13 @@ def read_vcz(path: str, sites: tuple[Site, ...], build: str = "auto") -> FileSca
         for b in BUILDS:
             for row in _rows_at(group, contig_index, site.position(b)):
                 alleles = tuple(str(a) for a in group["variant_allele"][row] if str(a))
-                evidence.add(b, site.label(b), alleles[0][:1] == site.ref[:1])
                 located = locate(site, alleles, reference_anchored=True)
-                if located is None or (site.allele, b) in found:
+                if located is None:
+                    if len(alleles[0]) == len(site.ref) and alleles[0] != site.ref:
+                        evidence.add(b, site.label(b), False)
+                    continue
+                evidence.add(b, site.label(b), True)
+                if (site.allele, b) in found:
                     continue
                 calls = empty_calls(site, Match.EXACT, contig, site.position(b), alleles, len(samples))
                 fill_from_alleles(calls, np.asarray(group["call_genotype"][row]), located.index)

@@ -21,10 +21,10 @@ STATIC = Path(__file__).with_name("static")
 
 def public_router() -> APIRouter:
     """Every public page route (kept out of the OpenAPI document)."""
-    from aatd.web.public import ask_page, family_page, home, lungs_page, result_page, testing_page
+    from aatd.web.public import ask_page, dna_page, family_page, home, lungs_page, result_page, testing_page
 
     router = APIRouter(include_in_schema=False)
-    for module in (home, testing_page, result_page, family_page, lungs_page, ask_page):
+    for module in (home, testing_page, result_page, family_page, lungs_page, ask_page, dna_page):
         router.include_router(module.router)
     return router
 
