@@ -229,3 +229,42 @@ def test_concurrent_appends__one_unbroken_chain(world: World) -> None:
     assert codes == [200] * 40
     report = _report(world)
     assert report.ok and report.events >= 40
+
+
+def test_migration_0004__chains_existing_events_and_keys_existing_organisations(database_url: str) -> None:
+    """An installation at revision 0002, with events, tokens and two organisations equal but for case."""
+    from alembic import command
+
+    from aatd.web.db import alembic_config, make_engine, migrate, session_factory
+
+    engine = make_engine(database_url)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0002")
+    day = {"t": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)}
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisations (name, created_at) VALUES ('Clinic', :t), ('CLINIC', :t)"), day)
+        conn.execute(text("INSERT INTO users (organisation_id, email, password_hash, role, active, created_at) "
+                          "VALUES (1, 'a@a.org', 'x', 'admin', true, :t)"), day)
+        conn.execute(text("INSERT INTO api_tokens (user_id, name, token_hash, created_at) "
+                          "VALUES (1, 'api', 'h', :t)"), day)
+        for i in range(5):
+            conn.execute(text("INSERT INTO audit_events (at, organisation_id, user_id, actor, action, entity, "
+                              "entity_id, detail) VALUES (:at, 1, 1, 'a@a.org', 'read', 'patient', :i, :d)"),
+                         {"at": dt.datetime(2026, 1, 1, 0, 0, i, tzinfo=dt.UTC), "i": i, "d": f'{{"n": {i}}}'})
+    migrate(engine)
+    factory = session_factory(engine)
+    with transaction(factory) as db:
+        report = audit.verify(db)
+        assert report.ok and report.events == 5
+        audit.record(db, None, "read", "patient", 9, actor="after-upgrade")
+    with transaction(factory) as db:
+        assert audit.verify(db).ok and audit.verify(db).events == 6
+    with engine.connect() as conn:
+        keys = sorted(conn.execute(text("SELECT name_key FROM organisations")).scalars())
+        assert keys == ["clinic", "clinic#2"]
+        assert conn.execute(text("SELECT expires_at FROM api_tokens")).scalar() is not None
+    with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+        conn.execute(text("UPDATE audit_events SET actor = 'x'"))
+    engine.dispose()
