@@ -20,6 +20,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, select, text
 from sqlalchemy import event as sqlalchemy_event
@@ -50,8 +51,8 @@ def canonical(seq: int, at: dt.datetime, organisation_id: int | None, user_id: i
                       allow_nan=False).encode("utf-8")
 
 
-def event_hash(event: AuditEvent) -> str:
-    """The SHA-256 (hex) an event should carry, recomputed from its stored fields."""
+def event_hash(event: Any) -> str:
+    """The SHA-256 (hex) an event (an :class:`AuditEvent` or a row of its table) should carry."""
     payload = canonical(event.seq, event.at, event.organisation_id, event.user_id, event.actor, event.action,
                         event.entity, event.entity_id, event.detail or {}, event.prev_hash)
     return hashlib.sha256(payload).hexdigest()
@@ -151,16 +152,17 @@ class ChainReport:
         return self.problem is None
 
 
-def _events(db: Session) -> Iterator[AuditEvent]:
+def _events(db: Session) -> Iterator[Any]:
+    """Every stored event in ``seq`` order, as plain rows read in batches (no ORM objects kept)."""
+    table = AuditEvent.__table__
     last = 0
     while True:
-        batch = db.scalars(select(AuditEvent).where(AuditEvent.seq > last)
-                           .order_by(AuditEvent.seq).limit(_VERIFY_BATCH)).all()
+        batch = db.execute(select(table).where(table.c.seq > last).order_by(table.c.seq)
+                           .limit(_VERIFY_BATCH)).all()
         if not batch:
             return
         yield from batch
         last = batch[-1].seq
-        db.expunge_all()
 
 
 def verify(db: Session, anchors: Mapping[int, str] | None = None) -> ChainReport:
@@ -186,7 +188,7 @@ def verify(db: Session, anchors: Mapping[int, str] | None = None) -> ChainReport
     return ChainReport(count, expected_seq - 1, prev_hash)
 
 
-def _problem(event: AuditEvent, expected_seq: int, prev_hash: str, prev_at: dt.datetime | None,
+def _problem(event: Any, expected_seq: int, prev_hash: str, prev_at: dt.datetime | None,
              anchor: str | None) -> str | None:
     if event.seq != expected_seq:
         return f"event {expected_seq} is missing: event {event.seq} follows event {expected_seq - 1} (deleted event)"
