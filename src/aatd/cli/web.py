@@ -164,6 +164,17 @@ def unlock(email: Email, database: Database = None) -> None:
     _with_user(database, email, change)
 
 
+def reset_totp(email: Email, database: Database = None) -> None:
+    """Remove a user's two-step login (a lost phone); they can set it up again on their account page."""
+    from aatd.web.workspace import accounts
+
+    def change(db: Session, user: User) -> str:
+        accounts.disable_totp(db, user)
+        return f"two-step login of {user.email} removed"
+
+    _with_user(database, email, change)
+
+
 def _anchor(text: str) -> tuple[int, str]:
     seq, _, digest = text.partition(":")
     if not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
@@ -224,6 +235,7 @@ def register(app: typer.Typer) -> None:
     user_app.command("deactivate")(deactivate)
     user_app.command("reactivate")(reactivate)
     user_app.command("unlock")(unlock)
+    user_app.command("reset-totp")(reset_totp)
     app.add_typer(user_app, name="user")
     audit_app.command("verify")(verify)
     app.add_typer(audit_app, name="audit")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from aatd.web.errors import ApiError, LoginRequired
 from aatd.web.models import ApiToken, LoginSession, User, utcnow
-from aatd.web.security import client_address, same, token_digest
+from aatd.web.security import client_address, same, throttle_address, token_digest
 from aatd.web.workspace.throttle import MAX_ADDRESS
 
 SESSION_COOKIE = "aatd_session"
@@ -103,10 +103,11 @@ class DbRoute(APIRoute):
 
 
 def caller_address(request: Request) -> str:
-    """The client's address; ``X-Forwarded-For`` counts only when sent by a configured trusted proxy."""
+    """The client's address for the login throttle; ``X-Forwarded-For`` counts only when sent by a
+    configured trusted proxy. An IPv6 client is counted by its /64 network (one subscriber's block)."""
     peer = request.client.host if request.client else None
     address = client_address(peer, request.headers.get("x-forwarded-for"), request.app.state.trusted_proxies)
-    return address[:MAX_ADDRESS]
+    return throttle_address(address)[:MAX_ADDRESS]
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

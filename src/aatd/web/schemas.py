@@ -143,6 +143,7 @@ class UserOut(BaseModel):
 
 class MeOut(UserOut):
     organisation: str
+    two_step: bool = False
 
 
 class TokenIn(Strict):
@@ -151,6 +152,7 @@ class TokenIn(Strict):
     name: ShortText = "api"
     scope: Literal["read", "write"] = "write"
     expires_in_days: Annotated[int, Field(ge=1, le=365)] = 90
+    code: Annotated[str | None, Field(max_length=10, description="two-step login code, when set up")] = None
 
 
 class TokenOut(BaseModel):
@@ -182,6 +184,22 @@ class PasswordResetIn(Strict):
 
 class UserPatch(Strict):
     active: bool
+
+
+class TotpNewOut(BaseModel):
+    """A fresh two-step login key: type ``secret`` into an authenticator app, or give it ``uri``."""
+
+    secret: str
+    uri: str
+
+
+class TotpIn(Strict):
+    secret: Annotated[str, Field(min_length=32, max_length=32)]
+    code: Annotated[str, Field(min_length=6, max_length=10)]
+
+
+class TotpCodeIn(Strict):
+    code: Annotated[str, Field(min_length=6, max_length=10)]
 
 
 class AuditOut(BaseModel):

@@ -146,3 +146,12 @@ def client_address(peer: str | None, forwarded_for: str | None, proxies: Sequenc
         if not _trusted(parsed, proxies):
             return address
     return address
+
+
+def throttle_address(address: str) -> str:
+    """``address`` as the login throttle counts it: IPv6 by its /64 network, since one subscriber
+    usually holds a whole /64 and could otherwise rotate through 2^64 addresses; others unchanged."""
+    parsed = _ip(address)
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return address

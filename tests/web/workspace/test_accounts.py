@@ -7,6 +7,7 @@ import secrets
 import stat
 from pathlib import Path
 
+import pyotp
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -207,3 +208,49 @@ def test_cli__set_password_deactivate_reactivate(sqlite_world: World) -> None:
     assert sqlite_world.client.post("/api/v1/auth/token", json=login).status_code == 201
     missing = runner.invoke(cli_app, ["user", "deactivate", "--email", "who@a.org", "--database", url])
     assert missing.exit_code != 0 and "user not found" in str(missing.exception)
+
+
+def test_totp__api_enrol_login_with_code_and_admin_removal(sqlite_world: World) -> None:
+    world = sqlite_world
+    doc = world.token("doc@a.org")
+    new = world.client.get("/api/v1/me/totp/new", headers=doc).json()
+    assert new["uri"].startswith("otpauth://totp/aatd:doc%40a.org?secret=" + new["secret"])
+    totp = pyotp.TOTP(new["secret"])
+    wrong = world.client.post("/api/v1/me/totp", json={"secret": new["secret"], "code": "000000"}, headers=doc)
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "code"
+    assert world.client.post("/api/v1/me/totp", json={"secret": new["secret"], "code": totp.now()},
+                             headers=doc).status_code == 204
+    assert world.client.get("/api/v1/me", headers=doc).json()["two_step"] is True
+    login = {"email": "doc@a.org", "password": PASSWORD}
+    assert world.client.post("/api/v1/auth/token", json=login).status_code == 401  # password alone
+    assert world.client.post("/api/v1/auth/token", json=login | {"code": "123456"}).status_code in (401, 201)
+    assert world.client.post("/api/v1/auth/token", json=login | {"code": totp.now()}).status_code == 201
+    admin = world.token("admin@a.org")
+    doc_id = _user_id(world, admin, "doc@a.org")
+    assert world.client.delete(f"/api/v1/users/{doc_id}/totp", headers=admin).status_code == 204
+    assert world.client.post("/api/v1/auth/token", json=login).status_code == 201
+    failed = [e for e in world.client.get("/api/v1/audit", headers=admin).json() if e["action"] == "login_failed"]
+    assert failed and {"enable_totp", "disable_totp"} <= {e["action"] for e in
+                                                           world.client.get("/api/v1/audit", headers=admin).json()}
+
+
+def test_totp__page_enrol_then_login_form_needs_the_code(sqlite_world: World) -> None:
+    page = sqlite_world.login("doc@a.org")
+    account = page.get("/account").text
+    csrf = account.split('name="csrf_token" value="')[1].split('"')[0]
+    secret = account.split('name="secret" value="')[1].split('"')[0]
+    turned_on = page.post("/account/totp", data={"csrf_token": csrf, "secret": secret,
+                                                 "code": pyotp.TOTP(secret).now()}, follow_redirects=False)
+    assert turned_on.status_code == 303 and "Two-step login is on" in page.get("/account").text
+    fresh = sqlite_world.client
+    form = fresh.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+    no_code = fresh.post("/login", data={"email": "doc@a.org", "password": PASSWORD, "csrf_token": form})
+    assert no_code.status_code == 401
+    form = no_code.text.split('name="csrf_token" value="')[1].split('"')[0]
+    with_code = fresh.post("/login", data={"email": "doc@a.org", "password": PASSWORD, "csrf_token": form,
+                                           "code": pyotp.TOTP(secret).now()}, follow_redirects=False)
+    assert with_code.status_code == 303
+    url = sqlite_world.app.state.settings.database_url
+    assert CliRunner().invoke(cli_app, ["user", "reset-totp", "--email", "doc@a.org", "--database", url]).exit_code \
+        == 0
+    assert "Two-step login is off" in page.get("/account").text

@@ -66,7 +66,8 @@ def test_chain__intact_after_use_and_matches_the_stored_rows(world: World) -> No
     assert body["ok"] is True and body["problem"] is None and body["head_seq"] >= count
 
 
-def test_chain__hash_is_sha256_of_the_documented_canonical_json(world: World) -> None:
+def test_chain__hash_is_sha256_of_the_documented_canonical_json(sqlite_world: World) -> None:
+    world = sqlite_world
     _events(world, 1)
     with world.app.state.engine.connect() as conn:
         row = conn.execute(text("SELECT seq, actor, action, entity, hash, prev_hash FROM audit_events "
@@ -90,7 +91,8 @@ def test_chain__edited_event_is_named(world: World) -> None:
     assert _admin_verify(world)["first_bad_seq"] == 3
 
 
-def test_chain__edited_detail_or_date_is_named(world: World) -> None:
+def test_chain__edited_detail_or_date_is_named(sqlite_world: World) -> None:
+    world = sqlite_world
     _events(world)
     _tamper(world.app.state.engine, "UPDATE audit_events SET at = :at WHERE seq = 4",
             params={"at": dt.datetime(2001, 1, 1, tzinfo=dt.UTC)})
@@ -135,7 +137,8 @@ def test_chain__appended_event_with_a_wrong_link_is_named(world: World) -> None:
     assert not report.ok and report.first_bad_seq == top + 1
 
 
-def test_chain__anchor_catches_a_rewritten_chain(world: World) -> None:
+def test_chain__anchor_catches_a_rewritten_chain(sqlite_world: World) -> None:
+    world = sqlite_world
     _events(world)
     good = _report(world)
     with transaction(world.app.state.sessions) as db:
@@ -177,7 +180,8 @@ def test_database__refuses_rewrites_out_of_sequence_and_backdated_inserts(world:
     assert _report(world).ok
 
 
-def test_cli__verify_exit_status_names_the_first_bad_event(world: World) -> None:
+def test_cli__verify_exit_status_names_the_first_bad_event(sqlite_world: World) -> None:
+    world = sqlite_world
     _events(world)
     url = world.app.state.settings.database_url
     ok = CliRunner().invoke(cli_app, ["audit", "verify", "--database", url])
@@ -204,7 +208,8 @@ def test_failed_api_login__recorded_and_shown_to_the_target_organisation(world: 
     assert _report(world).ok
 
 
-def test_list_reads__audited_with_count_and_ids(world: World) -> None:
+def test_list_reads__audited_with_count_and_ids(sqlite_world: World) -> None:
+    world = sqlite_world
     doc = _events(world, 1)
     listed = world.client.get("/api/v1/patients", params={"q": "P"}, headers=doc).json()
     world.client.get("/api/v1/families", headers=doc)
@@ -229,3 +234,42 @@ def test_concurrent_appends__one_unbroken_chain(world: World) -> None:
     assert codes == [200] * 40
     report = _report(world)
     assert report.ok and report.events >= 40
+
+
+def test_migration_0004__chains_existing_events_and_keys_existing_organisations(database_url: str) -> None:
+    """An installation at revision 0002, with events, tokens and two organisations equal but for case."""
+    from alembic import command
+
+    from aatd.web.db import alembic_config, make_engine, migrate, session_factory
+
+    engine = make_engine(database_url)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0002")
+    day = {"t": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)}
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisations (name, created_at) VALUES ('Clinic', :t), ('CLINIC', :t)"), day)
+        conn.execute(text("INSERT INTO users (organisation_id, email, password_hash, role, active, created_at) "
+                          "VALUES (1, 'a@a.org', 'x', 'admin', true, :t)"), day)
+        conn.execute(text("INSERT INTO api_tokens (user_id, name, token_hash, created_at) "
+                          "VALUES (1, 'api', 'h', :t)"), day)
+        for i in range(5):
+            conn.execute(text("INSERT INTO audit_events (at, organisation_id, user_id, actor, action, entity, "
+                              "entity_id, detail) VALUES (:at, 1, 1, 'a@a.org', 'read', 'patient', :i, :d)"),
+                         {"at": dt.datetime(2026, 1, 1, 0, 0, i, tzinfo=dt.UTC), "i": i, "d": f'{{"n": {i}}}'})
+    migrate(engine)
+    factory = session_factory(engine)
+    with transaction(factory) as db:
+        report = audit.verify(db)
+        assert report.ok and report.events == 5
+        audit.record(db, None, "read", "patient", 9, actor="after-upgrade")
+    with transaction(factory) as db:
+        assert audit.verify(db).ok and audit.verify(db).events == 6
+    with engine.connect() as conn:
+        keys = sorted(conn.execute(text("SELECT name_key FROM organisations")).scalars())
+        assert keys == ["clinic", "clinic#2"]
+        assert conn.execute(text("SELECT expires_at FROM api_tokens")).scalar() is not None
+    with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+        conn.execute(text("UPDATE audit_events SET actor = 'x'"))
+    engine.dispose()

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from aatd.cli import app as cli_app
 from aatd.web.app import create_app
 from aatd.web.db import transaction
-from aatd.web.security import client_address, parse_trusted_proxies
+from aatd.web.security import client_address, parse_trusted_proxies, throttle_address
 from aatd.web.workspace.throttle import LoginThrottle, ThrottlePolicy
 from web.conftest import PASSWORD, World, make_settings, seed_users
 
@@ -51,6 +51,12 @@ def test_client_address__forwarded_only_by_trusted_proxies() -> None:
     assert client_address("10.0.0.2", "not-an-ip, 10.0.0.9", proxies) == "10.0.0.9"
     assert client_address("10.0.0.2", None, proxies) == "10.0.0.2"
     assert client_address("10.0.0.2", "198.51.100.7", ()) == "10.0.0.2"  # no proxies configured
+
+
+def test_throttle_address__ipv6_counted_by_its_64_block() -> None:
+    assert throttle_address("2001:db8:1:2:aaaa::1") == throttle_address("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    assert throttle_address("198.51.100.7") == "198.51.100.7"
+    assert throttle_address("testclient") == "testclient"
 
 
 def test_trusted_proxies__bad_entry_named() -> None:

@@ -8,7 +8,16 @@ from fastapi import APIRouter, Path, Request
 
 from aatd.web.deps import ApiUser, Db, DbRoute, caller_address
 from aatd.web.errors import ApiError
-from aatd.web.schemas import MeOut, PasswordChangeIn, TokenIn, TokenInfoOut, TokenOut
+from aatd.web.schemas import (
+    MeOut,
+    PasswordChangeIn,
+    TokenIn,
+    TokenInfoOut,
+    TokenOut,
+    TotpCodeIn,
+    TotpIn,
+    TotpNewOut,
+)
 from aatd.web.workspace import accounts
 from aatd.web.workspace.throttle import Throttled
 
@@ -30,7 +39,7 @@ def create_token(payload: TokenIn, request: Request, db: Db) -> TokenOut:
     """
     try:
         user = accounts.login(db, request.app.state.throttle_policy, payload.email, payload.password,
-                              caller_address(request), "token")
+                              caller_address(request), "token", payload.code)
     except Throttled as exc:
         raise throttled(exc) from None
     except accounts.LoginFailed as exc:
@@ -64,7 +73,7 @@ def me(principal: ApiUser) -> MeOut:
     """The authenticated user and their organisation."""
     user = principal.user
     return MeOut(id=user.id, email=user.email, role=user.role, active=user.active,
-                 organisation=user.organisation.name)
+                 organisation=user.organisation.name, two_step=user.totp_secret is not None)
 
 
 @router.post("/me/password", status_code=204)
@@ -72,3 +81,22 @@ def change_password(payload: PasswordChangeIn, principal: ApiUser, db: Db) -> No
     """Change the caller's password; their other sessions end and every API token is revoked."""
     accounts.change_password(db, principal.user, payload.current_password, payload.new_password,
                              keep_session=principal.session_id)
+
+
+@router.get("/me/totp/new")
+def new_totp(principal: ApiUser) -> TotpNewOut:
+    """A fresh key for two-step login (nothing is stored until it is confirmed with a code)."""
+    secret = accounts.new_totp_secret()
+    return TotpNewOut(secret=secret, uri=accounts.totp_uri(principal.user, secret))
+
+
+@router.post("/me/totp", status_code=204)
+def enable_totp(payload: TotpIn, principal: ApiUser, db: Db) -> None:
+    """Turn on two-step login: send the key and the code the authenticator app shows now."""
+    accounts.enable_totp(db, principal.user, payload.secret, payload.code)
+
+
+@router.post("/me/totp/disable", status_code=204)
+def disable_totp(payload: TotpCodeIn, principal: ApiUser, db: Db) -> None:
+    """Turn off two-step login, giving a current code."""
+    accounts.disable_own_totp(db, principal.user, payload.code)

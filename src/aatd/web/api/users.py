@@ -46,3 +46,9 @@ def reset_password(user_id: UserId, payload: PasswordResetIn, principal: ApiAdmi
 def unlock_user(user_id: UserId, principal: ApiAdmin, db: Db) -> None:
     """Clear the failed logins counted against a user, so the login throttle lets them in again."""
     accounts.unlock_member(db, principal.user, user_id)
+
+
+@router.delete("/{user_id}/totp", status_code=204)
+def remove_totp(user_id: UserId, principal: ApiAdmin, db: Db) -> None:
+    """Remove a user's two-step login (for a lost phone); they can set it up again."""
+    accounts.remove_member_totp(db, principal.user, user_id)

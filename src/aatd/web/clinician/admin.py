@@ -92,3 +92,10 @@ def reset_password(request: Request, user_id: UserId, principal: PageAdmin, db: 
     except InputError as exc:
         return _users_again(request, principal, db, exc)
     return see_other("/admin/users")
+
+
+@router.post("/users/{user_id}/totp/remove")
+def remove_totp(user_id: UserId, principal: PageAdmin, db: Db) -> Response:
+    """Remove a user's two-step login (a lost phone); they can set it up again."""
+    accounts.remove_member_totp(db, principal.user, user_id)
+    return see_other("/admin/users")

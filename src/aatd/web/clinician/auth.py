@@ -75,20 +75,21 @@ def login_form(request: Request, next: str | None = None) -> Response:
 @router.post("/login")
 def login(request: Request, db: Db, email: Annotated[str, Form(max_length=320)],
           password: Annotated[str, Form(max_length=200)], csrf_token: Annotated[str, Form(max_length=200)] = "",
-          next: Annotated[str, Form(max_length=500)] = "/patients") -> Response:
+          next: Annotated[str, Form(max_length=500)] = "/patients",
+          code: Annotated[str, Form(max_length=10)] = "") -> Response:
     """Check the credentials (throttled) and start a session."""
     if not _valid_login_token(request, csrf_token):
         return _login_page(request, next, "Your form expired; please try again.", 403)
     try:
         user = accounts.login(db, request.app.state.throttle_policy, email, password, caller_address(request),
-                              "page")
+                              "page", code or None)
     except Throttled as exc:
         response = _login_page(request, next, f"Too many failed attempts; try again in {exc.retry_after} seconds.",
                                429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except accounts.LoginFailed:
-        return _login_page(request, next, "Wrong email or password.", 401)
+        return _login_page(request, next, "Wrong email or password (or two-step login code).", 401)
     settings = request.app.state.settings
     token, _row = accounts.start_session(db, user, settings.session_hours)
     audit.record(db, user, "login", "user", user.id)
@@ -110,10 +111,39 @@ def logout(principal: PageUser, db: Db) -> Response:
     return response
 
 
+def _account(request: Request, principal: Principal, status_code: int = 200, **context: object) -> Response:
+    secret = accounts.new_totp_secret()
+    return render(request, "account.html", principal, status_code=status_code, totp_secret=secret,
+                  totp_uri=accounts.totp_uri(principal.user, secret), **context)
+
+
 @router.get("/account")
 def account_page(request: Request, principal: PageUser, done: bool = False) -> Response:
-    """The user's account: a form to change their password."""
-    return render(request, "account.html", principal, done=done)
+    """The user's account: change the password, turn two-step login on or off."""
+    return _account(request, principal, done=done)
+
+
+@router.post("/account/totp")
+def enable_totp(request: Request, principal: PageUser, db: Db, secret: Annotated[str, Form(max_length=64)],
+                code: Annotated[str, Form(max_length=10)]) -> Response:
+    """Turn on two-step login once the app's code matches the key shown."""
+    try:
+        accounts.enable_totp(db, principal.user, secret, code)
+    except InputError as exc:
+        db.rollback()
+        return _account(request, principal, 422, error=str(exc))
+    return see_other("/account")
+
+
+@router.post("/account/totp/disable")
+def disable_totp(request: Request, principal: PageUser, db: Db, code: Annotated[str, Form(max_length=10)]) -> Response:
+    """Turn off two-step login (a current code is needed)."""
+    try:
+        accounts.disable_own_totp(db, principal.user, code)
+    except InputError as exc:
+        db.rollback()
+        return _account(request, principal, 422, error=str(exc))
+    return see_other("/account")
 
 
 @router.post("/account/password")
@@ -126,5 +156,5 @@ def change_password(request: Request, principal: PageUser, db: Db,
                                  keep_session=principal.session_id)
     except InputError as exc:
         db.rollback()
-        return render(request, "account.html", principal, status_code=422, error=str(exc))
+        return _account(request, principal, 422, error=str(exc))
     return see_other("/account?done=true")

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
+import pyotp
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -17,13 +18,14 @@ from aatd.web.workspace import audit
 from aatd.web.workspace.throttle import LoginThrottle, ThrottlePolicy, account_key
 
 MAX_TOKEN_DAYS = 365
+TOTP_DIGITS = 6
 
 
 class LoginFailed(AatdError):
-    """Wrong email or password, or a deactivated account (the caller cannot tell which)."""
+    """Wrong email, password or two-step code, or a deactivated account (the caller cannot tell which)."""
 
     def __init__(self) -> None:
-        super().__init__("wrong email or password")
+        super().__init__("wrong email or password (or two-step login code)")
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
 
@@ -72,12 +74,69 @@ def create_user(db: Session, org: Organisation, email: str, password: str, role:
     return user
 
 
-def authenticate(db: Session, email: str, password: str) -> User | None:
-    """The active user with these credentials, or ``None`` (same work either way)."""
+def authenticate(db: Session, email: str, password: str, code: str | None = None) -> User | None:
+    """The active user with these credentials, or ``None`` (same work either way).
+
+    A user who set up two-step login must also give the current 6-digit code of their
+    authenticator app (``code``).
+    """
     user = db.scalar(select(User).where(User.email == str(email).strip().lower()))
     before_slow_work(db)  # the hash check takes ~0.1 s of CPU: not while holding SQLite's write lock
     ok = verify_password(user.password_hash if user is not None else None, password)
-    return user if ok and user is not None and user.active else None
+    if not ok or user is None or not user.active:
+        return None
+    if user.totp_secret is not None and not totp_matches(user.totp_secret, code):
+        return None
+    return user
+
+
+def totp_matches(secret: str, code: str | None) -> bool:
+    """Whether ``code`` is the TOTP code (RFC 6238, 30 s steps) of ``secret`` now, or one step either side."""
+    text = (code or "").replace(" ", "")
+    return len(text) == TOTP_DIGITS and text.isdigit() and pyotp.TOTP(secret).verify(text, valid_window=1)
+
+
+def new_totp_secret() -> str:
+    """A fresh random base32 secret (160 bits) for an authenticator app."""
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str) -> str:
+    """The ``otpauth://`` address an authenticator app reads (typed in, or as a QR code)."""
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="aatd")
+
+
+def enable_totp(db: Session, user: User, secret: str, code: str) -> None:
+    """Turn on two-step login once the user proves their app shows the right code for ``secret``."""
+    if len(secret) != 32 or any(c not in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" for c in secret):
+        raise InputError("secret", secret, "the 32-character key shown when setting up two-step login")
+    if not totp_matches(secret, code):
+        raise InputError("code", code, "the 6-digit code your authenticator app shows now")
+    user.totp_secret = secret
+    audit.record(db, user, "enable_totp", "user", user.id)
+
+
+def disable_own_totp(db: Session, user: User, code: str) -> None:
+    """The user turns off their own two-step login, giving a current code."""
+    if user.totp_secret is not None and not totp_matches(user.totp_secret, code):
+        raise InputError("code", code, "the 6-digit code your authenticator app shows now")
+    disable_totp(db, user, by=user)
+
+
+def disable_totp(db: Session, user: User, *, by: User | None = None) -> None:
+    """Turn off a user's two-step login (by themself, an admin, or the CLI when ``by`` is None)."""
+    if user.totp_secret is None:
+        return
+    user.totp_secret = None
+    audit.record(db, by if by is not None else user, "disable_totp", "user", user.id, actor="cli",
+                 organisation_id=user.organisation_id)
+
+
+def remove_member_totp(db: Session, admin: User, user_id: int) -> User:
+    """An admin removes a user's two-step login (a lost phone); the user can set it up again."""
+    user = _member(db, admin, user_id)
+    disable_totp(db, user, by=admin)
+    return user
 
 
 def start_session(db: Session, user: User, hours: float) -> tuple[str, LoginSession]:
@@ -96,7 +155,8 @@ def end_session(db: Session, session_id: int) -> None:
     db.execute(delete(LoginSession).where(LoginSession.id == session_id))
 
 
-def login(db: Session, policy: ThrottlePolicy, email: str, password: str, address: str, via: str) -> User:
+def login(db: Session, policy: ThrottlePolicy, email: str, password: str, address: str, via: str,
+          code: str | None = None) -> User:
     """The user with these credentials, throttled by account and address.
 
     Raises :class:`~aatd.web.workspace.throttle.Throttled` before checking when too many attempts
@@ -106,7 +166,7 @@ def login(db: Session, policy: ThrottlePolicy, email: str, password: str, addres
     account = account_key(email)
     gate = LoginThrottle(db, policy)
     gate.check(account, address)
-    user = authenticate(db, email, password)
+    user = authenticate(db, email, password, code)
     if user is None:
         record_failed_login(db, policy, account, address, via)
         raise LoginFailed

@@ -7,7 +7,8 @@ breaks the chain, and :func:`verify` names the first event where it breaks. The 
 refuses UPDATE, DELETE, REPLACE, out-of-sequence and backdated inserts (migration 0004);
 on PostgreSQL the table belongs to a separate owner role (docs/web.md).
 
-Appends are serialised: on PostgreSQL with a transaction-level advisory lock, on SQLite by
+Events are chained when their transaction commits (:func:`record` only queues them), and
+appends are serialised: on PostgreSQL with a transaction-level advisory lock, on SQLite by
 taking the database write lock before the chain head is read, so two transactions never
 link to the same previous event.
 """
@@ -19,13 +20,16 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from aatd.web.models import AuditEvent, User, utcnow
 
 GENESIS = "0" * 64
+_PENDING = "aatd_audit_pending"
 # Key of the PostgreSQL advisory lock that serialises appends ("aatd-audit" as an int).
 _PG_LOCK_KEY = 0x61617464_61756469
 _VERIFY_BATCH = 1000
@@ -47,8 +51,8 @@ def canonical(seq: int, at: dt.datetime, organisation_id: int | None, user_id: i
                       allow_nan=False).encode("utf-8")
 
 
-def event_hash(event: AuditEvent) -> str:
-    """The SHA-256 (hex) an event should carry, recomputed from its stored fields."""
+def event_hash(event: Any) -> str:
+    """The SHA-256 (hex) an event (an :class:`AuditEvent` or a row of its table) should carry."""
     payload = canonical(event.seq, event.at, event.organisation_id, event.user_id, event.actor, event.action,
                         event.entity, event.entity_id, event.detail or {}, event.prev_hash)
     return hashlib.sha256(payload).hexdigest()
@@ -75,25 +79,60 @@ def _head(db: Session) -> AuditEvent | None:
     return db.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """An event waiting for its transaction to commit."""
+
+    organisation_id: int | None
+    user_id: int | None
+    actor: str
+    action: str
+    entity: str
+    entity_id: int | None
+    detail: dict[str, object]
+
+
 def record(db: Session, user: User | None, action: str, entity: str, entity_id: int | None = None,
            *, actor: str | None = None, organisation_id: int | None = None,
-           detail: Mapping[str, object] | None = None) -> AuditEvent:
-    """Append an event to the current transaction (it commits or rolls back with the change)."""
-    now = _lock_chain(db)
-    head = _head(db)
-    at = max(now, _utc(head.at)) if head is not None else now  # never earlier than the event before
-    event = AuditEvent(
-        seq=(head.seq + 1) if head is not None else 1, at=at,
+           detail: Mapping[str, object] | None = None) -> None:
+    """Add an event to the current transaction: it is chained when the transaction commits and
+    dropped if it rolls back, so the log holds exactly what happened."""
+    pending: list[_Pending] = db.info.setdefault(_PENDING, [])
+    pending.append(_Pending(
         organisation_id=user.organisation_id if user is not None else organisation_id,
         user_id=user.id if user is not None else None,
         actor=user.email if user is not None else (actor or "anonymous")[:320],
-        action=action, entity=entity, entity_id=entity_id, detail=dict(detail or {}),
-        prev_hash=head.hash if head is not None else GENESIS,
-    )
-    event.hash = event_hash(event)
-    db.add(event)
+        action=action, entity=entity, entity_id=entity_id, detail=dict(detail or {})))
+
+
+def _append(db: Session, pending: list[_Pending]) -> None:
+    """Chain ``pending`` after the newest event. The chain lock is taken last in the transaction
+    and held only until its commit, so it never waits behind, or blocks, row locks."""
+    now = _lock_chain(db)
+    head = _head(db)
+    seq, prev_hash = (head.seq, head.hash) if head is not None else (0, GENESIS)
+    at = max(now, _utc(head.at)) if head is not None else now  # never earlier than the event before
+    for item in pending:
+        seq += 1
+        event = AuditEvent(seq=seq, at=at, organisation_id=item.organisation_id, user_id=item.user_id,
+                           actor=item.actor, action=item.action, entity=item.entity, entity_id=item.entity_id,
+                           detail=item.detail, prev_hash=prev_hash)
+        event.hash = prev_hash = event_hash(event)
+        db.add(event)
     db.flush()
-    return event
+
+
+@sqlalchemy_event.listens_for(Session, "before_commit")
+def _chain_on_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        _append(session, pending)
+
+
+@sqlalchemy_event.listens_for(Session, "after_transaction_end")
+def _drop_on_rollback(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,16 +152,17 @@ class ChainReport:
         return self.problem is None
 
 
-def _events(db: Session) -> Iterator[AuditEvent]:
+def _events(db: Session) -> Iterator[Any]:
+    """Every stored event in ``seq`` order, as plain rows read in batches (no ORM objects kept)."""
+    table = AuditEvent.__table__
     last = 0
     while True:
-        batch = db.scalars(select(AuditEvent).where(AuditEvent.seq > last)
-                           .order_by(AuditEvent.seq).limit(_VERIFY_BATCH)).all()
+        batch = db.execute(select(table).where(table.c.seq > last).order_by(table.c.seq)
+                           .limit(_VERIFY_BATCH)).all()
         if not batch:
             return
         yield from batch
         last = batch[-1].seq
-        db.expunge_all()
 
 
 def verify(db: Session, anchors: Mapping[int, str] | None = None) -> ChainReport:
@@ -148,7 +188,7 @@ def verify(db: Session, anchors: Mapping[int, str] | None = None) -> ChainReport
     return ChainReport(count, expected_seq - 1, prev_hash)
 
 
-def _problem(event: AuditEvent, expected_seq: int, prev_hash: str, prev_at: dt.datetime | None,
+def _problem(event: Any, expected_seq: int, prev_hash: str, prev_at: dt.datetime | None,
              anchor: str | None) -> str | None:
     if event.seq != expected_seq:
         return f"event {expected_seq} is missing: event {event.seq} follows event {expected_seq - 1} (deleted event)"

@@ -136,12 +136,12 @@ def _expire_old_tokens() -> None:
 
 
 def upgrade() -> None:
+    # Added in place (no table copy: SQLite cannot drop a table other tables refer to), then filled.
     with op.batch_alter_table("organisations", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("name_key", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("name_key", sa.String(length=200), nullable=False, server_default=""))
     _organisation_keys()
     with op.batch_alter_table("organisations", schema=None) as batch_op:
-        batch_op.alter_column("name_key", existing_type=sa.String(length=200), nullable=False)
-        batch_op.create_unique_constraint("uq_organisations_name_key", ["name_key"])
+        batch_op.create_index(batch_op.f("ix_organisations_name_key"), ["name_key"], unique=True)
 
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
@@ -196,5 +196,5 @@ def downgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("totp_secret")
     with op.batch_alter_table("organisations", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_organisations_name_key", type_="unique")
+        batch_op.drop_index(batch_op.f("ix_organisations_name_key"))
         batch_op.drop_column("name_key")
