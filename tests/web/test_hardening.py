@@ -237,3 +237,19 @@ def test_public_family_picture__quotes_in_names_stay_text(sqlite_world: World) -
     page = client.post("/public/our-family", data=data)
     assert page.status_code in (200, 422)
     assert '"Mary" <b>' not in page.text
+
+
+def test_nul_bytes__4xx_on_both_databases(world: World) -> None:
+    """PostgreSQL cannot store NUL; it gave 500 on search, login and token (review L1)."""
+    token = world.client.post("/api/v1/auth/token", json={"email": "a\u0000@a.org", "password": "x"})
+    _shape(token, 422)
+    h = world.token("doc@a.org")
+    _shape(world.client.get("/api/v1/patients?q=a%00b", headers=h), 422)
+    browser = TestClient(world.app)
+    page = browser.get("/login").text
+    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    login = browser.post("/login", data={"email": "a\x00@a.org", "password": "x", "csrf_token": csrf})
+    assert 400 <= login.status_code < 500
+    doc = world.login("doc@a.org")
+    search = doc.get("/patients", params={"q": "a\x00b"})
+    assert search.status_code < 500 and "Traceback" not in search.text
