@@ -7,6 +7,9 @@
 ``AATD_SECRET_KEY``    secret for tokens; generated once into ``<data dir>/secret_key`` if unset.
 ``AATD_ENV``           ``local`` (default) or ``production``.
 ``AATD_COOKIE_SECURE`` ``1``/``0``; default ``1`` in production, ``0`` locally (plain http on loopback).
+``AATD_ALLOWED_HOSTS`` host names the server answers to, comma-separated (``*``: any). Unset,
+                       ``aatd serve`` on loopback answers only to ``127.0.0.1,localhost,[::1]``
+                       (against DNS rebinding); in production set it to the public name.
 
 Unsafe settings are refused outside local use: production needs an explicit secret key
 of at least 32 characters and secure cookies.
@@ -36,6 +39,8 @@ class Settings:
     login_attempts: int = 5
     login_window_s: float = 900.0
     session_hours: float = 12.0
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names the server answers to (``Host`` header, port ignored); empty: any host."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -92,4 +97,21 @@ def load_settings(environ: dict[str, str] | None = None, *, database_url: str | 
         raise InputError("AATD_COOKIE_SECURE", secure_text, "1 in production (cookies only over https)")
     return Settings(data_dir=data_dir, database_url=normalise_database_url(url),
                     secret_key=_secret_key(data_dir, env_vars.get("AATD_SECRET_KEY"), env),
-                    env=env, cookie_secure=secure)
+                    env=env, cookie_secure=secure, allowed_hosts=_hosts(env_vars.get("AATD_ALLOWED_HOSTS"), env))
+
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+"""Hosts ``aatd serve`` on loopback answers to by default: a web page elsewhere that points its own
+domain at 127.0.0.1 (DNS rebinding) is refused, because its ``Host`` header names that domain."""
+
+
+def _hosts(text: str | None, env: str) -> tuple[str, ...]:
+    if text is None:
+        return ()
+    hosts = tuple(h.strip().lower() for h in text.split(",") if h.strip())
+    if "*" in hosts:
+        return ()
+    if not hosts or any(not h.replace(".", "").replace("-", "").replace("[", "").replace("]", "").replace(":", "")
+                        .isalnum() for h in hosts):
+        raise InputError("AATD_ALLOWED_HOSTS", text, "host names separated by commas, or * for any host")
+    return hosts
