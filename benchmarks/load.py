@@ -6,29 +6,37 @@ time: the trivial ``/api/v1/health`` as the baseline, then the engine endpoints 
 this build (``interpret``, ``pedigree``, ``should-test``). Writes benchmarks/results/load.md.
 
     .venv/bin/python benchmarks/load.py [--seconds 20] [--users 50]
+
+``--mixed`` runs the mixed scenarios of ``benchmarks/mixed_load.py`` instead (writers, readers and
+anonymous heavy requests at once, on SQLite and PostgreSQL) and writes them to the "Mixed load"
+section of benchmarks/results/load.md; ``--source DIR --label NAME`` serves another checkout.
+
+    .venv/bin/python benchmarks/load.py --mixed [--seconds 20] [--source DIR --label before]
 """
 
 from __future__ import annotations
 
-from gevent import monkey
+import sys
 
-monkey.patch_all()
+if "--mixed" not in sys.argv:  # locust needs gevent's patched sockets; the mixed run uses real threads
+    from gevent import monkey
 
-import argparse  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import urllib.request  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+    monkey.patch_all()
 
-import gevent  # noqa: E402
-from locust import FastHttpUser, constant, task  # noqa: E402
-from locust.env import Environment  # noqa: E402
+import argparse
+import os
+import platform
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import gevent
+from locust import FastHttpUser, constant, task
+from locust.env import Environment
 
 RESULTS = Path(__file__).with_name("results") / "load.md"
 PEDIGREE = {"country": "Ireland", "members": [
@@ -103,7 +111,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="measured time per endpoint")
     parser.add_argument("--users", type=int, default=50, help="concurrent clients")
+    parser.add_argument("--mixed", action="store_true", help="run the mixed scenarios (see mixed_load.py)")
+    parser.add_argument("--source", help="with --mixed: serve this checkout instead (for before/after)")
+    parser.add_argument("--label", help="with --mixed: name of the code measured")
+    parser.add_argument("--sqlite-only", action="store_true", help="with --mixed: skip PostgreSQL")
     args = parser.parse_args()
+    if args.mixed:
+        _mixed(args)
+        return
     with tempfile.TemporaryDirectory(prefix="aatd-load-") as data_dir:
         process, base = _start_server(data_dir)
         try:
@@ -136,6 +151,41 @@ def main() -> None:
         *rows,
         "",
     ]), encoding="utf-8")
+    print(f"wrote {RESULTS}")
+
+
+MIXED_START, MIXED_END = "<!-- mixed load: start -->", "<!-- mixed load: end -->"
+
+
+def _mixed(args: argparse.Namespace) -> None:
+    """Run the mixed scenarios and add their rows to the "Mixed load" section of the results file."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import mixed_load
+
+    rows = mixed_load.main(args)
+    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Web API load test\n"
+    if MIXED_START in old:
+        head, rest = old.split(MIXED_START, 1)
+        kept = [line for line in rest.split(MIXED_END, 1)[0].splitlines() if line.startswith("| ")
+                and not line.startswith("| code") and not line.startswith("|---")
+                and not any(line.startswith(f"| {r.split(' | ')[0][2:]} |") for r in rows)]
+        tail = rest.split(MIXED_END, 1)[1] if MIXED_END in rest else ""
+    else:
+        head, kept, tail = old.rstrip("\n") + "\n\n", [], ""
+    section = [
+        MIXED_START, "## Mixed load", "",
+        f"`benchmarks/load.py --mixed --seconds {args.seconds:g}` (and `--source DIR --label NAME` for another "
+        "checkout): for each database a fresh `aatd serve` (one uvicorn worker), then at once for the given time: "
+        f"{mixed_load.API_WRITERS} API and {mixed_load.FORM_WRITERS} form writers on one patient (every tenth API "
+        f"write retried with the same Idempotency-Key), {mixed_load.READERS} readers of that patient, "
+        f"{mixed_load.ANONYMOUS} anonymous clients posting a 100-member pedigree with `?plan=true`, one posting a "
+        "20,000-character genotype to `/public/my-result`, and the health check every 50 ms. Lost = acknowledged "
+        "but not stored; duplicated = stored more than once. 429/503 to anonymous clients are the compute budget.",
+        "", f"Machine: {platform.platform()}, {os.cpu_count()} CPUs shared with other work (load average "
+        f"{os.getloadavg()[0]:.0f} at the end).", "",
+        "| code, database | clients | requests | answers by status |", "|---|---|---:|---|",
+        *kept, *rows, MIXED_END]
+    RESULTS.write_text(head + "\n".join(section) + tail, encoding="utf-8")
     print(f"wrote {RESULTS}")
 
 

@@ -51,6 +51,10 @@ ANONYMOUS_MEMBERS = 100
 grows about as n^2.3 (security review H3: 200 members 0.8 s, 500 members 4.9 s); 100
 members keep one anonymous request to a fraction of a second."""
 
+POPULATION = 10_000_000_000
+"""People in a population for expected genotype counts: more than the world's 8 billion,
+so a typo of a few digits or ``1e400`` is refused rather than printed as a count."""
+
 JSON_DEPTH = 32
 """Nesting of a JSON document. An aatd pedigree is 4 levels deep (document, members,
 member, level); Phenopackets about 8. 32 refuses bombs before Python's recursion limit."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 import sys
 from collections.abc import Callable
@@ -34,12 +35,14 @@ def serve(
 
     from aatd.web.app import create_app
     from aatd.web.db import has_users
-    from aatd.web.settings import load_settings
+    from aatd.web.settings import LOCAL_HOSTS, load_settings
 
     settings = load_settings(database_url=database)
     if host not in ("127.0.0.1", "localhost", "::1") and settings.env != "production":
         fail(f"--host {host} exposes the app beyond this machine; set AATD_ENV=production "
              "(with AATD_SECRET_KEY and https) to allow it")
+    if not settings.allowed_hosts and settings.env != "production":
+        settings = dataclasses.replace(settings, allowed_hosts=LOCAL_HOSTS)  # no DNS rebinding on loopback
     app = create_app(settings)
     sys.stdout.write(f"aatd: data directory {settings.data_dir}\n")
     if not has_users(app.state.engine):

@@ -21,7 +21,6 @@ Phenopackets (``pedigree_to_phenopackets``).
 from __future__ import annotations
 
 import heapq
-import json
 import logging
 import math
 import re
@@ -36,6 +35,7 @@ from aatd.genetics.alleles import allele_catalogue, find_allele, get_allele
 from aatd.genetics.genotypes import Genotype, Phenotype, genotype_sort_key, parse_genotype, parse_phenotype
 from aatd.genetics.levels import is_inflamed
 from aatd.genetics.units import Level
+from aatd.limits import load_json
 
 log = logging.getLogger(__name__)
 _MEMBER_KEYS = frozenset({"id", "sex", "father", "mother", "age", "deceased", "proband", "mz_twin", "genotype",
@@ -911,10 +911,7 @@ def read_pedigree_text(text: str) -> tuple[Pedigree, dict[str, Any]]:
     """Read any supported format from text; return the pedigree and the JSON document (``{}`` for PED)."""
     stripped = text.lstrip()
     if stripped.startswith("{"):
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError("pedigree", f"line {exc.lineno}", "valid JSON", hint=exc.msg) from None
+        doc = load_json(text, "pedigree")
         if isinstance(doc, dict) and "members" not in doc and isinstance(doc.get("pedigree"), Mapping):
             return pedigree_from_phenopackets(doc), doc
         return pedigree_from_json(doc), doc

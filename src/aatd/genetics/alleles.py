@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from aatd.errors import InputError
 from aatd.knowledge import AlleleRecord, knowledge
+from aatd.limits import GENOTYPE_TEXT
 
 Allele = AlleleRecord
 """One allele of the catalogue (see :class:`aatd.knowledge.AlleleRecord`)."""
@@ -49,7 +50,9 @@ def known_allele_names() -> tuple[str, ...]:
 
 
 def find_allele(name: str) -> Allele | None:
-    """The allele called ``name`` (any known spelling), or ``None``."""
+    """The allele called ``name`` (any known spelling), or ``None`` (also for text that is not a name)."""
+    if not isinstance(name, str) or len(name) > GENOTYPE_TEXT:
+        return None
     return _index().get(fold_name(name))
 
 

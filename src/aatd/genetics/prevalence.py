@@ -18,6 +18,7 @@ from aatd.genetics.alleles import get_allele
 from aatd.genetics.genotypes import Genotype
 from aatd.genetics.inheritance import GenotypeDistribution, sort_distribution
 from aatd.knowledge import CountryFrequencies, knowledge
+from aatd.limits import POPULATION
 
 _SUM_TOLERANCE = 1e-9
 
@@ -68,8 +69,9 @@ def hardy_weinberg(freqs: Mapping[str, float]) -> GenotypeDistribution:
 
 def expected_counts(freqs: Mapping[str, float], population: float) -> dict[Genotype, GenotypeCount]:
     """Expected frequency and number of people of each genotype in ``population`` people."""
-    if isinstance(population, bool) or not isinstance(population, int | float) or population < 0:
-        raise InputError("population", population, "a number of people of zero or more")
+    if (isinstance(population, bool) or not isinstance(population, int | float) or not math.isfinite(population)
+            or not 0 <= population <= POPULATION):
+        raise InputError("population", population, f"a number of people from 0 to {POPULATION:,}")
     return {g: GenotypeCount(f, f * population) for g, f in hardy_weinberg(freqs).items()}
 
 

@@ -14,7 +14,7 @@ from aatd.web.api import api_router
 from aatd.web.budget import ComputeBudget
 from aatd.web.clinician import pages_router
 from aatd.web.db import make_engine, migrate, session_factory
-from aatd.web.middleware import BodyLimit, SecurityHeaders, StrictInput
+from aatd.web.middleware import BodyLimit, HostCheck, SecurityHeaders, StrictInput
 from aatd.web.security import parse_trusted_proxies
 from aatd.web.settings import Settings, load_settings
 from aatd.web.workspace.throttle import ThrottlePolicy
@@ -57,5 +57,6 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.mount("/static", StaticFiles(directory=str(HERE / "clinician" / "static")), name="static")
     app.add_middleware(StrictInput)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(HostCheck, hosts=settings.allowed_hosts)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     return app

@@ -186,3 +186,32 @@ async def _refuse(send: Send, field: str, value: object, expected: str) -> None:
     await send({"type": "http.response.start", "status": 422,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+class HostCheck:
+    """Answers 400 in the error shape when the ``Host`` header is not one of ``hosts`` (port ignored)."""
+
+    def __init__(self, app: ASGIApp, *, hosts: tuple[str, ...]) -> None:
+        self.app = app
+        self.hosts = frozenset(hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.hosts:
+            host = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1").lower()
+            if _host_name(host) not in self.hosts:
+                body = json.dumps({"ok": False, "status": 400, "error": "unknown host; set AATD_ALLOWED_HOSTS",
+                                   "errors": [InputError("Host", host[:100], "one of " + ", ".join(sorted(self.hosts)))
+                                              .as_dict()]}).encode()
+                await send({"type": "http.response.start", "status": 400,
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+def _host_name(host: str) -> str:
+    """``example.org:8000`` -> ``example.org``; ``[::1]:8000`` -> ``[::1]``."""
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host

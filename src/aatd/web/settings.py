@@ -10,6 +10,9 @@
 ``AATD_TRUSTED_PROXIES`` comma-separated addresses or networks of reverse proxies (e.g. ``127.0.0.1,10.0.0.0/8``)
                        whose ``X-Forwarded-For`` names the real client for the login throttle; default none
                        (the header is ignored).
+``AATD_ALLOWED_HOSTS`` host names the server answers to, comma-separated (``*``: any). Unset,
+                       ``aatd serve`` on loopback answers only to ``127.0.0.1,localhost,[::1]``
+                       (against DNS rebinding); in production set it to the public name.
 
 Unsafe settings are refused outside local use: production needs an explicit, random secret
 key (at least 32 characters, about 96 bits of entropy or more, no words or repeats) and secure cookies.
@@ -44,6 +47,8 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     token_days: int = 90
     session_hours: float = 12.0
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names the server answers to (``Host`` header, port ignored); empty: any host."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -105,4 +110,22 @@ def load_settings(environ: dict[str, str] | None = None, *, database_url: str | 
     return Settings(data_dir=data_dir, database_url=normalise_database_url(url),
                     secret_key=_secret_key(data_dir, env_vars.get("AATD_SECRET_KEY"), env),
                     env=env, cookie_secure=secure,
-                    trusted_proxies=tuple(p.strip() for p in proxies.split(",") if p.strip()))
+                    trusted_proxies=tuple(p.strip() for p in proxies.split(",") if p.strip()),
+                    allowed_hosts=_hosts(env_vars.get("AATD_ALLOWED_HOSTS"), env))
+
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+"""Hosts ``aatd serve`` on loopback answers to by default: a web page elsewhere that points its own
+domain at 127.0.0.1 (DNS rebinding) is refused, because its ``Host`` header names that domain."""
+
+
+def _hosts(text: str | None, env: str) -> tuple[str, ...]:
+    if text is None:
+        return ()
+    hosts = tuple(h.strip().lower() for h in text.split(",") if h.strip())
+    if "*" in hosts:
+        return ()
+    if not hosts or any(not h.replace(".", "").replace("-", "").replace("[", "").replace("]", "").replace(":", "")
+                        .isalnum() for h in hosts):
+        raise InputError("AATD_ALLOWED_HOSTS", text, "host names separated by commas, or * for any host")
+    return hosts

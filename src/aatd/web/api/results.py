@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Header
 
 from aatd.web.deps import ApiUser, Db, DbRoute
 from aatd.web.schemas import Id, ResultIn, ResultOut
@@ -18,8 +20,18 @@ def list_results(patient_id: Id, principal: ApiUser, db: Db) -> list[ResultOut]:
     return [ResultOut.model_validate(r) for r in ws.results(ws.patient(patient_id))]
 
 
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200,
+                                              description="A key of the client's choosing: a retry with the same "
+                                                          "key returns the stored result instead of a copy.")]
+
+
 @router.post("", status_code=201)
-def add_result(patient_id: Id, payload: ResultIn, principal: ApiUser, db: Db) -> ResultOut:
-    """Record a result (validated by the core: genotype notation, units, methods)."""
+def add_result(patient_id: Id, payload: ResultIn, principal: ApiUser, db: Db,
+               idempotency_key: IdempotencyKey = None) -> ResultOut:
+    """Record a result (validated by the core: genotype notation, units, methods).
+
+    Send an ``Idempotency-Key`` header to make retries safe: the same key answers with the
+    result stored the first time (no duplicate after a timeout or a crash).
+    """
     ws = Workspace(db, principal.user)
-    return ResultOut.model_validate(ws.add_result(patient_id, payload.model_dump()))
+    return ResultOut.model_validate(ws.add_result(patient_id, payload.model_dump(), idempotency_key))

@@ -102,8 +102,7 @@ def import_family(ws: Workspace, doc: object, name: str | None = None) -> Family
         label = str(m.get("label") or m["id"])[:200]
         created[str(m["id"])] = ws.create_patient({
             "label": label, "family_id": family.id, "sex": m.get("sex", "unknown"),
-            "proband": bool(m.get("proband", False)), "deceased": bool(m.get("deceased", False)),
-            "tested": bool(m.get("tested", False))})
+            **{flag: _flag(m, flag, i) for flag in ("proband", "deceased", "tested")}})
         for result in _evidence_results(m, i):
             try:
                 ws.add_result(created[str(m["id"])].id, result)
@@ -113,7 +112,18 @@ def import_family(ws: Workspace, doc: object, name: str | None = None) -> Family
         links = {f"{key}_id": created[str(m[key])].id for key in ("father", "mother", "partner") if m.get(key)}
         if links:
             try:
-                ws.update_patient(created[str(m["id"])].id, links)
+                ws.update_patient(created[str(m["id"])].id, links, check_family=False)
             except InputError as exc:
                 raise InputError(f"members[{i}].{exc.field}", exc.value, exc.expected) from None
+    ws.check_family(family.id, "members")
     return family
+
+
+def _flag(member: dict[str, Any], flag: str, i: int) -> bool:
+    """A yes/no field: JSON ``true``/``false`` or absent; ``"false"`` is refused, not read as true."""
+    value = member.get(flag, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise InputError(f"members[{i}].{flag}", value, "true or false (JSON booleans, not text)")
+    return value

@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from aatd.errors import Forbidden, InputError, NotFound
+from aatd.errors import Conflict, Forbidden, InputError, NotFound, PedigreeError
+from aatd.family.pedigree import Member, build_pedigree, parse_sex
 from aatd.genetics.prevalence import country as country_record
 from aatd.web.models import SEXES, AuditEvent, Family, Patient, Result, User, utcnow
 from aatd.web.workspace import audit
@@ -93,7 +95,7 @@ class Workspace:
         query = select(Patient).where(Patient.organisation_id == self.org)
         query = query.where(Patient.deleted_at.is_not(None) if deleted else Patient.deleted_at.is_(None))
         if search:
-            query = query.where(func.lower(Patient.label).contains(search.lower()))
+            query = query.where(func.lower(Patient.label).contains(search.lower(), autoescape=True))  # % and _ literal
         found = self.db.scalars(query.order_by(Patient.label, Patient.id)).all()
         self._record_list("patient", found, deleted=deleted, search=(search or "")[:100])
         return found
@@ -148,8 +150,13 @@ class Workspace:
             if flag in data and data[flag] is not None:
                 setattr(patient, flag, data[flag])
 
-    def update_patient(self, patient_id: int, data: dict[str, Any]) -> Patient:
-        """Change the given fields of a patient (all or nothing)."""
+    def update_patient(self, patient_id: int, data: dict[str, Any], *, check_family: bool = True) -> Patient:
+        """Change the given fields of a patient (all or nothing).
+
+        A change of sex or parents that makes the family impossible (a parenthood cycle, a
+        father recorded as female...) is refused with the engine's own checks; an import
+        passes ``check_family=False`` and checks the whole family once at the end.
+        """
         patient = self.patient(patient_id, audit_read=False)
         self._apply(patient, data)
         if patient.partner_id is not None:
@@ -157,8 +164,25 @@ class Workspace:
             if partner is not None and partner.partner_id is None:
                 partner.partner_id = patient.id
         self.db.flush()
+        if check_family and any(key in data for key in ("sex", "father_id", "mother_id")):
+            self.check_family(patient.family_id, next(k for k in ("sex", "father_id", "mother_id") if k in data),
+                              data)
         self.record("update", "patient", patient.id, fields=sorted(data))
         return patient
+
+    def check_family(self, family_id: int, field: str = "family", data: dict[str, Any] | None = None) -> None:
+        """Refuse a family the engine could not analyse: the same validation as
+        :func:`aatd.family.pedigree.build_pedigree` (cycles, parents' sex, one person as both parents)."""
+        rows = self.db.scalars(select(Patient).where(Patient.organisation_id == self.org,
+                                                     Patient.family_id == family_id,
+                                                     Patient.deleted_at.is_(None))).all()
+        names = {p.id: f"{p.label} #{p.id}" for p in rows}
+        try:
+            build_pedigree([Member(id=names[p.id], sex=parse_sex(p.sex), father=names.get(p.father_id or 0),
+                                   mother=names.get(p.mother_id or 0)) for p in rows])
+        except PedigreeError as exc:
+            value = (data or {}).get(field, family_id)
+            raise InputError(field, value, exc.expected, hint=exc.hint or str(exc)) from None
 
     def delete_patient(self, patient_id: int) -> Patient:
         """Soft delete: the record stays and an admin can restore it."""
@@ -173,6 +197,8 @@ class Workspace:
             raise Forbidden("restoring a patient needs the admin role")
         patient = self.patient(patient_id, include_deleted=True, audit_read=False)
         patient.deleted_at = None
+        self.db.flush()
+        self.check_family(patient.family_id)
         self.record("restore", "patient", patient.id)
         return patient
 
@@ -183,17 +209,41 @@ class Workspace:
                                                     Result.patient_id == patient.id)
                                .order_by(Result.taken_on, Result.id)).all()
 
-    def add_result(self, patient_id: int, data: dict[str, Any]) -> Result:
-        """Validate and store a result of a patient."""
+    def add_result(self, patient_id: int, data: dict[str, Any], idempotency_key: str | None = None) -> Result:
+        """Validate and store a result of a patient.
+
+        With an ``idempotency_key`` (the client's ``Idempotency-Key`` header), a retry of the
+        same creation returns the stored result instead of storing it twice, also when the
+        first attempt and the retry race (the key is unique per organisation).
+        """
         patient = self.patient(patient_id, audit_read=False)
+        if idempotency_key is not None:
+            stored = self._result_with_key(idempotency_key, patient.id)
+            if stored is not None:
+                return stored
         result = Result(organisation_id=self.org, patient_id=patient.id, created_by=self.user.id,
-                        **clean_result(data))
-        self.db.add(result)
+                        idempotency_key=idempotency_key, **clean_result(data))
+        try:
+            with self.db.begin_nested():
+                self.db.add(result)
+                self.db.flush()
+        except IntegrityError:
+            stored = self._result_with_key(idempotency_key, patient.id) if idempotency_key is not None else None
+            if stored is None:
+                raise
+            return stored
         if result.kind in ("genotype", "phenotype", "level"):
             patient.tested = True
         self.db.flush()
         self.record("create", "result", result.id, patient_id=patient.id, kind=result.kind)
         return result
+
+    def _result_with_key(self, key: str, patient_id: int) -> Result | None:
+        stored = self.db.scalar(select(Result).where(Result.organisation_id == self.org,
+                                                     Result.idempotency_key == key))
+        if stored is not None and stored.patient_id != patient_id:
+            raise Conflict("this Idempotency-Key was already used for a result of another patient")
+        return stored
 
     # users and audit ----------------------------------------------------------
     def users(self) -> Sequence[User]:

@@ -20,7 +20,7 @@ from alembic import op
 from aatd.web.workspace.audit import GENESIS, canonical
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,321 @@
+"""Mixed load on a real ``aatd serve`` over SQLite and PostgreSQL (run through ``benchmarks/load.py --mixed``).
+
+For each database a fresh server is started, then for ``--seconds``, all at once:
+
+- 25 API writers and 25 browser-form writers save results of **one** patient (every tenth
+  API write is retried with the same ``Idempotency-Key``, as a client does after a timeout);
+- 100 readers fetch the patient and its results (audited reads, so they write too);
+- 8 anonymous clients post a 100-member pedigree with ``?plan=true`` and one posts a
+  20,000-character genotype to the public result page (the review's H1 and H3 attacks);
+- the health check is polled every 50 ms.
+
+Reported per database: requests and answers by status, errors (5xx, timeouts, refused
+connections), the health check's p50/p99 against its idle value, and from the database
+itself: acknowledged writes that are missing (lost) and writes stored twice (duplicated).
+429 and 503 answers to the anonymous clients are the budget working, not errors.
+
+``--source DIR`` serves another checkout (e.g. the code before the hardening) with the same
+clients, for before/after figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "Load-test: 7 purple cranes over 42 dunes!"
+API_WRITERS, FORM_WRITERS, READERS, ANONYMOUS = 25, 25, 100, 8
+CLIENT_TIMEOUT_S = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def chain(n: int) -> dict[str, Any]:
+    """A pedigree of ``n`` members: a male line with a wife in each generation, ZZ at the top."""
+    members: list[dict[str, Any]] = [{"id": "g0", "sex": "male", "genotype": "ZZ"}, {"id": "w0", "sex": "female"}]
+    for i in range(1, n // 2):
+        members += [{"id": f"g{i}", "sex": "male", "father": f"g{i - 1}", "mother": f"w{i - 1}"},
+                    {"id": f"w{i}", "sex": "female"}]
+    return {"country": "USA", "members": members}
+
+
+@contextmanager
+def server(database_url: str | None, source: Path | None) -> Iterator[tuple[str, dict[str, str]]]:
+    """``aatd serve`` on a free port with a fresh data directory; yields its URL and environment."""
+    data_dir = tempfile.mkdtemp(prefix="aatd-mixed-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AATD_")} | {"AATD_DATA_DIR": data_dir}
+    if database_url:
+        env["AATD_DATABASE_URL"] = database_url
+    if source is not None:
+        env["PYTHONPATH"] = str(source / "src")
+    subprocess.run([sys.executable, "-m", "aatd", "user", "create", "--org", "Load", "--email", "a@a.org",
+                    "--admin", "--password-stdin"], input=PASSWORD + "\n", env=env, check=True, text=True,
+                   capture_output=True, cwd=data_dir)
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "aatd", "serve", "--port", str(port)], env=env,
+                               cwd=data_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("aatd serve did not start")
+        yield base, env
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+
+
+@dataclass
+class Tally:
+    """Answers of one kind of client."""
+
+    statuses: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, outcome: str) -> None:
+        with self.lock:
+            self.statuses[outcome] += 1
+
+    @property
+    def requests(self) -> int:
+        return sum(self.statuses.values())
+
+    def errors(self, *, busy_is_error: bool = True) -> int:
+        """Answers that are failures: 5xx (503 only if ``busy_is_error``), timeouts, failed connections."""
+        return sum(n for s, n in self.statuses.items()
+                   if not s.isdigit() or (int(s) >= 500 and (busy_is_error or s != "503")))
+
+    def text(self) -> str:
+        return ", ".join(f"{s}: {n}" for s, n in sorted(self.statuses.items()))
+
+
+def _call(tally: Tally, send: Callable[..., httpx.Response], *args: Any, **kwargs: Any) -> httpx.Response | None:
+    try:
+        response = send(*args, **kwargs)
+    except httpx.TimeoutException:
+        tally.add("timeout")
+        return None
+    except httpx.HTTPError as exc:
+        tally.add(type(exc).__name__)
+        return None
+    tally.add(str(response.status_code))
+    return response
+
+
+def _browser(base: str) -> tuple[httpx.Client, str] | None:
+    client = httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT_S)
+    try:
+        page = client.get("/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token is not None
+        client.post("/login", data={"email": "a@a.org", "password": PASSWORD, "csrf_token": token[1]})
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/patients").text)
+        assert csrf is not None
+        return client, csrf[1]
+    except (httpx.HTTPError, AssertionError):
+        client.close()
+        return None
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def _health_idle(base: str, samples: int = 60) -> list[float]:
+    out = []
+    with httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT_S) as client:
+        for _ in range(samples):
+            started = time.perf_counter()
+            client.get("/api/v1/health")
+            out.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.02)
+    return out
+
+
+def scenario(base: str, seconds: float) -> dict[str, Any]:
+    """Run the mixed load for ``seconds``; return tallies, health latencies and the acknowledged writes."""
+    with httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT_S) as setup:
+        token = setup.post("/api/v1/auth/token", json={"email": "a@a.org", "password": PASSWORD}).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        patient = setup.post("/api/v1/patients", json={"label": "Load", "sex": "female"}, headers=auth).json()
+    pid = patient["id"]
+    idle = _health_idle(base)
+    clock = {"stop": float("inf")}
+    n_threads = API_WRITERS + FORM_WRITERS + READERS + ANONYMOUS + 2
+    ready = threading.Barrier(n_threads, action=lambda: clock.update(stop=time.monotonic() + seconds))
+
+    def running() -> bool:
+        return time.monotonic() < clock["stop"]
+    tallies = {name: Tally() for name in ("api writers", "form writers", "readers", "anonymous pedigree",
+                                          "anonymous long genotype", "health")}
+    acked: list[str] = []
+    acked_lock = threading.Lock()
+    health: list[float] = []
+    pedigree = json.dumps(chain(100))
+
+    def ack(note: str) -> None:
+        with acked_lock:
+            acked.append(note)
+
+    def api_writer(k: int) -> None:
+        with httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT_S, headers=auth) as client:
+            ready.wait()
+            i = 0
+            while running():
+                note = f"api-{k}-{i}"
+                headers = {"Idempotency-Key": note}
+                body = {"kind": "crp", "taken_on": "2024-01-01", "value": 2, "note": note}
+                for _attempt in range(2 if i % 10 == 0 else 1):  # every tenth write is retried
+                    r = _call(tallies["api writers"], client.post, f"/api/v1/patients/{pid}/results", json=body,
+                              headers=headers)
+                    if r is not None and r.status_code == 201:
+                        ack(note)
+                i += 1
+
+    def form_writer(k: int) -> None:
+        session = _browser(base)
+        ready.wait()
+        if session is None:
+            tallies["form writers"].add("login failed")
+            return
+        client, csrf = session
+        try:
+            i = 0
+            while running():
+                note = f"form-{k}-{i}"
+                data = {"csrf_token": csrf, "kind": "crp", "taken_on": "2024-01-01", "value": "2", "note": note}
+                r = _call(tallies["form writers"], client.post, f"/patients/{pid}/results", data=data)
+                if r is not None and r.status_code == 303:
+                    ack(note)
+                i += 1
+        finally:
+            client.close()
+
+    def reader(k: int) -> None:
+        with httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT_S, headers=auth) as client:
+            paths = (f"/api/v1/patients/{pid}", f"/api/v1/patients/{pid}/results")
+            ready.wait()
+            i = 0
+            while running():
+                _call(tallies["readers"], client.get, paths[i % 2])
+                i += 1
+
+    def anonymous(k: int) -> None:
+        with httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT_S) as client:
+            ready.wait()
+            while running():
+                r = _call(tallies["anonymous pedigree"], client.post, "/api/v1/pedigree?plan=true", content=pedigree,
+                          headers={"content-type": "application/json"})
+                if r is not None and r.status_code in (429, 503):
+                    time.sleep(min(float(r.headers.get("retry-after", "1")), 2.0))
+
+    def long_genotype() -> None:
+        with httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT_S) as client:
+            ready.wait()
+            while running():
+                r = _call(tallies["anonymous long genotype"], client.post, "/public/my-result",
+                          data={"submitted": "1", "kind": "genotype", "result": "Z" * 20_000})
+                if r is not None and r.status_code in (429, 503):
+                    time.sleep(min(float(r.headers.get("retry-after", "1")), 2.0))
+
+    def poll_health() -> None:
+        with httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT_S) as client:
+            ready.wait()
+            while running():
+                started = time.perf_counter()
+                if _call(tallies["health"], client.get, "/api/v1/health") is not None:
+                    health.append((time.perf_counter() - started) * 1000)
+                time.sleep(0.05)
+
+    threads = [threading.Thread(target=api_writer, args=(k,)) for k in range(API_WRITERS)]
+    threads += [threading.Thread(target=form_writer, args=(k,)) for k in range(FORM_WRITERS)]
+    threads += [threading.Thread(target=reader, args=(k,)) for k in range(READERS)]
+    threads += [threading.Thread(target=anonymous, args=(k,)) for k in range(ANONYMOUS)]
+    threads += [threading.Thread(target=long_genotype), threading.Thread(target=poll_health)]
+    for t in threads:
+        t.daemon = True
+        t.start()
+    for t in threads:
+        t.join(timeout=seconds + CLIENT_TIMEOUT_S * 5)
+    return {"tallies": tallies, "acked": acked, "health": health, "idle": idle, "patient": pid}
+
+
+def stored_notes(env: dict[str, str], database_url: str | None) -> Counter[str]:
+    url = database_url or f"sqlite:///{env['AATD_DATA_DIR']}/aatd.sqlite3"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        notes = Counter(str(row[0]) for row in conn.execute(text("SELECT note FROM results WHERE note IS NOT NULL")))
+    engine.dispose()
+    return notes
+
+
+def run(label: str, database_url: str | None, source: Path | None, seconds: float) -> list[str]:
+    """One mixed run; the Markdown rows of its results."""
+    with server(database_url, source) as (base, env):
+        out = scenario(base, seconds)
+        time.sleep(1)
+    notes = stored_notes(env, database_url)
+    acked = set(out["acked"])
+    lost = len(acked - set(notes))
+    duplicated = sum(n - 1 for n in notes.values() if n > 1)
+    idle, health = out["idle"], out["health"]
+    errors = sum(t.errors() for name, t in out["tallies"].items() if not name.startswith("anonymous"))
+    anonymous_errors = sum(t.errors(busy_is_error=False) for name, t in out["tallies"].items()
+                           if name.startswith("anonymous"))
+    rows = [f"| {label} | {name} | {t.requests} | {t.text()} |" for name, t in out["tallies"].items()]
+    summary = (f"| {label} | **summary** | | errors (5xx, timeouts, failed connections) of clinicians and health "
+               f"checks: **{errors}**; of anonymous clients: {anonymous_errors}; health p50/p99 idle "
+               f"{percentile(idle, 0.5):.0f}/{percentile(idle, 0.99):.0f} ms, under load "
+               f"{percentile(health, 0.5):.0f}/{percentile(health, 0.99):.0f} ms "
+               f"({percentile(health, 0.99) / max(percentile(idle, 0.99), 1e-9):.1f}x idle p99), "
+               f"{len(health)} health answers; writes acknowledged {len(acked)}, stored {sum(notes.values())}, "
+               f"**lost {lost}, duplicated {duplicated}** |")
+    print(summary, flush=True)
+    return [*rows, summary]
+
+
+def main(args: Any) -> list[str]:
+    """All mixed runs asked for; the Markdown section."""
+    source = Path(args.source).resolve() if args.source else None
+    name = args.label or ("this checkout" if source is None else source.name)
+    rows = run(f"{name}, SQLite", None, source, args.seconds)
+    if not args.sqlite_only:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from web.pg import pg_bin, postgres_cluster
+
+        if pg_bin() is None:
+            rows.append(f"| {name}, PostgreSQL | not run | | no PostgreSQL binaries |")
+        else:
+            with postgres_cluster() as url:
+                rows += run(f"{name}, PostgreSQL", url.replace("postgresql+psycopg://", "postgresql://"), source,
+                            args.seconds)
+    return rows

@@ -1,0 +1,258 @@
+"""Hostile input at every route and CLI command: never a 5xx, never a traceback, always the one error shape.
+
+Generated cases (security review M1, L1, L3, L6, H1): NaN, Infinity, ``1e999``, a 5,000-digit
+integer, a NUL character, JSON nested 100,000 deep, a 100,000-character string, markup and
+wrong types, put into each field of each JSON body, each query parameter, each public and
+workspace form and each CLI argument. One app and one client serve all cases (fast).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from aatd.web.app import create_app
+from aatd.web.budget import ComputeBudget, RateLimiter
+from web.conftest import PASSWORD, make_settings, seed_users
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+# JSON fragments put where a value goes; the text is sent as is (Python's json would refuse NaN).
+JSON_VALUES: dict[str, str] = {
+    "nan": "NaN", "inf": "Infinity", "-inf": "-Infinity", "1e999": "1e999", "bigint": "1" * 5000,
+    "nul": '"a\\u0000b"', "deep": "[" * 100_000 + "]" * 100_000, "long": json.dumps("Z" * 100_000),
+    "markup": json.dumps('<script>alert(1)</script>" onmouseover="x'), "negative": "-1",
+    "object": '{"a": {"b": [1, 2]}}', "inf-text": '"inf"',
+}
+# Text put into query strings, forms and command lines.
+TEXT_VALUES: dict[str, str] = {
+    "nan": "NaN", "inf": "Infinity", "1e999": "1e999", "bigint": "9" * 5000, "nul": "a\x00b",
+    "long": "Z" * 100_000, "markup": '<script>alert(1)</script>" onmouseover="x', "negative": "-1",
+    "empty": "", "unicode": "\u202e\u200b\U0001f600",
+}
+
+PEDIGREE = '{"country": "USA", "members": [{"id": "a", "sex": "male", %s}]}'
+IMPORT = '{"family": "F", "members": [{"id": "a", "sex": "male", "KEY": %s}]}'
+
+
+@dataclass(frozen=True)
+class Body:
+    """A JSON route with a valid body in which one value (``%s``) is replaced by a hostile one."""
+
+    method: str
+    path: str
+    template: str
+    who: str = "doc"
+
+
+def _fields(method: str, path: str, base: dict[str, Any], who: str = "doc") -> list[Body]:
+    """One template per top-level field of ``base`` (the field's value replaced by ``%s``)."""
+    out = []
+    for key in base:
+        doc = {k: v for k, v in base.items() if k != key}
+        text = json.dumps(doc)
+        text = text[:-1] + (", " if doc else "") + json.dumps(key) + ": %s}"
+        out.append(Body(method, path, text, who))
+    return out
+
+
+BODIES: list[Body] = [
+    *_fields("POST", "/api/v1/pedigree", {"country": "USA", "members": [{"id": "a", "sex": "male"}],
+                                          "allele_frequencies": {"M": 0.9, "S": 0.05, "Z": 0.05}}),
+    *[Body("POST", "/api/v1/pedigree", PEDIGREE % f'"{key}": %s') for key in
+      ("id", "sex", "father", "genotype", "phenotype", "age", "level", "proband", "carries")],
+    Body("POST", "/api/v1/pedigree", PEDIGREE % '"level": {"value": %s, "unit": "mg/dL"}'),
+    *_fields("POST", "/api/v1/interpret", {"genotype": "MZ", "level": 90, "unit": "mg/dL", "crp": 2,
+                                           "phenotype": "MZ", "fev1_pct": 80, "smoking": "never"}),
+    *_fields("POST", "/api/v1/should-test", {"findings": ["copd"], "age": 50, "pack_years": 10}),
+    *_fields("POST", "/api/v1/risk", {"genotype": "ZZ", "sex": "male", "age": 40, "height_cm": 175,
+                                      "pack_years": 10, "scenarios": []}),
+    *_fields("POST", "/api/v1/auth/token", {"email": "nobody@x.org", "password": "wrong password"}),
+    *_fields("POST", "/api/v1/families", {"name": "F", "country": "USA"}),
+    *_fields("POST", "/api/v1/patients", {"label": "P", "sex": "female", "birth_year": 1970, "proband": True}),
+    *_fields("POST", "/api/v1/patients/{pid}/results", {"kind": "crp", "taken_on": "2024-01-01", "value": 2,
+                                                        "unit": "mg/L", "note": "n"}),
+    *_fields("PATCH", "/api/v1/patients/{pid}", {"label": "P", "birth_year": 1970}),
+    *_fields("PATCH", "/api/v1/families/{fid}", {"name": "F"}),
+    *_fields("POST", "/api/v1/families/import", {"family": "F", "country": "USA",
+                                                 "members": [{"id": "a", "sex": "male"}]}),
+    *[Body("POST", "/api/v1/families/import", IMPORT.replace("KEY", key))
+      for key in ("id", "genotype", "proband", "father", "label")],
+    *_fields("POST", "/api/v1/users", {"email": "new@a.org", "password": "a long enough password 1",
+                                       "role": "clinician"}, who="admin"),
+]
+
+QUERIES: list[tuple[str, str]] = [
+    ("/api/v1/genotype", "genotype"), ("/api/v1/inherit?parent2=MZ", "parent1"), ("/api/v1/prevalence", "country"),
+    ("/api/v1/prevalence?country=USA", "population"), ("/api/v1/prevalence", "s"), ("/api/v1/patients", "q"),
+    ("/api/v1/audit", "limit"), ("/api/v1/pedigree-ignored", "x"),
+]
+
+FORMS: list[tuple[str, dict[str, str], str]] = [
+    ("/public/my-result", {"submitted": "1", "kind": "genotype", "result": "MZ", "level": "90", "unit": "mg/dL"},
+     "result"),
+    ("/public/my-result", {"submitted": "1", "kind": "genotype", "result": "MZ", "level": "90", "unit": "mg/dL"},
+     "level"),
+    ("/public/my-lungs", {"submitted": "1", "genotype": "ZZ", "age": "40", "sex": "male", "height": "175"}, "age"),
+    ("/public/my-lungs", {"submitted": "1", "genotype": "ZZ", "age": "40", "sex": "male", "height": "175"},
+     "genotype"),
+    ("/public/our-family", {"p1": "MZ", "p2": "MZ"}, "p1"),
+    ("/public/our-family", {"tree": "1", "p1": "MZ", "p2": "MZ", "m0_name": "Ann", "m0_sex": "female"}, "m0_name"),
+    ("/public/should-i-be-tested", {"submitted": "1"}, "age"),
+    ("/public/ask", {}, "q"),
+    ("/patients", {"label": "P", "sex": "female"}, "label"),
+    ("/patients/{pid}/results", {"kind": "crp", "taken_on": "2024-01-01", "value": "2"}, "value"),
+    ("/patients/{pid}/results", {"kind": "genotype", "taken_on": "2024-01-01"}, "text"),
+    ("/patients/{pid}/results", {"kind": "crp", "taken_on": "2024-01-01", "value": "2"}, "note"),
+    ("/patients/{pid}/details", {"label": "P", "sex": "female"}, "birth_year"),
+    ("/families/{fid}/members", {"member_id": "{pid}", "relation": "child", "sex": "male"}, "label"),
+]
+
+CLI: list[list[str]] = [
+    ["genotype", "{v}"], ["genotype", "{v}", "--json"], ["inherit", "MZ", "{v}"],
+    ["prevalence", "--country", "USA", "--population", "{v}"], ["prevalence", "--country", "{v}"],
+    ["interpret", "--level", "{v}", "--unit", "mg/dL"], ["interpret", "--genotype", "{v}"],
+    ["should-test", "--age", "{v}", "--finding", "copd"], ["should-test", "--finding", "{v}"],
+    ["risk", "--genotype", "ZZ", "--sex", "male", "--height-cm", "175", "--n", "100", "--age", "{v}"],
+    ["pedigree", "{file}"],
+]
+
+
+@dataclass
+class Site:
+    app: FastAPI
+    client: TestClient
+    headers: dict[str, dict[str, str]]
+    browser: TestClient
+    csrf: str
+    ids: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp = tmp_path_factory.mktemp("hostile")
+    app = create_app(make_settings(tmp, f"sqlite:///{tmp / 'aatd.sqlite3'}"))
+    app.state.budget = ComputeBudget(limiter=RateLimiter(per_minute=10**6, burst=10**6))
+    seed_users(app)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        headers = {}
+        for who, email in (("doc", "doc@a.org"), ("admin", "admin@a.org")):
+            token = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD}).json()["token"]
+            headers[who] = {"Authorization": f"Bearer {token}"}
+        family = client.post("/api/v1/families", json={"name": "F"}, headers=headers["doc"]).json()
+        patient = client.post("/api/v1/patients", json={"label": "P", "sex": "female", "family_id": family["id"]},
+                              headers=headers["doc"]).json()
+        browser = TestClient(app, raise_server_exceptions=False)
+        page = browser.get("/login").text
+        login_csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+        browser.post("/login", data={"email": "doc@a.org", "password": PASSWORD, "csrf_token": login_csrf})
+        csrf = browser.get("/patients").text.split('name="csrf-token" content="')[1].split('"')[0]
+        yield Site(app, client, headers, browser, csrf, {"pid": str(patient["id"]), "fid": str(family["id"])})
+    app.state.engine.dispose()
+
+
+def _strict(text: str) -> Any:
+    return json.loads(text, parse_constant=lambda c: pytest.fail(f"non-finite {c} in a JSON response"))
+
+
+def _check_api(response: Any) -> None:
+    assert response.status_code < 500, response.text[:500]
+    body = _strict(response.text) if response.text else None
+    if response.status_code >= 400:
+        assert isinstance(body, dict) and body["ok"] is False and body["status"] == response.status_code
+        assert isinstance(body["error"], str) and isinstance(body["errors"], list)
+        assert len(response.text) < 20_000, "an error must not echo a huge value"
+
+
+BODY_CASES = [(b, k) for b in BODIES for k in JSON_VALUES]
+
+
+@pytest.mark.parametrize(("body", "value"), BODY_CASES,
+                         ids=[f"{b.method} {b.path} {b.template[-40:]} {k}" for b, k in BODY_CASES])
+def test_json_bodies__hostile_value_in_each_field(site: Site, body: Body, value: str) -> None:
+    path = body.path.format(**site.ids)
+    content = body.template.replace("%s", JSON_VALUES[value], 1)
+    response = site.client.request(body.method, path, content=content.encode(),
+                                   headers={**site.headers[body.who], "content-type": "application/json"})
+    _check_api(response)
+    if value in ("nan", "inf", "-inf", "1e999", "bigint", "nul", "deep"):
+        assert response.status_code == 422
+
+
+@pytest.mark.parametrize("value", list(JSON_VALUES))
+@pytest.mark.parametrize("path", ["/api/v1/pedigree", "/api/v1/interpret", "/api/v1/families/import"])
+def test_json_bodies__hostile_whole_body(site: Site, path: str, value: str) -> None:
+    response = site.client.post(path, content=JSON_VALUES[value].encode(),
+                                headers={**site.headers["doc"], "content-type": "application/json"})
+    _check_api(response)
+    assert 400 <= response.status_code < 500
+
+
+QUERY_CASES = [(p, q, k) for p, q in QUERIES for k in TEXT_VALUES]
+
+
+@pytest.mark.parametrize(("path", "param", "value"), QUERY_CASES, ids=[f"{p} {q} {k}" for p, q, k in QUERY_CASES])
+def test_query_parameters__hostile_text(site: Site, path: str, param: str, value: str) -> None:
+    text = TEXT_VALUES[value][:20_000]  # the HTTP client refuses longer URLs
+    response = site.client.get(path, params={param: text}, headers=site.headers["admin"])
+    _check_api(response)
+
+
+FORM_CASES = [(p, base, f, k) for p, base, f in FORMS for k in TEXT_VALUES]
+
+
+@pytest.mark.parametrize(("path", "base", "field", "value"), FORM_CASES,
+                         ids=[f"{p} {f} {k}" for p, _, f, k in FORM_CASES])
+def test_forms__hostile_text_in_each_field(site: Site, path: str, base: dict[str, str], field: str,
+                                           value: str) -> None:
+    data = {k: v.format(**site.ids) for k, v in base.items()} | {field: TEXT_VALUES[value],
+                                                                 "csrf_token": site.csrf}
+    response = site.browser.post(path.format(**site.ids), data=data, follow_redirects=False)
+    assert response.status_code < 500, response.text[:300]
+    assert "Traceback" not in response.text
+    if response.headers.get("content-type", "").startswith("application/json"):
+        _check_api(response)
+    if "<script>alert(1)</script>" in TEXT_VALUES[value]:
+        assert "<script>alert(1)</script>" not in response.text
+
+
+@pytest.mark.parametrize("value", list(TEXT_VALUES))
+@pytest.mark.parametrize("path", ["/patients/{pid}", "/families/{fid}", "/patients/{pid}/report.pdf",
+                                  "/families/{fid}/pedigree.svg", "/patients/{pid}/risk", "/should-test",
+                                  "/public/learn/{v}", "/public/ask/{v}"])
+def test_pages__hostile_query_and_path(site: Site, path: str, value: str) -> None:
+    text = TEXT_VALUES[value][:2000]
+    url = path.format(v=quote(text, safe="") or "x", **site.ids)
+    response = site.browser.get(url, params={"q": text, "findings": text, "age": text})
+    assert response.status_code < 500, response.text[:300]
+    assert "Traceback" not in response.text
+
+
+CLI_CASES = [(args, k) for args in CLI for k in TEXT_VALUES if k != "nul"]  # a NUL cannot be an argv string
+
+
+@pytest.mark.parametrize(("args", "value"), CLI_CASES, ids=[f"{' '.join(a)} {k}" for a, k in CLI_CASES])
+def test_cli__hostile_arguments_one_line_or_success(args: list[str], value: str, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from aatd.cli import main
+
+    file = tmp_path / "pedigree.json"
+    file.write_text(PEDIGREE.replace("%s", '"genotype": ' + JSON_VALUES.get(value, json.dumps(TEXT_VALUES[value]))))
+    argv = [a.replace("{v}", TEXT_VALUES[value]).replace("{file}", str(file)) for a in args]
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+        raise SystemExit(0)
+    err = capsys.readouterr().err
+    assert done.value.code in (0, 2, None), err
+    assert "Traceback" not in err
+    if done.value.code == 2 and err:
+        assert err.count("\n") == 1 and err.startswith("aatd: error: "), err
+        assert len(err) < 1000
