@@ -75,3 +75,41 @@ def test_parity__api_cli_and_library_agree(fixture: Path, sqlite_world: World, t
     assert cli.exit_code == 0, cli.output
     assert api.status_code == 200
     assert api.json() == library == json.loads(cli.stdout)
+
+
+def test_parity__clinician_pages_show_the_library_answers(sqlite_world: World) -> None:
+    """Pages = library: the patient page (genotype, interpretation), the family page (posteriors, plan)
+    and the who-to-test page show the numbers of the same core functions."""
+    import html
+    import re
+
+    from aatd.web.clinician.answers import engine_document
+    from web.clinician.test_pages import _member_id, _new_family
+
+    browser = sqlite_world.login("doc@a.org")
+    family_id, token = _new_family(browser)
+    url = f"/families/{family_id}"
+    proband = _member_id(browser.get(url).text, "Proband")
+    browser.post(f"{url}/members", data={"member_id": proband, "relation": "sibling", "label": "Bro", "sex": "male",
+                                         "csrf_token": token})
+    browser.post(f"/patients/{proband}/results", data={"kind": "genotype", "taken_on": "2024-01-02", "text": "ZZ",
+                                                       "csrf_token": token})
+    page = html.unescape(browser.get(f"/patients/{proband}").text)
+    genotype = summaries.describe_genotype("ZZ")
+    um = genotype["expected_level"]["um"]
+    assert f"Genotype {genotype['genotype']}" in page and f"Severity: {genotype['severity']}" in page
+    assert f"{um['low']}–{um['high']} µmol/L" in page.replace("<strong>", "").replace("</strong>", "")
+    interpretation = describe_interpretation(genotype="ZZ")
+    assert f"Severity: {interpretation['severity']}" in page.replace("<strong>", "").replace("</strong>", "")
+
+    family_page = browser.get(url).text
+    doc = browser.get(f"{url}/export.json").json()
+    report = pedigree_report(engine_document(doc, named=True), country=doc.get("country") or "USA", plan=True)
+    for name, member in report["members"].items():
+        shown = re.search(rf'<th scope="row">{re.escape(name)}</th><td>([\d.]+)%</td>', family_page)
+        assert shown is not None, name
+        assert float(shown.group(1)) == round(100 * member["p_severe"], 1)
+
+    answer = describe_should_test(["copd"], age=50)
+    testing_page = browser.get("/should-test?findings=copd&age=50").text
+    assert f"Overall: <strong>{answer['overall']}</strong>" in testing_page

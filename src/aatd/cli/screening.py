@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -41,22 +41,22 @@ def screen(
     _print_summary(result.to_dict())
 
 
-def _print_summary(data: dict[str, object]) -> None:
+def _print_summary(data: dict[str, Any]) -> None:
     console.print(f"[bold]Samples:[/bold] {data['samples']}   [bold]genotyped:[/bold] {data['genotyped']}   "
-                  f"[bold]alleles covered:[/bold] {', '.join(data['alleles_covered']) or 'none'}")  # type: ignore[arg-type]
+                  f"[bold]alleles covered:[/bold] {', '.join(data['alleles_covered']) or 'none'}")
     table = Table("genotype", "people", title="Genotype counts")
-    for genotype, count in data["genotype_counts"].items():  # type: ignore[attr-defined]
+    for genotype, count in data["genotype_counts"].items():
         table.add_row(genotype, str(count))
-    for status, count in data["not_genotyped"].items():  # type: ignore[attr-defined]
+    for status, count in data["not_genotyped"].items():
         table.add_row(f"({status})", str(count))
     console.print(table)
     freq = Table("allele", "frequency", "95% CI", "HWE p", title="Allele frequencies")
-    for allele, ci in data["confidence_intervals"].items():  # type: ignore[attr-defined]
-        p = data["hwe"][allele]["p_value"]  # type: ignore[index]
+    for allele, ci in data["confidence_intervals"].items():
+        p = data["hwe"][allele]["p_value"]
         freq.add_row(allele, f"{ci['estimate']:.5f}", f"{ci['low']:.5f}-{ci['high']:.5f}",
                      "" if math.isnan(p) else f"{p:.3g}")
     console.print(freq)
-    for warning in data["warnings"]:  # type: ignore[attr-defined]
+    for warning in data["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(f"[dim]{data['disclaimer']}[/dim]")
 

@@ -19,12 +19,12 @@ from aatd.errors import InputError
 from aatd.interop.fhir_in import ResultInputs, read_results
 from aatd.interop.fhir_out import PatientInfo, inputs_from_text, results_bundle
 from aatd.web.clinician.answers import interpretation_inputs
-from aatd.web.deps import ApiUser, Db
+from aatd.web.deps import ApiUser, Db, DbRoute
 from aatd.web.models import Patient, Result
 from aatd.web.schemas import Id, ResultOut
 from aatd.web.workspace.repository import Workspace
 
-router = APIRouter(prefix="/patients/{patient_id}/fhir", tags=["fhir"])
+router = APIRouter(route_class=DbRoute, prefix="/patients/{patient_id}/fhir", tags=["fhir"])
 FHIR_JSON = "application/fhir+json"
 
 
