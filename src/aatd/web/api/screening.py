@@ -6,6 +6,7 @@ from itertools import islice
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
+from typing_extensions import TypedDict
 
 from aatd.screening.upload import UPLOAD_LIMIT_BYTES, screen_upload
 
@@ -15,7 +16,31 @@ MAX_ROWS = 1000
 """Per-sample rows returned in one response; larger cohorts are screened with ``aatd screen``."""
 
 
-@router.post("/screen")
+class ScreenAnswer(TypedDict):
+    """``aatd screen --json`` for one uploaded file, with the first per-sample calls."""
+
+    samples: int
+    genotyped: int
+    genotype_counts: dict[str, int]
+    not_genotyped: dict[str, int]
+    allele_frequencies: dict[str, float]
+    confidence_intervals: dict[str, Any]
+    hwe: dict[str, Any]
+    expected_vs_observed: dict[str, Any]
+    alleles_covered: list[str]
+    alleles_not_covered: list[str]
+    alleles_not_screened: Any
+    genotype_note: str
+    sites: list[dict[str, Any]]
+    files: list[dict[str, Any]]
+    warnings: list[str]
+    disclaimer: str
+    provenance: dict[str, Any]
+    calls: list[dict[str, str]]
+    calls_truncated: bool
+
+
+@router.post("/screen", response_model=ScreenAnswer)
 def screen_file(
     file: Annotated[UploadFile, File(description=f"A consumer raw-data file (text, .zip or .gz) or a VCF/BCF; "
                                                  f"at most {UPLOAD_LIMIT_BYTES:,} bytes.")],
