@@ -113,3 +113,31 @@ def test_parity__clinician_pages_show_the_library_answers(sqlite_world: World) -
     answer = describe_should_test(["copd"], age=50)
     testing_page = browser.get("/should-test?findings=copd&age=50").text
     assert f"Overall: <strong>{answer['overall']}</strong>" in testing_page
+
+
+def test_parity__public_pages_show_the_library_answers(tmp_path: Path) -> None:
+    """Pages = library on the public side: the lungs page's table is describe_risk's trajectory, and the
+    Punnett square's chances are describe_inheritance's offspring distribution."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from aatd.web.public.lungs_page import SIMULATED_PEOPLE
+    from web.public.support import build_app
+
+    client = TestClient(build_app(tmp_path))
+    page = client.post("/public/my-lungs", data={"submitted": "1", "genotype": "ZZ", "sex": "female", "age": "45",
+                                                 "height_cm": "165", "smoking": "never"}).text
+    answer = describe_risk(genotype="ZZ", sex="female", age=45, height_cm=165, smoking="never",
+                           n=SIMULATED_PEOPLE, seed=0)
+    by_age = {int(p["age"]): p for p in answer["fev1_trajectory"]}
+    rows = re.findall(r'<tr><th scope="row">(\d+)</th><td>([\d.]+)</td><td>([\d.]+)</td><td>([\d.]+)</td></tr>', page)
+    assert rows
+    for age, p10, p50, p90 in rows:
+        expected = by_age[int(age)]
+        assert (float(p10), float(p50), float(p90)) == (expected["p10"], expected["p50"], expected["p90"])
+
+    square = client.post("/public/our-family", data={"punnett": "1", "p1": "MZ", "p2": "SZ"}).text
+    offspring = summaries.describe_inheritance("MZ", "SZ")["offspring"]
+    assert set(offspring) == {"MS", "MZ", "SZ", "ZZ"} and all(p == 0.25 for p in offspring.values())
+    assert all(genotype in square for genotype in offspring) and "1 in 4" in square
