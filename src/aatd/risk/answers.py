@@ -135,6 +135,25 @@ def _smoking_history(smoking: str, age: float, pack_years: float | None, quit_ag
     return implied if pack_years is None else pack_years, start_age, cigarettes_per_day
 
 
+HEIGHT_CM = (120.0, 230.0)
+"""Heights the GLI reference equations were built on, in cm (shells use these bounds too)."""
+PACK_YEARS = (0.0, 200.0)
+"""Pack-years accepted (200 is 40 a day for 100 years: beyond any smoking history)."""
+FEV1_L = (0.2, 8.0)
+"""Measured FEV1 accepted, in litres (below 0.2 L is not compatible with life; 8 L beyond any record)."""
+
+
+def input_limits() -> dict[str, tuple[float, float]]:
+    """The bounds :func:`build_profile` applies, by field, for every face that asks for these values.
+
+    Ages in years, height in cm, FEV1 in litres. One source of truth, so a form never accepts what
+    the model refuses, nor refuses what it accepts.
+    """
+    start = float(parameters()[("simulation_start_age", "all")].value)
+    return {"age": (start, float(END_AGE - 1)), "height_cm": HEIGHT_CM, "pack_years": PACK_YEARS,
+            "quit_age": (start, float(END_AGE - 1)), "fev1": FEV1_L}
+
+
 def build_profile(*, genotype: str, sex: str, age: float, height_cm: float, smoking: str = "never",
                   pack_years: float | None = None, quit_age: float | None = None,
                   smoking_start_age: float | None = None, cigarettes_per_day: float | None = None,
@@ -148,13 +167,13 @@ def build_profile(*, genotype: str, sex: str, age: float, height_cm: float, smok
     start = int(parameters()[("simulation_start_age", "all")].value)
     age_v = _number("age", age, start, END_AGE - 1, f"an age from {start} to {END_AGE - 1} years")
     assert age_v is not None
-    height = _number("height_cm", height_cm, 120, 230, "a height from 120 to 230 cm")
+    height = _number("height_cm", height_cm, *HEIGHT_CM, f"a height from {HEIGHT_CM[0]:g} to {HEIGHT_CM[1]:g} cm")
     assert height is not None
     smoking = smoking.strip().lower()
     if smoking not in SMOKING:
         raise InputError("smoking", smoking, "never, former or current")
     found = parse_ascertainment(ascertainment)
-    packs = _number("pack_years", pack_years, 0, 200, "pack-years from 0 to 200")
+    packs = _number("pack_years", pack_years, *PACK_YEARS, f"pack-years from {PACK_YEARS[0]:g} to {PACK_YEARS[1]:g}")
     quit_v = _number("quit_age", quit_age, start, age_v, f"a quitting age from {start} to the current age")
     if smoking == "former" and quit_v is None:
         raise InputError("quit_age", quit_age, "the age at quitting for a former smoker")
@@ -165,7 +184,7 @@ def build_profile(*, genotype: str, sex: str, age: float, height_cm: float, smok
     per_day = _number("cigarettes_per_day", cigarettes_per_day, 0.1, MAX_CIGARETTES_PER_DAY,
                       f"cigarettes per day from 0.1 to {MAX_CIGARETTES_PER_DAY}")
     packs_v, start_v, per_day = _smoking_history(smoking, age_v, packs, quit_v, start_v, per_day)
-    fev1_v = _number("fev1", fev1, 0.2, 8.0, "a measured FEV1 from 0.2 to 8 litres")
+    fev1_v = _number("fev1", fev1, *FEV1_L, f"a measured FEV1 from {FEV1_L[0]:g} to {FEV1_L[1]:g} litres")
     severe = cls.severity in (Severity.SEVERE.value, Severity.ABSENT.value)
     profile = Profile(
         genotype=cls.model_class, sex=parse_sex(sex), age=int(age_v), height_cm=height, smoking=smoking,

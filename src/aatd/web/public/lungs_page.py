@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from aatd.errors import InputError
 from aatd.patients.i18n import gettext_noop
-from aatd.risk.answers import describe_risk
+from aatd.risk.answers import describe_risk, input_limits
 from aatd.web.budget import BUDGETED
 from aatd.web.public.lungs_plot import trajectory_svg
 from aatd.web.public.rendering import Fields, SubmittedFields, field_errors, number, render, safe
@@ -69,7 +69,8 @@ def _height_cm(fields: Fields, errors: dict[str, str]) -> float | None:
             errors["height_ft"] = _("Please enter a height between 4 ft 0 in and 7 ft 2 in.")
             return None
         return round(cm, 1)
-    return number(fields, "height_cm", errors, low=120, high=220)
+    low, high = input_limits()["height_cm"]
+    return number(fields, "height_cm", errors, low=low, high=high)
 
 
 def _bmi(fields: Fields, errors: dict[str, str], height_cm: float | None) -> float | None:
@@ -86,12 +87,13 @@ def _bmi(fields: Fields, errors: dict[str, str], height_cm: float | None) -> flo
 
 def read_input(fields: Fields, errors: dict[str, str]) -> LungInput | None:
     """The answers, or ``None`` with messages in ``errors``."""
-    age = number(fields, "age", errors, low=18, high=90)
+    limits = input_limits()
+    age = number(fields, "age", errors, low=limits["age"][0], high=limits["age"][1])
     height = _height_cm(fields, errors)
-    fev1 = number(fields, "fev1", errors, low=0.2, high=8)
+    fev1 = number(fields, "fev1", errors, low=limits["fev1"][0], high=limits["fev1"][1])
     bmi = _bmi(fields, errors, height)
-    pack_years = number(fields, "pack_years", errors, low=0, high=300)
-    quit_age = number(fields, "quit_age", errors, low=5, high=90)
+    pack_years = number(fields, "pack_years", errors, low=limits["pack_years"][0], high=limits["pack_years"][1])
+    quit_age = number(fields, "quit_age", errors, low=limits["quit_age"][0], high=limits["quit_age"][1])
     for name, value in (("age", age), ("height_cm", height)):
         if value is None and name not in errors and not (name == "height_cm" and "height_ft" in errors):
             errors[name] = _("Please fill this in.")
