@@ -137,9 +137,11 @@ def test_should_i_be_tested__answer_first_with_symptoms(page: Any, screenshots: 
     page.locator("#symptoms").check()
     page.locator("#f-copd").check()
     page.get_by_role("button", name=t["answer"]).click()
+    page.wait_for_load_state("load")
+    page.locator(".answer").wait_for()
     answer = page.locator(".answer").bounding_box()
-    todo = page.get_by_role("heading", name=t["todo"]).bounding_box()
-    told = page.get_by_role("heading", name=t["told"]).bounding_box()
+    todo = page.get_by_role("heading", name=t["todo"], exact=True).bounding_box()
+    told = page.get_by_role("heading", name=t["told"], exact=True).bounding_box()
     assert answer and todo and told and answer["y"] < todo["y"] < told["y"]
     assert not page.locator("details.reasons ul.guidelines").is_visible()  # reasons collapsed
     check(page, screenshots, f"{lang}-should-i-be-tested-answer")
