@@ -64,7 +64,8 @@ def test_ask__distress_shows_the_crisis_line_before_anything_else(page: Any, scr
                                                                   words: str) -> None:
     visit(page, "/public/ask", lang)
     page.get_by_label(TEXT[lang]["question"]).fill(words)
-    page.get_by_role("button", name=TEXT[lang]["search"], exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=TEXT[lang]["search"], exact=True).click()
     crisis = page.locator("section.crisis")
     assert crisis.is_visible() and "988" in crisis.inner_text()
     assert page.locator(".did-you-mean").count() == 0
@@ -80,13 +81,15 @@ def test_my_result__crp_inputs_repeated_and_pdf(page: Any, screenshots: Path, tm
     visit(page, "/public/my-result", lang)
     page.get_by_label(t["level"], exact=True).fill("120")
     page.get_by_label(t["type"], exact=True).fill("ZZ")
-    page.get_by_role("button", name=t["explain"]).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=t["explain"]).click()
     entered = page.locator("dl.entered").inner_text()
     assert "120 mg/dL" in entered and "ZZ" in entered
     assert "fighting" not in page.locator("main").inner_text()
     check(page, screenshots, f"{lang}-my-result-no-crp")
     page.get_by_label(t["crp"]).fill("35")
-    page.get_by_role("button", name=t["explain"]).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=t["explain"]).click()
     assert "35 mg/L" in page.locator("dl.entered").inner_text()
     check(page, screenshots, f"{lang}-my-result-crp")
     with page.expect_download() as download_info:
@@ -103,7 +106,8 @@ def test_our_family__untested_partner_and_add_a_relative(page: Any, screenshots:
     page.get_by_label(t["first"]).fill("ZZ")
     page.locator("#p2").fill("")
     page.locator("#p2_country").select_option("Ireland")
-    page.get_by_role("button", name=t["chances"], exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=t["chances"], exact=True).click()
     assert "Ireland" in page.locator("#square").inner_text()
     check(page, screenshots, f"{lang}-our-family-untested-partner")
     before = page.locator("fieldset.relative").count()
@@ -123,7 +127,8 @@ def test_my_lungs__feet_inches_and_measured_fev1_on_a_phone(page: Any, screensho
     page.locator("#weight").fill("150")
     page.locator("#weight_unit").select_option("lb")
     page.locator("#fev1").fill("2.1")
-    page.get_by_role("button", name=TEXT[lang]["lungs"]).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=TEXT[lang]["lungs"]).click()
     assert page.locator("svg.lung-plot path.band").count() >= 1
     wrap = page.locator(".plot-wrap")
     assert wrap.evaluate("el => el.scrollWidth > el.clientWidth")  # phone: the chart keeps a readable size
@@ -136,7 +141,8 @@ def test_should_i_be_tested__answer_first_with_symptoms(page: Any, screenshots: 
     visit(page, "/public/should-i-be-tested", lang)
     page.locator("#symptoms").check()
     page.locator("#f-copd").check()
-    page.get_by_role("button", name=t["answer"]).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=t["answer"]).click()
     page.wait_for_load_state("load")
     page.locator(".answer").wait_for()
     answer = page.locator(".answer").bounding_box()
