@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
 from aatd.errors import InputError
@@ -32,6 +33,47 @@ def test_english_catalog__translates_every_message_of_the_template() -> None:
     assert template
     assert set(english) == set(template)
     assert all(english[key] for key in template)
+
+
+def _extract_from_source() -> set[object]:
+    """Every message marked in the code and templates today, extracted as `docs/i18n.md` says."""
+    from babel.messages.extract import extract_from_dir
+
+    root = Path(i18n.__file__).resolve().parents[1]
+    method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+    options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "gettext_noop": None, "pgettext": ((1, "c"), 2)}
+    found: set[object] = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(root), method_map, options, keywords
+    ):
+        key = message if isinstance(message, str) else tuple(m for m in message if m)
+        found.add(key)
+    return found
+
+
+def test_template__holds_every_message_marked_in_the_source() -> None:
+    missing = {m for m in _extract_from_source() if m not in read(POT)}
+    example = sorted(map(str, missing))[:5]
+    assert not missing, f"run the extraction in docs/i18n.md; missing from messages.pot: {example}"
+
+
+@pytest.mark.parametrize("language", [lang for lang in i18n.available_languages() if lang != "en"])
+def test_every_language__translates_every_message_of_the_template(language: str) -> None:
+    path = LOCALE / language / "LC_MESSAGES" / "messages.po"
+    with open(path, "rb") as handle:
+        catalog = read_po(handle)
+    def translated(m: Message) -> bool:
+        forms = m.string if isinstance(m.string, tuple) else (m.string,)
+        return bool(m.id) and not m.fuzzy and all(forms)
+
+    done = {m.id for m in catalog if translated(m)}
+    missing = set(read(POT)) - done
+    assert not missing, f"{language}: {len(missing)} untranslated or fuzzy, e.g. {sorted(map(str, missing))[:3]}"
+    compiled = i18n.translations(language)
+    for message in catalog:
+        if isinstance(message.id, str) and message.id:
+            assert compiled.gettext(message.id) == message.string
 
 
 def test_english_catalog__contains_the_patient_side_messages() -> None:
