@@ -105,6 +105,10 @@ class Family(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # Explicit founder allele frequencies ({"M": 0.97, "S": 0.01, "Z": 0.02}), used exactly instead of
+    # the country's; ``residual_allele`` adds (True) or drops (False) the residual Null allele.
+    allele_frequencies: Mapped[dict[str, float] | None] = mapped_column(JSON, nullable=True)
+    residual_allele: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -125,6 +129,11 @@ class Patient(Base):
     tested: Mapped[bool] = mapped_column(Boolean, default=False)
     deceased: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Risk inputs kept with the patient: height (cm), smoking (never/former/current), pack-years, quit age (years).
+    height_cm: Mapped[float | None] = mapped_column(Float, nullable=True)
+    smoking: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    pack_years: Mapped[float | None] = mapped_column(Float, nullable=True)
+    quit_age: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -150,6 +159,11 @@ class Result(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     """The client's ``Idempotency-Key`` header (unique per organisation): a retry returns this row."""
+    retracted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When the result was retracted (kept, shown struck through, left out of every answer)."""
+    retraction_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When the result was last corrected (the audit log holds the old values and the reason)."""
 
     __table_args__ = (Index("ix_results_idempotency_key", "organisation_id", "idempotency_key", unique=True),)
 

@@ -68,12 +68,13 @@ def test_family_page__add_parents_partner_siblings_children(sqlite_world: World)
         response = browser.post(f"{url}/members", data={"member_id": proband, "relation": relation, "label": label,
                                                          "sex": sex, "csrf_token": token})
         assert response.status_code == 200, response.text
-    members = json.loads(browser.get(f"{url}/export.json").text)["members"]
-    by_label = {m["label"]: m for m in members}
-    ids = {m["id"]: m["label"] for m in members}
+    exported = json.loads(browser.get(f"{url}/export.json").text)
+    members = exported["members"]
+    by_label = {m["name"]: m for m in members}
+    ids = {m["id"]: m["name"] for m in members}
     assert ids[by_label["Bro"]["father"]] == "Dad" and ids[by_label["Bro"]["mother"]] == "Mum"
     assert ids[by_label["Kid"]["mother"]] == "Proband" and ids[by_label["Kid"]["father"]] == "Husband"
-    assert ids[by_label["Dad"]["partner"]] == "Mum"
+    assert ids[exported["records"][by_label["Dad"]["id"]]["partner"]] == "Mum"
 
 
 def test_family_page__second_father_refused_with_message(sqlite_world: World) -> None:

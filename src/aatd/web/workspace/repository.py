@@ -74,6 +74,8 @@ class Workspace:
             family.name = _name("name", data["name"])
         if "country" in data:
             family.country = _country(data["country"])
+            if family.country is not None:  # a chosen population replaces explicit frequencies
+                family.allele_frequencies = family.residual_allele = None
         self.record("update", "family", family.id, fields=sorted(data))
         return family
 
