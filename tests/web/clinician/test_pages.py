@@ -113,7 +113,7 @@ def test_admin_pages__delete_restore_and_audit(sqlite_world: World) -> None:
     doc = sqlite_world.login("doc@a.org")
     family_id, token = _new_family(doc, "Carol")
     pid = _member_id(doc.get(f"/families/{family_id}").text, "Carol")
-    doc.post(f"/patients/{pid}/delete", data={"csrf_token": token})
+    doc.post(f"/patients/{pid}/delete", data={"csrf_token": token, "confirm": "yes"})
     assert doc.get(f"/patients/{pid}").status_code == 404
     assert doc.get("/admin/audit").status_code == 403
     admin = sqlite_world.login("admin@a.org")

@@ -95,7 +95,7 @@ def export_family(ws: Workspace, family: Family) -> dict[str, Any]:
         if m.birth_year is not None:
             row["age"] = max(0, this_year - m.birth_year)
         row |= {"deceased": m.deceased, "proband": m.proband}
-        results = ws.results(m)
+        results = ws.results(m, include_retracted=True)
         row |= evidence(results)
         out.append(row)
         record: dict[str, Any] = {"tested": m.tested, "results": [_result_json(r) for r in results]}

@@ -205,11 +205,12 @@ class Workspace:
         return patient
 
     # results ------------------------------------------------------------------
-    def results(self, patient: Patient) -> Sequence[Result]:
-        """A patient's results, oldest first."""
-        return self.db.scalars(select(Result).where(Result.organisation_id == self.org,
-                                                    Result.patient_id == patient.id)
-                               .order_by(Result.taken_on, Result.id)).all()
+    def results(self, patient: Patient, *, include_retracted: bool = False) -> Sequence[Result]:
+        """A patient's results, oldest first; retracted ones only when asked (for the history and exports)."""
+        query = select(Result).where(Result.organisation_id == self.org, Result.patient_id == patient.id)
+        if not include_retracted:
+            query = query.where(Result.retracted_at.is_(None))
+        return self.db.scalars(query.order_by(Result.taken_on, Result.id)).all()
 
     def add_result(self, patient_id: int, data: dict[str, Any], idempotency_key: str | None = None) -> Result:
         """Validate and store a result of a patient.
@@ -240,6 +241,46 @@ class Workspace:
         self.record("create", "result", result.id, patient_id=patient.id, kind=result.kind)
         return result
 
+    def result(self, patient_id: int, result_id: int) -> Result:
+        """One result of one patient of the organisation, or 404."""
+        patient = self.patient(patient_id, audit_read=False)
+        result = self.db.scalar(select(Result).where(Result.id == result_id, Result.organisation_id == self.org,
+                                                     Result.patient_id == patient.id))
+        if result is None:
+            raise NotFound("result", result_id)
+        return result
+
+    def correct_result(self, patient_id: int, result_id: int, data: dict[str, Any], reason: object) -> Result:
+        """Correct a result (validated as a new one, same kind); the audit log keeps the old values and why."""
+        result = self.result(patient_id, result_id)
+        why = _reason(reason)
+        if result.retracted_at is not None:
+            raise InputError("result", result_id, "a result that is not retracted (retracted results are kept as "
+                                                  "they were)")
+        columns = clean_result({**_as_input(result), **data, "kind": result.kind})
+        before = {k: _plain(getattr(result, k)) for k in columns if getattr(result, k) != columns[k]}
+        if not before:
+            raise InputError("result", result_id, "at least one changed value")
+        for key in before:
+            setattr(result, key, columns[key])
+        result.updated_at = utcnow()
+        self.db.flush()
+        self.record("correct", "result", result.id, patient_id=patient_id, reason=why, before=before,
+                    after={k: _plain(getattr(result, k)) for k in before})
+        return result
+
+    def retract_result(self, patient_id: int, result_id: int, reason: object) -> Result:
+        """Retract a result: it stays in the record (shown struck through) and leaves every answer."""
+        result = self.result(patient_id, result_id)
+        why = _reason(reason)
+        if result.retracted_at is not None:
+            raise Conflict("this result was already retracted")
+        result.retracted_at = utcnow()
+        result.retraction_reason = why
+        self.db.flush()
+        self.record("retract", "result", result.id, patient_id=patient_id, kind=result.kind, reason=why)
+        return result
+
     def _result_with_key(self, key: str, patient_id: int) -> Result | None:
         stored = self.db.scalar(select(Result).where(Result.organisation_id == self.org,
                                                      Result.idempotency_key == key))
@@ -265,6 +306,31 @@ def _country(value: str | None) -> str | None:
     if value is None or not str(value).strip():
         return None
     return country_record(str(value)).country
+
+
+REASON_LENGTH = 500
+
+
+def _reason(value: object) -> str:
+    """Why a result is corrected or retracted: required, 3 to 500 printable characters."""
+    text = str(value or "").strip()
+    if not 3 <= len(text) <= REASON_LENGTH or any(ord(c) < 32 for c in text):
+        raise InputError("reason", value, f"the reason for the change, 3 to {REASON_LENGTH} printable characters")
+    return text
+
+
+def _as_input(result: Result) -> dict[str, Any]:
+    """A stored result as the input that would store it again (fields left out are kept on a correction)."""
+    data: dict[str, Any] = {k: getattr(result, k) for k in ("taken_on", "unit", "method", "text", "panel", "fev1_l",
+                                                           "fvc_l", "note") if getattr(result, k) is not None}
+    if result.value is not None:
+        data["value"] = f"<{result.value:g}" if result.below else result.value
+    return data
+
+
+def _plain(value: object) -> object:
+    """A column value as JSON for the audit log (dates as ISO text)."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _name(field: str, value: object) -> str:
