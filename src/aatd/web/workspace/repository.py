@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 from aatd.errors import Conflict, Forbidden, InputError, NotFound, PedigreeError
 from aatd.family.pedigree import Member, build_pedigree, parse_sex
 from aatd.genetics.prevalence import country as country_record
-from aatd.web.models import SEXES, AuditEvent, Family, Patient, Result, User, utcnow
+from aatd.web.models import ADOPTION, SEXES, AuditEvent, Family, Patient, Result, User, utcnow
 from aatd.web.workspace import audit
 from aatd.web.workspace.result_values import clean_result
 
 _LISTED_IDS = 200
 _RELATIONS = ("father_id", "mother_id", "partner_id")
+_LINKS = ("mz_twin_id", "dz_twin_id")
+_STRUCTURE = ("sex", "father_id", "mother_id", "partner_id", "mz_twin_id", "dz_twin_id", "adopted")
 
 
 class Workspace:
@@ -146,6 +148,17 @@ class Workspace:
                     raise InputError(field, data[field], "another member than the patient")
                 self._relative(field, data[field], patient.family_id, sex=sex)
                 setattr(patient, field, data[field])
+        for field in _LINKS:
+            if field in data:
+                if data[field] is not None and data[field] == patient.id:
+                    raise InputError(field, data[field], "another member than the patient")
+                self._relative(field, data[field], patient.family_id)
+                setattr(patient, field, data[field])
+        if "adopted" in data:
+            if data["adopted"] not in (None, *ADOPTION):
+                raise InputError("adopted", data["adopted"], "in (adopted into the family), out (placed for "
+                                 "adoption) or empty")
+            patient.adopted = data["adopted"]
         if "birth_year" in data:
             patient.birth_year = data["birth_year"]
         for flag in ("proband", "tested", "deceased"):
@@ -166,9 +179,8 @@ class Workspace:
             if partner is not None and partner.partner_id is None:
                 partner.partner_id = patient.id
         self.db.flush()
-        if check_family and any(key in data for key in ("sex", "father_id", "mother_id")):
-            self.check_family(patient.family_id, next(k for k in ("sex", "father_id", "mother_id") if k in data),
-                              data)
+        if check_family and any(key in data for key in _STRUCTURE):
+            self.check_family(patient.family_id, next(k for k in _STRUCTURE if k in data), data)
         self.record("update", "patient", patient.id, fields=sorted(data))
         return patient
 
@@ -181,7 +193,10 @@ class Workspace:
         names = {p.id: f"{p.label} #{p.id}" for p in rows}
         try:
             build_pedigree([Member(id=names[p.id], sex=parse_sex(p.sex), father=names.get(p.father_id or 0),
-                                   mother=names.get(p.mother_id or 0)) for p in rows])
+                                   mother=names.get(p.mother_id or 0), mz_twin=names.get(p.mz_twin_id or 0),
+                                   dz_twin=names.get(p.dz_twin_id or 0), partner=names.get(p.partner_id or 0),
+                                   adopted=p.adopted if names.get(p.father_id or 0) or names.get(p.mother_id or 0)
+                                   else None) for p in rows])
         except PedigreeError as exc:
             value = (data or {}).get(field, family_id)
             raise InputError(field, value, exc.expected, hint=exc.hint or str(exc)) from None
