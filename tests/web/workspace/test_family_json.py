@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from aatd.cli import app as cli
-from aatd.errors import InputError
 from aatd.web.clinician.answers import family_answers, member_names
 from aatd.web.db import transaction
 from aatd.web.models import User
@@ -28,10 +27,9 @@ ROOT = Path(__file__).resolve().parents[3]
 def normalised(doc: dict[str, Any]) -> dict[str, Any]:
     """The document with member ids replaced by their position (ids are the database's)."""
     pos = {m["id"]: f"m{i}" for i, m in enumerate(doc["members"])}
-    members = [{k: (pos[v] if k in ("id", "father", "mother", "mz_twin") else v) for k, v in m.items()}
-               for m in doc["members"]]
-    records = {pos[k]: {f: (pos[v] if f == "partner" else v) for f, v in r.items()}
-               for k, r in doc.get("records", {}).items()}
+    links = ("id", "father", "mother", "partner", "mz_twin", "dz_twin")
+    members = [{k: (pos[v] if k in links else v) for k, v in m.items()} for m in doc["members"]]
+    records = {pos[k]: r for k, r in doc.get("records", {}).items()}
     return {k: v for k, v in doc.items() if k not in ("members", "records")} | {"members": members,
                                                                                    "records": records}
 
@@ -85,10 +83,10 @@ def test_round_trip__documented_family_example(sqlite_world: World, tmp_path: Pa
 
 def test_round_trip__results_over_time_keep_every_field(sqlite_world: World, tmp_path: Path) -> None:
     doc = {"family": "Over time", "allele_frequencies": {"M": 0.97, "S": 0.01, "Z": 0.02}, "residual_allele": True,
-           "members": [{"id": "a", "name": "Ann", "sex": "female", "proband": True, "genotype": "ZZ",
+           "members": [{"id": "a", "name": "Ann", "sex": "female", "proband": True, "genotype": "ZZ", "partner": "b",
                         "level": {"value": "<20", "unit": "mg/dL", "method": "nephelometry", "crp": 12.5}},
                        {"id": "b", "name": "Ben", "sex": "male", "age": 40}],
-           "records": {"a": {"birth_year": 1970, "partner": "b", "tested": True, "results": [
+           "records": {"a": {"birth_year": 1970, "tested": True, "results": [
                {"kind": "level", "taken_on": "2020-01-02", "value": 60, "unit": "mg/dL", "method": "nephelometry"},
                {"kind": "genotype", "taken_on": "2020-02-01", "text": "ZZ", "panel": "sz", "note": "lab A"},
                {"kind": "level", "taken_on": "2021-03-04", "value": 20, "below": True, "unit": "mg/dL",
@@ -103,6 +101,7 @@ def test_round_trip__results_over_time_keep_every_field(sqlite_world: World, tmp
     assert got["records"]["m0"] == expected["records"]["m0"]
     assert got["allele_frequencies"] == doc["allele_frequencies"] and got["residual_allele"] is True
     assert got["members"][1]["age"] == 40 and "phenotype" not in got["members"][0]  # retracted: not evidence
+    assert got["members"][0]["partner"] == "m1" and got["members"][1]["partner"] == "m0"
     assert_same_probabilities(exported, tmp_path)
 
 
@@ -201,7 +200,17 @@ def families(draw: st.DrawFn) -> dict[str, Any]:
         results.sort(key=lambda r: r["taken_on"])
         records[mid] = {"tested": bool(genotypes or levels), "results": results, "birth_year": birth_year}
     if n >= 2 and members[0]["sex"] != members[1]["sex"] and draw(st.booleans()):
-        records["p0"]["partner"], records["p1"]["partner"] = "p1", "p0"
+        members[0]["partner"], members[1]["partner"] = "p1", "p0"
+    children = [m for m in members if "father" in m]
+    if len(children) >= 2 and (children[0]["father"], children[0]["mother"]) == (children[1]["father"],
+                                                                               children[1]["mother"]):
+        link = draw(st.sampled_from(["mz_twin", "dz_twin", None]))
+        if link == "mz_twin" and children[0]["sex"] == children[1]["sex"]:
+            children[1]["mz_twin"] = children[0]["id"]
+        elif link == "dz_twin":
+            children[1]["dz_twin"] = children[0]["id"]
+    if children and draw(st.booleans()):
+        children[-1]["adopted"] = draw(st.sampled_from(["in", "out"]))
     population: dict[str, Any] = draw(st.sampled_from([
         {"country": "Ireland"}, {"country": "Spain"},
         {"allele_frequencies": {"M": 0.97, "S": 0.01, "Z": 0.02}},
@@ -243,7 +252,18 @@ def test_round_trip__generated_family_with_every_field(sqlite_world: World, tmp_
     assert_same_probabilities(first, tmp_path)
 
 
-def test_import__twin_link_needs_storage(sqlite_world: World) -> None:
-    with transaction(sqlite_world.app.state.sessions) as db, pytest.raises(InputError, match="mz_twin"):
-        user = db.query(User).filter_by(email="doc@a.org").one()
-        import_family(Workspace(db, user), {"country": "USA", "members": [{"id": "a"}, {"id": "b", "mz_twin": "a"}]})
+def test_round_trip__documented_consanguineous_family_twin_is_zz(sqlite_world: World, tmp_path: Path) -> None:
+    """docs/pedigree.md example 3: first-cousin parents, MZ twins with a level of 7 µmol/L, explicit frequencies."""
+    doc = json.loads((ROOT / "tests" / "data" / "pedigrees" / "consanguineous.json").read_text())
+    exported, again = _round_trip(sqlite_world, doc)
+    assert normalised(again) == normalised(exported)
+    assert exported["allele_frequencies"] == {"M": 0.97, "S": 0.01, "Z": 0.02}
+    by_name = {m["name"]: m for m in exported["members"]}
+    assert by_name["q2"]["mz_twin"] == by_name["q"]["id"]
+    assert by_name["q2"]["level"] == {"value": 7, "unit": "umol/L", "method": "unspecified", "crp": 2}
+    assert by_name["u"]["age"] == 40
+    web, cli_answer = web_members(exported), cli_members(doc, tmp_path)  # the CLI on the documented file itself
+    for twin in ("q", "q2"):  # the twin link and the file's frequencies survive: the web gives the CLI's ZZ chance
+        assert web[by_name[twin]["id"]]["genotypes"]["ZZ"] == pytest.approx(cli_answer[twin]["genotypes"]["ZZ"])
+        assert web[by_name[twin]["id"]]["genotypes"]["ZZ"] > 0.9
+    assert_same_probabilities(exported, tmp_path)

@@ -20,8 +20,8 @@ from aatd.family.drawing import pedigree_svg
 from aatd.family.pedigree import pedigree_from_json
 from aatd.web.models import Result
 
-_ENGINE_KEYS = ("id", "sex", "father", "mother", "mz_twin", "age", "genotype", "phenotype", "level", "proband",
-                "deceased")
+_ENGINE_KEYS = ("id", "sex", "father", "mother", "partner", "mz_twin", "dz_twin", "adopted", "age", "genotype",
+                "phenotype", "level", "proband", "deceased")
 _POPULATION_KEYS = ("country", "allele_frequencies", "residual_allele")
 
 DEFAULT_COUNTRY = "USA"
@@ -42,7 +42,7 @@ def engine_document(doc: dict[str, Any], *, named: bool = False) -> dict[str, An
     out = []
     for m in members:
         row = {k: v for k, v in m.items() if k in _ENGINE_KEYS}
-        for key in ("id", "father", "mother", "mz_twin"):
+        for key in ("id", "father", "mother", "partner", "mz_twin", "dz_twin"):
             if key in row:
                 row[key] = names[row[key]]
         out.append(row)

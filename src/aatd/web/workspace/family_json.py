@@ -3,15 +3,15 @@
 An export is a document the ``aatd pedigree`` command reads as it is::
 
     {"family": "Name", "country": "Ireland" | "allele_frequencies": {...}, ["residual_allele": bool],
-     "members": [{"id", "name", "sex", "father", "mother", "mz_twin", "age", "deceased", "proband",
-                  "genotype", "phenotype", "level": {"value", "unit", "method", "crp"}}],
-     "records": {"<id>": {"birth_year", "partner", "tested", "results": [{"kind", "taken_on", ...}]}}}
+     "members": [{"id", "name", "sex", "father", "mother", "partner", "mz_twin", "dz_twin", "adopted", "age",
+                  "deceased", "proband", "genotype", "phenotype", "level": {"value", "unit", "method", "crp"}}],
+     "records": {"<id>": {"birth_year", "tested", "results": [{"kind", "taken_on", ...}]}}}
 
 ``members`` holds exactly what the inference engine reads: each member's latest genotype, latest
 IEF phenotype and latest level (with the CRP taken on the same day), none of them retracted.
 ``records`` (a top-level key the engine ignores) holds what only the workspace keeps: every
 result with its date, value, unit, method, panel, spirometry and note (retracted ones with their
-reason), the birth year and the partner. An import reads both back; a plain pedigree document
+reason) and the birth year. An import reads both back; a plain pedigree document
 without ``records`` is imported with its evidence dated today. Whatever the workspace cannot
 store is refused with the field named, never dropped.
 """
@@ -32,10 +32,12 @@ MAX_RESULTS = 200
 """Results per member in one import (a family of 500 members stays a bounded import)."""
 
 _TOP_KEYS = frozenset({"family", "country", "allele_frequencies", "residual_allele", "members", "records"})
-_MEMBER_KEYS = frozenset({"id", "name", "label", "sex", "father", "mother", "partner", "mz_twin", "age", "deceased",
-                          "proband", "tested", "genotype", "phenotype", "level"})
+_MEMBER_KEYS = frozenset({"id", "name", "label", "sex", "father", "mother", "partner", "mz_twin", "dz_twin", "adopted",
+                          "age", "deceased", "proband", "tested", "genotype", "phenotype", "level"})
+_LINKS = (("father", "father_id"), ("mother", "mother_id"), ("partner", "partner_id"), ("mz_twin", "mz_twin_id"),
+          ("dz_twin", "dz_twin_id"))
 _LEVEL_KEYS = frozenset({"value", "unit", "method", "crp"})
-_RECORD_KEYS = frozenset({"birth_year", "partner", "tested", "results"})
+_RECORD_KEYS = frozenset({"birth_year", "tested", "results"})
 _RESULT_KEYS = frozenset({"kind", "taken_on", "value", "below", "unit", "method", "text", "panel", "fev1_l",
                           "fvc_l", "note", "retracted"})
 _REFUSED = {"carries": "a full genotype or an IEF phenotype (the workspace stores no 'carries at least one' "
@@ -89,9 +91,11 @@ def export_family(ws: Workspace, family: Family) -> dict[str, Any]:
     records: dict[str, dict[str, Any]] = {}
     for m in members:
         row: dict[str, Any] = {"id": str(m.id), "name": m.label, "sex": m.sex}
-        for key, rel in (("father", m.father_id), ("mother", m.mother_id)):
-            if rel in ids:
-                row[key] = str(rel)
+        for key, column in _LINKS:
+            if getattr(m, column) in ids:
+                row[key] = str(getattr(m, column))
+        if m.adopted is not None:
+            row["adopted"] = m.adopted
         if m.birth_year is not None:
             row["age"] = max(0, this_year - m.birth_year)
         row |= {"deceased": m.deceased, "proband": m.proband}
@@ -101,8 +105,6 @@ def export_family(ws: Workspace, family: Family) -> dict[str, Any]:
         record: dict[str, Any] = {"tested": m.tested, "results": [_result_json(r) for r in results]}
         if m.birth_year is not None:
             record["birth_year"] = m.birth_year
-        if m.partner_id in ids:
-            record["partner"] = str(m.partner_id)
         records[str(m.id)] = record
     doc: dict[str, Any] = {"family": family.name}
     if family.allele_frequencies:
@@ -141,7 +143,7 @@ def _check(doc: object) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             raise InputError(f"members[{i}].sex", m.get("sex"), "female, male or unknown")
     records = doc.get("records") or {}
     if not isinstance(records, dict):
-        raise InputError("records", records, "an object of member id -> record")
+        raise InputError("records", type(records).__name__, "an object of member id -> record")
     for key, record in records.items():
         if key not in seen:
             raise InputError(f"records.{key}", key, "the id of a member")
@@ -149,12 +151,9 @@ def _check(doc: object) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             raise InputError(f"records.{key}", record, "an object with birth_year, partner, tested, results")
         _unknown(record, _RECORD_KEYS, f"records.{key}.")
     for i, m in enumerate(members):
-        for key in ("father", "mother", "partner", "mz_twin"):
+        for key, _column in _LINKS:
             if m.get(key) is not None and str(m[key]) not in seen:
                 raise InputError(f"members[{i}].{key}", m[key], "the id of another member")
-        partner = records.get(str(m["id"]), {}).get("partner")
-        if partner is not None and str(partner) not in seen:
-            raise InputError(f"records.{m['id']}.partner", partner, "the id of another member")
     return members, records
 
 
@@ -281,18 +280,16 @@ def import_family(ws: Workspace, doc: object, name: str | None = None) -> Family
         if tested is not None:
             patient.tested = _flag({"tested": tested}, "tested", f"records.{key}" if "tested" in record else where)
     for i, m in enumerate(members):
-        partner = records.get(str(m["id"]), {}).get("partner", m.get("partner"))
-        links = {f"{key}_id": created[str(m[key])].id for key in ("father", "mother") if m.get(key)}
-        if partner is not None:
-            links["partner_id"] = created[str(partner)].id
-        if m.get("mz_twin") is not None:
-            raise InputError(f"members[{i}].mz_twin", m["mz_twin"],
-                             "no twin link (this workspace cannot store twins yet; remove the field to import)")
+        links: dict[str, Any] = {column: created[str(m[key])].id for key, column in _LINKS
+                                 if m.get(key) is not None}
+        if m.get("adopted") is not None:
+            links["adopted"] = m["adopted"]
         if links:
             try:
                 ws.update_patient(created[str(m["id"])].id, links, check_family=False)
             except InputError as exc:
-                raise InputError(f"members[{i}].{exc.field.removesuffix('_id')}", exc.value, exc.expected) from None
+                raise InputError(f"members[{i}].{exc.field.removesuffix('_id')}", m.get(exc.field.removesuffix('_id'),
+                                 exc.value), exc.expected) from None
     ws.check_family(family.id, "members")
     return family
 

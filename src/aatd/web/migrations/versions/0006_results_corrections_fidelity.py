@@ -2,7 +2,7 @@
 frequencies, and the patient's height and smoking for the risk page
 
 Revision ID: 0006
-Revises: 0004 (the lead chains it after 0005)
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
