@@ -132,7 +132,8 @@ def age_at(results: Sequence[Result], birth_year: int | None) -> int | None:
     return max(0, max(r.taken_on.year for r in results) - birth_year)
 
 
-def interpretation_for(results: Sequence[Result], birth_year: int | None = None) -> dict[str, Any] | None:
+def interpretation_for(results: Sequence[Result], birth_year: int | None = None, *,
+                       fev1_pct: float | None = None, smoking: str | None = None) -> dict[str, Any] | None:
     """The interpretation engine's reading of the latest results, or ``None`` without any.
 
     A free-text panel the engine does not know is left out (the engine then assumes the
@@ -145,6 +146,10 @@ def interpretation_for(results: Sequence[Result], birth_year: int | None = None)
     age = age_at(results, birth_year)
     if age is not None:
         inputs["age"] = age
+    if fev1_pct is not None:  # augmentation eligibility weighs airflow obstruction and smoking
+        inputs["fev1_pct"] = fev1_pct
+    if smoking is not None:
+        inputs["smoking"] = smoking
     note = None
     try:
         try:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from aatd.errors import AatdError
 from aatd.genetics import answers as summaries
 from aatd.knowledge import knowledge
+from aatd.risk.spirometry import parse_sex, percent_predicted
 from aatd.web.clinician import answers
 from aatd.web.clinician.labels import method_choices
 from aatd.web.db import before_slow_work
@@ -38,6 +40,21 @@ def _latest(results: Sequence[Result], kind: str) -> Result | None:
     return found[-1] if found else None
 
 
+def fev1_percent_predicted(patient: Patient, results: Sequence[Result]) -> dict[str, Any] | None:
+    """The latest FEV1 as % predicted (GLI Global 2022), when sex, birth year and height are on the record."""
+    spirometry = [r for r in results if r.kind == "spirometry" and r.fev1_l is not None]
+    if not spirometry or patient.sex not in ("male", "female") or not patient.birth_year or not patient.height_cm:
+        return None
+    latest = spirometry[-1]
+    age = latest.taken_on.year - patient.birth_year
+    fev1_l = float(latest.fev1_l or 0.0)
+    try:
+        percent = float(percent_predicted(fev1_l, parse_sex(patient.sex), age, patient.height_cm))
+    except AatdError:
+        return None
+    return {"percent": round(percent, 1), "date": latest.taken_on.isoformat(), "fev1_l": latest.fev1_l, "age": age}
+
+
 def patient_view(ws: Workspace, patient: Patient, every_result: Sequence[Result]) -> dict[str, Any]:
     """Everything the patient page and report show (retracted results only in the history)."""
     results = live(every_result)
@@ -52,7 +69,10 @@ def patient_view(ws: Workspace, patient: Patient, every_result: Sequence[Result]
                        for r in results if r.kind == "spirometry"],
         "interpretation": None,
     }
-    context["interpretation"] = answers.interpretation_for(results, patient.birth_year)
+    context["fev1"] = fev1_percent_predicted(patient, results)
+    context["interpretation"] = answers.interpretation_for(
+        results, patient.birth_year, fev1_pct=context["fev1"]["percent"] if context["fev1"] else None,
+        smoking=patient.smoking)
     family_members = ws.members(context["family"])
     context["orphaned"] = [m.label for m in family_members
                            if patient.id in (m.father_id, m.mother_id, m.partner_id) and m.id != patient.id]

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from aatd.errors import Conflict, Forbidden, InputError, NotFound, PedigreeError
 from aatd.family.pedigree import Member, build_pedigree, parse_sex
 from aatd.genetics.prevalence import country as country_record
+from aatd.risk.answers import input_limits
+from aatd.risk.lung import SMOKING
 from aatd.web.models import ADOPTION, SEXES, AuditEvent, Family, Patient, Result, User, utcnow
 from aatd.web.workspace import audit
 from aatd.web.workspace.result_values import clean_result
@@ -161,6 +163,7 @@ class Workspace:
             patient.adopted = data["adopted"]
         if "birth_year" in data:
             patient.birth_year = data["birth_year"]
+        _apply_risk_inputs(patient, data)
         for flag in ("proband", "tested", "deceased"):
             if flag in data and data[flag] is not None:
                 setattr(patient, flag, data[flag])
@@ -321,6 +324,23 @@ def _country(value: str | None) -> str | None:
     if value is None or not str(value).strip():
         return None
     return country_record(str(value)).country
+
+
+def _apply_risk_inputs(patient: Patient, data: dict[str, Any]) -> None:
+    """Height (cm), smoking, pack-years and quit age, within the risk model's own bounds (``None`` clears)."""
+    limits = input_limits()
+    for field in ("height_cm", "pack_years", "quit_age"):
+        if field in data:
+            value = data[field]
+            low, high = limits[field]
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                                      or not low <= value <= high):
+                raise InputError(field, value, f"a number from {low:g} to {high:g}")
+            setattr(patient, field, None if value is None else float(value))
+    if "smoking" in data:
+        if data["smoking"] not in (None, *SMOKING):
+            raise InputError("smoking", data["smoking"], "never, former or current")
+        patient.smoking = data["smoking"]
 
 
 REASON_LENGTH = 500
