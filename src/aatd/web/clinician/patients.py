@@ -10,9 +10,10 @@ from fastapi.responses import Response
 
 from aatd.errors import InputError
 from aatd.web.clinician import views
+from aatd.web.clinician.documents import family_context, member_answer
 from aatd.web.clinician.rendering import render, see_other
 from aatd.web.clinician.report import patient_report_pdf
-from aatd.web.db import before_slow_work
+from aatd.web.clinician.risk import record_scenarios
 from aatd.web.deps import Db, DbRoute, FormFields, PageUser, Principal
 from aatd.web.workspace.repository import Workspace
 
@@ -139,12 +140,17 @@ def retract_result(request: Request, patient_id: PatientId, result_id: ResultId,
 
 @router.get("/patients/{patient_id}/report.pdf")
 def report(patient_id: PatientId, principal: PageUser, db: Db) -> Response:
-    """The patient's report as a PDF."""
+    """The patient's report as a PDF: results, interpretation, eligibility, the family's probabilities and
+    plan with the drawing, and risk scenarios."""
     ws = Workspace(db, principal.user)
     patient = ws.patient(patient_id, audit_read=False)
     ws.record("report", "patient", patient.id)
     view = views.patient_view(ws, patient, ws.results(patient, include_retracted=True))
-    before_slow_work(db)
+    context = family_context(ws, view["family"])
+    member, rank = member_answer(context, patient.id)
+    view["family_answer"] = {"member": member, "rank": rank, "svg": context.get("drawing"),
+                             "error": (context.get("pedigree") or {}).get("error")}
+    view["risk"] = record_scenarios(patient, list(ws.results(patient)))
     pdf = patient_report_pdf(view)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="aatd-patient-{patient.id}.pdf"'})

@@ -183,3 +183,22 @@ def save_profile(request: Request, patient_id: PatientId, principal: PageUser, d
         found["error"] = exc
         return render(request, "risk.html", principal, status_code=422, **_context(found, request))
     return see_other(f"/patients/{patient_id}/risk")
+
+
+def record_scenarios(patient: Patient, results: list[Result]) -> dict[str, Any]:
+    """Risk scenarios from the record alone (for the patient PDF): as now, stopping smoking for a current
+    smoker, and augmentation; ``needs`` says what the record lacks, ``error`` what the model refused."""
+    form = _form(patient, {}, [])
+    form["scenarios"] = (["quit"] if patient.smoking == "current" else []) + ["augmentation"]
+    found: dict[str, Any] = {"needs": _needs(patient, results, form), "error": None, "rows": [],
+                             "ages": SCENARIO_AGES}
+    if found["needs"]:
+        return found
+    try:
+        inputs, _measured = _inputs(patient, results, form)
+        answer = dict(describe_risk(**inputs))
+    except InputError as exc:
+        return found | {"error": str(exc)}
+    shown = {k: inputs[k] for k in ("age", "height_cm", "smoking", "pack_years", "quit_age") if inputs[k] is not None}
+    return found | {"rows": scenario_rows(answer), "inputs": ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in
+                                                                        shown.items())}
