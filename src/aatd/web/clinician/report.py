@@ -18,7 +18,7 @@ from reportlab.lib.styles import getSampleStyleSheet  # type: ignore[import-unty
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # type: ignore[import-untyped]
 
 from aatd.provenance import provenance
-from aatd.web.clinician.labels import citation, readable
+from aatd.web.clinician.labels import citation, readable, sourced
 from aatd.web.clinician.letters import Letter
 
 DISCLAIMER = "aatd supports, and does not replace, clinical judgement."
@@ -95,7 +95,8 @@ def patient_report_pdf(view: dict[str, Any]) -> bytes:
         story += [Paragraph("Genotype", styles["Heading2"]),
                   Paragraph(_escape(f"{summary['genotype']}: severity {readable(summary['severity'])}; expected serum "
                                     f"level {level['um']['low']:g}-{level['um']['high']:g} µmol/L "
-                                    f"(median {level['um']['median']:g}; {level['basis']})"), styles["Normal"])]
+                                    f"(median {level['um']['median']:g}; {sourced(level['basis'])})"),
+                            styles["Normal"])]
     interpretation = view.get("interpretation")
     if interpretation and interpretation.get("answer"):
         answer = interpretation["answer"]
@@ -103,7 +104,7 @@ def patient_report_pdf(view: dict[str, Any]) -> bytes:
                   Paragraph(_escape(f"Severity: {readable(answer.get('severity'))}"), styles["Normal"])]
         for line in answer.get("explanation", []):
             text = line.get("text", "") if isinstance(line, dict) else str(line)
-            story.append(Paragraph("• " + _escape(text), styles["Normal"]))
+            story.append(Paragraph("- " + _escape(sourced(text)), styles["Normal"]))
         for step in answer.get("next_step_details", []):
             story.append(Paragraph("→ " + _escape(step.get("text", "")), styles["Normal"]))
     story += _eligibility(view, styles)
