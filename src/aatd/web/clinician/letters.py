@@ -39,8 +39,16 @@ def _in_100(p: float) -> str:
     return f"about {n} in 100"
 
 
+KNOWN = 0.995
+"""A chance this close to certain is what the member's own results show (not a family estimate)."""
+
+
 def _chance(answer: dict[str, Any], rank: int | None) -> tuple[str, ...]:
     severe, carrier = float(answer["p_severe"]), float(answer["p_carrier"])
+    if severe >= KNOWN or carrier >= KNOWN:
+        found = "two changed genes" if severe >= KNOWN else "one changed gene"
+        return (f"Your test results show that you have {found}. Your parents, brothers, sisters and children "
+                "may want a test too. They can contact us.",)
     lines = [f"We used the test results of your family to work out your chances. The chance that you have "
              f"two changed genes is {_in_100(severe)}. People with two changed genes have a higher risk of lung "
              "and liver disease.",

@@ -55,16 +55,18 @@ def _number(field: str, text: str | None) -> float | None:
 
 
 def _form(patient: Patient, query: dict[str, str], scenarios: list[str]) -> dict[str, Any]:
-    """The form's values: the query when submitted, else the record's."""
-    if not query:
-        age = dt.date.today().year - patient.birth_year if patient.birth_year else None
-        stored = {"age": age, "height_cm": patient.height_cm, "pack_years": patient.pack_years,
-                  "quit_age": patient.quit_age}
-        return {**{k: "" if v is None else f"{v:g}" for k, v in stored.items()},
-                "smoking": patient.smoking or "never", "ascertainment": "unknown", "alcohol": "none",
-                "scenarios": [], "scenario_text": ""}
-    form: dict[str, Any] = {k: str(query.get(k, ""))[:_MAX_FIELD] for k in (*NUMBERS, "smoking", "ascertainment",
-                                                                           "alcohol", "scenario_text")}
+    """The form's values: what was submitted, and the record's values for whatever was left blank."""
+    age = dt.date.today().year - patient.birth_year if patient.birth_year else None
+    stored = {"age": age, "height_cm": patient.height_cm, "pack_years": patient.pack_years,
+              "quit_age": patient.quit_age}
+    form: dict[str, Any] = {k: "" if v is None else f"{v:g}" for k, v in stored.items()}
+    form |= {"smoking": patient.smoking or "never", "ascertainment": "unknown", "alcohol": "none",
+             "scenario_text": ""}
+    for key in (*NUMBERS, "smoking", "ascertainment", "alcohol", "scenario_text"):
+        value = str(query.get(key, "")).strip()[:_MAX_FIELD]
+        if value:
+            form[key] = value
+        form.setdefault(key, "")
     form |= {flag: query.get(flag) == "on" for flag in FLAGS}
     form["scenarios"] = [s[:_MAX_FIELD] for s in scenarios][:6]
     return form
@@ -139,7 +141,9 @@ def _context(found: dict[str, Any], request: Request) -> dict[str, Any]:
         "outcomes": [o for o in rows if int(o["age"]) in SUMMARY_AGES or o is rows[0]],
         "scenario_rows": scenario_rows(answer) if answer else [], "scenario_ages": SCENARIO_AGES,
         "query": request.url.query, "limits": limits, "flag_labels": FLAG_LABELS,
-        "smoking_labels": SMOKING_LABELS, "ascertainment_labels": {k: ASCERTAINMENT_LABELS[k] for k in ASCERTAINMENT},
+        "smoking_labels": SMOKING_LABELS,
+        "ascertainment_labels": {k: ASCERTAINMENT_LABELS[k]
+                                 for k in sorted(ASCERTAINMENT, key=lambda k: k != "unknown")},
         "alcohol_labels": {k: ALCOHOL_LABELS.get(k, k.replace("_", " ")) for k in ALCOHOL_GRAMS},
         "smoking_choices": SMOKING,
     }
