@@ -49,3 +49,13 @@ def test_patient_page__delete_needs_confirmation_and_names_the_unlinked(sqlite_w
     assert browser.get(f"/patients/{proband}").status_code == 200
     done = browser.post(f"/patients/{proband}/delete", data={"csrf_token": token, "confirm": "yes"})
     assert done.status_code == 200 and browser.get(f"/patients/{proband}").status_code == 404
+
+
+def test_admin_page__removing_two_step_login_needs_confirmation(sqlite_world: World) -> None:
+    admin = sqlite_world.login("admin@a.org")
+    page = admin.get("/admin/users").text
+    doc_id = sqlite_world.client.get("/api/v1/me", headers=sqlite_world.token("doc@a.org")).json()["id"]
+    refused = admin.post(f"/admin/users/{doc_id}/totp/remove", data={"csrf_token": _csrf(page)})
+    assert refused.status_code == 422 and "confirm" in refused.text
+    done = admin.post(f"/admin/users/{doc_id}/totp/remove", data={"csrf_token": _csrf(page), "confirm": "yes"})
+    assert done.status_code == 200
