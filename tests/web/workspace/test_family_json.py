@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -267,3 +269,26 @@ def test_round_trip__documented_consanguineous_family_twin_is_zz(sqlite_world: W
         assert web[by_name[twin]["id"]]["genotypes"]["ZZ"] == pytest.approx(cli_answer[twin]["genotypes"]["ZZ"])
         assert web[by_name[twin]["id"]]["genotypes"]["ZZ"] > 0.9
     assert_same_probabilities(exported, tmp_path)
+
+
+def test_cli__family_import_export_round_trip_and_refusal(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    runner = CliRunner()
+    made = runner.invoke(cli, ["user", "create", "--org", "Clinic C", "--email", "c@c.org", "--password-stdin",
+                               "--database", database], input="correct horse battery staple\n")
+    assert made.exit_code == 0, made.output
+    source = ROOT / "tests" / "data" / "pedigrees" / "consanguineous.json"
+    imported = runner.invoke(cli, ["family", "import", str(source), "--as", "c@c.org", "--database", database])
+    assert imported.exit_code == 0 and "imported" in imported.output, imported.output
+    family_id = imported.output.split("family ")[1].split()[0]
+    exported = runner.invoke(cli, ["family", "export", family_id, "--as", "c@c.org", "--database", database])
+    assert exported.exit_code == 0, exported.output
+    doc = json.loads(exported.output)
+    assert doc["allele_frequencies"] == {"M": 0.97, "S": 0.01, "Z": 0.02}
+    assert_same_probabilities(doc, tmp_path)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"country": "USA", "members": [{"id": "a", "carries": "Z"}]}))
+    refused = subprocess.run([sys.executable, "-m", "aatd", "family", "import", str(bad), "--as", "c@c.org",
+                              "--database", database], capture_output=True, text=True, check=False, timeout=120)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.strip().count("\n") == 0 and "members[0].carries" in refused.stderr
