@@ -229,7 +229,7 @@ def _unique_levels(doc: dict[str, Any]) -> bool:
     return True
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(doc=families().filter(_unique_levels))
 def test_round_trip__generated_family_with_every_field(sqlite_world: World, tmp_path: Path,
