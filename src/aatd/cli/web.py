@@ -22,6 +22,8 @@ from aatd.errors import Conflict
 user_app = typer.Typer(help="Manage workspace users.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the workspace audit log.", no_args_is_help=True)
 db_app = typer.Typer(help="Set up the workspace database.", no_args_is_help=True)
+family_app = typer.Typer(help="Export and import workspace families (pedigree JSON with every result).",
+                         no_args_is_help=True)
 
 
 
@@ -231,6 +233,61 @@ def grant(
     sys.stdout.write(f"aatd: {app_role} may read and write the workspace; the audit log is insert-only for it\n")
 
 
+def _as_user(database: str | None, email: str, work: Callable[[Session, User], str]) -> str:
+    """Run ``work`` as the user with ``email`` (their organisation's records, audited) in one transaction."""
+    from aatd.web.db import make_engine, migrate, session_factory, transaction
+    from aatd.web.settings import load_settings
+    from aatd.web.workspace import accounts
+
+    engine = make_engine(load_settings(database_url=database).database_url)
+    try:
+        migrate(engine)
+        with transaction(session_factory(engine)) as db:
+            return work(db, accounts.user_by_email(db, email))
+    finally:
+        engine.dispose()
+
+
+def family_export(
+    family_id: Annotated[int, typer.Argument(min=1, help="The family's id.")],
+    email: Annotated[str, typer.Option("--as", help="Export as this user (their organisation; audited).")],
+    database: Database = None,
+) -> None:
+    """Print a family as pedigree JSON with every result (``aatd pedigree`` reads it as it is)."""
+    import json
+
+    from aatd.web.workspace.family_json import export_family
+    from aatd.web.workspace.repository import Workspace
+
+    def work(db: Session, user: User) -> str:
+        ws = Workspace(db, user)
+        family = ws.family(family_id, audit_read=False)
+        ws.record("export", "family", family.id)
+        return json.dumps(export_family(ws, family), indent=1, ensure_ascii=False)
+
+    sys.stdout.write(_as_user(database, email, work) + "\n")
+
+
+def family_import(
+    file: Annotated[Path, typer.Argument(help="A pedigree JSON file (an export, or a plain aatd pedigree).")],
+    email: Annotated[str, typer.Option("--as", help="Import as this user (their organisation; audited).")],
+    database: Database = None,
+) -> None:
+    """Create a family from a pedigree JSON file (all or nothing; what cannot be stored is refused, naming
+    the field)."""
+    from aatd.limits import load_json
+    from aatd.web.workspace.family_json import import_family
+    from aatd.web.workspace.repository import Workspace
+
+    doc = load_json(file.read_bytes(), str(file))
+
+    def work(db: Session, user: User) -> str:
+        family = import_family(Workspace(db, user), doc)
+        return f"aatd: family {family.id} ({family.name}) imported\n"
+
+    sys.stdout.write(_as_user(database, email, work))
+
+
 def register(app: typer.Typer) -> None:
     app.command()(serve)
     user_app.command("create")(create)
@@ -244,3 +301,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
     db_app.command("grant")(grant)
     app.add_typer(db_app, name="db")
+    family_app.command("export")(family_export)
+    family_app.command("import")(family_import)
+    app.add_typer(family_app, name="family")

@@ -306,7 +306,7 @@ def build_network(pedigree: Pedigree, model: AlleleModel) -> Network:
     tables: list[Array] = []
     n = len(first_of)
     for v, m in enumerate(first_of):
-        if m.is_founder:
+        if m.genetic_founder:  # adopted in: the recorded parents are not biological
             scopes.append((v,))
             tables.append(prior * evidence[v])
             continue

@@ -38,8 +38,11 @@ from aatd.genetics.units import Level
 from aatd.limits import load_json
 
 log = logging.getLogger(__name__)
-_MEMBER_KEYS = frozenset({"id", "sex", "father", "mother", "age", "deceased", "proband", "mz_twin", "genotype",
-                          "phenotype", "carries", "level", "affected", "name"})
+_MEMBER_KEYS = frozenset({"id", "sex", "father", "mother", "age", "deceased", "proband", "mz_twin", "dz_twin",
+                          "adopted", "partner", "genotype", "phenotype", "carries", "level", "affected", "name"})
+ADOPTION = ("in", "out")
+"""``adopted``: ``in`` (raised by the recorded parents, not their biological child) or ``out``
+(the recorded parents' biological child, raised by others)."""
 _LEVEL_KEYS = frozenset({"value", "unit", "method", "crp"})
 _PED_MISSING = frozenset({"0", ".", "-9", ""})
 
@@ -121,11 +124,23 @@ class Member:
     phenotype: Phenotype | None = None
     level: LevelEvidence | None = None
     affected: bool | None = None
+    dz_twin: str | None = None
+    """Id of a dizygotic (fraternal) twin: same parents, genetically ordinary siblings."""
+    adopted: str | None = None
+    """``"in"``: raised by the recorded parents, who are not the biological parents (the inference
+    treats the member as a founder); ``"out"``: biological child of the recorded parents, raised by others."""
+    partner: str | None = None
+    """Id of a partner recorded without (or before) a shared child; couples with children come from the parents."""
 
     @property
     def is_founder(self) -> bool:
         """True when neither parent is in the pedigree."""
         return self.father is None and self.mother is None
+
+    @property
+    def genetic_founder(self) -> bool:
+        """True when no biological parent is recorded (no parents, or adopted in)."""
+        return self.is_founder or self.adopted == "in"
 
     @property
     def genotyped(self) -> bool:
@@ -217,11 +232,13 @@ class Pedigree:
         for m in self.members:
             if m.id not in wanted:
                 continue
-            twin = m.mz_twin if m.mz_twin in wanted else None
+            linked = replace(m, mz_twin=m.mz_twin if m.mz_twin in wanted else None,
+                             dz_twin=m.dz_twin if m.dz_twin in wanted else None,
+                             partner=m.partner if m.partner in wanted else None)
             if m.id in with_evidence:
-                members.append(replace(m, mz_twin=twin))
+                members.append(linked)
             else:
-                members.append(replace(m, mz_twin=twin, genotype=None, phenotype=None, level=None))
+                members.append(replace(linked, genotype=None, phenotype=None, level=None))
         return build_pedigree(members)
 
 
@@ -269,7 +286,30 @@ def _check_parents(i: int, m: Member, by_id: Mapping[str, Member]) -> None:
         raise PedigreeError(f"members[{i}].mother", m.mother, "a mother different from the father", members=[m.id])
 
 
+def _check_links(i: int, m: Member, by_id: Mapping[str, Member]) -> None:
+    """Dizygotic twin (same parents), partner (another member) and adoption (in or out)."""
+    if m.dz_twin is not None:
+        twin = by_id.get(m.dz_twin)
+        if twin is None or twin.id == m.id:
+            raise PedigreeError(f"members[{i}].dz_twin", m.dz_twin, "the id of another member", members=[m.id])
+        if (twin.father, twin.mother) != (m.father, m.mother) or m.is_founder:
+            raise PedigreeError(f"members[{i}].dz_twin", m.dz_twin, "a twin with the same recorded parents",
+                                members=[m.id, twin.id])
+        if m.mz_twin == m.dz_twin:
+            raise PedigreeError(f"members[{i}].dz_twin", m.dz_twin, "a twin who is not also the monozygotic twin",
+                                members=[m.id, twin.id])
+    if m.partner is not None and (m.partner not in by_id or m.partner == m.id):
+        raise PedigreeError(f"members[{i}].partner", m.partner, "the id of another member", members=[m.id])
+    if m.adopted is not None and m.adopted not in ADOPTION:
+        raise PedigreeError(f"members[{i}].adopted", m.adopted, "in (adopted into the family) or out "
+                            "(placed for adoption)", members=[m.id])
+    if m.adopted is not None and m.is_founder:
+        raise PedigreeError(f"members[{i}].adopted", m.adopted, "a member with recorded (adoptive or "
+                            "biological) parents", members=[m.id])
+
+
 def _check_twin(i: int, m: Member, by_id: Mapping[str, Member]) -> None:
+    _check_links(i, m, by_id)
     if m.mz_twin is None:
         return
     twin = by_id.get(m.mz_twin)
@@ -360,6 +400,8 @@ def _member_from_json(i: int, raw: object) -> Member:
         father=_text(raw.get("father"), f"{where}.father"), mother=_text(raw.get("mother"), f"{where}.mother"),
         age=_age(raw.get("age"), f"{where}.age"), deceased=_flag(raw.get("deceased"), f"{where}.deceased"),
         proband=_flag(raw.get("proband"), f"{where}.proband"), mz_twin=_text(raw.get("mz_twin"), f"{where}.mz_twin"),
+        dz_twin=_text(raw.get("dz_twin"), f"{where}.dz_twin"), partner=_text(raw.get("partner"), f"{where}.partner"),
+        adopted=_adopted(raw.get("adopted"), f"{where}.adopted"),
         genotype=None if raw.get("genotype") is None else parse_genotype(raw["genotype"], f"{where}.genotype"),
         phenotype=_phenotype(raw, where),
         level=_level(raw.get("level"), f"{where}.level"),
@@ -375,6 +417,14 @@ def _phenotype(raw: Mapping[str, Any], where: str) -> Phenotype | None:
     if carries is not None:
         return CarrierEvidence.of(carries, f"{where}.carries")
     return None if phenotype is None else parse_phenotype(phenotype, f"{where}.phenotype")
+
+
+def _adopted(value: object, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.strip().lower() not in ADOPTION:
+        raise InputError(where, value, "in (adopted into the family) or out (placed for adoption)")
+    return value.strip().lower()
 
 
 def parse_sex(value: object, where: str = "sex") -> Sex:
@@ -425,7 +475,8 @@ def member_to_json(m: Member) -> dict[str, Any]:
     """One member as an aatd JSON object (fields left out when empty)."""
     out: dict[str, Any] = {"id": m.id, "sex": m.sex.value}
     optional: dict[str, Any] = {
-        "father": m.father, "mother": m.mother, "age": m.age, "mz_twin": m.mz_twin,
+        "father": m.father, "mother": m.mother, "age": m.age, "mz_twin": m.mz_twin, "dz_twin": m.dz_twin,
+        "partner": m.partner, "adopted": m.adopted,
         "genotype": m.genotype.canonical if m.genotype else None,
         "phenotype": m.phenotype.canonical if m.phenotype else None, "affected": m.affected,
     }

@@ -13,6 +13,7 @@ from aatd.web import cds_hooks, errors, public
 from aatd.web.api import api_router
 from aatd.web.budget import ComputeBudget
 from aatd.web.clinician import pages_router
+from aatd.web.clinician.labels import citation, readable, sourced
 from aatd.web.db import make_engine, migrate, session_factory
 from aatd.web.middleware import BodyLimit, HostCheck, SecurityHeaders, StrictInput
 from aatd.web.security import parse_trusted_proxies
@@ -28,6 +29,7 @@ def templates() -> Jinja2Templates:
     """The Jinja2 environment of the workspace pages (autoescaping on)."""
     env = Jinja2Templates(directory=str(HERE / "clinician" / "templates"))
     env.env.globals |= {"disclaimer": DISCLAIMER, "version": software_version()}
+    env.env.filters |= {"readable": readable, "citation": citation, "sourced": sourced}
     return env
 
 

@@ -17,6 +17,7 @@ ROLES = ("admin", "clinician")
 TOKEN_SCOPES = ("read", "write")
 SEXES = ("female", "male", "unknown")
 RESULT_KINDS = ("level", "crp", "phenotype", "genotype", "spirometry")
+ADOPTION = ("in", "out")
 
 
 def utcnow() -> dt.datetime:
@@ -105,6 +106,10 @@ class Family(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # Explicit founder allele frequencies ({"M": 0.97, "S": 0.01, "Z": 0.02}), used exactly instead of
+    # the country's; ``residual_allele`` adds (True) or drops (False) the residual Null allele.
+    allele_frequencies: Mapped[dict[str, float] | None] = mapped_column(JSON, nullable=True)
+    residual_allele: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -124,7 +129,17 @@ class Patient(Base):
     proband: Mapped[bool] = mapped_column(Boolean, default=False)
     tested: Mapped[bool] = mapped_column(Boolean, default=False)
     deceased: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Twins and adoption (pedigree editor): a monozygotic / dizygotic co-twin (same parents);
+    # adopted "in" (raised by the recorded parents, not their biological child) or "out" (placed for adoption).
+    mz_twin_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), nullable=True)
+    dz_twin_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), nullable=True)
+    adopted: Mapped[str | None] = mapped_column(String(3), nullable=True)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Risk inputs kept with the patient: height (cm), smoking (never/former/current), pack-years, quit age (years).
+    height_cm: Mapped[float | None] = mapped_column(Float, nullable=True)
+    smoking: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    pack_years: Mapped[float | None] = mapped_column(Float, nullable=True)
+    quit_age: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -150,8 +165,32 @@ class Result(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     """The client's ``Idempotency-Key`` header (unique per organisation): a retry returns this row."""
+    retracted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When the result was retracted (kept, shown struck through, left out of every answer)."""
+    retraction_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When the result was last corrected (the audit log holds the old values and the reason)."""
 
     __table_args__ = (Index("ix_results_idempotency_key", "organisation_id", "idempotency_key", unique=True),)
+
+
+class FamilyEdit(Base):
+    """One change made in the pedigree editor, with the family as it was before (for undo).
+
+    ``before`` maps each patient id of the family to its editable fields before the change
+    (``label``, ``sex``, ``birth_year``, parents, partner, twins, ``adopted``, flags and
+    ``deleted``); undoing restores them and removes members created by the change.
+    """
+
+    __tablename__ = "family_edits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    summary: Mapped[str] = mapped_column(String(300))
+    before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class AuditEvent(Base):

@@ -124,7 +124,33 @@ class ResultOut(BaseModel):
     fvc_l: float | None
     note: str | None
     created_at: dt.datetime
+    updated_at: dt.datetime | None = None
+    retracted_at: dt.datetime | None = None
+    retraction_reason: str | None = None
     model_config = ConfigDict(from_attributes=True)
+
+
+Reason = Annotated[str, Field(min_length=3, max_length=500, description="why the result is changed (audited)"),
+                   AfterValidator(_printable)]
+
+
+class ResultCorrection(Strict):
+    """A correction of a stored result: the fields given replace the stored ones (same kind), with the reason."""
+
+    reason: Reason
+    taken_on: dt.date | None = None
+    value: Annotated[float, Field(allow_inf_nan=False)] | Annotated[str, Field(max_length=30)] | None = None
+    unit: ShortText | None = None
+    method: ShortText | None = None
+    text: ShortText | None = None
+    panel: ShortText | None = None
+    fev1_l: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    fvc_l: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    note: Note | None = None
+
+
+class RetractionIn(Strict):
+    reason: Reason
 
 
 class UserIn(Strict):

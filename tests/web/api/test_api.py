@@ -137,8 +137,8 @@ def test_family_json__export_then_import_round_trip(world: World) -> None:
     family = world.client.post("/api/v1/families/import", json=doc, headers=h)
     assert family.status_code == 201, family.text
     exported = world.client.get(f"/api/v1/families/{family.json()['id']}/export", headers=h).json()
-    by_label = {m["label"]: m for m in exported["members"]}
-    ids = {m["id"]: m["label"] for m in exported["members"]}
+    by_label = {m["name"]: m for m in exported["members"]}
+    ids = {m["id"]: m["name"] for m in exported["members"]}
     assert ids[by_label["p"]["father"]] == "f" and ids[by_label["p"]["mother"]] == "m"
     assert (by_label["f"]["genotype"], by_label["m"]["phenotype"], by_label["s"]["level"]["value"]) == ("MZ", "MS", 80)
 
@@ -150,7 +150,7 @@ def test_family_json__bad_reference_refused_and_nothing_stored(world: World) -> 
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "members[1].father"
     bad_genotype = {"members": [{"id": "a", "sex": "male"}, {"id": "b", "sex": "female", "genotype": "QQ"}]}
     response = world.client.post("/api/v1/families/import", json=bad_genotype, headers=h)
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "members[1].text"
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "members[1].genotype"
     assert world.client.get("/api/v1/families", headers=h).json() == []
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from aatd.web.clinician.views import KIND_LABELS
 from web.pg import free_port
 
 pytestmark = pytest.mark.browser
@@ -108,7 +109,7 @@ def _add_result(page: object, kind: str, **fields: str) -> None:
         else:
             target.fill(value)
     form.get_by_role("button", name="Save result").click()
-    page.get_by_role("cell", name=kind, exact=True).first.wait_for()  # type: ignore[attr-defined]
+    page.get_by_role("cell", name=KIND_LABELS[kind], exact=True).first.wait_for()  # type: ignore[attr-defined]
 
 
 def test_workspace__family_of_five_results_pdf_and_isolation(server: str, browser: object, tmp_path: Path) -> None:
@@ -147,7 +148,7 @@ def test_workspace__family_of_five_results_pdf_and_isolation(server: str, browse
     assert page.get_by_role("heading", name="Interpretation").is_visible()
     page.get_by_role("link", name="Lung and liver risk").click()
     page.get_by_label("Height (cm)").fill("165")
-    page.get_by_label("What-if scenario (e.g. quit@50, no-dust, augmentation@45)").fill("no-dust")
+    page.get_by_label("no more dust or fumes").check()
     page.get_by_role("button", name="Estimate").click()
     plot = page.locator("img.plot")
     plot.wait_for()

@@ -68,9 +68,10 @@ def test_family_page__add_parents_partner_siblings_children(sqlite_world: World)
         response = browser.post(f"{url}/members", data={"member_id": proband, "relation": relation, "label": label,
                                                          "sex": sex, "csrf_token": token})
         assert response.status_code == 200, response.text
-    members = json.loads(browser.get(f"{url}/export.json").text)["members"]
-    by_label = {m["label"]: m for m in members}
-    ids = {m["id"]: m["label"] for m in members}
+    exported = json.loads(browser.get(f"{url}/export.json").text)
+    members = exported["members"]
+    by_label = {m["name"]: m for m in members}
+    ids = {m["id"]: m["name"] for m in members}
     assert ids[by_label["Bro"]["father"]] == "Dad" and ids[by_label["Bro"]["mother"]] == "Mum"
     assert ids[by_label["Kid"]["mother"]] == "Proband" and ids[by_label["Kid"]["father"]] == "Husband"
     assert ids[by_label["Dad"]["partner"]] == "Mum"
@@ -112,7 +113,7 @@ def test_admin_pages__delete_restore_and_audit(sqlite_world: World) -> None:
     doc = sqlite_world.login("doc@a.org")
     family_id, token = _new_family(doc, "Carol")
     pid = _member_id(doc.get(f"/families/{family_id}").text, "Carol")
-    doc.post(f"/patients/{pid}/delete", data={"csrf_token": token})
+    doc.post(f"/patients/{pid}/delete", data={"csrf_token": token, "confirm": "yes"})
     assert doc.get(f"/patients/{pid}").status_code == 404
     assert doc.get("/admin/audit").status_code == 403
     admin = sqlite_world.login("admin@a.org")

@@ -95,7 +95,10 @@ def reset_password(request: Request, user_id: UserId, principal: PageAdmin, db: 
 
 
 @router.post("/users/{user_id}/totp/remove")
-def remove_totp(user_id: UserId, principal: PageAdmin, db: Db) -> Response:
-    """Remove a user's two-step login (a lost phone); they can set it up again."""
+def remove_totp(user_id: UserId, principal: PageAdmin, db: Db,
+                confirm: Annotated[str, Form(max_length=10)] = "") -> Response:
+    """Remove a user's two-step login (a lost phone), once confirmed; they can set it up again."""
+    if confirm != "yes":
+        raise InputError("confirm", confirm or None, "the box ticked to confirm removing the two-step login")
     accounts.remove_member_totp(db, principal.user, user_id)
     return see_other("/admin/users")

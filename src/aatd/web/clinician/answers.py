@@ -20,7 +20,9 @@ from aatd.family.drawing import pedigree_svg
 from aatd.family.pedigree import pedigree_from_json
 from aatd.web.models import Result
 
-_ENGINE_KEYS = ("id", "sex", "father", "mother", "genotype", "phenotype", "level", "proband", "deceased")
+_ENGINE_KEYS = ("id", "sex", "father", "mother", "partner", "mz_twin", "dz_twin", "adopted", "age", "genotype",
+                "phenotype", "level", "proband", "deceased")
+_POPULATION_KEYS = ("country", "allele_frequencies", "residual_allele")
 
 DEFAULT_COUNTRY = "USA"
 
@@ -28,7 +30,7 @@ DEFAULT_COUNTRY = "USA"
 def member_names(doc: dict[str, Any]) -> dict[str, str]:
     """Export id -> a unique display name (the label, with the id added when labels repeat)."""
     members = doc["members"]
-    labels = [str(m.get("label") or m["id"]) for m in members]
+    labels = [str(m.get("name") or m.get("label") or m["id"]) for m in members]
     return {m["id"]: (label if labels.count(label) == 1 else f"{label} ({m['id']})")
             for m, label in zip(members, labels, strict=True)}
 
@@ -40,14 +42,21 @@ def engine_document(doc: dict[str, Any], *, named: bool = False) -> dict[str, An
     out = []
     for m in members:
         row = {k: v for k, v in m.items() if k in _ENGINE_KEYS}
-        for key in ("id", "father", "mother"):
+        for key in ("id", "father", "mother", "partner", "mz_twin", "dz_twin"):
             if key in row:
                 row[key] = names[row[key]]
         out.append(row)
-    return {"members": out}
+    population = {k: doc[k] for k in _POPULATION_KEYS if doc.get(k) is not None}
+    if "country" not in population and "allele_frequencies" not in population:
+        population["country"] = DEFAULT_COUNTRY
+    return population | {"members": out}
 
 
 def _country(doc: dict[str, Any]) -> str:
+    """The population the founders come from, as the page states it."""
+    freqs = doc.get("allele_frequencies")
+    if freqs:
+        return "explicit allele frequencies (" + ", ".join(f"{a} {p:g}" for a, p in freqs.items()) + ")"
     return str(doc.get("country") or DEFAULT_COUNTRY)
 
 
@@ -82,7 +91,7 @@ def _family_answers(document: str, title: str) -> FamilyAnswers:
     named = engine_document(doc, named=True)
     country = _country(doc)
     try:
-        result, report = family_answer(named, country=country, plan=True)
+        result, report = family_answer(named, plan=True)
     except AatdError as exc:
         try:
             svg: str | None = pedigree_svg(pedigree_from_json(named), None, title=title)
@@ -123,7 +132,8 @@ def age_at(results: Sequence[Result], birth_year: int | None) -> int | None:
     return max(0, max(r.taken_on.year for r in results) - birth_year)
 
 
-def interpretation_for(results: Sequence[Result], birth_year: int | None = None) -> dict[str, Any] | None:
+def interpretation_for(results: Sequence[Result], birth_year: int | None = None, *,
+                       fev1_pct: float | None = None, smoking: str | None = None) -> dict[str, Any] | None:
     """The interpretation engine's reading of the latest results, or ``None`` without any.
 
     A free-text panel the engine does not know is left out (the engine then assumes the
@@ -136,6 +146,10 @@ def interpretation_for(results: Sequence[Result], birth_year: int | None = None)
     age = age_at(results, birth_year)
     if age is not None:
         inputs["age"] = age
+    if fev1_pct is not None:  # augmentation eligibility weighs airflow obstruction and smoking
+        inputs["fev1_pct"] = fev1_pct
+    if smoking is not None:
+        inputs["smoking"] = smoking
     note = None
     try:
         try:

@@ -10,9 +10,10 @@ from fastapi.responses import Response
 
 from aatd.errors import InputError
 from aatd.web.clinician import views
+from aatd.web.clinician.documents import family_context, member_answer
 from aatd.web.clinician.rendering import render, see_other
 from aatd.web.clinician.report import patient_report_pdf
-from aatd.web.db import before_slow_work
+from aatd.web.clinician.risk import record_scenarios
 from aatd.web.deps import Db, DbRoute, FormFields, PageUser, Principal
 from aatd.web.workspace.repository import Workspace
 
@@ -41,7 +42,7 @@ def _patient_page(request: Request, principal: Principal, db: Db, patient_id: in
                   error: InputError | None = None, form: dict[str, Any] | None = None) -> Response:
     ws = Workspace(db, principal.user)
     patient = ws.patient(patient_id)
-    results = ws.results(patient)
+    results = ws.results(patient, include_retracted=True)
     context = views.patient_view(ws, patient, results)
     return render(request, "patient.html", principal, status_code=422 if error else 200, error=error,
                   form=form or {"taken_on": dt.date.today().isoformat()}, **context)
@@ -96,20 +97,60 @@ def set_details(request: Request, patient_id: PatientId, principal: PageUser, db
 
 
 @router.post("/patients/{patient_id}/delete")
-def delete_patient(patient_id: PatientId, principal: PageUser, db: Db) -> Response:
-    """Soft delete a patient (an admin can restore)."""
+def delete_patient(request: Request, patient_id: PatientId, principal: PageUser, db: Db,
+                   confirm: Annotated[str, Form(max_length=10)] = "") -> Response:
+    """Soft delete a patient (an admin can restore), only once the confirmation box is ticked."""
+    if confirm != "yes":
+        error = InputError("confirm", confirm or None, "the box ticked to confirm the deletion")
+        return _patient_page(request, principal, db, patient_id, error=error)
     patient = Workspace(db, principal.user).delete_patient(patient_id)
     return see_other(f"/families/{patient.family_id}")
 
 
+ResultId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.post("/patients/{patient_id}/results/{result_id}/correct")
+def correct_result(request: Request, patient_id: PatientId, result_id: ResultId, principal: PageUser, db: Db,
+                   fields: FormFields) -> Response:
+    """Correct a result with a reason (audited); on bad input show the page with the field named."""
+    form = {k: v for k, v in fields.items() if k not in ("csrf_token", "reason", "kind")}
+    try:
+        Workspace(db, principal.user).correct_result(patient_id, result_id, form, fields.get("reason"))
+    except InputError as exc:
+        db.rollback()
+        return _patient_page(request, principal, db, patient_id, error=exc)
+    return see_other(f"/patients/{patient_id}")
+
+
+@router.post("/patients/{patient_id}/results/{result_id}/retract")
+def retract_result(request: Request, patient_id: PatientId, result_id: ResultId, principal: PageUser, db: Db,
+                   reason: Annotated[str, Form(max_length=500)] = "",
+                   confirm: Annotated[str, Form(max_length=10)] = "") -> Response:
+    """Retract a result with a reason (audited), only once the confirmation box is ticked."""
+    try:
+        if confirm != "yes":
+            raise InputError("confirm", confirm or None, "the box ticked to confirm the retraction")
+        Workspace(db, principal.user).retract_result(patient_id, result_id, reason)
+    except InputError as exc:
+        db.rollback()
+        return _patient_page(request, principal, db, patient_id, error=exc)
+    return see_other(f"/patients/{patient_id}")
+
+
 @router.get("/patients/{patient_id}/report.pdf")
 def report(patient_id: PatientId, principal: PageUser, db: Db) -> Response:
-    """The patient's report as a PDF."""
+    """The patient's report as a PDF: results, interpretation, eligibility, the family's probabilities and
+    plan with the drawing, and risk scenarios."""
     ws = Workspace(db, principal.user)
     patient = ws.patient(patient_id, audit_read=False)
     ws.record("report", "patient", patient.id)
-    view = views.patient_view(ws, patient, ws.results(patient))
-    before_slow_work(db)
+    view = views.patient_view(ws, patient, ws.results(patient, include_retracted=True))
+    context = family_context(ws, view["family"])
+    member, rank = member_answer(context, patient.id)
+    view["family_answer"] = {"member": member, "rank": rank, "svg": context.get("drawing"),
+                             "error": (context.get("pedigree") or {}).get("error")}
+    view["risk"] = record_scenarios(patient, list(ws.results(patient)))
     pdf = patient_report_pdf(view)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="aatd-patient-{patient.id}.pdf"'})

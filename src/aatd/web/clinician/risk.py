@@ -1,6 +1,9 @@
 """Risk page of a patient: lifetime FEV1 trajectory with scenarios, measured FEV1 over the bands.
 
-Registered only when the ``risk`` capability (aatd.risk.answers) is present.
+The page opens with a form filled from the record (age from the birth year; height, smoking,
+pack-years and quit age as stored on the patient). It asks for every exposure ``aatd risk``
+takes and passes them to the same core function (:func:`aatd.risk.answers.describe_risk`),
+which validates them: the form's bounds come from :func:`aatd.risk.answers.input_limits`.
 """
 
 from __future__ import annotations
@@ -8,15 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, field_validator
 
 from aatd.errors import InputError
-from aatd.risk.answers import describe_risk
+from aatd.risk.answers import SUMMARY_AGES, describe_risk, input_limits
+from aatd.risk.liver import ALCOHOL_GRAMS
+from aatd.risk.lung import ASCERTAINMENT, SMOKING
 from aatd.risk.plots import plot_data
 from aatd.web.clinician.plots import trajectory_svg
-from aatd.web.clinician.rendering import render
+from aatd.web.clinician.rendering import render, see_other
 from aatd.web.db import before_slow_work
 from aatd.web.deps import Db, DbRoute, PageUser
 from aatd.web.models import Patient, Result
@@ -25,80 +29,180 @@ from aatd.web.workspace.repository import Workspace
 router = APIRouter(route_class=DbRoute)
 PatientId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 SIMULATIONS = 2000
+NUMBERS = ("age", "height_cm", "pack_years", "quit_age", "smoking_start_age", "cigarettes_per_day", "bmi")
+FLAGS = ("secondhand_smoke", "dust", "family_emphysema", "asthma", "infections", "diabetes", "augmentation")
+FLAG_LABELS = {"secondhand_smoke": "Exposed to other people's smoke", "dust": "Dusty or fume-laden work or home",
+               "family_emphysema": "A relative with emphysema", "asthma": "Asthma", "infections":
+               "Repeated chest infections or pneumonia", "diabetes": "Diabetes",
+               "augmentation": "Receiving weekly IV augmentation"}
+ASCERTAINMENT_LABELS = {"unknown": "not known (register mix)", "index": "own lung disease (index case)",
+                        "family": "testing of a relative", "screened": "screening"}
+ALCOHOL_LABELS = {"none": "none", "moderate": "moderate (about 25 g a day)", "heavy": "heavy (about 50 g a day)",
+                  "very_heavy": "very heavy (about 100 g a day)"}
+SMOKING_LABELS = {"never": "never smoked", "former": "former smoker", "current": "current smoker"}
+SCENARIO_AGES = (60, 70, 80)
+_MAX_FIELD = 40
 
 
-class RiskQuery(BaseModel):
-    """The risk form (GET): what the record does not hold."""
-
-    age: Annotated[float, Field(ge=0, le=120, allow_inf_nan=False)] | None = None
-    height_cm: Annotated[float, Field(ge=50, le=250, allow_inf_nan=False)] = 170.0
-    smoking: Annotated[str, Field(pattern="^(never|former|current)$")] = "never"
-    pack_years: Annotated[float, Field(ge=0, le=300, allow_inf_nan=False)] | None = None
-    scenario: Annotated[str, Field(max_length=40)] = ""
-    ascertainment: Annotated[str, Field(pattern="^(index|family|screened|unknown)$")] = "unknown"
-
-    @field_validator("age", "pack_years", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+def _number(field: str, text: str | None) -> float | None:
+    """A form number (blank is ``None``); a word is refused naming the field, the core checks the range."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return float(text.strip().replace(",", "."))
+    except ValueError:
+        raise InputError(field, text, "a number") from None
 
 
-Measured = list[tuple[float, float]]
+def _form(patient: Patient, query: dict[str, str], scenarios: list[str]) -> dict[str, Any]:
+    """The form's values: what was submitted, and the record's values for whatever was left blank."""
+    age = dt.date.today().year - patient.birth_year if patient.birth_year else None
+    stored = {"age": age, "height_cm": patient.height_cm, "pack_years": patient.pack_years,
+              "quit_age": patient.quit_age}
+    form: dict[str, Any] = {k: "" if v is None else f"{v:g}" for k, v in stored.items()}
+    form |= {"smoking": patient.smoking or "never", "ascertainment": "unknown", "alcohol": "none",
+             "scenario_text": ""}
+    for key in (*NUMBERS, "smoking", "ascertainment", "alcohol", "scenario_text"):
+        value = str(query.get(key, "")).strip()[:_MAX_FIELD]
+        if value:
+            form[key] = value
+        form.setdefault(key, "")
+    form |= {flag: query.get(flag) == "on" for flag in FLAGS}
+    form["scenarios"] = [s[:_MAX_FIELD] for s in scenarios][:6]
+    return form
 
 
-def _inputs(patient: Patient, results: list[Result], form: RiskQuery) -> tuple[dict[str, Any], Measured]:
-    genotypes = [r.text for r in results if r.kind == "genotype" and r.text]
-    if not genotypes:
-        raise InputError("genotype", None, "a genotype result recorded for this patient")
+def _needs(patient: Patient, results: list[Result], form: dict[str, Any]) -> list[str]:
+    """What the record or the form must still give before an estimate can be made (not an error)."""
+    missing = []
+    if not any(r.kind == "genotype" and r.text for r in results):
+        missing.append("a genotype result on the patient's record")
     if patient.sex not in ("male", "female"):
-        raise InputError("sex", patient.sex, "male or female recorded for the patient (reference equations)")
-    age = form.age if form.age is not None else (
-        dt.date.today().year - patient.birth_year if patient.birth_year else None)
-    if age is None:
-        raise InputError("age", None, "an age, or a birth year recorded for the patient")
+        missing.append("the patient's sex (male or female, for the reference equations)")
+    if not form.get("age"):
+        missing.append("the age (or a birth year on the record)")
+    if not form.get("height_cm"):
+        missing.append("the height in cm")
+    return missing
+
+
+def _inputs(patient: Patient, results: list[Result], form: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+    genotypes = [r.text for r in results if r.kind == "genotype" and r.text]
+    numbers = {k: _number(k, form.get(k)) for k in NUMBERS}
     measured: list[tuple[float, float]] = []
     if patient.birth_year:
         measured = [(r.taken_on.year - patient.birth_year, r.fev1_l) for r in results
                     if r.kind == "spirometry" and r.fev1_l is not None]
     latest = [r.fev1_l for r in results if r.kind == "spirometry" and r.fev1_l is not None]
-    inputs: dict[str, Any] = {"genotype": genotypes[-1], "sex": patient.sex, "age": age,
-                              "height_cm": form.height_cm, "smoking": form.smoking, "pack_years": form.pack_years,
-                              "fev1": latest[-1] if latest else None, "ascertainment": form.ascertainment,
-                              "scenarios": [form.scenario] if form.scenario else [], "n": SIMULATIONS, "seed": 0}
+    scenarios = [s for s in form["scenarios"] if s] + [s.strip() for s in form["scenario_text"].split(",")
+                                                       if s.strip()]
+    inputs: dict[str, Any] = {"genotype": genotypes[-1], "sex": patient.sex, **numbers,
+                              "smoking": form["smoking"] or "never", "alcohol": form["alcohol"] or "none",
+                              "ascertainment": form["ascertainment"] or "unknown",
+                              **{flag: bool(form.get(flag)) for flag in FLAGS},
+                              "fev1": latest[-1] if latest else None, "scenarios": list(dict.fromkeys(scenarios)),
+                              "n": SIMULATIONS, "seed": 0}
     return inputs, measured
 
 
-def _answer(ws: Workspace, patient_id: int,
-            form: RiskQuery) -> tuple[Patient, dict[str, Any] | None, Measured, InputError | None]:
+def _answer(ws: Workspace, patient_id: int, query: dict[str, str], scenarios: list[str]) -> dict[str, Any]:
     patient = ws.patient(patient_id)
     results = list(ws.results(patient))
+    form = _form(patient, query, scenarios)
+    found: dict[str, Any] = {"patient": patient, "form": form, "answer": None, "measured": [], "error": None,
+                             "needs": _needs(patient, results, form)}
+    if found["needs"]:
+        return found
     before_slow_work(ws.db)
     try:
-        inputs, measured = _inputs(patient, results, form)
-        return patient, dict(describe_risk(**inputs)), measured, None
+        inputs, found["measured"] = _inputs(patient, results, form)
+        found["answer"] = dict(describe_risk(**inputs))
     except InputError as exc:
-        return patient, None, [], exc
+        found["error"] = exc
+    return found
+
+
+def scenario_rows(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per scenario (``as now`` first): COPD and death by each of :data:`SCENARIO_AGES`."""
+    def at(outcomes: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+        return {int(o["age"]): o for o in outcomes}
+
+    rows = [{"name": "As now", "description": "no change", "by_age": at(answer["outcomes"])}]
+    rows += [{"name": name, "description": s["description"], "by_age": at(s["outcomes"])}
+             for name, s in answer["scenarios"].items()]
+    return rows
+
+
+def _context(found: dict[str, Any], request: Request) -> dict[str, Any]:
+    answer = found["answer"]
+    rows = answer["outcomes"] if answer else []
+    limits = input_limits()
+    return found | {
+        "outcomes": [o for o in rows if int(o["age"]) in SUMMARY_AGES or o is rows[0]],
+        "scenario_rows": scenario_rows(answer) if answer else [], "scenario_ages": SCENARIO_AGES,
+        "query": request.url.query, "limits": limits, "flag_labels": FLAG_LABELS,
+        "smoking_labels": SMOKING_LABELS,
+        "ascertainment_labels": {k: ASCERTAINMENT_LABELS[k]
+                                 for k in sorted(ASCERTAINMENT, key=lambda k: k != "unknown")},
+        "alcohol_labels": {k: ALCOHOL_LABELS.get(k, k.replace("_", " ")) for k in ALCOHOL_GRAMS},
+        "smoking_choices": SMOKING,
+    }
 
 
 @router.get("/patients/{patient_id}/risk")
-def risk_page(request: Request, patient_id: PatientId, principal: PageUser, db: Db,
-              form: Annotated[RiskQuery, Query()]) -> Response:
-    """The risk form, the trajectory plot and the outcome table."""
-    ws = Workspace(db, principal.user)
-    patient, answer, _measured, error = _answer(ws, patient_id, form)
-    rows = answer["outcomes"] if answer else []
-    outcomes = [o for o in rows if (o["age"] - int(rows[0]["age"])) % 10 == 0]
-    return render(request, "risk.html", principal, status_code=422 if error else 200, patient=patient,
-                  answer=answer, outcomes=outcomes, form=form, error=error, query=request.url.query)
+def risk_page(request: Request, patient_id: PatientId, principal: PageUser, db: Db) -> Response:
+    """The risk form (filled from the record), then the trajectory plot, the outcome and scenario tables."""
+    query = {k: v for k, v in request.query_params.items() if k != "scenario"}
+    found = _answer(Workspace(db, principal.user), patient_id, query, request.query_params.getlist("scenario"))
+    return render(request, "risk.html", principal, status_code=422 if found["error"] else 200,
+                  **_context(found, request))
 
 
 @router.get("/patients/{patient_id}/risk.svg")
-def risk_plot(patient_id: PatientId, principal: PageUser, db: Db, form: Annotated[RiskQuery, Query()]) -> Response:
+def risk_plot(request: Request, patient_id: PatientId, principal: PageUser, db: Db) -> Response:
     """The trajectory plot as SVG, measured FEV1 points drawn over the predicted bands."""
-    ws = Workspace(db, principal.user)
-    patient, answer, measured, error = _answer(ws, patient_id, form)
-    if error is not None or answer is None:
-        raise error or InputError("patient", patient_id, "inputs for a risk estimate")
-    data = plot_data(answer)
-    svg = trajectory_svg(data, measured, f"Predicted FEV1 of {patient.label}")
+    query = {k: v for k, v in request.query_params.items() if k != "scenario"}
+    found = _answer(Workspace(db, principal.user), patient_id, query, request.query_params.getlist("scenario"))
+    if found["answer"] is None:
+        raise found["error"] or InputError("patient", patient_id, "; ".join(found["needs"]))
+    svg = trajectory_svg(plot_data(found["answer"]), found["measured"], f"Predicted FEV1 of {found['patient'].label}")
     return Response(svg, media_type="image/svg+xml")
+
+
+Short = Annotated[str, Form(max_length=_MAX_FIELD)]
+
+
+@router.post("/patients/{patient_id}/risk-profile")
+def save_profile(request: Request, patient_id: PatientId, principal: PageUser, db: Db, height_cm: Short = "",
+                 smoking: Short = "", pack_years: Short = "", quit_age: Short = "") -> Response:
+    """Keep height and smoking on the patient's record (validated with the risk model's own bounds)."""
+    ws = Workspace(db, principal.user)
+    try:
+        ws.update_patient(patient_id, {"height_cm": _number("height_cm", height_cm), "smoking": smoking or None,
+                                       "pack_years": _number("pack_years", pack_years),
+                                       "quit_age": _number("quit_age", quit_age)})
+    except InputError as exc:
+        db.rollback()
+        found = _answer(Workspace(db, principal.user), patient_id, {}, [])
+        found["error"] = exc
+        return render(request, "risk.html", principal, status_code=422, **_context(found, request))
+    return see_other(f"/patients/{patient_id}/risk")
+
+
+def record_scenarios(patient: Patient, results: list[Result]) -> dict[str, Any]:
+    """Risk scenarios from the record alone (for the patient PDF): as now, stopping smoking for a current
+    smoker, and augmentation; ``needs`` says what the record lacks, ``error`` what the model refused."""
+    form = _form(patient, {}, [])
+    form["scenarios"] = (["quit"] if patient.smoking == "current" else []) + ["augmentation"]
+    found: dict[str, Any] = {"needs": _needs(patient, results, form), "error": None, "rows": [],
+                             "ages": SCENARIO_AGES}
+    if found["needs"]:
+        return found
+    try:
+        inputs, _measured = _inputs(patient, results, form)
+        answer = dict(describe_risk(**inputs))
+    except InputError as exc:
+        return found | {"error": str(exc)}
+    shown = {k: inputs[k] for k in ("age", "height_cm", "smoking", "pack_years", "quit_age") if inputs[k] is not None}
+    return found | {"rows": scenario_rows(answer), "inputs": ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in
+                                                                        shown.items())}

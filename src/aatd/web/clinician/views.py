@@ -5,21 +5,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from aatd.errors import AatdError
 from aatd.genetics import answers as summaries
 from aatd.knowledge import knowledge
+from aatd.risk.spirometry import parse_sex, percent_predicted
 from aatd.web.clinician import answers
+from aatd.web.clinician.labels import method_choices
 from aatd.web.db import before_slow_work
 from aatd.web.models import Family, Patient, Result
-from aatd.web.workspace.family_json import export_family
+from aatd.web.workspace.family_json import export_family, live
 from aatd.web.workspace.relatives import RELATIONS
 from aatd.web.workspace.repository import Workspace
 from aatd.web.workspace.result_values import describe
 
 
 def result_row(r: Result) -> dict[str, Any]:
-    """One result for display."""
-    return {"id": r.id, "kind": r.kind, "taken_on": r.taken_on.isoformat(), "note": r.note or "",
-            "summary": describe(r.kind, r.value, r.below, r.unit, r.method, r.text, r.panel, r.fev1_l, r.fvc_l)}
+    """One result for display (with what the correction form needs and whether it was retracted)."""
+    return {"id": r.id, "kind": r.kind, "kind_label": KIND_LABELS.get(r.kind, r.kind),
+            "taken_on": r.taken_on.isoformat(), "note": r.note or "",
+            "summary": describe(r.kind, r.value, r.below, r.unit, r.method, r.text, r.panel, r.fev1_l, r.fvc_l),
+            "value": (f"<{r.value:g}" if r.below else f"{r.value:g}") if r.value is not None else "",
+            "unit": r.unit or "", "method": r.method or "", "text": r.text or "", "panel": r.panel or "",
+            "fev1_l": "" if r.fev1_l is None else f"{r.fev1_l:g}", "fvc_l": "" if r.fvc_l is None else f"{r.fvc_l:g}",
+            "retracted": r.retracted_at is not None, "retraction_reason": r.retraction_reason or "",
+            "corrected": r.updated_at is not None}
+
+
+KIND_LABELS = {"level": "Serum AAT level", "crp": "CRP", "genotype": "Genotype", "phenotype": "Phenotype (IEF)",
+               "spirometry": "Spirometry"}
 
 
 def _latest(results: Sequence[Result], kind: str) -> Result | None:
@@ -27,21 +40,44 @@ def _latest(results: Sequence[Result], kind: str) -> Result | None:
     return found[-1] if found else None
 
 
-def patient_view(ws: Workspace, patient: Patient, results: Sequence[Result]) -> dict[str, Any]:
-    """Everything the patient page and report show."""
+def fev1_percent_predicted(patient: Patient, results: Sequence[Result]) -> dict[str, Any] | None:
+    """The latest FEV1 as % predicted (GLI Global 2022), when sex, birth year and height are on the record."""
+    spirometry = [r for r in results if r.kind == "spirometry" and r.fev1_l is not None]
+    if not spirometry or patient.sex not in ("male", "female") or not patient.birth_year or not patient.height_cm:
+        return None
+    latest = spirometry[-1]
+    age = latest.taken_on.year - patient.birth_year
+    fev1_l = float(latest.fev1_l or 0.0)
+    try:
+        percent = float(percent_predicted(fev1_l, parse_sex(patient.sex), age, patient.height_cm))
+    except AatdError:
+        return None
+    return {"percent": round(percent, 1), "date": latest.taken_on.isoformat(), "fev1_l": latest.fev1_l, "age": age}
+
+
+def patient_view(ws: Workspace, patient: Patient, every_result: Sequence[Result]) -> dict[str, Any]:
+    """Everything the patient page and report show (retracted results only in the history)."""
+    results = live(every_result)
     genotype = _latest(results, "genotype")
     context: dict[str, Any] = {
         "patient": patient,
         "family": ws.family(patient.family_id, audit_read=False),
         "organisation": ws.user.organisation.name,
-        "results": [result_row(r) for r in reversed(results)],
+        "results": [result_row(r) for r in reversed(every_result)],
         "genotype_summary": summaries.describe_genotype(genotype.text) if genotype and genotype.text else None,
         "spirometry": [{"date": r.taken_on.isoformat(), "fev1_l": r.fev1_l, "fvc_l": r.fvc_l}
                        for r in results if r.kind == "spirometry"],
         "interpretation": None,
     }
-    context["interpretation"] = answers.interpretation_for(results, patient.birth_year)
+    context["fev1"] = fev1_percent_predicted(patient, results)
+    context["interpretation"] = answers.interpretation_for(
+        results, patient.birth_year, fev1_pct=context["fev1"]["percent"] if context["fev1"] else None,
+        smoking=patient.smoking)
+    family_members = ws.members(context["family"])
+    context["orphaned"] = [m.label for m in family_members
+                           if patient.id in (m.father_id, m.mother_id, m.partner_id) and m.id != patient.id]
     context["panels"] = answers.known_panels()
+    context["methods"] = method_choices()
     return context
 
 

@@ -1,14 +1,36 @@
-"""Growing a family from one member: add a parent, partner, sibling or child."""
+"""The pedigree editor's changes: grow a family from one member, link, correct, delete and undo.
+
+Every change goes through :class:`~aatd.web.workspace.repository.Workspace` (organisation
+scoping, the audit log and the engine's pedigree checks: an impossible family is refused with
+an :class:`~aatd.errors.InputError` naming the field) and is journalled in ``family_edits``
+with the family as it was before, so :func:`undo_last` can put it back.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-from aatd.errors import InputError
-from aatd.web.models import Patient
+from sqlalchemy import select
+
+from aatd.errors import InputError, NotFound
+from aatd.web.models import FamilyEdit, Patient, utcnow
 from aatd.web.workspace.repository import Workspace
 
 RELATIONS = ("parent", "partner", "sibling", "child")
+"""Relations of the simple "Add a relative" form (kept for the API and older pages)."""
+EDITOR_ADDS = {
+    "parents": "Add parents", "partner": "Add partner", "son": "Add son", "daughter": "Add daughter",
+    "child": "Add child (sex unknown)", "brother": "Add brother", "sister": "Add sister",
+    "mz_twin": "Add identical (MZ) twin", "dz_twin": "Add fraternal (DZ) twin",
+}
+"""The editor's one-click additions, with their button text."""
+JOURNAL_FIELDS = ("label", "sex", "birth_year", "father_id", "mother_id", "partner_id", "mz_twin_id", "dz_twin_id",
+                  "adopted", "proband", "deceased")
+UNDO_DEPTH = 50
+"""How many of the last editor changes of a family can be undone, one after another."""
+
+T = TypeVar("T")
 
 
 def _new(ws: Workspace, member: Patient, label: str, sex: str, **links: Any) -> Patient:
@@ -73,3 +95,166 @@ def add_relative(ws: Workspace, member_id: int, relation: str, label: str, sex: 
     if relation == "child":
         return _add_child(ws, member, label, sex)
     raise InputError("relation", relation, "one of " + ", ".join(RELATIONS))
+
+
+# --- the editor's one-click additions ------------------------------------------------------------------------------
+
+
+def _opposite(sex: str) -> str:
+    return {"male": "female", "female": "male"}.get(sex, "unknown")
+
+
+def editor_add(ws: Workspace, member_id: int, what: str, label: str | None = None) -> Patient:
+    """One click of the editor: add parents, a partner, a child, a sibling or a twin of a member.
+
+    Names default to the relation (``Mother of Ann``) and can be changed afterwards. Parents
+    are created when a sibling or twin needs them. Returns the member to select next: the new
+    person (the father, for "parents").
+    """
+    member = ws.patient(member_id, audit_read=False)
+    default = {"parents": "Parents", "partner": "Partner", "son": "Son", "daughter": "Daughter", "child": "Child",
+               "brother": "Brother", "sister": "Sister", "mz_twin": "Twin", "dz_twin": "Twin"}.get(what)
+    if default is None:
+        raise InputError("action", what, "one of " + ", ".join(EDITOR_ADDS))
+    name = (label or "").strip() or f"{default} of {member.label}"[:200]
+    if what == "parents":
+        if member.father_id is not None and member.mother_id is not None:
+            raise InputError("action", what, "a member with at most one recorded parent")
+        _ensure_parents(ws, member)
+        return ws.patient(member.father_id or member.mother_id or member.id, audit_read=False)
+    if what == "partner":
+        partner = _new(ws, member, name, _opposite(member.sex))
+        _couple(ws, member, partner)
+        return partner
+    if what in ("son", "daughter", "child"):
+        return _add_child(ws, member, name, {"son": "male", "daughter": "female"}.get(what, "unknown"))
+    _ensure_parents(ws, member)
+    if what in ("brother", "sister"):
+        return _new(ws, member, name, "male" if what == "brother" else "female",
+                    father_id=member.father_id, mother_id=member.mother_id)
+    field = "mz_twin_id" if what == "mz_twin" else "dz_twin_id"
+    if getattr(member, field) is not None:
+        raise InputError("action", what, "a member without a recorded twin of this kind")
+    twin = _new(ws, member, name, member.sex if what == "mz_twin" else "unknown",
+                father_id=member.father_id, mother_id=member.mother_id, **{field: member.id})
+    ws.update_patient(member.id, {field: twin.id})
+    return twin
+
+
+def link_partners(ws: Workspace, member_id: int, partner_id: int) -> Patient:
+    """Record two existing members as partners (relatives become a consanguineous couple in the drawing)."""
+    member = ws.patient(member_id, audit_read=False)
+    other = ws.patient(partner_id, audit_read=False)
+    if other.family_id != member.family_id or other.id == member.id:
+        raise InputError("partner_id", partner_id, "another member of this family")
+    for person in (member, other):
+        if person.partner_id is not None and person.partner_id not in (member.id, other.id):
+            previous = ws.db.get(Patient, person.partner_id)
+            if previous is not None and previous.partner_id == person.id:
+                previous.partner_id = None
+    ws.update_patient(member.id, {"partner_id": other.id})
+    ws.update_patient(other.id, {"partner_id": member.id})
+    return member
+
+
+def edit_member(ws: Workspace, member_id: int, data: dict[str, Any]) -> Patient:
+    """Change a member's name, sex, birth year, deceased flag, adoption, parents or twin links."""
+    allowed = {"label", "sex", "birth_year", "deceased", "adopted", "father_id", "mother_id", "proband"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise InputError(unknown[0], data[unknown[0]], "one of " + ", ".join(sorted(allowed)))
+    year = data.get("birth_year")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1850 <= year <= 2200):
+        raise InputError("birth_year", year, "a year from 1850 to 2200, or empty")
+    member = ws.update_patient(member_id, data)
+    if data.get("proband"):
+        for other in ws.members(ws.family(member.family_id, audit_read=False)):
+            if other.id != member.id and other.proband:
+                other.proband = False
+    return member
+
+
+def orphaned_by(ws: Workspace, member_id: int) -> list[Patient]:
+    """Members who would lose a recorded parent, partner or twin if ``member_id`` were deleted."""
+    member = ws.patient(member_id, audit_read=False)
+    family = ws.family(member.family_id, audit_read=False)
+    links = ("father_id", "mother_id", "partner_id", "mz_twin_id", "dz_twin_id")
+    return [m for m in ws.members(family) if m.id != member.id and any(getattr(m, k) == member.id for k in links)]
+
+
+def delete_member(ws: Workspace, member_id: int) -> list[Patient]:
+    """Soft-delete a member and unlink them from relatives (which undo restores); returns those unlinked."""
+    unlinked = orphaned_by(ws, member_id)
+    links = ("father_id", "mother_id", "partner_id", "mz_twin_id", "dz_twin_id")
+    for relative in unlinked:
+        for key in links:
+            if getattr(relative, key) == member_id:
+                setattr(relative, key, None)
+        if relative.father_id is None and relative.mother_id is None:
+            relative.adopted = None
+    ws.delete_patient(member_id)
+    return unlinked
+
+
+# --- the journal and undo -----------------------------------------------------------------------------------------
+
+
+def _snapshot(ws: Workspace, family_id: int) -> dict[str, Any]:
+    rows = ws.db.scalars(select(Patient).where(Patient.organisation_id == ws.org,
+                                               Patient.family_id == family_id)).all()
+    return {str(p.id): {**{k: getattr(p, k) for k in JOURNAL_FIELDS}, "deleted": p.deleted_at is not None}
+            for p in rows}
+
+
+def journalled(ws: Workspace, family_id: int, summary: str, change: Callable[[], T]) -> T:
+    """Run ``change`` on a family and journal it (with the family as it was before) for undo."""
+    ws.family(family_id, audit_read=False)
+    before = _snapshot(ws, family_id)
+    out = change()
+    ws.db.flush()
+    ws.db.add(FamilyEdit(organisation_id=ws.org, family_id=family_id, user_id=ws.user.id, summary=summary[:300],
+                         before=before))
+    ws.db.flush()
+    return out
+
+
+def last_edits(ws: Workspace, family_id: int, limit: int = 5) -> Sequence[FamilyEdit]:
+    """The family's most recent editor changes that can still be undone, newest first."""
+    return ws.db.scalars(select(FamilyEdit).where(FamilyEdit.organisation_id == ws.org,
+                                                  FamilyEdit.family_id == family_id,
+                                                  FamilyEdit.undone_at.is_(None))
+                         .order_by(FamilyEdit.id.desc()).limit(min(limit, UNDO_DEPTH))).all()
+
+
+def undo_last(ws: Workspace, family_id: int) -> FamilyEdit:
+    """Put the family back as it was before its last editor change; members that change created are removed."""
+    ws.family(family_id, audit_read=False)
+    found = last_edits(ws, family_id, 1)
+    if not found:
+        raise NotFound("family edit", family_id)
+    edit = found[0]
+    rows = ws.db.scalars(select(Patient).where(Patient.organisation_id == ws.org,
+                                               Patient.family_id == family_id)).all()
+    now = utcnow()
+    for p in rows:
+        state = edit.before.get(str(p.id))
+        if state is None:
+            if p.deleted_at is None:
+                p.deleted_at = now
+                ws.record("delete", "patient", p.id, undo=edit.id)
+            continue
+        changed = sorted(key for key in JOURNAL_FIELDS if getattr(p, key) != state[key])
+        for key in changed:
+            setattr(p, key, state[key])
+        if changed:
+            ws.record("update", "patient", p.id, fields=changed, undo=edit.id)
+        if not state["deleted"] and p.deleted_at is not None:
+            ws.record("restore", "patient", p.id, undo=edit.id)
+            p.deleted_at = None
+        elif p.deleted_at is None:
+            p.deleted_at = now
+    ws.db.flush()
+    ws.check_family(family_id)
+    edit.undone_at = now
+    ws.record("undo", "family", family_id, edit=edit.id, summary=edit.summary)
+    return edit

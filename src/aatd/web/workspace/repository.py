@@ -18,12 +18,16 @@ from sqlalchemy.orm import Session
 from aatd.errors import Conflict, Forbidden, InputError, NotFound, PedigreeError
 from aatd.family.pedigree import Member, build_pedigree, parse_sex
 from aatd.genetics.prevalence import country as country_record
-from aatd.web.models import SEXES, AuditEvent, Family, Patient, Result, User, utcnow
+from aatd.risk.answers import input_limits
+from aatd.risk.lung import SMOKING
+from aatd.web.models import ADOPTION, SEXES, AuditEvent, Family, Patient, Result, User, utcnow
 from aatd.web.workspace import audit
 from aatd.web.workspace.result_values import clean_result
 
 _LISTED_IDS = 200
 _RELATIONS = ("father_id", "mother_id", "partner_id")
+_LINKS = ("mz_twin_id", "dz_twin_id")
+_STRUCTURE = ("sex", "father_id", "mother_id", "partner_id", "mz_twin_id", "dz_twin_id", "adopted")
 
 
 class Workspace:
@@ -74,6 +78,8 @@ class Workspace:
             family.name = _name("name", data["name"])
         if "country" in data:
             family.country = _country(data["country"])
+            if family.country is not None:  # a chosen population replaces explicit frequencies
+                family.allele_frequencies = family.residual_allele = None
         self.record("update", "family", family.id, fields=sorted(data))
         return family
 
@@ -144,8 +150,20 @@ class Workspace:
                     raise InputError(field, data[field], "another member than the patient")
                 self._relative(field, data[field], patient.family_id, sex=sex)
                 setattr(patient, field, data[field])
+        for field in _LINKS:
+            if field in data:
+                if data[field] is not None and data[field] == patient.id:
+                    raise InputError(field, data[field], "another member than the patient")
+                self._relative(field, data[field], patient.family_id)
+                setattr(patient, field, data[field])
+        if "adopted" in data:
+            if data["adopted"] not in (None, *ADOPTION):
+                raise InputError("adopted", data["adopted"], "in (adopted into the family), out (placed for "
+                                 "adoption) or empty")
+            patient.adopted = data["adopted"]
         if "birth_year" in data:
             patient.birth_year = data["birth_year"]
+        _apply_risk_inputs(patient, data)
         for flag in ("proband", "tested", "deceased"):
             if flag in data and data[flag] is not None:
                 setattr(patient, flag, data[flag])
@@ -164,9 +182,8 @@ class Workspace:
             if partner is not None and partner.partner_id is None:
                 partner.partner_id = patient.id
         self.db.flush()
-        if check_family and any(key in data for key in ("sex", "father_id", "mother_id")):
-            self.check_family(patient.family_id, next(k for k in ("sex", "father_id", "mother_id") if k in data),
-                              data)
+        if check_family and any(key in data for key in _STRUCTURE):
+            self.check_family(patient.family_id, next(k for k in _STRUCTURE if k in data), data)
         self.record("update", "patient", patient.id, fields=sorted(data))
         return patient
 
@@ -179,7 +196,10 @@ class Workspace:
         names = {p.id: f"{p.label} #{p.id}" for p in rows}
         try:
             build_pedigree([Member(id=names[p.id], sex=parse_sex(p.sex), father=names.get(p.father_id or 0),
-                                   mother=names.get(p.mother_id or 0)) for p in rows])
+                                   mother=names.get(p.mother_id or 0), mz_twin=names.get(p.mz_twin_id or 0),
+                                   dz_twin=names.get(p.dz_twin_id or 0), partner=names.get(p.partner_id or 0),
+                                   adopted=p.adopted if names.get(p.father_id or 0) or names.get(p.mother_id or 0)
+                                   else None) for p in rows])
         except PedigreeError as exc:
             value = (data or {}).get(field, family_id)
             raise InputError(field, value, exc.expected, hint=exc.hint or str(exc)) from None
@@ -203,11 +223,12 @@ class Workspace:
         return patient
 
     # results ------------------------------------------------------------------
-    def results(self, patient: Patient) -> Sequence[Result]:
-        """A patient's results, oldest first."""
-        return self.db.scalars(select(Result).where(Result.organisation_id == self.org,
-                                                    Result.patient_id == patient.id)
-                               .order_by(Result.taken_on, Result.id)).all()
+    def results(self, patient: Patient, *, include_retracted: bool = False) -> Sequence[Result]:
+        """A patient's results, oldest first; retracted ones only when asked (for the history and exports)."""
+        query = select(Result).where(Result.organisation_id == self.org, Result.patient_id == patient.id)
+        if not include_retracted:
+            query = query.where(Result.retracted_at.is_(None))
+        return self.db.scalars(query.order_by(Result.taken_on, Result.id)).all()
 
     def add_result(self, patient_id: int, data: dict[str, Any], idempotency_key: str | None = None) -> Result:
         """Validate and store a result of a patient.
@@ -238,6 +259,46 @@ class Workspace:
         self.record("create", "result", result.id, patient_id=patient.id, kind=result.kind)
         return result
 
+    def result(self, patient_id: int, result_id: int) -> Result:
+        """One result of one patient of the organisation, or 404."""
+        patient = self.patient(patient_id, audit_read=False)
+        result = self.db.scalar(select(Result).where(Result.id == result_id, Result.organisation_id == self.org,
+                                                     Result.patient_id == patient.id))
+        if result is None:
+            raise NotFound("result", result_id)
+        return result
+
+    def correct_result(self, patient_id: int, result_id: int, data: dict[str, Any], reason: object) -> Result:
+        """Correct a result (validated as a new one, same kind); the audit log keeps the old values and why."""
+        result = self.result(patient_id, result_id)
+        why = _reason(reason)
+        if result.retracted_at is not None:
+            raise InputError("result", result_id, "a result that is not retracted (retracted results are kept as "
+                                                  "they were)")
+        columns = clean_result({**_as_input(result), **data, "kind": result.kind})
+        before = {k: _plain(getattr(result, k)) for k in columns if getattr(result, k) != columns[k]}
+        if not before:
+            raise InputError("result", result_id, "at least one changed value")
+        for key in before:
+            setattr(result, key, columns[key])
+        result.updated_at = utcnow()
+        self.db.flush()
+        self.record("correct", "result", result.id, patient_id=patient_id, reason=why, before=before,
+                    after={k: _plain(getattr(result, k)) for k in before})
+        return result
+
+    def retract_result(self, patient_id: int, result_id: int, reason: object) -> Result:
+        """Retract a result: it stays in the record (shown struck through) and leaves every answer."""
+        result = self.result(patient_id, result_id)
+        why = _reason(reason)
+        if result.retracted_at is not None:
+            raise Conflict("this result was already retracted")
+        result.retracted_at = utcnow()
+        result.retraction_reason = why
+        self.db.flush()
+        self.record("retract", "result", result.id, patient_id=patient_id, kind=result.kind, reason=why)
+        return result
+
     def _result_with_key(self, key: str, patient_id: int) -> Result | None:
         stored = self.db.scalar(select(Result).where(Result.organisation_id == self.org,
                                                      Result.idempotency_key == key))
@@ -263,6 +324,48 @@ def _country(value: str | None) -> str | None:
     if value is None or not str(value).strip():
         return None
     return country_record(str(value)).country
+
+
+def _apply_risk_inputs(patient: Patient, data: dict[str, Any]) -> None:
+    """Height (cm), smoking, pack-years and quit age, within the risk model's own bounds (``None`` clears)."""
+    limits = input_limits()
+    for field in ("height_cm", "pack_years", "quit_age"):
+        if field in data:
+            value = data[field]
+            low, high = limits[field]
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                                      or not low <= value <= high):
+                raise InputError(field, value, f"a number from {low:g} to {high:g}")
+            setattr(patient, field, None if value is None else float(value))
+    if "smoking" in data:
+        if data["smoking"] not in (None, *SMOKING):
+            raise InputError("smoking", data["smoking"], "never, former or current")
+        patient.smoking = data["smoking"]
+
+
+REASON_LENGTH = 500
+
+
+def _reason(value: object) -> str:
+    """Why a result is corrected or retracted: required, 3 to 500 printable characters."""
+    text = str(value or "").strip()
+    if not 3 <= len(text) <= REASON_LENGTH or any(ord(c) < 32 for c in text):
+        raise InputError("reason", value, f"the reason for the change, 3 to {REASON_LENGTH} printable characters")
+    return text
+
+
+def _as_input(result: Result) -> dict[str, Any]:
+    """A stored result as the input that would store it again (fields left out are kept on a correction)."""
+    data: dict[str, Any] = {k: getattr(result, k) for k in ("taken_on", "unit", "method", "text", "panel", "fev1_l",
+                                                           "fvc_l", "note") if getattr(result, k) is not None}
+    if result.value is not None:
+        data["value"] = f"<{result.value:g}" if result.below else result.value
+    return data
+
+
+def _plain(value: object) -> object:
+    """A column value as JSON for the audit log (dates as ISO text)."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _name(field: str, value: object) -> str:

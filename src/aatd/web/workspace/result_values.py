@@ -91,7 +91,9 @@ def describe(result_kind: str, value: float | None, below: bool, unit: str | Non
              text: str | None, panel: str | None, fev1_l: float | None, fvc_l: float | None) -> str:
     """A short human-readable rendering of a stored result."""
     if result_kind == "level":
-        return f"{'<' if below else ''}{value:g} {unit} ({method})" if value is not None else "-"
+        shown_unit = "µmol/L" if unit == "umol/L" else unit
+        shown_method = str(method or "unspecified").replace("_", " ")
+        return f"{'<' if below else ''}{value:g} {shown_unit} ({shown_method})" if value is not None else "-"
     if result_kind == "crp":
         return f"{value:g} mg/L" if value is not None else "-"
     if result_kind == "genotype":
