@@ -21,8 +21,20 @@ from aatd.screening import FileScan, scan_file, screening_sites
 from aatd.screening.bcf import open_header, read_csi
 from aatd.screening.vcf import read_vcf
 
-from .conftest import OFFSET_37, S38, Z38, Cohort, Record, bcftools_counts, cohort_records, draw_gts, run, samples, \
-    tool, write_vcf
+from .conftest import (
+    OFFSET_37,
+    S38,
+    Z38,
+    Cohort,
+    Record,
+    bcftools_counts,
+    cohort_records,
+    draw_gts,
+    run,
+    samples,
+    tool,
+    write_vcf,
+)
 
 
 def _through_htslib(bcf: Path, tmp: Path) -> FileScan:
