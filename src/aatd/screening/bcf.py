@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aatd.errors import InputError
+from aatd.screening.calls import quiet_nan
 from aatd.screening.model import SampleNames
 
 _BGZF_MAGIC = b"\x1f\x8b\x08\x04"
@@ -149,14 +150,14 @@ def read_header(stream: _Blocks, path: str) -> BcfHeader:
     if cut < 0:
         raise InputError("file", path, "a BCF header ending with the #CHROM line")
     meta = raw[:cut].decode("utf-8", errors="replace")
-    last = raw[cut + 1:].decode("utf-8", errors="replace")
+    last = raw[cut + 1:]
     contigs, strings = _dictionaries(meta.split("\n"))
-    return BcfHeader(meta, SampleNames(max(last.count("\t") - 8, 0), _sample_names, last), contigs, strings)
+    return BcfHeader(meta, SampleNames(max(last.count(b"\t") - 8, 0), _sample_names, last), contigs, strings)
 
 
-def _sample_names(chrom_line: str) -> list[str]:
+def _sample_names(chrom_line: bytes) -> list[str]:
     """Sample IDs of a ``#CHROM`` line (the columns after FORMAT)."""
-    return chrom_line.split("\t")[9:]
+    return chrom_line.decode("utf-8", errors="replace").split("\t")[9:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +267,8 @@ class BcfRecord:
         if field is None or field[0] != 5:
             return None
         _, width, raw = field
-        return np.frombuffer(raw, np.float32, self.n_samples * width).reshape(self.n_samples, width)
+        values = np.frombuffer(raw, np.float32, self.n_samples * width).reshape(self.n_samples, width)
+        return quiet_nan(values)
 
 
 def _typed(buf: bytes, o: int) -> tuple[int, int, int]:

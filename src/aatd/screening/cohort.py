@@ -69,7 +69,17 @@ def merge(scans: list[FileScan], sites: tuple[Site, ...]) -> Cohort:
 
 
 def _blank(k: int, n: int) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.uint8], npt.NDArray[np.float32]]:
-    return (np.zeros((k, n), np.int8), np.full((k, n), NOT_COVERED, np.uint8), np.full((k, n), np.nan, np.float32))
+    return (np.zeros((k, n), np.int8), np.full((k, n), NOT_COVERED, np.uint8), _no_probabilities(k, n))
+
+
+def _no_probabilities(k: int, n: int) -> npt.NDArray[np.float32]:
+    """All-NaN call probabilities as a read-only view (no memory): most files give none."""
+    return np.broadcast_to(np.float32(np.nan), (k, n))
+
+
+def _writable(prob: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """``prob`` itself, or a real all-NaN array the first time a file gives probabilities."""
+    return prob if prob.flags.writeable else np.full(prob.shape, np.nan, np.float32)
 
 
 def _merge_same_samples(scans: list[FileScan], sites: tuple[Site, ...]) -> Cohort:
@@ -87,6 +97,7 @@ def _merge_same_samples(scans: list[FileScan], sites: tuple[Site, ...]) -> Cohor
             i = row[calls.site.allele]
             copies[i], state[i] = calls.copies, calls.state
             if calls.probability is not None:
+                prob = _writable(prob)
                 prob[i] = calls.probability
     return Cohort(sites, scans[0].samples, np.zeros(n, np.int32), scans, copies, state, prob)
 
@@ -107,6 +118,7 @@ def _concatenate(scans: list[FileScan], sites: tuple[Site, ...]) -> Cohort:
             i = row[calls.site.allele]
             copies[i, start:stop], state[i, start:stop] = calls.copies, calls.state
             if calls.probability is not None:
+                prob = _writable(prob)
                 prob[i, start:stop] = calls.probability
         start = stop
     return Cohort(sites, samples if len(scans) > 1 else scans[0].samples, source, scans, copies, state, prob)

@@ -103,7 +103,7 @@ class SampleNames(Sequence[str]):
 
     __slots__ = ("_count", "_names", "_source", "_split")
 
-    def __init__(self, count: int, split: Callable[[str], list[str]], source: str) -> None:
+    def __init__(self, count: int, split: Callable[[bytes], list[str]], source: bytes) -> None:
         self._count, self._split, self._source = count, split, source
         self._names: list[str] | None = None
 
@@ -113,7 +113,7 @@ class SampleNames(Sequence[str]):
             names = self._split(self._source)
             if len(names) != self._count:
                 raise ValueError(f"sample table split into {len(names)} names, expected {self._count}")
-            self._names, self._source = names, ""
+            self._names, self._source = names, b""
         return self._names
 
     def __len__(self) -> int:

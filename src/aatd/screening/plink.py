@@ -19,7 +19,7 @@ import numpy as np
 from aatd.errors import InputError
 from aatd.screening.build import BuildEvidence, builds_named, choose_build
 from aatd.screening.calls import fill_from_alleles, fill_from_counts
-from aatd.screening.model import CallState, FileScan, SiteCalls, SiteNote, empty_calls
+from aatd.screening.model import CallState, FileScan, SampleNames, SiteCalls, SiteNote, empty_calls
 from aatd.screening.sites import BUILDS, CHROMOSOME_14_NAMES, Site, is_ambiguous, locate
 
 
@@ -102,14 +102,48 @@ def _offsets(multi: list[tuple[int, int]], count: int) -> Any:
     return np.concatenate([[0], np.cumsum(sizes)]).astype(np.uintp)
 
 
-def _samples(path: str, fam: bool) -> list[str]:
+def _samples(path: str, fam: bool, expected: int | None = None) -> SampleNames:
     """Sample IDs (IID) of a .fam or .psam: whitespace-separated, one row per sample.
 
-    Split in one C-level pass (PLINK IDs contain no whitespace); rows of uneven width fall
-    back to a line-by-line read.
+    Counted in one C-level pass over the bytes (rows = line breaks) and split into names
+    only when they are read (the TSV): counting genotypes needs only their number. A table
+    with blank lines or CR line ends, or whose count differs from ``expected`` (the .pgen
+    header's), is split at once so the count is exact.
     """
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    split = _split_fam if fam else _split_psam
+    rows = raw.count(b"\n") + (0 if raw.endswith(b"\n") or not raw else 1) - (not fam and raw.startswith(b"#"))
+    if b"\r" in raw or (expected is not None and rows != expected) or (expected is None and b"\n\n" in raw):
+        try:
+            names = split(raw)
+        except UnicodeDecodeError as exc:
+            raise InputError("file", path, "a UTF-8 sample table", hint=str(exc)) from exc
+        rows = len(names)
+    return SampleNames(rows, split, raw)
+
+
+def _pgen_sample_count(path: str) -> int | None:
+    """The sample count a .pgen header states (PGEN spec: magic 6C 1B, mode, variant count
+    u32, sample count u32, little-endian); None for modes without it."""
+    with open(path, "rb") as handle:
+        head = handle.read(11)
+    if len(head) == 11 and head[:2] == b"\x6c\x1b" and head[2] in (0x02, 0x03, 0x10, 0x11):
+        return int.from_bytes(head[7:11], "little")
+    return None
+
+
+def _split_fam(raw: bytes) -> list[str]:
+    """IIDs (column 2) of a .fam."""
+    return _split_table(raw.decode("utf-8"), fam=True)
+
+
+def _split_psam(raw: bytes) -> list[str]:
+    """IIDs of a .psam (the IID column of its header, else the first column)."""
+    return _split_table(raw.decode("utf-8"), fam=False)
+
+
+def _split_table(text: str, fam: bool) -> list[str]:
     header: list[str] = []
     if not fam and text.startswith("#"):
         first, _, text = text.partition("\n")
@@ -129,7 +163,8 @@ def read_plink(path: str, sites: tuple[Site, ...], build: str = "auto") -> FileS
     stem = _stem(path, ".bed" if bed else ".pgen")
     geno = _need(path, "genotype file")
     variants = _need(stem + (".bim" if bed else ".pvar"), ".bim" if bed else ".pvar")
-    samples = _samples(_need(stem + (".fam" if bed else ".psam"), ".fam" if bed else ".psam"), fam=bed)
+    samples = _samples(_need(stem + (".fam" if bed else ".psam"), ".fam" if bed else ".psam"), fam=bed,
+                       expected=None if bed else _pgen_sample_count(geno))
     pgenlib = _pgenlib()
     wanted: dict[int, list[tuple[Site, str]]] = {}
     for site in sites:

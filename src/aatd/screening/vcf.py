@@ -20,7 +20,7 @@ import numpy.typing as npt
 from aatd.errors import InputError
 from aatd.screening.bcf import BcfHeader, open_header, read_csi, records_near
 from aatd.screening.build import BuildEvidence, builds_named, choose_build
-from aatd.screening.calls import apply_dosage, dosage_from_gp, fill_from_alleles
+from aatd.screening.calls import apply_dosage, dosage_from_gp, fill_from_alleles, quiet_nan
 from aatd.screening.model import FileScan, SiteCalls, SiteNote, empty_calls
 from aatd.screening.sites import (
     BUILD_OF_CONTIG,
@@ -101,8 +101,8 @@ class _Cyvcf2Record:
         return values
 
     def floats(self, name: str) -> npt.NDArray[np.floating] | None:
-        values: npt.NDArray[np.floating] | None = self._record.format(name)
-        return values
+        values: npt.NDArray[np.float32] | None = self._record.format(name)
+        return None if values is None else quiet_nan(values)
 
 
 def _records(vcf: Any, contig: str, positions: set[int], indexed: bool) -> Iterator[_Record]:
