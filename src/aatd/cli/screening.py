@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from aatd.cli import _common
 from aatd.cli._common import console, print_json
 
 
@@ -39,6 +40,49 @@ def screen(
     if out == "-":
         return
     _print_summary(result.to_dict())
+
+
+def fast_screen(args: list[str]) -> bool:
+    """Run ``aatd screen ARGS`` without building the Typer application; False when it cannot.
+
+    Building every command's parameters and Typer's pydantic-based converters costs about
+    0.3 s per run, longer than screening 500,000 samples takes, so :func:`aatd.cli.main`
+    calls this first. Only the plain forms are handled; ``--help``, unknown or malformed
+    options return False and go through Typer, which gives its usual help and errors.
+    Errors a user causes are the same one line with exit status 2 (:func:`_common.run`).
+    """
+    import argparse
+
+    from aatd.errors import AatdError
+
+    if any(a in ("-h", "--help") for a in args):
+        return False
+    parser = argparse.ArgumentParser(prog="aatd screen", add_help=False, exit_on_error=False, allow_abbrev=False)
+    parser.add_argument("files", nargs="+")
+    parser.add_argument("--format", default="auto")
+    parser.add_argument("--build", default="auto")
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--json", dest="json_", action="store_true")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--scheduler", default=None)
+    try:
+        parsed, unknown = parser.parse_known_args(args)
+    except (argparse.ArgumentError, SystemExit):
+        return False
+    if unknown or any(f.startswith("-") for f in parsed.files):
+        return False
+    try:
+        screen(parsed.files, format=parsed.format, build=parsed.build, out=parsed.out, json_=parsed.json_,
+               workers=parsed.workers, scheduler=parsed.scheduler)
+    except AatdError as exc:
+        if _common.DEBUG:
+            raise
+        _common.fail(str(exc))
+    except (OSError, UnicodeDecodeError) as exc:
+        if _common.DEBUG:
+            raise
+        _common.fail(f"{type(exc).__name__}: {exc}")
+    return True
 
 
 def _print_summary(data: dict[str, Any]) -> None:

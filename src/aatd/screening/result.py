@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
 import numpy as np
+import numpy.typing as npt
 
 from aatd.genetics.alleles import allele_catalogue
 from aatd.provenance import Provenance, provenance
-from aatd.screening.cohort import NOT_COVERED, PER_SITE, Cohort, SampleCalls, distinct, unpack
+from aatd.screening.cohort import NOT_COVERED, PER_SITE, STATUS, Cohort, SampleCalls, distinct, unpack
 from aatd.screening.model import CallState, sample_list
 from aatd.screening.sites import Site
 
@@ -98,7 +99,8 @@ class ScreenResult:
 
     def rows(self) -> Iterator[dict[str, str]]:
         """One mapping per sample with the :data:`TSV_COLUMNS`."""
-        which, fixed = self._patterns()
+        patterns, fixed = self._patterns()
+        which: list[int] = patterns.tolist()
         prob = self.calls.probability
         for i, name in enumerate(self.cohort.samples):
             genotype, severity, status, copies, covered, file, build = fixed[which[i]]
@@ -106,7 +108,7 @@ class ScreenResult:
             yield dict(zip(TSV_COLUMNS, (name, genotype, severity, status, "" if math.isnan(p) else f"{p:.3f}",
                                          copies, covered, file, build), strict=True))
 
-    def _patterns(self) -> tuple[list[int], list[tuple[str, ...]]]:
+    def _patterns(self) -> tuple[npt.NDArray[np.int64], list[tuple[str, ...]]]:
         """Each sample's index into a table of the columns other than name and probability.
 
         Those columns depend only on the sample's pattern of calls and its file, so each
@@ -118,7 +120,10 @@ class ScreenResult:
         present, which = distinct(key, PER_SITE ** len(c.sites) * n_files)
         first = np.zeros(len(present), np.int64)
         first[which[::-1]] = np.arange(len(key) - 1, -1, -1)
-        genotypes, severities, statuses = k.genotype[first], k.severity[first], k.status[first]
+        codes = k.genotype_code[first].tolist()
+        genotypes = [k.genotype_names[g] if g >= 0 else "" for g in codes]
+        severities = [k.severity_names[g] if g >= 0 else "" for g in codes]
+        statuses = [STATUS[s] for s in k.status_code[first].tolist()]
         covered = [",".join(s.allele for i, s in enumerate(c.sites) if (c.state[i][c.source == f] != NOT_COVERED).any())
                    for f in range(n_files)]
         fixed: list[tuple[str, ...]] = []
@@ -127,28 +132,32 @@ class ScreenResult:
             fixed.append((str(genotypes[j]), str(severities[j]), str(statuses[j]),
                           _copies_text(c.sites, unpack(pattern, len(c.sites))), covered[f], c.files[f].path,
                           c.files[f].build or ""))
-        indices: list[int] = which.tolist()
-        return indices, fixed
+        return which, fixed
 
     def write_tsv(self, handle: TextIO) -> None:
-        """Write one tab-separated row per sample, with a header row."""
+        """Write one tab-separated row per sample, with a header row.
+
+        Each row is the sample's name followed by the text of its (pattern, file) — made once
+        per pattern — so the rows are joined in C without a Python string per sample; only
+        dosage-based probabilities, which vary per sample, are formatted one by one.
+        """
         handle.write("\t".join(TSV_COLUMNS) + "\n")
-        if not len(self.cohort.samples):
+        n = len(self.cohort.samples)
+        if not n:
             return
         which, fixed = self._patterns()
-        names = sample_list(self.cohort.samples)
         prob = self.calls.probability
-        lines: Iterable[str]
+        parts: list[str] = [""] * (2 * n)
+        parts[0::2] = sample_list(self.cohort.samples)
         if np.isnan(prob).all():
-            suffix = np.array(["\t" + "\t".join((*row[:3], "", *row[3:])) for row in fixed], dtype=object)
-            lines = map(str.__add__, names, suffix[np.asarray(which)].tolist())
+            suffix = np.array(["\t" + "\t".join((*row[:3], "", *row[3:])) + "\n" for row in fixed], dtype=object)
+            parts[1::2] = suffix[which].tolist()
         else:
             pre = ["\t" + "\t".join(row[:3]) + "\t" for row in fixed]
-            post = ["\t" + "\t".join(row[3:]) for row in fixed]
-            lines = (name + pre[w] + ("" if math.isnan(p) else f"{p:.3f}") + post[w]
-                     for name, w, p in zip(names, which, prob.tolist(), strict=True))
-        handle.write("\n".join(lines))
-        handle.write("\n")
+            post = ["\t" + "\t".join(row[3:]) + "\n" for row in fixed]
+            parts[1::2] = [pre[w] + ("" if math.isnan(p) else f"{p:.3f}") + post[w]
+                           for w, p in zip(which.tolist(), prob.tolist(), strict=True)]
+        handle.write("".join(parts))
 
 
 def _copies_text(sites: tuple[Site, ...], calls: list[tuple[int, int]]) -> str:
