@@ -24,11 +24,15 @@ def screen(
     json_: Annotated[bool, typer.Option("--json", help="Print the cohort summary as JSON.")] = False,
     workers: Annotated[int | None, typer.Option(help="Read files on a local Dask cluster of N processes.")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Address of a running Dask scheduler.")] = None,
+    split_samples: Annotated[int | None, typer.Option(
+        "--split-samples", help="With --workers/--scheduler: read each file in pieces of at most N samples, "
+                                "one Dask task each.")] = None,
 ) -> None:
     """Screen genotype files for PI*Z, PI*S and the other verified SERPINA1 sites."""
     from aatd.screening import screen as run_screen
 
-    result = run_screen(files, format=format, build=build, workers=workers, scheduler=scheduler)
+    result = run_screen(files, format=format, build=build, workers=workers, scheduler=scheduler,
+                        split_samples=split_samples)
     if out == "-":
         result.write_tsv(sys.stdout)
     elif out:
@@ -65,6 +69,7 @@ def fast_screen(args: list[str]) -> bool:
     parser.add_argument("--json", dest="json_", action="store_true")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--scheduler", default=None)
+    parser.add_argument("--split-samples", dest="split_samples", type=int, default=None)
     try:
         parsed, unknown = parser.parse_known_args(args)
     except (argparse.ArgumentError, SystemExit):
@@ -73,7 +78,7 @@ def fast_screen(args: list[str]) -> bool:
         return False
     try:
         screen(parsed.files, format=parsed.format, build=parsed.build, out=parsed.out, json_=parsed.json_,
-               workers=parsed.workers, scheduler=parsed.scheduler)
+               workers=parsed.workers, scheduler=parsed.scheduler, split_samples=parsed.split_samples)
     except AatdError as exc:
         if _common.DEBUG:
             raise

@@ -123,6 +123,16 @@ def _samples(path: str, fam: bool, expected: int | None = None) -> SampleNames:
     return SampleNames(rows, split, raw)
 
 
+def plink_sample_count(path: str) -> int | None:
+    """Samples of a .pgen (its header) or .bed (lines of its .fam); None if unreadable."""
+    try:
+        if path.endswith(".bed"):
+            return len(_samples(_need(_stem(path, ".bed") + ".fam", ".fam"), fam=True))
+        return _pgen_sample_count(path if path.endswith(".pgen") else path + ".pgen")
+    except (OSError, InputError):
+        return None
+
+
 def _pgen_sample_count(path: str) -> int | None:
     """The sample count a .pgen header states (PGEN spec: magic 6C 1B, mode, variant count
     u32, sample count u32, little-endian); None for modes without it."""
