@@ -132,7 +132,7 @@ def _dictionaries(lines: list[str]) -> tuple[list[str], dict[int, str]]:
             contigs[int(idx.group(1)) if idx else len(contigs)] = name
         elif name not in strings:
             strings[name] = int(idx.group(1)) if idx else max(strings.values()) + 1
-    ordered = [contigs[i] for i in sorted(contigs)]
+    ordered = [contigs.get(i, "") for i in range(max(contigs, default=-1) + 1)]  # position = BCF contig index
     return ordered, {v: k for k, v in strings.items()}
 
 

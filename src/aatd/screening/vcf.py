@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import struct
 from collections.abc import Iterator
 from typing import Any, Protocol
 
@@ -162,10 +163,16 @@ def read_vcf(path: str, sites: tuple[Site, ...], build: str = "auto") -> FileSca
     """
     positions = {site.position(b) for site in sites for b in BUILDS}
     if path.endswith(".bcf") and os.path.exists(path + ".csi"):
-        header = open_header(path)
-        contig = _contig(path, header.contigs)
-        scan = FileScan(path, "bcf", None, header.samples, reader="aatd BCF reader (CSI index)", contig=contig)
-        return _scan(scan, header.text, contig, _bcf_records(path, header, contig, positions), sites, build)
+        try:
+            header = open_header(path)
+            contig = _contig(path, header.contigs)
+            scan = FileScan(path, "bcf", None, header.samples, reader="aatd BCF reader (CSI index)", contig=contig)
+            return _scan(scan, header.text, contig, _bcf_records(path, header, contig, positions), sites, build)
+        except InputError:
+            raise
+        except (struct.error, KeyError, IndexError, ValueError) as exc:  # malformed bytes, not a user's choice
+            raise InputError("file", path, "a valid BCF file with its .csi index (as bcftools writes them)",
+                             hint=f"{type(exc).__name__}: {exc}") from exc
     cyvcf2 = _cyvcf2()
     try:
         vcf = cyvcf2.VCF(path, lazy=True)
