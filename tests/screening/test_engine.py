@@ -11,6 +11,7 @@ import pytest
 
 from aatd.errors import InputError
 from aatd.screening import TSV_COLUMNS, screen
+from aatd.screening.engine import sample_count
 
 from .conftest import Cohort, plink2_counts, run, tool
 
@@ -159,3 +160,23 @@ def test_plink2_oracle_matches_sample_counts(no_half_cohort: Cohort) -> None:
     for rsid, allele in ALLELE_OF.items():
         counts = sites[allele]["files"][0]["counts"]  # type: ignore[index]
         assert (counts["hom_ref"], counts["het"], counts["hom_alt"], counts["missing"]) == oracle[rsid]
+
+
+def test_one_file_split_across_dask_tasks_equals_single_process(cohort: Cohort, no_half_cohort: Cohort) -> None:
+    """A BCF and a .pgen of 300 samples each in pieces of 100 (six tasks) on a LocalCluster of
+    2 processes: the same genotypes, in the same order, and the same summary as one process."""
+    d = no_half_cohort.dir
+    run(tool("plink2"), "--bcf", no_half_cohort.bcf, "--make-pgen", "--out", d / "split")
+    files = [str(cohort.bcf), str(d / "split.pgen")]
+    assert [sample_count(f) for f in files] == [len(cohort.names)] * 2
+    single = screen(files)
+    parallel = screen(files, workers=2, split_samples=100)
+    assert list(parallel.samples) == list(single.samples)
+    assert parallel.calls.genotype.tolist() == single.calls.genotype.tolist()
+    assert parallel.calls.status.tolist() == single.calls.status.tolist()
+    assert parallel.summary == single.summary
+    assert parallel.warnings == single.warnings
+    assert parallel.provenance["engine"] == "dask, pieces of at most 100 samples"
+    with pytest.raises(InputError) as err:
+        screen([str(cohort.bcf)], split_samples=10)
+    assert err.value.field == "split_samples"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from aatd.errors import InputError
@@ -120,3 +121,38 @@ def test_unrelated_c_t_snp_at_the_grch37_position_does_not_flip_the_build(no_hal
     assert scan.build == "GRCh38"
     z = next(c for c in scan.seen if c.site.allele == "Z")
     assert z.position == Z38 and z.counts()["het"] < len(no_half_cohort.names)
+
+
+@pytest.mark.parametrize("chunk_bytes", [64, 1000, 1 << 24])
+def test_fast_pvar_scan_equals_the_line_by_line_scan(tmp_path: Path, chunk_bytes: int) -> None:
+    """The byte-level .pvar scan (pieces cut at line ends, multi-allelic lines found by their
+    commas) finds the same variants, indices and allele counts as parsing every line, also when
+    INFO holds commas, the position appears in another column, and pieces are tiny."""
+    from aatd.screening.plink import _scan_pvar_fast, _scan_variants
+
+    rng = np.random.default_rng(3)
+    lines = ["##fileformat=PVARv1.0", "##contig=<ID=14,length=107043718>",
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
+    for i in range(800):
+        contig = "13" if i < 100 else "14"
+        pos = 94_300_000 + i * 97
+        alt = "G,T" if i % 37 == 0 else "G"
+        info = "AF=0.1,0.2" if i % 5 == 0 else "."
+        lines.append(f"{contig}\t{pos}\tv{i}\tA\t{alt}\t.\tPASS\t{info}")
+    lines.insert(400, f"14\t{Z38}\trs28929474\tC\tT,A\t.\tPASS\tX={S38}")
+    lines.insert(500, f"14\t{S38}\trs17580\tT\tA\t.\tPASS\t.")
+    lines.insert(50, f"13\t{S38}\tdecoy\tT\tA\t.\tPASS\t.")  # right position, wrong chromosome
+    lines.insert(60, f"14\t1234\t{Z38}\tA\tG\t.\tPASS\t.")  # Z's position in the ID column
+    rng.shuffle(lines[3:53])  # chromosome 13 stays unsorted: the scan must not assume order
+    pvar = tmp_path / "x.pvar"
+    pvar.write_text("\n".join(lines) + "\n")
+    positions = {Z38, S38, 1234}
+    fast = _scan_pvar_fast(str(pvar), positions, chunk_bytes)
+    slow = _scan_variants(str(pvar), False, positions)
+    assert fast is not None
+    assert fast[0] == slow[0] and [v.position for v in fast[0]] == [1234, Z38, S38]
+    assert fast[1] == slow[1] and sorted(fast[2]) == sorted(slow[2]) and fast[3] == slow[3]
+    assert "14" in fast[4] and "13" in fast[4]
+    bim_like = tmp_path / "nohead.pvar"
+    bim_like.write_text("14\t94378610\trs28929474\tC\tT\n")
+    assert _scan_pvar_fast(str(bim_like), positions) is None

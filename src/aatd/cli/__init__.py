@@ -49,4 +49,6 @@ def main(argv: list[str] | None = None) -> None:
     _common.DEBUG = "--debug" in args
     if _common.DEBUG:
         args.remove("--debug")
+    if args[:1] == ["screen"] and screening.fast_screen(args[1:]):  # skips building Typer (issue 15)
+        return
     _common.run(app, args)

@@ -17,6 +17,14 @@ HARD_CALL_THRESHOLD = 0.1
 """plink2's default ``--hard-call-threshold``: a dosage d is called round(d) when |d - round(d)| <= 0.1."""
 
 
+def quiet_nan(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """float32 values with BCF's missing/end-of-vector markers (signalling NaNs 0x7F800001/2)
+    made ordinary NaNs, so later arithmetic raises no floating-point warning."""
+    bits = np.ascontiguousarray(values, np.float32).view(np.uint32).copy()
+    bits[((bits & 0x7F800000) == 0x7F800000) & ((bits & 0x007FFFFF) != 0)] = 0x7FC00000
+    return bits.view(np.float32)
+
+
 def fill_from_alleles(calls: SiteCalls, alleles: npt.NDArray[np.integer], index: int) -> None:
     """Fill ``calls`` from an (samples x ploidy) matrix of allele indices.
 

@@ -13,7 +13,8 @@ dosage too uncertain to call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -31,6 +32,8 @@ NOT_COVERED = 255
 """Call state of a site the sample's file does not contain: it is not part of that genotype."""
 
 _HAS_CALL = (CallState.CALLED, CallState.DOSAGE)
+_HAS_CALL_TABLE = np.zeros(256, bool)
+_HAS_CALL_TABLE[[int(s) for s in _HAS_CALL]] = True
 
 
 @dataclass(slots=True)
@@ -38,7 +41,7 @@ class Cohort:
     """All samples of all files with their per-site calls stacked (sites x samples)."""
 
     sites: tuple[Site, ...]
-    samples: list[str]
+    samples: Sequence[str]
     source: npt.NDArray[np.int32]  # index into files
     files: list[FileScan]
     copies: npt.NDArray[np.int8]
@@ -66,7 +69,17 @@ def merge(scans: list[FileScan], sites: tuple[Site, ...]) -> Cohort:
 
 
 def _blank(k: int, n: int) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.uint8], npt.NDArray[np.float32]]:
-    return (np.zeros((k, n), np.int8), np.full((k, n), NOT_COVERED, np.uint8), np.full((k, n), np.nan, np.float32))
+    return (np.zeros((k, n), np.int8), np.full((k, n), NOT_COVERED, np.uint8), _no_probabilities(k, n))
+
+
+def _no_probabilities(k: int, n: int) -> npt.NDArray[np.float32]:
+    """All-NaN call probabilities as a read-only view (no memory): most files give none."""
+    return np.broadcast_to(np.float32(np.nan), (k, n))
+
+
+def _writable(prob: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """``prob`` itself, or a real all-NaN array the first time a file gives probabilities."""
+    return prob if prob.flags.writeable else np.full(prob.shape, np.nan, np.float32)
 
 
 def _merge_same_samples(scans: list[FileScan], sites: tuple[Site, ...]) -> Cohort:
@@ -84,8 +97,9 @@ def _merge_same_samples(scans: list[FileScan], sites: tuple[Site, ...]) -> Cohor
             i = row[calls.site.allele]
             copies[i], state[i] = calls.copies, calls.state
             if calls.probability is not None:
+                prob = _writable(prob)
                 prob[i] = calls.probability
-    return Cohort(sites, list(scans[0].samples), np.zeros(n, np.int32), scans, copies, state, prob)
+    return Cohort(sites, scans[0].samples, np.zeros(n, np.int32), scans, copies, state, prob)
 
 
 def _concatenate(scans: list[FileScan], sites: tuple[Site, ...]) -> Cohort:
@@ -98,14 +112,16 @@ def _concatenate(scans: list[FileScan], sites: tuple[Site, ...]) -> Cohort:
     for f, scan in enumerate(scans):
         stop = start + len(scan.samples)
         source[start:stop] = f
-        samples.extend(scan.samples)
+        if len(scans) > 1:
+            samples.extend(scan.samples)
         for calls in scan.seen:
             i = row[calls.site.allele]
             copies[i, start:stop], state[i, start:stop] = calls.copies, calls.state
             if calls.probability is not None:
+                prob = _writable(prob)
                 prob[i, start:stop] = calls.probability
         start = stop
-    return Cohort(sites, samples, source, scans, copies, state, prob)
+    return Cohort(sites, samples if len(scans) > 1 else scans[0].samples, source, scans, copies, state, prob)
 
 
 @dataclass
@@ -113,7 +129,10 @@ class SampleCalls:
     """Per-sample results, column-wise: small integer codes plus their names.
 
     ``genotype_code[i]`` indexes ``genotype_names`` (-1: not determined); ``status_code[i]``
-    indexes :data:`STATUS`. The text columns are built on first use only.
+    indexes :data:`STATUS`. ``pattern[i]`` is the sample's calls at every site packed into
+    one number (see :func:`pattern_of`): samples with the same pattern have the same
+    genotype, status and copies, so text is made once per pattern, not once per sample.
+    The text columns are built on first use only.
     """
 
     genotype_code: npt.NDArray[np.int32]
@@ -121,6 +140,7 @@ class SampleCalls:
     severity_names: tuple[str, ...]
     status_code: npt.NDArray[np.int8]
     probability: npt.NDArray[np.float32]  # lowest probability of a dosage-based call; NaN otherwise
+    pattern: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @cached_property
     def genotype(self) -> npt.NDArray[np.object_]:
@@ -140,55 +160,95 @@ class SampleCalls:
 
 STATUS = ("called", "dosage", "conflict", "half-call", "uncertain-dosage", "missing")
 
+STATE_ORDER = (CallState.CALLED, CallState.MISSING, CallState.HALF_CALL, CallState.DOSAGE, CallState.UNCERTAIN,
+               CallState.HAPLOID, NOT_COVERED)
+"""Call states in the order they are numbered inside a pattern."""
+PER_SITE = 3 * len(STATE_ORDER)
+"""Values one site takes in a pattern: state number x 3 + copies (0-2)."""
+_STATE_NUMBER = np.full(256, STATE_ORDER.index(CallState.MISSING), np.int64)
+for _number, _state in enumerate(STATE_ORDER):
+    _STATE_NUMBER[int(_state)] = _number
+_DENSE_LIMIT = 1 << 22
+"""Up to this many possible patterns a dense table is used; beyond it, np.unique."""
+
+
+def pattern_of(cohort: Cohort) -> npt.NDArray[np.int64]:
+    """Each sample's (state, copies) at every site packed into one base-:data:`PER_SITE` number."""
+    packed = np.zeros(len(cohort.samples), np.int64)
+    for i in range(len(cohort.sites)):
+        packed += (_STATE_NUMBER[cohort.state[i]] * 3 + cohort.copies[i].clip(0, 2)) * PER_SITE**i
+    return packed
+
+
+def unpack(value: int, k: int) -> list[tuple[int, int]]:
+    """(call state, copies) per site of one pattern."""
+    out = []
+    for i in range(k):
+        code = (value // PER_SITE**i) % PER_SITE
+        out.append((int(STATE_ORDER[code // 3]), code % 3))
+    return out
+
+
+def distinct(values: npt.NDArray[np.int64], limit: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The distinct values present and each sample's index into them; linear when ``limit``
+    (an upper bound of the values) is small."""
+    if limit <= _DENSE_LIMIT:
+        present = np.flatnonzero(np.bincount(values, minlength=1))
+        index = np.zeros(max(int(present.max(initial=0)) + 1, 1), np.int64)
+        index[present] = np.arange(len(present))
+        return present, index[values]
+    present, inverse = np.unique(values, return_inverse=True)
+    return present, inverse.astype(np.int64)
+
+
+def _classify(sites: tuple[Site, ...], calls: list[tuple[int, int]]) -> tuple[str | None, int]:
+    """Genotype (None: not determined) and status code of one pattern (the rule of the module docstring)."""
+    has_call = [s in _HAS_CALL for s, _ in calls]
+    toward = [h or s == CallState.HALF_CALL for h, (s, _) in zip(has_call, calls, strict=True)]
+    copies = [c if t else 0 for t, (_, c) in zip(toward, calls, strict=True)]
+    known = sum(copies)
+    resolved = all(h or s == NOT_COVERED for h, (s, _) in zip(has_call, calls, strict=True))
+    states = {s for s, _ in calls}
+    conflict = known > 2
+    determined = (resolved or known == 2) and not conflict
+    dosage = CallState.DOSAGE in states
+    if determined:
+        status = 1 if dosage else 0
+    else:
+        status = 2 if conflict else 3 if CallState.HALF_CALL in states else 4 if CallState.UNCERTAIN in states else 5
+    if not determined:
+        return None, status
+    return _genotype_of(sites, np.array(copies, np.int8)).canonical, status
+
 
 def assign_genotypes(cohort: Cohort) -> SampleCalls:
-    """Canonical genotype, severity, status and call probability of every sample."""
-    state, copies = cohort.state, cohort.copies
-    has_call = np.isin(state, [int(s) for s in _HAS_CALL])
-    counts_toward = has_call | (state == CallState.HALF_CALL)
-    known = np.where(counts_toward, copies, 0).sum(axis=0)
-    resolved = (has_call | (state == NOT_COVERED)).all(axis=0)
-    conflict = known > 2
-    determined = (resolved | (known == 2)) & ~conflict
-    any_dosage = (state == CallState.DOSAGE).any(axis=0)
-    status_code = np.select(
-        [determined & ~any_dosage, determined, conflict, (state == CallState.HALF_CALL).any(axis=0),
-         (state == CallState.UNCERTAIN).any(axis=0)], [0, 1, 2, 3, 4], default=5)
-    code = np.full(len(cohort.samples), -1, np.int32)
-    names: tuple[str, ...] = ()
-    severities: tuple[str, ...] = ()
-    if determined.any():
-        packed, names, severities = _lookup(cohort.sites, np.where(counts_toward, copies, 0)[:, determined])
-        code[determined] = packed
+    """Canonical genotype, severity, status and call probability of every sample.
+
+    Linear in samples: each sample's calls are packed into one pattern number and every
+    pattern present is classified once."""
+    k = len(cohort.sites)
+    pattern = pattern_of(cohort)
+    present, which = distinct(pattern, PER_SITE**k)
+    names: list[str] = []
+    severities: list[str] = []
+    codes = np.full(len(present), -1, np.int32)
+    statuses = np.zeros(len(present), np.int8)
+    for j, value in enumerate(present.tolist()):
+        canonical, statuses[j] = _classify(cohort.sites, unpack(value, k))
+        if canonical is not None:
+            if canonical not in names:
+                names.append(canonical)
+                severities.append(genotype_severity(Genotype.of(*_split(canonical))).value)
+            codes[j] = names.index(canonical)
     probability = np.full(len(cohort.samples), np.nan)
-    if any_dosage.any():
-        dosage_prob = np.where(state == CallState.DOSAGE, cohort.probability, np.nan)
+    dosage = cohort.state == CallState.DOSAGE
+    if dosage.any():
+        dosage_prob = np.where(dosage, cohort.probability, np.nan)
         with np.errstate(all="ignore"):
             probability = np.where(np.isnan(dosage_prob).all(axis=0), np.nan,
                                    np.nanmin(np.where(np.isnan(dosage_prob), np.inf, dosage_prob), axis=0))
-    return SampleCalls(code, names, severities, status_code.astype(np.int8), probability.astype(np.float32))
-
-
-def _lookup(sites: tuple[Site, ...], used: npt.NDArray[np.int8]) -> tuple[npt.NDArray[np.int32], tuple[str, ...],
-                                                                         tuple[str, ...]]:
-    """Code, genotype names and severities for the columns of ``used`` (copies per site), linear
-    in samples: each column is read as a base-3 number and every number present is named once."""
-    packed = np.zeros(used.shape[1], np.int64)
-    for i in range(used.shape[0]):
-        packed += used[i].astype(np.int64) * 3**i
-    present = np.flatnonzero(np.bincount(packed, minlength=1))
-    names: list[str] = []
-    severities: list[str] = []
-    index = np.zeros(int(present.max()) + 1, np.int32)
-    for value in present.tolist():
-        combo = np.array([(value // 3**i) % 3 for i in range(used.shape[0])], np.int8)
-        g = _genotype_of(sites, combo)
-        canonical = g.canonical
-        if canonical not in names:
-            names.append(canonical)
-            severities.append(genotype_severity(g).value)
-        index[value] = names.index(canonical)
-    return index[packed], tuple(names), tuple(severities)
+    return SampleCalls(codes[which], tuple(names), tuple(severities), statuses[which],
+                       probability.astype(np.float32), pattern)
 
 
 def _genotype_of(sites: tuple[Site, ...], combo: npt.NDArray[np.int8]) -> Genotype:
@@ -207,11 +267,11 @@ def summarise(cohort: Cohort, calls: SampleCalls) -> dict[str, object]:
     intervals: dict[str, object] = {}
     hwe: dict[str, object] = {}
     for i, site in enumerate(cohort.sites):
-        has_call = np.isin(cohort.state[i], [int(s) for s in _HAS_CALL])
+        has_call = _HAS_CALL_TABLE[cohort.state[i]]
         if not has_call.any():
             continue
-        c = cohort.copies[i][has_call]
-        hom_ref, het, hom_alt = (int(np.count_nonzero(c == k)) for k in (0, 1, 2))
+        hom_ref, het, hom_alt = (int(v) for v in np.bincount(cohort.copies[i][has_call].astype(np.intp),
+                                                             minlength=3)[:3])
         interval = wilson_interval(het + 2 * hom_alt, 2 * (hom_ref + het + hom_alt))
         freqs[site.allele] = interval.estimate
         intervals[site.allele] = interval.to_dict()
@@ -256,7 +316,7 @@ def _expected_vs_observed(cohort: Cohort, calls: SampleCalls, freqs: dict[str, f
     if not freqs or sum(freqs.values()) >= 1:
         return {}
     in_freqs = [i for i, site in enumerate(cohort.sites) if site.allele in freqs]
-    complete = np.isin(cohort.state[in_freqs], [int(s) for s in _HAS_CALL]).all(axis=0) & (calls.genotype_code >= 0)
+    complete = _HAS_CALL_TABLE[cohort.state[in_freqs]].all(axis=0) & (calls.genotype_code >= 0)
     n = int(complete.sum())
     if n == 0:
         return {}

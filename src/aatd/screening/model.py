@@ -7,8 +7,10 @@ sites only, never on the number of records in the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -90,6 +92,61 @@ class SiteNote:
         return {"allele": self.site.allele, "rsid": self.site.rsid, "reason": self.reason}
 
 
+class SampleNames(Sequence[str]):
+    """Sample IDs of a file, split into Python strings only when first read.
+
+    A 500,000-sample file holds 500,000 names; counting genotypes needs only their number,
+    and splitting them costs longer than reading the genotypes. ``count`` must be exact
+    (a reader counts separators in one C-level pass); ``split(source)`` returns the list
+    and must be a module-level function so the object can travel to Dask workers.
+    """
+
+    __slots__ = ("_count", "_names", "_source", "_split")
+
+    def __init__(self, count: int, split: Callable[[bytes], list[str]], source: bytes) -> None:
+        self._count, self._split, self._source = count, split, source
+        self._names: list[str] | None = None
+
+    def names(self) -> list[str]:
+        """The IDs as a list (split once, then kept)."""
+        if self._names is None:
+            names = self._split(self._source)
+            if len(names) != self._count:
+                raise ValueError(f"sample table split into {len(names)} names, expected {self._count}")
+            self._names, self._source = names, b""
+        return self._names
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        return self.names()[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SampleNames):
+            return self._count == other._count and self.names() == other.names()
+        if isinstance(other, list):
+            return self.names() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._count)
+
+
+def sample_list(samples: Sequence[str]) -> list[str]:
+    """``samples`` as a list (no copy for :class:`SampleNames` already split)."""
+    return samples.names() if isinstance(samples, SampleNames) else list(samples)
+
+
 @dataclass(slots=True)
 class FileScan:
     """Everything read from one file: samples, the sites seen and not seen, and warnings."""
@@ -97,7 +154,7 @@ class FileScan:
     path: str
     format: str
     build: str | None
-    samples: list[str]
+    samples: Sequence[str]
     build_basis: str = ""
     seen: list[SiteCalls] = field(default_factory=list)
     not_seen: list[SiteNote] = field(default_factory=list)

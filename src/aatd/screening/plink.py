@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 from aatd.errors import InputError
 from aatd.screening.build import BuildEvidence, builds_named, choose_build
 from aatd.screening.calls import fill_from_alleles, fill_from_counts
-from aatd.screening.model import CallState, FileScan, SiteCalls, SiteNote, empty_calls
+from aatd.screening.model import CallState, FileScan, SampleNames, SiteCalls, SiteNote, empty_calls
 from aatd.screening.sites import BUILDS, CHROMOSOME_14_NAMES, Site, is_ambiguous, locate
 
 
@@ -93,6 +94,89 @@ def _scan_variants(path: str, bim: bool, positions: set[int]) -> tuple[list[_Var
     return hits, declared, multi, index, contigs
 
 
+_CHUNK_BYTES = 1 << 24
+"""The .pvar is scanned in pieces of this many bytes (cut at line ends): memory stays constant."""
+_PVAR_COLUMNS = [b"#CHROM", b"POS", b"ID", b"REF", b"ALT"]
+
+VariantScan = tuple[list[_Variant], set[str], list[tuple[int, int]], int, set[str]]
+
+
+def _scan_pvar_fast(path: str, positions: set[int], chunk_bytes: int = _CHUNK_BYTES) -> VariantScan | None:
+    """:func:`_scan_variants` for a .pvar in C-speed passes over its bytes, or None when the
+    file is not in plink2's column order (then the line-by-line scan runs).
+
+    A biobank .pvar has millions of lines; parsing each in Python takes seconds. Here each
+    piece is searched for ``TAB position TAB`` (only lines whose second column matches are
+    parsed), line numbers come from counting line breaks, and only lines holding a comma are
+    parsed to find multi-allelic variants (pgenlib needs their allele counts).
+    """
+    declared: set[str] = set()
+    with open(path, "rb") as handle:
+        while True:
+            line = handle.readline()
+            if line.startswith(b"##"):
+                if line.startswith((b"##contig", b"##reference", b"##assembly")):
+                    declared |= builds_named([line.decode("utf-8", errors="replace")])
+                continue
+            if not line.startswith(b"#") or line.rstrip(b"\r\n").split(b"\t")[:5] != _PVAR_COLUMNS:
+                return None
+            break
+        patterns = [b"\t%d\t" % pos for pos in sorted(positions)]
+        hits: list[_Variant] = []
+        multi: list[tuple[int, int]] = []
+        contigs: set[str] = set()
+        index, rest = 0, b""
+        while True:
+            block = handle.read(chunk_bytes)
+            data = rest + block
+            cut = data.rfind(b"\n") + 1 if block else len(data)
+            data, rest = data[:cut], data[cut:]
+            if data and not data.endswith(b"\n"):
+                data += b"\n"
+            if data:
+                _scan_piece(data, index, patterns, hits, multi, contigs)
+                index += data.count(b"\n")
+            if not block:
+                break
+    hits.sort(key=lambda v: v.index)
+    return hits, declared, multi, index, contigs
+
+
+def _scan_piece(data: bytes, first: int, patterns: list[bytes], hits: list[_Variant],
+                multi: list[tuple[int, int]], contigs: set[str]) -> None:
+    """Hits, multi-allelic variants and contig names of one piece of whole .pvar lines."""
+    if len(contigs) < 64:
+        contigs.add(data[:data.find(b"\t")].decode("utf-8", errors="replace"))
+    for name in CHROMOSOME_14_NAMES:
+        marker = name.encode() + b"\t"
+        if data.startswith(marker) or b"\n" + marker in data:
+            contigs.add(name)
+    for pattern in patterns:
+        for start, fields in _lines_with(data, pattern):
+            if b"\t" in data[start:data.find(pattern, start)] or fields[0] not in CHROMOSOME_14_NAMES:
+                continue  # the position is not this line's POS column, or not chromosome 14
+            alleles = (fields[3], *fields[4].split(","))
+            hits.append(_Variant(first + data.count(b"\n", 0, start), fields[0], int(fields[1]), alleles,
+                                 fields[2]))
+    if b"," in data:
+        counted, at = 0, 0
+        for start, fields in _lines_with(data, b","):
+            counted += data.count(b"\n", at, start)
+            at = start
+            if "," in fields[4]:
+                multi.append((first + counted, 2 + fields[4].count(",")))  # REF + ALTs
+
+
+def _lines_with(data: bytes, needle: bytes) -> Iterator[tuple[int, list[str]]]:
+    """(start offset, tab-separated fields) of each line of ``data`` containing ``needle``, once each."""
+    found = data.find(needle)
+    while found >= 0:
+        start = data.rfind(b"\n", 0, found) + 1
+        end = data.find(b"\n", found)
+        yield start, data[start:end].rstrip(b"\r").decode("utf-8", errors="replace").split("\t")
+        found = data.find(needle, end)
+
+
 def _offsets(multi: list[tuple[int, int]], count: int) -> Any:
     if not multi:
         return None
@@ -102,14 +186,58 @@ def _offsets(multi: list[tuple[int, int]], count: int) -> Any:
     return np.concatenate([[0], np.cumsum(sizes)]).astype(np.uintp)
 
 
-def _samples(path: str, fam: bool) -> list[str]:
+def _samples(path: str, fam: bool, expected: int | None = None) -> SampleNames:
     """Sample IDs (IID) of a .fam or .psam: whitespace-separated, one row per sample.
 
-    Split in one C-level pass (PLINK IDs contain no whitespace); rows of uneven width fall
-    back to a line-by-line read.
+    Counted in one C-level pass over the bytes (rows = line breaks) and split into names
+    only when they are read (the TSV): counting genotypes needs only their number. A table
+    with blank lines or CR line ends, or whose count differs from ``expected`` (the .pgen
+    header's), is split at once so the count is exact.
     """
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    split = _split_fam if fam else _split_psam
+    rows = raw.count(b"\n") + (0 if raw.endswith(b"\n") or not raw else 1) - (not fam and raw.startswith(b"#"))
+    if b"\r" in raw or (expected is not None and rows != expected) or (expected is None and b"\n\n" in raw):
+        try:
+            names = split(raw)
+        except UnicodeDecodeError as exc:
+            raise InputError("file", path, "a UTF-8 sample table", hint=str(exc)) from exc
+        rows = len(names)
+    return SampleNames(rows, split, raw)
+
+
+def plink_sample_count(path: str) -> int | None:
+    """Samples of a .pgen (its header) or .bed (lines of its .fam); None if unreadable."""
+    try:
+        if path.endswith(".bed"):
+            return len(_samples(_need(_stem(path, ".bed") + ".fam", ".fam"), fam=True))
+        return _pgen_sample_count(path if path.endswith(".pgen") else path + ".pgen")
+    except (OSError, InputError):
+        return None
+
+
+def _pgen_sample_count(path: str) -> int | None:
+    """The sample count a .pgen header states (PGEN spec: magic 6C 1B, mode, variant count
+    u32, sample count u32, little-endian); None for modes without it."""
+    with open(path, "rb") as handle:
+        head = handle.read(11)
+    if len(head) == 11 and head[:2] == b"\x6c\x1b" and head[2] in (0x02, 0x03, 0x10, 0x11):
+        return int.from_bytes(head[7:11], "little")
+    return None
+
+
+def _split_fam(raw: bytes) -> list[str]:
+    """IIDs (column 2) of a .fam."""
+    return _split_table(raw.decode("utf-8"), fam=True)
+
+
+def _split_psam(raw: bytes) -> list[str]:
+    """IIDs of a .psam (the IID column of its header, else the first column)."""
+    return _split_table(raw.decode("utf-8"), fam=False)
+
+
+def _split_table(text: str, fam: bool) -> list[str]:
     header: list[str] = []
     if not fam and text.startswith("#"):
         first, _, text = text.partition("\n")
@@ -129,13 +257,15 @@ def read_plink(path: str, sites: tuple[Site, ...], build: str = "auto") -> FileS
     stem = _stem(path, ".bed" if bed else ".pgen")
     geno = _need(path, "genotype file")
     variants = _need(stem + (".bim" if bed else ".pvar"), ".bim" if bed else ".pvar")
-    samples = _samples(_need(stem + (".fam" if bed else ".psam"), ".fam" if bed else ".psam"), fam=bed)
+    samples = _samples(_need(stem + (".fam" if bed else ".psam"), ".fam" if bed else ".psam"), fam=bed,
+                       expected=None if bed else _pgen_sample_count(geno))
     pgenlib = _pgenlib()
     wanted: dict[int, list[tuple[Site, str]]] = {}
     for site in sites:
         for b in BUILDS:
             wanted.setdefault(site.position(b), []).append((site, b))
-    hits, declared, multi, count, contigs = _scan_variants(variants, bed, set(wanted))
+    fast = None if bed or variants.endswith(".zst") else _scan_pvar_fast(variants, set(wanted))
+    hits, declared, multi, count, contigs = fast or _scan_variants(variants, bed, set(wanted))
     if not contigs & set(CHROMOSOME_14_NAMES):
         raise InputError("contig", f"{variants}: {', '.join(sorted(contigs)[:8])}",
                          "chromosome 14 variants (contig 14 or chr14)")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
 import numpy as np
+import numpy.typing as npt
 
 from aatd.genetics.alleles import allele_catalogue
 from aatd.provenance import Provenance, provenance
-from aatd.screening.cohort import NOT_COVERED, Cohort, SampleCalls
-from aatd.screening.model import CallState
+from aatd.screening.cohort import NOT_COVERED, PER_SITE, STATUS, Cohort, SampleCalls, distinct, unpack
+from aatd.screening.model import CallState, sample_list
+from aatd.screening.sites import Site
 
 DISCLAIMER = ("Screening reads only the sites listed; rare and null alleles elsewhere in SERPINA1 are not seen. "
               "'M' means none of the covered alleles. Confirm any result with a clinical AAT level and "
@@ -50,7 +52,7 @@ class ScreenResult:
     provenance: Provenance = field(default_factory=provenance)
 
     @property
-    def samples(self) -> list[str]:
+    def samples(self) -> Sequence[str]:
         return self.cohort.samples
 
     def genotype_of(self, sample: str) -> str:
@@ -97,62 +99,77 @@ class ScreenResult:
 
     def rows(self) -> Iterator[dict[str, str]]:
         """One mapping per sample with the :data:`TSV_COLUMNS`."""
-        for values in zip(*self._columns(), strict=True):
-            yield dict(zip(TSV_COLUMNS, values, strict=True))
+        patterns, fixed = self._patterns()
+        which: list[int] = patterns.tolist()
+        prob = self.calls.probability
+        for i, name in enumerate(self.cohort.samples):
+            genotype, severity, status, copies, covered, file, build = fixed[which[i]]
+            p = float(prob[i])
+            yield dict(zip(TSV_COLUMNS, (name, genotype, severity, status, "" if math.isnan(p) else f"{p:.3f}",
+                                         copies, covered, file, build), strict=True))
 
-    def _columns(self) -> list[list[str]]:
-        """The TSV columns as lists of text, built column-wise (no per-sample Python objects)."""
-        c, k = self.cohort, self.calls
-        src = c.source
-        covered = [",".join(s.allele for i, s in enumerate(c.sites) if (c.state[i][src == f] != NOT_COVERED).any())
-                   for f in range(len(c.files))]
+    def _patterns(self) -> tuple[npt.NDArray[np.int64], list[tuple[str, ...]]]:
+        """Each sample's index into a table of the columns other than name and probability.
 
-        def per_file(values: list[str]) -> list[str]:
-            if len(values) == 1:
-                return values * len(src)
-            taken: list[str] = np.array(values, dtype=object)[src].tolist()
-            return taken
-
-        prob = k.probability
-        if np.isnan(prob).all():
-            prob_text = [""] * len(c.samples)
-        else:
-            prob_text = ["" if math.isnan(p) else f"{p:.3f}" for p in prob.tolist()]
-        return [list(c.samples), k.genotype.tolist(), k.severity.tolist(), k.status.tolist(), prob_text,
-                self._copies_text(), per_file(covered), per_file([f.path for f in c.files]),
-                per_file([f.build or "" for f in c.files])]
-
-    def _copies_text(self) -> list[str]:
-        """``S=0;Z=1`` per sample (``Z=.`` not called, ``Z>=1`` a half-call with one Z seen).
-
-        Each sample's per-site codes are packed into one integer and each code present is
-        written once, so the cost is linear in samples.
+        Those columns depend only on the sample's pattern of calls and its file, so each
+        (pattern, file) present is written once: linear in samples, no text per sample.
         """
-        c = self.cohort
-        n_codes = 7
-        packed = np.zeros(len(c.samples), np.int64)
-        for i in range(len(c.sites)):
-            state, copies = c.state[i], c.copies[i]
-            code = np.where(np.isin(state, [CallState.CALLED, CallState.DOSAGE]), copies.clip(0, 2),
-                            np.where(state == NOT_COVERED, 4,
-                                     np.where(state == CallState.HALF_CALL, 5 + copies.clip(0, 1), 3)))
-            packed += code.astype(np.int64) * n_codes**i
-        table: dict[int, str] = {}
-        for value in np.unique(packed).tolist():
-            parts = []
-            for i, site in enumerate(c.sites):
-                code = (value // n_codes**i) % n_codes
-                text = ("0", "1", "2", ".", "", ">=0", ">=1")[code]
-                if code != 4:
-                    parts.append(f"{site.allele}={text}" if code < 5 else f"{site.allele}{text}")
-            table[value] = ";".join(parts)
-        lookup = np.array([table.get(v, "") for v in range(int(packed.max(initial=0)) + 1)], dtype=object)
-        texts: list[str] = lookup[packed].tolist()
-        return texts
+        c, k = self.cohort, self.calls
+        n_files = len(c.files)
+        key = k.pattern * n_files + c.source
+        present, which = distinct(key, PER_SITE ** len(c.sites) * n_files)
+        first = np.zeros(len(present), np.int64)
+        first[which[::-1]] = np.arange(len(key) - 1, -1, -1)
+        codes = k.genotype_code[first].tolist()
+        genotypes = [k.genotype_names[g] if g >= 0 else "" for g in codes]
+        severities = [k.severity_names[g] if g >= 0 else "" for g in codes]
+        statuses = [STATUS[s] for s in k.status_code[first].tolist()]
+        covered = [",".join(s.allele for i, s in enumerate(c.sites) if (c.state[i][c.source == f] != NOT_COVERED).any())
+                   for f in range(n_files)]
+        fixed: list[tuple[str, ...]] = []
+        for j, value in enumerate(present.tolist()):
+            pattern, f = divmod(value, n_files)
+            fixed.append((str(genotypes[j]), str(severities[j]), str(statuses[j]),
+                          _copies_text(c.sites, unpack(pattern, len(c.sites))), covered[f], c.files[f].path,
+                          c.files[f].build or ""))
+        return which, fixed
 
     def write_tsv(self, handle: TextIO) -> None:
-        """Write one tab-separated row per sample, with a header row."""
+        """Write one tab-separated row per sample, with a header row.
+
+        Each row is the sample's name followed by the text of its (pattern, file) — made once
+        per pattern — so the rows are joined in C without a Python string per sample; only
+        dosage-based probabilities, which vary per sample, are formatted one by one.
+        """
         handle.write("\t".join(TSV_COLUMNS) + "\n")
-        columns = self._columns()
-        if columns[0]:
-            handle.write("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n")
+        n = len(self.cohort.samples)
+        if not n:
+            return
+        which, fixed = self._patterns()
+        prob = self.calls.probability
+        parts: list[str] = [""] * (2 * n)
+        parts[0::2] = sample_list(self.cohort.samples)
+        if np.isnan(prob).all():
+            suffix = np.array(["\t" + "\t".join((*row[:3], "", *row[3:])) + "\n" for row in fixed], dtype=object)
+            parts[1::2] = suffix[which].tolist()
+        else:
+            pre = ["\t" + "\t".join(row[:3]) + "\t" for row in fixed]
+            post = ["\t" + "\t".join(row[3:]) + "\n" for row in fixed]
+            parts[1::2] = [pre[w] + ("" if math.isnan(p) else f"{p:.3f}") + post[w]
+                           for w, p in zip(which.tolist(), prob.tolist(), strict=True)]
+        handle.write("".join(parts))
+
+
+def _copies_text(sites: tuple[Site, ...], calls: list[tuple[int, int]]) -> str:
+    """``S=0;Z=1`` (``Z=.`` not called, ``Z>=1`` a half-call with one Z seen; sites not covered left out)."""
+    parts = []
+    for site, (state, copies) in zip(sites, calls, strict=True):
+        if state == NOT_COVERED:
+            continue
+        if state in (CallState.CALLED, CallState.DOSAGE):
+            parts.append(f"{site.allele}={copies}")
+        elif state == CallState.HALF_CALL:
+            parts.append(f"{site.allele}>={min(copies, 1)}")
+        else:
+            parts.append(f"{site.allele}=.")
+    return ";".join(parts)

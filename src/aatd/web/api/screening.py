@@ -1,14 +1,24 @@
-"""``POST /api/v1/screen``: screen one uploaded genotype file (no login, nothing stored)."""
+"""``POST /api/v1/screen``: screen one uploaded genotype file (no login, nothing stored).
+
+``POST /api/v1/patients/{id}/dna-import``: import a patient's VCF/BCF or consumer raw-data file
+as a genotype result of that patient (login, the organisation's patients only, audited).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from itertools import islice
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
+from pydantic import BaseModel
 from typing_extensions import TypedDict
 
+from aatd.screening.patient_file import PatientFileGenotype, genotype_from_file
 from aatd.screening.upload import UPLOAD_LIMIT_BYTES, screen_upload
+from aatd.web.deps import ApiUser, Db, DbRoute
+from aatd.web.schemas import Id, ResultOut
+from aatd.web.workspace.repository import Workspace
 
 router = APIRouter(tags=["screening"])
 
@@ -56,3 +66,72 @@ def screen_file(
     out["calls"] = list(islice(result.rows(), MAX_ROWS))
     out["calls_truncated"] = len(result.samples) > MAX_ROWS
     return out
+
+
+import_router = APIRouter(route_class=DbRoute, tags=["screening"])
+
+
+class DnaImportOut(BaseModel):
+    """The stored genotype result and what the file covered."""
+
+    result: ResultOut
+    genotype: str
+    severity: str
+    status: str
+    sample: str
+    samples_in_file: int
+    file_type: str
+    file_name: str
+    file_bytes: int
+    sha256: str
+    build: str | None
+    build_basis: str
+    sites_read: list[str]
+    not_covered: dict[str, str]
+    reader: str
+    warnings: list[str]
+    panel: str
+    disclaimer: str
+
+
+def import_patient_file(ws: Workspace, patient_id: int, data: bytes, name: str, *, sample: str | None,
+                        build: str, taken_on: str | None) -> tuple[Any, PatientFileGenotype]:
+    """Screen a patient's file and store its genotype as a result (API and workspace page).
+
+    The patient is looked up first (another organisation's patient is 404 before the file is
+    read); the result and an ``import`` audit event with the file's SHA-256 are written in the
+    request's transaction.
+    """
+    ws.patient(patient_id, audit_read=False)
+    found = genotype_from_file(data, name, sample=sample, build=build)
+    result = ws.add_result(patient_id, {"kind": "genotype", "taken_on": taken_on or dt.date.today().isoformat(),
+                                        "text": found.genotype, "panel": found.panel(), "note": found.note()})
+    ws.record("import", "result", result.id, patient_id=patient_id, file_type=found.file_type,
+              file_bytes=found.file_bytes, sha256=found.sha256, sample=found.sample,
+              sites_read=found.sites_read, build=found.build)
+    return result, found
+
+
+@import_router.post("/patients/{patient_id}/dna-import", status_code=201)
+def import_dna_file(
+    patient_id: Id, principal: ApiUser, db: Db,
+    file: Annotated[UploadFile, File(description=f"The patient's VCF/BCF or consumer raw-data file (text, .zip or "
+                                                 f".gz); at most {UPLOAD_LIMIT_BYTES:,} bytes.")],
+    sample: Annotated[str, Form(max_length=200, description="The patient's sample ID in a multi-sample file.")] = "",
+    build: Annotated[str, Form(max_length=20)] = "auto",
+    taken_on: Annotated[str, Form(max_length=10, description="Date of the test, YYYY-MM-DD (default today).")] = "",
+) -> DnaImportOut:
+    """Record the genotype a patient's file shows, with the file type, sites read and provenance.
+
+    Refused (422, the one error shape) when the file has no screened site, holds several
+    samples and none is chosen, disagrees with the build asked for, or shows no genotype;
+    a file above the cap is refused with the limit. Sync route: screened in the thread pool.
+    """
+    data = file.file.read(UPLOAD_LIMIT_BYTES + 1)
+    ws = Workspace(db, principal.user)
+    result, found = import_patient_file(ws, patient_id, data, file.filename or "upload", sample=sample or None,
+                                        build=build, taken_on=taken_on or None)
+    return DnaImportOut(result=ResultOut.model_validate(result), **found.to_dict())  # type: ignore[arg-type]
+
+
+router.include_router(import_router)
