@@ -13,7 +13,8 @@ compared on the members pgmpy answered. Results go to ``benchmarks/results/pedig
 
 Isolate families (issue 18): random mating within small groups of six for 8-12 generations
 (the 300-member families are five groups with occasional marriages between neighbouring
-groups), 10% of members genotyped and a serum level for every other member. Each case runs
+groups; a 24-member, 4-generation family is added as the largest one pedprobr finishes),
+10% of members genotyped and a serum level for every other member. Each case runs
 in its own process (peak memory read from the process), with explicit M/S/Z frequencies
 summing to 1 (six genotypes) and with a country's frequencies (Spain: M, S, Z and the
 residual Null, ten genotypes), under the default limits (2 GB, 300 s). The peers, pgmpy
@@ -401,6 +402,7 @@ def isolate(group: int, generations: int, groups: int = 1, *, migration: float =
 
 
 ISOLATES = [
+    ("24 members: 6 per generation, 4 generations", dict(group=6, generations=4, seed=1)),
     ("48 members: 6 per generation, 8 generations", dict(group=6, generations=8, seed=1)),
     ("72 members: 6 per generation, 12 generations", dict(group=6, generations=12, seed=2)),
     ("300 members: 5 groups of 6, 10 generations, 2% marry out", dict(group=6, generations=10, groups=5,
@@ -535,10 +537,14 @@ def _pedprobr_text(outcome: dict[str, Any] | None, limit: float) -> str:
 
 
 def write_isolates(rows: list[dict[str, Any]], pgmpy_limit: float) -> None:
+    peer_limit = next((r["pedprobr_limit"] for r in rows if "pedprobr" in r), 0.0)
+    command = ("R_LIBS=<R library> .venv/bin/python benchmarks/pedigree.py --isolates-only "
+               f"--pgmpy-limit {pgmpy_limit:g}" + (f" --pedprobr-limit {peer_limit:g}" if peer_limit else ""))
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [ISOLATE_HEADING, "",
-             f"Command: `.venv/bin/python benchmarks/pedigree.py --isolates-only` (pgmpy limit {pgmpy_limit:g} s). "
-             "Default limits: memory budget 2048 MB, time limit 300 s. Each run in its own process; peak memory is "
-             "that process's maximum resident set (Python, numpy and aatd included).", "",
+             f"Command: `{command}`. Default limits: memory budget 2048 MB, time limit 300 s. Each run in its own "
+             "process; peak memory is that process's maximum resident set (Python, numpy and aatd included). "
+             f"Load average (1, 5, 15 min) when the table was written: {load}, on {os.cpu_count()} cores.", "",
              "| family | members | consanguineous couples | genotyped | aatd, explicit M/S/Z (6 genotypes) | "
              "aatd, country Spain (10 genotypes) | pgmpy (explicit M/S/Z) | pgmpy / aatd |",
              "|---|---|---|---|---|---|---|---|"]
