@@ -19,7 +19,7 @@ in its own process (peak memory read from the process), with explicit M/S/Z freq
 summing to 1 (six genotypes) and with a country's frequencies (Spain: M, S, Z and the
 residual Null, ten genotypes), under the default limits (2 GB, 300 s). The peers, pgmpy
 (one exact query per member) and pedprobr (R; one ``oneMarkerDistribution`` per member),
-get the same wall-clock limit in the same run.
+each get a wall-clock limit in the same run (`--pgmpy-limit`, `--pedprobr-limit`).
 
 pedprobr (Vigeland's pedsuite) takes genotypes only: it has no way to enter a serum level.
 It is therefore compared on the same families with the levels left out, against aatd on
