@@ -13,21 +13,35 @@ compared on the members pgmpy answered. Results go to ``benchmarks/results/pedig
 
 Isolate families (issue 18): random mating within small groups of six for 8-12 generations
 (the 300-member families are five groups with occasional marriages between neighbouring
-groups), 10% of members genotyped and a serum level for every other member. Each case runs
+groups; a 24-member, 4-generation family is added as the largest one pedprobr finishes),
+10% of members genotyped and a serum level for every other member. Each case runs
 in its own process (peak memory read from the process), with explicit M/S/Z frequencies
 summing to 1 (six genotypes) and with a country's frequencies (Spain: M, S, Z and the
-residual Null, ten genotypes), under the default limits (2 GB, 300 s). The peer, pgmpy
-(one exact query per member), gets the same wall-clock limit in the same run. pedprobr is
-the peer the issue names but needs R, which this machine does not have.
+residual Null, ten genotypes), under the default limits (2 GB, 300 s). The peers, pgmpy
+(one exact query per member) and pedprobr (R; one ``oneMarkerDistribution`` per member),
+each get a wall-clock limit in the same run (`--pgmpy-limit`, `--pedprobr-limit`).
+
+pedprobr (Vigeland's pedsuite) takes genotypes only: it has no way to enter a serum level.
+It is therefore compared on the same families with the levels left out, against aatd on
+that same genotype-only evidence (``--pedprobr-limit``). It is run through ``Rscript`` when
+R and pedprobr are installed (``R_LIBS`` may point at a private library), and skipped with
+the reason otherwise; nothing here installs or downloads it. ``--pedprobr-check N`` compares
+all marginals of N random looped pedigrees (cousin marriages, explicit M/S/Z frequencies
+summing to 1, genotypes only) with pedprobr's and reports the largest difference.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import multiprocessing as mp
+import os
 import platform
 import random
 import resource
+import shutil
+import subprocess
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -189,6 +203,155 @@ def time_pgmpy(pedigree: Pedigree, model: AlleleModel, result: PedigreeResult,
     return build + spent * len(pedigree) / done, done, diff
 
 
+# --- pedprobr (R) as a peer -----------------------------------------------------------------------------------------
+
+PEDPROBR_SCRIPT = r"""
+suppressMessages(library(pedprobr))
+args <- commandArgs(TRUE)
+tab <- read.delim(args[1], colClasses = "character", na.strings = character())
+alleles <- strsplit(args[2], ",")[[1]]
+afreq <- as.numeric(strsplit(args[3], ",")[[1]])
+x <- ped(id = tab$id, fid = tab$fid, mid = tab$mid, sex = as.integer(tab$sex))
+typed <- tab$geno != ""
+geno <- setNames(tab$geno[typed], tab$id[typed])
+x <- addMarker(x, geno = geno, alleles = alleles, afreq = afreq)
+start <- proc.time()[["elapsed"]]
+out <- file(args[4], "w")
+for (id in tab$id) {
+  d <- oneMarkerDistribution(x, id, verbose = FALSE)
+  writeLines(paste(id, names(d), sprintf("%.17g", as.numeric(d)), sep = "\t"), out)
+}
+close(out)
+cat(sprintf("%.6f\n", proc.time()[["elapsed"]] - start))
+"""
+
+
+def pedprobr_missing() -> str | None:
+    """Why pedprobr cannot be run here (None when ``Rscript`` and the package are available)."""
+    if shutil.which("Rscript") is None:
+        return "Rscript is not on PATH (R is not installed)"
+    probe = subprocess.run(["Rscript", "-e", "suppressMessages(library(pedprobr))"],
+                           capture_output=True, text=True, check=False, env=os.environ.copy())
+    if probe.returncode != 0:
+        lines = probe.stderr.strip().splitlines() or ["no message"]
+        return "the R package pedprobr cannot be loaded (" + next((x for x in lines if "package" in x), lines[0]) + ")"
+    return None
+
+
+def pedprobr_version() -> str:
+    out = subprocess.run(["Rscript", "-e", "cat(R.version.string, '; pedprobr', format(packageVersion('pedprobr')), "
+                          "'; pedtools', format(packageVersion('pedtools')))"],
+                         capture_output=True, text=True, check=False)
+    return out.stdout.strip()
+
+
+def genotypes_only(pedigree: Pedigree) -> Pedigree:
+    """The same family with every serum level removed (pedprobr takes genotypes only)."""
+    return build_pedigree([dataclasses.replace(m, level=None) for m in pedigree.members])
+
+
+def pedprobr_marginals(pedigree: Pedigree, freqs: dict[str, float],
+                       limit: float) -> tuple[float, float, dict[str, dict[str, float]]] | None:
+    """(seconds inside R for all marginals, wall seconds including R start-up, {member: {genotype: p}}).
+
+    None when pedprobr does not finish within ``limit`` seconds. Genotypes are keyed by their
+    canonical name (``MZ``), as aatd names them.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        table, script, result = Path(tmp, "ped.tsv"), Path(tmp, "marginals.R"), Path(tmp, "out.tsv")
+        script.write_text(PEDPROBR_SCRIPT, encoding="utf-8")
+        lines = ["id\tfid\tmid\tsex\tgeno"]
+        for m in pedigree.members:
+            sex = {Sex.MALE: "1", Sex.FEMALE: "2"}.get(m.sex, "0")
+            geno = f"{m.genotype.first}/{m.genotype.second}" if m.genotype else ""
+            lines.append(f"{m.id}\t{m.father or '0'}\t{m.mother or '0'}\t{sex}\t{geno}")
+        table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        start = time.perf_counter()
+        try:
+            run = subprocess.run(["Rscript", str(script), str(table), ",".join(freqs),
+                                  ",".join(repr(v) for v in freqs.values()), str(result)],
+                                 capture_output=True, text=True, timeout=limit, check=False)
+        except subprocess.TimeoutExpired:
+            return None
+        wall = time.perf_counter() - start
+        if run.returncode != 0:
+            raise RuntimeError("pedprobr failed: " + run.stderr.strip()[-500:])
+        marginals: dict[str, dict[str, float]] = {}
+        for line in result.read_text(encoding="utf-8").splitlines():
+            member, name, value = line.split("\t")
+            marginals.setdefault(member, {})[Genotype.of(*name.split("/")).canonical] = float(value)
+        return float(run.stdout.strip().splitlines()[-1]), wall, marginals
+
+
+def max_difference(result: PedigreeResult, model: AlleleModel, peer: dict[str, dict[str, float]]) -> float:
+    """Largest |aatd - pedprobr| over every member and genotype (genotypes absent on one side count as 0)."""
+    names = [g.canonical for g in model.genotypes]
+    worst = 0.0
+    for member_id, theirs in peer.items():
+        ours = dict(zip(names, (float(v) for v in result.row(member_id)), strict=True))
+        for name in set(ours) | set(theirs):
+            worst = max(worst, abs(ours.get(name, 0.0) - theirs.get(name, 0.0)))
+    return worst
+
+
+def random_frequencies(rng: random.Random) -> dict[str, float]:
+    """Explicit M/S/Z frequencies summing to 1, S and Z anywhere from rare to common."""
+    s, z = rng.uniform(0.005, 0.2), rng.uniform(0.005, 0.2)
+    return {"M": 1.0 - s - z, "S": s, "Z": z}
+
+
+def pedprobr_check(count: int, limit: float) -> list[dict[str, Any]]:
+    """Compare all marginals with pedprobr on ``count`` random looped pedigrees (genotypes only)."""
+    rng = random.Random(18)
+    rows: list[dict[str, Any]] = []
+    seed = 100
+    while len(rows) < count:
+        seed += 1
+        pedigree = genotypes_only(simulate(rng.choice([40, 60, 80]), 0.5, seed))
+        if not pedigree.consanguineous_couples():  # looped pedigrees only
+            continue
+        k = len(rows)
+        freqs = random_frequencies(rng)
+        model = allele_model(pedigree, frequencies=freqs)
+        start = time.perf_counter()
+        result = infer(pedigree, model)
+        ours = time.perf_counter() - start
+        peer = pedprobr_marginals(pedigree, freqs, limit)
+        row: dict[str, Any] = {"n": len(pedigree), "loops": len(pedigree.consanguineous_couples()),
+                               "genotypes": len(model.genotypes), "freqs": freqs, "aatd": ours}
+        if peer is not None:
+            row |= {"pedprobr": peer[0], "diff": max_difference(result, model, peer[2])}
+        rows.append(row)
+        print(f"pedigree {k + 1}: {row['n']} members, {row['loops']} consanguineous couples, "
+              f"S={freqs['S']:.3f} Z={freqs['Z']:.3f}: aatd {ours:.3f} s, "
+              + (f"pedprobr {row['pedprobr']:.2f} s, max diff {row['diff']:.1e}" if peer else "pedprobr timed out"),
+              flush=True)
+    return rows
+
+
+def write_pedprobr_check(rows: list[dict[str, Any]], limit: float) -> None:
+    done = [r for r in rows if "diff" in r]
+    worst = max((r["diff"] for r in done), default=float("nan"))
+    lines = [PEDPROBR_CHECK_HEADING, "",
+             f"Command: `R_LIBS=<library> .venv/bin/python benchmarks/pedigree.py --pedprobr-check {len(rows)}` "
+             f"({pedprobr_version()}). Random pedigrees grown with half the marriages between first cousins, 30% "
+             "genotyped (no levels: pedprobr takes genotypes only), explicit M/S/Z frequencies summing to 1 drawn "
+             "at random (S and Z from 0.005 to 0.2); pedigrees without a consanguineous couple are skipped. Every "
+             "member's marginal is compared.", "",
+             f"**Largest absolute difference over {len(done)} pedigrees: {worst:.1e}** "
+             f"({len(rows) - len(done)} did not finish within {limit:g} s in pedprobr).", "",
+             "| members | consanguineous couples | genotypes per person | S | Z | aatd (s) | pedprobr (s, in R) | "
+             "max abs difference |", "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        peer = f"{r['pedprobr']:.2f} | {r['diff']:.1e}" if "diff" in r else f"timed out ({limit:g} s) | -"
+        lines.append(f"| {r['n']} | {r['loops']} | {r['genotypes']} | {r['freqs']['S']:.3f} | {r['freqs']['Z']:.3f} "
+                     f"| {r['aatd']:.3f} | {peer} |")
+    _replace_section(PEDPROBR_CHECK_HEADING, "\n".join(lines) + "\n")
+
+
+PEDPROBR_CHECK_HEADING = "## Explicit frequencies against pedprobr on random looped pedigrees (issue 18)"
+
+
 # --- isolate families (issue 18) -----------------------------------------------------------------------------------
 
 
@@ -239,6 +402,7 @@ def isolate(group: int, generations: int, groups: int = 1, *, migration: float =
 
 
 ISOLATES = [
+    ("24 members: 6 per generation, 4 generations", dict(group=6, generations=4, seed=1)),
     ("48 members: 6 per generation, 8 generations", dict(group=6, generations=8, seed=1)),
     ("72 members: 6 per generation, 12 generations", dict(group=6, generations=12, seed=2)),
     ("300 members: 5 groups of 6, 10 generations, 2% marry out", dict(group=6, generations=10, groups=5,
@@ -254,6 +418,8 @@ LONGER_LIMIT_S = 1200.0
 def _isolate_job(spec: dict[str, Any], basis: str, limits: ExactLimits, queue: Any) -> None:
     """Child process: build the family, infer once, report seconds, peak memory and the method (or refusal)."""
     pedigree = isolate(**spec)
+    if basis == "genotypes-only":  # the evidence pedprobr can take
+        pedigree = genotypes_only(pedigree)
     model = (allele_model(pedigree, country="Spain") if basis == "country"
              else allele_model(pedigree, frequencies=FREQS))
     start = time.perf_counter()
@@ -300,7 +466,23 @@ def _in_child(target: Any, args: tuple[Any, ...], limit: float) -> dict[str, Any
     return queue.get() if not queue.empty() else None
 
 
-def run_isolates(pgmpy_limit: float) -> list[dict[str, Any]]:
+def _pedprobr_isolate(spec: dict[str, Any], ours: dict[str, Any] | None, limit: float) -> dict[str, Any] | None:
+    """pedprobr on the family with levels left out, compared with aatd's genotype-only run."""
+    pedigree = genotypes_only(isolate(**spec))
+    peer = pedprobr_marginals(pedigree, FREQS, limit)
+    if peer is None:
+        return None
+    outcome: dict[str, Any] = {"seconds": peer[0], "wall": peer[1]}
+    if ours is not None and "method" in ours:
+        model = allele_model(pedigree, frequencies=FREQS)
+        names = [g.canonical for g in model.genotypes]
+        marginals = np.load(_marginals_file(spec, "genotypes-only"))
+        outcome["diff"] = max(abs(float(marginals[i, j]) - peer[2][member].get(name, 0.0))
+                              for i, member in enumerate(pedigree.ids) for j, name in enumerate(names))
+    return outcome
+
+
+def run_isolates(pgmpy_limit: float, pedprobr_limit: float | None = None) -> list[dict[str, Any]]:
     rows = []
     for name, spec in ISOLATES:
         pedigree = isolate(**spec)
@@ -312,11 +494,16 @@ def run_isolates(pgmpy_limit: float) -> list[dict[str, Any]]:
             if row[basis] is not None and "refused" in row[basis]:  # what it takes once the limit is raised
                 longer = ExactLimits(time_limit_s=LONGER_LIMIT_S)
                 row[f"{basis}_longer"] = _in_child(_isolate_job, (spec, basis, longer), LONGER_LIMIT_S + 60)
+        if pedprobr_limit is not None:
+            row["genotypes-only"] = _in_child(_isolate_job, (spec, "genotypes-only", ExactLimits()),
+                                              ExactLimits().time_limit_s + 60)
+            row["pedprobr"] = _pedprobr_isolate(spec, row["genotypes-only"], pedprobr_limit)
         peer = _in_child(_pgmpy_job, (spec,), pgmpy_limit)
         if peer is not None and row["explicit"] and "method" in row["explicit"]:
             ours = np.load(_marginals_file(spec, "explicit"))
             peer["diff"] = float(np.abs(ours - peer.pop("marginals")).max())
         row["pgmpy"] = peer
+        row["pedprobr_limit"] = pedprobr_limit or 0.0
         rows.append(row)
         print(_isolate_line(row, pgmpy_limit), flush=True)
     return rows
@@ -334,15 +521,30 @@ def _isolate_line(row: dict[str, Any], pgmpy_limit: float) -> str:
     peer = row["pgmpy"]
     peer_text = (f"pgmpy did not finish in {pgmpy_limit:g} s" if peer is None
                  else f"pgmpy {peer['seconds']:.1f} s (max diff {peer.get('diff', float('nan')):.1e})")
-    return (f"{row['name']}: explicit M/S/Z {_outcome_text(row['explicit'])}; country {_outcome_text(row['country'])}; "
+    text = (f"{row['name']}: explicit M/S/Z {_outcome_text(row['explicit'])}; country {_outcome_text(row['country'])}; "
             f"{peer_text}")
+    if "pedprobr" in row:
+        text += (f"; genotypes only: aatd {_outcome_text(row['genotypes-only'])}, "
+                 + _pedprobr_text(row["pedprobr"], row.get("pedprobr_limit", 0.0)))
+    return text
+
+
+def _pedprobr_text(outcome: dict[str, Any] | None, limit: float) -> str:
+    if outcome is None:
+        return f"pedprobr did not finish in {limit:g} s"
+    return (f"pedprobr {outcome['seconds']:.1f} s in R ({outcome['wall']:.1f} s with start-up), "
+            f"max diff {outcome.get('diff', float('nan')):.1e}")
 
 
 def write_isolates(rows: list[dict[str, Any]], pgmpy_limit: float) -> None:
+    peer_limit = next((r["pedprobr_limit"] for r in rows if "pedprobr" in r), 0.0)
+    command = ("R_LIBS=<R library> .venv/bin/python benchmarks/pedigree.py --isolates-only "
+               f"--pgmpy-limit {pgmpy_limit:g}" + (f" --pedprobr-limit {peer_limit:g}" if peer_limit else ""))
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [ISOLATE_HEADING, "",
-             f"Command: `.venv/bin/python benchmarks/pedigree.py --isolates-only` (pgmpy limit {pgmpy_limit:g} s). "
-             "Default limits: memory budget 2048 MB, time limit 300 s. Each run in its own process; peak memory is "
-             "that process's maximum resident set (Python, numpy and aatd included).", "",
+             f"Command: `{command}`. Default limits: memory budget 2048 MB, time limit 300 s. Each run in its own "
+             "process; peak memory is that process's maximum resident set (Python, numpy and aatd included). "
+             f"Load average (1, 5, 15 min) when the table was written: {load}, on {os.cpu_count()} cores.", "",
              "| family | members | consanguineous couples | genotyped | aatd, explicit M/S/Z (6 genotypes) | "
              "aatd, country Spain (10 genotypes) | pgmpy (explicit M/S/Z) | pgmpy / aatd |",
              "|---|---|---|---|---|---|---|---|"]
@@ -367,8 +569,27 @@ def write_isolates(rows: list[dict[str, Any]], pgmpy_limit: float) -> None:
                 longer = r[f"{basis}_longer"]
                 lines.append(f"  - with `--time-limit {LONGER_LIMIT_S:g}`: {_outcome_text(longer)}"
                              + (f"; {longer['method']}" if longer and "method" in longer else ""))
-    lines += ["", "pedprobr (the R peer the issue names) could not be run: R is not installed on this machine."]
+    lines += ["", PEDPROBR_HEADING, ""]
+    if not any("pedprobr" in r for r in rows):
+        lines.append(f"pedprobr was not run: {pedprobr_missing() or 'not asked (--pedprobr-limit 0)'}.")
+    else:
+        limit = rows[0]["pedprobr_limit"]
+        lines += [f"pedprobr ({pedprobr_version()}) takes genotypes only, so both engines get the same families "
+                  f"with the serum levels left out (the 10% genotyped members are the only evidence). pedprobr "
+                  f"answers one `oneMarkerDistribution` per member, limit {limit:g} s; its time is measured inside "
+                  "R (start-up and package loading excluded).", "",
+                  "| family | aatd, genotypes only (explicit M/S/Z) | pedprobr | pedprobr / aatd |",
+                  "|---|---|---|---|"]
+        for r in rows:
+            ours, peer = r["genotypes-only"], r["pedprobr"]
+            ok = ours is not None and "method" in ours
+            ratio = ("-" if not ok else f">{limit / ours['seconds']:,.0f}x" if peer is None
+                     else f"{peer['seconds'] / ours['seconds']:,.0f}x")
+            lines.append(f"| {r['name']} | {_outcome_text(ours)} | {_pedprobr_text(peer, limit)} | {ratio} |")
     _replace_section(ISOLATE_HEADING, "\n".join(lines) + "\n")
+
+
+PEDPROBR_HEADING = "### Against pedprobr (genotypes only)"
 
 
 ISOLATE_HEADING = "## Isolate families: inbred pedigrees within bounded memory (issue 18)"
@@ -392,9 +613,22 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=60.0, help="seconds of pgmpy queries per pedigree")
     parser.add_argument("--isolates-only", action="store_true", help="run only the isolate families (issue 18)")
     parser.add_argument("--pgmpy-limit", type=float, default=300.0, help="seconds pgmpy gets per isolate family")
+    parser.add_argument("--pedprobr-limit", type=float, default=300.0,
+                        help="seconds pedprobr gets per isolate family (0: do not run it)")
+    parser.add_argument("--pedprobr-check", type=int, default=0, metavar="N",
+                        help="only compare marginals with pedprobr on N random looped pedigrees")
     args = parser.parse_args()
+    missing = pedprobr_missing()
+    if missing:
+        print(f"pedprobr skipped: {missing}", flush=True)
+    pedprobr_limit = None if missing or args.pedprobr_limit <= 0 else args.pedprobr_limit
+    if args.pedprobr_check:
+        if missing:
+            raise SystemExit(f"--pedprobr-check needs pedprobr: {missing}")
+        write_pedprobr_check(pedprobr_check(args.pedprobr_check, args.pedprobr_limit), args.pedprobr_limit)
+        return
     if args.isolates_only:
-        write_isolates(run_isolates(args.pgmpy_limit), args.pgmpy_limit)
+        write_isolates(run_isolates(args.pgmpy_limit, pedprobr_limit), args.pgmpy_limit)
         return
     cases = [("3-generation family", three_generations(), True),
              ("200 members, loop-free", simulate(200, 0.0, 1), True),
@@ -412,7 +646,7 @@ def main() -> None:
         rows.append(row)
         print(_line(row), flush=True)
     write_results(rows, args.cap)
-    write_isolates(run_isolates(args.pgmpy_limit), args.pgmpy_limit)
+    write_isolates(run_isolates(args.pgmpy_limit, pedprobr_limit), args.pgmpy_limit)
 
 
 def _line(row: dict[str, object]) -> str:

@@ -72,7 +72,7 @@ COUNTRIES = sorted(c.country for c in knowledge().countries.values())
 EXPECTED_COUNTRIES = [
     "Argentina", "Canada", "Costa Rica", "Cuba", "Dominican Republic", "El Salvador", "Finland", "Guatemala",
     "Honduras", "Ireland", "Mexico", "Nicaragua", "Norway", "Panama", "Poland", "Saudi Arabia", "Serbia", "Spain",
-    "Sweden", "Switzerland", "USA",
+    "Sweden", "Switzerland", "USA", "United Kingdom",
 ]
 
 
@@ -100,6 +100,9 @@ def test_country_table__every_row_resolves_its_source_and_states_its_basis(name:
     ("Norway", (4.65 + 2 * 0.06 + 0.13 + 0.07) / 200, (4.73 + 2 * 0.06 + 0.13 + 0.07) / 200),  # Oslo percentages
     ("Sweden", 54 / 200_000 / (2 * (127 / 200_000) ** 0.5), (127 / 200_000) ** 0.5),  # neonatal screen, HWE
     ("Serbia", (1 / 5519) / (2 * (1 / 5519) ** 0.5), (1 / 5519) ** 0.5),  # ZZ 1:5519 and SZ 1:5519
+    # Northern Ireland 1976: percentages of 1,995 people -> 159 MS, 77 MZ, 5 SZ, 2 SS, 1 Z (as ZZ), 1 FS
+    ("United Kingdom", (1995 * (7.97 + 0.25 + 2 * 0.1 + 0.05) / 100) / 3990,
+     (1995 * (3.86 + 0.25 + 2 * 0.05) / 100) / 3990),
 ])
 def test_country_table__derived_rows_reproduce_their_derivation(name: str, s: float, z: float) -> None:
     record = country(name)
