@@ -437,7 +437,7 @@ def _brackets(x: float, y: float, h: float) -> str:
 
 
 def _member(m: Member, x: float, y: float, status: str, lines: Sequence[str], number: str, *,
-            interactive: bool = False) -> str:
+            interactive: bool = False, key: str | None = None) -> str:
     """The member's group: symbol, carrier dot, brackets, deceased slash, proband arrow, number and labels.
 
     The element id comes from the member's number (``member-II-3``), never from user text;
@@ -462,6 +462,8 @@ def _member(m: Member, x: float, y: float, status: str, lines: Sequence[str], nu
         parts.append(f'<text class="label" x="{x:g}" y="{y + SIZE / 2 + 16 + 14 * k:g}" text-anchor="middle"{weight}>'
                      f"{escape(line)}</text>")
     focus = ' tabindex="0" role="button"' if interactive else ""
+    if key is not None:
+        focus += f' data-key="{escape(key)}"'
     return (f'<g class="member" id="member-{escape(number)}" data-member="{escape(m.id)}" data-status="{status}" '
             f'data-number="{escape(number)}"{focus}>{"".join(parts)}</g>')
 
@@ -605,11 +607,12 @@ def numbers(pos: Mapping[str, tuple[float, float]], placeholders: frozenset[str]
 
 
 def pedigree_svg(pedigree: Pedigree, result: PedigreeResult | None = None, title: str = "", *,
-                 interactive: bool = False) -> str:
+                 interactive: bool = False, keys: Mapping[str, str] | None = None) -> str:
     """The pedigree as a standalone SVG document (text).
 
     ``interactive`` makes each member focusable (``tabindex="0"``, ``role="button"``) for the
-    clinician's editor; the drawing is otherwise the same in the CLI, the PDF and the pages.
+    clinician's editor, and ``keys`` (member id -> the caller's record key) adds ``data-key``;
+    the drawing is otherwise the same in the CLI, the PDF and the pages.
     """
     drawn, placeholders = with_unknown_partners(pedigree)
     pos = layout(drawn, result)
@@ -631,8 +634,8 @@ def pedigree_svg(pedigree: Pedigree, result: PedigreeResult | None = None, title
         parts.append(f'<text class="generation" x="14" y="{y + 5:g}" font-weight="bold">{roman(r)}</text>')
     parts += _lines(drawn, pos, bottom)
     parts += [_unknown_partner(*pos[m]) for m in sorted(placeholders)]
-    parts += [_member(m, *pos[m.id], member_status(m, result), lines[m.id], number[m.id], interactive=interactive)
-              for m in drawn.members if m.id not in placeholders]
+    parts += [_member(m, *pos[m.id], member_status(m, result), lines[m.id], number[m.id], interactive=interactive,
+                      key=(keys or {}).get(m.id)) for m in drawn.members if m.id not in placeholders]
     parts += legend
     parts.append(f'<text x="10" y="{height - 26:g}" fill="#444">Labels: generation and number, name, then the '
                  "genotype, or the most likely genotype and its chance.</text>")
