@@ -4,6 +4,8 @@
 (function () {
   "use strict";
 
+  var focusPanel = false;
+
   function workspace() { return document.getElementById("family-workspace"); }
 
   function select(key) {
@@ -11,6 +13,7 @@
     if (!ws || !key) { return; }
     var url = "/families/" + ws.getAttribute("data-family") + "?member=" + encodeURIComponent(key);
     if (window.htmx) {
+      focusPanel = true;
       window.htmx.ajax("GET", url, { target: "#family-workspace", select: "#family-workspace", swap: "outerHTML" });
     } else {
       window.location.href = url + "#editor";
@@ -46,7 +49,8 @@
   document.addEventListener("htmx:afterSettle", function () {
     markSelected();
     var active = document.activeElement;
-    if (!active || active === document.body || !document.contains(active)) {
+    if (focusPanel || !active || active === document.body || !document.contains(active)) {
+      focusPanel = false;
       var title = document.getElementById("panel-title");
       if (title) { title.focus({ preventScroll: true }); }
     }
