@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aatd.family.drawing import SIZE, fit_row, layout, member_status, pedigree_svg
+from aatd.family.drawing import SIZE, fit_row, layout, member_status, pedigree_svg, row_orders
 from aatd.family.inference import allele_model, infer
 from aatd.family.pedigree import Member, Pedigree, Sex, build_pedigree, pedigree_from_json
 from aatd.genetics.genotypes import Genotype
@@ -177,3 +177,16 @@ def test_pedigree_svg__numbers_generations_twins_adoption_unknown_partner_and_es
     assert any(t.text == "P" for t in root.iter(f"{SVG}text"))
     assert 'a&lt;b&gt;&amp;&quot;c' in svg and "<b>" not in svg
     assert statuses_of(svg)["d1"] == "carrier"  # obligate: mother of a ZZ child
+
+
+def test_row_orders__partners_who_married_in_stand_outside_so_twins_stay_side_by_side() -> None:
+    ped = pedigree_from_json({"members": [
+        {"id": "gf", "sex": "male"}, {"id": "gm", "sex": "female"},
+        {"id": "t1", "sex": "male", "father": "gf", "mother": "gm", "mz_twin": "t2"},
+        {"id": "t2", "sex": "male", "father": "gf", "mother": "gm"},
+        {"id": "w1", "sex": "female"}, {"id": "w2", "sex": "female"},
+        {"id": "c1", "sex": "male", "father": "t1", "mother": "w1"},
+        {"id": "c2", "sex": "female", "father": "t2", "mother": "w2"}]})
+    rows = row_orders(ped)
+    assert rows[1] == ["w1", "t1", "t2", "w2"]
+    assert rows[2] == ["c1", "c2"]

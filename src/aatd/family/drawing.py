@@ -66,6 +66,7 @@ probability of carrying a deficiency allele reaches this is an obligate carrier 
 affected). It is a property of exact inference, not a clinical cut-off."""
 PLACEHOLDER = "\0"
 """Prefix of the unknown partners the drawing adds (ids of real members never hold control characters)."""
+PLACEHOLDER_SIZE = 22
 _SEVERE = (Severity.SEVERE, Severity.ABSENT)
 _ROMAN = (("M", 1000), ("CM", 900), ("D", 500), ("CD", 400), ("C", 100), ("XC", 90), ("L", 50), ("XL", 40),
           ("X", 10), ("IX", 9), ("V", 5), ("IV", 4), ("I", 1))
@@ -269,10 +270,14 @@ def _mean(values: Sequence[float]) -> float:
 
 
 def _with_partners(row: list[str], in_row: list[str], mates: Mapping[str, list[str]], pedigree: Pedigree) -> list[str]:
-    """Add the rest of the row: partners beside their partner, then anyone left (each with their partners)."""
+    """Add the rest of the row: partners beside their partner, then anyone left (each with their partners).
+
+    A partner who married in stands on the outer side of their partner's sibship (so siblings and
+    twins stay side by side); in the middle of a sibship, a male's partner stands on his right."""
     wanted = set(in_row)
     out = list(row)
     placed = set(row)
+    sibs = {kid: kids for kids in sibships(pedigree).values() for kid in kids}
     for start in [*row, *in_row]:
         if start not in placed:
             out.append(start)
@@ -282,6 +287,11 @@ def _with_partners(row: list[str], in_row: list[str], mates: Mapping[str, list[s
             x = queue.pop(0)
             for n, partner in enumerate(p for p in mates[x] if p in wanted and p not in placed):
                 right = (pedigree[x].sex is not Sex.FEMALE) == (n % 2 == 0)
+                k = out.index(x)
+                left_sib = any(y in sibs.get(x, ()) for y in out[:k])
+                right_sib = any(y in sibs.get(x, ()) for y in out[k + 1:])
+                if n == 0 and left_sib != right_sib:
+                    right = left_sib
                 out.insert(out.index(x) + (1 if right else 0), partner)
                 placed.add(partner)
                 queue.append(partner)
@@ -470,7 +480,8 @@ def _member(m: Member, x: float, y: float, status: str, lines: Sequence[str], nu
 
 def _unknown_partner(x: float, y: float) -> str:
     """A small diamond with "?": the unrecorded other parent of a child with one recorded parent."""
-    return (f'<g class="unknown-partner"><title>partner not recorded</title>{_shape(Sex.UNKNOWN, x, y, 22, "white")}'
+    diamond = _shape(Sex.UNKNOWN, x, y, PLACEHOLDER_SIZE, "white")
+    return (f'<g class="unknown-partner"><title>partner not recorded</title>{diamond}'
             f'<text x="{x:g}" y="{y + 4:g}" text-anchor="middle">?</text></g>')
 
 
@@ -524,8 +535,9 @@ def _couple_lines(pedigree: Pedigree, couple: Couple, pos: Mapping[str, tuple[fl
         assert parent is not None
         return pos[parent][0], bottom[parent] + 4
     (xf, yf), (xm, ym) = pos[father], pos[mother]
-    left, right = sorted(((xf, yf), (xm, ym)))
-    start, end = left[0] + SIZE / 2, right[0] - SIZE / 2
+    (left, left_id), (right, right_id) = sorted((((xf, yf), father), ((xm, ym), mother)))
+    start = left[0] + (PLACEHOLDER_SIZE if left_id.startswith(PLACEHOLDER) else SIZE) / 2
+    end = right[0] - (PLACEHOLDER_SIZE if right_id.startswith(PLACEHOLDER) else SIZE) / 2
     out.append(_line(start, left[1], end, right[1], "couple"))
     if related(pedigree, father, mother):
         out.append(_line(start, left[1] + 5, end, right[1] + 5, "consanguinity"))
@@ -619,7 +631,7 @@ def pedigree_svg(pedigree: Pedigree, result: PedigreeResult | None = None, title
     lines = {m.id: label_lines(m, result) for m in drawn.members}
     bottom = {m: pos[m][1] + SIZE / 2 + 16 + 14 * len(lines[m]) + 4 for m in pos}
     for m in placeholders:
-        bottom[m] = pos[m][1] + 11
+        bottom[m] = pos[m][1] + PLACEHOLDER_SIZE / 2
     width = max(max(x + member_width(lines[m]) / 2 for m, (x, _) in pos.items()) + MARGIN, 720)
     legend, legend_height = _legend(max(bottom.values()) + 30, width)
     height = max(bottom.values()) + 30 + legend_height + 40
