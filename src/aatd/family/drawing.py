@@ -446,8 +446,7 @@ def _brackets(x: float, y: float, h: float) -> str:
     return f'<path class="adopted" d="{left} {right}" fill="none" stroke="black" stroke-width="2"/>'
 
 
-def _member(m: Member, x: float, y: float, status: str, lines: Sequence[str], number: str, *,
-            interactive: bool = False, key: str | None = None) -> str:
+def _member(m: Member, x: float, y: float, status: str, lines: Sequence[str], number: str) -> str:
     """The member's group: symbol, carrier dot, brackets, deceased slash, proband arrow, number and labels.
 
     The element id comes from the member's number (``member-II-3``), never from user text;
@@ -471,11 +470,8 @@ def _member(m: Member, x: float, y: float, status: str, lines: Sequence[str], nu
         weight = ' font-weight="bold"' if k == 1 else ""
         parts.append(f'<text class="label" x="{x:g}" y="{y + SIZE / 2 + 16 + 14 * k:g}" text-anchor="middle"{weight}>'
                      f"{escape(line)}</text>")
-    focus = ' tabindex="0" role="button"' if interactive else ""
-    if key is not None:
-        focus += f' data-key="{escape(key)}"'
     return (f'<g class="member" id="member-{escape(number)}" data-member="{escape(m.id)}" data-status="{status}" '
-            f'data-number="{escape(number)}"{focus}>{"".join(parts)}</g>')
+            f'data-number="{escape(number)}">{"".join(parts)}</g>')
 
 
 def _unknown_partner(x: float, y: float) -> str:
@@ -618,14 +614,8 @@ def numbers(pos: Mapping[str, tuple[float, float]], placeholders: frozenset[str]
     return out
 
 
-def pedigree_svg(pedigree: Pedigree, result: PedigreeResult | None = None, title: str = "", *,
-                 interactive: bool = False, keys: Mapping[str, str] | None = None) -> str:
-    """The pedigree as a standalone SVG document (text).
-
-    ``interactive`` makes each member focusable (``tabindex="0"``, ``role="button"``) for the
-    clinician's editor, and ``keys`` (member id -> the caller's record key) adds ``data-key``;
-    the drawing is otherwise the same in the CLI, the PDF and the pages.
-    """
+def pedigree_svg(pedigree: Pedigree, result: PedigreeResult | None = None, title: str = "") -> str:
+    """The pedigree as a standalone SVG document (text): the same drawing in the CLI, the PDF and the pages."""
     drawn, placeholders = with_unknown_partners(pedigree)
     pos = layout(drawn, result)
     lines = {m.id: label_lines(m, result) for m in drawn.members}
@@ -646,8 +636,8 @@ def pedigree_svg(pedigree: Pedigree, result: PedigreeResult | None = None, title
         parts.append(f'<text class="generation" x="14" y="{y + 5:g}" font-weight="bold">{roman(r)}</text>')
     parts += _lines(drawn, pos, bottom)
     parts += [_unknown_partner(*pos[m]) for m in sorted(placeholders)]
-    parts += [_member(m, *pos[m.id], member_status(m, result), lines[m.id], number[m.id], interactive=interactive,
-                      key=(keys or {}).get(m.id)) for m in drawn.members if m.id not in placeholders]
+    parts += [_member(m, *pos[m.id], member_status(m, result), lines[m.id], number[m.id])
+              for m in drawn.members if m.id not in placeholders]
     parts += legend
     parts.append(f'<text x="10" y="{height - 26:g}" fill="#444">Labels: generation and number, name, then the '
                  "genotype, or the most likely genotype and its chance.</text>")

@@ -121,3 +121,13 @@ def test_editor__other_organisation_gets_404(sqlite_world: World) -> None:
                                                               "action": "son"})
     assert response.status_code == 404
     assert other.post(f"/families/{family}/undo", data={"csrf_token": token}).status_code == 404
+
+
+def test_editor__hostile_names_stay_text_in_the_selectable_drawing(sqlite_world: World) -> None:
+    browser = sqlite_world.login("doc@a.org")
+    hostile = '"><script>alert(1)</script>&amp;'
+    family, ann, token = _start(browser, hostile)
+    page = _change(browser, family, token, ann, "parents")
+    drawn = _drawing(page)
+    assert hostile in drawn and drawn[hostile]["data-key"] == str(ann) and drawn[hostile]["role"] == "button"
+    assert "<script>alert(1)" not in page

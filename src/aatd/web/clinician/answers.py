@@ -20,9 +20,9 @@ from aatd.family.drawing import pedigree_svg
 from aatd.family.pedigree import pedigree_from_json
 from aatd.web.models import Result
 
-_ENGINE_KEYS = ("id", "sex", "father", "mother", "genotype", "phenotype", "level", "proband", "deceased", "mz_twin",
-                "dz_twin", "partner", "adopted")
-_ID_KEYS = ("id", "father", "mother", "mz_twin", "dz_twin", "partner")
+_ENGINE_KEYS = ("id", "sex", "father", "mother", "partner", "mz_twin", "dz_twin", "adopted", "age", "genotype",
+                "phenotype", "level", "proband", "deceased")
+_POPULATION_KEYS = ("country", "allele_frequencies", "residual_allele")
 
 DEFAULT_COUNTRY = "USA"
 
@@ -42,7 +42,7 @@ def engine_document(doc: dict[str, Any], *, named: bool = False) -> dict[str, An
     out = []
     for m in members:
         row = {k: v for k, v in m.items() if k in _ENGINE_KEYS}
-        for key in _ID_KEYS:
+        for key in ("id", "father", "mother", "partner", "mz_twin", "dz_twin"):
             if key in row:
                 row[key] = names[row[key]]
         out.append(row)
@@ -68,34 +68,30 @@ CACHED_FAMILIES = 64
 (its plan and drawing cost seconds for hundreds of members)."""
 
 
-def family_answers(doc: dict[str, Any], title: str, *, editor: bool = False) -> FamilyAnswers:
+def family_answers(doc: dict[str, Any], title: str) -> FamilyAnswers:
     """Infer once: posterior probabilities, cascade plan, children's chances and the drawing.
 
     Members are named by their labels. When the evidence conflicts, the drawing is still made
     (without probabilities) and ``error`` says why the probabilities cannot be computed.
-    The answer is cached by the family's content, so any edit gives a fresh answer. ``editor``
-    makes the drawing's members focusable, with ``data-key`` holding each member's export id.
+    The answer is cached by the family's content, so any edit gives a fresh answer.
     """
-    return _family_answers(json.dumps(doc, sort_keys=True), title, editor)
+    return _family_answers(json.dumps(doc, sort_keys=True), title)
 
 
 @lru_cache(maxsize=CACHED_FAMILIES)
-def _family_answers(document: str, title: str, editor: bool = False) -> FamilyAnswers:
+def _family_answers(document: str, title: str) -> FamilyAnswers:
     doc = json.loads(document)
     named = engine_document(doc, named=True)
     country = _country(doc)
-    keys = {name: key for key, name in member_names(doc).items()} if editor else None
     try:
         result, report = family_answer(named, country=country, plan=True)
     except AatdError as exc:
         try:
-            svg: str | None = pedigree_svg(pedigree_from_json(named), None, title=title, interactive=editor,
-                                           keys=keys)
+            svg: str | None = pedigree_svg(pedigree_from_json(named), None, title=title)
         except AatdError:
             svg = None
         return FamilyAnswers(svg, None, str(exc), country)
-    return FamilyAnswers(pedigree_svg(result.pedigree, result, title=title, interactive=editor, keys=keys), report,
-                         None, country)
+    return FamilyAnswers(pedigree_svg(result.pedigree, result, title=title), report, None, country)
 
 
 def known_panels() -> list[tuple[str, str]]:

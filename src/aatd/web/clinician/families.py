@@ -104,7 +104,9 @@ def editor_change(request: Request, family_id: FamilyId, principal: PageUser, db
             other = _optional_int("partner_id", partner_id)
             if other is None:
                 raise InputError("partner_id", partner_id, "the member to record as partner")
-            journalled(ws, family_id, f"Record {who} and a partner", lambda: link_partners(ws, member_id, other))
+            partner = ws.patient(other, audit_read=False).label
+            journalled(ws, family_id, f"Record {who} and {partner} as partners",
+                       lambda: link_partners(ws, member_id, other))
         elif action == "save":
             data = _edit_fields(label, sex, birth_year, deceased, adopted)
             journalled(ws, family_id, f"Edit {who}", lambda: edit_member(ws, member_id, data))

@@ -9,6 +9,8 @@ and the page does not scroll away.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from html import escape, unescape
 from typing import Any
 
 from aatd.knowledge import knowledge
@@ -20,7 +22,8 @@ from aatd.web.workspace.relatives import EDITOR_ADDS, RELATIONS, last_edits, orp
 from aatd.web.workspace.repository import Workspace
 
 _LINKS = (("mz_twin", "mz_twin_id"), ("dz_twin", "dz_twin_id"), ("partner", "partner_id"))
-_SYMBOL = re.compile(r'data-status="(\w+)" data-number="([^"]*)"[^>]*data-key="(\d+)"')
+_SYMBOL = re.compile(r'<g class="member" [^>]*?data-key="(\d+)"[^>]*?data-status="(\w+)" data-number="([^"]*)"')
+_MEMBER_TAG = re.compile(r'<g class="member" ([^>]*?)data-member="([^"]*)"')
 STATUS_WORDS = {"affected": "severe genotype (affected)", "carrier": "carrier of a deficiency allele",
                 "unaffected": "no deficiency allele found", "unknown": "not known (not tested)"}
 
@@ -40,6 +43,19 @@ def editor_document(ws: Workspace, family: Family) -> dict[str, Any]:
         if patient.adopted in ADOPTION and (patient.father_id in by_id or patient.mother_id in by_id):
             row.setdefault("adopted", patient.adopted)
     return doc
+
+
+def selectable(svg: str, keys: Mapping[str, str]) -> str:
+    """The drawing with each person focusable (``tabindex``, ``role="button"``) and their record key in ``data-key``.
+
+    ``keys`` maps the drawing's member ids (display names) to patient ids; the drawing's text is
+    already escaped, and the keys are escaped again here."""
+    def add(match: re.Match[str]) -> str:
+        key = keys.get(unescape(match.group(2)))
+        extra = f'tabindex="0" role="button" data-key="{escape(key)}" ' if key is not None else ""
+        return f'<g class="member" {extra}{match.group(1)}data-member="{match.group(2)}"'
+
+    return _MEMBER_TAG.sub(add, svg)
 
 
 def _evidence(row: dict[str, Any]) -> str:
@@ -70,12 +86,13 @@ def family_editor_view(ws: Workspace, family: Family, selected_id: int | None = 
     }
     if members:
         before_slow_work(ws.db)
-        found = answers.family_answers(doc, family.name, editor=True)
+        found = answers.family_answers(doc, family.name)
         names = answers.member_names(doc)
-        context["drawing"] = found.svg
+        svg = selectable(found.svg, {name: key for key, name in names.items()}) if found.svg else None
+        context["drawing"] = svg
         context["drawing_error"] = None if found.svg else found.error
         context["symbols"] = {int(key): {"status": status, "number": number}
-                              for status, number, key in _SYMBOL.findall(found.svg or "")}
+                              for key, status, number in _SYMBOL.findall(svg or "")}
         context["pedigree"] = {"report": found.report, "error": found.error, "country": found.country,
                                "names": {int(k): v for k, v in names.items()}}
         context["countries"] = sorted(c.country for c in knowledge().countries.values())
