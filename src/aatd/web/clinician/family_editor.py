@@ -40,7 +40,7 @@ def editor_document(ws: Workspace, family: Family) -> dict[str, Any]:
             target = getattr(patient, field)
             if target in by_id:
                 row.setdefault(key, str(target))
-        if patient.adopted in ADOPTION and (patient.father_id in by_id or patient.mother_id in by_id):
+        if patient.adopted in ADOPTION:
             row.setdefault("adopted", patient.adopted)
     return doc
 

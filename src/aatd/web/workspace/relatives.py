@@ -248,8 +248,6 @@ def delete_member(ws: Workspace, member_id: int) -> list[Patient]:
         for key in links:
             if getattr(relative, key) == member_id:
                 setattr(relative, key, None)
-        if relative.father_id is None and relative.mother_id is None:
-            relative.adopted = None
     ws.delete_patient(member_id)
     return unlinked
 
