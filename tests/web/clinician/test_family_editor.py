@@ -131,3 +131,25 @@ def test_editor__hostile_names_stay_text_in_the_selectable_drawing(sqlite_world:
     drawn = _drawing(page)
     assert hostile in drawn and drawn[hostile]["data-key"] == str(ann) and drawn[hostile]["role"] == "button"
     assert "<script>alert(1)" not in page
+
+
+def test_editor__second_partner_gives_half_siblings_and_single_parent_gets_an_unknown_partner(
+        sqlite_world: World) -> None:
+    browser = sqlite_world.login("doc@a.org")
+    family, dan, token = _start(browser, "Dan", "male")
+    first = _selected(_change(browser, family, token, dan, "partner"))
+    _change(browser, family, token, first, "son")
+    second = _selected(_change(browser, family, token, dan, "partner", new_label="Eve"))
+    page = _change(browser, family, token, second, "daughter", new_label="Fay")
+    svg = ET.fromstring(page[page.index("<svg"):page.index("</svg>") + 6])
+    assert len(svg.findall(f".//{SVG}line[@class='couple']")) == 2  # Dan with each partner
+    with transaction(sqlite_world.app.state.sessions) as db:
+        rows = {p.label: p for p in db.scalars(select(Patient).where(Patient.family_id == family))}
+    assert rows["Fay"].father_id == dan and rows["Fay"].mother_id == second
+    son = next(p for label, p in rows.items() if label.startswith("Son") or label.startswith("Half"))
+    assert son.father_id == dan and son.mother_id == first
+    # a child recorded with one parent hangs from a couple with a "?" partner
+    page = _change(browser, family, token, second, "save", label="Eve", sex="female", birth_year="")
+    page = _change(browser, family, token, rows["Fay"].id, "son", new_label="Gus")
+    svg = ET.fromstring(page[page.index("<svg"):page.index("</svg>") + 6])
+    assert len(svg.findall(f".//{SVG}g[@class='unknown-partner']")) == 1
