@@ -153,3 +153,14 @@ def test_editor__second_partner_gives_half_siblings_and_single_parent_gets_an_un
     page = _change(browser, family, token, rows["Fay"].id, "son", new_label="Gus")
     svg = ET.fromstring(page[page.index("<svg"):page.index("</svg>") + 6])
     assert len(svg.findall(f".//{SVG}g[@class='unknown-partner']")) == 1
+
+
+def test_editor__make_proband_moves_the_arrow(sqlite_world: World) -> None:
+    browser = sqlite_world.login("doc@a.org")
+    family, ann, token = _start(browser)
+    father = _selected(_change(browser, family, token, ann, "parents"))
+    page = _change(browser, family, token, father, "proband")
+    svg = ET.fromstring(page[page.index("<svg"):page.index("</svg>") + 6])
+    with_arrow = [g.get("data-member") for g in svg.iter(f"{SVG}g")
+                  if g.get("class") == "member" and g.find(f"{SVG}line[@class='proband']") is not None]
+    assert with_arrow == ["Father of Ann"]

@@ -228,7 +228,7 @@ def edit_member(ws: Workspace, member_id: int, data: dict[str, Any]) -> Patient:
     if data.get("proband"):
         for other in ws.members(ws.family(member.family_id, audit_read=False)):
             if other.id != member.id and other.proband:
-                other.proband = False
+                ws.update_patient(other.id, {"proband": False})
     return member
 
 
