@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aatd.family.drawing import SIZE, fit_row, layout, pedigree_svg
+from aatd.family.drawing import SIZE, fit_row, layout, member_status, pedigree_svg, row_orders
 from aatd.family.inference import allele_model, infer
 from aatd.family.pedigree import Member, Pedigree, Sex, build_pedigree, pedigree_from_json
 from aatd.genetics.genotypes import Genotype
@@ -27,7 +27,8 @@ def members_of(svg: str) -> dict[str, tuple[ET.Element, list[str]]]:
     for g in ET.fromstring(svg).iter(f"{SVG}g"):
         if g.get("class") == "member":
             symbol = next(e for e in g if e.get("class") == "symbol")
-            out[str(g.get("data-member"))] = (symbol, [t.text or "" for t in g.iter(f"{SVG}text")])
+            out[str(g.get("data-member"))] = (symbol, [t.text or "" for t in g.iter(f"{SVG}text")
+                                                           if t.get("class") == "label"])
     return out
 
 
@@ -114,19 +115,78 @@ def test_pedigree_svg__no_overlapping_symbols_or_labels(ped: Pedigree) -> None:
         assert len(lines) >= 1
         half = max(len(line) for line in lines) * TEXT_WIDTH / 2
         centre = (left + right) / 2
-        boxes.append((min(left, centre - half), top, max(right, centre + half), bottom + 16 + 14 * len(lines)))
+        boxes.append((min(left, centre - half), top, max(right, centre + half), bottom + 16 + 14 * (len(lines) + 1)))
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
 
 
-def test_pedigree_svg__fills_by_tested_status() -> None:
+def statuses_of(svg: str) -> dict[str, str]:
+    return {str(g.get("data-member")): str(g.get("data-status")) for g in ET.fromstring(svg).iter(f"{SVG}g")
+            if g.get("class") == "member"}
+
+
+def test_pedigree_svg__fills_by_affected_status_with_carrier_dots() -> None:
     ped = pedigree_from_json({"members": [{"id": "a", "sex": "male", "genotype": "ZZ"},
                                           {"id": "b", "sex": "female", "genotype": "MZ"},
                                           {"id": "c", "father": "a", "mother": "b", "carries": "Z"},
-                                          {"id": "d", "father": "a", "mother": "b"}]})
+                                          {"id": "d", "father": "a", "mother": "b"},
+                                          {"id": "e", "sex": "male", "genotype": "MM"}]})
     result = infer(ped, allele_model(ped, frequencies={"M": 0.95, "S": 0.03, "Z": 0.02}))
-    drawn = members_of(pedigree_svg(ped, result))
-    assert {k: s.get("fill") for k, (s, _) in drawn.items()} == {"a": "black", "b": "#9a9a9a", "c": "#dcdcdc",
-                                                                 "d": "white"}
+    svg = pedigree_svg(ped, result)
+    drawn = members_of(svg)
+    assert {k: s.get("fill") for k, (s, _) in drawn.items()} == {"a": "black", "b": "white", "c": "white",
+                                                                 "d": "white", "e": "white"}
+    # d: child of ZZ x MZ is an obligate carrier (at least one Z from the father), drawn with a dot
+    assert statuses_of(svg) == {"a": "affected", "b": "carrier", "c": "carrier", "d": "carrier", "e": "unaffected"}
+    dots = {str(g.get("data-member")) for g in ET.fromstring(svg).iter(f"{SVG}g") if g.get("class") == "member"
+            and g.find(f"{SVG}circle[@class='carrier-dot']") is not None}
+    assert dots == {"b", "c", "d"}
     assert drawn["c"][1][1] == "carries Z" and SIZE == 36
+
+
+@pytest.mark.parametrize(("genotype", "status"), [("ZZ", "affected"), ("Z/Null", "affected"),
+                                                  ("Null/Null", "affected"), ("MZ", "carrier"), ("SZ", "affected"),
+                                                  ("MS", "carrier"), ("MM", "unaffected")])
+def test_member_status__genotypes(genotype: str, status: str) -> None:
+    ped = pedigree_from_json({"members": [{"id": "x", "sex": "female", "genotype": genotype}]})
+    assert member_status(ped["x"], None) == status
+
+
+def test_pedigree_svg__numbers_generations_twins_adoption_unknown_partner_and_escaping() -> None:
+    ped = pedigree_from_json({"members": [
+        {"id": "gf", "sex": "male"}, {"id": "gm", "sex": "female"},
+        {"id": "s1", "sex": "male", "father": "gf", "mother": "gm", "mz_twin": "s2"},
+        {"id": "s2", "sex": "male", "father": "gf", "mother": "gm"},
+        {"id": "d1", "sex": "female", "father": "gf", "mother": "gm", "dz_twin": "d2"},
+        {"id": "d2", "sex": "male", "father": "gf", "mother": "gm", "dz_twin": "d1"},
+        {"id": "a<b>&\"c", "sex": "female", "father": "gf", "mother": "gm", "adopted": "in"},
+        {"id": "w", "sex": "female", "partner": "s1"},
+        {"id": "k", "sex": "female", "mother": "d1", "proband": True, "genotype": "ZZ"}]})
+    svg = pedigree_svg(ped, infer(ped, allele_model(ped, country="USA")))
+    root = ET.fromstring(svg)
+    groups = [g for g in root.iter(f"{SVG}g") if g.get("class") == "member"]
+    number = {str(g.get("data-member")): str(g.get("data-number")) for g in groups}
+    assert number["gf"].startswith("I-") and number["s1"].startswith("II-") and number["k"].startswith("III-")
+    assert sorted(number.values()) == sorted({*number.values()})  # unique
+    assert [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "generation"] == ["I", "II", "III"]
+    assert len(root.findall(f".//{SVG}line[@class='mz-twins']")) == 1  # s1-s2 only, not the DZ pair
+    assert sum(g.find(f"{SVG}path[@class='adopted']") is not None for g in groups) == 1
+    assert len(root.findall(f".//{SVG}line[@class='adopted-in']")) == 1
+    assert len(root.findall(f".//{SVG}g[@class='unknown-partner']")) == 1  # k's father is not recorded
+    assert any(t.text == "P" for t in root.iter(f"{SVG}text"))
+    assert 'a&lt;b&gt;&amp;&quot;c' in svg and "<b>" not in svg
+    assert statuses_of(svg)["d1"] == "carrier"  # obligate: mother of a ZZ child
+
+
+def test_row_orders__partners_who_married_in_stand_outside_so_twins_stay_side_by_side() -> None:
+    ped = pedigree_from_json({"members": [
+        {"id": "gf", "sex": "male"}, {"id": "gm", "sex": "female"},
+        {"id": "t1", "sex": "male", "father": "gf", "mother": "gm", "mz_twin": "t2"},
+        {"id": "t2", "sex": "male", "father": "gf", "mother": "gm"},
+        {"id": "w1", "sex": "female"}, {"id": "w2", "sex": "female"},
+        {"id": "c1", "sex": "male", "father": "t1", "mother": "w1"},
+        {"id": "c2", "sex": "female", "father": "t2", "mother": "w2"}]})
+    rows = row_orders(ped)
+    assert rows[1] == ["w1", "t1", "t2", "w2"]
+    assert rows[2] == ["c1", "c2"]

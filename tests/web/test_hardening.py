@@ -174,7 +174,7 @@ def test_workspace_svg__labels_cannot_add_markup(sqlite_world: World, label: str
     assert not list(root.iter("{http://www.w3.org/2000/svg}script"))
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert label in texts
-    assert all(re.fullmatch(r"member-\d+", g.get("id", "")) for g in root.iter("{http://www.w3.org/2000/svg}g")
+    assert all(re.fullmatch(r"member-[IVXLCDM]+-\d+", g.get("id", "")) for g in root.iter("{http://www.w3.org/2000/svg}g")
                if g.get("class") == "member")
 
 

@@ -292,7 +292,7 @@ def _check_links(i: int, m: Member, by_id: Mapping[str, Member]) -> None:
         twin = by_id.get(m.dz_twin)
         if twin is None or twin.id == m.id:
             raise PedigreeError(f"members[{i}].dz_twin", m.dz_twin, "the id of another member", members=[m.id])
-        if (twin.father, twin.mother) != (m.father, m.mother) or m.is_founder:
+        if (twin.father, twin.mother) != (m.father, m.mother):
             raise PedigreeError(f"members[{i}].dz_twin", m.dz_twin, "a twin with the same recorded parents",
                                 members=[m.id, twin.id])
         if m.mz_twin == m.dz_twin:
@@ -303,9 +303,6 @@ def _check_links(i: int, m: Member, by_id: Mapping[str, Member]) -> None:
     if m.adopted is not None and m.adopted not in ADOPTION:
         raise PedigreeError(f"members[{i}].adopted", m.adopted, "in (adopted into the family) or out "
                             "(placed for adoption)", members=[m.id])
-    if m.adopted is not None and m.is_founder:
-        raise PedigreeError(f"members[{i}].adopted", m.adopted, "a member with recorded (adoptive or "
-                            "biological) parents", members=[m.id])
 
 
 def _check_twin(i: int, m: Member, by_id: Mapping[str, Member]) -> None:

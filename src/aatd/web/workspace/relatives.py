@@ -13,7 +13,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
-from aatd.errors import InputError, NotFound
+from aatd.errors import AatdError, InputError, NotFound
+from aatd.family.pedigree import Member, build_pedigree, parse_sex
+from aatd.family.relationships import relationship
 from aatd.web.models import FamilyEdit, Patient, utcnow
 from aatd.web.workspace.repository import Workspace
 
@@ -104,14 +106,70 @@ def _opposite(sex: str) -> str:
     return {"male": "female", "female": "male"}.get(sex, "unknown")
 
 
+_KIN_WORDS = {"parent": ("father", "mother"), "grandparent": ("grandfather", "grandmother"),
+              "child": ("son", "daughter"), "grandchild": ("grandson", "granddaughter"),
+              "sibling": ("brother", "sister"), "half-sibling": ("half-brother", "half-sister"),
+              "aunt/uncle": ("uncle", "aunt"), "niece/nephew": ("nephew", "niece"),
+              "great-aunt/uncle": ("great-uncle", "great-aunt"), "grand-niece/nephew": ("grand-nephew", "grand-niece"),
+              "monozygotic twin": ("twin", "twin")}
+
+
+def _kin_word(label: str, sex: str) -> str:
+    """``aunt/uncle`` for a woman -> ``aunt``; great-grandparents and cousins keep their neutral words."""
+    for neutral, (male, female) in _KIN_WORDS.items():
+        if label.endswith(neutral):
+            word = male if sex == "male" else female if sex == "female" else neutral
+            return label.removesuffix(neutral) + word
+    return label
+
+
+def name_by_kinship(ws: Workspace, family_id: int, new: Sequence[Patient], relative: Patient) -> None:
+    """Name members the editor created after their relation to the proband ("Uncle of Ann").
+
+    Members unrelated to the proband (partners who married in) are named after the member
+    they were added to ("Partner of Uncle of Ann"). Names stay editable.
+    """
+    family = ws.family(family_id, audit_read=False)
+    rows = ws.members(family)
+    proband = next((p for p in rows if p.proband), None)
+    alive = {p.id for p in rows}
+    try:
+        ped = build_pedigree([Member(id=str(p.id), sex=parse_sex(p.sex),
+                                     father=str(p.father_id) if p.father_id in alive else None,
+                                     mother=str(p.mother_id) if p.mother_id in alive else None,
+                                     mz_twin=str(p.mz_twin_id) if p.mz_twin_id in alive else None) for p in rows])
+    except AatdError:
+        return
+    for person in new:
+        if proband is None or person.id == proband.id:
+            continue
+        kin = relationship(ped, str(proband.id), str(person.id))
+        if kin.label in ("unrelated", "partner", "other relative"):
+            word = "partner" if person.partner_id == relative.id or relative.partner_id == person.id else "relative"
+            person.label = f"{word.capitalize()} of {relative.label}"[:200]
+        else:
+            person.label = f"{_kin_word(kin.label, person.sex).capitalize()} of {proband.label}"[:200]
+
+
 def editor_add(ws: Workspace, member_id: int, what: str, label: str | None = None) -> Patient:
+    """One click of the editor (see :func:`_editor_add`); new members without a given name are named by kinship."""
+    member = ws.patient(member_id, audit_read=False)
+    before = {p.id for p in ws.members(ws.family(member.family_id, audit_read=False))}
+    selected = _editor_add(ws, member, what, label)
+    ws.db.flush()
+    created = [p for p in ws.members(ws.family(member.family_id, audit_read=False)) if p.id not in before]
+    named = [p for p in created if not (label or "").strip() or p.id != selected.id]
+    name_by_kinship(ws, member.family_id, named, member)
+    return selected
+
+
+def _editor_add(ws: Workspace, member: Patient, what: str, label: str | None) -> Patient:
     """One click of the editor: add parents, a partner, a child, a sibling or a twin of a member.
 
     Names default to the relation (``Mother of Ann``) and can be changed afterwards. Parents
     are created when a sibling or twin needs them. Returns the member to select next: the new
     person (the father, for "parents").
     """
-    member = ws.patient(member_id, audit_read=False)
     default = {"parents": "Parents", "partner": "Partner", "son": "Son", "daughter": "Daughter", "child": "Child",
                "brother": "Brother", "sister": "Sister", "mz_twin": "Twin", "dz_twin": "Twin"}.get(what)
     if default is None:
@@ -170,7 +228,7 @@ def edit_member(ws: Workspace, member_id: int, data: dict[str, Any]) -> Patient:
     if data.get("proband"):
         for other in ws.members(ws.family(member.family_id, audit_read=False)):
             if other.id != member.id and other.proband:
-                other.proband = False
+                ws.update_patient(other.id, {"proband": False})
     return member
 
 
@@ -190,8 +248,6 @@ def delete_member(ws: Workspace, member_id: int) -> list[Patient]:
         for key in links:
             if getattr(relative, key) == member_id:
                 setattr(relative, key, None)
-        if relative.father_id is None and relative.mother_id is None:
-            relative.adopted = None
     ws.delete_patient(member_id)
     return unlinked
 
@@ -251,8 +307,9 @@ def undo_last(ws: Workspace, family_id: int) -> FamilyEdit:
         if not state["deleted"] and p.deleted_at is not None:
             ws.record("restore", "patient", p.id, undo=edit.id)
             p.deleted_at = None
-        elif p.deleted_at is None:
+        elif state["deleted"] and p.deleted_at is None:
             p.deleted_at = now
+            ws.record("delete", "patient", p.id, undo=edit.id)
     ws.db.flush()
     ws.check_family(family_id)
     edit.undone_at = now

@@ -198,8 +198,7 @@ class Workspace:
             build_pedigree([Member(id=names[p.id], sex=parse_sex(p.sex), father=names.get(p.father_id or 0),
                                    mother=names.get(p.mother_id or 0), mz_twin=names.get(p.mz_twin_id or 0),
                                    dz_twin=names.get(p.dz_twin_id or 0), partner=names.get(p.partner_id or 0),
-                                   adopted=p.adopted if names.get(p.father_id or 0) or names.get(p.mother_id or 0)
-                                   else None) for p in rows])
+                                   adopted=p.adopted) for p in rows])
         except PedigreeError as exc:
             value = (data or {}).get(field, family_id)
             raise InputError(field, value, exc.expected, hint=exc.hint or str(exc)) from None
