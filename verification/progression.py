@@ -184,7 +184,7 @@ def cohort(genotype: str, design: Design, n: int, seed: int) -> Iterator[Stratum
             for w, kwargs in design.groups(age):
                 profile = Profile(genotype=genotype, sex=sex, age=age, height_cm=height,  # type: ignore[arg-type]
                                   ascertainment=design.ascertainment, ascertainment_weights=design.weights,
-                                  **kwargs)
+                                  liver_unknown_at_entry=True, **kwargs)
                 result = simulate(profile, n=n, seed=seed + age + sex, keep_paths=True)
                 assert result.people is not None
                 yield Stratum(w / len(design.sexes), age, profile, result.people, result.probabilities, n)

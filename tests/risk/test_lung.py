@@ -42,10 +42,12 @@ def _paths(profile: Profile, n: int = 60, seed: int = 5) -> np.ndarray:
     return acc.people["paths"]
 
 
-def test_run__matches_slow_reference() -> None:
+@pytest.mark.parametrize("liver_unknown", [False, True])
+def test_run__matches_slow_reference(liver_unknown: bool) -> None:
     # Everything at once: parameter batches, a mixed ascertainment, smoking then a quit, liver cofactors.
     profile = ZZ_SMOKER.with_changes(augmentation_start_age=50.0, augmentation_applies=True, ascertainment="unknown",
-                                     quit_age=55.0, alcohol="heavy", diabetes=True)
+                                     quit_age=55.0, alcohol="heavy", diabetes=True,
+                                     liver_unknown_at_entry=liver_unknown)
     draws = draw(60, np.random.default_rng(2), batches=4)
     acc = run(profile, draws, keep_paths=True)
     reference, death_age, death_cause = simulate_reference(profile, draws)
@@ -54,11 +56,15 @@ def test_run__matches_slow_reference() -> None:
     np.testing.assert_array_equal(acc.people["death_age"], death_age)
     np.testing.assert_array_equal(acc.people["death_cause"], death_cause)
     assert (death_cause > 0).any() and len(set(death_cause[death_cause > 0])) > 1
+    if liver_unknown:  # silent cirrhosis before the current age: some people enter with it
+        assert acc.counts["cirrhosis"][0] > 0
 
 
-def test_run_compiled__counts_match_the_vectorised_engine() -> None:
+@pytest.mark.parametrize("liver_unknown", [False, True])
+def test_run_compiled__counts_match_the_vectorised_engine(liver_unknown: bool) -> None:
     # The numba kernel (engine="compiled", used for a million lifetimes) against the numpy engine, same draws.
-    profile = ZZ_SMOKER.with_changes(ascertainment="unknown", quit_age=55.0, alcohol="heavy", fev1_l=None)
+    profile = ZZ_SMOKER.with_changes(ascertainment="unknown", quit_age=55.0, alcohol="heavy", fev1_l=None,
+                                     liver_unknown_at_entry=liver_unknown)
     draws = draw(400, np.random.default_rng(4), batches=4)
     numpy_acc, compiled_acc = run(profile, draws, histogram=True), run_compiled(profile, draws)
     for key, counts in numpy_acc.counts.items():

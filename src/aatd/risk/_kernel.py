@@ -32,6 +32,7 @@ def _person_loop(r1_0: Any, rf_0: Any, never: Any, smoking: Any, former_fraction
     liver_h = (scalars[9], scalars[10], scalars[11])
     dec_death, cancer_death = scalars[12], scalars[13]
     fixed_ratio, g1, g2, g3, step = scalars[14], scalars[15], scalars[16], scalars[17], scalars[18]
+    silent_liver = scalars[19] != 0.0
     n_ages = packs.shape[0]
     n_bins = hist.shape[2]
     for p in range(r1_0.shape[0]):  # people arrive grouped by batch: each batch's histogram stays in cache
@@ -41,6 +42,9 @@ def _person_loop(r1_0: Any, rf_0: Any, never: Any, smoking: Any, former_fraction
         l0, l1, l2 = False, False, False
         b = batch[p]
         for i in range(n_ages):
+            if i < first and silent_liver:
+                lh0 += liver_h[0]
+                l0 = l0 or lh0 > liver_threshold[p, 0]
             if i == first:
                 if np.isnan(fev1_l):
                     anchored = max(floor, min(r1, r1_0[p] * entry_fraction[p]))

@@ -110,6 +110,7 @@ class Profile:
     alcohol: str = "none"
     obese: bool = False
     diabetes: bool = False
+    liver_unknown_at_entry: bool = False
 
     def with_changes(self, **changes: Any) -> Profile:
         return replace(self, **changes)
@@ -498,6 +499,12 @@ def _year_of_life(life: _Life, r1: FloatArray, s: Schedule, i: int, draws: Draws
     life.liver |= life.liver_hazard > draws.liver_threshold
 
 
+def _silent_cirrhosis(life: _Life, s: Schedule, draws: Draws) -> None:
+    """A year before the current age when the liver status at entry is unknown: cirrhosis may begin."""
+    life.liver_hazard[0] += s.liver_hazards[0]
+    life.liver[0] |= life.liver_hazard[0] > draws.liver_threshold[0]
+
+
 def _anchor(r1: FloatArray, rf: FloatArray, c: Coefficients, s: Schedule, i: int, profile: Profile,
             draws: Draws, healthy: FloatArray) -> tuple[FloatArray, FloatArray]:
     """FEV1 at the current age: the measured value (with noise), else at most the group's entry fraction.
@@ -594,6 +601,8 @@ def run(profile: Profile, draws: Draws, *, histogram: bool = False, keep_paths: 
     first = profile.age - profile.start_age
     gamma, floor = value("decline_level_exponent"), value("fev1_floor_fraction")
     for i in range(s.ages.size):
+        if i < first and profile.liver_unknown_at_entry:
+            _silent_cirrhosis(life, s, draws)
         if i == first:
             r1, rf = _anchor(r1, rf, c, s, i, profile, draws, healthy)
         if i >= first:
@@ -636,7 +645,7 @@ def run_compiled(profile: Profile, draws: Draws) -> Accumulator:
         value("mortality_fev1_band_lower"), value("mortality_fev1_band_upper"),
         value("mortality_hazard_fev1_below_30"), value("mortality_hazard_fev1_30_65"), *s.liver_hazards,
         *s.liver_death_hazards, value("gold_fixed_ratio"), value("gold_grade_1_min"), value("gold_grade_2_min"),
-        value("gold_grade_3_min"), _HIST_STEP_L])
+        value("gold_grade_3_min"), _HIST_STEP_L, float(profile.liver_unknown_at_entry)])
     order = np.argsort(draws.batch, kind="stable")  # people grouped by batch, each person's inputs contiguous
     per_person = [x[order] for x in (r1, rf, c.never, c.smoking, c.former_fraction)]
     exposures = np.ascontiguousarray(np.stack([c.exposures[e] for e in EXPOSURES], axis=1)[order])
@@ -756,6 +765,9 @@ def simulate_reference(profile: Profile, draws: Draws) -> tuple[FloatArray, Floa
         hazard, cause = 0.0, 0
         liver_hazard, liver = [0.0, 0.0, 0.0], [False, False, False]
         for i in range(s.ages.size):
+            if i < first and profile.liver_unknown_at_entry:
+                liver_hazard[0] += s.liver_hazards[0]
+                liver[0] = liver[0] or liver_hazard[0] > draws.liver_threshold[0, p]
             if i == first:
                 if profile.fev1_l is None:
                     anchored = max(value("fev1_floor_fraction"), min(r1, healthy * c.entry_fraction[p]))
