@@ -66,6 +66,7 @@ OUTCOMES = ("copd_lln", "copd_fixed_ratio", "gold_1", "gold_2", "gold_3", "gold_
             *(f"death_{c}" for c in CAUSES), *LIVER_STATES)
 CIGARETTES_PER_PACK = 20
 _HIST_STEP_L = 0.005
+_HIST_BINS_PER_L = 200.0  # 1 / _HIST_STEP_L: bins by multiplication (engines avoid divisions in the yearly loop)
 _HIST_MAX_L = 9.0
 
 
@@ -206,18 +207,13 @@ def draw(n: int, rng: np.random.Generator, batches: int = 1) -> Draws:
 
 @dataclass(frozen=True, slots=True)
 class Coefficients:
-    """Per-person excess-decline components (mL/yr at 100% predicted) and multipliers."""
+    """Per-person group, entry fraction, multipliers, and the shared yearly loss table."""
 
-    never: FloatArray
-    smoking: FloatArray
-    former_fraction: FloatArray
-    exposures: dict[str, FloatArray]
-    ascertainment: FloatArray
     group: NDArray[np.int64]
     entry_fraction: FloatArray
     multiplier: FloatArray
     fvc_fraction: FloatArray
-    augmentation: FloatArray
+    loss: FloatArray  # (len(GROUPS), batches, ages): see loss_table
 
 
 def susceptibility(genotype: str) -> float:
@@ -231,32 +227,72 @@ def person_multiplier(slope_z: FloatArray) -> FloatArray:
     return np.asarray(np.exp(sigma * slope_z - 0.5 * sigma * sigma), dtype=np.float64)
 
 
-def groups(profile: Profile, group_u: FloatArray) -> NDArray[np.int64]:
-    """Each person's ascertainment group (0 index, 1 family, 2 screened) from uniform draws."""
+@dataclass(frozen=True, slots=True)
+class BatchTables:
+    """Each parameter batch's values (mL/yr at 100% predicted, fractions, multipliers), shared by its people.
+
+    The vectorised engine indexes them by each person's batch (:func:`coefficients`); the compiled kernel
+    reads them directly, so both use the same numbers.
+    """
+
+    never: FloatArray
+    smoking: FloatArray
+    former_fraction: FloatArray
+    exposures: FloatArray  # (len(EXPOSURES), batches)
+    ascertainment: FloatArray  # (len(GROUPS), batches)
+    male: FloatArray
+    fvc_fraction: FloatArray
+    augmentation: FloatArray
+    entry_fraction: FloatArray  # (len(GROUPS),)
+    group_bounds: FloatArray  # cumulative group probabilities (index, index + family)
+    sigma: float
+
+
+def batch_tables(profile: Profile, draws: Draws) -> BatchTables:
+    """The per-batch parameter values of ``profile`` from ``draws`` (table values with one batch)."""
+    g, z = profile.genotype, draws.batch_z
+    scale = susceptibility(g)
     w = profile.group_weights()
-    return np.asarray(np.searchsorted(np.cumsum(w[:2]) / sum(w), group_u, side="right"), dtype=np.int64)
+    return BatchTables(
+        never=batch_values("excess_decline_never", g, z["never"]),
+        smoking=batch_values("smoking_excess_per_pack_day", g, z["smoking"]),
+        former_fraction=batch_values("former_smoker_residual_fraction", "all", z["former"]),
+        exposures=np.stack([scale * batch_values(f"{e}_excess", "ZZ", z[e]) for e in EXPOSURES]),
+        ascertainment=np.stack([scale * batch_values(f"ascertainment_excess_{k}", "ZZ", z[k]) for k in GROUPS]),
+        male=(batch_values("male_excess_multiplier", "all", z["male"]) if profile.sex == 1
+              else np.ones(draws.batches)),
+        fvc_fraction=batch_values("fvc_fraction_of_fev1_loss", "all", z["fvc"]),
+        augmentation=batch_values("augmentation_decline_reduction", "all", z["augmentation"]),
+        entry_fraction=np.array([value(f"ascertainment_fev1_fraction_{k}") for k in GROUPS]),
+        group_bounds=np.cumsum(w[:2]) / sum(w),
+        sigma=value("slope_random_effect_sd"),
+    )
 
 
 def coefficients(profile: Profile, draws: Draws) -> Coefficients:
     """Person-level coefficients of ``profile`` from ``draws`` (parameters per batch, shared within it)."""
-    g, z, b = profile.genotype, draws.batch_z, draws.batch
-    scale = susceptibility(g)
-    exposures = {e: scale * batch_values(f"{e}_excess", "ZZ", z[e])[b] for e in EXPOSURES}
-    group = groups(profile, draws.group_u)
-    by_group = np.stack([scale * batch_values(f"ascertainment_excess_{k}", "ZZ", z[k]) for k in GROUPS])
-    male = batch_values("male_excess_multiplier", "all", z["male"])[b] if profile.sex == 1 else np.ones(draws.n)
-    return Coefficients(
-        never=batch_values("excess_decline_never", g, z["never"])[b],
-        smoking=batch_values("smoking_excess_per_pack_day", g, z["smoking"])[b],
-        former_fraction=batch_values("former_smoker_residual_fraction", "all", z["former"])[b],
-        exposures=exposures,
-        ascertainment=by_group[group, b],
-        group=group,
-        entry_fraction=np.array([value(f"ascertainment_fev1_fraction_{k}") for k in GROUPS])[group],
-        multiplier=person_multiplier(draws.slope_z) * male,
-        fvc_fraction=batch_values("fvc_fraction_of_fev1_loss", "all", z["fvc"])[b],
-        augmentation=batch_values("augmentation_decline_reduction", "all", z["augmentation"])[b],
-    )
+    t, b = batch_tables(profile, draws), draws.batch
+    group = np.asarray(np.searchsorted(t.group_bounds, draws.group_u, side="right"), dtype=np.int64)
+    return Coefficients(group=group, entry_fraction=t.entry_fraction[group],
+                        multiplier=person_multiplier(draws.slope_z) * t.male[b], fvc_fraction=t.fvc_fraction[b],
+                        loss=loss_table(schedule(profile), t))
+
+
+def loss_table(s: Schedule, t: BatchTables) -> FloatArray:
+    """Yearly loss of the FEV1 fraction of predicted per unit of person multiplier, by (group, batch, age).
+
+    excess (mL/yr at 100% predicted) = genotype + smoking x (packs/day while smoking + residual fraction x
+    packs/day after quitting) + ascertainment group + the exposures active that year; x (1 - augmentation
+    effect) while augmented; x ``loss_per_ml`` (1 / (1000 x next year's predicted FEV1)). A person's loss in
+    a year is their multiplier x this table's entry (x FEV1 fraction^exponent). Every engine uses the table.
+    """
+    exposures = np.zeros((t.never.size, s.ages.size))
+    for k, e in enumerate(EXPOSURES):
+        exposures = exposures + t.exposures[k][:, None] * s.exposure_on[e][None, :]
+    base = t.never[:, None] + t.smoking[:, None] * (s.packs[None, :] + t.former_fraction[:, None] * s.former[None, :])
+    excess = (base[None, :, :] + t.ascertainment[:, :, None]) + exposures[None, :, :]
+    kept = 1.0 - t.augmentation[:, None] * s.augmented[None, :]
+    return np.asarray(excess * kept[None, :, :] * s.loss_per_ml[None, None, :], dtype=np.float64)
 
 
 # --- year-by-year schedule (scalars, shared by everyone in a profile) ----------------
@@ -282,6 +318,7 @@ class Schedule:
     augmented: FloatArray
     liver_hazards: tuple[float, float, float]
     liver_death_hazards: tuple[float, float]
+    loss_per_ml: FloatArray  # 1 / (1000 x predicted FEV1 next year): mL/yr of excess -> fraction of predicted
 
     @property
     def fev1_predicted(self) -> FloatArray:
@@ -342,25 +379,13 @@ def _schedule_cached(profile: Profile) -> Schedule:
         liver_hazards=(cirrhosis, liver_value("decompensation_hazard") * decompensation_ratio(profile.genotype),
                        liver_value("liver_cancer_hazard_in_cirrhosis")),
         liver_death_hazards=(liver_value("decompensated_death_hazard"), liver_value("liver_cancer_death_hazard")),
+        loss_per_ml=1.0 / (1000.0 * np.append(f_m[1:], f_m[-1])),
     )
 
 
 def schedule(profile: Profile) -> Schedule:
     """The per-age schedule of a profile (cached)."""
     return _schedule_cached(profile)
-
-
-def excess_decline(c: Coefficients, s: Schedule, i: int) -> FloatArray:
-    """Excess FEV1 decline (mL/yr at 100% predicted) of everyone in year ``i`` of the schedule."""
-    total = c.never + c.smoking * (s.packs[i] + c.former_fraction * s.former[i]) + c.ascertainment
-    for name in EXPOSURES:
-        on = s.exposure_on[name][i]
-        if on:
-            total = total + on * c.exposures[name]
-    total = total * c.multiplier
-    if s.augmented[i]:
-        total = total * (1.0 - c.augmentation)
-    return np.asarray(total, dtype=np.float64)
 
 
 def low_fev1_hazard(percent: FloatArray) -> FloatArray:
@@ -531,12 +556,12 @@ def _initial(s: Schedule, draws: Draws) -> tuple[FloatArray, FloatArray]:
 def _record(acc: Accumulator, j: int, r1: FloatArray, rf: FloatArray, s: Schedule, i: int, life: _Life,
             draws: Draws, histogram: bool) -> None:
     fev1 = r1 * s.fev1_predicted[i]
-    ratio = fev1 / (rf * s.fvc_predicted[i])
+    fvc = rf * s.fvc_predicted[i]
     percent = 100.0 * r1
-    fixed = ratio < value("gold_fixed_ratio")
+    fixed = fev1 < value("gold_fixed_ratio") * fvc  # FEV1/FVC below the ratio, without a division
     g1, g2, g3 = value("gold_grade_1_min"), value("gold_grade_2_min"), value("gold_grade_3_min")
     counts = acc.counts
-    counts["copd_lln"][j] = np.count_nonzero(ratio < s.ratio_lln[i])
+    counts["copd_lln"][j] = np.count_nonzero(fev1 < s.ratio_lln[i] * fvc)
     counts["copd_fixed_ratio"][j] = np.count_nonzero(fixed)
     counts["gold_1"][j] = np.count_nonzero(fixed & (percent >= g1))
     counts["gold_2"][j] = np.count_nonzero(fixed & (percent >= g2) & (percent < g1))
@@ -560,7 +585,7 @@ def _record(acc: Accumulator, j: int, r1: FloatArray, rf: FloatArray, s: Schedul
         spread = fev1 * (mean / (sums / acc.batch_n))[draws.batch]  # people's spread, net of parameter uncertainty
     if histogram:
         assert acc.histogram is not None
-        bins = np.clip((spread / _HIST_STEP_L).astype(np.int64), 0, acc.histogram.shape[1] - 1)
+        bins = np.clip((spread * _HIST_BINS_PER_L).astype(np.int64), 0, acc.histogram.shape[1] - 1)
         acc.histogram[j] = np.bincount(bins, minlength=acc.histogram.shape[1])
     else:
         assert acc.quantiles is not None
@@ -613,7 +638,7 @@ def run(profile: Profile, draws: Draws, *, histogram: bool = False, keep_paths: 
             _year_of_life(life, r1, s, i, draws)
         if i + 1 < s.ages.size:
             level = np.power(r1, gamma) if gamma != 0.0 else 1.0
-            loss = excess_decline(c, s, i) * level / (1000.0 * s.fev1_predicted[i + 1])
+            loss = c.multiplier * c.loss[c.group, draws.batch, i] * level
             new_r1 = np.maximum(r1 - loss, floor)
             rf = np.maximum(0.05, rf - c.fvc_fraction * (r1 - new_r1))
             r1 = new_r1
@@ -629,46 +654,56 @@ def run_compiled(profile: Profile, draws: Draws) -> Accumulator:
     The people's spread is the histogram of each batch rescaled by the ratio of the overall mean to its batch's
     mean (to the nearest 5 mL bin), the compiled counterpart of the vectorised engine's within-batch spread.
     """
-    from aatd.risk._kernel import compiled
+    from aatd.risk import _kernel as k
 
     s = schedule(profile)
-    c = coefficients(profile, draws)
+    t = batch_tables(profile, draws)
     out_ages = np.arange(profile.age, END_AGE + 1)
-    r1, rf = _initial(s, draws)
     batches, n_out, n_bins = draws.batches, out_ages.size, int(_HIST_MAX_L / _HIST_STEP_L)
-    counts = np.zeros((len(OUTCOMES), n_out))
+    yearly = np.zeros((6, n_out), dtype=np.int64)
+    starts = np.zeros((3 + len(CAUSES) + len(LIVER_STATES), n_out), dtype=np.int64)
     hist = np.zeros((batches, n_out, n_bins), dtype=np.int32)
-    batch_fev1, batch_death, fev1_sum = np.zeros((batches, n_out)), np.zeros((batches, n_out)), np.zeros(n_out)
+    batch_fev1, batch_death_starts = np.zeros((batches, n_out)), np.zeros((batches, n_out), dtype=np.int64)
     scalars = np.array([
         profile.age - profile.start_age, value("decline_level_exponent"), value("fev1_floor_fraction"),
         np.nan if profile.fev1_l is None else profile.fev1_l, value("measurement_noise_sd"),
         value("mortality_fev1_band_lower"), value("mortality_fev1_band_upper"),
         value("mortality_hazard_fev1_below_30"), value("mortality_hazard_fev1_30_65"), *s.liver_hazards,
         *s.liver_death_hazards, value("gold_fixed_ratio"), value("gold_grade_1_min"), value("gold_grade_2_min"),
-        value("gold_grade_3_min"), _HIST_STEP_L, float(profile.liver_unknown_at_entry)])
-    order = np.argsort(draws.batch, kind="stable")  # people grouped by batch, each person's inputs contiguous
-    per_person = [x[order] for x in (r1, rf, c.never, c.smoking, c.former_fraction)]
-    exposures = np.ascontiguousarray(np.stack([c.exposures[e] for e in EXPOSURES], axis=1)[order])
-    more = [x[order] for x in (c.ascertainment, c.multiplier, c.fvc_fraction, c.augmentation, c.entry_fraction,
-                               draws.noise_z, draws.death_threshold, draws.cause_u)]
-    liver = np.ascontiguousarray(draws.liver_threshold.T[order])
-    compiled()(*per_person, exposures, *more, liver, draws.batch[order], s.packs, s.former,
-               np.stack([s.exposure_on[e] for e in EXPOSURES]), s.augmented, s.fev1_predicted, s.fvc_predicted,
-               s.ratio_lln, s.respiratory_hazard, s.other_hazard, s.smoking_hazard, scalars, counts, hist,
-               batch_fev1, batch_death, fev1_sum)
+        value("gold_grade_3_min"), _HIST_BINS_PER_L, float(profile.liver_unknown_at_entry), t.sigma,
+        *(x[0] for x in s.fev1_lms), *(x[0] for x in s.ratio_lms)])
+    k.compiled()(draws.level_z, draws.ratio_z, draws.slope_z, draws.group_u, draws.noise_z, draws.death_threshold,
+                 draws.liver_threshold, draws.cause_u, loss_table(s, t), t.male, t.fvc_fraction, t.entry_fraction,
+                 t.group_bounds, s.fev1_predicted, s.fvc_predicted, s.ratio_lln, s.respiratory_hazard, s.other_hazard,
+                 s.smoking_hazard, scalars, yearly, starts, hist, batch_fev1, batch_death_starts)
+    started = np.cumsum(starts, axis=1).astype(np.float64)
+    counts = {"copd_lln": yearly[k.COPD_LLN], "copd_fixed_ratio": yearly[k.FIXED], "gold_1": yearly[k.GOLD1],
+              "gold_2": yearly[k.GOLD2], "gold_3": yearly[k.GOLD3], "gold_4": yearly[k.GOLD4],
+              "fev1_below_50": started[k.BELOW50], "death": started[k.DEATH],
+              **{f"death_{c}": started[k.CAUSE0 + i] for i, c in enumerate(CAUSES)},
+              **{state: started[k.CIRRHOSIS + i] for i, state in enumerate(LIVER_STATES)}}
+    batch_death = np.cumsum(batch_death_starts, axis=1).astype(np.float64)
     batch_n = np.bincount(draws.batch, minlength=batches).astype(np.float64)
-    mean = fev1_sum / draws.n
-    spread = hist[0].astype(np.int64) if batches == 1 else np.zeros((n_out, n_bins), dtype=np.int64)
-    if batches > 1:
-        scale = mean[None, :] / (batch_fev1 / batch_n[:, None])
-        bins = np.arange(n_bins) + 0.5
-        for b in range(batches):
-            for j in range(n_out):
-                moved = np.clip(np.rint(bins * scale[b, j] - 0.5).astype(np.int64), 0, n_bins - 1)
-                spread[j] += np.bincount(moved, weights=hist[b, j], minlength=n_bins).astype(np.int64)
+    mean = batch_fev1.sum(axis=0) / draws.n
     many = batches > 1
-    return Accumulator(out_ages, draws.n, {k: counts[i] for i, k in enumerate(OUTCOMES)}, None, spread, mean,
-                       batch_fev1 if many else None, batch_death if many else None, batch_n if many else None)
+    return Accumulator(out_ages, draws.n, {key: np.asarray(counts[key], dtype=np.float64) for key in OUTCOMES}, None,
+                       _pooled_histogram(hist, batch_fev1, batch_n, mean), mean, batch_fev1 if many else None,
+                       batch_death if many else None, batch_n if many else None)
+
+
+def _pooled_histogram(hist: NDArray[np.int32], batch_fev1: FloatArray, batch_n: FloatArray,
+                      mean: FloatArray) -> NDArray[np.int64]:
+    """The people's FEV1 histogram by age: each batch's histogram moved by the ratio of the overall to its mean."""
+    batches, n_out, n_bins = hist.shape
+    if batches == 1:
+        return np.asarray(hist[0], dtype=np.int64)
+    spread = np.zeros((n_out, n_bins), dtype=np.int64)
+    scale = mean[None, :] / (batch_fev1 / batch_n[:, None])
+    centres = np.arange(n_bins) + 0.5
+    for j in range(n_out):
+        moved = np.clip(np.rint(centres[None, :] * scale[:, j, None] - 0.5).astype(np.int64), 0, n_bins - 1)
+        spread[j] = np.bincount(moved.ravel(), weights=hist[:, j, :].ravel(), minlength=n_bins).astype(np.int64)
+    return spread
 
 
 def _result(profile: Profile, acc: Accumulator, seed: int | None, engine: str) -> SimulationResult:
@@ -751,6 +786,7 @@ def simulate_reference(profile: Profile, draws: Draws) -> tuple[FloatArray, Floa
     """
     s = schedule(profile)
     c = coefficients(profile, draws)
+    t = batch_tables(profile, draws)
     first = profile.age - profile.start_age
     n_out = END_AGE + 1 - profile.age
     paths = np.zeros((n_out, draws.n))
@@ -783,16 +819,16 @@ def simulate_reference(profile: Profile, draws: Draws) -> tuple[FloatArray, Floa
                 hazard, cause, liver_hazard, liver = _reference_year(
                     hazard, cause, liver_hazard, liver, r1, s, i, draws, p)
             if i + 1 < s.ages.size:
-                excess = (c.never[p] + c.smoking[p] * (s.packs[i] + c.former_fraction[p] * s.former[i])
-                          + c.ascertainment[p])
-                for name in EXPOSURES:
-                    excess += s.exposure_on[name][i] * c.exposures[name][p]
-                excess *= c.multiplier[p]
-                if s.augmented[i]:
-                    excess *= 1.0 - c.augmentation[p]
+                b, g = draws.batch[p], c.group[p]
+                exposures = 0.0
+                for k, name in enumerate(EXPOSURES):
+                    exposures += t.exposures[k][b] * s.exposure_on[name][i]
+                excess = (t.never[b] + t.smoking[b] * (s.packs[i] + t.former_fraction[b] * s.former[i])
+                          + t.ascertainment[g][b]) + exposures  # mL/yr at 100% predicted
+                kept = 1.0 - t.augmentation[b] * s.augmented[i]  # augmentation slows the excess decline
                 gamma = value("decline_level_exponent")
                 level = r1 ** gamma if gamma != 0.0 else 1.0
-                loss = excess * level / (1000.0 * s.fev1_predicted[i + 1])
+                loss = c.multiplier[p] * (excess * kept * s.loss_per_ml[i]) * level
                 new_r1 = max(r1 - loss, value("fev1_floor_fraction"))
                 rf = max(0.05, rf - c.fvc_fraction[p] * (r1 - new_r1))
                 r1 = new_r1
