@@ -119,16 +119,36 @@ def test_run__screened_never_fares_worse_than_index(genotype: str, smoking: str,
 
 @settings(max_examples=20, deadline=None)
 @given(genotype=st.sampled_from(["MM", "MZ", "ZZ"]), smoking=st.sampled_from(["never", "current", "former"]),
-       alcohol=st.sampled_from(["none", "very_heavy"]), age=st.integers(20, 85), batches=st.integers(1, 5))
+       alcohol=st.sampled_from(["none", "very_heavy"]), age=st.integers(20, 85), batches=st.integers(1, 5),
+       liver_unknown=st.booleans())
 def test_run__causes_of_death_sum_to_all_deaths(genotype: str, smoking: str, alcohol: str, age: int,
-                                                batches: int) -> None:
+                                                batches: int, liver_unknown: bool) -> None:
     person = Profile(genotype=genotype, sex=0, age=age, height_cm=165.0, smoking=smoking, alcohol=alcohol,
                      pack_years=0.0 if smoking == "never" else 30.0,
-                     quit_age=float(age) if smoking == "former" else None, ascertainment="unknown")
-    acc = run(person, draw(300, np.random.default_rng(age), batches))
-    by_cause = sum(acc.counts[f"death_{c}"] for c in CAUSES)
-    np.testing.assert_array_equal(by_cause, acc.counts["death"])
-    assert (np.diff(acc.counts["death"]) >= 0).all()
+                     quit_age=float(age) if smoking == "former" else None, ascertainment="unknown",
+                     liver_unknown_at_entry=liver_unknown)
+    draws = draw(300, np.random.default_rng(age), batches)
+    for acc in (run(person, draws), run_compiled(person, draws)):  # both engines
+        by_cause = sum(acc.counts[f"death_{c}"] for c in CAUSES)
+        np.testing.assert_array_equal(by_cause, acc.counts["death"])
+        assert (np.diff(acc.counts["death"]) >= 0).all()
+
+
+@settings(max_examples=15, deadline=None)
+@given(genotype=st.sampled_from(["MM", "MZ", "SZ", "ZZ"]), age=st.integers(20, 85), i=st.integers(0, 2),
+       diabetes=st.booleans())
+def test_run__more_alcohol_or_unknown_liver_status_never_lowers_liver_risk(genotype: str, age: int, i: int,
+                                                                           diabetes: bool) -> None:
+    # Same people (common random numbers): more drinking, or cirrhosis that may already be present at the current
+    # age, never lowers cirrhosis, liver cancer or death at any age.
+    alcohol = ("none", "moderate", "heavy", "very_heavy")
+    person = Profile(genotype=genotype, sex=1, age=age, height_cm=178.0, alcohol=alcohol[i], diabetes=diabetes)
+    draws = draw(300, np.random.default_rng(age + i), 1)
+    base = run(person, draws)
+    for worse in (person.with_changes(alcohol=alcohol[i + 1]), person.with_changes(liver_unknown_at_entry=True)):
+        acc = run(worse, draws)
+        for key in ("cirrhosis", "liver_cancer", "death"):
+            assert (acc.counts[key] >= base.counts[key]).all(), key
 
 
 def test_batch_values__every_random_effect_keeps_its_mean() -> None:
