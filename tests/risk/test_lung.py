@@ -72,6 +72,9 @@ def test_run_compiled__counts_match_the_vectorised_engine(liver_unknown: bool) -
     assert numpy_acc.fev1_mean is not None and compiled_acc.fev1_mean is not None
     np.testing.assert_allclose(compiled_acc.fev1_mean, numpy_acc.fev1_mean, rtol=1e-12)
     np.testing.assert_allclose(compiled_acc.fev1_quantiles(), numpy_acc.fev1_quantiles(), atol=0.011)
+    assert numpy_acc.counts["lung_transplant"][-1] > 0  # the transplant paths are exercised
+    if liver_unknown:
+        assert numpy_acc.counts["liver_transplant"][-1] > 0
 
 
 def test_simulate__same_seed_same_answer() -> None:

@@ -33,14 +33,14 @@ from typing import Any
 # Rows of the yearly counts (COPD and GOLD) and of the start-age table (the order of aatd.risk.lung.OUTCOMES
 # is rebuilt from both by aatd.risk.lung.run_compiled).
 COPD_LLN, FIXED, GOLD1, GOLD2, GOLD3, GOLD4 = 0, 1, 2, 3, 4, 5
-BELOW50, DEATH, CAUSE0, CIRRHOSIS = 0, 1, 2, 7
+BELOW50, DEATH, CAUSE0, CIRRHOSIS, LUNG_TX, LIVER_TX = 0, 1, 2, 7, 10, 11
 
 
 def _person_loop(level_z: Any, ratio_z: Any, slope_z: Any, group_u: Any, noise_z: Any, death_threshold: Any,
-                 liver_threshold: Any, cause_u: Any, loss_table: Any, male: Any, fvc_fraction: Any,
-                 entry_fraction: Any, group_bounds: Any, fev1_pred: Any, fvc_pred: Any, ratio_lln: Any, resp_h: Any,
-                 other_h: Any, smoke_h: Any, scalars: Any,
-                 yearly: Any, starts: Any, hist: Any, batch_fev1: Any,
+                 liver_threshold: Any, cause_u: Any, transplant_threshold: Any, loss_table: Any, male: Any,
+                 fvc_fraction: Any, entry_fraction: Any, group_bounds: Any, fev1_pred: Any, fvc_pred: Any,
+                 ratio_lln: Any, resp_h: Any, other_h: Any, smoke_h: Any, scalars: Any, yearly: Any, starts: Any,
+                 hist: Any, batch_fev1: Any,
                  batch_death_starts: Any) -> None:  # pragma: no cover - compiled
     first, gamma, floor, fev1_l, noise_sd = int(scalars[0]), scalars[1], scalars[2], scalars[3], scalars[4]
     band_low, band_up, h_low, h_mid = scalars[5], scalars[6], scalars[7], scalars[8]
@@ -51,6 +51,7 @@ def _person_loop(level_z: Any, ratio_z: Any, slope_z: Any, group_u: Any, noise_z
     sigma = scalars[20]
     fev1_l0, fev1_m0, fev1_s0, ratio_l0, ratio_m0, ratio_s0 = (scalars[21], scalars[22], scalars[23], scalars[24],
                                                                 scalars[25], scalars[26])
+    lung_tx_h, liver_tx_h, post_lung_h, post_liver_h = scalars[27], scalars[28], scalars[29], scalars[30]
     measured = not math.isnan(fev1_l)
     n, batches, n_ages = level_z.shape[0], loss_table.shape[1], loss_table.shape[2]
     n_out, n_bins = n_ages - first, hist.shape[2]
@@ -72,6 +73,8 @@ def _person_loop(level_z: Any, ratio_z: Any, slope_z: Any, group_u: Any, noise_z
             l0, l1, l2 = False, False, False
             t0, t1, t2 = liver_threshold[0, p], liver_threshold[1, p], liver_threshold[2, p]
             below50 = False
+            lung_tx, liver_tx, tx0, tx1 = False, False, 0.0, 0.0
+            u0, u1 = transplant_threshold[0, p], transplant_threshold[1, p]
             for i in range(first):  # before the current age: lung function only (and silent cirrhosis)
                 if silent_liver:
                     lh0 += liver_h0
@@ -117,9 +120,9 @@ def _person_loop(level_z: Any, ratio_z: Any, slope_z: Any, group_u: Any, noise_z
                         low = h_low
                     elif percent < band_up:
                         low = h_mid
-                    c0 = resp_h[i] + low
-                    c1 = dec_death if l1 else 0.0
-                    c2 = cancer_death if l2 else 0.0
+                    c0 = resp_h[i] + (post_lung_h if lung_tx else low)
+                    c1 = post_liver_h if liver_tx else (dec_death if l1 else 0.0)
+                    c2 = 0.0 if liver_tx else (cancer_death if l2 else 0.0)
                     c3 = smoke_h[i]
                     total = c0 + c1 + c2 + c3 + other_h[i]
                     if hazard + total > threshold:
@@ -145,22 +148,37 @@ def _person_loop(level_z: Any, ratio_z: Any, slope_z: Any, group_u: Any, noise_z
                             starts[CAUSE0 + cause - 1, j + 1] += 1
                             batch_death_starts[b, j + 1] += 1
                     hazard += total
-                    if l0:
-                        lh1 += liver_h1
-                        lh2 += liver_h2
-                    lh0 += liver_h0
-                    if not l0 and lh0 > t0:
-                        l0 = True
-                        if j + 1 < n_out:
-                            starts[CIRRHOSIS, j + 1] += 1
-                    if not l1 and lh1 > t1:
-                        l1 = True
-                        if j + 1 < n_out:
-                            starts[CIRRHOSIS + 1, j + 1] += 1
-                    if not l2 and lh2 > t2:
-                        l2 = True
-                        if j + 1 < n_out:
-                            starts[CIRRHOSIS + 2, j + 1] += 1
+                    lung_waiting = not lung_tx and percent < band_low
+                    liver_waiting = not liver_tx and (l1 or l2)
+                    if not liver_tx:  # a transplanted liver no longer progresses
+                        if l0:
+                            lh1 += liver_h1
+                            lh2 += liver_h2
+                        lh0 += liver_h0
+                        if not l0 and lh0 > t0:
+                            l0 = True
+                            if j + 1 < n_out:
+                                starts[CIRRHOSIS, j + 1] += 1
+                        if not l1 and lh1 > t1:
+                            l1 = True
+                            if j + 1 < n_out:
+                                starts[CIRRHOSIS + 1, j + 1] += 1
+                        if not l2 and lh2 > t2:
+                            l2 = True
+                            if j + 1 < n_out:
+                                starts[CIRRHOSIS + 2, j + 1] += 1
+                    if lung_waiting:
+                        tx0 += lung_tx_h
+                        if tx0 > u0:
+                            lung_tx = True
+                            if j + 1 < n_out:
+                                starts[LUNG_TX, j + 1] += 1
+                    if liver_waiting:
+                        tx1 += liver_tx_h
+                        if tx1 > u1:
+                            liver_tx = True
+                            if j + 1 < n_out:
+                                starts[LIVER_TX, j + 1] += 1
                 if i + 1 < n_ages:
                     level = r1 ** gamma if gamma != 0.0 else 1.0
                     new_r1 = max(r1 - multiplier * loss_b[g, i] * level, floor)

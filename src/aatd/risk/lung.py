@@ -62,8 +62,9 @@ END_AGE = 90
 QUANTILES = (0.1, 0.5, 0.9)
 EXPOSURES = ("secondhand_smoke", "dust", "family_emphysema", "asthma", "infections")
 LIVER_STATES = ("cirrhosis", "decompensated", "liver_cancer")
+TRANSPLANTS = ("lung_transplant", "liver_transplant")
 OUTCOMES = ("copd_lln", "copd_fixed_ratio", "gold_1", "gold_2", "gold_3", "gold_4", "fev1_below_50", "death",
-            *(f"death_{c}" for c in CAUSES), *LIVER_STATES)
+            *(f"death_{c}" for c in CAUSES), *LIVER_STATES, *TRANSPLANTS)
 CIGARETTES_PER_PACK = 20
 _HIST_STEP_L = 0.005
 _HIST_BINS_PER_L = 200.0  # 1 / _HIST_STEP_L: bins by multiplication (engines avoid divisions in the yearly loop)
@@ -172,6 +173,7 @@ class Draws:
     liver_threshold: FloatArray
     batch: NDArray[np.int64]
     batch_z: dict[str, FloatArray]
+    transplant_threshold: FloatArray  # (lung, liver) x people; drawn last so the other streams are unchanged
 
     @property
     def n(self) -> int:
@@ -198,8 +200,9 @@ def draw(n: int, rng: np.random.Generator, batches: int = 1) -> Draws:
     group_u = rng.random(n)
     liver_threshold = rng.standard_exponential((len(LIVER_STATES), n))
     block = rng.standard_normal((len(_PARAMETER_DRAWS), batches))
+    transplant_threshold = rng.standard_exponential((len(TRANSPLANTS), n))
     return Draws(level_z, ratio_z, slope_z, noise_z, death_threshold, cause_u, group_u, liver_threshold,
-                 np.arange(n) % batches, dict(zip(_PARAMETER_DRAWS, block, strict=True)))
+                 np.arange(n) % batches, dict(zip(_PARAMETER_DRAWS, block, strict=True)), transplant_threshold)
 
 
 # --- the person-level coefficients ------------------------------------------------
@@ -318,6 +321,8 @@ class Schedule:
     augmented: FloatArray
     liver_hazards: tuple[float, float, float]
     liver_death_hazards: tuple[float, float]
+    transplant_hazards: tuple[float, float]  # lung (while FEV1 < 30% predicted), liver (decompensated or cancer)
+    post_transplant_death_hazards: tuple[float, float]  # replace the low-FEV1 and the liver death hazards
     loss_per_ml: FloatArray  # 1 / (1000 x predicted FEV1 next year): mL/yr of excess -> fraction of predicted
 
     @property
@@ -379,6 +384,9 @@ def _schedule_cached(profile: Profile) -> Schedule:
         liver_hazards=(cirrhosis, liver_value("decompensation_hazard") * decompensation_ratio(profile.genotype),
                        liver_value("liver_cancer_hazard_in_cirrhosis")),
         liver_death_hazards=(liver_value("decompensated_death_hazard"), liver_value("liver_cancer_death_hazard")),
+        transplant_hazards=(value("lung_transplant_hazard"), value("liver_transplant_hazard")),
+        post_transplant_death_hazards=(value("post_lung_transplant_death_hazard"),
+                                       liver_value("post_liver_transplant_death_hazard")),
         loss_per_ml=1.0 / (1000.0 * np.append(f_m[1:], f_m[-1])),
     )
 
@@ -489,25 +497,38 @@ class SimulationResult:
 
 @dataclass(slots=True)
 class _Life:
-    """Per-person states from the current age: cumulative hazards, cause of death, liver states."""
+    """Per-person states from the current age: cumulative hazards, cause of death, liver states, transplants."""
 
     hazard: FloatArray
     cause: NDArray[np.int8]
     liver_hazard: FloatArray
     liver: BoolArray
+    transplant_hazard: FloatArray
+    transplanted: BoolArray
 
     @classmethod
     def start(cls, n: int) -> _Life:
         return cls(np.zeros(n), np.zeros(n, dtype=np.int8), np.zeros((len(LIVER_STATES), n)),
-                   np.zeros((len(LIVER_STATES), n), dtype=bool))
+                   np.zeros((len(LIVER_STATES), n), dtype=bool), np.zeros((len(TRANSPLANTS), n)),
+                   np.zeros((len(TRANSPLANTS), n), dtype=bool))
 
 
 def _year_of_life(life: _Life, r1: FloatArray, s: Schedule, i: int, draws: Draws) -> None:
-    """One year: deaths by cause (hazards from the states at the start of the year), then liver transitions."""
+    """One year: deaths by cause (hazards from the states at the start of the year), then liver transitions
+    and transplants.
+
+    After a lung transplant the post-transplant death hazard replaces the low-FEV1 hazard (deaths stay
+    respiratory); after a liver transplant it replaces the liver death hazards (counted as liver failure) and the
+    new liver no longer progresses. Transplant hazards apply while FEV1 is below 30% predicted (lung) or the liver
+    is decompensated or cancerous (liver), at the start of the year.
+    """
     alive = life.cause == 0
-    respiratory = s.respiratory_hazard[i] + low_fev1_hazard(100.0 * r1)
-    failure = s.liver_death_hazards[0] * life.liver[1]
-    cancer = s.liver_death_hazards[1] * life.liver[2]
+    lung_tx, liver_tx = life.transplanted
+    percent = 100.0 * r1
+    respiratory = s.respiratory_hazard[i] + np.where(lung_tx, s.post_transplant_death_hazards[0],
+                                                     low_fev1_hazard(percent))
+    failure = np.where(liver_tx, s.post_transplant_death_hazards[1], s.liver_death_hazards[0] * life.liver[1])
+    cancer = np.where(liver_tx, 0.0, s.liver_death_hazards[1] * life.liver[2])
     total = respiratory + failure + cancer + s.smoking_hazard[i] + s.other_hazard[i]
     hazard = life.hazard + total
     dying = alive & (hazard > draws.death_threshold)
@@ -517,11 +538,17 @@ def _year_of_life(life: _Life, r1: FloatArray, s: Schedule, i: int, draws: Draws
                                      np.full(u.size, s.smoking_hazard[i])]), axis=0)
         life.cause[dying] = 1 + (u[None, :] >= bounds).sum(axis=0)
     life.hazard = hazard
-    cirrhotic = life.liver[0] & alive
-    life.liver_hazard[0] += s.liver_hazards[0] * alive
+    lung_waiting = alive & ~lung_tx & (percent < value("mortality_fev1_band_lower"))
+    liver_waiting = alive & ~liver_tx & (life.liver[1] | life.liver[2])
+    native = alive & ~liver_tx
+    cirrhotic = life.liver[0] & native
+    life.liver_hazard[0] += s.liver_hazards[0] * native
     life.liver_hazard[1] += s.liver_hazards[1] * cirrhotic
     life.liver_hazard[2] += s.liver_hazards[2] * cirrhotic
     life.liver |= life.liver_hazard > draws.liver_threshold
+    life.transplant_hazard[0] += s.transplant_hazards[0] * lung_waiting
+    life.transplant_hazard[1] += s.transplant_hazards[1] * liver_waiting
+    life.transplanted |= life.transplant_hazard > draws.transplant_threshold
 
 
 def _silent_cirrhosis(life: _Life, s: Schedule, draws: Draws) -> None:
@@ -574,6 +601,8 @@ def _record(acc: Accumulator, j: int, r1: FloatArray, rf: FloatArray, s: Schedul
         counts[f"death_{cause}"][j] = by_cause[k]
     for k, state in enumerate(LIVER_STATES):
         counts[state][j] = np.count_nonzero(life.liver[k])
+    for k, event in enumerate(TRANSPLANTS):
+        counts[event][j] = np.count_nonzero(life.transplanted[k])
     assert acc.fev1_mean is not None
     mean = float(fev1.mean())
     acc.fev1_mean[j] = mean
@@ -606,7 +635,8 @@ def _new_accumulator(out_ages: NDArray[np.int64], draws: Draws, histogram: bool)
 
 def _note_events(people: dict[str, FloatArray], life: _Life, age: int) -> None:
     for key, happened in (("death_age", life.cause != 0), ("cirrhosis_age", life.liver[0]),
-                          ("liver_cancer_age", life.liver[2])):
+                          ("liver_cancer_age", life.liver[2]), ("lung_transplant_age", life.transplanted[0]),
+                          ("liver_transplant_age", life.transplanted[1])):
         people[key][happened & np.isnan(people[key])] = age
 
 
@@ -619,7 +649,8 @@ def run(profile: Profile, draws: Draws, *, histogram: bool = False, keep_paths: 
     people: dict[str, FloatArray] | None = None
     if keep_paths:
         people = {"paths": np.zeros((out_ages.size, draws.n)), "group": c.group.astype(np.float64),
-                  **{k: np.full(draws.n, np.nan) for k in ("death_age", "cirrhosis_age", "liver_cancer_age")}}
+                  **{k: np.full(draws.n, np.nan) for k in ("death_age", "cirrhosis_age", "liver_cancer_age",
+                                                            "lung_transplant_age", "liver_transplant_age")}}
     r1, rf = _initial(s, draws)
     healthy = r1
     life = _Life.start(draws.n)
@@ -661,7 +692,7 @@ def run_compiled(profile: Profile, draws: Draws) -> Accumulator:
     out_ages = np.arange(profile.age, END_AGE + 1)
     batches, n_out, n_bins = draws.batches, out_ages.size, int(_HIST_MAX_L / _HIST_STEP_L)
     yearly = np.zeros((6, n_out), dtype=np.int64)
-    starts = np.zeros((3 + len(CAUSES) + len(LIVER_STATES), n_out), dtype=np.int64)
+    starts = np.zeros((3 + len(CAUSES) + len(LIVER_STATES) + len(TRANSPLANTS), n_out), dtype=np.int64)
     hist = np.zeros((batches, n_out, n_bins), dtype=np.int32)
     batch_fev1, batch_death_starts = np.zeros((batches, n_out)), np.zeros((batches, n_out), dtype=np.int64)
     scalars = np.array([
@@ -671,17 +702,20 @@ def run_compiled(profile: Profile, draws: Draws) -> Accumulator:
         value("mortality_hazard_fev1_below_30"), value("mortality_hazard_fev1_30_65"), *s.liver_hazards,
         *s.liver_death_hazards, value("gold_fixed_ratio"), value("gold_grade_1_min"), value("gold_grade_2_min"),
         value("gold_grade_3_min"), _HIST_BINS_PER_L, float(profile.liver_unknown_at_entry), t.sigma,
-        *(x[0] for x in s.fev1_lms), *(x[0] for x in s.ratio_lms)])
+        *(x[0] for x in s.fev1_lms), *(x[0] for x in s.ratio_lms), *s.transplant_hazards,
+        *s.post_transplant_death_hazards])
     k.compiled()(draws.level_z, draws.ratio_z, draws.slope_z, draws.group_u, draws.noise_z, draws.death_threshold,
-                 draws.liver_threshold, draws.cause_u, loss_table(s, t), t.male, t.fvc_fraction, t.entry_fraction,
-                 t.group_bounds, s.fev1_predicted, s.fvc_predicted, s.ratio_lln, s.respiratory_hazard, s.other_hazard,
-                 s.smoking_hazard, scalars, yearly, starts, hist, batch_fev1, batch_death_starts)
+                 draws.liver_threshold, draws.cause_u, draws.transplant_threshold, loss_table(s, t), t.male,
+                 t.fvc_fraction, t.entry_fraction, t.group_bounds, s.fev1_predicted, s.fvc_predicted, s.ratio_lln,
+                 s.respiratory_hazard, s.other_hazard, s.smoking_hazard, scalars, yearly, starts, hist, batch_fev1,
+                 batch_death_starts)
     started = np.cumsum(starts, axis=1).astype(np.float64)
     counts = {"copd_lln": yearly[k.COPD_LLN], "copd_fixed_ratio": yearly[k.FIXED], "gold_1": yearly[k.GOLD1],
               "gold_2": yearly[k.GOLD2], "gold_3": yearly[k.GOLD3], "gold_4": yearly[k.GOLD4],
               "fev1_below_50": started[k.BELOW50], "death": started[k.DEATH],
               **{f"death_{c}": started[k.CAUSE0 + i] for i, c in enumerate(CAUSES)},
-              **{state: started[k.CIRRHOSIS + i] for i, state in enumerate(LIVER_STATES)}}
+              **{state: started[k.CIRRHOSIS + i] for i, state in enumerate(LIVER_STATES)},
+              **{event: started[k.LUNG_TX + i] for i, event in enumerate(TRANSPLANTS)}}
     batch_death = np.cumsum(batch_death_starts, axis=1).astype(np.float64)
     batch_n = np.bincount(draws.batch, minlength=batches).astype(np.float64)
     mean = batch_fev1.sum(axis=0) / draws.n
@@ -798,12 +832,11 @@ def simulate_reference(profile: Profile, draws: Draws) -> tuple[FloatArray, Floa
         ratio_0 = float(centile_value(draws.ratio_z[p], *(x[0] for x in s.ratio_lms)))
         r1, rf = fev1_0 / s.fev1_predicted[0], fev1_0 / ratio_0 / s.fvc_predicted[0]
         healthy = r1
-        hazard, cause = 0.0, 0
-        liver_hazard, liver = [0.0, 0.0, 0.0], [False, False, False]
+        person = _Person()
         for i in range(s.ages.size):
             if i < first and profile.liver_unknown_at_entry:
-                liver_hazard[0] += s.liver_hazards[0]
-                liver[0] = liver[0] or liver_hazard[0] > draws.liver_threshold[0, p]
+                person.liver_hazard[0] += s.liver_hazards[0]
+                person.liver[0] = person.liver[0] or person.liver_hazard[0] > draws.liver_threshold[0, p]
             if i == first:
                 if profile.fev1_l is None:
                     anchored = max(value("fev1_floor_fraction"), min(r1, healthy * c.entry_fraction[p]))
@@ -814,10 +847,9 @@ def simulate_reference(profile: Profile, draws: Draws) -> tuple[FloatArray, Floa
                 r1 = anchored
             if i >= first:
                 paths[i - first, p] = r1 * s.fev1_predicted[i]
-                if cause and math.isnan(death_age[p]):
-                    death_age[p], death_cause[p] = s.ages[i], cause
-                hazard, cause, liver_hazard, liver = _reference_year(
-                    hazard, cause, liver_hazard, liver, r1, s, i, draws, p)
+                if person.cause and math.isnan(death_age[p]):
+                    death_age[p], death_cause[p] = s.ages[i], person.cause
+                _reference_year(person, r1, s, i, draws, p)
             if i + 1 < s.ages.size:
                 b, g = draws.batch[p], c.group[p]
                 exposures = 0.0
@@ -835,31 +867,56 @@ def simulate_reference(profile: Profile, draws: Draws) -> tuple[FloatArray, Floa
     return paths, death_age, death_cause
 
 
-def _reference_year(hazard: float, cause: int, liver_hazard: list[float], liver: list[bool], r1: float,
-                    s: Schedule, i: int, draws: Draws, p: int) -> tuple[float, int, list[float], list[bool]]:
+@dataclass(slots=True)
+class _Person:
+    """One simulated person's states in the reference loop."""
+
+    hazard: float = 0.0
+    cause: int = 0
+    liver_hazard: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    liver: list[bool] = field(default_factory=lambda: [False, False, False])
+    transplant_hazard: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    transplanted: list[bool] = field(default_factory=lambda: [False, False])
+
+
+def _reference_year(person: _Person, r1: float, s: Schedule, i: int, draws: Draws, p: int) -> None:
+    """One year of one person: death by cause, then liver transitions and transplants (as :func:`_year_of_life`)."""
     percent = 100.0 * r1
     low = 0.0
     if percent < value("mortality_fev1_band_lower"):
         low = value("mortality_hazard_fev1_below_30")
     elif percent < value("mortality_fev1_band_upper"):
         low = value("mortality_hazard_fev1_30_65")
-    components = [s.respiratory_hazard[i] + low, s.liver_death_hazards[0] * liver[1],
-                  s.liver_death_hazards[1] * liver[2], s.smoking_hazard[i], s.other_hazard[i]]
+    lung_tx, liver_tx = person.transplanted
+    liver = person.liver
+    respiratory = s.respiratory_hazard[i] + (s.post_transplant_death_hazards[0] if lung_tx else low)
+    failure = s.post_transplant_death_hazards[1] if liver_tx else s.liver_death_hazards[0] * liver[1]
+    cancer = 0.0 if liver_tx else s.liver_death_hazards[1] * liver[2]
+    components = [respiratory, failure, cancer, s.smoking_hazard[i], s.other_hazard[i]]
     total = components[0] + components[1] + components[2] + components[3] + components[4]
-    alive = cause == 0
-    if alive and hazard + total > draws.death_threshold[p]:
-        u, bound, cause = draws.cause_u[p] * total, 0.0, len(CAUSES)
+    alive = person.cause == 0
+    if alive and person.hazard + total > draws.death_threshold[p]:
+        u, bound, person.cause = draws.cause_u[p] * total, 0.0, len(CAUSES)
         for k, part in enumerate(components[:-1]):
             bound += part
             if u < bound:
-                cause = k + 1
+                person.cause = k + 1
                 break
-    hazard += total
-    if alive:
+    person.hazard += total
+    if not alive:
+        return
+    lung_waiting = not lung_tx and percent < value("mortality_fev1_band_lower")
+    liver_waiting = not liver_tx and (liver[1] or liver[2])
+    if not liver_tx:  # a transplanted liver no longer progresses
         cirrhotic = liver[0]
-        liver_hazard[0] += s.liver_hazards[0]
+        person.liver_hazard[0] += s.liver_hazards[0]
         if cirrhotic:
-            liver_hazard[1] += s.liver_hazards[1]
-            liver_hazard[2] += s.liver_hazards[2]
-    liver = [liver[k] or liver_hazard[k] > draws.liver_threshold[k, p] for k in range(len(LIVER_STATES))]
-    return hazard, cause, liver_hazard, liver
+            person.liver_hazard[1] += s.liver_hazards[1]
+            person.liver_hazard[2] += s.liver_hazards[2]
+    person.liver = [liver[k] or person.liver_hazard[k] > draws.liver_threshold[k, p] for k in range(len(liver))]
+    if lung_waiting:
+        person.transplant_hazard[0] += s.transplant_hazards[0]
+    if liver_waiting:
+        person.transplant_hazard[1] += s.transplant_hazards[1]
+    person.transplanted = [person.transplanted[k] or person.transplant_hazard[k] > draws.transplant_threshold[k, p]
+                           for k in range(len(TRANSPLANTS))]
