@@ -190,4 +190,4 @@ def _person_loop(level_z: Any, ratio_z: Any, slope_z: Any, group_u: Any, noise_z
 def compiled() -> Any:
     """The numba-compiled person loop (compiled once per process, cached on disk)."""
     numba: Any = importlib.import_module("numba")
-    return numba.njit(cache=True, fastmath=False)(_person_loop)
+    return numba.njit(cache=True, fastmath=False, error_model="numpy")(_person_loop)
