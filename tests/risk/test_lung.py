@@ -204,6 +204,11 @@ def test_parameter_overrides__change_the_simulation_and_restore() -> None:
         faster = simulate(profile, n=300, seed=1).fev1_quantiles
     assert faster[1, 20] < base[1, 20]  # median FEV1 at 60
     np.testing.assert_array_equal(simulate(profile, n=300, seed=1).fev1_quantiles, base)
+    # Values held in the cached per-profile schedule (transplant rates) follow the overrides too.
+    transplants = simulate(profile, n=300, seed=1).probabilities["lung_transplant"][-1]
+    with parameter_overrides({("lung_transplant_hazard", "all"): 0.0}):
+        assert simulate(profile, n=300, seed=1).probabilities["lung_transplant"][-1] == 0.0
+    assert transplants > 0 and simulate(profile, n=300, seed=1).probabilities["lung_transplant"][-1] == transplants
 
 
 def test_model_genotype__maps_rare_genotypes_by_level() -> None:

@@ -42,6 +42,7 @@ from aatd.risk.parameters import (
     PARAMETER_TABLE,
     Parameter,
     batch_values,
+    overrides_key,
     parameter,
     parameter_overrides,
     parameters,
@@ -348,7 +349,8 @@ def smoking_excess_ratio(profile: Profile, ages: NDArray[np.int64]) -> FloatArra
 
 
 @cache
-def _schedule_cached(profile: Profile) -> Schedule:
+def _schedule_cached(profile: Profile, overrides: tuple[tuple[tuple[str, str], float], ...]) -> Schedule:
+    del overrides  # part of the cache key only: parameter values read below may be overridden (calibration)
     ages = np.arange(profile.start_age, END_AGE + 1)
     f_l, f_m, f_s = lms(profile.sex, ages.astype(np.float64), profile.height_cm, Outcome.FEV1, profile.equations)
     fvc = lms(profile.sex, ages.astype(np.float64), profile.height_cm, Outcome.FVC, profile.equations)[1]
@@ -392,8 +394,8 @@ def _schedule_cached(profile: Profile) -> Schedule:
 
 
 def schedule(profile: Profile) -> Schedule:
-    """The per-age schedule of a profile (cached)."""
-    return _schedule_cached(profile)
+    """The per-age schedule of a profile (cached per profile and per set of parameter overrides)."""
+    return _schedule_cached(profile, overrides_key())
 
 
 def low_fev1_hazard(percent: FloatArray) -> FloatArray:

@@ -152,6 +152,11 @@ def parameter_overrides(values: Mapping[tuple[str, str], float]) -> Iterator[Non
         _OVERRIDES.update(saved)
 
 
+def overrides_key() -> tuple[tuple[tuple[str, str], float], ...]:
+    """The active overrides as a hashable key: caches of derived values must include it (see lung.schedule)."""
+    return tuple(sorted(_OVERRIDES.items()))
+
+
 def value(name: str, genotype: str = "all") -> float:
     """The value of a parameter."""
     return parameter(name, genotype).value
