@@ -13,8 +13,9 @@ predicted ``r``. At 20, ``r`` comes from the GLI spread. Each year ``r`` shrinks
 start age at its intensity), the ascertainment group (people found because of their own lung
 disease decline faster), second-hand smoke, dust, family history, asthma and infections, times a
 log-normal person multiplier (mean 1) and a sex multiplier. From the current age on, each person
-also moves through the liver states (cirrhosis, decompensation, liver cancer) and may die of one
-of the causes of :mod:`aatd.risk.mortality`; the cause of each death is recorded.
+also moves through the liver states (cirrhosis, decompensation, liver cancer), may receive a lung
+transplant (FEV1 below 30% predicted) or a liver transplant (decompensation or liver cancer), and may
+die of one of the causes of :mod:`aatd.risk.mortality`; the cause of each death is recorded.
 
 Parameters come from ``progression_parameters.csv`` through :mod:`aatd.risk.parameters`: at their
 table values (``batches=1``) or drawn once per batch of people (two-level uncertainty).
