@@ -5,7 +5,7 @@ engine, compiled with numba. It returns counts and per-batch 5 mL histograms (no
 :func:`aatd.risk.lung.simulate` uses it with ``engine="compiled"``. numba is imported lazily and typed as
 ``Any`` (it ships no type stubs).
 
-Why it is fast (a million lifetimes in about 0.9 CPU seconds on one core of a loaded machine, best of 5;
+Why it is fast (a million lifetimes in about a second of CPU on one core, 0.97 s best of 5;
 `benchmarks/progression.py`):
 
 * people are visited batch by batch (person ``p`` belongs to batch ``p % batches``), so each batch's
