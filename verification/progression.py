@@ -184,7 +184,7 @@ def cohort(genotype: str, design: Design, n: int, seed: int) -> Iterator[Stratum
             for w, kwargs in design.groups(age):
                 profile = Profile(genotype=genotype, sex=sex, age=age, height_cm=height,  # type: ignore[arg-type]
                                   ascertainment=design.ascertainment, ascertainment_weights=design.weights,
-                                  **kwargs)
+                                  liver_unknown_at_entry=True, **kwargs)
                 result = simulate(profile, n=n, seed=seed + age + sex, keep_paths=True)
                 assert result.people is not None
                 yield Stratum(w / len(design.sexes), age, profile, result.people, result.probabilities, n)
@@ -274,7 +274,7 @@ def evaluate(target: Target, n: int = 4000, seed: int = 0) -> float:
     if kind == "mortality_risk":
         return 100 * _ratio(lambda s: float(_deaths(s, d.years).mean()), lambda s: 1.0, strata)
     if kind == "cum_incidence":
-        key = "cirrhosis_age" if d.cause == "cirrhosis" else "liver_cancer_age"
+        key = f"{d.cause}_age"  # cirrhosis, liver_cancer, lung_transplant or liver_transplant
         return 100 * _ratio(lambda s: float((np.nan_to_num(s.people[key], nan=np.inf) < s.age + d.years).mean()),
                             lambda s: 1.0, strata)
     reference = list(cohort(target.reference, d.as_population(), n, seed))

@@ -42,10 +42,12 @@ def _paths(profile: Profile, n: int = 60, seed: int = 5) -> np.ndarray:
     return acc.people["paths"]
 
 
-def test_run__matches_slow_reference() -> None:
+@pytest.mark.parametrize("liver_unknown", [False, True])
+def test_run__matches_slow_reference(liver_unknown: bool) -> None:
     # Everything at once: parameter batches, a mixed ascertainment, smoking then a quit, liver cofactors.
     profile = ZZ_SMOKER.with_changes(augmentation_start_age=50.0, augmentation_applies=True, ascertainment="unknown",
-                                     quit_age=55.0, alcohol="heavy", diabetes=True)
+                                     quit_age=55.0, alcohol="heavy", diabetes=True,
+                                     liver_unknown_at_entry=liver_unknown)
     draws = draw(60, np.random.default_rng(2), batches=4)
     acc = run(profile, draws, keep_paths=True)
     reference, death_age, death_cause = simulate_reference(profile, draws)
@@ -54,11 +56,15 @@ def test_run__matches_slow_reference() -> None:
     np.testing.assert_array_equal(acc.people["death_age"], death_age)
     np.testing.assert_array_equal(acc.people["death_cause"], death_cause)
     assert (death_cause > 0).any() and len(set(death_cause[death_cause > 0])) > 1
+    if liver_unknown:  # silent cirrhosis before the current age: some people enter with it
+        assert acc.counts["cirrhosis"][0] > 0
 
 
-def test_run_compiled__counts_match_the_vectorised_engine() -> None:
+@pytest.mark.parametrize("liver_unknown", [False, True])
+def test_run_compiled__counts_match_the_vectorised_engine(liver_unknown: bool) -> None:
     # The numba kernel (engine="compiled", used for a million lifetimes) against the numpy engine, same draws.
-    profile = ZZ_SMOKER.with_changes(ascertainment="unknown", quit_age=55.0, alcohol="heavy", fev1_l=None)
+    profile = ZZ_SMOKER.with_changes(ascertainment="unknown", quit_age=55.0, alcohol="heavy", fev1_l=None,
+                                     liver_unknown_at_entry=liver_unknown)
     draws = draw(400, np.random.default_rng(4), batches=4)
     numpy_acc, compiled_acc = run(profile, draws, histogram=True), run_compiled(profile, draws)
     for key, counts in numpy_acc.counts.items():
@@ -66,6 +72,9 @@ def test_run_compiled__counts_match_the_vectorised_engine() -> None:
     assert numpy_acc.fev1_mean is not None and compiled_acc.fev1_mean is not None
     np.testing.assert_allclose(compiled_acc.fev1_mean, numpy_acc.fev1_mean, rtol=1e-12)
     np.testing.assert_allclose(compiled_acc.fev1_quantiles(), numpy_acc.fev1_quantiles(), atol=0.011)
+    assert numpy_acc.counts["lung_transplant"][-1] > 0  # the transplant paths are exercised
+    if liver_unknown:
+        assert numpy_acc.counts["liver_transplant"][-1] > 0
 
 
 def test_simulate__same_seed_same_answer() -> None:
@@ -113,16 +122,36 @@ def test_run__screened_never_fares_worse_than_index(genotype: str, smoking: str,
 
 @settings(max_examples=20, deadline=None)
 @given(genotype=st.sampled_from(["MM", "MZ", "ZZ"]), smoking=st.sampled_from(["never", "current", "former"]),
-       alcohol=st.sampled_from(["none", "very_heavy"]), age=st.integers(20, 85), batches=st.integers(1, 5))
+       alcohol=st.sampled_from(["none", "very_heavy"]), age=st.integers(20, 85), batches=st.integers(1, 5),
+       liver_unknown=st.booleans())
 def test_run__causes_of_death_sum_to_all_deaths(genotype: str, smoking: str, alcohol: str, age: int,
-                                                batches: int) -> None:
+                                                batches: int, liver_unknown: bool) -> None:
     person = Profile(genotype=genotype, sex=0, age=age, height_cm=165.0, smoking=smoking, alcohol=alcohol,
                      pack_years=0.0 if smoking == "never" else 30.0,
-                     quit_age=float(age) if smoking == "former" else None, ascertainment="unknown")
-    acc = run(person, draw(300, np.random.default_rng(age), batches))
-    by_cause = sum(acc.counts[f"death_{c}"] for c in CAUSES)
-    np.testing.assert_array_equal(by_cause, acc.counts["death"])
-    assert (np.diff(acc.counts["death"]) >= 0).all()
+                     quit_age=float(age) if smoking == "former" else None, ascertainment="unknown",
+                     liver_unknown_at_entry=liver_unknown)
+    draws = draw(300, np.random.default_rng(age), batches)
+    for acc in (run(person, draws), run_compiled(person, draws)):  # both engines
+        by_cause = sum(acc.counts[f"death_{c}"] for c in CAUSES)
+        np.testing.assert_array_equal(by_cause, acc.counts["death"])
+        assert (np.diff(acc.counts["death"]) >= 0).all()
+
+
+@settings(max_examples=15, deadline=None)
+@given(genotype=st.sampled_from(["MM", "MZ", "SZ", "ZZ"]), age=st.integers(20, 85), i=st.integers(0, 2),
+       diabetes=st.booleans())
+def test_run__more_alcohol_or_unknown_liver_status_never_lowers_liver_risk(genotype: str, age: int, i: int,
+                                                                           diabetes: bool) -> None:
+    # Same people (common random numbers): more drinking, or cirrhosis that may already be present at the current
+    # age, never lowers cirrhosis, liver cancer or death at any age.
+    alcohol = ("none", "moderate", "heavy", "very_heavy")
+    person = Profile(genotype=genotype, sex=1, age=age, height_cm=178.0, alcohol=alcohol[i], diabetes=diabetes)
+    draws = draw(300, np.random.default_rng(age + i), 1)
+    base = run(person, draws)
+    for worse in (person.with_changes(alcohol=alcohol[i + 1]), person.with_changes(liver_unknown_at_entry=True)):
+        acc = run(worse, draws)
+        for key in ("cirrhosis", "liver_cancer", "death"):
+            assert (acc.counts[key] >= base.counts[key]).all(), key
 
 
 def test_batch_values__every_random_effect_keeps_its_mean() -> None:
@@ -175,6 +204,11 @@ def test_parameter_overrides__change_the_simulation_and_restore() -> None:
         faster = simulate(profile, n=300, seed=1).fev1_quantiles
     assert faster[1, 20] < base[1, 20]  # median FEV1 at 60
     np.testing.assert_array_equal(simulate(profile, n=300, seed=1).fev1_quantiles, base)
+    # Values held in the cached per-profile schedule (transplant rates) follow the overrides too.
+    transplants = simulate(profile, n=300, seed=1).probabilities["lung_transplant"][-1]
+    with parameter_overrides({("lung_transplant_hazard", "all"): 0.0}):
+        assert simulate(profile, n=300, seed=1).probabilities["lung_transplant"][-1] == 0.0
+    assert transplants > 0 and simulate(profile, n=300, seed=1).probabilities["lung_transplant"][-1] == transplants
 
 
 def test_model_genotype__maps_rare_genotypes_by_level() -> None:

@@ -266,6 +266,8 @@ def _outcomes(result: SimulationResult) -> list[dict[str, Any]]:
                                  for group, causes in CAUSE_GROUPS.items()}
         row["cirrhosis"] = round(float(p["cirrhosis"][j]), 4)
         row["liver_cancer"] = round(float(p["liver_cancer"][j]), 4)
+        row["lung_transplant"] = round(float(p["lung_transplant"][j]), 4)
+        row["liver_transplant"] = round(float(p["liver_transplant"][j]), 4)
         rows.append(row)
     return rows
 
@@ -331,6 +333,10 @@ def _explanation(profile: Profile, cls: GenotypeClass) -> list[str]:
         "other causes from a national life table.",
         "Liver disease (cirrhosis, decompensation, liver cancer) is counted from now for someone without "
         "cirrhosis today, among people still alive.",
+        "Lung transplantation can happen once FEV1 is below 30% of predicted and liver transplantation once "
+        "cirrhosis has decompensated or liver cancer has appeared, at the rates seen in Sweden; after a "
+        "transplant the published survival after transplantation replaces the risk from the failing organ. The "
+        "FEV1 band still shows the person's own lungs.",
         "The band (10th-90th centile) is the spread among people like you; the uncertainty of the average comes "
         "from batches of simulated people that each drew their own parameter values.",
     ]

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aatd.errors import DataError, InputError
-from aatd.knowledge import read_table
+from aatd.risk.parameters import CitedParameter, read_cited
 
 TABLE = "liver_parameters.csv"
 ALCOHOL = ("none", "moderate", "heavy", "very_heavy")
@@ -32,41 +32,18 @@ ALCOHOL_GRAMS = {"none": 0, "moderate": 25, "heavy": 50, "very_heavy": 100}
 _EVIDENCE = ("strong", "moderate", "weak")
 
 
-@dataclass(frozen=True, slots=True)
-class LiverParameter:
-    """One row of ``liver_parameters.csv``."""
-
-    name: str
-    key: str
-    value: float
-    ci_low: float | None
-    ci_high: float | None
-    unit: str
-    evidence: str
-    source: str
-    notes: str
-
-
 @cache
-def liver_parameters() -> dict[tuple[str, str], LiverParameter]:
-    """All liver parameters keyed by (name, genotype/sex/category)."""
-    table: dict[tuple[str, str], LiverParameter] = {}
-    columns = ("name", "genotype", "value", "ci_low", "ci_high", "unit", "evidence", "source", "notes")
-    for row in read_table(TABLE, columns):
-        if row.text("evidence") not in _EVIDENCE:
-            raise DataError(TABLE, row.line, f"evidence {row.text('evidence')!r} not one of {_EVIDENCE}")
-        param = LiverParameter(row.text("name"), row.text("genotype"), row.required_number("value"),
-                               row.number("ci_low"), row.number("ci_high"), row.text("unit"), row.text("evidence"),
-                               row.source(), row.text("notes"))
+def liver_parameters() -> dict[tuple[str, str], CitedParameter]:
+    """All liver parameters keyed by (name, genotype/sex/category); negative values are refused."""
+    table: dict[tuple[str, str], CitedParameter] = {}
+    for param, line in read_cited(TABLE, lambda evidence: evidence in _EVIDENCE):
         if param.value < 0:
-            raise DataError(TABLE, row.line, f"value {param.value} is negative")
-        if (param.name, param.key) in table:
-            raise DataError(TABLE, row.line, f"duplicate parameter {param.name!r} for {param.key}")
+            raise DataError(TABLE, line, f"value {param.value} is negative")
         table[(param.name, param.key)] = param
     return table
 
 
-def _get(name: str, key: str = "all") -> LiverParameter:
+def _get(name: str, key: str = "all") -> CitedParameter:
     try:
         return liver_parameters()[(name, key)]
     except KeyError:

@@ -13,8 +13,9 @@ predicted ``r``. At 20, ``r`` comes from the GLI spread. Each year ``r`` shrinks
 start age at its intensity), the ascertainment group (people found because of their own lung
 disease decline faster), second-hand smoke, dust, family history, asthma and infections, times a
 log-normal person multiplier (mean 1) and a sex multiplier. From the current age on, each person
-also moves through the liver states (cirrhosis, decompensation, liver cancer) and may die of one
-of the causes of :mod:`aatd.risk.mortality`; the cause of each death is recorded.
+also moves through the liver states (cirrhosis, decompensation, liver cancer), may receive a lung
+transplant (FEV1 below 30% predicted) or a liver transplant (decompensation or liver cancer), and may
+die of one of the causes of :mod:`aatd.risk.mortality`; the cause of each death is recorded.
 
 Parameters come from ``progression_parameters.csv`` through :mod:`aatd.risk.parameters`: at their
 table values (``batches=1``) or drawn once per batch of people (two-level uncertainty).
@@ -42,6 +43,7 @@ from aatd.risk.parameters import (
     PARAMETER_TABLE,
     Parameter,
     batch_values,
+    overrides_key,
     parameter,
     parameter_overrides,
     parameters,
@@ -62,10 +64,12 @@ END_AGE = 90
 QUANTILES = (0.1, 0.5, 0.9)
 EXPOSURES = ("secondhand_smoke", "dust", "family_emphysema", "asthma", "infections")
 LIVER_STATES = ("cirrhosis", "decompensated", "liver_cancer")
+TRANSPLANTS = ("lung_transplant", "liver_transplant")
 OUTCOMES = ("copd_lln", "copd_fixed_ratio", "gold_1", "gold_2", "gold_3", "gold_4", "fev1_below_50", "death",
-            *(f"death_{c}" for c in CAUSES), *LIVER_STATES)
+            *(f"death_{c}" for c in CAUSES), *LIVER_STATES, *TRANSPLANTS)
 CIGARETTES_PER_PACK = 20
 _HIST_STEP_L = 0.005
+_HIST_BINS_PER_L = 200.0  # 1 / _HIST_STEP_L: bins by multiplication (engines avoid divisions in the yearly loop)
 _HIST_MAX_L = 9.0
 
 
@@ -110,6 +114,7 @@ class Profile:
     alcohol: str = "none"
     obese: bool = False
     diabetes: bool = False
+    liver_unknown_at_entry: bool = False
 
     def with_changes(self, **changes: Any) -> Profile:
         return replace(self, **changes)
@@ -170,6 +175,7 @@ class Draws:
     liver_threshold: FloatArray
     batch: NDArray[np.int64]
     batch_z: dict[str, FloatArray]
+    transplant_threshold: FloatArray  # (lung, liver) x people; drawn last so the other streams are unchanged
 
     @property
     def n(self) -> int:
@@ -196,8 +202,9 @@ def draw(n: int, rng: np.random.Generator, batches: int = 1) -> Draws:
     group_u = rng.random(n)
     liver_threshold = rng.standard_exponential((len(LIVER_STATES), n))
     block = rng.standard_normal((len(_PARAMETER_DRAWS), batches))
+    transplant_threshold = rng.standard_exponential((len(TRANSPLANTS), n))
     return Draws(level_z, ratio_z, slope_z, noise_z, death_threshold, cause_u, group_u, liver_threshold,
-                 np.arange(n) % batches, dict(zip(_PARAMETER_DRAWS, block, strict=True)))
+                 np.arange(n) % batches, dict(zip(_PARAMETER_DRAWS, block, strict=True)), transplant_threshold)
 
 
 # --- the person-level coefficients ------------------------------------------------
@@ -205,18 +212,13 @@ def draw(n: int, rng: np.random.Generator, batches: int = 1) -> Draws:
 
 @dataclass(frozen=True, slots=True)
 class Coefficients:
-    """Per-person excess-decline components (mL/yr at 100% predicted) and multipliers."""
+    """Per-person group, entry fraction, multipliers, and the shared yearly loss table."""
 
-    never: FloatArray
-    smoking: FloatArray
-    former_fraction: FloatArray
-    exposures: dict[str, FloatArray]
-    ascertainment: FloatArray
     group: NDArray[np.int64]
     entry_fraction: FloatArray
     multiplier: FloatArray
     fvc_fraction: FloatArray
-    augmentation: FloatArray
+    loss: FloatArray  # (len(GROUPS), batches, ages): see loss_table
 
 
 def susceptibility(genotype: str) -> float:
@@ -230,32 +232,72 @@ def person_multiplier(slope_z: FloatArray) -> FloatArray:
     return np.asarray(np.exp(sigma * slope_z - 0.5 * sigma * sigma), dtype=np.float64)
 
 
-def groups(profile: Profile, group_u: FloatArray) -> NDArray[np.int64]:
-    """Each person's ascertainment group (0 index, 1 family, 2 screened) from uniform draws."""
+@dataclass(frozen=True, slots=True)
+class BatchTables:
+    """Each parameter batch's values (mL/yr at 100% predicted, fractions, multipliers), shared by its people.
+
+    The vectorised engine indexes them by each person's batch (:func:`coefficients`); the compiled kernel
+    reads them directly, so both use the same numbers.
+    """
+
+    never: FloatArray
+    smoking: FloatArray
+    former_fraction: FloatArray
+    exposures: FloatArray  # (len(EXPOSURES), batches)
+    ascertainment: FloatArray  # (len(GROUPS), batches)
+    male: FloatArray
+    fvc_fraction: FloatArray
+    augmentation: FloatArray
+    entry_fraction: FloatArray  # (len(GROUPS),)
+    group_bounds: FloatArray  # cumulative group probabilities (index, index + family)
+    sigma: float
+
+
+def batch_tables(profile: Profile, draws: Draws) -> BatchTables:
+    """The per-batch parameter values of ``profile`` from ``draws`` (table values with one batch)."""
+    g, z = profile.genotype, draws.batch_z
+    scale = susceptibility(g)
     w = profile.group_weights()
-    return np.asarray(np.searchsorted(np.cumsum(w[:2]) / sum(w), group_u, side="right"), dtype=np.int64)
+    return BatchTables(
+        never=batch_values("excess_decline_never", g, z["never"]),
+        smoking=batch_values("smoking_excess_per_pack_day", g, z["smoking"]),
+        former_fraction=batch_values("former_smoker_residual_fraction", "all", z["former"]),
+        exposures=np.stack([scale * batch_values(f"{e}_excess", "ZZ", z[e]) for e in EXPOSURES]),
+        ascertainment=np.stack([scale * batch_values(f"ascertainment_excess_{k}", "ZZ", z[k]) for k in GROUPS]),
+        male=(batch_values("male_excess_multiplier", "all", z["male"]) if profile.sex == 1
+              else np.ones(draws.batches)),
+        fvc_fraction=batch_values("fvc_fraction_of_fev1_loss", "all", z["fvc"]),
+        augmentation=batch_values("augmentation_decline_reduction", "all", z["augmentation"]),
+        entry_fraction=np.array([value(f"ascertainment_fev1_fraction_{k}") for k in GROUPS]),
+        group_bounds=np.cumsum(w[:2]) / sum(w),
+        sigma=value("slope_random_effect_sd"),
+    )
 
 
 def coefficients(profile: Profile, draws: Draws) -> Coefficients:
     """Person-level coefficients of ``profile`` from ``draws`` (parameters per batch, shared within it)."""
-    g, z, b = profile.genotype, draws.batch_z, draws.batch
-    scale = susceptibility(g)
-    exposures = {e: scale * batch_values(f"{e}_excess", "ZZ", z[e])[b] for e in EXPOSURES}
-    group = groups(profile, draws.group_u)
-    by_group = np.stack([scale * batch_values(f"ascertainment_excess_{k}", "ZZ", z[k]) for k in GROUPS])
-    male = batch_values("male_excess_multiplier", "all", z["male"])[b] if profile.sex == 1 else np.ones(draws.n)
-    return Coefficients(
-        never=batch_values("excess_decline_never", g, z["never"])[b],
-        smoking=batch_values("smoking_excess_per_pack_day", g, z["smoking"])[b],
-        former_fraction=batch_values("former_smoker_residual_fraction", "all", z["former"])[b],
-        exposures=exposures,
-        ascertainment=by_group[group, b],
-        group=group,
-        entry_fraction=np.array([value(f"ascertainment_fev1_fraction_{k}") for k in GROUPS])[group],
-        multiplier=person_multiplier(draws.slope_z) * male,
-        fvc_fraction=batch_values("fvc_fraction_of_fev1_loss", "all", z["fvc"])[b],
-        augmentation=batch_values("augmentation_decline_reduction", "all", z["augmentation"])[b],
-    )
+    t, b = batch_tables(profile, draws), draws.batch
+    group = np.asarray(np.searchsorted(t.group_bounds, draws.group_u, side="right"), dtype=np.int64)
+    return Coefficients(group=group, entry_fraction=t.entry_fraction[group],
+                        multiplier=person_multiplier(draws.slope_z) * t.male[b], fvc_fraction=t.fvc_fraction[b],
+                        loss=loss_table(schedule(profile), t))
+
+
+def loss_table(s: Schedule, t: BatchTables) -> FloatArray:
+    """Yearly loss of the FEV1 fraction of predicted per unit of person multiplier, by (group, batch, age).
+
+    excess (mL/yr at 100% predicted) = genotype + smoking x (packs/day while smoking + residual fraction x
+    packs/day after quitting) + ascertainment group + the exposures active that year; x (1 - augmentation
+    effect) while augmented; x ``loss_per_ml`` (1 / (1000 x next year's predicted FEV1)). A person's loss in
+    a year is their multiplier x this table's entry (x FEV1 fraction^exponent). Every engine uses the table.
+    """
+    exposures = np.zeros((t.never.size, s.ages.size))
+    for k, e in enumerate(EXPOSURES):
+        exposures = exposures + t.exposures[k][:, None] * s.exposure_on[e][None, :]
+    base = t.never[:, None] + t.smoking[:, None] * (s.packs[None, :] + t.former_fraction[:, None] * s.former[None, :])
+    excess = (base[None, :, :] + t.ascertainment[:, :, None]) + exposures[None, :, :]
+    kept = 1.0 - t.augmentation[:, None] * s.augmented[None, :]
+    return np.asarray(excess * kept[None, :, :] * s.loss_per_ml[None, None, :], dtype=np.float64)
 
 
 # --- year-by-year schedule (scalars, shared by everyone in a profile) ----------------
@@ -281,6 +323,9 @@ class Schedule:
     augmented: FloatArray
     liver_hazards: tuple[float, float, float]
     liver_death_hazards: tuple[float, float]
+    transplant_hazards: tuple[float, float]  # lung (while FEV1 < 30% predicted), liver (decompensated or cancer)
+    post_transplant_death_hazards: tuple[float, float]  # replace the low-FEV1 and the liver death hazards
+    loss_per_ml: FloatArray  # 1 / (1000 x predicted FEV1 next year): mL/yr of excess -> fraction of predicted
 
     @property
     def fev1_predicted(self) -> FloatArray:
@@ -305,7 +350,8 @@ def smoking_excess_ratio(profile: Profile, ages: NDArray[np.int64]) -> FloatArra
 
 
 @cache
-def _schedule_cached(profile: Profile) -> Schedule:
+def _schedule_cached(profile: Profile, overrides: tuple[tuple[tuple[str, str], float], ...]) -> Schedule:
+    del overrides  # part of the cache key only: parameter values read below may be overridden (calibration)
     ages = np.arange(profile.start_age, END_AGE + 1)
     f_l, f_m, f_s = lms(profile.sex, ages.astype(np.float64), profile.height_cm, Outcome.FEV1, profile.equations)
     fvc = lms(profile.sex, ages.astype(np.float64), profile.height_cm, Outcome.FVC, profile.equations)[1]
@@ -341,25 +387,16 @@ def _schedule_cached(profile: Profile) -> Schedule:
         liver_hazards=(cirrhosis, liver_value("decompensation_hazard") * decompensation_ratio(profile.genotype),
                        liver_value("liver_cancer_hazard_in_cirrhosis")),
         liver_death_hazards=(liver_value("decompensated_death_hazard"), liver_value("liver_cancer_death_hazard")),
+        transplant_hazards=(value("lung_transplant_hazard"), value("liver_transplant_hazard")),
+        post_transplant_death_hazards=(value("post_lung_transplant_death_hazard"),
+                                       liver_value("post_liver_transplant_death_hazard")),
+        loss_per_ml=1.0 / (1000.0 * np.append(f_m[1:], f_m[-1])),
     )
 
 
 def schedule(profile: Profile) -> Schedule:
-    """The per-age schedule of a profile (cached)."""
-    return _schedule_cached(profile)
-
-
-def excess_decline(c: Coefficients, s: Schedule, i: int) -> FloatArray:
-    """Excess FEV1 decline (mL/yr at 100% predicted) of everyone in year ``i`` of the schedule."""
-    total = c.never + c.smoking * (s.packs[i] + c.former_fraction * s.former[i]) + c.ascertainment
-    for name in EXPOSURES:
-        on = s.exposure_on[name][i]
-        if on:
-            total = total + on * c.exposures[name]
-    total = total * c.multiplier
-    if s.augmented[i]:
-        total = total * (1.0 - c.augmentation)
-    return np.asarray(total, dtype=np.float64)
+    """The per-age schedule of a profile (cached per profile and per set of parameter overrides)."""
+    return _schedule_cached(profile, overrides_key())
 
 
 def low_fev1_hazard(percent: FloatArray) -> FloatArray:
@@ -463,25 +500,38 @@ class SimulationResult:
 
 @dataclass(slots=True)
 class _Life:
-    """Per-person states from the current age: cumulative hazards, cause of death, liver states."""
+    """Per-person states from the current age: cumulative hazards, cause of death, liver states, transplants."""
 
     hazard: FloatArray
     cause: NDArray[np.int8]
     liver_hazard: FloatArray
     liver: BoolArray
+    transplant_hazard: FloatArray
+    transplanted: BoolArray
 
     @classmethod
     def start(cls, n: int) -> _Life:
         return cls(np.zeros(n), np.zeros(n, dtype=np.int8), np.zeros((len(LIVER_STATES), n)),
-                   np.zeros((len(LIVER_STATES), n), dtype=bool))
+                   np.zeros((len(LIVER_STATES), n), dtype=bool), np.zeros((len(TRANSPLANTS), n)),
+                   np.zeros((len(TRANSPLANTS), n), dtype=bool))
 
 
 def _year_of_life(life: _Life, r1: FloatArray, s: Schedule, i: int, draws: Draws) -> None:
-    """One year: deaths by cause (hazards from the states at the start of the year), then liver transitions."""
+    """One year: deaths by cause (hazards from the states at the start of the year), then liver transitions
+    and transplants.
+
+    After a lung transplant the post-transplant death hazard replaces the low-FEV1 hazard (deaths stay
+    respiratory); after a liver transplant it replaces the liver death hazards (counted as liver failure) and the
+    new liver no longer progresses. Transplant hazards apply while FEV1 is below 30% predicted (lung) or the liver
+    is decompensated or cancerous (liver), at the start of the year.
+    """
     alive = life.cause == 0
-    respiratory = s.respiratory_hazard[i] + low_fev1_hazard(100.0 * r1)
-    failure = s.liver_death_hazards[0] * life.liver[1]
-    cancer = s.liver_death_hazards[1] * life.liver[2]
+    lung_tx, liver_tx = life.transplanted
+    percent = 100.0 * r1
+    respiratory = s.respiratory_hazard[i] + np.where(lung_tx, s.post_transplant_death_hazards[0],
+                                                     low_fev1_hazard(percent))
+    failure = np.where(liver_tx, s.post_transplant_death_hazards[1], s.liver_death_hazards[0] * life.liver[1])
+    cancer = np.where(liver_tx, 0.0, s.liver_death_hazards[1] * life.liver[2])
     total = respiratory + failure + cancer + s.smoking_hazard[i] + s.other_hazard[i]
     hazard = life.hazard + total
     dying = alive & (hazard > draws.death_threshold)
@@ -491,11 +541,23 @@ def _year_of_life(life: _Life, r1: FloatArray, s: Schedule, i: int, draws: Draws
                                      np.full(u.size, s.smoking_hazard[i])]), axis=0)
         life.cause[dying] = 1 + (u[None, :] >= bounds).sum(axis=0)
     life.hazard = hazard
-    cirrhotic = life.liver[0] & alive
-    life.liver_hazard[0] += s.liver_hazards[0] * alive
+    lung_waiting = alive & ~lung_tx & (percent < value("mortality_fev1_band_lower"))
+    liver_waiting = alive & ~liver_tx & (life.liver[1] | life.liver[2])
+    native = alive & ~liver_tx
+    cirrhotic = life.liver[0] & native
+    life.liver_hazard[0] += s.liver_hazards[0] * native
     life.liver_hazard[1] += s.liver_hazards[1] * cirrhotic
     life.liver_hazard[2] += s.liver_hazards[2] * cirrhotic
     life.liver |= life.liver_hazard > draws.liver_threshold
+    life.transplant_hazard[0] += s.transplant_hazards[0] * lung_waiting
+    life.transplant_hazard[1] += s.transplant_hazards[1] * liver_waiting
+    life.transplanted |= life.transplant_hazard > draws.transplant_threshold
+
+
+def _silent_cirrhosis(life: _Life, s: Schedule, draws: Draws) -> None:
+    """A year before the current age when the liver status at entry is unknown: cirrhosis may begin."""
+    life.liver_hazard[0] += s.liver_hazards[0]
+    life.liver[0] |= life.liver_hazard[0] > draws.liver_threshold[0]
 
 
 def _anchor(r1: FloatArray, rf: FloatArray, c: Coefficients, s: Schedule, i: int, profile: Profile,
@@ -524,12 +586,12 @@ def _initial(s: Schedule, draws: Draws) -> tuple[FloatArray, FloatArray]:
 def _record(acc: Accumulator, j: int, r1: FloatArray, rf: FloatArray, s: Schedule, i: int, life: _Life,
             draws: Draws, histogram: bool) -> None:
     fev1 = r1 * s.fev1_predicted[i]
-    ratio = fev1 / (rf * s.fvc_predicted[i])
+    fvc = rf * s.fvc_predicted[i]
     percent = 100.0 * r1
-    fixed = ratio < value("gold_fixed_ratio")
+    fixed = fev1 < value("gold_fixed_ratio") * fvc  # FEV1/FVC below the ratio, without a division
     g1, g2, g3 = value("gold_grade_1_min"), value("gold_grade_2_min"), value("gold_grade_3_min")
     counts = acc.counts
-    counts["copd_lln"][j] = np.count_nonzero(ratio < s.ratio_lln[i])
+    counts["copd_lln"][j] = np.count_nonzero(fev1 < s.ratio_lln[i] * fvc)
     counts["copd_fixed_ratio"][j] = np.count_nonzero(fixed)
     counts["gold_1"][j] = np.count_nonzero(fixed & (percent >= g1))
     counts["gold_2"][j] = np.count_nonzero(fixed & (percent >= g2) & (percent < g1))
@@ -542,6 +604,8 @@ def _record(acc: Accumulator, j: int, r1: FloatArray, rf: FloatArray, s: Schedul
         counts[f"death_{cause}"][j] = by_cause[k]
     for k, state in enumerate(LIVER_STATES):
         counts[state][j] = np.count_nonzero(life.liver[k])
+    for k, event in enumerate(TRANSPLANTS):
+        counts[event][j] = np.count_nonzero(life.transplanted[k])
     assert acc.fev1_mean is not None
     mean = float(fev1.mean())
     acc.fev1_mean[j] = mean
@@ -553,7 +617,7 @@ def _record(acc: Accumulator, j: int, r1: FloatArray, rf: FloatArray, s: Schedul
         spread = fev1 * (mean / (sums / acc.batch_n))[draws.batch]  # people's spread, net of parameter uncertainty
     if histogram:
         assert acc.histogram is not None
-        bins = np.clip((spread / _HIST_STEP_L).astype(np.int64), 0, acc.histogram.shape[1] - 1)
+        bins = np.clip((spread * _HIST_BINS_PER_L).astype(np.int64), 0, acc.histogram.shape[1] - 1)
         acc.histogram[j] = np.bincount(bins, minlength=acc.histogram.shape[1])
     else:
         assert acc.quantiles is not None
@@ -574,7 +638,8 @@ def _new_accumulator(out_ages: NDArray[np.int64], draws: Draws, histogram: bool)
 
 def _note_events(people: dict[str, FloatArray], life: _Life, age: int) -> None:
     for key, happened in (("death_age", life.cause != 0), ("cirrhosis_age", life.liver[0]),
-                          ("liver_cancer_age", life.liver[2])):
+                          ("liver_cancer_age", life.liver[2]), ("lung_transplant_age", life.transplanted[0]),
+                          ("liver_transplant_age", life.transplanted[1])):
         people[key][happened & np.isnan(people[key])] = age
 
 
@@ -587,13 +652,16 @@ def run(profile: Profile, draws: Draws, *, histogram: bool = False, keep_paths: 
     people: dict[str, FloatArray] | None = None
     if keep_paths:
         people = {"paths": np.zeros((out_ages.size, draws.n)), "group": c.group.astype(np.float64),
-                  **{k: np.full(draws.n, np.nan) for k in ("death_age", "cirrhosis_age", "liver_cancer_age")}}
+                  **{k: np.full(draws.n, np.nan) for k in ("death_age", "cirrhosis_age", "liver_cancer_age",
+                                                            "lung_transplant_age", "liver_transplant_age")}}
     r1, rf = _initial(s, draws)
     healthy = r1
     life = _Life.start(draws.n)
     first = profile.age - profile.start_age
     gamma, floor = value("decline_level_exponent"), value("fev1_floor_fraction")
     for i in range(s.ages.size):
+        if i < first and profile.liver_unknown_at_entry:
+            _silent_cirrhosis(life, s, draws)
         if i == first:
             r1, rf = _anchor(r1, rf, c, s, i, profile, draws, healthy)
         if i >= first:
@@ -604,7 +672,7 @@ def run(profile: Profile, draws: Draws, *, histogram: bool = False, keep_paths: 
             _year_of_life(life, r1, s, i, draws)
         if i + 1 < s.ages.size:
             level = np.power(r1, gamma) if gamma != 0.0 else 1.0
-            loss = excess_decline(c, s, i) * level / (1000.0 * s.fev1_predicted[i + 1])
+            loss = c.multiplier * c.loss[c.group, draws.batch, i] * level
             new_r1 = np.maximum(r1 - loss, floor)
             rf = np.maximum(0.05, rf - c.fvc_fraction * (r1 - new_r1))
             r1 = new_r1
@@ -620,46 +688,59 @@ def run_compiled(profile: Profile, draws: Draws) -> Accumulator:
     The people's spread is the histogram of each batch rescaled by the ratio of the overall mean to its batch's
     mean (to the nearest 5 mL bin), the compiled counterpart of the vectorised engine's within-batch spread.
     """
-    from aatd.risk._kernel import compiled
+    from aatd.risk import _kernel as k
 
     s = schedule(profile)
-    c = coefficients(profile, draws)
+    t = batch_tables(profile, draws)
     out_ages = np.arange(profile.age, END_AGE + 1)
-    r1, rf = _initial(s, draws)
     batches, n_out, n_bins = draws.batches, out_ages.size, int(_HIST_MAX_L / _HIST_STEP_L)
-    counts = np.zeros((len(OUTCOMES), n_out))
+    yearly = np.zeros((6, n_out), dtype=np.int64)
+    starts = np.zeros((3 + len(CAUSES) + len(LIVER_STATES) + len(TRANSPLANTS), n_out), dtype=np.int64)
     hist = np.zeros((batches, n_out, n_bins), dtype=np.int32)
-    batch_fev1, batch_death, fev1_sum = np.zeros((batches, n_out)), np.zeros((batches, n_out)), np.zeros(n_out)
+    batch_fev1, batch_death_starts = np.zeros((batches, n_out)), np.zeros((batches, n_out), dtype=np.int64)
     scalars = np.array([
         profile.age - profile.start_age, value("decline_level_exponent"), value("fev1_floor_fraction"),
         np.nan if profile.fev1_l is None else profile.fev1_l, value("measurement_noise_sd"),
         value("mortality_fev1_band_lower"), value("mortality_fev1_band_upper"),
         value("mortality_hazard_fev1_below_30"), value("mortality_hazard_fev1_30_65"), *s.liver_hazards,
         *s.liver_death_hazards, value("gold_fixed_ratio"), value("gold_grade_1_min"), value("gold_grade_2_min"),
-        value("gold_grade_3_min"), _HIST_STEP_L])
-    order = np.argsort(draws.batch, kind="stable")  # people grouped by batch, each person's inputs contiguous
-    per_person = [x[order] for x in (r1, rf, c.never, c.smoking, c.former_fraction)]
-    exposures = np.ascontiguousarray(np.stack([c.exposures[e] for e in EXPOSURES], axis=1)[order])
-    more = [x[order] for x in (c.ascertainment, c.multiplier, c.fvc_fraction, c.augmentation, c.entry_fraction,
-                               draws.noise_z, draws.death_threshold, draws.cause_u)]
-    liver = np.ascontiguousarray(draws.liver_threshold.T[order])
-    compiled()(*per_person, exposures, *more, liver, draws.batch[order], s.packs, s.former,
-               np.stack([s.exposure_on[e] for e in EXPOSURES]), s.augmented, s.fev1_predicted, s.fvc_predicted,
-               s.ratio_lln, s.respiratory_hazard, s.other_hazard, s.smoking_hazard, scalars, counts, hist,
-               batch_fev1, batch_death, fev1_sum)
+        value("gold_grade_3_min"), _HIST_BINS_PER_L, float(profile.liver_unknown_at_entry), t.sigma,
+        *(x[0] for x in s.fev1_lms), *(x[0] for x in s.ratio_lms), *s.transplant_hazards,
+        *s.post_transplant_death_hazards])
+    k.compiled()(draws.level_z, draws.ratio_z, draws.slope_z, draws.group_u, draws.noise_z, draws.death_threshold,
+                 draws.liver_threshold, draws.cause_u, draws.transplant_threshold, loss_table(s, t), t.male,
+                 t.fvc_fraction, t.entry_fraction, t.group_bounds, s.fev1_predicted, s.fvc_predicted, s.ratio_lln,
+                 s.respiratory_hazard, s.other_hazard, s.smoking_hazard, scalars, yearly, starts, hist, batch_fev1,
+                 batch_death_starts)
+    started = np.cumsum(starts, axis=1).astype(np.float64)
+    counts = {"copd_lln": yearly[k.COPD_LLN], "copd_fixed_ratio": yearly[k.FIXED], "gold_1": yearly[k.GOLD1],
+              "gold_2": yearly[k.GOLD2], "gold_3": yearly[k.GOLD3], "gold_4": yearly[k.GOLD4],
+              "fev1_below_50": started[k.BELOW50], "death": started[k.DEATH],
+              **{f"death_{c}": started[k.CAUSE0 + i] for i, c in enumerate(CAUSES)},
+              **{state: started[k.CIRRHOSIS + i] for i, state in enumerate(LIVER_STATES)},
+              **{event: started[k.LUNG_TX + i] for i, event in enumerate(TRANSPLANTS)}}
+    batch_death = np.cumsum(batch_death_starts, axis=1).astype(np.float64)
     batch_n = np.bincount(draws.batch, minlength=batches).astype(np.float64)
-    mean = fev1_sum / draws.n
-    spread = hist[0].astype(np.int64) if batches == 1 else np.zeros((n_out, n_bins), dtype=np.int64)
-    if batches > 1:
-        scale = mean[None, :] / (batch_fev1 / batch_n[:, None])
-        bins = np.arange(n_bins) + 0.5
-        for b in range(batches):
-            for j in range(n_out):
-                moved = np.clip(np.rint(bins * scale[b, j] - 0.5).astype(np.int64), 0, n_bins - 1)
-                spread[j] += np.bincount(moved, weights=hist[b, j], minlength=n_bins).astype(np.int64)
+    mean = batch_fev1.sum(axis=0) / draws.n
     many = batches > 1
-    return Accumulator(out_ages, draws.n, {k: counts[i] for i, k in enumerate(OUTCOMES)}, None, spread, mean,
-                       batch_fev1 if many else None, batch_death if many else None, batch_n if many else None)
+    return Accumulator(out_ages, draws.n, {key: np.asarray(counts[key], dtype=np.float64) for key in OUTCOMES}, None,
+                       _pooled_histogram(hist, batch_fev1, batch_n, mean), mean, batch_fev1 if many else None,
+                       batch_death if many else None, batch_n if many else None)
+
+
+def _pooled_histogram(hist: NDArray[np.int32], batch_fev1: FloatArray, batch_n: FloatArray,
+                      mean: FloatArray) -> NDArray[np.int64]:
+    """The people's FEV1 histogram by age: each batch's histogram moved by the ratio of the overall to its mean."""
+    batches, n_out, n_bins = hist.shape
+    if batches == 1:
+        return np.asarray(hist[0], dtype=np.int64)
+    spread = np.zeros((n_out, n_bins), dtype=np.int64)
+    scale = mean[None, :] / (batch_fev1 / batch_n[:, None])
+    centres = np.arange(n_bins) + 0.5
+    for j in range(n_out):
+        moved = np.clip(np.rint(centres[None, :] * scale[:, j, None] - 0.5).astype(np.int64), 0, n_bins - 1)
+        spread[j] = np.bincount(moved.ravel(), weights=hist[:, j, :].ravel(), minlength=n_bins).astype(np.int64)
+    return spread
 
 
 def _result(profile: Profile, acc: Accumulator, seed: int | None, engine: str) -> SimulationResult:
@@ -742,6 +823,7 @@ def simulate_reference(profile: Profile, draws: Draws) -> tuple[FloatArray, Floa
     """
     s = schedule(profile)
     c = coefficients(profile, draws)
+    t = batch_tables(profile, draws)
     first = profile.age - profile.start_age
     n_out = END_AGE + 1 - profile.age
     paths = np.zeros((n_out, draws.n))
@@ -753,9 +835,11 @@ def simulate_reference(profile: Profile, draws: Draws) -> tuple[FloatArray, Floa
         ratio_0 = float(centile_value(draws.ratio_z[p], *(x[0] for x in s.ratio_lms)))
         r1, rf = fev1_0 / s.fev1_predicted[0], fev1_0 / ratio_0 / s.fvc_predicted[0]
         healthy = r1
-        hazard, cause = 0.0, 0
-        liver_hazard, liver = [0.0, 0.0, 0.0], [False, False, False]
+        person = _Person()
         for i in range(s.ages.size):
+            if i < first and profile.liver_unknown_at_entry:
+                person.liver_hazard[0] += s.liver_hazards[0]
+                person.liver[0] = person.liver[0] or person.liver_hazard[0] > draws.liver_threshold[0, p]
             if i == first:
                 if profile.fev1_l is None:
                     anchored = max(value("fev1_floor_fraction"), min(r1, healthy * c.entry_fraction[p]))
@@ -766,52 +850,76 @@ def simulate_reference(profile: Profile, draws: Draws) -> tuple[FloatArray, Floa
                 r1 = anchored
             if i >= first:
                 paths[i - first, p] = r1 * s.fev1_predicted[i]
-                if cause and math.isnan(death_age[p]):
-                    death_age[p], death_cause[p] = s.ages[i], cause
-                hazard, cause, liver_hazard, liver = _reference_year(
-                    hazard, cause, liver_hazard, liver, r1, s, i, draws, p)
+                if person.cause and math.isnan(death_age[p]):
+                    death_age[p], death_cause[p] = s.ages[i], person.cause
+                _reference_year(person, r1, s, i, draws, p)
             if i + 1 < s.ages.size:
-                excess = (c.never[p] + c.smoking[p] * (s.packs[i] + c.former_fraction[p] * s.former[i])
-                          + c.ascertainment[p])
-                for name in EXPOSURES:
-                    excess += s.exposure_on[name][i] * c.exposures[name][p]
-                excess *= c.multiplier[p]
-                if s.augmented[i]:
-                    excess *= 1.0 - c.augmentation[p]
+                b, g = draws.batch[p], c.group[p]
+                exposures = 0.0
+                for k, name in enumerate(EXPOSURES):
+                    exposures += t.exposures[k][b] * s.exposure_on[name][i]
+                excess = (t.never[b] + t.smoking[b] * (s.packs[i] + t.former_fraction[b] * s.former[i])
+                          + t.ascertainment[g][b]) + exposures  # mL/yr at 100% predicted
+                kept = 1.0 - t.augmentation[b] * s.augmented[i]  # augmentation slows the excess decline
                 gamma = value("decline_level_exponent")
                 level = r1 ** gamma if gamma != 0.0 else 1.0
-                loss = excess * level / (1000.0 * s.fev1_predicted[i + 1])
+                loss = c.multiplier[p] * (excess * kept * s.loss_per_ml[i]) * level
                 new_r1 = max(r1 - loss, value("fev1_floor_fraction"))
                 rf = max(0.05, rf - c.fvc_fraction[p] * (r1 - new_r1))
                 r1 = new_r1
     return paths, death_age, death_cause
 
 
-def _reference_year(hazard: float, cause: int, liver_hazard: list[float], liver: list[bool], r1: float,
-                    s: Schedule, i: int, draws: Draws, p: int) -> tuple[float, int, list[float], list[bool]]:
+@dataclass(slots=True)
+class _Person:
+    """One simulated person's states in the reference loop."""
+
+    hazard: float = 0.0
+    cause: int = 0
+    liver_hazard: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    liver: list[bool] = field(default_factory=lambda: [False, False, False])
+    transplant_hazard: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    transplanted: list[bool] = field(default_factory=lambda: [False, False])
+
+
+def _reference_year(person: _Person, r1: float, s: Schedule, i: int, draws: Draws, p: int) -> None:
+    """One year of one person: death by cause, then liver transitions and transplants (as :func:`_year_of_life`)."""
     percent = 100.0 * r1
     low = 0.0
     if percent < value("mortality_fev1_band_lower"):
         low = value("mortality_hazard_fev1_below_30")
     elif percent < value("mortality_fev1_band_upper"):
         low = value("mortality_hazard_fev1_30_65")
-    components = [s.respiratory_hazard[i] + low, s.liver_death_hazards[0] * liver[1],
-                  s.liver_death_hazards[1] * liver[2], s.smoking_hazard[i], s.other_hazard[i]]
+    lung_tx, liver_tx = person.transplanted
+    liver = person.liver
+    respiratory = s.respiratory_hazard[i] + (s.post_transplant_death_hazards[0] if lung_tx else low)
+    failure = s.post_transplant_death_hazards[1] if liver_tx else s.liver_death_hazards[0] * liver[1]
+    cancer = 0.0 if liver_tx else s.liver_death_hazards[1] * liver[2]
+    components = [respiratory, failure, cancer, s.smoking_hazard[i], s.other_hazard[i]]
     total = components[0] + components[1] + components[2] + components[3] + components[4]
-    alive = cause == 0
-    if alive and hazard + total > draws.death_threshold[p]:
-        u, bound, cause = draws.cause_u[p] * total, 0.0, len(CAUSES)
+    alive = person.cause == 0
+    if alive and person.hazard + total > draws.death_threshold[p]:
+        u, bound, person.cause = draws.cause_u[p] * total, 0.0, len(CAUSES)
         for k, part in enumerate(components[:-1]):
             bound += part
             if u < bound:
-                cause = k + 1
+                person.cause = k + 1
                 break
-    hazard += total
-    if alive:
+    person.hazard += total
+    if not alive:
+        return
+    lung_waiting = not lung_tx and percent < value("mortality_fev1_band_lower")
+    liver_waiting = not liver_tx and (liver[1] or liver[2])
+    if not liver_tx:  # a transplanted liver no longer progresses
         cirrhotic = liver[0]
-        liver_hazard[0] += s.liver_hazards[0]
+        person.liver_hazard[0] += s.liver_hazards[0]
         if cirrhotic:
-            liver_hazard[1] += s.liver_hazards[1]
-            liver_hazard[2] += s.liver_hazards[2]
-    liver = [liver[k] or liver_hazard[k] > draws.liver_threshold[k, p] for k in range(len(LIVER_STATES))]
-    return hazard, cause, liver_hazard, liver
+            person.liver_hazard[1] += s.liver_hazards[1]
+            person.liver_hazard[2] += s.liver_hazards[2]
+    person.liver = [liver[k] or person.liver_hazard[k] > draws.liver_threshold[k, p] for k in range(len(liver))]
+    if lung_waiting:
+        person.transplant_hazard[0] += s.transplant_hazards[0]
+    if liver_waiting:
+        person.transplant_hazard[1] += s.transplant_hazards[1]
+    person.transplanted = [person.transplanted[k] or person.transplant_hazard[k] > draws.transplant_threshold[k, p]
+                           for k in range(len(TRANSPLANTS))]

@@ -19,7 +19,7 @@ is truncated, so the mean of every draw is the table value (tested).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cache
@@ -43,11 +43,17 @@ MULTIPLIERS = frozenset({"male_excess_multiplier"})
 
 
 @dataclass(frozen=True, slots=True)
-class Parameter:
-    """One row of ``progression_parameters.csv``."""
+class CitedParameter:
+    """One row of a cited parameter table of the risk model (``progression_parameters.csv``,
+    ``liver_parameters.csv``): a value with its uncertainty (SD and/or 95% CI), unit, strength of
+    evidence and ``source`` (source ids in ``sources.csv``).
+
+    ``key`` is what the row is specific to: a model genotype class, a sex, an alcohol category or
+    ``"all"`` (the tables' ``genotype`` column); ``genotype`` is the same value by its older name.
+    """
 
     name: str
-    genotype: str
+    key: str
     value: float
     sd: float
     ci_low: float | None
@@ -57,29 +63,50 @@ class Parameter:
     source: str
     notes: str
 
+    @property
+    def genotype(self) -> str:
+        return self.key
 
-@cache
-def parameters() -> dict[tuple[str, str], Parameter]:
-    """All progression parameters, keyed by (name, genotype or ``"all"``)."""
-    table: dict[tuple[str, str], Parameter] = {}
-    columns = ("name", "genotype", "value", "sd", "ci_low", "ci_high", "unit", "evidence", "source", "notes")
-    for row in read_table(PARAMETER_TABLE, columns):
+
+Parameter = CitedParameter  # a row of progression_parameters.csv (keyed by model genotype)
+CITED_COLUMNS = ("name", "genotype", "value", "ci_low", "ci_high", "unit", "evidence", "source", "notes")
+
+
+def read_cited(table: str, evidence_ok: Callable[[str], bool]) -> Iterator[tuple[CitedParameter, int]]:
+    """Rows of a cited parameter ``table`` with their line numbers, checked for evidence, SD and duplicates.
+
+    An optional ``sd`` column (absent: 0) gives the SD of the value's uncertainty.
+    """
+    seen: set[tuple[str, str]] = set()
+    for row in read_table(table, CITED_COLUMNS):
         evidence = row.text("evidence")
-        if evidence not in EVIDENCE and not evidence.startswith(CALIBRATED_EVIDENCE):
-            raise DataError(PARAMETER_TABLE, row.line,
-                            f"evidence {evidence!r} not one of {EVIDENCE} nor '{CALIBRATED_EVIDENCE}...'")
-        genotype = row.text("genotype")
-        if genotype not in (*MODEL_GENOTYPES, "all"):
-            raise DataError(PARAMETER_TABLE, row.line, f"genotype {genotype!r} is not a model genotype or 'all'")
+        if not evidence_ok(evidence):
+            raise DataError(table, row.line, f"evidence {evidence!r} is not an accepted strength of evidence")
         sd = row.number("sd") or 0.0
         if sd < 0:
-            raise DataError(PARAMETER_TABLE, row.line, f"sd {sd} is negative")
-        param = Parameter(row.text("name"), genotype, row.required_number("value"), sd, row.number("ci_low"),
-                          row.number("ci_high"), row.text("unit"), evidence, row.source(), row.text("notes"))
-        if (param.name, genotype) in table:
-            raise DataError(PARAMETER_TABLE, row.line, f"duplicate parameter {param.name!r} for {genotype}")
-        _check_distribution(param, row.line)
-        table[(param.name, genotype)] = param
+            raise DataError(table, row.line, f"sd {sd} is negative")
+        param = CitedParameter(row.text("name"), row.text("genotype"), row.required_number("value"), sd,
+                               row.number("ci_low"), row.number("ci_high"), row.text("unit"), evidence,
+                               row.source(), row.text("notes"))
+        if (param.name, param.key) in seen:
+            raise DataError(table, row.line, f"duplicate parameter {param.name!r} for {param.key}")
+        seen.add((param.name, param.key))
+        yield param, row.line
+
+
+def _progression_evidence(evidence: str) -> bool:
+    return evidence in EVIDENCE or evidence.startswith(CALIBRATED_EVIDENCE)
+
+
+@cache
+def parameters() -> dict[tuple[str, str], CitedParameter]:
+    """All progression parameters, keyed by (name, genotype or ``"all"``)."""
+    table: dict[tuple[str, str], CitedParameter] = {}
+    for param, line in read_cited(PARAMETER_TABLE, _progression_evidence):
+        if param.key not in (*MODEL_GENOTYPES, "all"):
+            raise DataError(PARAMETER_TABLE, line, f"genotype {param.key!r} is not a model genotype or 'all'")
+        _check_distribution(param, line)
+        table[(param.name, param.key)] = param
     return table
 
 
@@ -123,6 +150,11 @@ def parameter_overrides(values: Mapping[tuple[str, str], float]) -> Iterator[Non
     finally:
         _OVERRIDES.clear()
         _OVERRIDES.update(saved)
+
+
+def overrides_key() -> tuple[tuple[tuple[str, str], float], ...]:
+    """The active overrides as a hashable key: caches of derived values must include it (see lung.schedule)."""
+    return tuple(sorted(_OVERRIDES.items()))
 
 
 def value(name: str, genotype: str = "all") -> float:
