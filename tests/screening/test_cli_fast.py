@@ -36,3 +36,27 @@ def test_user_errors_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureF
     assert stop.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("aatd: error: file:")
+
+
+def test_fast_parser_has_exactly_the_options_of_the_typer_command() -> None:
+    import argparse
+
+    import typer.main
+
+    from aatd.cli.screening import fast_parser
+
+    command = typer.main.get_command(app).commands["screen"]  # type: ignore[attr-defined]
+    typer_options = {
+        param.name: (tuple(sorted(param.opts)), param.default, getattr(param, "is_flag", False))
+        for param in command.params
+        if param.param_type_name == "option"
+    }
+    fast_options = {
+        action.dest: (tuple(sorted(action.option_strings)), action.default,
+                      isinstance(action, argparse._StoreTrueAction))
+        for action in fast_parser()._actions
+        if action.option_strings
+    }
+    assert fast_options == typer_options
+    positional = [param.name for param in command.params if param.param_type_name == "argument"]
+    assert positional == [a.dest for a in fast_parser()._actions if not a.option_strings]

@@ -5,13 +5,16 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from aatd.cli import _common
 from aatd.cli._common import console, print_json
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def screen(
@@ -46,6 +49,22 @@ def screen(
     _print_summary(result.to_dict())
 
 
+def fast_parser() -> argparse.ArgumentParser:
+    """The plain forms of ``aatd screen`` as an argparse parser; a test keeps it equal to :func:`screen`'s options."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="aatd screen", add_help=False, exit_on_error=False, allow_abbrev=False)
+    parser.add_argument("files", nargs="+")
+    parser.add_argument("--format", default="auto")
+    parser.add_argument("--build", default="auto")
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--json", dest="json_", action="store_true")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--scheduler", default=None)
+    parser.add_argument("--split-samples", dest="split_samples", type=int, default=None)
+    return parser
+
+
 def fast_screen(args: list[str]) -> bool:
     """Run ``aatd screen ARGS`` without building the Typer application; False when it cannot.
 
@@ -61,15 +80,7 @@ def fast_screen(args: list[str]) -> bool:
 
     if any(a in ("-h", "--help") for a in args):
         return False
-    parser = argparse.ArgumentParser(prog="aatd screen", add_help=False, exit_on_error=False, allow_abbrev=False)
-    parser.add_argument("files", nargs="+")
-    parser.add_argument("--format", default="auto")
-    parser.add_argument("--build", default="auto")
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--json", dest="json_", action="store_true")
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--scheduler", default=None)
-    parser.add_argument("--split-samples", dest="split_samples", type=int, default=None)
+    parser = fast_parser()
     try:
         parsed, unknown = parser.parse_known_args(args)
     except (argparse.ArgumentError, SystemExit):
