@@ -321,3 +321,42 @@ def test_host_check__unknown_hosts_refused_when_configured(tmp_path: Path) -> No
     evil = client.get("/api/v1/health", headers={"host": "evil.example"})
     assert "unknown host" in str(_shape(evil, 400)["error"])
     app.state.engine.dispose()
+
+
+# --- responsiveness under load (issue 11, second pass) ---------------------------------------------------------------
+
+def test_worker_threads__bounded_per_app_and_validated(tmp_path: Path) -> None:
+    """Route functions run on a few worker threads (AATD_WORKER_THREADS), not anyio's 40."""
+    import anyio.to_thread
+
+    from aatd.errors import InputError
+    from aatd.web.app import create_app
+    from aatd.web.settings import load_settings
+    from web.conftest import make_settings
+
+    assert load_settings({"AATD_DATA_DIR": str(tmp_path)}).worker_threads == 4
+    assert load_settings({"AATD_DATA_DIR": str(tmp_path), "AATD_WORKER_THREADS": "7"}).worker_threads == 7
+    for bad in ("0", "-1", "many", "65"):
+        with pytest.raises(InputError, match="AATD_WORKER_THREADS"):
+            load_settings({"AATD_DATA_DIR": str(tmp_path), "AATD_WORKER_THREADS": bad})
+    app = create_app(make_settings(tmp_path, f"sqlite:///{tmp_path / 't.sqlite3'}", worker_threads=3))
+    with TestClient(app) as client:
+        tokens = client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+        assert tokens == 3
+        assert client.get("/api/v1/health").json() == {"ok": True}
+    app.state.engine.dispose()
+
+
+def test_prepare_to_serve__freezes_start_up_objects_and_collects_young_objects_less_often() -> None:
+    import gc
+
+    from aatd.web.app import GC_FIRST_GENERATION, prepare_to_serve
+
+    before = gc.get_threshold()
+    try:
+        prepare_to_serve()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == GC_FIRST_GENERATION
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
