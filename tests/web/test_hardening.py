@@ -150,11 +150,11 @@ def test_fifo_lock__hands_over_in_order_and_times_out() -> None:
 def test_pedigree__same_document_answered_from_cache(sqlite_world: World) -> None:
     from aatd.web.api import family
 
-    family._report.cache_clear()
+    family.CACHE.clear()
     doc = _chain(6)
     first = sqlite_world.client.post("/api/v1/pedigree", json=doc).json()
     second = sqlite_world.client.post("/api/v1/pedigree", json=doc).json()
-    assert first == second and family._report.cache_info().hits == 1
+    assert first == second and family.CACHE.hits == 1
 
 
 # --- escaping -----------------------------------------------------------------------------------------------------
@@ -360,3 +360,37 @@ def test_prepare_to_serve__freezes_start_up_objects_and_collects_young_objects_l
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_engine_pool__heavy_work_runs_in_another_process_and_survives_a_crash() -> None:
+    import os
+
+    import anyio
+
+    from aatd.web.budget import EnginePool
+    from aatd.web.errors import ApiError
+
+    pool = EnginePool(processes=1)
+    try:
+        assert anyio.run(lambda: pool.run(os.getpid, budget_s=5.0)) != os.getpid()
+        with pytest.raises(ApiError) as crashed:
+            anyio.run(lambda: pool.run(os._exit, 1, budget_s=5.0))
+        assert crashed.value.status == 503 and "stopped unexpectedly" in crashed.value.error
+        assert anyio.run(lambda: pool.run(abs, -3, budget_s=5.0)) == 3  # a fresh process took over
+    finally:
+        pool.shutdown()
+
+
+def test_engine_pool__full_queue_answers_503_at_once(sqlite_world: World) -> None:
+    from aatd.web.budget import EnginePool
+
+    sqlite_world.app.state.budget = ComputeBudget(pool=EnginePool(queue=0))
+    h = sqlite_world.token("doc@a.org")
+    response = sqlite_world.client.post("/api/v1/pedigree", json=_chain(5), headers=h)
+    assert "busy" in str(_shape(response, 503)["error"]) and response.headers["retry-after"]
+
+
+def test_pedigree__engine_errors_keep_their_422_shape_from_the_engine_process(sqlite_world: World) -> None:
+    doc = {"country": "USA", "members": [{"id": "a", "sex": "male", "father": "a"}]}
+    body = _shape(sqlite_world.client.post("/api/v1/pedigree", json=doc), 422)
+    assert body["errors"] and "father" in json.dumps(body)

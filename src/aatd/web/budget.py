@@ -14,6 +14,11 @@ interpretation. Each such request:
 Logged-in callers skip the rate limit and the slots, and get :data:`SIGNED_IN_BUDGET_S`.
 All answers use the one JSON error shape (:mod:`aatd.web.errors`).
 
+Heavy engines (the pedigree analysis and its cascade plan) run in :class:`EnginePool`, a few
+separate processes at lower CPU priority, so that their work never holds the server's global
+interpreter lock: the event loop and the clinicians' requests keep their pace while a family
+is analysed. At most :data:`ENGINE_QUEUE` such jobs wait or run at once; more get **503**.
+
 The limits are per process: with several worker processes each has its own.
 """
 
@@ -21,17 +26,24 @@ from __future__ import annotations
 
 import asyncio
 import math
+import multiprocessing
+import os
+import signal
+import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import anyio
 from fastapi import Depends, Request
 
-from aatd.limits import set_time_budget
+from aatd.errors import InputError, PedigreeError
+from aatd.limits import TimeBudgetExceeded, set_time_budget, time_budget
 from aatd.web.deps import Principal, optional_principal
 from aatd.web.errors import ApiError
 
@@ -89,15 +101,144 @@ class RateLimiter:
         return len(self._buckets)
 
 
+ENGINE_PROCESSES = 2
+"""Processes that run heavy engine work (the cores of a small server)."""
+
+ENGINE_QUEUE = 8
+"""Heavy engine jobs running or waiting in :class:`EnginePool` at once; the next one gets 503 at
+once instead of queueing for minutes (anonymous callers are held to :data:`ANONYMOUS_SLOTS` first)."""
+
+ENGINE_NICENESS = 10
+"""Unix niceness of the engine processes: with the CPU busy, the server's own requests come first."""
+
+ENGINE_PRELOAD = ["aatd.web.api.family"]
+"""Modules the engine processes import once, when the pool starts (forkserver preload)."""
+
+T = TypeVar("T")
+
+
+def _start_engine_process() -> None:
+    """In each engine process: lower priority, and leave Ctrl+C to the server, which stops the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(os, "nice"):
+        os.nice(ENGINE_NICENESS)
+
+
+def _run_in_budget(function: Callable[..., T], seconds: float, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """In an engine process: ``function(*args)`` under a time budget of ``seconds``.
+
+    The domain errors travel back as plain tuples (their constructors take named parts, which
+    pickling would not pass back): ``("ok", answer)``, ``("budget", stage, seconds)`` or
+    ``("input", field, value, expected, hint, members)`` (``members`` is ``None`` for an
+    :class:`~aatd.errors.InputError` that is not a :class:`~aatd.errors.PedigreeError`).
+    """
+    try:
+        with time_budget(seconds):
+            return ("ok", function(*args))
+    except TimeBudgetExceeded as exc:
+        return ("budget", exc.stage, exc.seconds)
+    except InputError as exc:
+        members = exc.members if isinstance(exc, PedigreeError) else None
+        return ("input", exc.field, exc.value, exc.expected, exc.hint, members)
+
+
+class EnginePool:
+    """Heavy engine work in :data:`ENGINE_PROCESSES` separate processes, with a bounded queue.
+
+    The processes start on first use, forked from a clean server process (``forkserver``) that
+    has imported the engines once. A job that is still running when its client goes away runs to
+    its time budget and then frees its place. A process that dies is replaced with the whole pool,
+    and the requests it was serving get 503.
+    """
+
+    def __init__(self, processes: int = ENGINE_PROCESSES, queue: int = ENGINE_QUEUE) -> None:
+        self.processes = processes
+        self.queue = queue
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._jobs = 0
+
+    def _pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                methods = multiprocessing.get_all_start_methods()
+                context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+                if "forkserver" in methods:
+                    context.set_forkserver_preload(ENGINE_PRELOAD)
+                self._executor = ProcessPoolExecutor(self.processes, mp_context=context,
+                                                     initializer=_start_engine_process)
+            return self._executor
+
+    def _take_place(self) -> None:
+        with self._lock:
+            if self._jobs >= self.queue:
+                raise ApiError(503, "the server is busy with other calculations; try again shortly",
+                               headers={"Retry-After": str(math.ceil(SLOT_WAIT_S))})
+            self._jobs += 1
+
+    def _free_place(self, _future: object = None) -> None:
+        with self._lock:
+            self._jobs -= 1
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._executor is broken:
+                self._executor = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    async def run(self, function: Callable[..., T], *args: Any, budget_s: float) -> T:
+        """``function(*args)`` in an engine process within ``budget_s`` seconds, awaited without
+        blocking the event loop. ``function`` and its arguments must be picklable (a module-level
+        function and plain data). Raises :class:`ApiError` 503 when the queue is full or a process
+        died, :class:`~aatd.limits.TimeBudgetExceeded` and :class:`~aatd.errors.InputError` as the
+        engine raised them, and any other exception of the engine unchanged."""
+        self._take_place()
+        pool = self._pool()
+        try:
+            future: Future[tuple[Any, ...]] = pool.submit(_run_in_budget, function, budget_s, args)
+        except BaseException:
+            self._free_place()
+            raise
+        future.add_done_callback(self._free_place)
+        try:
+            outcome = await asyncio.wrap_future(future)
+        except BrokenProcessPool:
+            self._replace(pool)
+            raise ApiError(503, "the calculation stopped unexpectedly; try again shortly",
+                           headers={"Retry-After": str(math.ceil(SLOT_WAIT_S))}) from None
+        if outcome[0] == "budget":
+            raise TimeBudgetExceeded(outcome[1], outcome[2])
+        if outcome[0] == "input":
+            _, field, value, expected, hint, members = outcome
+            if members is not None:
+                raise PedigreeError(field, value, expected, members=members, hint=hint)
+            raise InputError(field, value, expected, hint=hint)
+        answer: T = outcome[1]
+        return answer
+
+    def shutdown(self) -> None:
+        """Stop the processes (running jobs are abandoned)."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+
+_SHARED_POOL = EnginePool()
+"""The engine processes of this server process (they start on first use; apps and tests share them)."""
+
+
 class ComputeBudget:
-    """The rate limiter and the engine slots of one app."""
+    """The rate limiter, the engine slots and the engine processes of one app."""
 
     def __init__(self, slots: int = ANONYMOUS_SLOTS, slot_wait_s: float = SLOT_WAIT_S,
-                 budget_s: float = REQUEST_BUDGET_S, limiter: RateLimiter | None = None) -> None:
+                 budget_s: float = REQUEST_BUDGET_S, limiter: RateLimiter | None = None,
+                 pool: EnginePool | None = None) -> None:
         self.slots = slots
         self.slot_wait_s = slot_wait_s
         self.budget_s = budget_s
         self.limiter = limiter if limiter is not None else RateLimiter()
+        self.pool = pool if pool is not None else _SHARED_POOL
         self._semaphores: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Semaphore] = WeakKeyDictionary()
 
     def semaphore(self) -> anyio.Semaphore:
@@ -110,9 +251,16 @@ class ComputeBudget:
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who asks for engine work: logged in (larger caps, no rate limit) or anonymous."""
+    """Who asks for engine work: logged in (larger caps, no rate limit) or anonymous, with the
+    time budget of the request and the engine processes to run heavy work in."""
 
     signed_in: bool
+    budget_s: float
+    pool: EnginePool
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in an engine process under this caller's time budget (:class:`EnginePool`)."""
+        return await self.pool.run(function, *args, budget_s=self.budget_s)
 
 
 def _address(request: Request) -> str:
@@ -122,11 +270,11 @@ def _address(request: Request) -> str:
 async def engine_budget(request: Request,
                         principal: Annotated[Principal | None, Depends(optional_principal)]) -> AsyncIterator[Caller]:
     """Dependency of every engine route: rate limit, slot and time budget (see the module docstring)."""
+    budget: ComputeBudget = request.app.state.budget
     if principal is not None:
         set_time_budget(SIGNED_IN_BUDGET_S)
-        yield Caller(signed_in=True)
+        yield Caller(signed_in=True, budget_s=SIGNED_IN_BUDGET_S, pool=budget.pool)
         return
-    budget: ComputeBudget = request.app.state.budget
     wait = budget.limiter.take(_address(request))
     if wait > 0:
         raise ApiError(429, f"too many requests from this address; try again in {math.ceil(wait)} s",
@@ -141,7 +289,7 @@ async def engine_budget(request: Request,
                        headers={"Retry-After": str(math.ceil(budget.slot_wait_s))})
     try:
         set_time_budget(budget.budget_s)
-        yield Caller(signed_in=False)
+        yield Caller(signed_in=False, budget_s=budget.budget_s, pool=budget.pool)
     finally:
         semaphore.release()
 
