@@ -394,3 +394,27 @@ def test_pedigree__engine_errors_keep_their_422_shape_from_the_engine_process(sq
     doc = {"country": "USA", "members": [{"id": "a", "sex": "male", "father": "a"}]}
     body = _shape(sqlite_world.client.post("/api/v1/pedigree", json=doc), 422)
     assert body["errors"] and "father" in json.dumps(body)
+
+
+def test_rate_limit__counts_the_client_behind_a_trusted_proxy_only(tmp_path: Path) -> None:
+    """The anonymous rate limit uses the login throttle's address: X-Forwarded-For counts only when a
+    trusted proxy sends it (each client behind the proxy has its own bucket), and is ignored otherwise."""
+    from aatd.web.app import create_app
+    from web.conftest import make_settings
+
+    app = create_app(make_settings(tmp_path, f"sqlite:///{tmp_path / 'p.sqlite3'}", trusted_proxies=("10.0.0.0/8",)))
+    app.state.budget = ComputeBudget(limiter=RateLimiter(per_minute=1, burst=1))
+    url = "/api/v1/genotype?genotype=ZZ"
+
+    def codes(client: TestClient, *forwarded: str) -> list[int]:
+        return [client.get(url, headers={"X-Forwarded-For": f}).status_code for f in forwarded]
+
+    behind_proxy = TestClient(app, client=("10.0.0.2", 4000))
+    assert codes(behind_proxy, "198.51.100.7", "198.51.100.8", "198.51.100.7") == [200, 200, 429]
+    assert codes(behind_proxy, "6.6.6.6, 198.51.100.9") == [200]  # a forged left part does not count
+    direct = TestClient(app, client=("203.0.113.5", 4000))  # not a proxy: its header is ignored
+    assert codes(direct, "198.51.100.10", "198.51.100.11") == [200, 429]
+    ipv6 = TestClient(app, client=("2001:db8:1:2::1", 4000))
+    assert codes(ipv6, "") == [200]
+    assert TestClient(app, client=("2001:db8:1:2:ffff::9", 4000)).get(url).status_code == 429  # same /64
+    app.state.engine.dispose()

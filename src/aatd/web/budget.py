@@ -4,7 +4,8 @@ Without login anyone can ask for a pedigree analysis, a risk simulation or a res
 interpretation. Each such request:
 
 - passes a per-address rate limit (a token bucket; memory bounded by :data:`MAX_ADDRESSES`),
-  else **429** with ``Retry-After``;
+  else **429** with ``Retry-After``; the address is the login throttle's
+  (:func:`aatd.web.deps.caller_address`: ``X-Forwarded-For`` only from a trusted proxy, IPv6 by /64);
 - waits for one of :data:`ANONYMOUS_SLOTS` engine slots for at most :data:`SLOT_WAIT_S`
   (waiting costs no worker thread), else **503** with ``Retry-After``;
 - runs with a time budget of :data:`REQUEST_BUDGET_S` (:func:`aatd.limits.time_budget`; the
@@ -44,7 +45,7 @@ from fastapi import Depends, Request
 
 from aatd.errors import InputError, PedigreeError
 from aatd.limits import TimeBudgetExceeded, set_time_budget, time_budget
-from aatd.web.deps import Principal, optional_principal
+from aatd.web.deps import Principal, caller_address, optional_principal
 from aatd.web.errors import ApiError
 
 REQUEST_BUDGET_S = 10.0
@@ -263,10 +264,6 @@ class Caller:
         return await self.pool.run(function, *args, budget_s=self.budget_s)
 
 
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 async def engine_budget(request: Request,
                         principal: Annotated[Principal | None, Depends(optional_principal)]) -> AsyncIterator[Caller]:
     """Dependency of every engine route: rate limit, slot and time budget (see the module docstring)."""
@@ -275,7 +272,7 @@ async def engine_budget(request: Request,
         set_time_budget(SIGNED_IN_BUDGET_S)
         yield Caller(signed_in=True, budget_s=SIGNED_IN_BUDGET_S, pool=budget.pool)
         return
-    wait = budget.limiter.take(_address(request))
+    wait = budget.limiter.take(caller_address(request))
     if wait > 0:
         raise ApiError(429, f"too many requests from this address; try again in {math.ceil(wait)} s",
                        headers={"Retry-After": str(math.ceil(wait))})
