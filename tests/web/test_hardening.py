@@ -418,3 +418,18 @@ def test_rate_limit__counts_the_client_behind_a_trusted_proxy_only(tmp_path: Pat
     assert codes(ipv6, "") == [200]
     assert TestClient(app, client=("2001:db8:1:2:ffff::9", 4000)).get(url).status_code == 429  # same /64
     app.state.engine.dispose()
+
+
+def test_risk__simulation_stops_at_the_time_budget_with_a_503(sqlite_world: World) -> None:
+    """The lung simulation checks the request's time budget every simulated year (aatd.limits)."""
+    from aatd.limits import TimeBudgetExceeded, time_budget
+    from aatd.risk.lung import Profile, simulate
+
+    with time_budget(0.0), pytest.raises(TimeBudgetExceeded, match="lung simulation"):
+        simulate(Profile(genotype="ZZ", sex=1, age=40, height_cm=175.0), n=200)
+    sqlite_world.app.state.budget = ComputeBudget(budget_s=0.0)
+    response = sqlite_world.client.post("/api/v1/risk", json={"genotype": "ZZ", "sex": "male", "age": 40,
+                                                               "height_cm": 175})
+    body = _shape(response, 503)
+    assert "lung simulation" in str(body["error"]) and "time budget" in str(body["error"])
+    assert response.headers["retry-after"]

@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 
 from aatd.errors import InputError
 from aatd.knowledge.life_tables import life_table
+from aatd.limits import check_time_budget
 from aatd.risk.liver import cirrhosis_hazard, decompensation_ratio, liver_value
 from aatd.risk.mortality import CAUSES, quit_residual, smoking_rate_ratio
 from aatd.risk.parameters import (
@@ -594,6 +595,7 @@ def run(profile: Profile, draws: Draws, *, histogram: bool = False, keep_paths: 
     first = profile.age - profile.start_age
     gamma, floor = value("decline_level_exponent"), value("fev1_floor_fraction")
     for i in range(s.ages.size):
+        check_time_budget("lung simulation")
         if i == first:
             r1, rf = _anchor(r1, rf, c, s, i, profile, draws, healthy)
         if i >= first:
@@ -654,6 +656,7 @@ def run_compiled(profile: Profile, draws: Draws) -> Accumulator:
         scale = mean[None, :] / (batch_fev1 / batch_n[:, None])
         bins = np.arange(n_bins) + 0.5
         for b in range(batches):
+            check_time_budget("lung simulation (spread of each batch)")
             for j in range(n_out):
                 moved = np.clip(np.rint(bins * scale[b, j] - 0.5).astype(np.int64), 0, n_bins - 1)
                 spread[j] += np.bincount(moved, weights=hist[b, j], minlength=n_bins).astype(np.int64)
