@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from aatd.provenance import software_version
 from aatd.web import cds_hooks, errors, public
 from aatd.web.api import api_router
-from aatd.web.budget import ComputeBudget
+from aatd.web.budget import ComputeBudget, shared_pool
 from aatd.web.clinician import pages_router
 from aatd.web.db import make_engine, migrate, session_factory
 from aatd.web.middleware import BodyLimit, HostCheck, SecurityHeaders, StrictInput
@@ -87,7 +87,8 @@ GC_FIRST_GENERATION = 20_000
 
 
 def prepare_to_serve() -> None:
-    """Tune the garbage collector for a long-running server; call once, after :func:`create_app`.
+    """Start the engine processes and tune the garbage collector for a long-running server; call
+    once, after :func:`create_app`.
 
     A full collection walks every object that is not frozen, with the global interpreter lock
     held: with the app's ~230,000 objects (modules, routes, schemas, knowledge tables) that took
@@ -96,6 +97,7 @@ def prepare_to_serve() -> None:
     (:func:`gc.freeze`), and the young generation is collected less often, so that the short-lived
     objects of a request rarely reach the older generations at all.
     """
+    shared_pool().start()
     gc.collect()
     gc.freeze()
     _, middle, old = gc.get_threshold()

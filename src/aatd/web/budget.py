@@ -182,10 +182,28 @@ class EnginePool:
             self._jobs -= 1
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """Drop a broken pool (unless already replaced); the next job starts a new one."""
         with self._lock:
             if self._executor is broken:
                 self._executor = None
         broken.shutdown(wait=False, cancel_futures=True)
+
+    def _submit(self, function: Callable[..., T], budget_s: float,
+                args: tuple[Any, ...]) -> tuple[ProcessPoolExecutor, Future[tuple[Any, ...]]]:
+        """Hand a job to a process (in a helper thread: starting a process can take seconds)."""
+        try:
+            pool = self._pool()
+            try:
+                future = pool.submit(_run_in_budget, function, budget_s, args)
+            except BrokenProcessPool:  # a process died since the last job: start afresh
+                self._replace(pool)
+                pool = self._pool()
+                future = pool.submit(_run_in_budget, function, budget_s, args)
+        except BaseException:
+            self._free_place()
+            raise
+        future.add_done_callback(self._free_place)
+        return pool, future
 
     async def run(self, function: Callable[..., T], *args: Any, budget_s: float) -> T:
         """``function(*args)`` in an engine process within ``budget_s`` seconds, awaited without
@@ -194,13 +212,8 @@ class EnginePool:
         died, :class:`~aatd.limits.TimeBudgetExceeded` and :class:`~aatd.errors.InputError` as the
         engine raised them, and any other exception of the engine unchanged."""
         self._take_place()
-        pool = self._pool()
-        try:
-            future: Future[tuple[Any, ...]] = pool.submit(_run_in_budget, function, budget_s, args)
-        except BaseException:
-            self._free_place()
-            raise
-        future.add_done_callback(self._free_place)
+        loop = asyncio.get_running_loop()
+        pool, future = await loop.run_in_executor(None, self._submit, function, budget_s, args)
         try:
             outcome = await asyncio.wrap_future(future)
         except BrokenProcessPool:
@@ -217,6 +230,12 @@ class EnginePool:
         answer: T = outcome[1]
         return answer
 
+    def start(self) -> None:
+        """Start every process now and wait until they run (a server calls this before serving)."""
+        jobs = [self._pool().submit(time.sleep, 0.2) for _ in range(self.processes)]
+        for job in jobs:
+            job.result()
+
     def shutdown(self) -> None:
         """Stop the processes (running jobs are abandoned)."""
         with self._lock:
@@ -227,6 +246,11 @@ class EnginePool:
 
 _SHARED_POOL = EnginePool()
 """The engine processes of this server process (they start on first use; apps and tests share them)."""
+
+
+def shared_pool() -> EnginePool:
+    """The engine processes every app of this process uses unless given its own (:class:`ComputeBudget`)."""
+    return _SHARED_POOL
 
 
 class ComputeBudget:
