@@ -433,3 +433,35 @@ def test_risk__simulation_stops_at_the_time_budget_with_a_503(sqlite_world: Worl
     body = _shape(response, 503)
     assert "lung simulation" in str(body["error"]) and "time budget" in str(body["error"])
     assert response.headers["retry-after"]
+
+
+def test_engine_pool__processes_end_when_the_server_is_killed(tmp_path: Path) -> None:
+    """kill -9 of the server leaves no engine process behind (they would wait for work forever)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = ("import anyio, os, sys, time\n"
+              "from aatd.web.budget import EnginePool\n"
+              "pool = EnginePool(processes=1)\n"
+              "print(anyio.run(lambda: pool.run(os.getpid, budget_s=30.0)), flush=True)\n"
+              "time.sleep(120)\n")
+    server = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        assert server.stdout is not None
+        engine = int(server.stdout.readline())
+        os.kill(engine, 0)  # running
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(engine, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(engine, signal.SIGKILL)
+    pytest.fail(f"engine process {engine} outlived its server")

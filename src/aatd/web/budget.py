@@ -29,6 +29,7 @@ import asyncio
 import math
 import multiprocessing
 import os
+import select
 import signal
 import threading
 import time
@@ -118,11 +119,34 @@ ENGINE_PRELOAD = ["aatd.web.api.family"]
 T = TypeVar("T")
 
 
-def _start_engine_process() -> None:
-    """In each engine process: lower priority, and leave Ctrl+C to the server, which stops the pool."""
+def _start_engine_process(server_pid: int) -> None:
+    """In each engine process: lower priority, leave Ctrl+C to the server (which stops the pool),
+    and exit when the server process is gone, even after ``kill -9`` (a pool's processes otherwise
+    wait for work forever, each holding ~140 MB)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(os, "nice"):
         os.nice(ENGINE_NICENESS)
+    threading.Thread(target=_exit_with, args=(server_pid,), name="aatd-exit-with-server", daemon=True).start()
+
+
+def _exit_with(server_pid: int) -> None:
+    """Wait for process ``server_pid`` to end, then end this process (Linux: a pidfd, no polling)."""
+    pidfd_open = getattr(os, "pidfd_open", None)
+    try:
+        fd = pidfd_open(server_pid) if pidfd_open is not None else None
+    except OSError:
+        fd = None
+    if fd is not None:
+        select.select([fd], [], [])
+        os._exit(0)
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:
+            continue
 
 
 def _run_in_budget(function: Callable[..., T], seconds: float, args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -167,7 +191,7 @@ class EnginePool:
                 if "forkserver" in methods:
                     context.set_forkserver_preload(ENGINE_PRELOAD)
                 self._executor = ProcessPoolExecutor(self.processes, mp_context=context,
-                                                     initializer=_start_engine_process)
+                                                     initializer=_start_engine_process, initargs=(os.getpid(),))
             return self._executor
 
     def _take_place(self) -> None:
