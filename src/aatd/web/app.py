@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -76,9 +77,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     milliseconds. A request waiting for a thread holds nothing (no connection, no lock): it waits
     on the loop at no cost. Transactions never span two thread hops (:class:`aatd.web.deps.DbRoute`),
     so a small pool cannot deadlock on SQLite's writer lock.
+
+    The engine processes start in the background (once per process; ``aatd serve`` has started
+    them already), so the first pedigree request does not wait seconds for them.
     """
     settings: Settings = app.state.settings
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+    budget: ComputeBudget = app.state.budget
+    threading.Thread(target=budget.pool.start, name="aatd-start-engines", daemon=True).start()
     yield
 
 
