@@ -179,7 +179,8 @@ def _mixed(args: argparse.Namespace) -> None:
         f"{mixed_load.API_WRITERS} API and {mixed_load.FORM_WRITERS} form writers on one patient (every tenth API "
         f"write retried with the same Idempotency-Key), {mixed_load.READERS} readers of that patient, "
         f"{mixed_load.ANONYMOUS} anonymous clients posting a 100-member pedigree with `?plan=true`, one posting a "
-        "20,000-character genotype to `/public/my-result`, and the health check every 50 ms. Lost = acknowledged "
+        "20,000-character genotype to `/public/my-result`, and the health check every 50 ms (also for the same time "
+        "with the server idle, just before: the idle p50/p99). Lost = acknowledged "
         "but not stored; duplicated = stored more than once. 429/503 to anonymous clients are the compute budget.",
         "", f"Machine: {platform.platform()}, {os.cpu_count()} CPUs shared with other work (load average "
         f"{os.getloadavg()[0]:.0f} at the end).", "",

@@ -7,7 +7,8 @@ For each database a fresh server is started, then for ``--seconds``, all at once
 - 100 readers fetch the patient and its results (audited reads, so they write too);
 - 8 anonymous clients post a 100-member pedigree with ``?plan=true`` and one posts a
   20,000-character genotype to the public result page (the review's H1 and H3 attacks);
-- the health check is polled every 50 ms from a separate process.
+- the health check is polled every 50 ms from a separate process, for the same time with the
+  server idle just before (so both p99s come from samples of the same size).
 
 Reported per database: requests and answers by status, errors (5xx, timeouts, refused
 connections), the health check's p50/p99 against its idle value, and from the database
@@ -190,7 +191,7 @@ def scenario(base: str, seconds: float) -> dict[str, Any]:
         auth = {"Authorization": f"Bearer {token}"}
         patient = setup.post("/api/v1/patients", json={"label": "Load", "sex": "female"}, headers=auth).json()
     pid = patient["id"]
-    idle = [v for v in collect(health_poller(base, 5.0)) if v is not None]
+    idle = [v for v in collect(health_poller(base, seconds)) if v is not None]  # as long as the load: like p99s
     clock = {"stop": float("inf")}
     pollers: list[subprocess.Popen[str]] = []
 
@@ -305,6 +306,7 @@ def stored_notes(env: dict[str, str], database_url: str | None) -> Counter[str]:
 
 def run(label: str, database_url: str | None, source: Path | None, seconds: float) -> list[str]:
     """One mixed run; the Markdown rows of its results."""
+    load_before = os.getloadavg()[0]
     with server(database_url, source) as (base, env):
         out = scenario(base, seconds)
         time.sleep(1)
@@ -323,7 +325,8 @@ def run(label: str, database_url: str | None, source: Path | None, seconds: floa
                f"{percentile(health, 0.5):.0f}/{percentile(health, 0.99):.0f} ms "
                f"({percentile(health, 0.99) / max(percentile(idle, 0.99), 1e-9):.1f}x idle p99), "
                f"{len(health)} health answers; writes acknowledged {len(acked)}, stored {sum(notes.values())}, "
-               f"**lost {lost}, duplicated {duplicated}** |")
+               f"**lost {lost}, duplicated {duplicated}**; machine load average {load_before:.1f} before, "
+               f"{os.getloadavg()[0]:.1f} after |")
     print(summary, flush=True)
     return [*rows, summary]
 

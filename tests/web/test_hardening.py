@@ -150,11 +150,11 @@ def test_fifo_lock__hands_over_in_order_and_times_out() -> None:
 def test_pedigree__same_document_answered_from_cache(sqlite_world: World) -> None:
     from aatd.web.api import family
 
-    family._report.cache_clear()
+    family.CACHE.clear()
     doc = _chain(6)
     first = sqlite_world.client.post("/api/v1/pedigree", json=doc).json()
     second = sqlite_world.client.post("/api/v1/pedigree", json=doc).json()
-    assert first == second and family._report.cache_info().hits == 1
+    assert first == second and family.CACHE.hits == 1
 
 
 # --- escaping -----------------------------------------------------------------------------------------------------
@@ -321,3 +321,153 @@ def test_host_check__unknown_hosts_refused_when_configured(tmp_path: Path) -> No
     evil = client.get("/api/v1/health", headers={"host": "evil.example"})
     assert "unknown host" in str(_shape(evil, 400)["error"])
     app.state.engine.dispose()
+
+
+# --- responsiveness under load (issue 11, second pass) ---------------------------------------------------------------
+
+def test_worker_threads__bounded_per_app_and_validated(tmp_path: Path) -> None:
+    """Route functions run on a few worker threads (AATD_WORKER_THREADS), not anyio's 40."""
+    import anyio.to_thread
+
+    from aatd.errors import InputError
+    from aatd.web.app import create_app
+    from aatd.web.settings import load_settings
+    from web.conftest import make_settings
+
+    assert load_settings({"AATD_DATA_DIR": str(tmp_path)}).worker_threads == 4
+    assert load_settings({"AATD_DATA_DIR": str(tmp_path), "AATD_WORKER_THREADS": "7"}).worker_threads == 7
+    for bad in ("0", "-1", "many", "65"):
+        with pytest.raises(InputError, match="AATD_WORKER_THREADS"):
+            load_settings({"AATD_DATA_DIR": str(tmp_path), "AATD_WORKER_THREADS": bad})
+    app = create_app(make_settings(tmp_path, f"sqlite:///{tmp_path / 't.sqlite3'}", worker_threads=3))
+    with TestClient(app) as client:
+        tokens = client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+        assert tokens == 3
+        assert client.get("/api/v1/health").json() == {"ok": True}
+    app.state.engine.dispose()
+
+
+def test_prepare_to_serve__freezes_start_up_objects_and_collects_young_objects_less_often() -> None:
+    import gc
+
+    from aatd.web.app import GC_FIRST_GENERATION, prepare_to_serve
+
+    before = gc.get_threshold()
+    try:
+        prepare_to_serve()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == GC_FIRST_GENERATION
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+
+def test_engine_pool__heavy_work_runs_in_another_process_and_survives_a_crash() -> None:
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    import anyio
+
+    from aatd.web.budget import EnginePool
+    from aatd.web.errors import ApiError
+
+    pool = EnginePool(processes=1)
+
+    def run(function: object, *args: object) -> object:  # on a fresh event loop in a fresh thread
+        with ThreadPoolExecutor(1) as thread:
+            return thread.submit(anyio.run, lambda: pool.run(function, *args, budget_s=30.0)).result()  # type: ignore[arg-type]
+
+    try:
+        assert run(os.getpid) != os.getpid()
+        with pytest.raises(ApiError) as crashed:
+            run(os._exit, 1)
+        assert crashed.value.status == 503 and "stopped unexpectedly" in crashed.value.error
+        assert run(abs, -3) == 3  # a fresh process took over
+    finally:
+        pool.shutdown()
+
+
+def test_engine_pool__full_queue_answers_503_at_once(sqlite_world: World) -> None:
+    from aatd.web.budget import EnginePool
+
+    sqlite_world.app.state.budget = ComputeBudget(pool=EnginePool(queue=0))
+    h = sqlite_world.token("doc@a.org")
+    response = sqlite_world.client.post("/api/v1/pedigree", json=_chain(5), headers=h)
+    assert "busy" in str(_shape(response, 503)["error"]) and response.headers["retry-after"]
+
+
+def test_pedigree__engine_errors_keep_their_422_shape_from_the_engine_process(sqlite_world: World) -> None:
+    doc = {"country": "USA", "members": [{"id": "a", "sex": "male", "father": "a"}]}
+    body = _shape(sqlite_world.client.post("/api/v1/pedigree", json=doc), 422)
+    assert body["errors"] and "father" in json.dumps(body)
+
+
+def test_rate_limit__counts_the_client_behind_a_trusted_proxy_only(tmp_path: Path) -> None:
+    """The anonymous rate limit uses the login throttle's address: X-Forwarded-For counts only when a
+    trusted proxy sends it (each client behind the proxy has its own bucket), and is ignored otherwise."""
+    from aatd.web.app import create_app
+    from web.conftest import make_settings
+
+    app = create_app(make_settings(tmp_path, f"sqlite:///{tmp_path / 'p.sqlite3'}", trusted_proxies=("10.0.0.0/8",)))
+    app.state.budget = ComputeBudget(limiter=RateLimiter(per_minute=1, burst=1))
+    url = "/api/v1/genotype?genotype=ZZ"
+
+    def codes(client: TestClient, *forwarded: str) -> list[int]:
+        return [client.get(url, headers={"X-Forwarded-For": f}).status_code for f in forwarded]
+
+    behind_proxy = TestClient(app, client=("10.0.0.2", 4000))
+    assert codes(behind_proxy, "198.51.100.7", "198.51.100.8", "198.51.100.7") == [200, 200, 429]
+    assert codes(behind_proxy, "6.6.6.6, 198.51.100.9") == [200]  # a forged left part does not count
+    direct = TestClient(app, client=("203.0.113.5", 4000))  # not a proxy: its header is ignored
+    assert codes(direct, "198.51.100.10", "198.51.100.11") == [200, 429]
+    ipv6 = TestClient(app, client=("2001:db8:1:2::1", 4000))
+    assert codes(ipv6, "") == [200]
+    assert TestClient(app, client=("2001:db8:1:2:ffff::9", 4000)).get(url).status_code == 429  # same /64
+    app.state.engine.dispose()
+
+
+def test_risk__simulation_stops_at_the_time_budget_with_a_503(sqlite_world: World) -> None:
+    """The lung simulation checks the request's time budget every simulated year (aatd.limits)."""
+    from aatd.limits import TimeBudgetExceeded, time_budget
+    from aatd.risk.lung import Profile, simulate
+
+    with time_budget(0.0), pytest.raises(TimeBudgetExceeded, match="lung simulation"):
+        simulate(Profile(genotype="ZZ", sex=1, age=40, height_cm=175.0), n=200)
+    sqlite_world.app.state.budget = ComputeBudget(budget_s=0.0)
+    response = sqlite_world.client.post("/api/v1/risk", json={"genotype": "ZZ", "sex": "male", "age": 40,
+                                                               "height_cm": 175})
+    body = _shape(response, 503)
+    assert "lung simulation" in str(body["error"]) and "time budget" in str(body["error"])
+    assert response.headers["retry-after"]
+
+
+def test_engine_pool__processes_end_when_the_server_is_killed(tmp_path: Path) -> None:
+    """kill -9 of the server leaves no engine process behind (they would wait for work forever)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = ("import anyio, os, sys, time\n"
+              "from aatd.web.budget import EnginePool\n"
+              "pool = EnginePool(processes=1)\n"
+              "print(anyio.run(lambda: pool.run(os.getpid, budget_s=30.0)), flush=True)\n"
+              "time.sleep(120)\n")
+    server = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        assert server.stdout is not None
+        engine = int(server.stdout.readline())
+        os.kill(engine, 0)  # running
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(engine, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(engine, signal.SIGKILL)
+    pytest.fail(f"engine process {engine} outlived its server")

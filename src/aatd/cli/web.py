@@ -35,7 +35,7 @@ def serve(
     """Start the web app; on first start create the data directory and database."""
     import uvicorn
 
-    from aatd.web.app import create_app
+    from aatd.web.app import create_app, prepare_to_serve
     from aatd.web.db import has_users
     from aatd.web.settings import LOCAL_HOSTS, load_settings
 
@@ -56,6 +56,7 @@ def serve(
             f"  (it prints a generated password once), then open http://{host}:{port}/login\n")
     sys.stdout.write(f"aatd: serving on http://{host}:{port}/ (Ctrl+C to stop)\n")
     sys.stdout.flush()
+    prepare_to_serve()
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 

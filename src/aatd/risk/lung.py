@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 
 from aatd.errors import InputError
 from aatd.knowledge.life_tables import life_table
+from aatd.limits import check_time_budget
 from aatd.risk.liver import cirrhosis_hazard, decompensation_ratio, liver_value
 from aatd.risk.mortality import CAUSES, quit_residual, smoking_rate_ratio
 from aatd.risk.parameters import (
@@ -660,6 +661,7 @@ def run(profile: Profile, draws: Draws, *, histogram: bool = False, keep_paths: 
     first = profile.age - profile.start_age
     gamma, floor = value("decline_level_exponent"), value("fev1_floor_fraction")
     for i in range(s.ages.size):
+        check_time_budget("lung simulation")
         if i < first and profile.liver_unknown_at_entry:
             _silent_cirrhosis(life, s, draws)
         if i == first:
@@ -707,6 +709,7 @@ def run_compiled(profile: Profile, draws: Draws) -> Accumulator:
         value("gold_grade_3_min"), _HIST_BINS_PER_L, float(profile.liver_unknown_at_entry), t.sigma,
         *(x[0] for x in s.fev1_lms), *(x[0] for x in s.ratio_lms), *s.transplant_hazards,
         *s.post_transplant_death_hazards])
+    check_time_budget("lung simulation (compiled kernel)")
     k.compiled()(draws.level_z, draws.ratio_z, draws.slope_z, draws.group_u, draws.noise_z, draws.death_threshold,
                  draws.liver_threshold, draws.cause_u, draws.transplant_threshold, loss_table(s, t), t.male,
                  t.fvc_fraction, t.entry_fraction, t.group_bounds, s.fev1_predicted, s.fvc_predicted, s.ratio_lln,
@@ -738,6 +741,7 @@ def _pooled_histogram(hist: NDArray[np.int32], batch_fev1: FloatArray, batch_n: 
     scale = mean[None, :] / (batch_fev1 / batch_n[:, None])
     centres = np.arange(n_bins) + 0.5
     for j in range(n_out):
+        check_time_budget("lung simulation (pooled histogram)")
         moved = np.clip(np.rint(centres[None, :] * scale[:, j, None] - 0.5).astype(np.int64), 0, n_bins - 1)
         spread[j] = np.bincount(moved.ravel(), weights=hist[:, j, :].ravel(), minlength=n_bins).astype(np.int64)
     return spread

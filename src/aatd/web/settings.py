@@ -10,6 +10,9 @@
 ``AATD_TRUSTED_PROXIES`` comma-separated addresses or networks of reverse proxies (e.g. ``127.0.0.1,10.0.0.0/8``)
                        whose ``X-Forwarded-For`` names the real client for the login throttle; default none
                        (the header is ignored).
+``AATD_WORKER_THREADS`` worker threads that run route functions (database work) at once; default 4. A few
+                       threads keep the event loop (and the health check) responsive: each runnable thread
+                       competes for Python's global lock, and SQLite takes one writer at a time anyway.
 ``AATD_ALLOWED_HOSTS`` host names the server answers to, comma-separated (``*``: any). Unset,
                        ``aatd serve`` on loopback answers only to ``127.0.0.1,localhost,[::1]``
                        (against DNS rebinding); in production set it to the public name.
@@ -49,6 +52,9 @@ class Settings:
     session_hours: float = 12.0
     allowed_hosts: tuple[str, ...] = ()
     """Host names the server answers to (``Host`` header, port ignored); empty: any host."""
+    worker_threads: int = 4
+    """Route functions (database and page work) running at once in worker threads; the others wait
+    for a thread without holding one (see :func:`aatd.web.app.create_app`)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -111,7 +117,18 @@ def load_settings(environ: dict[str, str] | None = None, *, database_url: str | 
                     secret_key=_secret_key(data_dir, env_vars.get("AATD_SECRET_KEY"), env),
                     env=env, cookie_secure=secure,
                     trusted_proxies=tuple(p.strip() for p in proxies.split(",") if p.strip()),
-                    allowed_hosts=_hosts(env_vars.get("AATD_ALLOWED_HOSTS"), env))
+                    allowed_hosts=_hosts(env_vars.get("AATD_ALLOWED_HOSTS"), env),
+                    worker_threads=_worker_threads(env_vars.get("AATD_WORKER_THREADS", "4")))
+
+
+MAX_WORKER_THREADS = 64
+
+
+def _worker_threads(text: str) -> int:
+    value = text.strip()
+    if not value.isdigit() or not 1 <= int(value) <= MAX_WORKER_THREADS:
+        raise InputError("AATD_WORKER_THREADS", text, f"a whole number from 1 to {MAX_WORKER_THREADS}")
+    return int(value)
 
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")

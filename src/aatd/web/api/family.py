@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+import threading
+from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from aatd import limits
 from aatd.errors import InputError
@@ -30,27 +32,73 @@ class PedigreeIn(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-@router.post("/pedigree")
-def pedigree(payload: PedigreeIn, caller: EngineCaller, plan: bool = False) -> PedigreeAnswer:
+@router.post("/pedigree", response_model=PedigreeAnswer)
+async def pedigree(payload: PedigreeIn, caller: EngineCaller, plan: bool = False) -> Response:
     """Posterior genotype probabilities of every member (as ``aatd pedigree FILE --json [--plan]``).
 
     Give ``country`` or ``allele_frequencies`` in the document; ``plan=true`` adds the
     cascade testing plan and the chances of each couple's children. Without login a
     pedigree has at most 100 members and the request a time budget of 10 s (then 503).
     The same document asked again is answered from a cache.
+
+    The analysis runs in a separate engine process (:class:`aatd.web.budget.EnginePool`), which
+    also writes the JSON answer; this route only waits for it, on the event loop.
     """
     if not caller.signed_in:
         limits.check_count("members", len(payload.members), limits.ANONYMOUS_MEMBERS,
                            f"members without login (up to {limits.MEMBERS} when logged in)")
-    try:
-        return _report(json.dumps(payload.model_dump(), sort_keys=True), plan)
-    except InputError:
-        raise
-    except (ValueError, ArithmeticError) as exc:  # e.g. a pedigree too complex for exact inference
-        raise ApiError(422, f"pedigree: {exc}") from None
+    key = (json.dumps(payload.model_dump(), sort_keys=True), plan)
+    body = CACHE.get(key)
+    if body is None:
+        try:
+            body = await caller.run(report_json, *key)
+        except InputError:
+            raise
+        except (ValueError, ArithmeticError) as exc:  # e.g. a pedigree too complex for exact inference
+            raise ApiError(422, f"pedigree: {exc}") from None
+        CACHE.put(key, body)
+    return Response(body, media_type="application/json")
 
 
-@lru_cache(maxsize=CACHED_REPORTS)
-def _report(document: str, plan: bool) -> PedigreeAnswer:
-    """The report of a document given as canonical JSON (an unchanged family is not computed twice)."""
-    return pedigree_report(json.loads(document), plan=plan)
+_ANSWER = TypeAdapter(PedigreeAnswer)
+
+
+def report_json(document: str, plan: bool) -> bytes:
+    """The report of a document given as canonical JSON, checked against :class:`PedigreeAnswer` and
+    written as FastAPI writes answers (compact UTF-8 JSON). Runs in an engine process."""
+    answer = _ANSWER.validate_python(pedigree_report(json.loads(document), plan=plan))
+    return json.dumps(_ANSWER.dump_python(answer, mode="json"), ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
+class ReportCache:
+    """The JSON answers of the last :data:`CACHED_REPORTS` documents (least recently used dropped
+    first), so that an unchanged family is not computed twice."""
+
+    def __init__(self, size: int = CACHED_REPORTS) -> None:
+        self.size = size
+        self.hits = 0
+        self._lock = threading.Lock()
+        self._answers: OrderedDict[tuple[str, bool], bytes] = OrderedDict()
+
+    def get(self, key: tuple[str, bool]) -> bytes | None:
+        with self._lock:
+            body = self._answers.get(key)
+            if body is not None:
+                self._answers.move_to_end(key)
+                self.hits += 1
+            return body
+
+    def put(self, key: tuple[str, bool], body: bytes) -> None:
+        with self._lock:
+            self._answers[key] = body
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
+            self.hits = 0
+
+
+CACHE = ReportCache()
