@@ -156,7 +156,7 @@ def test_editor__builds_the_family_of_eight_in_few_actions_undo_and_statuses(ser
     page.keyboard.press("Enter")
     c._settled()
     assert page.locator("#panel-title").inner_text().endswith("Mother of Ben")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'panel-title'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'panel-title'")
 
     # undo a change: a son added by mistake, then Undo
     c.add("Add son")

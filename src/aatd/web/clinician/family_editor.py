@@ -59,9 +59,10 @@ def selectable(svg: str, keys: Mapping[str, str]) -> str:
 
 
 def _evidence(row: dict[str, Any]) -> str:
-    if "level" in row:
-        return f"{row['level']['value']} {row['level']['unit']}"
-    return str(row.get("genotype") or row.get("phenotype") or "")
+    """The member's most specific evidence: genotype, else IEF phenotype, else serum level."""
+    if row.get("genotype") or row.get("phenotype"):
+        return str(row.get("genotype") or row.get("phenotype"))
+    return f"{row['level']['value']} {row['level']['unit']}" if "level" in row else ""
 
 
 def family_editor_view(ws: Workspace, family: Family, selected_id: int | None = None,
