@@ -192,7 +192,7 @@ def test_workspace_pages__no_serious_or_critical_axe_violations(server: str, bro
     patient = page.locator("#editor-panel").get_attribute("data-member")
     pages = ["/patients", "/families", family.removeprefix(server), f"/patients/{patient}",
              f"/patients/{patient}/risk", "/should-test", "/account", "/admin/users", "/admin/deleted",
-             "/admin/audit"]
+             "/admin/audit", f"{family.removeprefix(server)}/letters/{patient}", f"/patients/{patient}/dna-import"]
     found = {}
     for path in pages:
         page.goto(f"{server}{path}")
