@@ -96,9 +96,9 @@ class PatientOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class ResultIn(Strict):
-    kind: Literal["level", "crp", "phenotype", "genotype", "spirometry"]
-    taken_on: dt.date
+class ResultValues(Strict):
+    """The values of a result, every one optional: shared by a new result and a correction."""
+
     value: Annotated[float, Field(allow_inf_nan=False)] | Annotated[str, Field(max_length=30)] | None = None
     unit: ShortText | None = None
     method: ShortText | None = None
@@ -107,6 +107,11 @@ class ResultIn(Strict):
     fev1_l: Annotated[float, Field(allow_inf_nan=False)] | None = None
     fvc_l: Annotated[float, Field(allow_inf_nan=False)] | None = None
     note: Note | None = None
+
+
+class ResultIn(ResultValues):
+    kind: Literal["level", "crp", "phenotype", "genotype", "spirometry"]
+    taken_on: dt.date
 
 
 class ResultOut(BaseModel):
@@ -134,19 +139,11 @@ Reason = Annotated[str, Field(min_length=3, max_length=500, description="why the
                    AfterValidator(_printable)]
 
 
-class ResultCorrection(Strict):
+class ResultCorrection(ResultValues):
     """A correction of a stored result: the fields given replace the stored ones (same kind), with the reason."""
 
     reason: Reason
     taken_on: dt.date | None = None
-    value: Annotated[float, Field(allow_inf_nan=False)] | Annotated[str, Field(max_length=30)] | None = None
-    unit: ShortText | None = None
-    method: ShortText | None = None
-    text: ShortText | None = None
-    panel: ShortText | None = None
-    fev1_l: Annotated[float, Field(allow_inf_nan=False)] | None = None
-    fvc_l: Annotated[float, Field(allow_inf_nan=False)] | None = None
-    note: Note | None = None
 
 
 class RetractionIn(Strict):

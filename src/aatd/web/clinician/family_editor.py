@@ -17,7 +17,7 @@ from aatd.knowledge import knowledge
 from aatd.web.clinician import answers
 from aatd.web.db import before_slow_work
 from aatd.web.models import ADOPTION, Family, Patient
-from aatd.web.workspace.family_json import export_family
+from aatd.web.workspace.family_json import export_family, member_evidence
 from aatd.web.workspace.relatives import EDITOR_ADDS, RELATIONS, last_edits, orphaned_by
 from aatd.web.workspace.repository import Workspace
 
@@ -58,13 +58,6 @@ def selectable(svg: str, keys: Mapping[str, str]) -> str:
     return _MEMBER_TAG.sub(add, svg)
 
 
-def _evidence(row: dict[str, Any]) -> str:
-    """The member's most specific evidence: genotype, else IEF phenotype, else serum level."""
-    if row.get("genotype") or row.get("phenotype"):
-        return str(row.get("genotype") or row.get("phenotype"))
-    return f"{row['level']['value']} {row['level']['unit']}" if "level" in row else ""
-
-
 def family_editor_view(ws: Workspace, family: Family, selected_id: int | None = None,
                        mode: str = "actions") -> dict[str, Any]:
     """Members with relations and latest evidence, the drawing, the selected member's actions, the answers."""
@@ -73,7 +66,7 @@ def family_editor_view(ws: Workspace, family: Family, selected_id: int | None = 
     doc = editor_document(ws, family)
     evidence = {int(row["id"]): row for row in doc["members"]}
     rows = [{"patient": m, "father": by_id.get(m.father_id or 0), "mother": by_id.get(m.mother_id or 0),
-             "partner": by_id.get(m.partner_id or 0), "evidence": _evidence(evidence[m.id])} for m in members]
+             "partner": by_id.get(m.partner_id or 0), "evidence": member_evidence(evidence[m.id])} for m in members]
     selected: Patient | None = by_id.get(selected_id or 0) or next((m for m in members if m.proband), None)
     if selected is None and members:
         selected = members[0]

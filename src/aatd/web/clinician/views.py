@@ -13,7 +13,7 @@ from aatd.web.clinician import answers
 from aatd.web.clinician.labels import method_choices
 from aatd.web.db import before_slow_work
 from aatd.web.models import Family, Patient, Result
-from aatd.web.workspace.family_json import export_family, live
+from aatd.web.workspace.family_json import export_family, live, member_evidence
 from aatd.web.workspace.relatives import RELATIONS
 from aatd.web.workspace.repository import Workspace
 from aatd.web.workspace.result_values import describe
@@ -92,8 +92,7 @@ def family_view(ws: Workspace, family: Family) -> dict[str, Any]:
         row = evidence[m.id]
         rows.append({"patient": m, "father": by_id.get(m.father_id or 0), "mother": by_id.get(m.mother_id or 0),
                      "partner": by_id.get(m.partner_id or 0),
-                     "evidence": row.get("genotype") or row.get("phenotype")
-                     or (f"{row['level']['value']} {row['level']['unit']}" if "level" in row else "")})
+                     "evidence": member_evidence(row)})
     context: dict[str, Any] = {"family": family, "members": rows, "relations": RELATIONS, "pedigree": None,
                                "drawing": None, "drawing_error": None}
     if members:

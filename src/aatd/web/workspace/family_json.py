@@ -302,3 +302,10 @@ def _flag(member: dict[str, Any], flag: str, where: str) -> bool:
     if not isinstance(value, bool):
         raise InputError(f"{where}.{flag}", value, "true or false (JSON booleans, not text)")
     return value
+
+
+def member_evidence(row: dict[str, Any]) -> str:
+    """The member's most specific evidence: genotype, else IEF phenotype, else serum level."""
+    if row.get("genotype") or row.get("phenotype"):
+        return str(row.get("genotype") or row.get("phenotype"))
+    return f"{row['level']['value']} {row['level']['unit']}" if "level" in row else ""
