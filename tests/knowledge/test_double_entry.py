@@ -169,6 +169,12 @@ def test_finland_haggblom() -> None:
     assert (float(row["pi_s_per_1000"]), float(row["pi_z_per_1000"])) == (10.2, 19.7)
 
 
+def test_italy_north_italian_donors() -> None:
+    # Ferrarotti 2015 ERS congress abstract: 1,009 donors; allelic frequencies S 0.99%, Z 0.35%.
+    row = _country("Italy")
+    assert (float(row["pi_s_per_1000"]), float(row["pi_z_per_1000"]), int(row["sample_size"])) == (9.9, 3.5, 1009)
+
+
 def test_usa_population_as_used() -> None:
     # Blanco 2017 Table 2: USA total population 259,196,422.
     assert float(_country("USA")["population_millions"]) == pytest.approx(259.196422)
