@@ -75,7 +75,7 @@ EXPECTED_COUNTRIES = [
     "Honduras", "Ireland", "Mexico", "Nicaragua", "Norway", "Panama", "Poland", "Saudi Arabia", "Serbia", "Spain",
     "Sweden", "Switzerland", "USA", "United Kingdom",
     # issue 18, outside Europe (aatdwx_* sources)
-    "Cape Verde", "Nigeria", "South Korea", "Turkey",
+    "Cape Verde", "Kazakhstan", "Nigeria", "South Korea", "Turkey",
 ]
 
 
@@ -109,6 +109,7 @@ def test_country_table__every_row_resolves_its_source_and_states_its_basis(name:
     ("Turkey", 7 / 2406, 9 / 2406),  # Ankara blood donors: 1,164 MM, 9 MZ, 7 MS, 6 MF, 17 unidentified of 1,203
     ("South Korea", 0 / 392, 0 / 392),  # 196 healthy controls, no S or Z allele found
     ("Nigeria", 0 / 200, 1 / 200),  # Ibadan controls: PiMM 98%, PiMZ 1%, PiLM 1% of 100
+    ("Kazakhstan", 0.0, 0.0046),  # 218 Kazakhs: M1 0.8477, M2 0.1372, M3 0.0106, PiN+PiZ 0.0046 (Z as upper value)
 ])
 def test_country_table__derived_rows_reproduce_their_derivation(name: str, s: float, z: float) -> None:
     record = country(name)
@@ -135,6 +136,14 @@ def test_country_table__outside_europe_intervals_are_wilson_on_the_allele_counts
     assert record.sample_size is not None and 2 * record.sample_size == alleles
     for counted, interval in ((s_alleles, record.s_ci), (z_alleles, record.z_ci)):
         assert interval == pytest.approx(_wilson(counted, alleles), abs=6e-5)  # table rounds to 0.1 per 1000
+
+
+def test_country_table__kazakhstan_takes_the_combined_rare_alleles_as_an_upper_value_for_z() -> None:
+    # The abstract gives M1, M2, M3 and "PiN and PiZ" together; they sum to 1, so no S was seen.
+    assert abs(0.8477 + 0.1372 + 0.0106 + 0.0046 - 1.0) < 2e-4
+    record = country("Kazakhstan")
+    assert record.s == 0.0 and record.s_ci == pytest.approx(_wilson(0, 436), abs=6e-5)
+    assert record.z_ci == pytest.approx((0.0, _wilson(2, 436)[1]), abs=6e-5)  # 0 if both rare alleles were N
 
 
 def test_country_table__a_survey_that_saw_no_s_or_z_gives_zero_with_an_upper_limit() -> None:
