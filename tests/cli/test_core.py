@@ -85,6 +85,15 @@ def test_prevalence__a_country_shows_its_source_and_confidence_interval() -> Non
     assert "PMID 21727732" in text
 
 
+def test_prevalence__a_survey_that_saw_no_z_shows_zero_with_its_upper_limit() -> None:
+    out = aatd("prevalence", "--country", "south korea", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["country"] == "South Korea" and data["basis"] == "derived" and data["sample_size"] == 196
+    assert data["confidence_intervals"]["Z"] == pytest.approx([0.0, 0.0097])
+    assert list(data["genotypes"]) == ["MM"] and "PMID 15823189" in str(data["source"])
+
+
 PEDIGREES = Path(__file__).parents[1] / "data" / "pedigrees"
 
 

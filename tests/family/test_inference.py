@@ -361,6 +361,16 @@ def test_allele_model__a_country_adds_the_residual_allele_and_states_its_source(
     assert model.basis.startswith("country: Poland (S 17.5, Z 10.5 per 1000;") and "PMID 17693072" in model.basis
 
 
+def test_allele_model__a_country_whose_survey_saw_no_z_still_serves_a_family_that_carries_z() -> None:
+    # South Korea's survey found neither S nor Z in 392 alleles: a Z the family carries takes the cited
+    # residual frequency (stated in the basis) instead of making the family impossible.
+    ped = build_pedigree([Member("a", genotype=Genotype.of("M", "Z")), Member("b")])
+    model = allele_model(ped, country="South Korea")
+    assert "Z" in model.alleles and "S" not in model.alleles and model.frequencies["Z"] > 0
+    assert "Z share the residual frequency" in model.basis and "country: South Korea (S 0, Z 0 per 1000;" in model.basis
+    assert sum(model.frequencies.values()) == pytest.approx(1.0)
+
+
 def test_prior_parameters__double_entry_of_the_sapaldia_derivation() -> None:
     # Ferrarotti 2012 Table 1: 34 rare + 8 novel deficient-variant carriers among 6057 genotyped subjects
     assert prior_parameters()["residual_allele_frequency"].value == pytest.approx((34 + 8) / (2 * 6057), abs=5e-6)

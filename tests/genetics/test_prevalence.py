@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aatd.errors import InputError
+from aatd.genetics.genotypes import Genotype
 from aatd.genetics.prevalence import allele_frequencies, country, expected_counts, hardy_weinberg
 from aatd.knowledge import CountryFrequencies, knowledge
 
@@ -71,13 +72,15 @@ def test_country__unknown_suggests_close_names() -> None:
 COUNTRIES = sorted(c.country for c in knowledge().countries.values())
 EXPECTED_COUNTRIES = [
     "Argentina", "Canada", "Costa Rica", "Cuba", "Dominican Republic", "El Salvador", "Finland", "Guatemala",
-    "Honduras", "Ireland", "Italy", "Mexico", "Nicaragua", "Norway", "Panama", "Poland", "Saudi Arabia", "Serbia",
-    "Spain", "Sweden", "Switzerland", "USA", "United Kingdom",
+    "Honduras", "Ireland", "Italy", "Mexico", "Nicaragua", "Norway", "Panama", "Poland", "Saudi Arabia", "Serbia", "Spain",
+    "Sweden", "Switzerland", "USA", "United Kingdom",
+    # issue 18, outside Europe (aatdwx_* sources)
+    "Cape Verde", "Kazakhstan", "Nigeria", "South Korea", "Turkey",
 ]
 
 
 def test_country_table__lists_the_expected_countries() -> None:
-    assert COUNTRIES == EXPECTED_COUNTRIES
+    assert sorted(EXPECTED_COUNTRIES) == COUNTRIES
 
 
 @pytest.mark.parametrize("name", EXPECTED_COUNTRIES)
@@ -103,10 +106,53 @@ def test_country_table__every_row_resolves_its_source_and_states_its_basis(name:
     # Northern Ireland 1976: percentages of 1,995 people -> 159 MS, 77 MZ, 5 SZ, 2 SS, 1 Z (as ZZ), 1 FS
     ("United Kingdom", (1995 * (7.97 + 0.25 + 2 * 0.1 + 0.05) / 100) / 3990,
      (1995 * (3.86 + 0.25 + 2 * 0.05) / 100) / 3990),
+    ("Turkey", 7 / 2406, 9 / 2406),  # Ankara blood donors: 1,164 MM, 9 MZ, 7 MS, 6 MF, 17 unidentified of 1,203
+    ("South Korea", 0 / 392, 0 / 392),  # 196 healthy controls, no S or Z allele found
+    ("Nigeria", 0 / 200, 1 / 200),  # Ibadan controls: PiMM 98%, PiMZ 1%, PiLM 1% of 100
+    ("Kazakhstan", 0.0, 0.0046),  # 218 Kazakhs: M1 0.8477, M2 0.1372, M3 0.0106, PiN+PiZ 0.0046 (Z as upper value)
 ])
 def test_country_table__derived_rows_reproduce_their_derivation(name: str, s: float, z: float) -> None:
     record = country(name)
     assert record.s == pytest.approx(s, abs=5e-5) and record.z == pytest.approx(z, abs=5e-5)
+
+
+def _wilson(successes: float, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score 95% interval, written out here independently of the table."""
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5 / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@pytest.mark.parametrize(("name", "s_alleles", "z_alleles", "alleles"), [
+    ("Cape Verde", 0.032 * 404, 0.002 * 404, 404),  # published 3.2% and 0.2% of 202 people
+    ("Turkey", 7, 9, 2406),
+    ("South Korea", 0, 0, 392),
+    ("Nigeria", 0, 1, 200),
+])
+def test_country_table__outside_europe_intervals_are_wilson_on_the_allele_counts(
+        name: str, s_alleles: float, z_alleles: float, alleles: int) -> None:
+    record = country(name)
+    assert record.sample_size is not None and 2 * record.sample_size == alleles
+    for counted, interval in ((s_alleles, record.s_ci), (z_alleles, record.z_ci)):
+        assert interval == pytest.approx(_wilson(counted, alleles), abs=6e-5)  # table rounds to 0.1 per 1000
+
+
+def test_country_table__kazakhstan_takes_the_combined_rare_alleles_as_an_upper_value_for_z() -> None:
+    # The abstract gives M1, M2, M3 and "PiN and PiZ" together; they sum to 1, so no S was seen.
+    assert abs(0.8477 + 0.1372 + 0.0106 + 0.0046 - 1.0) < 2e-4
+    record = country("Kazakhstan")
+    assert record.s == 0.0 and record.s_ci == pytest.approx(_wilson(0, 436), abs=6e-5)
+    assert record.z_ci == pytest.approx((0.0, _wilson(2, 436)[1]), abs=6e-5)  # 0 if both rare alleles were N
+
+
+def test_country_table__a_survey_that_saw_no_s_or_z_gives_zero_with_an_upper_limit() -> None:
+    from aatd.genetics.prevalence import country_allele_frequencies
+
+    record = country("south korea")
+    assert (record.s, record.z) == (0.0, 0.0) and record.z_ci == pytest.approx((0.0, 0.0097), abs=5e-5)
+    assert country_allele_frequencies("South Korea") == {"M": 1.0, "S": 0.0, "Z": 0.0}
+    assert list(hardy_weinberg(country_allele_frequencies("South Korea"))) == [Genotype.of("M", "M")]
 
 
 def test_describe_prevalence__states_source_interval_and_basis() -> None:
