@@ -175,6 +175,17 @@ def test_italy_north_italian_donors() -> None:
     assert (float(row["pi_s_per_1000"]), float(row["pi_z_per_1000"]), int(row["sample_size"])) == (9.9, 3.5, 1009)
 
 
+def test_iceland_by_allele_counting() -> None:
+    # Olafsson & Hjaltadottir, Laeknabladid 1996;82:293-6, Table 1: 511 Icelanders, MM 458, MF 6, MS 35, MZ 10,
+    # SS 1, SZ 1, ZZ 0; the paper rounds to S 0.037 and Z 0.011.
+    row = _country("Iceland")
+    alleles = 2 * 511
+    assert float(row["pi_s_per_1000"]) == pytest.approx(1000 * (35 + 2 * 1 + 1) / alleles, abs=0.005)
+    assert float(row["pi_z_per_1000"]) == pytest.approx(1000 * (10 + 1) / alleles, abs=0.005)
+    assert round(float(row["pi_s_per_1000"]) / 1000, 3) == 0.037
+    assert round(float(row["pi_z_per_1000"]) / 1000, 3) == 0.011
+
+
 def test_usa_population_as_used() -> None:
     # Blanco 2017 Table 2: USA total population 259,196,422.
     assert float(_country("USA")["population_millions"]) == pytest.approx(259.196422)

@@ -27,7 +27,8 @@ def test_knowledge__every_source_resolves() -> None:
 
 def test_knowledge__sources_have_identifiers() -> None:
     for source in knowledge().sources.values():
-        assert source.pmid or source.doi or source.pmcid, source.source_id
+        assert source.pmid or source.doi or source.pmcid or source.url.startswith("https://"), source.source_id
+        assert source.link.startswith("https://"), source.source_id
         assert 1900 < source.year <= 2026
 
 

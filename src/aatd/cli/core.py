@@ -64,7 +64,7 @@ def prevalence(
         print_json(data)
         return
     genotypes = data["genotypes"]
-    title = f"{data.get('country', 'Given frequencies')}: population {data['population'] or 'not given'}"
+    title = f"{data.get('country', 'Given frequencies')}: population {data['population'] or 'not given (--population)'}"
     table = Table("genotype", "frequency", "1 in", "expected people", title=title)
     for g, row in genotypes.items():
         freq = row["frequency"]
@@ -74,8 +74,9 @@ def prevalence(
     console.print(table)
     if "source" in data:
         console.print(_survey_line(data))
-        console.print(f"[dim]{data['source']} ({data.get('source_locator', '')}); published estimates "
-                      f"{data['published']}[/dim]")
+        published = ", ".join(f"{g.upper()} {n:,}" for g, n in data["published"].items() if n is not None)
+        estimates = f"; the paper's estimated numbers of people: {published}" if published else ""
+        console.print(f"[dim]{data['source']} ({data.get('source_locator', '')}){estimates}[/dim]")
 
 
 def _survey_line(data: PrevalenceAnswer) -> str:

@@ -225,9 +225,7 @@ def _url(source_id: str) -> str | None:
     source = knowledge().sources.get(source_id)
     if source is None:
         return None
-    if source.doi:
-        return f"https://doi.org/{source.doi}"
-    return f"https://pubmed.ncbi.nlm.nih.gov/{source.pmid}/" if source.pmid else None
+    return source.link or None
 
 
 def _source(guideline_id: str) -> dict[str, Any]:

@@ -349,10 +349,8 @@ def _citation(source_id: str) -> dict[str, Any]:
     source = knowledge().sources[source_id]
     artifact: dict[str, Any] = {"type": fhir_codes()["citation"].code, "label": source.short,
                                 "display": source.title, "citation": source.citation}
-    if source.doi:
-        artifact["url"] = f"https://doi.org/{source.doi}"
-    elif source.pmid:
-        artifact["url"] = f"https://pubmed.ncbi.nlm.nih.gov/{source.pmid}/"
+    if source.link:
+        artifact["url"] = source.link
     return {"url": fhir_codes().url("ext_related_artifact"), "valueRelatedArtifact": artifact}
 
 

@@ -45,6 +45,19 @@ class Source:
     pmcid: str
     doi: str
     notes: str
+    url: str = ""
+
+    @property
+    def link(self) -> str:
+        """The one web address shown for this source: the DOI, else PubMed, else PubMed Central, else the
+        archived copy in ``url`` (for journals that PubMed does not index, e.g. a national library scan)."""
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        if self.pmid:
+            return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+        if self.pmcid:
+            return f"https://pmc.ncbi.nlm.nih.gov/articles/{self.pmcid}/"
+        return self.url
 
     @property
     def short(self) -> str:
@@ -265,12 +278,15 @@ def _source(row: TableRow) -> Source:
     year = row.integer("year")
     if year is None:
         raise DataError(row.table, row.line, "column 'year' is empty")
-    if not (row.text("pmid") or row.text("doi") or row.text("pmcid")):
-        raise DataError(row.table, row.line, "a source needs a PMID, PMCID or DOI")
+    url = row.text("url")
+    if url and not url.startswith("https://"):
+        raise DataError(row.table, row.line, f"url {url!r} is not an https:// address")
+    if not (row.text("pmid") or row.text("doi") or row.text("pmcid") or url):
+        raise DataError(row.table, row.line, "a source needs a PMID, PMCID, DOI or an archived https:// url")
     return Source(
         source_id=row.required("source_id"), authors=row.text("authors"), year=year,
         title=row.text("title"), journal=row.text("journal"), citation=row.text("citation"),
-        pmid=row.text("pmid"), pmcid=row.text("pmcid"), doi=row.text("doi"), notes=row.text("notes"),
+        pmid=row.text("pmid"), pmcid=row.text("pmcid"), doi=row.text("doi"), notes=row.text("notes"), url=url,
     )
 
 

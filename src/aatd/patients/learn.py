@@ -176,10 +176,8 @@ def source_reference(source_id: str) -> dict[str, str]:
     if source_id not in sources:
         raise InputError("source", source_id, "a source_id listed in sources.csv")
     src = sources[source_id]
-    url = (f"https://pubmed.ncbi.nlm.nih.gov/{src.pmid}/" if src.pmid
-           else f"https://doi.org/{src.doi}" if src.doi else "")
     return {"id": src.source_id, "label": src.short, "title": src.title, "citation": src.citation,
-            "pmid": src.pmid, "doi": src.doi, "url": url}
+            "pmid": src.pmid, "doi": src.doi, "url": src.link}
 
 
 def diagram_names() -> tuple[str, ...]:

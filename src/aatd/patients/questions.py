@@ -246,9 +246,7 @@ def _sources(source_ids: tuple[str, ...]) -> list[dict[str, str]]:
         src = sources.get(sid)
         if src is None:
             continue
-        url = (f"https://pubmed.ncbi.nlm.nih.gov/{src.pmid}/" if src.pmid
-               else f"https://doi.org/{src.doi}" if src.doi else "")
-        out.append({"id": sid, "label": src.short, "citation": src.citation, "url": url})
+        out.append({"id": sid, "label": src.short, "citation": src.citation, "url": src.link})
     return out
 
 
