@@ -387,7 +387,7 @@ def _schedule_cached(profile: Profile, overrides: tuple[tuple[tuple[str, str], f
         packs=smoking.astype(np.float64) * ppd, former=former.astype(np.float64) * ppd,
         exposure_on=exposure_on, augmented=augmented,
         liver_hazards=(cirrhosis, liver_value("decompensation_hazard") * decompensation_ratio(profile.genotype),
-                       liver_value("liver_cancer_hazard_in_cirrhosis")),
+                       liver_value("liver_cancer_hazard_in_cirrhosis") * decompensation_ratio(profile.genotype)),
         liver_death_hazards=(liver_value("decompensated_death_hazard"), liver_value("liver_cancer_death_hazard")),
         transplant_hazards=(value("lung_transplant_hazard"), value("liver_transplant_hazard")),
         post_transplant_death_hazards=(value("post_lung_transplant_death_hazard"),
