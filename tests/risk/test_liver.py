@@ -9,7 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aatd.errors import InputError
-from aatd.risk.liver import ALCOHOL, cirrhosis_hazard, liver_parameters, liver_risk, panniculitis_flag
+from aatd.risk.liver import (
+    ALCOHOL,
+    cirrhosis_hazard,
+    decompensation_ratio,
+    liver_parameters,
+    liver_risk,
+    panniculitis_flag,
+)
+from aatd.risk.lung import Profile, schedule
 
 
 def test_liver_parameters__every_source_resolves() -> None:
@@ -39,6 +47,19 @@ def test_liver_risk__zz_above_mz_above_mm_and_rises_with_age() -> None:
     risks = [liver_risk(g, 1, 40, 80).cirrhosis for g in ("ZZ", "MZ", "MM")]
     assert risks[0][-1] > risks[1][-1] > risks[2][-1]
     assert (risks[0][1:] > risks[0][:-1]).all() and risks[0][0] == 0
+
+
+def test_decompensation_ratio__more_z_polymer_never_slows_decompensation() -> None:
+    # a ZZ liver retains more Z polymer than an MZ liver: its cirrhosis never decompensates more slowly
+    assert decompensation_ratio("MM") == 1.0
+    assert decompensation_ratio("ZZ") >= decompensation_ratio("SZ") >= decompensation_ratio("MZ") > 1.0
+
+
+@pytest.mark.parametrize("genotype", ["MM", "MZ", "SZ", "ZZ"])
+def test_schedule__liver_cancer_stays_the_first_complication_in_the_published_share(genotype: str) -> None:
+    _, decompensation, cancer = schedule(Profile(genotype=genotype, sex=0, age=50, height_cm=170.0)).liver_hazards
+    share = liver_parameters()[("liver_cancer_fraction_of_cirrhosis", "all")].value
+    assert cancer / (cancer + decompensation) == pytest.approx(share, abs=0.002)
 
 
 def test_liver_risk__rejects_bad_alcohol_and_bmi() -> None:

@@ -16,6 +16,7 @@ from aatd.risk.lung import (
     Accumulator,
     Profile,
     draw,
+    low_fev1_excess,
     person_multiplier,
     run,
     run_compiled,
@@ -152,6 +153,20 @@ def test_run__more_alcohol_or_unknown_liver_status_never_lowers_liver_risk(genot
         acc = run(worse, draws)
         for key in ("cirrhosis", "liver_cancer", "death"):
             assert (acc.counts[key] >= base.counts[key]).all(), key
+
+
+@given(st.lists(st.floats(0.0, 0.5), min_size=1, max_size=20))
+def test_low_fev1_excess__band_rates_are_all_cause_so_the_background_is_not_counted_twice(
+        background: list[float]) -> None:
+    bg = np.array(background)
+    low, mid = low_fev1_excess(bg)
+    band_low, band_mid = parameters()[("mortality_hazard_fev1_below_30", "all")].value, parameters()[
+        ("mortality_hazard_fev1_30_65", "all")].value
+    assert (low >= 0).all() and (mid >= 0).all()
+    # in the band, the all-cause hazard (background + excess) is the published band rate, or the background if higher
+    np.testing.assert_allclose(bg + low, np.maximum(bg, band_low), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(bg + mid, np.maximum(bg, band_mid), rtol=0, atol=1e-15)
+    assert (low >= mid).all()  # lower FEV1 never lowers the hazard
 
 
 def test_batch_values__every_random_effect_keeps_its_mean() -> None:

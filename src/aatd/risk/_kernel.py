@@ -39,11 +39,12 @@ BELOW50, DEATH, CAUSE0, CIRRHOSIS, LUNG_TX, LIVER_TX = 0, 1, 2, 7, 10, 11
 def _person_loop(level_z: Any, ratio_z: Any, slope_z: Any, group_u: Any, noise_z: Any, death_threshold: Any,
                  liver_threshold: Any, cause_u: Any, transplant_threshold: Any, loss_table: Any, male: Any,
                  fvc_fraction: Any, entry_fraction: Any, group_bounds: Any, fev1_pred: Any, fvc_pred: Any,
-                 ratio_lln: Any, resp_h: Any, other_h: Any, smoke_h: Any, scalars: Any, yearly: Any, starts: Any,
+                 ratio_lln: Any, resp_h: Any, other_h: Any, smoke_h: Any, low_h: Any, mid_h: Any, scalars: Any,
+                 yearly: Any, starts: Any,
                  hist: Any, batch_fev1: Any,
                  batch_death_starts: Any) -> None:  # pragma: no cover - compiled
     first, gamma, floor, fev1_l, noise_sd = int(scalars[0]), scalars[1], scalars[2], scalars[3], scalars[4]
-    band_low, band_up, h_low, h_mid = scalars[5], scalars[6], scalars[7], scalars[8]
+    band_low, band_up = scalars[5], scalars[6]  # scalars[7:9] unused (the band hazards are by age: low_h, mid_h)
     liver_h0, liver_h1, liver_h2 = scalars[9], scalars[10], scalars[11]
     dec_death, cancer_death = scalars[12], scalars[13]
     fixed_ratio, g1, g2, g3, bins_per_l = scalars[14], scalars[15], scalars[16], scalars[17], scalars[18]
@@ -117,9 +118,9 @@ def _person_loop(level_z: Any, ratio_z: Any, slope_z: Any, group_u: Any, noise_z
                 if cause == 0:  # deaths and liver transitions of the living
                     low = 0.0
                     if percent < band_low:
-                        low = h_low
+                        low = low_h[i]
                     elif percent < band_up:
-                        low = h_mid
+                        low = mid_h[i]
                     c0 = resp_h[i] + (post_lung_h if lung_tx else low)
                     c1 = post_liver_h if liver_tx else (dec_death if l1 else 0.0)
                     c2 = 0.0 if liver_tx else (cancer_death if l2 else 0.0)

@@ -327,6 +327,7 @@ class Schedule:
     transplant_hazards: tuple[float, float]  # lung (while FEV1 < 30% predicted), liver (decompensated or cancer)
     post_transplant_death_hazards: tuple[float, float]  # replace the low-FEV1 and the liver death hazards
     loss_per_ml: FloatArray  # 1 / (1000 x predicted FEV1 next year): mL/yr of excess -> fraction of predicted
+    low_fev1_hazards: tuple[FloatArray, FloatArray]  # excess death hazard by age below 30% and at 30-65% predicted
 
     @property
     def fev1_predicted(self) -> FloatArray:
@@ -386,12 +387,13 @@ def _schedule_cached(profile: Profile, overrides: tuple[tuple[tuple[str, str], f
         packs=smoking.astype(np.float64) * ppd, former=former.astype(np.float64) * ppd,
         exposure_on=exposure_on, augmented=augmented,
         liver_hazards=(cirrhosis, liver_value("decompensation_hazard") * decompensation_ratio(profile.genotype),
-                       liver_value("liver_cancer_hazard_in_cirrhosis")),
+                       liver_value("liver_cancer_hazard_in_cirrhosis") * decompensation_ratio(profile.genotype)),
         liver_death_hazards=(liver_value("decompensated_death_hazard"), liver_value("liver_cancer_death_hazard")),
         transplant_hazards=(value("lung_transplant_hazard"), value("liver_transplant_hazard")),
         post_transplant_death_hazards=(value("post_lung_transplant_death_hazard"),
                                        liver_value("post_liver_transplant_death_hazard")),
         loss_per_ml=1.0 / (1000.0 * np.append(f_m[1:], f_m[-1])),
+        low_fev1_hazards=low_fev1_excess(background),
     )
 
 
@@ -400,11 +402,24 @@ def schedule(profile: Profile) -> Schedule:
     return _schedule_cached(profile, overrides_key())
 
 
-def low_fev1_hazard(percent: FloatArray) -> FloatArray:
-    """Excess respiratory death hazard (per year) for FEV1 below 65% and below 30% predicted."""
-    return np.asarray(np.where(percent < value("mortality_fev1_band_lower"), value("mortality_hazard_fev1_below_30"),
-                               np.where(percent < value("mortality_fev1_band_upper"),
-                                        value("mortality_hazard_fev1_30_65"), 0.0)), dtype=np.float64)
+def low_fev1_excess(background: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Excess death hazard (per year, by age) while FEV1 is below 30% and 30-65% predicted.
+
+    The band rates (``mortality_hazard_fev1_*``) are **all-cause** mortality of PiZZ people in each band (3-year
+    mortality 40% and 7%, PMID 3264848), so what low FEV1 adds is the band rate net of the all-cause life-table
+    hazard the person already has (never below 0). Adding the band rate on top of the whole life table counted
+    the background deaths twice, which weighs most at older ages.
+    """
+    low, mid = value("mortality_hazard_fev1_below_30"), value("mortality_hazard_fev1_30_65")
+    return np.maximum(low - background, 0.0), np.maximum(mid - background, 0.0)
+
+
+def low_fev1_hazard(percent: FloatArray, s: Schedule, i: int) -> FloatArray:
+    """Excess respiratory death hazard (per year) at age index ``i`` for FEV1 below 65% and below 30% predicted."""
+    low, mid = s.low_fev1_hazards
+    return np.asarray(np.where(percent < value("mortality_fev1_band_lower"), low[i],
+                               np.where(percent < value("mortality_fev1_band_upper"), mid[i], 0.0)),
+                      dtype=np.float64)
 
 
 # --- results ----------------------------------------------------------------------
@@ -530,7 +545,7 @@ def _year_of_life(life: _Life, r1: FloatArray, s: Schedule, i: int, draws: Draws
     lung_tx, liver_tx = life.transplanted
     percent = 100.0 * r1
     respiratory = s.respiratory_hazard[i] + np.where(lung_tx, s.post_transplant_death_hazards[0],
-                                                     low_fev1_hazard(percent))
+                                                     low_fev1_hazard(percent, s, i))
     failure = np.where(liver_tx, s.post_transplant_death_hazards[1], s.liver_death_hazards[0] * life.liver[1])
     cancer = np.where(liver_tx, 0.0, s.liver_death_hazards[1] * life.liver[2])
     total = respiratory + failure + cancer + s.smoking_hazard[i] + s.other_hazard[i]
@@ -704,7 +719,7 @@ def run_compiled(profile: Profile, draws: Draws) -> Accumulator:
         profile.age - profile.start_age, value("decline_level_exponent"), value("fev1_floor_fraction"),
         np.nan if profile.fev1_l is None else profile.fev1_l, value("measurement_noise_sd"),
         value("mortality_fev1_band_lower"), value("mortality_fev1_band_upper"),
-        value("mortality_hazard_fev1_below_30"), value("mortality_hazard_fev1_30_65"), *s.liver_hazards,
+        0.0, 0.0, *s.liver_hazards,
         *s.liver_death_hazards, value("gold_fixed_ratio"), value("gold_grade_1_min"), value("gold_grade_2_min"),
         value("gold_grade_3_min"), _HIST_BINS_PER_L, float(profile.liver_unknown_at_entry), t.sigma,
         *(x[0] for x in s.fev1_lms), *(x[0] for x in s.ratio_lms), *s.transplant_hazards,
@@ -713,8 +728,8 @@ def run_compiled(profile: Profile, draws: Draws) -> Accumulator:
     k.compiled()(draws.level_z, draws.ratio_z, draws.slope_z, draws.group_u, draws.noise_z, draws.death_threshold,
                  draws.liver_threshold, draws.cause_u, draws.transplant_threshold, loss_table(s, t), t.male,
                  t.fvc_fraction, t.entry_fraction, t.group_bounds, s.fev1_predicted, s.fvc_predicted, s.ratio_lln,
-                 s.respiratory_hazard, s.other_hazard, s.smoking_hazard, scalars, yearly, starts, hist, batch_fev1,
-                 batch_death_starts)
+                 s.respiratory_hazard, s.other_hazard, s.smoking_hazard, *s.low_fev1_hazards, scalars, yearly, starts,
+                 hist, batch_fev1, batch_death_starts)
     started = np.cumsum(starts, axis=1).astype(np.float64)
     counts = {"copd_lln": yearly[k.COPD_LLN], "copd_fixed_ratio": yearly[k.FIXED], "gold_1": yearly[k.GOLD1],
               "gold_2": yearly[k.GOLD2], "gold_3": yearly[k.GOLD3], "gold_4": yearly[k.GOLD4],
@@ -891,9 +906,9 @@ def _reference_year(person: _Person, r1: float, s: Schedule, i: int, draws: Draw
     percent = 100.0 * r1
     low = 0.0
     if percent < value("mortality_fev1_band_lower"):
-        low = value("mortality_hazard_fev1_below_30")
+        low = float(s.low_fev1_hazards[0][i])
     elif percent < value("mortality_fev1_band_upper"):
-        low = value("mortality_hazard_fev1_30_65")
+        low = float(s.low_fev1_hazards[1][i])
     lung_tx, liver_tx = person.transplanted
     liver = person.liver
     respiratory = s.respiratory_hazard[i] + (s.post_transplant_death_hazards[0] if lung_tx else low)
