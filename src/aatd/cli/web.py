@@ -82,7 +82,7 @@ def create(
     settings = load_settings(database_url=database)
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
     engine = make_engine(settings.database_url)
-    migrate(engine)
+    migrate(engine, settings.totp_key_ring)
     try:
         with transaction(session_factory(engine)) as db:
             organisation = accounts.organisation(db, org, create=True)
@@ -110,7 +110,7 @@ def _with_user(database: str | None, email: str, change: Callable[[Session, User
     settings = load_settings(database_url=database)
     engine = make_engine(settings.database_url)
     try:
-        migrate(engine)
+        migrate(engine, settings.totp_key_ring)
         with transaction(session_factory(engine)) as db:
             message = change(db, accounts.user_by_email(db, email))
     finally:
@@ -181,6 +181,36 @@ def reset_totp(email: Email, database: Database = None) -> None:
     _with_user(database, email, change)
 
 
+def new_totp_key() -> None:
+    """Print a fresh random key for AATD_TOTP_KEYS (put it first; keep the old key after it until
+    'aatd user rotate-totp-keys' has run)."""
+    from aatd.web.security import new_totp_key as make_key
+
+    sys.stdout.write(make_key() + "\n")
+
+
+def rotate_totp_keys(database: Database = None) -> None:
+    """Encrypt every stored two-step login secret again under the first key of AATD_TOTP_KEYS.
+
+    Run after putting a new key first (old keys after it); then the old keys can be removed.
+    Nothing changes when one secret cannot be decrypted: the command names its user and exits 2.
+    """
+    from aatd.web.db import make_engine, migrate, session_factory, transaction
+    from aatd.web.settings import load_settings
+    from aatd.web.workspace import accounts
+
+    settings = load_settings(database_url=database)
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine, settings.totp_key_ring)
+        with transaction(session_factory(engine)) as db:
+            count = accounts.rotate_totp_secrets(db, settings.totp_key_ring)
+    finally:
+        engine.dispose()
+    sys.stdout.write(f"aatd: {count} two-step login secrets encrypted under the newest key; "
+                     "older keys may now be removed from AATD_TOTP_KEYS\n")
+
+
 def _anchor(text: str) -> tuple[int, str]:
     seq, _, digest = text.partition(":")
     if not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
@@ -205,7 +235,7 @@ def verify(
     settings = load_settings(database_url=database)
     engine = make_engine(settings.database_url)
     try:
-        migrate(engine)  # a no-op at the newest revision
+        migrate(engine, settings.totp_key_ring)  # a no-op at the newest revision
         with transaction(session_factory(engine)) as db:
             report = audit.verify(db, anchors)
     finally:
@@ -223,11 +253,12 @@ def grant(
 ) -> None:
     """PostgreSQL: migrate as the owner, then give the app role data access but no way to rewrite the audit log."""
     from aatd.web.db import grant_app_role, make_engine, migrate
-    from aatd.web.settings import normalise_database_url
+    from aatd.web.settings import load_settings, normalise_database_url
 
-    engine = make_engine(normalise_database_url(database))
+    settings = load_settings(database_url=normalise_database_url(database))
+    engine = make_engine(settings.database_url)
     try:
-        migrate(engine)
+        migrate(engine, settings.totp_key_ring)
         grant_app_role(engine, app_role)
     finally:
         engine.dispose()
@@ -240,9 +271,10 @@ def _as_user(database: str | None, email: str, work: Callable[[Session, User], s
     from aatd.web.settings import load_settings
     from aatd.web.workspace import accounts
 
-    engine = make_engine(load_settings(database_url=database).database_url)
+    settings = load_settings(database_url=database)
+    engine = make_engine(settings.database_url)
     try:
-        migrate(engine)
+        migrate(engine, settings.totp_key_ring)
         with transaction(session_factory(engine)) as db:
             return work(db, accounts.user_by_email(db, email))
     finally:
@@ -297,6 +329,8 @@ def register(app: typer.Typer) -> None:
     user_app.command("reactivate")(reactivate)
     user_app.command("unlock")(unlock)
     user_app.command("reset-totp")(reset_totp)
+    user_app.command("new-totp-key")(new_totp_key)
+    user_app.command("rotate-totp-keys")(rotate_totp_keys)
     app.add_typer(user_app, name="user")
     audit_app.command("verify")(verify)
     app.add_typer(audit_app, name="audit")
