@@ -7,7 +7,7 @@ import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,6 +23,8 @@ user_app = typer.Typer(help="Manage workspace users.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the workspace audit log.", no_args_is_help=True)
 db_app = typer.Typer(help="Set up the workspace database.", no_args_is_help=True)
 family_app = typer.Typer(help="Export and import workspace families (pedigree JSON with every result).",
+                         no_args_is_help=True)
+result_app = typer.Typer(help="List, correct and retract a workspace patient's results (audited, as the web).",
                          no_args_is_help=True)
 
 
@@ -321,6 +323,88 @@ def family_import(
     sys.stdout.write(_as_user(database, email, work))
 
 
+PatientArg = Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="The patient's id.")]
+ResultArg = Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="The result's id ('aatd result list').")]
+AsUser = Annotated[str, typer.Option("--as", help="Act as this user (their organisation; audited).")]
+Reason = Annotated[str, typer.Option("--reason", help="Why the result is changed (3-500 characters; audited).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the stored result(s) as the API returns them.")]
+
+
+def _result_line(result: object) -> str:
+    """One result as a line: id, date, kind, value, and its correction or retraction."""
+    from aatd.web.clinician.labels import readable
+    from aatd.web.workspace.result_values import describe
+
+    r: Any = result
+    shown = describe(r.kind, r.value, r.below, r.unit, r.method, r.text, r.panel, r.fev1_l, r.fvc_l)
+    state = (f"  RETRACTED: {r.retraction_reason}" if r.retracted_at is not None
+             else "  (corrected)" if r.updated_at is not None else "")
+    return f"{r.id}\t{r.taken_on.isoformat()}\t{readable(r.kind)}\t{shown}{state}"
+
+
+def _results_out(results: list[object], as_json: bool) -> str:
+    import json
+
+    from aatd.web.schemas import ResultOut
+
+    if as_json:
+        return json.dumps([ResultOut.model_validate(r).model_dump(mode="json") for r in results], indent=1,
+                          ensure_ascii=False)
+    return "\n".join(_result_line(r) for r in results)
+
+
+def result_list(patient_id: PatientArg, email: AsUser, as_json: AsJson = False, database: Database = None) -> None:
+    """A patient's results, oldest first, retracted ones included (as GET /api/v1/patients/ID/results)."""
+    from aatd.web.workspace.repository import Workspace
+
+    def work(db: Session, user: User) -> str:
+        ws = Workspace(db, user)
+        return _results_out(list(ws.results(ws.patient(patient_id), include_retracted=True)), as_json)
+
+    sys.stdout.write(_as_user(database, email, work) + "\n")
+
+
+def result_correct(
+    patient_id: PatientArg, result_id: ResultArg, email: AsUser, reason: Reason,
+    value: Annotated[str | None, typer.Option(help="Level or CRP value ('<20' for below the assay's limit).")]
+    = None,
+    unit: Annotated[str | None, typer.Option(help="Level unit: mg/dL, g/L or umol/L.")] = None,
+    method: Annotated[str | None, typer.Option(help="Level assay: nephelometry, turbidimetry, ...")] = None,
+    text: Annotated[str | None, typer.Option(help="Genotype or phenotype (ZZ, MZ, Z/Null...).")] = None,
+    panel: Annotated[str | None, typer.Option(help="Genotyping panel.")] = None,
+    fev1: Annotated[float | None, typer.Option("--fev1", help="FEV1 in litres.")] = None,
+    fvc: Annotated[float | None, typer.Option("--fvc", help="FVC in litres.")] = None,
+    note: Annotated[str | None, typer.Option(help="Note.")] = None,
+    taken_on: Annotated[str | None, typer.Option(help="Date of the test, YYYY-MM-DD.")] = None,
+    as_json: AsJson = False,
+    database: Database = None,
+) -> None:
+    """Correct a result with a reason: the values given replace the stored ones (same kind, validated as a
+    new result); the audit log keeps the old and new values and the reason (as PATCH .../results/ID)."""
+    from aatd.web.workspace.repository import Workspace
+
+    given = {"value": value, "unit": unit, "method": method, "text": text, "panel": panel, "fev1_l": fev1,
+             "fvc_l": fvc, "note": note, "taken_on": taken_on}
+    changes = {key: v for key, v in given.items() if v is not None}
+
+    def work(db: Session, user: User) -> str:
+        return _results_out([Workspace(db, user).correct_result(patient_id, result_id, changes, reason)], as_json)
+
+    sys.stdout.write(_as_user(database, email, work) + "\n")
+
+
+def result_retract(patient_id: PatientArg, result_id: ResultArg, email: AsUser, reason: Reason,
+                   as_json: AsJson = False, database: Database = None) -> None:
+    """Retract a result with a reason: it stays on record, marked retracted, and leaves every answer
+    (as POST .../results/ID/retract)."""
+    from aatd.web.workspace.repository import Workspace
+
+    def work(db: Session, user: User) -> str:
+        return _results_out([Workspace(db, user).retract_result(patient_id, result_id, reason)], as_json)
+
+    sys.stdout.write(_as_user(database, email, work) + "\n")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(serve)
     user_app.command("create")(create)
@@ -339,3 +423,7 @@ def register(app: typer.Typer) -> None:
     family_app.command("export")(family_export)
     family_app.command("import")(family_import)
     app.add_typer(family_app, name="family")
+    result_app.command("list")(result_list)
+    result_app.command("correct")(result_correct)
+    result_app.command("retract")(result_retract)
+    app.add_typer(result_app, name="result")
