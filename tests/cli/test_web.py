@@ -65,7 +65,7 @@ def _aatd(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str
 
 
 def test_result_correct_and_retract__same_workspace_layer_as_the_api(
-        sqlite_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        sqlite_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("AATD_DATA_DIR", str(tmp_path / "cli"))
     world, url = sqlite_world, sqlite_world.app.state.settings.database_url
