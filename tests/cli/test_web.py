@@ -105,3 +105,32 @@ def test_result_correct_and_retract__same_workspace_layer_as_the_api(
     for argv, words in refused:
         code, out, err = _aatd(argv, capsys)
         assert code == 2 and words in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+
+
+def test_result_correct__hostile_values_are_one_line_or_success(
+        sqlite_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from web.test_hostile_inputs import TEXT_VALUES
+
+    monkeypatch.setenv("AATD_DATA_DIR", str(tmp_path / "cli"))
+    world, url = sqlite_world, sqlite_world.app.state.settings.database_url
+    doc = world.token("doc@a.org")
+    pid = world.client.post("/api/v1/patients", json={"label": "Ann", "sex": "female"}, headers=doc).json()["id"]
+    level = {"kind": "level", "taken_on": "2024-03-01", "value": 95, "unit": "mg/dL", "method": "nephelometry"}
+    rid = world.client.post(f"/api/v1/patients/{pid}/results", json=level, headers=doc).json()["id"]
+    outcomes = set()
+    for option in ("--value", "--unit", "--method", "--note", "--taken-on", "--reason"):
+        for name, value in TEXT_VALUES.items():
+            if name == "nul":
+                continue  # a NUL cannot be in a command line
+            argv = ["result", "correct", str(pid), str(rid), "--as", "doc@a.org", "--database", url,
+                    "--reason", "hostile check", option, value]
+            code, _, err = _aatd(argv, capsys)
+            outcomes.add(code)
+            assert code in (0, 2), (option, name, err)
+            assert "Traceback" not in err
+            if code == 2:
+                assert err.count("\n") == 1 and err.startswith("aatd: error: ") and len(err) < 1000, err
+    assert outcomes == {0, 2}
+    stored = world.client.get(f"/api/v1/patients/{pid}/results", headers=doc).json()
+    assert len(stored) == 1 and stored[0]["kind"] == "level" and stored[0]["unit"] in ("mg/dL", "g/L", "umol/L")
