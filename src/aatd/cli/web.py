@@ -254,13 +254,18 @@ def grant(
     database: Annotated[str, typer.Option(help="postgresql:// URL of the table OWNER (it also migrates).")],
 ) -> None:
     """PostgreSQL: migrate as the owner, then give the app role data access but no way to rewrite the audit log."""
-    from aatd.web.db import grant_app_role, make_engine, migrate
-    from aatd.web.settings import load_settings, normalise_database_url
+    import os
 
-    settings = load_settings(database_url=normalise_database_url(database))
-    engine = make_engine(settings.database_url)
+    from aatd.web.db import grant_app_role, make_engine, migrate
+    from aatd.web.security import TOTP_KEYS_VARIABLE, parse_totp_keys
+    from aatd.web.settings import normalise_database_url
+
+    # Only migration 0007 needs keys, and only for secrets stored in plain text; it names the variable if so.
+    given = os.environ.get(TOTP_KEYS_VARIABLE, "").strip()
+    keys = parse_totp_keys(given, production=False) if given else ()
+    engine = make_engine(normalise_database_url(database))
     try:
-        migrate(engine, settings.totp_key_ring)
+        migrate(engine, keys)
         grant_app_role(engine, app_role)
     finally:
         engine.dispose()
