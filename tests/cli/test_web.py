@@ -64,15 +64,21 @@ def _aatd(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str
     return code, out, err
 
 
+def _level_result(world: World) -> tuple[dict[str, str], int, int]:
+    """doc@a.org's headers, and a patient with one level result (95 mg/dL), stored through the API."""
+    doc = world.token("doc@a.org")
+    pid = world.client.post("/api/v1/patients", json={"label": "Ann", "sex": "female"}, headers=doc).json()["id"]
+    level = {"kind": "level", "taken_on": "2024-03-01", "value": 95, "unit": "mg/dL", "method": "nephelometry"}
+    rid = world.client.post(f"/api/v1/patients/{pid}/results", json=level, headers=doc).json()["id"]
+    return doc, int(pid), int(rid)
+
+
 def test_result_correct_and_retract__same_workspace_layer_as_the_api(
         sqlite_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("AATD_DATA_DIR", str(tmp_path / "cli"))
     world, url = sqlite_world, sqlite_world.app.state.settings.database_url
-    doc = world.token("doc@a.org")
-    pid = world.client.post("/api/v1/patients", json={"label": "Ann", "sex": "female"}, headers=doc).json()["id"]
-    level = {"kind": "level", "taken_on": "2024-03-01", "value": 95, "unit": "mg/dL", "method": "nephelometry"}
-    rid = world.client.post(f"/api/v1/patients/{pid}/results", json=level, headers=doc).json()["id"]
+    doc, pid, rid = _level_result(world)
     base = ["--as", "doc@a.org", "--database", url]
 
     code, out, _ = _aatd(["result", "correct", str(pid), str(rid), "--value", "59", "--reason", "typing error",
@@ -114,10 +120,7 @@ def test_result_correct__hostile_values_are_one_line_or_success(
 
     monkeypatch.setenv("AATD_DATA_DIR", str(tmp_path / "cli"))
     world, url = sqlite_world, sqlite_world.app.state.settings.database_url
-    doc = world.token("doc@a.org")
-    pid = world.client.post("/api/v1/patients", json={"label": "Ann", "sex": "female"}, headers=doc).json()["id"]
-    level = {"kind": "level", "taken_on": "2024-03-01", "value": 95, "unit": "mg/dL", "method": "nephelometry"}
-    rid = world.client.post(f"/api/v1/patients/{pid}/results", json=level, headers=doc).json()["id"]
+    doc, pid, rid = _level_result(world)
     outcomes = set()
     for option in ("--value", "--unit", "--method", "--note", "--taken-on", "--reason"):
         for name, value in TEXT_VALUES.items():
