@@ -148,3 +148,21 @@ def test_workspace_form_imports_and_shows_errors(world: World) -> None:
                       follow_redirects=False)
     assert ok.status_code == 303 and ok.headers["location"] == f"/patients/{pid}"
     assert "23andMe raw data file: S (rs17580), Z (rs28929474)" in browser.get(f"/patients/{pid}").text
+
+
+def test_api_answer_is_the_core_answer_plus_the_stored_result(world: World) -> None:
+    """``DnaImportOut`` reuses the core's ``PatientFileAnswer``: the API declares exactly its fields and
+    the result, and answers exactly what the core returns for the same file."""
+    from aatd.screening.patient_file import PatientFileAnswer
+
+    schema = world.client.get("/api/v1/openapi.json").json()["components"]["schemas"]["DnaImportOut"]
+    assert set(schema["properties"]) == set(PatientFileAnswer.__annotations__) | {"result"}
+    h = world.token("doc@a.org")
+    pid = _patient(world, h)
+    response = _upload(world, pid, h, "genome_Ann_v5.txt", RAW.encode())
+    assert response.status_code == 201, response.text  # type: ignore[attr-defined]
+    answer = response.json()  # type: ignore[attr-defined]
+    core = dict(genotype_from_file(RAW.encode(), "genome_Ann_v5.txt").to_dict())
+    assert set(core) == set(PatientFileAnswer.__annotations__)
+    assert {key: answer[key] for key in core} == core
+    assert answer["result"]["text"] == core["genotype"] == "MZ" and answer["result"]["panel"] == core["panel"]

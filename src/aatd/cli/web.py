@@ -7,7 +7,7 @@ import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,6 +23,8 @@ user_app = typer.Typer(help="Manage workspace users.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the workspace audit log.", no_args_is_help=True)
 db_app = typer.Typer(help="Set up the workspace database.", no_args_is_help=True)
 family_app = typer.Typer(help="Export and import workspace families (pedigree JSON with every result).",
+                         no_args_is_help=True)
+result_app = typer.Typer(help="List, correct and retract a workspace patient's results (audited, as the web).",
                          no_args_is_help=True)
 
 
@@ -82,7 +84,7 @@ def create(
     settings = load_settings(database_url=database)
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
     engine = make_engine(settings.database_url)
-    migrate(engine)
+    migrate(engine, settings.totp_key_ring)
     try:
         with transaction(session_factory(engine)) as db:
             organisation = accounts.organisation(db, org, create=True)
@@ -110,7 +112,7 @@ def _with_user(database: str | None, email: str, change: Callable[[Session, User
     settings = load_settings(database_url=database)
     engine = make_engine(settings.database_url)
     try:
-        migrate(engine)
+        migrate(engine, settings.totp_key_ring)
         with transaction(session_factory(engine)) as db:
             message = change(db, accounts.user_by_email(db, email))
     finally:
@@ -181,6 +183,36 @@ def reset_totp(email: Email, database: Database = None) -> None:
     _with_user(database, email, change)
 
 
+def new_totp_key() -> None:
+    """Print a fresh random key for AATD_TOTP_KEYS (put it first; keep the old key after it until
+    'aatd user rotate-totp-keys' has run)."""
+    from aatd.web.security import new_totp_key as make_key
+
+    sys.stdout.write(make_key() + "\n")
+
+
+def rotate_totp_keys(database: Database = None) -> None:
+    """Encrypt every stored two-step login secret again under the first key of AATD_TOTP_KEYS.
+
+    Run after putting a new key first (old keys after it); then the old keys can be removed.
+    Nothing changes when one secret cannot be decrypted: the command names its user and exits 2.
+    """
+    from aatd.web.db import make_engine, migrate, session_factory, transaction
+    from aatd.web.settings import load_settings
+    from aatd.web.workspace import accounts
+
+    settings = load_settings(database_url=database)
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine, settings.totp_key_ring)
+        with transaction(session_factory(engine)) as db:
+            count = accounts.rotate_totp_secrets(db, settings.totp_key_ring)
+    finally:
+        engine.dispose()
+    sys.stdout.write(f"aatd: {count} two-step login secrets encrypted under the newest key; "
+                     "older keys may now be removed from AATD_TOTP_KEYS\n")
+
+
 def _anchor(text: str) -> tuple[int, str]:
     seq, _, digest = text.partition(":")
     if not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
@@ -205,7 +237,7 @@ def verify(
     settings = load_settings(database_url=database)
     engine = make_engine(settings.database_url)
     try:
-        migrate(engine)  # a no-op at the newest revision
+        migrate(engine, settings.totp_key_ring)  # a no-op at the newest revision
         with transaction(session_factory(engine)) as db:
             report = audit.verify(db, anchors)
     finally:
@@ -222,12 +254,18 @@ def grant(
     database: Annotated[str, typer.Option(help="postgresql:// URL of the table OWNER (it also migrates).")],
 ) -> None:
     """PostgreSQL: migrate as the owner, then give the app role data access but no way to rewrite the audit log."""
+    import os
+
     from aatd.web.db import grant_app_role, make_engine, migrate
+    from aatd.web.security import TOTP_KEYS_VARIABLE, parse_totp_keys
     from aatd.web.settings import normalise_database_url
 
+    # Only migration 0007 needs keys, and only for secrets stored in plain text; it names the variable if so.
+    given = os.environ.get(TOTP_KEYS_VARIABLE, "").strip()
+    keys = parse_totp_keys(given, production=False) if given else ()
     engine = make_engine(normalise_database_url(database))
     try:
-        migrate(engine)
+        migrate(engine, keys)
         grant_app_role(engine, app_role)
     finally:
         engine.dispose()
@@ -240,9 +278,10 @@ def _as_user(database: str | None, email: str, work: Callable[[Session, User], s
     from aatd.web.settings import load_settings
     from aatd.web.workspace import accounts
 
-    engine = make_engine(load_settings(database_url=database).database_url)
+    settings = load_settings(database_url=database)
+    engine = make_engine(settings.database_url)
     try:
-        migrate(engine)
+        migrate(engine, settings.totp_key_ring)
         with transaction(session_factory(engine)) as db:
             return work(db, accounts.user_by_email(db, email))
     finally:
@@ -289,6 +328,88 @@ def family_import(
     sys.stdout.write(_as_user(database, email, work))
 
 
+PatientArg = Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="The patient's id.")]
+ResultArg = Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="The result's id ('aatd result list').")]
+AsUser = Annotated[str, typer.Option("--as", help="Act as this user (their organisation; audited).")]
+Reason = Annotated[str, typer.Option("--reason", help="Why the result is changed (3-500 characters; audited).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the stored result(s) as the API returns them.")]
+
+
+def _result_line(result: object) -> str:
+    """One result as a line: id, date, kind, value, and its correction or retraction."""
+    from aatd.web.clinician.labels import readable
+    from aatd.web.workspace.result_values import describe
+
+    r: Any = result
+    shown = describe(r.kind, r.value, r.below, r.unit, r.method, r.text, r.panel, r.fev1_l, r.fvc_l)
+    state = (f"  RETRACTED: {r.retraction_reason}" if r.retracted_at is not None
+             else "  (corrected)" if r.updated_at is not None else "")
+    return f"{r.id}\t{r.taken_on.isoformat()}\t{readable(r.kind)}\t{shown}{state}"
+
+
+def _results_out(results: list[object], as_json: bool) -> str:
+    import json
+
+    from aatd.web.schemas import ResultOut
+
+    if as_json:
+        return json.dumps([ResultOut.model_validate(r).model_dump(mode="json") for r in results], indent=1,
+                          ensure_ascii=False)
+    return "\n".join(_result_line(r) for r in results)
+
+
+def result_list(patient_id: PatientArg, email: AsUser, as_json: AsJson = False, database: Database = None) -> None:
+    """A patient's results, oldest first, retracted ones included (as GET /api/v1/patients/ID/results)."""
+    from aatd.web.workspace.repository import Workspace
+
+    def work(db: Session, user: User) -> str:
+        ws = Workspace(db, user)
+        return _results_out(list(ws.results(ws.patient(patient_id), include_retracted=True)), as_json)
+
+    sys.stdout.write(_as_user(database, email, work) + "\n")
+
+
+def result_correct(
+    patient_id: PatientArg, result_id: ResultArg, email: AsUser, reason: Reason,
+    value: Annotated[str | None, typer.Option(help="Level or CRP value ('<20' for below the assay's limit).")]
+    = None,
+    unit: Annotated[str | None, typer.Option(help="Level unit: mg/dL, g/L or umol/L.")] = None,
+    method: Annotated[str | None, typer.Option(help="Level assay: nephelometry, turbidimetry, ...")] = None,
+    text: Annotated[str | None, typer.Option(help="Genotype or phenotype (ZZ, MZ, Z/Null...).")] = None,
+    panel: Annotated[str | None, typer.Option(help="Genotyping panel.")] = None,
+    fev1: Annotated[float | None, typer.Option("--fev1", help="FEV1 in litres.")] = None,
+    fvc: Annotated[float | None, typer.Option("--fvc", help="FVC in litres.")] = None,
+    note: Annotated[str | None, typer.Option(help="Note.")] = None,
+    taken_on: Annotated[str | None, typer.Option(help="Date of the test, YYYY-MM-DD.")] = None,
+    as_json: AsJson = False,
+    database: Database = None,
+) -> None:
+    """Correct a result with a reason: the values given replace the stored ones (same kind, validated as a
+    new result); the audit log keeps the old and new values and the reason (as PATCH .../results/ID)."""
+    from aatd.web.workspace.repository import Workspace
+
+    given = {"value": value, "unit": unit, "method": method, "text": text, "panel": panel, "fev1_l": fev1,
+             "fvc_l": fvc, "note": note, "taken_on": taken_on}
+    changes = {key: v for key, v in given.items() if v is not None}
+
+    def work(db: Session, user: User) -> str:
+        return _results_out([Workspace(db, user).correct_result(patient_id, result_id, changes, reason)], as_json)
+
+    sys.stdout.write(_as_user(database, email, work) + "\n")
+
+
+def result_retract(patient_id: PatientArg, result_id: ResultArg, email: AsUser, reason: Reason,
+                   as_json: AsJson = False, database: Database = None) -> None:
+    """Retract a result with a reason: it stays on record, marked retracted, and leaves every answer
+    (as POST .../results/ID/retract)."""
+    from aatd.web.workspace.repository import Workspace
+
+    def work(db: Session, user: User) -> str:
+        return _results_out([Workspace(db, user).retract_result(patient_id, result_id, reason)], as_json)
+
+    sys.stdout.write(_as_user(database, email, work) + "\n")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(serve)
     user_app.command("create")(create)
@@ -297,6 +418,8 @@ def register(app: typer.Typer) -> None:
     user_app.command("reactivate")(reactivate)
     user_app.command("unlock")(unlock)
     user_app.command("reset-totp")(reset_totp)
+    user_app.command("new-totp-key")(new_totp_key)
+    user_app.command("rotate-totp-keys")(rotate_totp_keys)
     app.add_typer(user_app, name="user")
     audit_app.command("verify")(verify)
     app.add_typer(audit_app, name="audit")
@@ -305,3 +428,7 @@ def register(app: typer.Typer) -> None:
     family_app.command("export")(family_export)
     family_app.command("import")(family_import)
     app.add_typer(family_app, name="family")
+    result_app.command("list")(result_list)
+    result_app.command("correct")(result_correct)
+    result_app.command("retract")(result_retract)
+    app.add_typer(result_app, name="result")

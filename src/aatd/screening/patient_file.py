@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from typing_extensions import TypedDict
+
 from aatd.errors import InputError
 from aatd.provenance import software_version
 from aatd.screening.result import DISCLAIMER, ScreenResult
@@ -27,6 +29,29 @@ from aatd.screening.upload import screen_upload
 _FILE_TYPES = {"vcf": "VCF", "bcf": "BCF"}
 _NOTE_LIMIT = 2000
 _PANEL_LIMIT = 200
+
+
+class PatientFileAnswer(TypedDict):
+    """A :class:`PatientFileGenotype` as data (the API declares it, under the stored result)."""
+
+    genotype: str
+    severity: str
+    status: str
+    sample: str
+    samples_in_file: int
+    file_type: str
+    file_name: str
+    file_bytes: int
+    sha256: str
+    build: str | None
+    build_basis: str
+    sites_read: list[str]
+    not_covered: dict[str, str]
+    reader: str
+    warnings: list[str]
+    panel: str
+    """The result's panel (:meth:`PatientFileGenotype.panel`)."""
+    disclaimer: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +93,8 @@ class PatientFileGenotype:
                 f"{software_version()}. {DISCLAIMER}")
         return text[:_NOTE_LIMIT]
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> PatientFileAnswer:
+        """The genotype, what the file covered, the panel text and the disclaimer."""
         return {"genotype": self.genotype, "severity": self.severity, "status": self.status,
                 "sample": self.sample, "samples_in_file": self.samples_in_file, "file_type": self.file_type,
                 "file_name": self.file_name, "file_bytes": self.file_bytes, "sha256": self.sha256,

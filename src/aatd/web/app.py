@@ -21,7 +21,7 @@ from aatd.web.clinician import pages_router
 from aatd.web.clinician.labels import citation, readable, sourced
 from aatd.web.db import make_engine, migrate, session_factory
 from aatd.web.middleware import BodyLimit, HostCheck, SecurityHeaders, StrictInput
-from aatd.web.security import parse_trusted_proxies
+from aatd.web.security import TotpVault, parse_trusted_proxies
 from aatd.web.settings import Settings, load_settings
 from aatd.web.workspace.throttle import ThrottlePolicy
 
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     if run_migrations:
-        migrate(engine)
+        migrate(engine, settings.totp_key_ring)
     app = FastAPI(lifespan=_lifespan, title="aatd", version=software_version(), docs_url=None, redoc_url=None,
                   openapi_url="/api/v1/openapi.json",
                   description="Alpha-1 antitrypsin deficiency toolkit. " + DISCLAIMER)
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.throttle_policy = ThrottlePolicy(
         pair_attempts=settings.login_attempts, address_attempts=settings.login_address_attempts,
         account_attempts=settings.login_account_attempts, window_s=settings.login_window_s)
+    app.state.totp_vault = TotpVault(settings.totp_key_ring)
     app.state.trusted_proxies = parse_trusted_proxies(",".join(settings.trusted_proxies))
     app.state.templates = templates()
     app.state.budget = ComputeBudget()

@@ -9,7 +9,7 @@ import os
 import sqlite3
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -171,12 +171,26 @@ def alembic_config() -> Config:
     return config
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (creates the tables on first run)."""
+def migrate(engine: Engine, totp_keys: Sequence[str] = (), revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (the newest by default; creates the tables on first run).
+
+    ``totp_keys`` (``Settings.totp_key_ring``) encrypt the two-step login secrets an older
+    database stored in plain text (revision 0007); a database without such secrets needs none.
+    """
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        config.attributes["totp_keys"] = tuple(totp_keys)
+        command.upgrade(config, revision)
+
+
+def downgrade(engine: Engine, revision: str, totp_keys: Sequence[str] = ()) -> None:
+    """Take the schema back to ``revision`` (for a rollback of aatd; 0006 decrypts the TOTP secrets)."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        config.attributes["totp_keys"] = tuple(totp_keys)
+        command.downgrade(config, revision)
 
 
 def has_users(engine: Engine) -> bool:

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aatd.errors import Conflict, Forbidden, InputError, NotFound, json_value, shown
 from aatd.limits import TimeBudgetExceeded
+from aatd.web.security import TotpKeyError
 
 log = logging.getLogger("aatd.web")
 
@@ -137,6 +138,10 @@ def install(app: FastAPI) -> None:
                            headers={"Retry-After": str(BUSY_RETRY_S)})
         return await unexpected(request, exc)
 
+    async def totp_key(request: Request, exc: Exception) -> Response:
+        log.error("two-step login secret of a user cannot be decrypted: check AATD_TOTP_KEYS")
+        return _render(request, 503, str(exc))
+
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return _render(request, 500, "internal error; the request was not applied")
@@ -150,4 +155,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(sa_exc.DBAPIError, database_error)
     app.add_exception_handler(TimeBudgetExceeded, time_budget)
+    app.add_exception_handler(TotpKeyError, totp_key)
     app.add_exception_handler(Exception, unexpected)

@@ -50,8 +50,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20), default="clinician")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Base32 secret of the optional TOTP second factor (RFC 6238); None when not enrolled.
-    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The base32 secret of the optional TOTP second factor (RFC 6238), encrypted by
+    # aatd.web.security.TotpVault (a Fernet token, about 140 characters); None when not enrolled.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
@@ -59,6 +60,11 @@ class User(Base):
     def is_admin(self) -> bool:
         """Whether the user may manage users, restore patients and read the audit log."""
         return self.role == "admin"
+
+    @property
+    def two_step(self) -> bool:
+        """Whether the user logs in with a TOTP code as well as their password."""
+        return self.totp_secret_encrypted is not None
 
 
 class LoginSession(Base):

@@ -1,14 +1,20 @@
-"""Passwords, random tokens, secret strength and client addresses behind proxies.
+"""Passwords, random tokens, secret strength, client addresses behind proxies, and TOTP secrets at rest.
 
 Passwords are hashed with argon2id (argon2-cffi). Session and API tokens are random
 256-bit strings; the database keeps only their SHA-256, so a leaked table opens nothing.
 New passwords must be at least 12 characters and rated at least 3 of 4 by zxcvbn (Dropbox's
 strength estimator, which knows the commonest breached passwords, words, names, keyboard
 patterns, repeats and sequences, and the user's own email and organisation).
+
+Two-step login secrets (TOTP) must be readable by the server to check a code, so they cannot be
+hashed: :class:`TotpVault` encrypts them with Fernet (``cryptography``: AES-128-CBC with an
+HMAC-SHA256 tag) under the keys of ``AATD_TOTP_KEYS``. The first key encrypts; the others only
+decrypt, so keys can be rotated without logging anyone out (``aatd user rotate-totp-keys``).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import ipaddress
@@ -20,8 +26,11 @@ from collections.abc import Iterable, Sequence
 import zxcvbn  # type: ignore[import-untyped]
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from aatd.errors import InputError
+from aatd.errors import AatdError, InputError
 
 _HASHER = PasswordHasher()
 MIN_PASSWORD = 12
@@ -155,3 +164,86 @@ def throttle_address(address: str) -> str:
     if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is None:
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
     return address
+
+
+TOTP_KEYS_VARIABLE = "AATD_TOTP_KEYS"
+MIN_KEY_BITS = 96.0
+"""Entropy estimate (:func:`secret_bits` of the key's 32 bytes) a production key must reach: random
+keys score about 150 bits; 32 zero bytes score 0 and a repeated pair 32."""
+TOTP_KEY_HELP = "Fernet keys (44 characters of URL-safe base64, 32 random bytes) separated by commas, newest first; " \
+    "make one with 'aatd user new-totp-key'"
+
+
+class TotpKeyError(AatdError):
+    """A stored two-step login secret cannot be decrypted with the configured keys: the server runs
+    with the wrong ``AATD_TOTP_KEYS`` (or lost the old key during a rotation). An operator's
+    problem, never the user's: the web app answers 503 naming the setting, not 500."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "two-step login is unavailable: the server's AATD_TOTP_KEYS cannot decrypt the stored two-step "
+            "login secret" + (f" ({detail})" if detail else "")
+            + "; an administrator must configure the key it was encrypted with (see docs/hardening.md)")
+
+
+def check_totp_key(key: str, *, production: bool) -> str:
+    """``key`` stripped, when it is a Fernet key (and, in production, a random one); else :class:`InputError`."""
+    text = key.strip()
+    try:
+        Fernet(text.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise InputError(TOTP_KEYS_VARIABLE, "<hidden>", TOTP_KEY_HELP) from None
+    bits = secret_bits(base64.urlsafe_b64decode(text).decode("latin-1"))  # judged on the 32 bytes themselves
+    if production and bits < MIN_KEY_BITS:
+        raise InputError(TOTP_KEYS_VARIABLE, "<hidden>", f"random keys in production (one has an estimated "
+                         f"{bits:.0f} bits of entropy; at least {MIN_KEY_BITS:.0f}): make them with 'aatd user "
+                         "new-totp-key', never by hand")
+    return text
+
+
+def parse_totp_keys(text: str, *, production: bool) -> tuple[str, ...]:
+    """The keys of ``AATD_TOTP_KEYS`` (commas or new lines between keys), newest first; at least one."""
+    keys = tuple(check_totp_key(k, production=production) for k in text.replace("\n", ",").split(",") if k.strip())
+    if not keys:
+        raise InputError(TOTP_KEYS_VARIABLE, "", TOTP_KEY_HELP)
+    return keys
+
+
+def new_totp_key() -> str:
+    """A fresh random Fernet key (32 bytes from the operating system, URL-safe base64)."""
+    return Fernet.generate_key().decode("ascii")
+
+
+def derived_totp_key(secret_key: str) -> str:
+    """A Fernet key derived from the app secret (HKDF-SHA256), for settings built in code without
+    ``totp_keys``; :func:`aatd.web.settings.load_settings` always names real keys."""
+    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"aatd totp secrets at rest").derive(
+        secret_key.encode("utf-8"))
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+class TotpVault:
+    """Encrypts and decrypts two-step login secrets with the first key; older keys still decrypt."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        if not keys:
+            raise InputError(TOTP_KEYS_VARIABLE, "", TOTP_KEY_HELP)
+        self._keys = MultiFernet([Fernet(check_totp_key(k, production=False).encode("ascii")) for k in keys])
+
+    def seal(self, secret: str) -> str:
+        """The stored form of ``secret``: a Fernet token (random IV, so equal secrets differ)."""
+        return self._keys.encrypt(secret.encode("utf-8")).decode("ascii")
+
+    def open(self, sealed: str) -> str:
+        """The secret inside ``sealed``, or :class:`TotpKeyError` when no configured key opens it."""
+        try:
+            return self._keys.decrypt(sealed.encode("ascii")).decode("utf-8")
+        except (InvalidToken, UnicodeError):
+            raise TotpKeyError from None
+
+    def rotate(self, sealed: str) -> str:
+        """``sealed`` encrypted again under the newest key (:class:`TotpKeyError` if no key opens it)."""
+        try:
+            return self._keys.rotate(sealed.encode("ascii")).decode("ascii")
+        except (InvalidToken, UnicodeError):
+            raise TotpKeyError from None

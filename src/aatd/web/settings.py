@@ -5,6 +5,9 @@
 ``AATD_DATABASE_URL``  SQLAlchemy URL; default ``sqlite:///<data dir>/aatd.sqlite3``.
                        ``postgresql://...`` uses psycopg 3.
 ``AATD_SECRET_KEY``    secret for tokens; generated once into ``<data dir>/secret_key`` if unset.
+``AATD_TOTP_KEYS``     keys that encrypt two-step login (TOTP) secrets at rest: Fernet keys separated by
+                       commas, newest first (the first encrypts, all decrypt: see key rotation in
+                       ``docs/hardening.md``). Generated once into ``<data dir>/totp_keys`` (0600) if unset.
 ``AATD_ENV``           ``local`` (default) or ``production``.
 ``AATD_COOKIE_SECURE`` ``1``/``0``; default ``1`` in production, ``0`` locally (plain http on loopback).
 ``AATD_TRUSTED_PROXIES`` comma-separated addresses or networks of reverse proxies (e.g. ``127.0.0.1,10.0.0.0/8``)
@@ -18,7 +21,8 @@
                        (against DNS rebinding); in production set it to the public name.
 
 Unsafe settings are refused outside local use: production needs an explicit, random secret
-key (at least 32 characters, about 96 bits of entropy or more, no words or repeats) and secure cookies.
+key (at least 32 characters, about 96 bits of entropy or more, no words or repeats), explicit random
+TOTP keys and secure cookies.
 """
 
 from __future__ import annotations
@@ -29,7 +33,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aatd.errors import InputError
-from aatd.web.security import parse_trusted_proxies, weak_secret
+from aatd.web.security import (
+    TOTP_KEY_HELP,
+    TOTP_KEYS_VARIABLE,
+    derived_totp_key,
+    new_totp_key,
+    parse_totp_keys,
+    parse_trusted_proxies,
+    weak_secret,
+)
 
 _MIN_SECRET = 32
 
@@ -55,6 +67,14 @@ class Settings:
     worker_threads: int = 4
     """Route functions (database and page work) running at once in worker threads; the others wait
     for a thread without holding one (see :func:`aatd.web.app.create_app`)."""
+    totp_keys: tuple[str, ...] = ()
+    """Fernet keys of the two-step login secrets, newest first; empty only for settings built in
+    code, which then use a key derived from ``secret_key`` (see :attr:`totp_key_ring`)."""
+
+    @property
+    def totp_key_ring(self) -> tuple[str, ...]:
+        """The keys that encrypt (first) and decrypt (all) two-step login secrets."""
+        return self.totp_keys or (derived_totp_key(self.secret_key),)
 
     @property
     def is_sqlite(self) -> bool:
@@ -97,6 +117,19 @@ def _secret_key(data_dir: Path, given: str | None, env: str) -> str:
     return key
 
 
+def _totp_keys(data_dir: Path, given: str | None, env: str) -> tuple[str, ...]:
+    """``AATD_TOTP_KEYS``; locally, when unset, the key file of the data directory (made once, 0600)."""
+    if given is not None and given.strip():
+        return parse_totp_keys(given, production=env == "production")
+    if env == "production":
+        raise InputError(TOTP_KEYS_VARIABLE, given, f"explicit keys in production: {TOTP_KEY_HELP}")
+    path = data_dir / "totp_keys"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(new_totp_key() + "\n", encoding="utf-8")
+    return parse_totp_keys(path.read_text(encoding="utf-8"), production=False)
+
+
 def load_settings(environ: dict[str, str] | None = None, *, database_url: str | None = None) -> Settings:
     """Settings from ``environ`` (default ``os.environ``); creates the data directory."""
     env_vars = dict(os.environ if environ is None else environ)
@@ -116,6 +149,7 @@ def load_settings(environ: dict[str, str] | None = None, *, database_url: str | 
     return Settings(data_dir=data_dir, database_url=normalise_database_url(url),
                     secret_key=_secret_key(data_dir, env_vars.get("AATD_SECRET_KEY"), env),
                     env=env, cookie_secure=secure,
+                    totp_keys=_totp_keys(data_dir, env_vars.get(TOTP_KEYS_VARIABLE), env),
                     trusted_proxies=tuple(p.strip() for p in proxies.split(",") if p.strip()),
                     allowed_hosts=_hosts(env_vars.get("AATD_ALLOWED_HOSTS"), env),
                     worker_threads=_worker_threads(env_vars.get("AATD_WORKER_THREADS", "4")))

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from aatd.cli import app as cli_app
 from aatd.errors import InputError
 from aatd.web.db import make_engine, transaction
-from aatd.web.security import check_password, weak_secret
+from aatd.web.security import check_password, new_totp_key, weak_secret
 from aatd.web.settings import load_settings
 from aatd.web.workspace import accounts
 from web.conftest import PASSWORD, World
@@ -171,7 +171,7 @@ def test_production__weak_secrets_refused(secret: str, tmp_path: Path) -> None:
 def test_production__random_secrets_accepted(tmp_path: Path) -> None:
     for secret in (secrets.token_urlsafe(32), secrets.token_urlsafe(48), secrets.token_hex(32)):
         settings = load_settings({"AATD_ENV": "production", "AATD_SECRET_KEY": secret,
-                                  "AATD_DATA_DIR": str(tmp_path)})
+                                  "AATD_DATA_DIR": str(tmp_path), "AATD_TOTP_KEYS": new_totp_key()})
         assert settings.secret_key == secret
 
 

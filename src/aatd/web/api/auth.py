@@ -39,7 +39,8 @@ def create_token(payload: TokenIn, request: Request, db: Db) -> TokenOut:
     """
     try:
         user = accounts.login(db, request.app.state.throttle_policy, payload.email, payload.password,
-                              caller_address(request), "token", payload.code)
+                              caller_address(request), "token", payload.code,
+                              vault=request.app.state.totp_vault)
     except Throttled as exc:
         raise throttled(exc) from None
     except accounts.LoginFailed as exc:
@@ -73,7 +74,7 @@ def me(principal: ApiUser) -> MeOut:
     """The authenticated user and their organisation."""
     user = principal.user
     return MeOut(id=user.id, email=user.email, role=user.role, active=user.active,
-                 organisation=user.organisation.name, two_step=user.totp_secret is not None)
+                 organisation=user.organisation.name, two_step=user.two_step)
 
 
 @router.post("/me/password", status_code=204)
@@ -91,12 +92,13 @@ def new_totp(principal: ApiUser) -> TotpNewOut:
 
 
 @router.post("/me/totp", status_code=204)
-def enable_totp(payload: TotpIn, principal: ApiUser, db: Db) -> None:
-    """Turn on two-step login: send the key and the code the authenticator app shows now."""
-    accounts.enable_totp(db, principal.user, payload.secret, payload.code)
+def enable_totp(payload: TotpIn, request: Request, principal: ApiUser, db: Db) -> None:
+    """Turn on two-step login: send the key and the code the authenticator app shows now (the key is
+    stored encrypted)."""
+    accounts.enable_totp(db, request.app.state.totp_vault, principal.user, payload.secret, payload.code)
 
 
 @router.post("/me/totp/disable", status_code=204)
-def disable_totp(payload: TotpCodeIn, principal: ApiUser, db: Db) -> None:
+def disable_totp(payload: TotpCodeIn, request: Request, principal: ApiUser, db: Db) -> None:
     """Turn off two-step login, giving a current code."""
-    accounts.disable_own_totp(db, principal.user, payload.code)
+    accounts.disable_own_totp(db, request.app.state.totp_vault, principal.user, payload.code)

@@ -11,10 +11,9 @@ from itertools import islice
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
-from pydantic import BaseModel
 from typing_extensions import TypedDict
 
-from aatd.screening.patient_file import PatientFileGenotype, genotype_from_file
+from aatd.screening.patient_file import PatientFileAnswer, PatientFileGenotype, genotype_from_file
 from aatd.screening.upload import UPLOAD_LIMIT_BYTES, screen_upload
 from aatd.web.deps import ApiUser, Db, DbRoute
 from aatd.web.schemas import Id, ResultOut
@@ -71,27 +70,10 @@ def screen_file(
 import_router = APIRouter(route_class=DbRoute, tags=["screening"])
 
 
-class DnaImportOut(BaseModel):
-    """The stored genotype result and what the file covered."""
+class DnaImportOut(PatientFileAnswer):
+    """The stored genotype result and what the file covered (the core's answer, with the result)."""
 
     result: ResultOut
-    genotype: str
-    severity: str
-    status: str
-    sample: str
-    samples_in_file: int
-    file_type: str
-    file_name: str
-    file_bytes: int
-    sha256: str
-    build: str | None
-    build_basis: str
-    sites_read: list[str]
-    not_covered: dict[str, str]
-    reader: str
-    warnings: list[str]
-    panel: str
-    disclaimer: str
 
 
 def import_patient_file(ws: Workspace, patient_id: int, data: bytes, name: str, *, sample: str | None,
@@ -131,7 +113,7 @@ def import_dna_file(
     ws = Workspace(db, principal.user)
     result, found = import_patient_file(ws, patient_id, data, file.filename or "upload", sample=sample or None,
                                         build=build, taken_on=taken_on or None)
-    return DnaImportOut(result=ResultOut.model_validate(result), **found.to_dict())  # type: ignore[arg-type]
+    return {**found.to_dict(), "result": ResultOut.model_validate(result)}
 
 
 router.include_router(import_router)

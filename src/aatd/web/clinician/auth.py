@@ -82,7 +82,7 @@ def login(request: Request, db: Db, email: Annotated[str, Form(max_length=320)],
         return _login_page(request, next, "Your form expired; please try again.", 403)
     try:
         user = accounts.login(db, request.app.state.throttle_policy, email, password, caller_address(request),
-                              "page", code or None)
+                              "page", code or None, vault=request.app.state.totp_vault)
     except Throttled as exc:
         response = _login_page(request, next, f"Too many failed attempts; try again in {exc.retry_after} seconds.",
                                429)
@@ -128,7 +128,7 @@ def enable_totp(request: Request, principal: PageUser, db: Db, secret: Annotated
                 code: Annotated[str, Form(max_length=10)]) -> Response:
     """Turn on two-step login once the app's code matches the key shown."""
     try:
-        accounts.enable_totp(db, principal.user, secret, code)
+        accounts.enable_totp(db, request.app.state.totp_vault, principal.user, secret, code)
     except InputError as exc:
         db.rollback()
         return _account(request, principal, 422, error=str(exc))
@@ -139,7 +139,7 @@ def enable_totp(request: Request, principal: PageUser, db: Db, secret: Annotated
 def disable_totp(request: Request, principal: PageUser, db: Db, code: Annotated[str, Form(max_length=10)]) -> Response:
     """Turn off two-step login (a current code is needed)."""
     try:
-        accounts.disable_own_totp(db, principal.user, code)
+        accounts.disable_own_totp(db, request.app.state.totp_vault, principal.user, code)
     except InputError as exc:
         db.rollback()
         return _account(request, principal, 422, error=str(exc))

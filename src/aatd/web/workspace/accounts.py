@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from aatd.errors import AatdError, Conflict, Forbidden, InputError, NotFound
 from aatd.web.db import before_slow_work
 from aatd.web.models import ROLES, TOKEN_SCOPES, ApiToken, LoginSession, Organisation, User, utcnow
-from aatd.web.security import hash_password, new_token, token_digest, verify_password
+from aatd.web.security import TotpKeyError, TotpVault, hash_password, new_token, token_digest, verify_password
 from aatd.web.workspace import audit
 from aatd.web.workspace.throttle import LoginThrottle, ThrottlePolicy, account_key
 
@@ -74,20 +74,33 @@ def create_user(db: Session, org: Organisation, email: str, password: str, role:
     return user
 
 
-def authenticate(db: Session, email: str, password: str, code: str | None = None) -> User | None:
+def authenticate(db: Session, email: str, password: str, code: str | None = None, *,
+                 vault: TotpVault | None = None) -> User | None:
     """The active user with these credentials, or ``None`` (same work either way).
 
     A user who set up two-step login must also give the current 6-digit code of their
-    authenticator app (``code``).
+    authenticator app (``code``); their secret is decrypted with ``vault`` (none: refused).
     """
     user = db.scalar(select(User).where(User.email == str(email).strip().lower()))
     before_slow_work(db)  # the hash check takes ~0.1 s of CPU: not while holding SQLite's write lock
     ok = verify_password(user.password_hash if user is not None else None, password)
     if not ok or user is None or not user.active:
         return None
-    if user.totp_secret is not None and not totp_matches(user.totp_secret, code):
+    if user.totp_secret_encrypted is not None and not _code_matches(vault, user, code):
         return None
     return user
+
+
+def _code_matches(vault: TotpVault | None, user: User, code: str | None) -> bool:
+    """Whether ``code`` is the current code of the user's stored (encrypted) secret.
+
+    Raises :class:`~aatd.web.security.TotpKeyError` when the keys cannot decrypt it.
+    """
+    if user.totp_secret_encrypted is None:
+        return True
+    if vault is None:
+        return False
+    return totp_matches(vault.open(user.totp_secret_encrypted), code)
 
 
 def totp_matches(secret: str, code: str | None) -> bool:
@@ -106,30 +119,46 @@ def totp_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="aatd")
 
 
-def enable_totp(db: Session, user: User, secret: str, code: str) -> None:
+def enable_totp(db: Session, vault: TotpVault, user: User, secret: str, code: str) -> None:
     """Turn on two-step login once the user proves their app shows the right code for ``secret``."""
     if len(secret) != 32 or any(c not in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" for c in secret):
         raise InputError("secret", secret, "the 32-character key shown when setting up two-step login")
     if not totp_matches(secret, code):
         raise InputError("code", code, "the 6-digit code your authenticator app shows now")
-    user.totp_secret = secret
+    user.totp_secret_encrypted = vault.seal(secret)
     audit.record(db, user, "enable_totp", "user", user.id)
 
 
-def disable_own_totp(db: Session, user: User, code: str) -> None:
+def disable_own_totp(db: Session, vault: TotpVault, user: User, code: str) -> None:
     """The user turns off their own two-step login, giving a current code."""
-    if user.totp_secret is not None and not totp_matches(user.totp_secret, code):
+    if not _code_matches(vault, user, code):
         raise InputError("code", code, "the 6-digit code your authenticator app shows now")
     disable_totp(db, user, by=user)
 
 
 def disable_totp(db: Session, user: User, *, by: User | None = None) -> None:
     """Turn off a user's two-step login (by themself, an admin, or the CLI when ``by`` is None)."""
-    if user.totp_secret is None:
+    if user.totp_secret_encrypted is None:
         return
-    user.totp_secret = None
+    user.totp_secret_encrypted = None
     audit.record(db, by if by is not None else user, "disable_totp", "user", user.id, actor="cli",
                  organisation_id=user.organisation_id)
+
+
+def rotate_totp_secrets(db: Session, keys: Sequence[str]) -> int:
+    """Encrypt every stored two-step login secret again under the newest of ``keys`` (key rotation);
+    returns how many. All or nothing: a secret no key decrypts raises
+    :class:`~aatd.web.security.TotpKeyError` naming its user, and the caller's transaction rolls back."""
+    vault = TotpVault(keys)
+    users = db.scalars(select(User).where(User.totp_secret_encrypted.is_not(None)).order_by(User.id)).all()
+    for user in users:
+        assert user.totp_secret_encrypted is not None
+        try:
+            user.totp_secret_encrypted = vault.rotate(user.totp_secret_encrypted)
+        except TotpKeyError:
+            raise TotpKeyError(f"user {user.email}") from None
+    audit.record(db, None, "rotate_totp_keys", "user", None, actor="cli", detail={"secrets": len(users)})
+    return len(users)
 
 
 def remove_member_totp(db: Session, admin: User, user_id: int) -> User:
@@ -156,7 +185,7 @@ def end_session(db: Session, session_id: int) -> None:
 
 
 def login(db: Session, policy: ThrottlePolicy, email: str, password: str, address: str, via: str,
-          code: str | None = None) -> User:
+          code: str | None = None, *, vault: TotpVault | None = None) -> User:
     """The user with these credentials, throttled by account and address.
 
     Raises :class:`~aatd.web.workspace.throttle.Throttled` before checking when too many attempts
@@ -166,7 +195,7 @@ def login(db: Session, policy: ThrottlePolicy, email: str, password: str, addres
     account = account_key(email)
     gate = LoginThrottle(db, policy)
     gate.check(account, address)
-    user = authenticate(db, email, password, code)
+    user = authenticate(db, email, password, code, vault=vault)
     if user is None:
         record_failed_login(db, policy, account, address, via)
         raise LoginFailed
