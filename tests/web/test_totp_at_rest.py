@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import stat
+import time
 from pathlib import Path
 
 import pyotp
@@ -29,7 +30,8 @@ def _enrol(world: World) -> str:
     """Turn on two-step login for doc@a.org through the API; the base32 secret."""
     doc = world.token("doc@a.org")
     secret = str(world.client.get("/api/v1/me/totp/new", headers=doc).json()["secret"])
-    done = world.client.post("/api/v1/me/totp", json={"secret": secret, "code": pyotp.TOTP(secret).now()},
+    earlier = pyotp.TOTP(secret).at(time.time() - 30)  # the previous step's code, so the login's own code is new
+    done = world.client.post("/api/v1/me/totp", json={"secret": secret, "code": earlier},
                              headers=doc)
     assert done.status_code == 204, done.text
     return secret
@@ -52,8 +54,12 @@ def test_enrol__raw_column_holds_ciphertext_and_login_needs_the_code(world: Worl
     assert Fernet(key.encode()).decrypt(stored.encode()).decode() == secret  # the key of the settings opens it
     assert world.client.post("/api/v1/auth/token", json=LOGIN).status_code == 401
     assert world.client.post("/api/v1/auth/token", json=LOGIN | {"code": "000000"}).status_code in (401, 201)
-    assert world.client.post("/api/v1/auth/token", json=LOGIN | {"code": pyotp.TOTP(secret).now()}).status_code \
-        == 201
+    code = pyotp.TOTP(secret).now()
+    assert world.client.post("/api/v1/auth/token", json=LOGIN | {"code": code}).status_code == 201
+    # the same code again (seen over a shoulder, replayed from a log) does not open a second session
+    assert world.client.post("/api/v1/auth/token", json=LOGIN | {"code": code}).status_code == 401
+    earlier = pyotp.TOTP(secret).at(time.time() - 30)
+    assert world.client.post("/api/v1/auth/token", json=LOGIN | {"code": earlier}).status_code == 401
 
 
 def test_vault__same_secret_encrypts_differently_and_tampering_is_a_key_error() -> None:

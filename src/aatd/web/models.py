@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("admin", "clinician")
@@ -53,6 +53,8 @@ class User(Base):
     # The base32 secret of the optional TOTP second factor (RFC 6238), encrypted by
     # aatd.web.security.TotpVault (a Fernet token, about 140 characters); None when not enrolled.
     totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # The RFC 6238 time step (30 s since 1970) of the last code accepted, so no code works twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 

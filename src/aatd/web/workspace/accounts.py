@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import re
+import time
 from collections.abc import Sequence
 
 import pyotp
@@ -92,21 +94,42 @@ def authenticate(db: Session, email: str, password: str, code: str | None = None
 
 
 def _code_matches(vault: TotpVault | None, user: User, code: str | None) -> bool:
-    """Whether ``code`` is the current code of the user's stored (encrypted) secret.
+    """Whether ``code`` is the current code of the user's stored (encrypted) secret, not used before.
 
+    A code is accepted once: the 30-second step it belongs to is remembered, and a code from that
+    step or an earlier one is refused (RFC 6238 section 5.2), so a code seen over a shoulder or
+    replayed from a log cannot open a second session.
     Raises :class:`~aatd.web.security.TotpKeyError` when the keys cannot decrypt it.
     """
     if user.totp_secret_encrypted is None:
         return True
     if vault is None:
         return False
-    return totp_matches(vault.open(user.totp_secret_encrypted), code)
+    step = totp_step(vault.open(user.totp_secret_encrypted), code)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    user.totp_last_step = step
+    return True
+
+
+def totp_step(secret: str, code: str | None, now: float | None = None) -> int | None:
+    """The RFC 6238 time step (30 s) whose code ``code`` is, trying now and one step either side
+    (clock drift); ``None`` when it is none of them."""
+    text = (code or "").replace(" ", "")
+    if len(text) != TOTP_DIGITS or not text.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    moment = time.time() if now is None else now
+    for offset in (0, -1, 1):
+        step = totp.timecode(dt.datetime.fromtimestamp(moment, dt.UTC)) + offset
+        if hmac.compare_digest(totp.generate_otp(step), text):
+            return step
+    return None
 
 
 def totp_matches(secret: str, code: str | None) -> bool:
     """Whether ``code`` is the TOTP code (RFC 6238, 30 s steps) of ``secret`` now, or one step either side."""
-    text = (code or "").replace(" ", "")
-    return len(text) == TOTP_DIGITS and text.isdigit() and pyotp.TOTP(secret).verify(text, valid_window=1)
+    return totp_step(secret, code) is not None
 
 
 def new_totp_secret() -> str:
@@ -123,9 +146,11 @@ def enable_totp(db: Session, vault: TotpVault, user: User, secret: str, code: st
     """Turn on two-step login once the user proves their app shows the right code for ``secret``."""
     if len(secret) != 32 or any(c not in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" for c in secret):
         raise InputError("secret", secret, "the 32-character key shown when setting up two-step login")
-    if not totp_matches(secret, code):
+    step = totp_step(secret, code)
+    if step is None:
         raise InputError("code", code, "the 6-digit code your authenticator app shows now")
     user.totp_secret_encrypted = vault.seal(secret)
+    user.totp_last_step = step
     audit.record(db, user, "enable_totp", "user", user.id)
 
 

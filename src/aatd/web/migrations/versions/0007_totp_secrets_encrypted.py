@@ -53,6 +53,7 @@ def _convert(source: str, target: str, *, encrypt: bool) -> None:
 def upgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("totp_secret_encrypted", sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
     _convert("totp_secret", "totp_secret_encrypted", encrypt=True)
     op.drop_column("users", "totp_secret")
 
@@ -62,3 +63,4 @@ def downgrade() -> None:
         batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
     _convert("totp_secret_encrypted", "totp_secret", encrypt=False)
     op.drop_column("users", "totp_secret_encrypted")
+    op.drop_column("users", "totp_last_step")
