@@ -152,12 +152,25 @@ def read_header(stream: _Blocks, path: str) -> BcfHeader:
     meta = raw[:cut].decode("utf-8", errors="replace")
     last = raw[cut + 1:]
     contigs, strings = _dictionaries(meta.split("\n"))
-    return BcfHeader(meta, SampleNames(max(last.count(b"\t") - 8, 0), _sample_names, last), contigs, strings)
+    return BcfHeader(meta, SampleNames(max(last.count(b"\t") - 8, 0), _sample_names, last,
+                                                        _joined_sample_names), contigs, strings)
 
 
 def _sample_names(chrom_line: bytes) -> list[str]:
     """Sample IDs of a ``#CHROM`` line (the columns after FORMAT)."""
     return chrom_line.decode("utf-8", errors="replace").split("\t")[9:]
+
+
+def _joined_sample_names(chrom_line: bytes) -> bytes:
+    """The sample IDs of a ``#CHROM`` line joined by tabs, as :func:`_sample_names` then joined
+    would give them: the line's own bytes after the ninth tab when they are ASCII."""
+    cut = -1
+    for _ in range(9):
+        cut = chrom_line.find(b"\t", cut + 1)
+        if cut < 0:
+            return b""
+    names = chrom_line[cut + 1:]
+    return names if names.isascii() else names.decode("utf-8", errors="replace").encode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)

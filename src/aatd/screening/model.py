@@ -98,13 +98,15 @@ class SampleNames(Sequence[str]):
     A 500,000-sample file holds 500,000 names; counting genotypes needs only their number,
     and splitting them costs longer than reading the genotypes. ``count`` must be exact
     (a reader counts separators in one C-level pass); ``split(source)`` returns the list
-    and must be a module-level function so the object can travel to Dask workers.
+    and ``join(source)``, if given, the names joined by tabs (for the TSV); both must be
+    module-level functions so the object can travel to Dask workers.
     """
 
-    __slots__ = ("_count", "_names", "_source", "_split")
+    __slots__ = ("_count", "_join", "_names", "_source", "_split")
 
-    def __init__(self, count: int, split: Callable[[bytes], list[str]], source: bytes) -> None:
-        self._count, self._split, self._source = count, split, source
+    def __init__(self, count: int, split: Callable[[bytes], list[str]], source: bytes,
+                 join: Callable[[bytes], bytes] | None = None) -> None:
+        self._count, self._split, self._source, self._join = count, split, source, join
         self._names: list[str] | None = None
 
     def names(self) -> list[str]:
@@ -115,6 +117,13 @@ class SampleNames(Sequence[str]):
                 raise ValueError(f"sample table split into {len(names)} names, expected {self._count}")
             self._names, self._source = names, b""
         return self._names
+
+    def joined(self) -> bytes:
+        """The IDs joined by tabs, UTF-8: ``"\\t".join(names()).encode()``, taken from the
+        file's bytes without splitting when the reader gave a ``join`` (``source`` -> bytes)."""
+        if self._names is None and self._join is not None:
+            return self._join(self._source)
+        return "\t".join(self.names()).encode("utf-8")
 
     def __len__(self) -> int:
         return self._count
