@@ -32,8 +32,9 @@ def _row_by_row(names: list[str], which: list[int], suffixes: list[str]) -> byte
        st.data())
 def test_join_rows_equals_joining_row_by_row(names: list[str], suffixes: list[str], data: st.DataObject) -> None:
     which = data.draw(st.lists(st.integers(0, len(suffixes) - 1), min_size=len(names), max_size=len(names)))
-    joined = join_rows("\t".join(names).encode("utf-8"), np.array(which, np.int64),
-                       [s.encode("utf-8") for s in suffixes])
+    pieces = join_rows("\t".join(names).encode("utf-8"), np.array(which, np.int64),
+                       [s.encode("utf-8") for s in suffixes], chunk=data.draw(st.integers(1, 70)))
+    joined = None if pieces is None else b"".join(pieces)
     assert joined is None or joined == _row_by_row(names, which, suffixes)
     if all(name.isascii() and name.isalnum() for name in names) and all(s.isascii() for s in suffixes):
         assert joined == _row_by_row(names, which, suffixes)  # printable ASCII names leave 128+ byte values free
@@ -44,6 +45,8 @@ def test_join_rows_declines_a_name_holding_a_tab_or_no_free_marker() -> None:
     assert join_rows(b"a\tb\tc", which, [b"\t1\n"]) is None  # three tab-separated pieces for two samples
     every_byte = bytes(b for b in range(256) if b != 9)
     assert join_rows(every_byte + b"\tx", which, [b"\n"]) is None
+    pieces = join_rows(b"a\tb", which, [b"\t1\n"])
+    assert pieces is not None and b"".join(pieces) == b"a\t1\nb\t1\n"
 
 
 def _tsv_from_rows(result: ScreenResult) -> bytes:
@@ -83,7 +86,7 @@ KINDS = ("bcf", "vcf.gz (cyvcf2)", "pgen", "bed", "bcf, UTF-8 names", "imputed D
 def test_vectorised_tsv_equals_the_rows_one_by_one(real_files: dict[str, list[str]], kind: str,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     result = screen(real_files[kind])
-    written = b"".join(result.tsv_parts())
+    written = b"".join(result.tsv_chunks())
     assert written == _tsv_from_rows(result)
     assert written.count(b"\n") == len(result.samples) + 1
     if kind == "imputed DS/GP":  # per-sample probabilities: the one-row-at-a-time branch
@@ -91,7 +94,7 @@ def test_vectorised_tsv_equals_the_rows_one_by_one(real_files: dict[str, list[st
     if kind == "bcf, UTF-8 names":
         assert "Zoë-José_39\t".encode() in written
     monkeypatch.setattr(result_module, "join_rows", lambda *args: None)  # the fallback, one row at a time
-    assert b"".join(result.tsv_parts()) == written
+    assert b"".join(result.tsv_chunks()) == written
 
 
 @pytest.mark.parametrize("kind", KINDS)

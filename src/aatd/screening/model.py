@@ -40,6 +40,8 @@ class CallState(IntEnum):
 
 
 RESOLVED = (CallState.CALLED, CallState.DOSAGE)
+_RESOLVED_TABLE = np.zeros(256, bool)
+_RESOLVED_TABLE[[int(s) for s in RESOLVED]] = True
 
 
 @dataclass(slots=True)
@@ -65,15 +67,12 @@ class SiteCalls:
 
     def counts(self) -> dict[str, int]:
         """Hard-call genotype counts: hom-ref, het, hom-alt, half-calls and missing."""
-        resolved = np.isin(self.state, [int(s) for s in RESOLVED])
-        copies = self.copies[resolved]
-        return {
-            "hom_ref": int(np.count_nonzero(copies == 0)),
-            "het": int(np.count_nonzero(copies == 1)),
-            "hom_alt": int(np.count_nonzero(copies == 2)),
-            "half_call": int(np.count_nonzero(self.state == CallState.HALF_CALL)),
-            "missing": int(np.count_nonzero(~resolved & (self.state != CallState.HALF_CALL))),
-        }
+        resolved = _RESOLVED_TABLE[self.state]
+        # copies 0-2 of resolved calls in bins 0-2 (any other count in 5), half-calls in 3, the rest in 4
+        copies = np.where((self.copies >= 0) & (self.copies <= 2), self.copies, 5)
+        bins = np.where(resolved, copies, np.where(self.state == CallState.HALF_CALL, 3, 4))
+        hom_ref, het, hom_alt, half, other = np.bincount(bins.astype(np.intp), minlength=6)[:5].tolist()
+        return {"hom_ref": hom_ref, "het": het, "hom_alt": hom_alt, "half_call": half, "missing": other}
 
     def to_dict(self) -> dict[str, object]:
         return {"allele": self.site.allele, "rsid": self.site.rsid, "contig": self.contig,

@@ -80,10 +80,11 @@ class ScreenResult:
 
     def to_dict(self, *, include_samples: bool = False) -> dict[str, object]:
         """JSON-ready summary (``include_samples`` adds one entry per sample)."""
+        covered = self.covered()
         data: dict[str, object] = {
             **self.summary,
-            "alleles_covered": self.covered(),
-            "alleles_not_covered": [s.allele for s in self.cohort.sites if s.allele not in self.covered()],
+            "alleles_covered": covered,
+            "alleles_not_covered": [s.allele for s in self.cohort.sites if s.allele not in covered],
             "alleles_not_screened": not_screened(tuple(s.allele for s in self.cohort.sites)),
             "genotype_note": "M = none of the covered alleles (not proof of a normal gene)",
             "sites": self.sites(),
@@ -135,36 +136,35 @@ class ScreenResult:
         return which, fixed
 
     def write_tsv(self, handle: TextIO) -> None:
-        """Write one tab-separated row per sample, with a header row (text; see :meth:`tsv_parts`)."""
-        for part in self.tsv_parts():
-            handle.write(part.decode("utf-8"))
+        """Write one tab-separated row per sample, with a header row (text; see :meth:`tsv_chunks`)."""
+        for chunk in self.tsv_chunks():
+            handle.write(chunk.decode("utf-8"))
 
     def write_tsv_bytes(self, handle: BinaryIO) -> None:
         """Write the TSV of :meth:`write_tsv` as UTF-8 bytes (the CLI's ``--out``: no text layer)."""
-        for part in self.tsv_parts():
-            handle.write(part)
+        for chunk in self.tsv_chunks():
+            handle.write(chunk)
 
-    def tsv_parts(self) -> list[bytes]:
-        """The TSV as UTF-8 pieces to write in order: the header row, then one row per sample.
+    def tsv_chunks(self) -> Iterator[bytes]:
+        """The TSV as UTF-8 pieces to write in order: the header row, then the rows of the samples.
 
         A row is the sample's name followed by the text of its (pattern, file), made once per
         pattern (:meth:`_patterns`). Without per-sample probabilities (hard calls: the usual
-        case) the rows are made without a Python object per sample: the names, joined by tabs,
-        get a one-byte marker of their pattern in place of each tab, and each marker is then
-        replaced by its pattern's text (:func:`join_rows`); 500,000 rows take about 30 ms.
-        Dosage-based probabilities vary per sample and are formatted one by one.
+        case) the rows are made without a Python object per sample (:func:`join_rows`), a few
+        thousand samples at a time so the same memory is reused: 500,000 rows take about
+        30 ms. Dosage-based probabilities vary per sample and are formatted one by one.
         """
-        header = ("\t".join(TSV_COLUMNS) + "\n").encode("utf-8")
-        n = len(self.cohort.samples)
-        if not n:
-            return [header]
+        yield ("\t".join(TSV_COLUMNS) + "\n").encode("utf-8")
+        if not self.cohort.samples:
+            return
         which, fixed = self._patterns()
         prob = self.calls.probability
         if np.isnan(prob).all():
             suffixes = [("\t" + "\t".join((*row[:3], "", *row[3:])) + "\n").encode("utf-8") for row in fixed]
-            joined = join_rows(joined_names(self.cohort.samples), which, suffixes)
-            if joined is not None:
-                return [header, joined]
+            chunks = join_rows(joined_names(self.cohort.samples), which, suffixes)
+            if chunks is not None:
+                yield from chunks
+                return
             suffix = np.array([s.decode("utf-8") for s in suffixes], dtype=object)
             text = "".join(name + rest for name, rest in zip(sample_list(self.cohort.samples),
                                                              suffix[which].tolist(), strict=True))
@@ -174,7 +174,7 @@ class ScreenResult:
             text = "".join([name + pre[w] + ("" if math.isnan(p) else f"{p:.3f}") + post[w]
                             for name, w, p in zip(sample_list(self.cohort.samples), which.tolist(), prob.tolist(),
                                                   strict=True)])
-        return [header, text.encode("utf-8")]
+        yield text.encode("utf-8")
 
 
 def joined_names(samples: Sequence[str]) -> bytes:
@@ -184,35 +184,66 @@ def joined_names(samples: Sequence[str]) -> bytes:
     return "\t".join(samples).encode("utf-8")
 
 
-def join_rows(names: bytes, which: npt.NDArray[np.int64], suffixes: list[bytes]) -> bytes | None:
-    """``names[i] + suffixes[which[i]]`` for every sample ``i``, concatenated; None if the names
-    cannot be cut this way (a name holding a tab, or no free byte value to mark a pattern).
+_CHUNK_SAMPLES = 16_384
+"""Rows made per piece of :func:`join_rows` (about 1 MB of text)."""
+
+
+def join_rows(names: bytes, which: npt.NDArray[np.int64], suffixes: list[bytes],
+              chunk: int = _CHUNK_SAMPLES) -> Iterator[bytes] | None:
+    """``names[i] + suffixes[which[i]]`` for every sample ``i``, in pieces of ``chunk`` samples;
+    None if the names cannot be cut this way (a name holding a tab, or no free byte value).
 
     ``names`` are the sample names joined by tabs. Each name's tab (and one after the last
     name) is overwritten with a byte value that occurs neither in the names nor in any suffix,
-    one value per suffix; then each marker is replaced by its suffix, the rarest first so the
-    text is short while it is copied. Linear in the output's length, with no Python object per
-    sample: equal to joining the rows one by one (tests/screening/test_tsv.py).
+    one value per suffix; then each marker present in a piece is replaced by its suffix, the
+    rarest first while the text is short. Linear in the output's length, with no Python object
+    per sample: equal to joining the rows one by one (tests/screening/test_tsv.py).
     """
-    data = np.frombuffer(names + b"\t", np.uint8)
-    tabs = np.flatnonzero(data == 9)
-    if len(tabs) != len(which):
+    n = len(which)
+    ends = np.flatnonzero(np.frombuffer(names, np.uint8) == 9)
+    if len(ends) != n - 1:
         return None
-    used = np.bincount(data, minlength=256).astype(bool)
+    free = _free_bytes(names, suffixes)
+    if len(free) < len(suffixes):
+        return None
+    marked = np.frombuffer(names + b"\t", np.uint8).copy()
+    marked[ends] = free[which[:-1]]
+    marked[-1] = free[which[-1]]
+    markers = [bytes((int(b),)) for b in free[:len(suffixes)].tolist()]
+    order = np.argsort(np.bincount(which, minlength=len(suffixes)), kind="stable")
+
+    return _replace_markers(marked, ends, which, markers, suffixes, order, chunk)
+
+
+def _free_bytes(names: bytes, suffixes: list[bytes]) -> npt.NDArray[np.intp]:
+    """Byte values (not tab) found neither in ``names`` nor in any suffix, ascending."""
+    used = np.zeros(256, bool)
+    if names.isascii():
+        used[:128] = True
+    else:
+        used |= np.bincount(np.frombuffer(names, np.uint8), minlength=256).astype(bool)
     used[9] = True
     for suffix in suffixes:
         used[np.frombuffer(suffix, np.uint8)] = True
-    free = np.flatnonzero(~used)
-    if len(free) < len(suffixes):
-        return None
-    marked = data.copy()
-    marked[tabs] = free[which]
-    text = marked.tobytes()
-    counts = np.bincount(which, minlength=len(suffixes))
-    for j in np.argsort(counts, kind="stable").tolist():
-        if counts[j]:
-            text = text.replace(bytes((int(free[j]),)), suffixes[j])
-    return text
+    return np.flatnonzero(~used)
+
+
+def _replace_markers(marked: npt.NDArray[np.uint8], ends: npt.NDArray[np.intp], which: npt.NDArray[np.int64],
+                     markers: list[bytes], suffixes: list[bytes], order: npt.NDArray[np.intp],
+                     chunk: int) -> Iterator[bytes]:
+    """The marked names, ``chunk`` samples at a time, with each marker replaced by its suffix."""
+    n = len(which)
+    start = 0
+    for first in range(0, n, chunk):
+        stop = min(first + chunk, n)
+        end = int(ends[stop - 1]) + 1 if stop < n else len(marked)
+        text = marked[start:end].tobytes()
+        present = np.bincount(which[first:stop], minlength=len(suffixes))
+        for j in order.tolist():
+            if present[j]:
+                text = text.replace(markers[j], suffixes[j])
+        start = end
+        yield text
 
 
 def _copies_text(sites: tuple[Site, ...], calls: list[tuple[int, int]]) -> str:
