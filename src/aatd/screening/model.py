@@ -40,8 +40,13 @@ class CallState(IntEnum):
 
 
 RESOLVED = (CallState.CALLED, CallState.DOSAGE)
-_RESOLVED_TABLE = np.zeros(256, bool)
-_RESOLVED_TABLE[[int(s) for s in RESOLVED]] = True
+
+
+def call_table(state: UInt8Array, copies: Int8Array) -> npt.NDArray[np.intp]:
+    """Samples per (call state, copies) pair, as a 256 x 256 table indexed ``[state, copies]``
+    (copies read as an unsigned byte), counted in one pass over the samples."""
+    key = (state.astype(np.intp) << 8) | copies.view(np.uint8)
+    return np.bincount(key, minlength=1 << 16).reshape(256, 256)
 
 
 @dataclass(slots=True)
@@ -67,12 +72,12 @@ class SiteCalls:
 
     def counts(self) -> dict[str, int]:
         """Hard-call genotype counts: hom-ref, het, hom-alt, half-calls and missing."""
-        resolved = _RESOLVED_TABLE[self.state]
-        # copies 0-2 of resolved calls in bins 0-2 (any other count in 5), half-calls in 3, the rest in 4
-        copies = np.where((self.copies >= 0) & (self.copies <= 2), self.copies, 5)
-        bins = np.where(resolved, copies, np.where(self.state == CallState.HALF_CALL, 3, 4))
-        hom_ref, het, hom_alt, half, other = np.bincount(bins.astype(np.intp), minlength=6)[:5].tolist()
-        return {"hom_ref": hom_ref, "het": het, "hom_alt": hom_alt, "half_call": half, "missing": other}
+        table = call_table(self.state, self.copies)
+        resolved = table[list(map(int, RESOLVED))].sum(axis=0)
+        hom_ref, het, hom_alt = (int(v) for v in resolved[:3])
+        half = int(table[CallState.HALF_CALL].sum())
+        return {"hom_ref": hom_ref, "het": het, "hom_alt": hom_alt, "half_call": half,
+                "missing": len(self.state) - int(resolved.sum()) - half}
 
     def to_dict(self) -> dict[str, object]:
         return {"allele": self.site.allele, "rsid": self.site.rsid, "contig": self.contig,
@@ -170,12 +175,16 @@ class FileScan:
     reader: str = ""
     contig: str | None = None
 
-    def to_dict(self) -> dict[str, object]:
-        return {"path": self.path, "format": self.format, "build": self.build, "build_basis": self.build_basis,
-                "contig": self.contig,
-                "samples": len(self.samples), "reader": self.reader,
-                "sites_seen": [s.to_dict() for s in self.seen],
-                "sites_not_seen": [s.to_dict() for s in self.not_seen], "warnings": list(self.warnings)}
+    def to_dict(self, *, sites: bool = True) -> dict[str, object]:
+        """JSON-ready description; ``sites=False`` leaves out the sites seen and not seen."""
+        out: dict[str, object] = {"path": self.path, "format": self.format, "build": self.build,
+                                  "build_basis": self.build_basis, "contig": self.contig,
+                                  "samples": len(self.samples), "reader": self.reader}
+        if sites:
+            out["sites_seen"] = [s.to_dict() for s in self.seen]
+            out["sites_not_seen"] = [s.to_dict() for s in self.not_seen]
+        out["warnings"] = list(self.warnings)
+        return out
 
 
 def empty_calls(site: Site, match: Match, contig: str, position: int, alleles: tuple[str, ...],

@@ -88,8 +88,7 @@ class ScreenResult:
             "alleles_not_screened": not_screened(tuple(s.allele for s in self.cohort.sites)),
             "genotype_note": "M = none of the covered alleles (not proof of a normal gene)",
             "sites": self.sites(),
-            "files": [{k: v for k, v in f.to_dict().items() if k not in {"sites_seen", "sites_not_seen"}}
-                      for f in self.cohort.files],
+            "files": [f.to_dict(sites=False) for f in self.cohort.files],
             "warnings": list(self.warnings),
             "disclaimer": DISCLAIMER,
             "provenance": self.provenance,
