@@ -4,7 +4,9 @@ real tools wrote (bcftools BCF and bgzipped VCF, plink2 .pgen and .bed, imputed 
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -111,3 +113,18 @@ def test_fast_cli_writes_what_the_typer_command_writes(real_files: dict[str, lis
     fast_summary = capsys.readouterr().out
     _common.run(app, ["screen", *real_files[kind], "--out", str(slow)])
     assert fast_summary == capsys.readouterr().out and fast_summary.startswith("Samples: ")
+
+
+def test_tsv_to_stdout_is_the_same_through_both_paths(cohort: Cohort, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--out -`` writes the rows to stdout (binary when it has a buffer, else as text) and no summary."""
+    expected = _tsv_from_rows(screen([str(cohort.bcf)])).decode("utf-8")
+    assert fast_screen([str(cohort.bcf), "--out", "-"])
+    assert capsys.readouterr().out == expected
+    _common.run(app, ["screen", str(cohort.bcf), "--out", "-"])
+    assert capsys.readouterr().out == expected
+    text_only = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", text_only)
+    assert fast_screen([str(cohort.bcf), "--out", "-"])
+    assert text_only.getvalue() == expected

@@ -30,9 +30,13 @@ def run_screen(files: list[str], *, format: str = "auto", build: str = "auto", o
     result = screen(files, format=format, build=build, workers=workers, scheduler=scheduler,
                     split_samples=split_samples)
     if out == "-":
-        sys.stdout.flush()
-        result.write_tsv_bytes(sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+        binary = getattr(sys.stdout, "buffer", None)  # absent when stdout is replaced by a text stream
+        if binary is None:
+            result.write_tsv(sys.stdout)
+        else:
+            sys.stdout.flush()
+            result.write_tsv_bytes(binary)
+            binary.flush()
     elif out:
         with open(out, "wb") as handle:
             result.write_tsv_bytes(handle)
