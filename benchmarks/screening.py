@@ -158,7 +158,8 @@ def render(results: list[dict[str, object]], repeats: int) -> str:
            "on a shared host wall time includes waiting for a CPU, CPU time does not. aatd's modules are "
            "compiled to bytecode first, as pip install does (PYTHONDONTWRITEBYTECODE on the development host "
            "had made earlier runs compile them on every start). "
-           f"Load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared host).", ""]
+           f"Load average at start: {LOAD_AT_START:.1f}, at the end: {os.getloadavg()[0]:.1f}, on {os.cpu_count()} "
+           "CPUs (shared host).", ""]
     for r in results:
         rows = r["rows"]
         assert isinstance(rows, dict)
@@ -174,6 +175,9 @@ def render(results: list[dict[str, object]], repeats: int) -> str:
                        f"{c / bcf_c:.2f}x | {c / plink_c:.2f}x |")
         out.append("")
     return "\n".join(out) + "\n"
+
+
+LOAD_AT_START = os.getloadavg()[0]
 
 
 def compile_bytecode() -> None:
