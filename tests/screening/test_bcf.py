@@ -139,3 +139,22 @@ def test_truncated_bcf_is_a_clear_error(cohort: Cohort, tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         scan_file(str(broken))
     assert err.value.field == "file"
+
+
+@pytest.mark.parametrize("index", [1, 2, 3])
+def test_gt_table_look_up_equals_decoding_every_byte_pair(index: int) -> None:
+    """All 65,536 pairs of one-byte GT values (alleles, missing, end of vector, phased or not):
+    the look-up gives the copies and states that decoding the alleles first gives."""
+    from aatd.screening.bcf import BcfRecord
+    from aatd.screening.calls import calls_from_alleles
+
+    raw = np.arange(1 << 16, dtype="<u2").tobytes()
+    record = BcfRecord(0, 1, "", ("C", "T", "G", "A"), 1 << 16, {"GT": (1, 2, memoryview(raw))})
+    direct = record.gt_calls(index)
+    alleles = record.gt_alleles()
+    assert direct is not None and alleles is not None
+    decoded = calls_from_alleles(alleles, index)
+    assert decoded is not None
+    assert direct[0].dtype == np.int8 and direct[1].dtype == np.uint8
+    assert np.array_equal(direct[0], decoded[0]) and np.array_equal(direct[1], decoded[1])
+    assert set(direct[1].tolist()) == {0, 1, 2, 5}  # called, missing, half-call and haploid all occur

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aatd.errors import InputError
 from aatd.screening import CallState, Match, scan_file
@@ -156,3 +158,20 @@ def test_fast_pvar_scan_equals_the_line_by_line_scan(tmp_path: Path, chunk_bytes
     bim_like = tmp_path / "nohead.pvar"
     bim_like.write_text("14\t94378610\trs28929474\tC\tT\n")
     assert _scan_pvar_fast(str(bim_like), positions) is None
+
+
+_CELL = st.text(st.sampled_from("abcXYZ019_-."), min_size=1, max_size=6)
+
+
+@given(st.integers(1, 4), st.integers(0, 3), st.lists(st.lists(_CELL, min_size=4, max_size=4), max_size=12),
+       st.sampled_from(["\t", " ", "  "]), st.booleans())
+def test_joined_iids_equals_splitting_then_joining(width: int, iid: int, cells: list[list[str]], sep: str,
+                                                   final_newline: bool) -> None:
+    """A .psam with a header naming IID in any column, or a .fam (IID second of six columns)."""
+    from aatd.screening.plink import _split_table, joined_iids
+
+    names = ["IID" if i == iid % width else f"C{i}" for i in range(width)]
+    lines = ["#" + "\t".join(names)] + [sep.join(row[:width]) for row in cells]
+    for raw, fam in (("\n".join(lines) + ("\n" if final_newline else "")).encode(), False), \
+                    ("\n".join(" ".join([*row, *row][:6]) for row in cells).encode(), True):
+        assert joined_iids(raw, fam) == "\t".join(_split_table(raw.decode(), fam)).encode()

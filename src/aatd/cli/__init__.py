@@ -1,54 +1,48 @@
 """The ``aatd`` command line: thin commands over the Python API.
 
 Each domain registers its commands from its own module (``core``, ``pedigree``,
-``testing``, ``risk``, ``serve``...). Errors a user can cause print one line on stderr
-and exit with status 2; ``--debug`` shows the traceback instead.
+``testing``, ``risk``, ``serve``...) on the Typer application of :mod:`aatd.cli._app`.
+Errors a user can cause print one line on stderr and exit with status 2; ``--debug``
+shows the traceback instead.
+
+The application is built on first use (``aatd.cli.app``, PEP 562): the plain forms of
+``aatd screen`` run through :mod:`aatd.cli.screen_fast` without importing Typer or rich,
+so screening a biobank file is not dominated by the start-up of the command line.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-import typer
+from aatd.cli import _output
 
-from aatd._version import __version__
-from aatd.cli import _common, core, pedigree, risk, screening, testing, web
+if TYPE_CHECKING:
+    import typer
 
-app = typer.Typer(
-    name="aatd",
-    help="Alpha-1 antitrypsin deficiency toolkit: genotypes, levels, families, results, risk.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-def _print_version(value: bool) -> None:
-    if value:
-        from aatd.knowledge import data_version
-
-        sys.stdout.write(f"aatd {__version__} (knowledge tables {data_version()})\n")
-        raise typer.Exit()
+    app: typer.Typer
 
 
-@app.callback()
-def _options(
-    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
-                                          help="Print the aatd and knowledge-table versions and exit.")] = False,
-) -> None:
-    """Alpha-1 antitrypsin deficiency toolkit: genotypes, levels, families, results, risk."""
+def __getattr__(name: str) -> object:
+    if name == "app":
+        from aatd.cli._app import app as built
 
-
-for module in (core, pedigree, testing, risk, screening, web):
-    module.register(app)
+        return built
+    raise AttributeError(f"module 'aatd.cli' has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``aatd`` script."""
     args = list(sys.argv[1:] if argv is None else argv)
-    _common.DEBUG = "--debug" in args
-    if _common.DEBUG:
+    _output.DEBUG = "--debug" in args
+    if _output.DEBUG:
         args.remove("--debug")
-    if args[:1] == ["screen"] and screening.fast_screen(args[1:]):  # skips building Typer (issue 15)
-        return
-    _common.run(app, args)
+    if args[:1] == ["screen"]:
+        from aatd.cli.screen_fast import fast_screen
+
+        if fast_screen(args[1:]):  # skips building Typer (issue 15)
+            return
+    from aatd.cli import _common
+    from aatd.cli._app import app as built
+
+    _common.run(built, args)

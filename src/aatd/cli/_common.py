@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 
+from aatd.cli import _output
+from aatd.cli._output import fail, print_json
 from aatd.errors import AatdError
 
-DEBUG = False
+__all__ = ["console", "err_console", "fail", "print_json", "run"]
+
 console = Console()
 err_console = Console(stderr=True)
-
-
-def print_json(data: Any) -> None:
-    """Write ``data`` as JSON to stdout (UTF-8, no colour)."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print ``aatd: error: message`` on stderr and exit."""
-    sys.stderr.write(f"aatd: error: {message}\n")
-    raise SystemExit(code)
 
 
 def run(app: typer.Typer, args: list[str]) -> None:
@@ -58,7 +48,7 @@ def run(app: typer.Typer, args: list[str]) -> None:
 
 
 def _reraise_if_debug() -> None:
-    if DEBUG:
+    if _output.DEBUG:
         raise
 
 

@@ -7,7 +7,6 @@ i/j has 2 p_i p_j. Country frequencies of PI*S and PI*Z come from the world surv
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -81,6 +80,8 @@ def country(name: str) -> CountryFrequencies:
     record = countries.get(name.strip().lower())
     if record is None:
         names = sorted(c.country for c in countries.values())
+        import difflib  # only for a mistyped country: not loaded on every import
+
         close = difflib.get_close_matches(name, names, n=3)
         hint = f"did you mean {', '.join(close)}?" if close else ""
         raise InputError("country", name, "a country in the table: " + ", ".join(names), hint=hint)

@@ -26,13 +26,22 @@ def quiet_nan(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
 
 
 def fill_from_alleles(calls: SiteCalls, alleles: npt.NDArray[np.integer], index: int) -> None:
-    """Fill ``calls`` from an (samples x ploidy) matrix of allele indices.
+    """Fill ``calls`` from an (samples x ploidy) matrix of allele indices (:func:`calls_from_alleles`)."""
+    found = calls_from_alleles(alleles, index)
+    if found is not None:
+        calls.copies, calls.state = found
+
+
+def calls_from_alleles(alleles: npt.NDArray[np.integer],
+                       index: int) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.uint8]] | None:
+    """Copies of allele ``index`` and call states from an (samples x ploidy) matrix of allele
+    indices; None when the matrix has no allele column.
 
     Codes follow htslib/cyvcf2 and VCF Zarr: ``>= 0`` an allele, ``-1`` missing, ``-2`` the
     end of a shorter (haploid) vector. ``index`` is the allele counted (the site's ALT).
     """
     if alleles.ndim != 2 or alleles.shape[1] == 0:
-        return
+        return None
     first = alleles[:, 0]
     second = alleles[:, 1] if alleles.shape[1] > 1 else np.full_like(first, -2)
     has_first, has_second = first >= 0, second >= 0
@@ -41,8 +50,7 @@ def fill_from_alleles(calls: SiteCalls, alleles: npt.NDArray[np.integer], index:
     state[has_first & has_second] = CallState.CALLED
     state[(has_first & (second == -1)) | (has_second & (first == -1))] = CallState.HALF_CALL
     state[has_first & (second == -2)] = CallState.HAPLOID
-    calls.copies = np.where(state == CallState.MISSING, 0, copies).astype(np.int8)
-    calls.state = state
+    return np.where(state == CallState.MISSING, 0, copies).astype(np.int8), state
 
 
 def fill_from_counts(calls: SiteCalls, counts: npt.NDArray[np.integer], *, counted_is_alt: bool,

@@ -24,7 +24,7 @@ from aatd.errors import InputError
 from aatd.genetics.genotypes import Genotype, genotype_sort_key
 from aatd.genetics.levels import genotype_severity
 from aatd.genetics.prevalence import expected_counts
-from aatd.screening.model import CallState, FileScan
+from aatd.screening.model import CallState, FileScan, call_table
 from aatd.screening.sites import Site
 from aatd.screening.stats import hwe_exact_p, hwe_expected, wilson_interval
 
@@ -267,11 +267,10 @@ def summarise(cohort: Cohort, calls: SampleCalls) -> dict[str, object]:
     intervals: dict[str, object] = {}
     hwe: dict[str, object] = {}
     for i, site in enumerate(cohort.sites):
-        has_call = _HAS_CALL_TABLE[cohort.state[i]]
-        if not has_call.any():
+        with_call = call_table(cohort.state[i], cohort.copies[i])[[int(s) for s in _HAS_CALL]].sum(axis=0)
+        if not with_call.any():
             continue
-        hom_ref, het, hom_alt = (int(v) for v in np.bincount(cohort.copies[i][has_call].astype(np.intp),
-                                                             minlength=3)[:3])
+        hom_ref, het, hom_alt = (int(v) for v in with_call[:3])
         interval = wilson_interval(het + 2 * hom_alt, 2 * (hom_ref + het + hom_alt))
         freqs[site.allele] = interval.estimate
         intervals[site.allele] = interval.to_dict()

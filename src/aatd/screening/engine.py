@@ -150,8 +150,9 @@ def _scan_dask(paths: list[str], fmt: str, build: str, sites: tuple[Site, ...], 
         raise InputError("workers", workers, "Dask installed (pip install 'aatd[dask]')") from exc
     tasks = [(path, piece) for path in paths for piece in _pieces(path, fmt, split_samples)]
     if address is None:
+        # ":0": the scheduler's HTTP routes on a free port, never the default 8787 another cluster may hold
         cluster = distributed.LocalCluster(n_workers=workers or 1, threads_per_worker=1, processes=True,
-                                           dashboard_address=None)
+                                           dashboard_address=":0")
         client = distributed.Client(cluster)
     else:
         cluster, client = None, distributed.Client(address)

@@ -42,6 +42,13 @@ class CallState(IntEnum):
 RESOLVED = (CallState.CALLED, CallState.DOSAGE)
 
 
+def call_table(state: UInt8Array, copies: Int8Array) -> npt.NDArray[np.intp]:
+    """Samples per (call state, copies) pair, as a 256 x 256 table indexed ``[state, copies]``
+    (copies read as an unsigned byte), counted in one pass over the samples."""
+    key = (state.astype(np.intp) << 8) | copies.view(np.uint8)
+    return np.bincount(key, minlength=1 << 16).reshape(256, 256)
+
+
 @dataclass(slots=True)
 class SiteCalls:
     """Calls of one screened site in one file.
@@ -65,15 +72,12 @@ class SiteCalls:
 
     def counts(self) -> dict[str, int]:
         """Hard-call genotype counts: hom-ref, het, hom-alt, half-calls and missing."""
-        resolved = np.isin(self.state, [int(s) for s in RESOLVED])
-        copies = self.copies[resolved]
-        return {
-            "hom_ref": int(np.count_nonzero(copies == 0)),
-            "het": int(np.count_nonzero(copies == 1)),
-            "hom_alt": int(np.count_nonzero(copies == 2)),
-            "half_call": int(np.count_nonzero(self.state == CallState.HALF_CALL)),
-            "missing": int(np.count_nonzero(~resolved & (self.state != CallState.HALF_CALL))),
-        }
+        table = call_table(self.state, self.copies)
+        resolved = table[list(map(int, RESOLVED))].sum(axis=0)
+        hom_ref, het, hom_alt = (int(v) for v in resolved[:3])
+        half = int(table[CallState.HALF_CALL].sum())
+        return {"hom_ref": hom_ref, "het": het, "hom_alt": hom_alt, "half_call": half,
+                "missing": len(self.state) - int(resolved.sum()) - half}
 
     def to_dict(self) -> dict[str, object]:
         return {"allele": self.site.allele, "rsid": self.site.rsid, "contig": self.contig,
@@ -98,13 +102,15 @@ class SampleNames(Sequence[str]):
     A 500,000-sample file holds 500,000 names; counting genotypes needs only their number,
     and splitting them costs longer than reading the genotypes. ``count`` must be exact
     (a reader counts separators in one C-level pass); ``split(source)`` returns the list
-    and must be a module-level function so the object can travel to Dask workers.
+    and ``join(source)``, if given, the names joined by tabs (for the TSV); both must be
+    module-level functions so the object can travel to Dask workers.
     """
 
-    __slots__ = ("_count", "_names", "_source", "_split")
+    __slots__ = ("_count", "_join", "_names", "_source", "_split")
 
-    def __init__(self, count: int, split: Callable[[bytes], list[str]], source: bytes) -> None:
-        self._count, self._split, self._source = count, split, source
+    def __init__(self, count: int, split: Callable[[bytes], list[str]], source: bytes,
+                 join: Callable[[bytes], bytes] | None = None) -> None:
+        self._count, self._split, self._source, self._join = count, split, source, join
         self._names: list[str] | None = None
 
     def names(self) -> list[str]:
@@ -115,6 +121,13 @@ class SampleNames(Sequence[str]):
                 raise ValueError(f"sample table split into {len(names)} names, expected {self._count}")
             self._names, self._source = names, b""
         return self._names
+
+    def joined(self) -> bytes:
+        """The IDs joined by tabs, UTF-8: ``"\\t".join(names()).encode()``, taken from the
+        file's bytes without splitting when the reader gave a ``join`` (``source`` -> bytes)."""
+        if self._names is None and self._join is not None:
+            return self._join(self._source)
+        return "\t".join(self.names()).encode("utf-8")
 
     def __len__(self) -> int:
         return self._count
@@ -162,12 +175,16 @@ class FileScan:
     reader: str = ""
     contig: str | None = None
 
-    def to_dict(self) -> dict[str, object]:
-        return {"path": self.path, "format": self.format, "build": self.build, "build_basis": self.build_basis,
-                "contig": self.contig,
-                "samples": len(self.samples), "reader": self.reader,
-                "sites_seen": [s.to_dict() for s in self.seen],
-                "sites_not_seen": [s.to_dict() for s in self.not_seen], "warnings": list(self.warnings)}
+    def to_dict(self, *, sites: bool = True) -> dict[str, object]:
+        """JSON-ready description; ``sites=False`` leaves out the sites seen and not seen."""
+        out: dict[str, object] = {"path": self.path, "format": self.format, "build": self.build,
+                                  "build_basis": self.build_basis, "contig": self.contig,
+                                  "samples": len(self.samples), "reader": self.reader}
+        if sites:
+            out["sites_seen"] = [s.to_dict() for s in self.seen]
+            out["sites_not_seen"] = [s.to_dict() for s in self.not_seen]
+        out["warnings"] = list(self.warnings)
+        return out
 
 
 def empty_calls(site: Site, match: Match, contig: str, position: int, alleles: tuple[str, ...],

@@ -204,7 +204,7 @@ def _samples(path: str, fam: bool, expected: int | None = None) -> SampleNames:
         except UnicodeDecodeError as exc:
             raise InputError("file", path, "a UTF-8 sample table", hint=str(exc)) from exc
         rows = len(names)
-    return SampleNames(rows, split, raw)
+    return SampleNames(rows, split, raw, _join_fam if fam else _join_psam)
 
 
 def plink_sample_count(path: str) -> int | None:
@@ -235,6 +235,56 @@ def _split_fam(raw: bytes) -> list[str]:
 def _split_psam(raw: bytes) -> list[str]:
     """IIDs of a .psam (the IID column of its header, else the first column)."""
     return _split_table(raw.decode("utf-8"), fam=False)
+
+
+def _join_fam(raw: bytes) -> bytes:
+    """IIDs of a .fam joined by tabs (:func:`joined_iids`)."""
+    return joined_iids(raw, fam=True)
+
+
+def _join_psam(raw: bytes) -> bytes:
+    """IIDs of a .psam joined by tabs (:func:`joined_iids`)."""
+    return joined_iids(raw, fam=False)
+
+
+_WHITESPACE = np.zeros(256, bool)
+_WHITESPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+"""The ASCII characters ``str.split()`` splits on."""
+
+
+def joined_iids(raw: bytes, fam: bool) -> bytes:
+    """The IIDs of a .fam or .psam joined by tabs, equal to ``"\\t".join`` of what
+    :func:`_split_table` gives, for the TSV: in a few passes over the bytes (numpy), without
+    a Python string per sample, for the usual ASCII table with the same columns on every row;
+    any other table is split and joined."""
+    header: list[str] = []
+    body = raw
+    if not fam and raw.startswith(b"#"):
+        first, _, body = raw.partition(b"\n")
+        header = first.decode("utf-8").lstrip("#").split()
+    width = len(header) if header else (6 if fam else 0)
+    iid = header.index("IID") if "IID" in header else (1 if fam else 0)
+    rows = body.count(b"\n") + (0 if body.endswith(b"\n") or not body else 1)
+    if not body.isascii() or not width or not rows:
+        return "\t".join(_split_table(raw.decode("utf-8"), fam)).encode("utf-8")
+    data = np.frombuffer(body + b"\n", np.uint8)
+    space = data <= 32  # whitespace, when every such byte is a tab, a line end or a space (counted in C)
+    if int(np.count_nonzero(space)) != body.count(b"\t") + body.count(b"\n") + body.count(b" ") + 1:
+        space = _WHITESPACE[data]
+    flips = np.flatnonzero(space[1:] != space[:-1]) + 1  # where a token starts or ends, alternately
+    if not space[0]:
+        flips = np.concatenate(([0], flips))
+    starts, ends = flips[0::2], flips[1::2]
+    if len(starts) != width * rows or len(ends) != len(starts):
+        return "\t".join(_split_table(raw.decode("utf-8"), fam)).encode("utf-8")
+    first_byte, after = starts[iid::width], ends[iid::width] + 1  # each IID and the whitespace after it
+    mark = np.zeros(len(data) + 1, np.int8)
+    mark[first_byte] += 1
+    mark[after] -= 1
+    kept = data[np.cumsum(mark[:-1], dtype=np.int8).view(bool)]
+    kept[np.cumsum(after - first_byte) - 1] = 9
+    joined: bytes = kept[:-1].tobytes()
+    return joined
 
 
 def _split_table(text: str, fam: bool) -> list[str]:

@@ -80,6 +80,8 @@ class _Record(Protocol):
 
     def gt_alleles(self) -> npt.NDArray[np.integer] | None: ...
 
+    def gt_calls(self, index: int) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.uint8]] | None: ...
+
     def floats(self, name: str) -> npt.NDArray[np.floating] | None: ...
 
 
@@ -100,6 +102,10 @@ class _Cyvcf2Record:
             return None
         values: npt.NDArray[np.integer] = genotype.array()[:, :-1]
         return values
+
+    def gt_calls(self, index: int) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.uint8]] | None:
+        """Not offered: cyvcf2's decoded alleles go through :func:`fill_from_alleles`."""
+        return None
 
     def floats(self, name: str) -> npt.NDArray[np.floating] | None:
         values: npt.NDArray[np.float32] | None = self._record.format(name)
@@ -144,7 +150,10 @@ def _bcf_records(path: str, header: BcfHeader, contig: str, positions: set[int])
 
 
 def _fill(calls: SiteCalls, record: _Record, index: int, formats: set[str]) -> None:
-    gt = record.gt_alleles() if "GT" in formats else None
+    direct = record.gt_calls(index) if "GT" in formats else None
+    if direct is not None:
+        calls.copies, calls.state = direct
+    gt = record.gt_alleles() if direct is None and "GT" in formats else None
     if gt is not None:
         fill_from_alleles(calls, gt, index)
     gp = record.floats("GP") if "GP" in formats and len(record.alleles) == 2 else None
