@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -235,7 +236,8 @@ def test_health__answers_while_engine_requests_wait_for_a_process(sqlite_world: 
                     health_times.append(time.monotonic())
 
     try:
-        anyio.run(scenario)
+        with ThreadPoolExecutor(1) as thread:  # a fresh event loop in a fresh thread (another may be running here)
+            thread.submit(anyio.run, scenario).result()
     finally:
         pool.shutdown()
     assert len(health_times) == 10 and set(finished) == {"risk", "interpret", "page"}
