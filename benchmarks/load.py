@@ -115,6 +115,9 @@ def main() -> None:
     parser.add_argument("--source", help="with --mixed: serve this checkout instead (for before/after)")
     parser.add_argument("--label", help="with --mixed: name of the code measured")
     parser.add_argument("--sqlite-only", action="store_true", help="with --mixed: skip PostgreSQL")
+    parser.add_argument("--client-nice", type=int, default=0, metavar="N",
+                        help="with --mixed: run the load clients' threads at niceness N (default 0, as before: the "
+                             "clients compete with the server for the same cores; the health poller stays at 0)")
     args = parser.parse_args()
     if args.mixed:
         _mixed(args)
@@ -180,7 +183,10 @@ def _mixed(args: argparse.Namespace) -> None:
         f"write retried with the same Idempotency-Key), {mixed_load.READERS} readers of that patient, "
         f"{mixed_load.ANONYMOUS} anonymous clients posting a 100-member pedigree with `?plan=true`, one posting a "
         "20,000-character genotype to `/public/my-result`, and the health check every 50 ms (also for the same time "
-        "with the server idle, just before: the idle p50/p99). Lost = acknowledged "
+        "with the server idle, just before: the idle p50/p99). The clients run in the benchmark's own process on the "
+        "server's cores; with `--client-nice N` their threads run at niceness N (the health poller at 0), which is "
+        "nearer to clients on other machines; rows say which. CPU s: used during the load by the clients and by "
+        "the server with its engine processes. Lost = acknowledged "
         "but not stored; duplicated = stored more than once. 429/503 to anonymous clients are the compute budget.",
         "", f"Machine: {platform.platform()}, {os.cpu_count()} CPUs shared with other work (load average "
         f"{os.getloadavg()[0]:.0f} at the end).", "",

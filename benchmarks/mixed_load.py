@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import socket
 import subprocess
 import sys
@@ -62,8 +63,8 @@ def chain(n: int) -> dict[str, Any]:
 
 
 @contextmanager
-def server(database_url: str | None, source: Path | None) -> Iterator[tuple[str, dict[str, str]]]:
-    """``aatd serve`` on a free port with a fresh data directory; yields its URL and environment."""
+def server(database_url: str | None, source: Path | None) -> Iterator[tuple[str, dict[str, str], int]]:
+    """``aatd serve`` on a free port with a fresh data directory; yields its URL, environment and process id."""
     data_dir = tempfile.mkdtemp(prefix="aatd-mixed-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AATD_")} | {"AATD_DATA_DIR": data_dir}
     if database_url:
@@ -86,7 +87,7 @@ def server(database_url: str | None, source: Path | None) -> Iterator[tuple[str,
                 time.sleep(0.1)
         else:
             raise SystemExit("aatd serve did not start")
-        yield base, env
+        yield base, env, process.pid
     finally:
         process.kill()
         process.wait(timeout=30)
@@ -149,6 +150,42 @@ def _browser(base: str) -> tuple[httpx.Client, str] | str:
     return reason
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, seconds) of process ``pid`` and all its descendants so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, p in parents.items() if p == parent and child not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(times.get(p, 0.0) for p in tree)
+
+
+def own_cpu_seconds() -> float:
+    """CPU time of this process (the load clients' threads), seconds."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def nice_this_thread(niceness: int) -> None:
+    """Lower the CPU priority of the calling thread only (Linux: niceness is per thread), so that the
+    load clients, which here share the server's cores, do not take CPU time the server needs."""
+    if niceness:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -184,8 +221,11 @@ def collect(poller: subprocess.Popen[str]) -> list[float | None]:
     return values
 
 
-def scenario(base: str, seconds: float) -> dict[str, Any]:
-    """Run the mixed load for ``seconds``; return tallies, health latencies and the acknowledged writes."""
+def scenario(base: str, seconds: float, server_pid: int, client_nice: int = 0) -> dict[str, Any]:
+    """Run the mixed load for ``seconds``; return tallies, health latencies, the acknowledged writes and the
+    CPU seconds used during the load by the clients and by the server (with its engine processes).
+
+    ``client_nice`` > 0 runs every load client thread at that niceness (the health poller stays at 0)."""
     with httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT_S) as setup:
         token = setup.post("/api/v1/auth/token", json={"email": "a@a.org", "password": PASSWORD}).json()["token"]
         auth = {"Authorization": f"Bearer {token}"}
@@ -194,13 +234,23 @@ def scenario(base: str, seconds: float) -> dict[str, Any]:
     idle = [v for v in collect(health_poller(base, seconds)) if v is not None]  # as long as the load: like p99s
     clock = {"stop": float("inf")}
     pollers: list[subprocess.Popen[str]] = []
+    cpu: dict[str, float] = {}
 
     def start_clock() -> None:
         clock.update(stop=time.monotonic() + seconds)
+        cpu.update(clients=-own_cpu_seconds(), server=-cpu_seconds(server_pid))
         pollers.append(health_poller(base, seconds))
 
     n_threads = API_WRITERS + FORM_WRITERS + READERS + ANONYMOUS + 1
-    ready = threading.Barrier(n_threads, action=start_clock)
+    barrier = threading.Barrier(n_threads, action=start_clock)
+
+    class Ready:
+        @staticmethod
+        def wait() -> None:
+            nice_this_thread(client_nice)
+            barrier.wait()
+
+    ready = Ready()
 
     def running() -> bool:
         return time.monotonic() < clock["stop"]
@@ -286,11 +336,13 @@ def scenario(base: str, seconds: float) -> dict[str, Any]:
         t.start()
     for t in threads:
         t.join(timeout=seconds + CLIENT_TIMEOUT_S * 5)
+    cpu["clients"] += own_cpu_seconds()
+    cpu["server"] += cpu_seconds(server_pid)
     for latency in collect(pollers[0]) if pollers else []:
         tallies["health"].add("200" if latency is not None else "failed")
         if latency is not None:
             health.append(latency)
-    return {"tallies": tallies, "acked": acked, "health": health, "idle": idle, "patient": pid}
+    return {"tallies": tallies, "acked": acked, "health": health, "idle": idle, "patient": pid, "cpu": cpu}
 
 
 def stored_notes(env: dict[str, str], database_url: str | None) -> Counter[str]:
@@ -304,11 +356,12 @@ def stored_notes(env: dict[str, str], database_url: str | None) -> Counter[str]:
     return notes
 
 
-def run(label: str, database_url: str | None, source: Path | None, seconds: float) -> list[str]:
+def run(label: str, database_url: str | None, source: Path | None, seconds: float,
+        client_nice: int = 0) -> list[str]:
     """One mixed run; the Markdown rows of its results."""
     load_before = os.getloadavg()[0]
-    with server(database_url, source) as (base, env):
-        out = scenario(base, seconds)
+    with server(database_url, source) as (base, env, server_pid):
+        out = scenario(base, seconds, server_pid, client_nice)
         time.sleep(1)
     notes = stored_notes(env, database_url)
     acked = set(out["acked"])
@@ -325,8 +378,10 @@ def run(label: str, database_url: str | None, source: Path | None, seconds: floa
                f"{percentile(health, 0.5):.0f}/{percentile(health, 0.99):.0f} ms "
                f"({percentile(health, 0.99) / max(percentile(idle, 0.99), 1e-9):.1f}x idle p99), "
                f"{len(health)} health answers; writes acknowledged {len(acked)}, stored {sum(notes.values())}, "
-               f"**lost {lost}, duplicated {duplicated}**; machine load average {load_before:.1f} before, "
-               f"{os.getloadavg()[0]:.1f} after |")
+               f"**lost {lost}, duplicated {duplicated}**; CPU s during the load: clients {out['cpu']['clients']:.1f}"
+               f"{f' (niceness {client_nice})' if client_nice else ''}, "
+               f"server with engines {out['cpu']['server']:.1f}; "
+               f"machine load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after |")
     print(summary, flush=True)
     return [*rows, summary]
 
@@ -335,7 +390,10 @@ def main(args: Any) -> list[str]:
     """All mixed runs asked for; the Markdown section."""
     source = Path(args.source).resolve() if args.source else None
     name = args.label or ("this checkout" if source is None else source.name)
-    rows = run(f"{name}, SQLite", None, source, args.seconds)
+    nice = getattr(args, "client_nice", 0)
+    if nice:
+        name += f", clients at niceness {nice}"
+    rows = run(f"{name}, SQLite", None, source, args.seconds, nice)
     if not args.sqlite_only:
         sys.path.insert(0, str(ROOT / "tests"))
         from web.pg import pg_bin, postgres_cluster
@@ -345,5 +403,5 @@ def main(args: Any) -> list[str]:
         else:
             with postgres_cluster() as url:
                 rows += run(f"{name}, PostgreSQL", url.replace("postgresql+psycopg://", "postgresql://"), source,
-                            args.seconds)
+                            args.seconds, nice)
     return rows

@@ -58,7 +58,7 @@ def serve(
             f"  (it prints a generated password once), then open http://{host}:{port}/login\n")
     sys.stdout.write(f"aatd: serving on http://{host}:{port}/ (Ctrl+C to stop)\n")
     sys.stdout.flush()
-    prepare_to_serve()
+    prepare_to_serve(app)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 

@@ -15,10 +15,12 @@ interpretation. Each such request:
 Logged-in callers skip the rate limit and the slots, and get :data:`SIGNED_IN_BUDGET_S`.
 All answers use the one JSON error shape (:mod:`aatd.web.errors`).
 
-Heavy engines (the pedigree analysis and its cascade plan) run in :class:`EnginePool`, a few
-separate processes at lower CPU priority, so that their work never holds the server's global
+The engines of these routes (the pedigree analysis and its cascade plan, the risk simulation, the
+interpretation of a result, and the public pages built on them) run in :class:`EnginePool`, a
+few separate processes at lower CPU priority, so that their work never holds the server's global
 interpreter lock: the event loop and the clinicians' requests keep their pace while a family
-is analysed. At most :data:`ENGINE_QUEUE` such jobs wait or run at once; more get **503**.
+is analysed. The engine process also writes the JSON answer (:func:`answer_json`). At most
+:data:`ENGINE_QUEUE` such jobs wait or run at once; more get **503**.
 
 The limits are per process: with several worker processes each has its own.
 """
@@ -43,6 +45,7 @@ from weakref import WeakKeyDictionary
 
 import anyio
 from fastapi import Depends, Request
+from pydantic import TypeAdapter
 
 from aatd.errors import InputError, PedigreeError
 from aatd.limits import TimeBudgetExceeded, set_time_budget, time_budget
@@ -113,8 +116,11 @@ once instead of queueing for minutes (anonymous callers are held to :data:`ANONY
 ENGINE_NICENESS = 10
 """Unix niceness of the engine processes: with the CPU busy, the server's own requests come first."""
 
-ENGINE_PRELOAD = ["aatd.web.api.family"]
-"""Modules the engine processes import once, when the pool starts (forkserver preload)."""
+ENGINE_PRELOAD = ["aatd.web.api.family", "aatd.web.api.risk", "aatd.web.api.clinic", "aatd.web.public.engines",
+                  "aatd.web.engine_warmup"]
+"""Modules the engine processes' fork server imports once, when the pool starts: every module whose
+functions run in the pool, then :mod:`aatd.web.engine_warmup`, which runs each engine once so that
+the forked processes start warm."""
 
 T = TypeVar("T")
 
@@ -165,6 +171,13 @@ def _run_in_budget(function: Callable[..., T], seconds: float, args: tuple[Any, 
     except InputError as exc:
         members = exc.members if isinstance(exc, PedigreeError) else None
         return ("input", exc.field, exc.value, exc.expected, exc.hint, members)
+
+
+def answer_json(adapter: TypeAdapter[Any], answer: object) -> bytes:
+    """``answer`` checked against its response model and written as FastAPI writes a route's answer
+    (validated, then pydantic's ``dump_json``): the same bytes, made in an engine process instead
+    of on the server's event loop."""
+    return adapter.dump_json(adapter.validate_python(answer), by_alias=True)
 
 
 class EnginePool:

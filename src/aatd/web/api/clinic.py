@@ -5,19 +5,20 @@ Each route validates the shape of the request and hands the fields to one core f
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import Field
+from fastapi.responses import Response
+from pydantic import Field, TypeAdapter
 
 from aatd import limits
 from aatd.clinic.answers import InterpretationAnswer, ShouldTestAnswer
 from aatd.clinic.interpretation import describe_interpretation
 from aatd.clinic.who_to_test import describe_should_test
-from aatd.web.budget import BUDGETED
+from aatd.web.budget import BUDGETED, EngineCaller, answer_json
 from aatd.web.schemas import ShortText, Strict
 
-router = APIRouter(tags=["clinic"], dependencies=BUDGETED)
+router = APIRouter(tags=["clinic"])
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 NumberOrText = Finite | Annotated[str, Field(max_length=30)]
@@ -53,13 +54,25 @@ class ShouldTestIn(Strict):
     pack_years: Annotated[float, Field(ge=0, le=300, allow_inf_nan=False)] | None = None
 
 
-@router.post("/interpret")
-def interpret(payload: InterpretIn) -> InterpretationAnswer:
-    """What a result means: severity, consistency, next steps (as ``aatd interpret --json``)."""
-    return describe_interpretation(**payload.model_dump(exclude_none=True))
+_INTERPRETATION = TypeAdapter(InterpretationAnswer)
 
 
-@router.post("/should-test")
+@router.post("/interpret", response_model=InterpretationAnswer)
+async def interpret(payload: InterpretIn, caller: EngineCaller) -> Response:
+    """What a result means: severity, consistency, next steps (as ``aatd interpret --json``).
+
+    Interpreted in an engine process (:class:`aatd.web.budget.EnginePool`) under the request's
+    time budget, which also writes the JSON answer; this route only waits for it."""
+    body = await caller.run(interpretation_json, payload.model_dump(exclude_none=True))
+    return Response(body, media_type="application/json")
+
+
+def interpretation_json(inputs: dict[str, Any]) -> bytes:
+    """The interpretation of ``inputs`` as the route's JSON (runs in an engine process)."""
+    return answer_json(_INTERPRETATION, describe_interpretation(**inputs))
+
+
+@router.post("/should-test", dependencies=BUDGETED)
 def should_test(payload: ShouldTestIn) -> ShouldTestAnswer:
     """Whether guidelines recommend AATD testing for these findings."""
     return describe_should_test(payload.findings, age=payload.age, pack_years=payload.pack_years)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from aatd import limits
 from aatd.errors import InputError
 from aatd.family.answers import PedigreeAnswer, pedigree_report
-from aatd.web.budget import EngineCaller
+from aatd.web.budget import EngineCaller, answer_json
 from aatd.web.errors import ApiError
 
 router = APIRouter(tags=["family"])
@@ -66,9 +66,7 @@ _ANSWER = TypeAdapter(PedigreeAnswer)
 def report_json(document: str, plan: bool) -> bytes:
     """The report of a document given as canonical JSON, checked against :class:`PedigreeAnswer` and
     written as FastAPI writes answers (compact UTF-8 JSON). Runs in an engine process."""
-    answer = _ANSWER.validate_python(pedigree_report(json.loads(document), plan=plan))
-    return json.dumps(_ANSWER.dump_python(answer, mode="json"), ensure_ascii=False, allow_nan=False,
-                      separators=(",", ":")).encode("utf-8")
+    return answer_json(_ANSWER, pedigree_report(json.loads(document), plan=plan))
 
 
 class ReportCache:

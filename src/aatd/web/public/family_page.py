@@ -6,11 +6,23 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from aatd.errors import InputError
 from aatd.patients.punnett import describe_family_chances, describe_untested_partner_chances
-from aatd.web.budget import BUDGETED
-from aatd.web.public.family_tree import DEFAULT_COUNTRY, MAX_ROWS, default_rows, family_report, read_rows
+from aatd.web.budget import BUDGETED, Caller, EngineCaller
+from aatd.web.public import engines
+from aatd.web.public.family_tree import (
+    DEFAULT_COUNTRY,
+    MAX_ROWS,
+    Row,
+    default_rows,
+    document,
+    read_rows,
+    report_of,
+    row_errors,
+    tree_title,
+)
 from aatd.web.public.rendering import Fields, SubmittedFields, current_language, field_errors, render, safe
 from aatd.web.public.rendering import gettext as _
 from aatd.web.public.take_to_doctor import DoctorSheet, pdf_response_headers, sheet_pdf
@@ -54,17 +66,39 @@ def visible_rows(rows: list[Any], add: bool) -> list[Any]:
     return (filled + empty[: 2 if add else 1])[:MAX_ROWS]
 
 
-@router.api_route("/public/our-family", methods=["GET", "POST"], dependencies=BUDGETED, response_class=HTMLResponse)
-def our_family(request: Request, fields: SubmittedFields) -> HTMLResponse:
+async def tree_report(rows: list[Row], country: str, caller: Caller) -> tuple[dict[str, Any] | None,
+                                                                               dict[str, str]]:
+    """Each relative's chances and who to offer a test, or field errors.
+
+    The family is analysed and drawn in an engine process (:class:`aatd.web.budget.EnginePool`)."""
+    doc, used = document(rows, country)
+    if not used:
+        return None, {"m0_name": _("Please enter at least one relative's name.")}
+    try:
+        answer, svg = await caller.run(engines.family_tree, doc, tree_title())
+    except InputError as exc:
+        return None, row_errors(exc, used)
+    return report_of(rows, used, answer, svg), {}
+
+
+@router.api_route("/public/our-family", methods=["GET", "POST"], response_class=HTMLResponse)
+async def our_family(request: Request, fields: SubmittedFields, caller: EngineCaller) -> HTMLResponse:
     """Punnett square from the parents' types; the family tree with each relative's chances."""
-    square, errors = _punnett(fields)
     tree_submitted = "tree" in fields
     rows = read_rows(fields) if tree_submitted else default_rows(fields.get("p1", ""), fields.get("p2", ""))
     country = fields.get("country", DEFAULT_COUNTRY)
-    report = None
+    report: dict[str, Any] | None = None
+    tree_errors: dict[str, str] = {}
     if tree_submitted and "add_row" not in fields:
-        report, tree_errors = family_report(rows, country)
-        errors |= tree_errors
+        report, tree_errors = await tree_report(rows, country, caller)
+    return await run_in_threadpool(_page, request, fields, rows, country, report, tree_errors)
+
+
+def _page(request: Request, fields: Fields, rows: list[Row], country: str, report: dict[str, Any] | None,
+          tree_errors: dict[str, str]) -> HTMLResponse:
+    """The page with the Punnett square (small: made here) and the family tree's report."""
+    square, errors = _punnett(fields)
+    errors |= tree_errors
     return render(request, "our_family.html", fields=fields, square=square, rows=rows, report=report,
                   visible_rows=visible_rows(rows, "add_row" in fields),
                   errors=errors, country=country, countries=countries(), max_rows=MAX_ROWS,

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from aatd.errors import InputError
-from aatd.family.answers import family_answer
-from aatd.family.drawing import pedigree_svg
-from aatd.family.inference import PedigreeResult
 from aatd.web.public.rendering import Fields, describe_error, gettext
 
 MAX_ROWS = 10
@@ -90,26 +87,18 @@ def row_errors(exc: InputError, used: list[int]) -> dict[str, str]:
     return {"tree": message}
 
 
-def _picture(result: PedigreeResult) -> str:
-    """The family drawn from the inference result, as a data URI for an ``<img>``."""
-    svg = pedigree_svg(result.pedigree, result, title=gettext("Our family tree"))
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+def tree_title() -> str:
+    """The title of the drawing, in the request's language."""
+    return gettext("Our family tree")
 
 
-def family_report(rows: list[Row], country: str) -> tuple[dict[str, Any] | None, dict[str, str]]:
-    """Each relative's chances and who to offer a test, or field errors."""
-    doc, used = document(rows, country)
-    if not used:
-        return None, {"m0_name": gettext("Please enter at least one relative's name.")}
-    try:
-        result, answer = family_answer(doc, plan=True)
-    except InputError as exc:
-        return None, row_errors(exc, used)
+def report_of(rows: list[Row], used: list[int], answer: dict[str, Any], svg: str) -> dict[str, Any]:
+    """The page's report from the engine's answer and drawing (:func:`aatd.web.public.engines.family_tree`)."""
     report: dict[str, Any] = dict(answer)
-    report["picture"] = _picture(result)
+    report["picture"] = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
     report["rows"] = [rows[i] for i in used]
     report["members"] = {name: {**member, "likely": [(g, p) for g, p in sorted(member["genotypes"].items(),
                                                                                 key=lambda kv: -kv[1])
                                                      if p >= 0.01][:3]}
                          for name, member in answer["members"].items()}
-    return report, {}
+    return report

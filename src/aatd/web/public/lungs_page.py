@@ -7,11 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from aatd.errors import InputError
 from aatd.patients.i18n import gettext_noop
 from aatd.risk.answers import describe_risk, input_limits
-from aatd.web.budget import BUDGETED
+from aatd.web.budget import Caller, EngineCaller
+from aatd.web.public import engines
 from aatd.web.public.lungs_plot import trajectory_svg
 from aatd.web.public.rendering import Fields, SubmittedFields, field_errors, number, render, safe
 from aatd.web.public.rendering import gettext as _
@@ -139,12 +141,21 @@ def summary(answer: dict[str, Any], plot: dict[str, Any], age: float) -> list[di
     return rows
 
 
+def engine_arguments(inp: LungInput) -> dict[str, Any]:
+    """Keyword arguments of :func:`aatd.risk.answers.describe_risk` for the person's answers."""
+    return {"genotype": inp.genotype, "sex": inp.sex, "age": inp.age, "height_cm": inp.height_cm,
+            "smoking": inp.smoking, "pack_years": inp.pack_years, "quit_age": inp.quit_age,
+            "ascertainment": inp.ascertainment, "scenarios": inp.scenarios(), "fev1": inp.fev1, "bmi": inp.bmi,
+            "n": SIMULATED_PEOPLE}
+
+
 def lung_view(inp: LungInput) -> dict[str, Any]:
     """The engine's answer with the plot and plain-language summary rows."""
-    answer: dict[str, Any] = dict(describe_risk(
-        genotype=inp.genotype, sex=inp.sex, age=inp.age, height_cm=inp.height_cm, smoking=inp.smoking,
-        pack_years=inp.pack_years, quit_age=inp.quit_age, ascertainment=inp.ascertainment,
-        scenarios=inp.scenarios(), fev1=inp.fev1, bmi=inp.bmi, n=SIMULATED_PEOPLE))
+    return view_of(inp, dict(describe_risk(**engine_arguments(inp))))
+
+
+def view_of(inp: LungInput, answer: dict[str, Any]) -> dict[str, Any]:
+    """The plot and plain-language summary rows of the engine's ``answer`` for ``inp``."""
     from aatd.risk.plots import plot_data
 
     plot = plot_data(answer)
@@ -158,20 +169,32 @@ def lung_view(inp: LungInput) -> dict[str, Any]:
             "table": [p for p in plot["series"][0]["points"] if int(p["age"]) % 5 == 0]}
 
 
-@router.api_route("/public/my-lungs", methods=["GET", "POST"], dependencies=BUDGETED, response_class=HTMLResponse)
-def my_lungs(request: Request, fields: SubmittedFields) -> HTMLResponse:
+async def _evaluate(fields: Fields, caller: Caller, errors: dict[str, str]) -> tuple[LungInput | None,
+                                                                                  dict[str, Any] | None]:
+    """The answers, and the view of the engine's answer (``None`` with messages in ``errors``).
+
+    The simulation runs in an engine process (:class:`aatd.web.budget.EnginePool`); the plot and
+    the rows, in the request's language, in a worker thread."""
+    inp = read_input(fields, errors)
+    if inp is None:
+        return None, None
+    try:
+        answer = await caller.run(engines.lung_risk, engine_arguments(inp))
+    except InputError as exc:
+        errors |= field_errors(exc, _ERROR_FIELDS)
+        return inp, None
+    return inp, await run_in_threadpool(view_of, inp, answer)
+
+
+@router.api_route("/public/my-lungs", methods=["GET", "POST"], response_class=HTMLResponse)
+async def my_lungs(request: Request, fields: SubmittedFields, caller: EngineCaller) -> HTMLResponse:
     """The form, and the expected lung function with its band of uncertainty and what quitting changes."""
     errors: dict[str, str] = {}
     view = None
     if "submitted" in fields:
-        inp = read_input(fields, errors)
-        if inp is not None:
-            try:
-                view = lung_view(inp)
-            except InputError as exc:
-                errors = field_errors(exc, _ERROR_FIELDS)
-    return render(request, "my_lungs.html", fields=fields, view=view, errors=errors,
-                  status_code=422 if errors else 200)
+        _inp, view = await _evaluate(fields, caller, errors)
+    return await run_in_threadpool(render, request, "my_lungs.html", fields=fields, view=view, errors=errors,
+                                   status_code=422 if errors else 200)
 
 
 def lungs_sheet(inp: LungInput, view: dict[str, Any]) -> DoctorSheet:
@@ -200,18 +223,17 @@ def lungs_sheet(inp: LungInput, view: dict[str, Any]) -> DoctorSheet:
         sources=[str(s.get("citation", "")) for s in answer.get("sources", [])])
 
 
-@router.api_route("/public/my-lungs.pdf", methods=["GET", "POST"], dependencies=BUDGETED, response_model=None)
-def my_lungs_pdf(request: Request, fields: SubmittedFields) -> Response:
+@router.api_route("/public/my-lungs.pdf", methods=["GET", "POST"], response_model=None)
+async def my_lungs_pdf(request: Request, fields: SubmittedFields, caller: EngineCaller) -> Response:
     """The expected lung function as a one-page PDF, made in memory from the fields in the request."""
     errors: dict[str, str] = {}
-    inp = read_input(fields, errors)
-    view = None
-    if inp is not None:
-        try:
-            view = lung_view(inp)
-        except InputError as exc:
-            errors = field_errors(exc, _ERROR_FIELDS)
+    inp, view = await _evaluate(fields, caller, errors)
     if inp is None or view is None:
-        return render(request, "my_lungs.html", fields=fields, view=None, errors=errors, status_code=422)
+        return await run_in_threadpool(render, request, "my_lungs.html", fields=fields, view=None, errors=errors,
+                                       status_code=422)
+    return await run_in_threadpool(_pdf, inp, view)
+
+
+def _pdf(inp: LungInput, view: dict[str, Any]) -> Response:
     return Response(sheet_pdf(lungs_sheet(inp, view)), media_type="application/pdf",
                     headers=pdf_response_headers("aatd-my-lungs"))

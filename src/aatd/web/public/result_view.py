@@ -176,7 +176,11 @@ def questions(severity: str, inp: ResultInput, repeat: bool) -> list[str]:
 
 def from_engine(inp: ResultInput) -> dict[str, Any]:
     """The view from :func:`aatd.clinic.interpretation.describe_interpretation` (the only source of the meaning)."""
-    r: Mapping[str, Any] = describe_interpretation(**inp.engine_arguments())
+    return view_of(inp, describe_interpretation(**inp.engine_arguments()))
+
+
+def view_of(inp: ResultInput, r: Mapping[str, Any]) -> dict[str, Any]:
+    """The view of the engine's answer ``r`` to ``inp.engine_arguments()``, in the request's language."""
     crp_given = r.get("inputs", {}).get("crp_mg_l") is not None
     core_steps = list(r.get("next_step_details", []))
     steps = [{"code": s.get("code", ""), "text": step_text(str(s.get("code", "")), str(s.get("patient_text", "")),

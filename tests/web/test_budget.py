@@ -1,0 +1,244 @@
+"""Engine routes run their engines in the engine processes (aatd.web.budget.EnginePool), with the same answers.
+
+The risk and interpretation API, the public result, lungs and family pages used to run their
+engines in worker threads of the server, holding its interpreter lock; they now wait for an
+engine process on the event loop. These tests check that every such route goes through the
+pool, that its answers are byte for byte those of the old in-thread path, that a full queue
+and engine errors keep the one error shape, and that the health check answers while an
+engine request waits.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from aatd.clinic.answers import InterpretationAnswer
+from aatd.clinic.interpretation import describe_interpretation
+from aatd.errors import InputError
+from aatd.limits import time_budget
+from aatd.risk.answers import RiskAnswer, describe_risk
+from aatd.web.api.clinic import InterpretIn
+from aatd.web.api.risk import RISK_SIMULATIONS, RiskIn
+from aatd.web.budget import ComputeBudget, EnginePool, RateLimiter
+from web.conftest import World
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+RISKS: list[dict[str, Any]] = [
+    {"genotype": "ZZ", "sex": "male", "age": 40, "height_cm": 178, "smoking": "current", "pack_years": 20,
+     "scenarios": ["quit@45"]},
+    {"genotype": "MZ", "sex": "female", "age": 55, "height_cm": 160, "smoking": "former", "pack_years": 10,
+     "quit_age": 40, "alcohol": "heavy", "bmi": 31},
+    {"genotype": "SZ", "sex": "female", "age": 30, "height_cm": 165, "fev1": 2.9, "augmentation": True},
+]
+INTERPRETATIONS: list[dict[str, Any]] = [
+    {"genotype": "MZ", "level": "95", "unit": "mg/dL", "crp": "3"},
+    {"level": 0.4, "unit": "g/L", "phenotype": "PI*ZZ", "smoking": "current", "fev1_pct": 45},
+    {"genotype": "ZZ", "level": 140, "unit": "mg/dL", "crp": 40, "age": 30, "pregnant": True},
+]
+PAGES: list[tuple[str, dict[str, str]]] = [
+    ("/public/my-result", {"submitted": "1", "level": "60", "unit": "mg/dL", "kind": "genotype", "result": "SZ",
+                           "crp": "12", "smoking": "former"}),
+    ("/public/my-result", {"submitted": "1", "kind": "genotype", "result": "Z" * 200}),
+    ("/public/my-result.pdf", {"submitted": "1", "kind": "phenotype", "result": "MZ"}),
+    ("/public/my-lungs", {"submitted": "1", "genotype": "ZZ", "sex": "male", "age": "45", "height_cm": "180",
+                          "smoking": "current", "pack_years": "25", "weight": "80"}),
+    ("/public/my-lungs", {"submitted": "1", "genotype": "QQ", "sex": "female", "age": "45", "height_cm": "170"}),
+    ("/public/my-lungs.pdf", {"submitted": "1", "genotype": "MZ", "sex": "female", "age": "50", "height_cm": "165"}),
+    ("/public/our-family", {"tree": "1", "country": "Ireland", "m0_name": "Ann", "m0_sex": "female",
+                            "m0_result": "ZZ", "m1_name": "Bob", "m1_sex": "male", "m1_result": "MS",
+                            "m2_name": "Cy \"the kid\"", "m2_sex": "male", "m2_father": "Bob", "m2_mother": "Ann"}),
+    ("/public/our-family", {"tree": "1", "m0_name": "Ann", "m0_father": "Ann"}),
+]
+
+
+class RecordingPool(EnginePool):
+    """The engine processes, noting which functions were sent to them."""
+
+    def __init__(self) -> None:
+        super().__init__(processes=1)
+        self.functions: list[str] = []
+
+    async def run(self, function: Callable[..., Any], *args: Any, budget_s: float) -> Any:
+        self.functions.append(f"{function.__module__}.{function.__qualname__}")
+        return await super().run(function, *args, budget_s=budget_s)
+
+
+class ThreadPool(EnginePool):
+    """The old path: the engine in a worker thread of the server, under the same time budget."""
+
+    async def run(self, function: Callable[..., Any], *args: Any, budget_s: float) -> Any:
+        def call() -> Any:
+            with time_budget(budget_s):
+                return function(*args)
+
+        return await anyio.to_thread.run_sync(call)
+
+
+def _budget(pool: EnginePool) -> ComputeBudget:
+    return ComputeBudget(limiter=RateLimiter(per_minute=1e6, burst=1e6), pool=pool)
+
+
+@pytest.fixture(scope="module")
+def recording_pool() -> Any:
+    pool = RecordingPool()
+    yield pool
+    pool.shutdown()
+
+
+def _shape(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = json.loads(response.text)
+    assert body["ok"] is False and body["status"] == status and isinstance(body["error"], str)
+    assert isinstance(body["errors"], list)
+    return body
+
+
+def _old_api() -> TestClient:
+    """The API routes as they were: sync, the core's answer returned to FastAPI to validate and write."""
+    app = FastAPI()
+
+    @app.post("/api/v1/risk")
+    def risk(payload: RiskIn) -> RiskAnswer:
+        return describe_risk(**payload.model_dump(), n=RISK_SIMULATIONS, seed=0)
+
+    @app.post("/api/v1/interpret")
+    def interpret(payload: InterpretIn) -> InterpretationAnswer:
+        return describe_interpretation(**payload.model_dump(exclude_none=True))
+
+    return TestClient(app)
+
+
+@pytest.mark.parametrize(("path", "given"), [("/api/v1/risk", r) for r in RISKS]
+                         + [("/api/v1/interpret", i) for i in INTERPRETATIONS])
+def test_api__answer_from_the_engine_process_is_the_old_answer_byte_for_byte(
+        sqlite_world: World, recording_pool: RecordingPool, path: str, given: dict[str, Any]) -> None:
+    sqlite_world.app.state.budget = _budget(recording_pool)
+    recording_pool.functions.clear()
+    new = sqlite_world.client.post(path, json=given)
+    old = _old_api().post(path, json=given)
+    assert new.status_code == old.status_code == 200, new.text
+    assert new.headers["content-type"] == old.headers["content-type"]
+    assert new.content == old.content
+    assert recording_pool.functions == [{"/api/v1/risk": "aatd.web.api.risk.risk_json",
+                                         "/api/v1/interpret": "aatd.web.api.clinic.interpretation_json"}[path]]
+
+
+@pytest.mark.parametrize(("path", "fields"), PAGES, ids=[f"{p}-{i}" for i, (p, _) in enumerate(PAGES)])
+def test_public_pages__engine_in_a_process_gives_the_page_of_the_old_path(
+        sqlite_world: World, recording_pool: RecordingPool, path: str, fields: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from reportlab import rl_config
+
+    monkeypatch.setattr(rl_config, "invariant", 1)  # PDFs without creation time and random id
+    sqlite_world.app.state.budget = _budget(ThreadPool())
+    old = sqlite_world.client.post(path, data=fields, headers={"Accept-Language": "es"})
+    sqlite_world.app.state.budget = _budget(recording_pool)
+    recording_pool.functions.clear()
+    new = sqlite_world.client.post(path, data=fields, headers={"Accept-Language": "es"})
+    assert new.status_code == old.status_code
+    assert new.headers["content-type"] == old.headers["content-type"]
+    assert new.content == old.content
+    engine = {"/public/my-result": "interpretation", "/public/my-lungs": "lung_risk",
+              "/public/our-family": "family_tree"}[path.removesuffix(".pdf")]
+    assert recording_pool.functions == [f"aatd.web.public.engines.{engine}"]
+
+
+def test_public_pages__spanish_words_made_around_the_engine_process(sqlite_world: World,
+                                                                     recording_pool: RecordingPool) -> None:
+    """The engine processes translate nothing: the page's words are in the request's language."""
+    sqlite_world.app.state.budget = _budget(recording_pool)
+    page = sqlite_world.client.post("/public/my-lungs?lang=es", data=dict(PAGES[3][1]))
+    assert page.status_code == 200 and 'lang="es"' in page.text and "Si nada cambia" in page.text
+
+
+@pytest.mark.parametrize(("path", "given"), [
+    ("/api/v1/risk", RISKS[0]), ("/api/v1/interpret", INTERPRETATIONS[0]),
+    ("/public/my-result", PAGES[0][1]), ("/public/my-lungs", PAGES[3][1]), ("/public/our-family", PAGES[6][1]),
+])
+def test_engine_routes__full_queue_is_a_503_in_the_one_shape(sqlite_world: World, path: str,
+                                                               given: dict[str, Any]) -> None:
+    sqlite_world.app.state.budget = _budget(EnginePool(queue=0))
+    if path.startswith("/api/"):
+        response = sqlite_world.client.post(path, json=given)
+    else:
+        response = sqlite_world.client.post(path, data=given, headers={"Accept": "application/json"})
+    assert "busy" in str(_shape(response, 503)["error"]) and int(response.headers["retry-after"]) > 0
+
+
+@pytest.mark.parametrize(("path", "given"), [
+    ("/api/v1/risk", {"genotype": "QQ", "sex": "male", "age": 40, "height_cm": 175}),
+    ("/api/v1/risk", {"genotype": "ZZ", "sex": "male", "age": 40, "height_cm": 175, "scenarios": ["fly"]}),
+    ("/api/v1/interpret", {"genotype": "ZZZ"}),
+    ("/api/v1/interpret", {"level": "lots", "unit": "mg/dL"}),
+])
+def test_engine_routes__engine_errors_keep_the_422_shape(sqlite_world: World, recording_pool: RecordingPool,
+                                                           path: str, given: dict[str, Any]) -> None:
+    """An error raised in the engine process is the error the core raises in this one, in the one shape."""
+    sqlite_world.app.state.budget = _budget(recording_pool)
+    new = _shape(sqlite_world.client.post(path, json=given), 422)
+    with pytest.raises(InputError) as old:
+        if path == "/api/v1/risk":
+            describe_risk(**given, n=RISK_SIMULATIONS, seed=0)
+        else:
+            describe_interpretation(**given)
+    assert new["error"] == str(old.value)
+    assert new["errors"] == [old.value.as_dict()]
+
+
+def test_engine_routes__time_budget_is_a_503_from_the_engine_process(sqlite_world: World) -> None:
+    sqlite_world.app.state.budget = ComputeBudget(budget_s=0.0, limiter=RateLimiter(per_minute=1e6, burst=1e6))
+    response = sqlite_world.client.post("/api/v1/risk", json=RISKS[0])
+    assert "time budget" in str(_shape(response, 503)["error"])
+    page = sqlite_world.client.post("/public/my-lungs", data=PAGES[3][1], headers={"Accept": "application/json"})
+    assert "time budget" in str(_shape(page, 503)["error"])
+
+
+def test_health__answers_while_engine_requests_wait_for_a_process(sqlite_world: World) -> None:
+    """With the only engine process busy (a 3 s job), risk, interpretation and page requests wait on the
+    event loop, holding no worker thread and no lock: the health check answers meanwhile, every time."""
+    pool = EnginePool(processes=1)
+    sqlite_world.app.state.budget = _budget(pool)
+    pool.start()
+    finished: dict[str, float] = {}
+    health_times: list[float] = []
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=sqlite_world.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            async def engine(name: str, send: Callable[[], Any]) -> None:
+                response = await send()
+                assert response.status_code == 200, response.text
+                finished[name] = time.monotonic()
+
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(partial(pool.run, time.sleep, 3.0, budget_s=30.0))  # occupies the only process
+                await anyio.sleep(0.2)
+                tasks.start_soon(engine, "risk", lambda: client.post("/api/v1/risk", json=RISKS[2]))
+                tasks.start_soon(engine, "interpret", lambda: client.post("/api/v1/interpret",
+                                                                          json=INTERPRETATIONS[0]))
+                tasks.start_soon(engine, "page", lambda: client.post("/public/my-result", data=PAGES[0][1]))
+                for _ in range(10):
+                    await anyio.sleep(0.1)
+                    response = await client.get("/api/v1/health")
+                    assert response.json() == {"ok": True}
+                    health_times.append(time.monotonic())
+
+    try:
+        with ThreadPoolExecutor(1) as thread:  # a fresh event loop in a fresh thread (another may be running here)
+            thread.submit(anyio.run, scenario).result()
+    finally:
+        pool.shutdown()
+    assert len(health_times) == 10 and set(finished) == {"risk", "interpret", "page"}
+    assert max(health_times) < min(finished.values())  # every health answer came while all three waited
