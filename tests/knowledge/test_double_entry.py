@@ -46,6 +46,12 @@ def _country(name: str) -> dict[str, str]:
     return hits[0]
 
 
+def _source(source_id: str) -> dict[str, str]:
+    hits = [r for r in _rows("sources.csv") if r["source_id"] == source_id]
+    assert len(hits) == 1, source_id
+    return hits[0]
+
+
 # Ferrarotti 2012 Thorax, abstract: 5th-95th percentiles in g/L (SAPALDIA, unadjusted).
 @pytest.mark.parametrize(
     ("genotype", "low", "high"),
@@ -184,6 +190,16 @@ def test_iceland_by_allele_counting() -> None:
     assert float(row["pi_z_per_1000"]) == pytest.approx(1000 * (10 + 1) / alleles, abs=0.005)
     assert round(float(row["pi_s_per_1000"]) / 1000, 3) == 0.037
     assert round(float(row["pi_z_per_1000"]) / 1000, 3) == 0.011
+
+
+def test_iran_tehran_students() -> None:
+    # Lotfi 2005, J Rafsanjan Univ Med Sci 4(1):35 (journal.rums.ac.ir/article-1-7-en.html): 318 sera, 8 MS and
+    # 6 MZ; allele frequencies S 0.0126 and Z 0.0094 (= 8/636 and 6/636).
+    row = _country("Iran")
+    assert (float(row["pi_s_per_1000"]), float(row["pi_z_per_1000"]), int(row["sample_size"])) == (12.6, 9.4, 318)
+    assert float(row["pi_s_per_1000"]) == pytest.approx(1000 * 8 / 636, abs=0.05)
+    assert float(row["pi_z_per_1000"]) == pytest.approx(1000 * 6 / 636, abs=0.05)
+    assert _source(row["source"])["url"] == "https://journal.rums.ac.ir/article-1-7-en.html"
 
 
 def test_usa_population_as_used() -> None:
