@@ -202,6 +202,17 @@ def test_iran_tehran_students() -> None:
     assert _source(row["source"])["url"] == "https://journal.rums.ac.ir/article-1-7-en.html"
 
 
+def test_japan_by_phenotype_percentages() -> None:
+    # Harada & Omoto 1970, Jinruigaku Zasshi 78:22 (J-STAGE): 973 Japanese (134 + 659 + 180), MM 96.8%, MF 2.5%,
+    # MS 0.5%, MX 0.1%, FF 0.1%, no Z; 5 MS of 973 is the only count giving 0.5%.
+    row = _country("Japan")
+    people = 134 + 659 + 180
+    assert int(row["sample_size"]) == people
+    assert round(100 * 5 / people, 1) == 0.5
+    assert float(row["pi_s_per_1000"]) == pytest.approx(1000 * 5 / (2 * people), abs=0.005)
+    assert float(row["pi_z_per_1000"]) == 0
+
+
 def test_usa_population_as_used() -> None:
     # Blanco 2017 Table 2: USA total population 259,196,422.
     assert float(_country("USA")["population_millions"]) == pytest.approx(259.196422)
