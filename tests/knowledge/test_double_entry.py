@@ -213,6 +213,13 @@ def test_japan_by_phenotype_percentages() -> None:
     assert float(row["pi_z_per_1000"]) == 0
 
 
+def test_tunisia_controls() -> None:
+    # PubMed 18725338: 318 control subjects, PiS 0.006 and PiZ 0.0000; PubMed 18031952: Z never found in controls.
+    row = _country("Tunisia")
+    assert (float(row["pi_s_per_1000"]), float(row["pi_z_per_1000"]), int(row["sample_size"])) == (6.0, 0, 318)
+    assert _source(row["source"])["pmid"] == "18031952"
+
+
 def test_usa_population_as_used() -> None:
     # Blanco 2017 Table 2: USA total population 259,196,422.
     assert float(_country("USA")["population_millions"]) == pytest.approx(259.196422)
