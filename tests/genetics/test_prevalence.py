@@ -77,7 +77,7 @@ EXPECTED_COUNTRIES = [
     # issue 18, outside Europe (aatdwx_* sources)
     "Cape Verde", "Kazakhstan", "Nigeria", "South Korea", "Turkey",
     # issue 18, journals PubMed does not index (aatdxc_* sources, archived https url)
-    "Iran", "Japan", "Tunisia",
+    "India", "Iran", "Japan", "Tunisia",
 ]
 
 

@@ -220,6 +220,15 @@ def test_tunisia_controls() -> None:
     assert _source(row["source"])["pmid"] == "18031952"
 
 
+def test_india_zero_row_has_its_upper_limit() -> None:
+    # Arora et al., Indian Pediatr 2010 (PubMed 20453271): no S or Z in 1,700 children, 450 of them controls.
+    row = _country("India")
+    assert (float(row["pi_s_per_1000"]), float(row["pi_z_per_1000"]), int(row["sample_size"])) == (0, 0, 450)
+    # Wilson upper limit for 0 of 900 alleles: z^2 / (n + z^2), per 1000.
+    z2 = 1.959963984540054 ** 2
+    assert float(row["pi_z_ci_high"]) == pytest.approx(1000 * z2 / (900 + z2), abs=0.05)
+
+
 def test_usa_population_as_used() -> None:
     # Blanco 2017 Table 2: USA total population 259,196,422.
     assert float(_country("USA")["population_millions"]) == pytest.approx(259.196422)
