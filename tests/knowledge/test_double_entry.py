@@ -46,6 +46,12 @@ def _country(name: str) -> dict[str, str]:
     return hits[0]
 
 
+def _source(source_id: str) -> dict[str, str]:
+    hits = [r for r in _rows("sources.csv") if r["source_id"] == source_id]
+    assert len(hits) == 1, source_id
+    return hits[0]
+
+
 # Ferrarotti 2012 Thorax, abstract: 5th-95th percentiles in g/L (SAPALDIA, unadjusted).
 @pytest.mark.parametrize(
     ("genotype", "low", "high"),
@@ -184,6 +190,43 @@ def test_iceland_by_allele_counting() -> None:
     assert float(row["pi_z_per_1000"]) == pytest.approx(1000 * (10 + 1) / alleles, abs=0.005)
     assert round(float(row["pi_s_per_1000"]) / 1000, 3) == 0.037
     assert round(float(row["pi_z_per_1000"]) / 1000, 3) == 0.011
+
+
+def test_iran_tehran_students() -> None:
+    # Lotfi 2005, J Rafsanjan Univ Med Sci 4(1):35 (journal.rums.ac.ir/article-1-7-en.html): 318 sera, 8 MS and
+    # 6 MZ; allele frequencies S 0.0126 and Z 0.0094 (= 8/636 and 6/636).
+    row = _country("Iran")
+    assert (float(row["pi_s_per_1000"]), float(row["pi_z_per_1000"]), int(row["sample_size"])) == (12.6, 9.4, 318)
+    assert float(row["pi_s_per_1000"]) == pytest.approx(1000 * 8 / 636, abs=0.05)
+    assert float(row["pi_z_per_1000"]) == pytest.approx(1000 * 6 / 636, abs=0.05)
+    assert _source(row["source"])["url"] == "https://journal.rums.ac.ir/article-1-7-en.html"
+
+
+def test_japan_by_phenotype_percentages() -> None:
+    # Harada & Omoto 1970, Jinruigaku Zasshi 78:22 (J-STAGE): 973 Japanese (134 + 659 + 180), MM 96.8%, MF 2.5%,
+    # MS 0.5%, MX 0.1%, FF 0.1%, no Z; 5 MS of 973 is the only count giving 0.5%.
+    row = _country("Japan")
+    people = 134 + 659 + 180
+    assert int(row["sample_size"]) == people
+    assert round(100 * 5 / people, 1) == 0.5
+    assert float(row["pi_s_per_1000"]) == pytest.approx(1000 * 5 / (2 * people), abs=0.005)
+    assert float(row["pi_z_per_1000"]) == 0
+
+
+def test_tunisia_controls() -> None:
+    # PubMed 18725338: 318 control subjects, PiS 0.006 and PiZ 0.0000; PubMed 18031952: Z never found in controls.
+    row = _country("Tunisia")
+    assert (float(row["pi_s_per_1000"]), float(row["pi_z_per_1000"]), int(row["sample_size"])) == (6.0, 0, 318)
+    assert _source(row["source"])["pmid"] == "18031952"
+
+
+def test_india_zero_row_has_its_upper_limit() -> None:
+    # Arora et al., Indian Pediatr 2010 (PubMed 20453271): no S or Z in 1,700 children, 450 of them controls.
+    row = _country("India")
+    assert (float(row["pi_s_per_1000"]), float(row["pi_z_per_1000"]), int(row["sample_size"])) == (0, 0, 450)
+    # Wilson upper limit for 0 of 900 alleles: z^2 / (n + z^2), per 1000.
+    z2 = 1.959963984540054 ** 2
+    assert float(row["pi_z_ci_high"]) == pytest.approx(1000 * z2 / (900 + z2), abs=0.05)
 
 
 def test_usa_population_as_used() -> None:
