@@ -60,3 +60,22 @@ def test_fast_parser_has_exactly_the_options_of_the_typer_command() -> None:
     assert fast_options == typer_options
     positional = [param.name for param in command.params if param.param_type_name == "argument"]
     assert positional == [a.dest for a in fast_parser()._actions if not a.option_strings]
+
+
+@pytest.mark.parametrize(("preset", "expected"), [(None, "1"), ("4", "4")])
+def test_screen__single_threaded_blas_unless_the_user_chose(
+        monkeypatch: pytest.MonkeyPatch, preset: str | None, expected: str) -> None:
+    import os
+
+    import aatd.cli.screen_fast as screen_fast
+    from aatd.cli import main
+
+    seen: list[str | None] = []
+    if preset is None:
+        monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OPENBLAS_NUM_THREADS", preset)
+    monkeypatch.setattr(screen_fast, "fast_screen",
+                        lambda args: seen.append(os.environ.get("OPENBLAS_NUM_THREADS")) or True)
+    main(["screen", "cohort.bcf"])
+    assert seen == [expected]
