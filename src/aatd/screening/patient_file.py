@@ -17,7 +17,6 @@ and the note says which were not covered and that a clinical test confirms the r
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 
 from typing_extensions import TypedDict
 
@@ -32,31 +31,11 @@ _PANEL_LIMIT = 200
 
 
 class PatientFileAnswer(TypedDict):
-    """A :class:`PatientFileGenotype` as data (the API declares it, under the stored result)."""
+    """The genotype one file shows for one person, and what the file could and could not show.
 
-    genotype: str
-    severity: str
-    status: str
-    sample: str
-    samples_in_file: int
-    file_type: str
-    file_name: str
-    file_bytes: int
-    sha256: str
-    build: str | None
-    build_basis: str
-    sites_read: list[str]
-    not_covered: dict[str, str]
-    reader: str
-    warnings: list[str]
-    panel: str
-    """The result's panel (:meth:`PatientFileGenotype.panel`)."""
-    disclaimer: str
-
-
-@dataclass(frozen=True, slots=True)
-class PatientFileGenotype:
-    """The genotype one file shows for one person, and what the file could and could not show."""
+    The core's one answer: the API declares it (under the stored result) and the workspace stores
+    its ``genotype``, ``panel`` and ``note`` as the result.
+    """
 
     genotype: str
     """Canonical genotype over the covered sites (``MZ``; ``M`` = none of the covered alleles)."""
@@ -77,34 +56,31 @@ class PatientFileGenotype:
     not_covered: dict[str, str]
     """Screened alleles the file does not show, and why."""
     reader: str
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str]
+    panel: str
+    """The result's panel: the file type and the sites read (at most 200 characters)."""
+    note: str
+    """Provenance of the result, for its note (at most 2,000 characters)."""
+    disclaimer: str
 
-    def panel(self) -> str:
-        """The result's panel: the file type and the sites read (at most 200 characters)."""
-        return f"{self.file_type} file: {', '.join(self.sites_read)}"[:_PANEL_LIMIT]
 
-    def note(self) -> str:
-        """Provenance of the result, for its note (at most 2,000 characters)."""
-        missing = "; ".join(f"{allele} not covered ({why})" for allele, why in self.not_covered.items())
-        text = (f"Imported from {self.file_type} file '{self.file_name}' ({self.file_bytes:,} bytes, "
-                f"SHA-256 {self.sha256}), sample {self.sample} of {self.samples_in_file}, "
-                f"build {self.build or 'unknown'} ({self.build_basis}). Sites read: {', '.join(self.sites_read)}. "
-                f"{missing + '. ' if missing else ''}Call: {self.status}. Read by {self.reader}, aatd "
-                f"{software_version()}. {DISCLAIMER}")
-        return text[:_NOTE_LIMIT]
+def _panel(file_type: str, sites_read: list[str]) -> str:
+    return f"{file_type} file: {', '.join(sites_read)}"[:_PANEL_LIMIT]
 
-    def to_dict(self) -> PatientFileAnswer:
-        """The genotype, what the file covered, the panel text and the disclaimer."""
-        return {"genotype": self.genotype, "severity": self.severity, "status": self.status,
-                "sample": self.sample, "samples_in_file": self.samples_in_file, "file_type": self.file_type,
-                "file_name": self.file_name, "file_bytes": self.file_bytes, "sha256": self.sha256,
-                "build": self.build, "build_basis": self.build_basis, "sites_read": list(self.sites_read),
-                "not_covered": dict(self.not_covered), "reader": self.reader, "warnings": list(self.warnings),
-                "panel": self.panel(), "disclaimer": DISCLAIMER}
+
+def _note(found: PatientFileAnswer) -> str:
+    missing = "; ".join(f"{allele} not covered ({why})" for allele, why in found["not_covered"].items())
+    text = (f"Imported from {found['file_type']} file '{found['file_name']}' ({found['file_bytes']:,} bytes, "
+            f"SHA-256 {found['sha256']}), sample {found['sample']} of {found['samples_in_file']}, "
+            f"build {found['build'] or 'unknown'} ({found['build_basis']}). "
+            f"Sites read: {', '.join(found['sites_read'])}. "
+            f"{missing + '. ' if missing else ''}Call: {found['status']}. Read by {found['reader']}, aatd "
+            f"{software_version()}. {DISCLAIMER}")
+    return text[:_NOTE_LIMIT]
 
 
 def genotype_from_file(data: bytes, name: str, *, sample: str | None = None,
-                       build: str = "auto") -> PatientFileGenotype:
+                       build: str = "auto") -> PatientFileAnswer:
     """The genotype of ``sample`` (or of the file's only sample) in an uploaded file."""
     result = screen_upload(data, name, build=build)
     covered = result.covered()
@@ -122,13 +98,17 @@ def genotype_from_file(data: bytes, name: str, *, sample: str | None = None,
         raise InputError("file", f"{name}: sample {chosen}", "a call at every screened site the file covers",
                          hint=f"{status} ({row['copies']}); no genotype was recorded")
     sites = {s.allele: s for s in result.cohort.sites}
-    return PatientFileGenotype(
+    file_type = _file_type(scan.format, scan.reader)
+    sites_read = [f"{a} ({sites[a].rsid})" for a in covered]
+    found = PatientFileAnswer(
         genotype=genotype, severity=str(result.calls.severity[index]), status=status, sample=chosen,
-        samples_in_file=len(result.samples), file_type=_file_type(scan.format, scan.reader), file_name=name,
+        samples_in_file=len(result.samples), file_type=file_type, file_name=name,
         file_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), build=scan.build,
-        build_basis=scan.build_basis, sites_read=[f"{a} ({sites[a].rsid})" for a in covered],
+        build_basis=scan.build_basis, sites_read=sites_read,
         not_covered={n.site.allele: n.reason for n in scan.not_seen}, reader=scan.reader,
-        warnings=list(result.warnings))
+        warnings=list(result.warnings), panel=_panel(file_type, sites_read), note="", disclaimer=DISCLAIMER)
+    found["note"] = _note(found)
+    return found
 
 
 def _sample_index(result: ScreenResult, name: str, sample: str | None) -> int:

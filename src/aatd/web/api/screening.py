@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 from typing_extensions import TypedDict
 
-from aatd.screening.patient_file import PatientFileAnswer, PatientFileGenotype, genotype_from_file
+from aatd.screening.patient_file import PatientFileAnswer, genotype_from_file
 from aatd.screening.upload import UPLOAD_LIMIT_BYTES, screen_upload
 from aatd.web.deps import ApiUser, Db, DbRoute
 from aatd.web.schemas import Id, ResultOut
@@ -77,7 +77,7 @@ class DnaImportOut(PatientFileAnswer):
 
 
 def import_patient_file(ws: Workspace, patient_id: int, data: bytes, name: str, *, sample: str | None,
-                        build: str, taken_on: str | None) -> tuple[Any, PatientFileGenotype]:
+                        build: str, taken_on: str | None) -> tuple[Any, PatientFileAnswer]:
     """Screen a patient's file and store its genotype as a result (API and workspace page).
 
     The patient is looked up first (another organisation's patient is 404 before the file is
@@ -87,10 +87,10 @@ def import_patient_file(ws: Workspace, patient_id: int, data: bytes, name: str, 
     ws.patient(patient_id, audit_read=False)
     found = genotype_from_file(data, name, sample=sample, build=build)
     result = ws.add_result(patient_id, {"kind": "genotype", "taken_on": taken_on or dt.date.today().isoformat(),
-                                        "text": found.genotype, "panel": found.panel(), "note": found.note()})
-    ws.record("import", "result", result.id, patient_id=patient_id, file_type=found.file_type,
-              file_bytes=found.file_bytes, sha256=found.sha256, sample=found.sample,
-              sites_read=found.sites_read, build=found.build)
+                                        "text": found["genotype"], "panel": found["panel"], "note": found["note"]})
+    ws.record("import", "result", result.id, patient_id=patient_id, file_type=found["file_type"],
+              file_bytes=found["file_bytes"], sha256=found["sha256"], sample=found["sample"],
+              sites_read=found["sites_read"], build=found["build"])
     return result, found
 
 
@@ -113,7 +113,7 @@ def import_dna_file(
     ws = Workspace(db, principal.user)
     result, found = import_patient_file(ws, patient_id, data, file.filename or "upload", sample=sample or None,
                                         build=build, taken_on=taken_on or None)
-    return {**found.to_dict(), "result": ResultOut.model_validate(result)}
+    return {**found, "result": ResultOut.model_validate(result)}
 
 
 router.include_router(import_router)
