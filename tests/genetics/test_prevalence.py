@@ -78,6 +78,8 @@ EXPECTED_COUNTRIES = [
     "Cape Verde", "Kazakhstan", "Nigeria", "South Korea", "Turkey",
     # issue 18, journals PubMed does not index (aatdxc_* sources, archived https url)
     "India", "Iran", "Japan", "Tunisia",
+    # issue 18 part B, world surveys and national surveys (aatdws_* sources)
+    "Hong Kong",
 ]
 
 
@@ -146,6 +148,16 @@ def test_country_table__kazakhstan_takes_the_combined_rare_alleles_as_an_upper_v
     record = country("Kazakhstan")
     assert record.s == 0.0 and record.s_ci == pytest.approx(_wilson(0, 436), abs=6e-5)
     assert record.z_ci == pytest.approx((0.0, _wilson(2, 436)[1]), abs=6e-5)  # 0 if both rare alleles were N
+
+
+def test_country_table__hong_kong_takes_all_non_m_variants_as_an_upper_value_for_s() -> None:
+    # The abstract gives one frequency, 0.007, for the E, L, N, P and S variants together, and no Z.
+    alleles = 2 * 1085
+    record = country("Hong Kong")
+    assert record.sample_size == 1085 and record.basis == "derived" and "UPPER value for S" in record.notes
+    assert record.s == pytest.approx(0.007) and record.z == 0.0
+    assert record.z_ci == pytest.approx(_wilson(0, alleles), abs=6e-5)
+    assert record.s_ci == pytest.approx((_wilson(1, alleles)[0], _wilson(0.007 * alleles, alleles)[1]), abs=6e-5)
 
 
 def test_country_table__a_survey_that_saw_no_s_or_z_gives_zero_with_an_upper_limit() -> None:

@@ -229,6 +229,15 @@ def test_india_zero_row_has_its_upper_limit() -> None:
     assert float(row["pi_z_ci_high"]) == pytest.approx(1000 * z2 / (900 + z2), abs=0.05)
 
 
+def test_hong_kong_donors() -> None:
+    # Lee et al., J Clin Pathol 2001;54:798 (PubMed 11577132): 1085 healthy blood donors, isoelectric focusing;
+    # "the frequency of allelic variants was only 0.007, and deficiency variants were absent" (E, L, N, P, S).
+    row = _country("Hong Kong")
+    assert (float(row["pi_s_per_1000"]), float(row["pi_z_per_1000"]), int(row["sample_size"])) == (7.0, 0, 1085)
+    assert row["basis"] == "derived" and "UPPER value for S" in row["notes"]
+    assert _source(row["source"])["pmid"] == "11577132" and _source(row["source"])["doi"] == "10.1136/jcp.54.10.798"
+
+
 def test_usa_population_as_used() -> None:
     # Blanco 2017 Table 2: USA total population 259,196,422.
     assert float(_country("USA")["population_millions"]) == pytest.approx(259.196422)
