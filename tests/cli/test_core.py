@@ -125,3 +125,12 @@ def test_pedigree__refusal_says_how_long_conditioning_would_take() -> None:
     assert out.returncode == 2
     assert out.stderr.startswith("aatd: error: members:") and "would take about" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("name", "text"), [("Hong Kong", "S at most 7 per 1000"),
+                                            ("Kazakhstan", "Z at most 4.6 per 1000")])
+def test_prevalence__a_ceiling_is_printed_as_one(name: str, text: str) -> None:
+    out = aatd("prevalence", "--country", name)
+    assert out.returncode == 0 and text in " ".join(out.stdout.split()) and "only a ceiling" in out.stdout
+    data = json.loads(aatd("prevalence", "--country", name, "--json").stdout)
+    assert data["upper_bounds"] == [text[0]]

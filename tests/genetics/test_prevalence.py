@@ -186,3 +186,11 @@ def test_frequency_chart__is_regenerated_from_the_table() -> None:
     script = Path(__file__).parents[2] / "scripts" / "frequency_chart.py"
     out = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stdout
+
+
+def test_country_table__ceilings_are_flagged_where_the_survey_pooled_rare_alleles() -> None:
+    """A value the survey gives only pooled with other rare alleles is a ceiling, and says so."""
+    flagged = {c: country(c).upper_bounds for c in COUNTRIES if country(c).upper_bounds}
+    assert flagged == {"Hong Kong": ("S",), "Kazakhstan": ("Z",)}
+    for name, (allele,) in flagged.items():
+        assert f"upper value for {allele}".lower() in country(name).notes.lower()

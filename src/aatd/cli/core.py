@@ -82,14 +82,18 @@ def prevalence(
 def _survey_line(data: PrevalenceAnswer) -> str:
     """``S 17.5 per 1000 (95% CI 11.6-23.9), Z ... ; 859 people; published`` for a country's survey."""
     freqs, intervals = data["allele_frequencies"], data.get("confidence_intervals", {})
+    ceilings = data.get("upper_bounds", [])
     parts = []
     for allele in ("S", "Z"):
         ci = intervals.get(allele)
         interval = f" (95% CI {ci[0] * 1000:g}-{ci[1] * 1000:g})" if ci else " (no CI available)"
-        parts.append(f"{allele} {freqs[allele] * 1000:.3g} per 1000{interval}")
+        at_most = "at most " if allele in ceilings else ""
+        parts.append(f"{allele} {at_most}{freqs[allele] * 1000:.3g} per 1000{interval}")
     size = data.get("sample_size")
     people = f"{size:,} people" if isinstance(size, int) else "sample size not given"
-    return f"{', '.join(parts)}; {people}; {data.get('basis', 'published')} values"
+    ceiling = (f"; {' and '.join(ceilings)} only a ceiling: the survey pooled {'it' if len(ceilings) == 1 else 'them'} "
+               "with other rare alleles" if ceilings else "")
+    return f"{', '.join(parts)}; {people}; {data.get('basis', 'published')} values{ceiling}"
 
 
 def alleles(json_: JsonFlag = False) -> None:

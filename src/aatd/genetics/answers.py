@@ -98,6 +98,8 @@ class PrevalenceAnswer(TypedDict):
     basis: NotRequired[str]
     sample_size: NotRequired[int | None]
     confidence_intervals: NotRequired[dict[str, tuple[float, float] | None]]
+    upper_bounds: NotRequired[list[str]]
+    """Alleles whose survey value is a ceiling (the survey pooled them with other rare alleles), not an estimate."""
     notes: NotRequired[str]
     published: NotRequired[PublishedCounts]
     provenance: Provenance
@@ -190,6 +192,7 @@ def describe_prevalence(*, country_name: str | None = None, s: float | None = No
         answer["basis"] = record.basis
         answer["sample_size"] = record.sample_size
         answer["confidence_intervals"] = {"S": record.s_ci, "Z": record.z_ci}
+        answer["upper_bounds"] = list(record.upper_bounds)
         answer["notes"] = record.notes
         answer["published"] = PublishedCounts(zz=record.est_zz, sz=record.est_sz, mz=record.est_mz)
     return answer

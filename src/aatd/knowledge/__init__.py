@@ -142,6 +142,8 @@ class CountryFrequencies:
     """Other alleles the survey reported, as frequencies (0-1); informational, not used by the models."""
     basis: str = "published"
     """``published`` (S and Z as the paper gives them) or ``derived`` (computed here from its counts)."""
+    upper_bounds: tuple[str, ...] = ()
+    """Alleles (``S``, ``Z``) whose value is a ceiling, not an estimate (e.g. a pooled rare-variant figure)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,7 +347,17 @@ def _country(row: TableRow) -> CountryFrequencies:
         sample_size=row.integer("sample_size"), s_ci=_interval(row, "pi_s", s), z_ci=_interval(row, "pi_z", z),
         other_alleles=MappingProxyType(_other_alleles(row)),
         basis=row.one_of("basis", COUNTRY_BASES) if row.text("basis") else "published",
+        upper_bounds=_upper_bounds(row),
     )
+
+
+def _upper_bounds(row: TableRow) -> tuple[str, ...]:
+    """The ``upper_bound`` column: space-separated alleles among S and Z whose value is only a ceiling."""
+    alleles = tuple(row.text("upper_bound").split())
+    for allele in alleles:
+        if allele not in ("S", "Z"):
+            raise DataError(row.table, row.line, f"upper_bound {allele!r} is not S or Z")
+    return alleles
 
 
 COUNTRY_BASES = ("published", "derived")
