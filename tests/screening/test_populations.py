@@ -1,4 +1,5 @@
-"""Allele counts per population (``aatd screen --populations``) against bcftools and brute force.
+"""Allele counts per population (``aatd screen --populations``, ``POST /api/v1/screen`` with a
+panel) against bcftools and brute force.
 
 The oracles: ``bcftools +fill-tags -- -S panel -t AC,AN`` (htslib's own per-group counts) on
 a file without half-calls, and a count made here directly from the genotype strings written
@@ -9,14 +10,18 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
 from aatd.cli.screening import fast_screen
 from aatd.errors import InputError
 from aatd.screening import population_frequencies, read_population_panel, screen
+from aatd.web.app import create_app
+from aatd.web.settings import Settings
 
 from .conftest import Cohort, run, tool
 
@@ -165,3 +170,47 @@ def test_cli_population_column_without_panel_is_one_line_exit_2(cohort: Cohort,
     assert stop.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("aatd: error: population_column:")
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    tmp: Path = tmp_path_factory.mktemp("api-populations")
+    app = create_app(Settings(data_dir=tmp, database_url=f"sqlite:///{tmp / 'aatd.sqlite3'}",
+                              secret_key="test-" + "x" * 40))
+    with TestClient(app) as c:
+        yield c
+    app.state.engine.dispose()
+
+
+def test_api_with_a_panel_equals_the_cli_answer(client: TestClient, cohort: Cohort, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    write_panel(tmp_path / "panel.tsv", cohort.names, unnamed=5)
+    panel = ("panel.tsv", (tmp_path / "panel.tsv").read_bytes())
+    response = client.post("/api/v1/screen", data={"population_column": "super_pop"},
+                           files={"file": ("cohort.vcf.gz", cohort.vcf_gz.read_bytes()), "populations": panel})
+    assert response.status_code == 200, response.text
+    api = response.json()["populations"]
+    assert fast_screen([str(cohort.bcf), "--populations", str(tmp_path / "panel.tsv"),
+                        "--population-column", "super_pop", "--json"])
+    cli = json.loads(capsys.readouterr().out)["populations"]
+    assert api["populations"] == cli["populations"] and api["column"] == "super_pop"
+    assert api["samples_without_population"] == 5
+
+
+def test_api_without_a_panel_has_no_populations(client: TestClient, cohort: Cohort) -> None:
+    response = client.post("/api/v1/screen", files={"file": ("cohort.vcf.gz", cohort.vcf_gz.read_bytes())})
+    assert response.status_code == 200 and "populations" not in response.json()
+
+
+@pytest.mark.parametrize(("files", "data", "field"), [
+    ({"populations": ("p.tsv", b"sample\tpop\nS0000\tAAA\nS0000\tBBB\n")}, {}, "populations"),
+    ({"populations": ("p.tsv", b"sample\tpop\nS0000\tAAA\n")}, {"population_column": "country"}, "population_column"),
+    ({}, {"population_column": "pop"}, "population_column"),
+])
+def test_api_bad_panels_are_422_naming_the_field(client: TestClient, cohort: Cohort, files: dict[str, object],
+                                                 data: dict[str, str], field: str) -> None:
+    response = client.post("/api/v1/screen", files={"file": ("c.vcf.gz", cohort.vcf_gz.read_bytes()), **files},
+                           data=data)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["ok"] is False and body["errors"][0]["field"] == field

@@ -28,11 +28,9 @@ def run_screen(files: list[str], *, format: str = "auto", build: str = "auto", o
     (JSON with ``json_``; none when the TSV went to stdout without ``json_``). With a sample
     panel (``populations``), the summary adds each screened allele's counts per population."""
     from aatd.screening import screen
-    from aatd.screening.populations import population_frequencies, read_population_panel
+    from aatd.screening.populations import check_population_column, population_frequencies, read_population_panel
 
-    if population_column is not None and populations is None:
-        from aatd.errors import InputError
-        raise InputError("population_column", population_column, "--populations PANEL as well")
+    check_population_column(populations is not None, population_column)
     panel = None if populations is None else read_population_panel(populations, population_column)
     result = screen(files, format=format, build=build, workers=workers, scheduler=scheduler,
                     split_samples=split_samples)

@@ -113,26 +113,41 @@ class PopulationTable:
                          "stand for a country is decided and cited in the data table")}
 
 
+def check_population_column(panel_given: bool, column: str | None) -> None:
+    """Refuse a population column without a panel (the CLI's and the API's one rule)."""
+    if column is not None and not panel_given:
+        raise InputError("population_column", column, "a sample panel (populations) as well")
+
+
 def read_population_panel(path: str, column: str | None = None) -> SamplePanel:
-    """Read a sample panel: one line per sample, the sample id first, tab- or space-separated.
+    """Read a sample panel file (see :func:`parse_population_panel` for the format)."""
+    if not os.path.isfile(path):
+        raise InputError("populations", path, "an existing sample panel file (sample id, then population)")
+    if os.path.getsize(path) > PANEL_BYTES:
+        raise InputError("populations", path, f"a sample panel of at most {PANEL_BYTES // (1024 * 1024)} MiB")
+    with open(path, "rb") as handle:
+        return parse_population_panel(handle.read(), column, source=path)
+
+
+def parse_population_panel(data: bytes, column: str | None = None, *, source: str = "panel") -> SamplePanel:
+    """Parse a sample panel: one line per sample, the sample id first, tab- or space-separated.
 
     With a header line (its first field ``sample``, ``sample_id``, ``IID``...), ``column``
     names the population column (default: the second, ``pop`` in 1000 Genomes' panel;
     ``super_pop`` for its continental groups). Without a header the second field is the
     population and ``column`` must be left out. Blank lines and ``##`` comments are skipped.
     """
-    if not os.path.isfile(path):
-        raise InputError("populations", path, "an existing sample panel file (sample id, then population)")
-    if os.path.getsize(path) > PANEL_BYTES:
-        raise InputError("populations", path, f"a sample panel of at most {PANEL_BYTES // (1024 * 1024)} MiB")
+    if len(data) > PANEL_BYTES:
+        raise InputError("populations", f"{source} ({len(data):,} bytes)",
+                         f"a sample panel of at most {PANEL_BYTES // (1024 * 1024)} MiB")
     try:
-        with open(path, encoding="utf-8") as handle:
-            lines = [(n, _fields(line)) for n, line in enumerate(handle, start=1)
-                     if line.strip() and not line.startswith("##")]
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError("populations", path, "a UTF-8 text sample panel") from exc
+        raise InputError("populations", source, "a UTF-8 text sample panel") from exc
+    lines = [(n, _fields(line)) for n, line in enumerate(text.splitlines(), start=1)
+             if line.strip() and not line.startswith("##")]
     if not lines:
-        raise InputError("populations", path, "a sample panel with at least one sample")
+        raise InputError("populations", source, "a sample panel with at least one sample")
     index, label, rows = _population_index(lines, column)
     population_of: dict[str, str] = {}
     for n, fields in rows:
@@ -144,12 +159,11 @@ def read_population_panel(path: str, column: str | None = None) -> SamplePanel:
             raise InputError("populations", f"line {n}", f"a sample id and population of at most {LABEL} characters")
         if population_of.setdefault(sample, population) != population:
             raise InputError("populations", f"line {n}: {sample}", "each sample in one population only")
-    return SamplePanel(label, population_of, path)
+    return SamplePanel(label, population_of, source)
 
 
 def _fields(line: str) -> list[str]:
-    text = line.rstrip("\r\n")
-    return [f.strip() for f in text.split("\t")] if "\t" in text else text.split()
+    return [f.strip() for f in line.split("\t")] if "\t" in line else line.split()
 
 
 def _population_index(lines: list[tuple[int, list[str]]], column: str | None
