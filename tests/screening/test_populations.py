@@ -16,10 +16,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aatd.cli.screening import fast_screen
 from aatd.errors import InputError
-from aatd.screening import population_frequencies, read_population_panel, screen
+from aatd.screening import (
+    CallState,
+    SamplePanel,
+    population_frequencies,
+    read_population_panel,
+    screen,
+    screening_sites,
+)
+from aatd.screening.cohort import NOT_COVERED
+from aatd.screening.cohort import Cohort as CohortArrays
 from aatd.web.app import create_app
 from aatd.web.settings import Settings
 
@@ -214,3 +225,31 @@ def test_api_bad_panels_are_422_naming_the_field(client: TestClient, cohort: Coh
     assert response.status_code == 422, response.text
     body = response.json()
     assert body["ok"] is False and body["errors"][0]["field"] == field
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_counts_equal_a_loop_over_people_for_any_calls_and_panel(data: st.DataObject) -> None:
+    """Invariant: each population's count and allele number are those of a plain loop over its
+    people with a full call; every named person is in exactly one population."""
+    sites = screening_sites()
+    n = data.draw(st.integers(1, 40))
+    names = [f"P{i}" for i in range(n)]
+    states = data.draw(st.lists(st.lists(st.sampled_from([0, 1, 2, 3, 4, 5, NOT_COVERED]), min_size=n, max_size=n),
+                                min_size=len(sites), max_size=len(sites)))
+    copies = data.draw(st.lists(st.lists(st.integers(0, 2), min_size=n, max_size=n),
+                                min_size=len(sites), max_size=len(sites)))
+    groups = data.draw(st.lists(st.sampled_from(["A", "B", "C", None]), min_size=n, max_size=n))
+    cohort = CohortArrays(sites, names, np.zeros(n, np.int32), [], np.array(copies, np.int8),
+                          np.array(states, np.uint8), np.full((len(sites), n), np.nan, np.float32))
+    panel = SamplePanel("pop", {s: g for s, g in zip(names, groups, strict=True) if g is not None}, "panel")
+    table = population_frequencies(cohort, panel)
+    full = {int(CallState.CALLED), int(CallState.DOSAGE)}
+    for population in table.populations:
+        people = [i for i, g in enumerate(groups) if g == population.population]
+        assert population.samples == len(people)
+        for k, allele in enumerate(population.alleles):
+            called = [i for i in people if states[k][i] in full]
+            assert allele.allele == sites[k].allele
+            assert (allele.allele_count, allele.allele_number) == (sum(copies[k][i] for i in called), 2 * len(called))
+    assert sum(p.samples for p in table.populations) + table.samples_without_population == n
