@@ -22,13 +22,19 @@ if TYPE_CHECKING:
 
 def run_screen(files: list[str], *, format: str = "auto", build: str = "auto", out: str | None = None,
                json_: bool = False, workers: int | None = None, scheduler: str | None = None,
-               split_samples: int | None = None) -> None:
+               split_samples: int | None = None, populations: str | None = None,
+               population_column: str | None = None) -> None:
     """Screen ``files``; write the per-sample TSV to ``out`` (``-``: stdout) and print the summary
-    (JSON with ``json_``; none when the TSV went to stdout without ``json_``)."""
+    (JSON with ``json_``; none when the TSV went to stdout without ``json_``). With a sample
+    panel (``populations``), the summary adds each screened allele's counts per population."""
     from aatd.screening import screen
+    from aatd.screening.populations import check_population_column, population_frequencies, read_population_panel
 
+    check_population_column(populations is not None, population_column)
+    panel = None if populations is None else read_population_panel(populations, population_column)
     result = screen(files, format=format, build=build, workers=workers, scheduler=scheduler,
                     split_samples=split_samples)
+    by_population = None if panel is None else population_frequencies(result.cohort, panel).to_dict()
     if out == "-":
         binary = getattr(sys.stdout, "buffer", None)  # absent when stdout is replaced by a text stream
         if binary is None:
@@ -40,12 +46,15 @@ def run_screen(files: list[str], *, format: str = "auto", build: str = "auto", o
     elif out:
         with open(out, "wb") as handle:
             result.write_tsv_bytes(handle)
+    data = result.to_dict()
+    if by_population is not None:
+        data["populations"] = by_population
     if json_:
-        _output.print_json(result.to_dict())
+        _output.print_json(data)
         return
     if out == "-":
         return
-    sys.stdout.write(summary_text(result.to_dict()))
+    sys.stdout.write(summary_text(data))
 
 
 def summary_text(data: dict[str, Any]) -> str:
@@ -62,9 +71,30 @@ def summary_text(data: dict[str, Any]) -> str:
                       "" if math.isnan(p) else f"{p:.3g}"))
     if freqs:
         lines += ["", "Allele frequencies", *_table(("allele", "frequency", "95% CI", "HWE p"), freqs)]
+    if "populations" in data:
+        lines += ["", *population_text(data["populations"])]
     lines += [f"warning: {warning}" for warning in data["warnings"]]
     lines += ["", data["disclaimer"]]
     return "\n".join(lines) + "\n"
+
+
+def population_text(table: dict[str, Any]) -> list[str]:
+    """Per-population allele counts as lines: count/number, per 1000 and the 95% CI."""
+    rows = []
+    for population in table["populations"]:
+        for allele in population["alleles"]:
+            value = allele["per_1000"]
+            rows.append((population["population"], str(population["samples"]), allele["allele"],
+                         f"{allele['allele_count']}/{allele['allele_number']}",
+                         "" if value is None else f"{value:.1f}",
+                         "" if value is None else f"{allele['ci_low_per_1000']:.1f}-{allele['ci_high_per_1000']:.1f}"))
+    lines = [f"Allele counts by population ({table['column']} of {table['panel']})",
+             *_table(("population", "people", "allele", "count", "per 1000", "95% CI"), rows)]
+    if table["samples_without_population"]:
+        lines.append(f"{table['samples_without_population']} samples are not in the panel (counted in none)")
+    if table["panel_samples_not_in_files"]:
+        lines.append(f"{table['panel_samples_not_in_files']} panel samples are not in the files")
+    return lines
 
 
 def _table(head: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
@@ -90,6 +120,8 @@ def fast_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--scheduler", default=None)
     parser.add_argument("--split-samples", dest="split_samples", type=int, default=None)
+    parser.add_argument("--populations", default=None)
+    parser.add_argument("--population-column", dest="population_column", default=None)
     return parser
 
 
@@ -115,7 +147,8 @@ def fast_screen(args: list[str]) -> bool:
         return False
     try:
         run_screen(parsed.files, format=parsed.format, build=parsed.build, out=parsed.out, json_=parsed.json_,
-                   workers=parsed.workers, scheduler=parsed.scheduler, split_samples=parsed.split_samples)
+                   workers=parsed.workers, scheduler=parsed.scheduler, split_samples=parsed.split_samples,
+                   populations=parsed.populations, population_column=parsed.population_column)
     except AatdError as exc:
         if _output.DEBUG:
             raise

@@ -28,10 +28,16 @@ def screen(
     split_samples: Annotated[int | None, typer.Option(
         "--split-samples", help="With --workers/--scheduler: read each file in pieces of at most N samples, "
                                 "one Dask task each.")] = None,
+    populations: Annotated[str | None, typer.Option(
+        "--populations", help="Sample panel (sample id, then population; 1000 Genomes' .panel works): "
+                              "add each allele's count per population with a 95% CI.")] = None,
+    population_column: Annotated[str | None, typer.Option(
+        "--population-column", help="The panel column to group by (default: the second, e.g. pop; "
+                                    "super_pop for 1000 Genomes' continental groups).")] = None,
 ) -> None:
     """Screen genotype files for PI*Z, PI*S and the other verified SERPINA1 sites."""
     run_screen(files, format=format, build=build, out=out, json_=json_, workers=workers, scheduler=scheduler,
-               split_samples=split_samples)
+               split_samples=split_samples, populations=populations, population_column=population_column)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,13 @@ raw-data files (23andMe, AncestryDNA, MyHeritage, FamilyTreeDNA, LivingDNA). See
 
 from aatd.screening.engine import FORMATS, assemble, detect_format, scan_file, screen
 from aatd.screening.model import CallState, FileScan, SiteCalls, SiteNote
+from aatd.screening.populations import (
+    PopulationTable,
+    SamplePanel,
+    parse_population_panel,
+    population_frequencies,
+    read_population_panel,
+)
 from aatd.screening.result import DISCLAIMER, TSV_COLUMNS, ScreenResult
 from aatd.screening.sites import Match, Site, screening_sites
 
@@ -23,12 +30,17 @@ __all__ = [
     "CallState",
     "FileScan",
     "Match",
+    "PopulationTable",
+    "SamplePanel",
     "ScreenResult",
     "Site",
     "SiteCalls",
     "SiteNote",
     "assemble",
     "detect_format",
+    "parse_population_panel",
+    "population_frequencies",
+    "read_population_panel",
     "scan_file",
     "screen",
     "screening_sites",

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from itertools import islice
-from typing import Annotated, Any
+from typing import Annotated, Any, NotRequired
 
 from fastapi import APIRouter, File, Form, UploadFile
 from typing_extensions import TypedDict
 
+from aatd.errors import InputError
+from aatd.limits import LABEL
 from aatd.screening.patient_file import PatientFileAnswer, genotype_from_file
+from aatd.screening.populations import check_population_column, parse_population_panel, population_frequencies
 from aatd.screening.upload import UPLOAD_LIMIT_BYTES, screen_upload
 from aatd.web.deps import ApiUser, Db, DbRoute
 from aatd.web.schemas import Id, ResultOut
@@ -47,6 +50,8 @@ class ScreenAnswer(TypedDict):
     provenance: dict[str, Any]
     calls: list[dict[str, str]]
     calls_truncated: bool
+    populations: NotRequired[dict[str, Any]]
+    """With a sample panel: each screened allele's count per population (``aatd screen --populations``)."""
 
 
 @router.post("/screen", response_model=ScreenAnswer)
@@ -54,14 +59,29 @@ def screen_file(
     file: Annotated[UploadFile, File(description=f"A consumer raw-data file (text, .zip or .gz) or a VCF/BCF; "
                                                  f"at most {UPLOAD_LIMIT_BYTES:,} bytes.")],
     build: Annotated[str, Form(max_length=20)] = "auto",
+    populations: Annotated[UploadFile | None, File(
+        description=f"Optional sample panel (sample id, then population; 1000 Genomes' .panel works); "
+                    f"at most {UPLOAD_LIMIT_BYTES:,} bytes.")] = None,
+    population_column: Annotated[str | None, Form(max_length=LABEL)] = None,
 ) -> dict[str, Any]:
-    """Genotype per sample over the covered sites and the summary (as ``aatd screen --json``).
+    """Genotype per sample over the covered sites and the summary (as ``aatd screen --json``);
+    with a sample panel, the allele counts per population (as ``--populations``).
 
     Sync route: the file is read and screened in the thread pool, never on the event loop.
     """
+    check_population_column(populations is not None, population_column)
+    panel = None
+    if populations is not None:
+        name = populations.filename or "panel"
+        panel_bytes = populations.file.read(UPLOAD_LIMIT_BYTES + 1)
+        if len(panel_bytes) > UPLOAD_LIMIT_BYTES:
+            raise InputError("populations", name, f"a sample panel of at most {UPLOAD_LIMIT_BYTES:,} bytes")
+        panel = parse_population_panel(panel_bytes, population_column, source=name)
     data = file.file.read(UPLOAD_LIMIT_BYTES + 1)
     result = screen_upload(data, file.filename or "upload", build=build)
     out = result.to_dict()
+    if panel is not None:
+        out["populations"] = population_frequencies(result.cohort, panel).to_dict()
     out["calls"] = list(islice(result.rows(), MAX_ROWS))
     out["calls_truncated"] = len(result.samples) > MAX_ROWS
     return out
