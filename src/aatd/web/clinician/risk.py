@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
 from aatd.errors import InputError
+from aatd.knowledge.life_tables import DEFAULT_COUNTRY, life_table_countries
 from aatd.risk.answers import SUMMARY_AGES, describe_risk, input_limits
 from aatd.risk.liver import ALCOHOL_GRAMS
 from aatd.risk.lung import ASCERTAINMENT, SMOKING
@@ -61,8 +62,8 @@ def _form(patient: Patient, query: dict[str, str], scenarios: list[str]) -> dict
               "quit_age": patient.quit_age}
     form: dict[str, Any] = {k: "" if v is None else f"{v:g}" for k, v in stored.items()}
     form |= {"smoking": patient.smoking or "never", "ascertainment": "unknown", "alcohol": "none",
-             "scenario_text": ""}
-    for key in (*NUMBERS, "smoking", "ascertainment", "alcohol", "scenario_text"):
+             "scenario_text": "", "country": DEFAULT_COUNTRY}
+    for key in (*NUMBERS, "smoking", "ascertainment", "alcohol", "scenario_text", "country"):
         value = str(query.get(key, "")).strip()[:_MAX_FIELD]
         if value:
             form[key] = value
@@ -99,6 +100,7 @@ def _inputs(patient: Patient, results: list[Result], form: dict[str, Any]) -> tu
     inputs: dict[str, Any] = {"genotype": genotypes[-1], "sex": patient.sex, **numbers,
                               "smoking": form["smoking"] or "never", "alcohol": form["alcohol"] or "none",
                               "ascertainment": form["ascertainment"] or "unknown",
+                              "country": form["country"] or DEFAULT_COUNTRY,
                               **{flag: bool(form.get(flag)) for flag in FLAGS},
                               "fev1": latest[-1] if latest else None, "scenarios": list(dict.fromkeys(scenarios)),
                               "n": SIMULATIONS, "seed": 0}
@@ -145,7 +147,7 @@ def _context(found: dict[str, Any], request: Request) -> dict[str, Any]:
         "ascertainment_labels": {k: ASCERTAINMENT_LABELS[k]
                                  for k in sorted(ASCERTAINMENT, key=lambda k: k != "unknown")},
         "alcohol_labels": {k: ALCOHOL_LABELS.get(k, k.replace("_", " ")) for k in ALCOHOL_GRAMS},
-        "smoking_choices": SMOKING,
+        "smoking_choices": SMOKING, "countries": life_table_countries(),
     }
 
 
