@@ -133,3 +133,11 @@ def test_expand_abridged__constant_rate_over_each_interval(rates: list[float]) -
 def test_expand_abridged__refuses_intervals_that_do_not_reach_the_last_age() -> None:
     with pytest.raises(ValueError, match="rise from 0"):
         expand_abridged([0, 1, 5], [0.01, 0.001, 0.001])
+
+
+def test_life_table__a_huge_or_non_text_country_is_refused_quickly_without_a_hint() -> None:
+    with pytest.raises(InputError) as caught:
+        life_table("Sweden" * 200_000)
+    assert caught.value.field == "country" and caught.value.hint == ""
+    with pytest.raises(InputError):
+        life_table(7)  # type: ignore[arg-type]

@@ -35,6 +35,7 @@ ABRIDGED = "life_tables_abridged.csv"
 SEXES = ("female", "male")
 MAX_AGE = 100
 DEFAULT_COUNTRY = "USA"
+MAX_NAME_FOR_HINT = 60  # characters: longer input gets no "did you mean" (keeps the comparison cheap)
 US_DESCRIPTION = "United States Life Tables, 2017 (National Center for Health Statistics), single years of age"
 WPP_DESCRIPTION = ("United Nations World Population Prospects 2019, abridged life table for 2015-2020, "
                    "expanded to single years of age")
@@ -195,7 +196,8 @@ def life_table(country: str = DEFAULT_COUNTRY) -> LifeTable:
         names = life_table_countries()
         import difflib  # only for a mistyped country: not loaded on every import
 
-        close = difflib.get_close_matches(str(country), names, n=3)
+        text = str(country)
+        close = difflib.get_close_matches(text, names, n=3) if len(text) <= MAX_NAME_FOR_HINT else []
         hint = f"did you mean {', '.join(close)}?" if close else ""
         raise InputError("country", country, "a country with a life table: " + ", ".join(names), hint=hint)
     return table
