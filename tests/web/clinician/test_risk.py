@@ -96,3 +96,15 @@ def test_risk_page__country_chooses_the_life_table_and_the_page_names_it(sqlite_
     assert f"{100 * died:.0f}%" in table
     bad = browser.get(f"/patients/{pid}/risk", params=query | {"country": "Atlantis"})  # type: ignore[attr-defined]
     assert bad.status_code == 422 and "country" in bad.text and "United Kingdom" in bad.text
+
+
+def test_risk_page__starts_at_the_family_country_and_the_report_uses_it_too(sqlite_world: World) -> None:
+    browser, pid, token = _patient(sqlite_world)
+    page = browser.get(f"/patients/{pid}")  # type: ignore[attr-defined]
+    family_id = int(re.search(r'href="/families/(\d+)"', page.text).group(1))  # type: ignore[union-attr]
+    browser.post(f"/families/{family_id}/settings", data={"country": "sweden", "csrf_token": token})  # type: ignore[attr-defined]
+    page = browser.get(f"/patients/{pid}/risk", params={"age": "50", "height_cm": "170"})  # type: ignore[attr-defined]
+    assert page.status_code == 200 and '<option value="Sweden" selected>' in page.text
+    assert "life table of Sweden" in page.text
+    chosen = browser.get(f"/patients/{pid}/risk", params={"age": "50", "height_cm": "170", "country": "USA"})  # type: ignore[attr-defined]
+    assert "life table of USA" in chosen.text
