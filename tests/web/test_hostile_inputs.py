@@ -74,7 +74,7 @@ BODIES: list[Body] = [
                                            "phenotype": "MZ", "fev1_pct": 80, "smoking": "never"}),
     *_fields("POST", "/api/v1/should-test", {"findings": ["copd"], "age": 50, "pack_years": 10}),
     *_fields("POST", "/api/v1/risk", {"genotype": "ZZ", "sex": "male", "age": 40, "height_cm": 175,
-                                      "pack_years": 10, "scenarios": []}),
+                                      "pack_years": 10, "scenarios": [], "country": "USA"}),
     *_fields("POST", "/api/v1/auth/token", {"email": "nobody@x.org", "password": "wrong password"}),
     *_fields("POST", "/api/v1/families", {"name": "F", "country": "USA"}),
     *_fields("POST", "/api/v1/patients", {"label": "P", "sex": "female", "birth_year": 1970, "proband": True}),

@@ -28,6 +28,9 @@ def risk(
     ascertainment: Annotated[str, typer.Option(
         help="How you were found: index (own lung disease), family (a relative was tested), screened, "
              "or unknown (the register mix).")] = "unknown",
+    country: Annotated[str, typer.Option(
+        help="Whose life table gives deaths from other causes (default USA; an unknown name lists the "
+             "countries with a table).")] = "USA",
     secondhand_smoke: Annotated[bool, typer.Option("--secondhand-smoke", help="Exposed to others' smoke.")] = False,
     dust: Annotated[bool, typer.Option("--dust", help="Dusty or fume-laden work or home.")] = False,
     family_emphysema: Annotated[bool, typer.Option("--family-emphysema", help="Relative with emphysema.")] = False,
@@ -54,7 +57,8 @@ def risk(
         quit_age=quit_age, smoking_start_age=smoking_start_age, cigarettes_per_day=cigarettes_per_day,
         ascertainment=ascertainment, secondhand_smoke=secondhand_smoke, dust=dust, family_emphysema=family_emphysema,
         asthma=asthma, infections=infections, alcohol=alcohol, bmi=bmi, diabetes=diabetes, fev1=fev1,
-        augmentation=augmentation, scenarios=scenario or [], equations=equations, n=n, seed=seed)
+        augmentation=augmentation, scenarios=scenario or [], equations=equations, n=n, seed=seed,
+        country=country)
     if plot:
         from aatd.risk.plots import save_trajectory_plot
 
@@ -84,6 +88,9 @@ def _print(answer: RiskAnswer) -> None:
     shares = ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in causes.items() if v is not None)
     if shares:
         console.print(f"Deaths by 90, by cause: {shares}")
+    used = answer["life_table"]
+    console.print(f"Life table: {used['country']}, {used['description']} (life expectancy at birth "
+                  f"{used['life_expectancy_at_birth']:g} years).")
     scenarios = answer["scenarios"]
     for name, s in scenarios.items():
         at70 = [r for r in s["outcomes"] if r["age"] == 70]

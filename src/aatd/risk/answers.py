@@ -24,7 +24,7 @@ from aatd.errors import InputError
 from aatd.genetics.genotypes import parse_genotype
 from aatd.genetics.levels import Severity, genotype_severity
 from aatd.knowledge import knowledge, split_sources
-from aatd.knowledge.life_tables import life_table
+from aatd.knowledge.life_tables import DEFAULT_COUNTRY, LifeTable, life_table
 from aatd.provenance import Provenance, provenance
 from aatd.risk.liver import ALCOHOL_GRAMS, is_obese, liver_risk, panniculitis_flag, parse_alcohol
 from aatd.risk.lung import (
@@ -161,7 +161,7 @@ def build_profile(*, genotype: str, sex: str, age: float, height_cm: float, smok
                   asthma: bool = False, infections: bool = False, fev1: float | None = None,
                   augmentation: bool = False, equations: str = Equations.GLI_GLOBAL_2022.value,
                   ascertainment: str = "unknown", alcohol: str = "none", bmi: float | None = None,
-                  diabetes: bool = False) -> tuple[Profile, GenotypeClass]:
+                  diabetes: bool = False, country: str = DEFAULT_COUNTRY) -> tuple[Profile, GenotypeClass]:
     """Validate inputs and build the simulation profile (raises :class:`InputError` naming the field)."""
     cls = model_genotype(genotype)
     start = int(parameters()[("simulation_start_age", "all")].value)
@@ -193,7 +193,7 @@ def build_profile(*, genotype: str, sex: str, age: float, height_cm: float, smok
         family_emphysema=bool(family_emphysema), asthma=bool(asthma), infections=bool(infections), fev1_l=fev1_v,
         augmentation_start_age=float(age_v) if augmentation else None, augmentation_applies=severe,
         equations=parse_equations(equations), ascertainment=found, alcohol=parse_alcohol(alcohol),
-        obese=is_obese(bmi), diabetes=bool(diabetes),
+        obese=is_obese(bmi), diabetes=bool(diabetes), country=life_table(country).country,
     )
     return profile, cls
 
@@ -330,7 +330,7 @@ def _explanation(profile: Profile, cls: GenotypeClass) -> list[str]:
         "that age.",
         "Death is cumulative from now and has four causes: respiratory (more likely when FEV1 is low), liver "
         "(cirrhosis that decompensates, liver cancer), smoking-related illness other than the lungs, and all "
-        "other causes from a national life table.",
+        f"other causes from the life table of {profile.country} ({life_table(profile.country).description}).",
         "Liver disease (cirrhosis, decompensation, liver cancer) is counted from now for someone without "
         "cirrhosis today, among people still alive.",
         "Lung transplantation can happen once FEV1 is below 30% of predicted and liver transplantation once "
@@ -371,6 +371,23 @@ def batches_for(n: int) -> int:
 
 
 
+class LifeTableUsed(TypedDict):
+    """Which life table gave the deaths from other causes: the country, the table and its source ids."""
+
+    country: str
+    description: str
+    source: str
+    life_expectancy_at_birth: float
+
+
+def life_table_used(profile: Profile) -> LifeTableUsed:
+    """The life table behind ``profile``'s deaths from other causes, described for the answer."""
+    table: LifeTable = life_table(profile.country)
+    return LifeTableUsed(country=table.country, description=table.description,
+                         source=table.source,
+                         life_expectancy_at_birth=round(table.life_expectancy_at_birth(profile.sex), 1))
+
+
 class RiskAnswer(TypedDict):
     """``aatd risk --json``: FEV1 bands to age 90, outcomes by age, causes of death, liver, scenarios.
 
@@ -388,6 +405,7 @@ class RiskAnswer(TypedDict):
     liver: dict[str, Any]
     skin: dict[str, Any]
     ct_lung_density: dict[str, Any] | None
+    life_table: LifeTableUsed
     scenarios: dict[str, dict[str, Any]]
     explanation: list[str]
     sources: list[dict[str, str]]
@@ -403,7 +421,7 @@ def describe_risk(*, genotype: str, sex: str, age: float, height_cm: float, smok
                   diabetes: bool = False, fev1: float | None = None, augmentation: bool = False,
                   ascertainment: str = "unknown", scenarios: list[str] | tuple[str, ...] = (),
                   equations: str = Equations.GLI_GLOBAL_2022.value, n: int = 10_000,
-                  seed: int = 0) -> RiskAnswer:
+                  seed: int = 0, country: str = DEFAULT_COUNTRY) -> RiskAnswer:
     """Lifetime lung and liver risk of one person, with scenarios, as a typed JSON-ready answer.
 
     Volumes in litres, ages in years, probabilities in [0, 1].
@@ -418,7 +436,7 @@ def describe_risk(*, genotype: str, sex: str, age: float, height_cm: float, smok
         quit_age=quit_age, smoking_start_age=smoking_start_age, cigarettes_per_day=cigarettes_per_day,
         secondhand_smoke=secondhand_smoke, dust=dust, family_emphysema=family_emphysema,
         asthma=asthma, infections=infections, fev1=fev1, augmentation=augmentation, equations=equations,
-        ascertainment=ascertainment, alcohol=alcohol, bmi=bmi, diabetes=diabetes)
+        ascertainment=ascertainment, alcohol=alcohol, bmi=bmi, diabetes=diabetes, country=country)
     liver = liver_risk(cls.model_class, profile.sex, profile.age, END_AGE, alcohol, bmi, diabetes)
     batches = batches_for(n)
     base = simulate(profile, n=n, seed=seed, batches=batches)
@@ -445,7 +463,7 @@ def describe_risk(*, genotype: str, sex: str, age: float, height_cm: float, smok
         answer["scenarios"][scenario] = {"description": description, "fev1_trajectory": _trajectory(result),
                                          "outcomes": _outcomes(result), "causes_of_death": causes_of_death(result),
                                          "ct_lung_density": ct_lung_density(changed)}
-    fields = [p.source for p in parameters().values()] + list(liver.sources) + [life_table().source]
+    fields = [p.source for p in parameters().values()] + list(liver.sources) + [life_table(profile.country).source]
     fields += [s for curve in curves().values() for s in curve.sources]
     fields.append(EQUATION_SOURCES[profile.equations])
     return RiskAnswer(
@@ -453,6 +471,7 @@ def describe_risk(*, genotype: str, sex: str, age: float, height_cm: float, smok
         reference_equations=answer["reference_equations"], fev1_predicted=answer["fev1_predicted"],
         fev1_trajectory=answer["fev1_trajectory"], outcomes=answer["outcomes"],
         causes_of_death=answer["causes_of_death"], uncertainty=answer["uncertainty"], liver=answer["liver"],
-        skin=answer["skin"], ct_lung_density=answer["ct_lung_density"], scenarios=answer["scenarios"],
+        skin=answer["skin"], ct_lung_density=answer["ct_lung_density"], life_table=life_table_used(profile),
+        scenarios=answer["scenarios"],
         explanation=_explanation(profile, cls), sources=_sources(fields), disclaimer=DISCLAIMER,
         provenance=provenance(seed=seed, n=n, engine=base.engine, model="aatd.risk.answers"))

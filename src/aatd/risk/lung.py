@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aatd.errors import InputError
-from aatd.knowledge.life_tables import life_table
+from aatd.knowledge.life_tables import DEFAULT_COUNTRY, life_table
 from aatd.limits import check_time_budget
 from aatd.risk.liver import cirrhosis_hazard, decompensation_ratio, liver_value
 from aatd.risk.mortality import CAUSES, quit_residual, smoking_rate_ratio
@@ -88,6 +88,7 @@ class Profile:
     spread from the start age to quitting or now). ``ascertainment``: how the person was found
     (index, family, screened, unknown = the register mix, or ``mix`` with ``ascertainment_weights``
     for index, family, screened). Liver cofactors: ``alcohol`` category, ``obese``, ``diabetes``.
+    ``country``: whose life table gives the deaths from other causes (:func:`aatd.knowledge.life_tables.life_table`).
     """
 
     genotype: str
@@ -116,6 +117,7 @@ class Profile:
     obese: bool = False
     diabetes: bool = False
     liver_unknown_at_entry: bool = False
+    country: str = DEFAULT_COUNTRY
 
     def with_changes(self, **changes: Any) -> Profile:
         return replace(self, **changes)
@@ -359,7 +361,7 @@ def _schedule_cached(profile: Profile, overrides: tuple[tuple[tuple[str, str], f
     fvc = lms(profile.sex, ages.astype(np.float64), profile.height_cm, Outcome.FVC, profile.equations)[1]
     r_l, r_m, r_s = lms(profile.sex, ages.astype(np.float64), profile.height_cm, Outcome.FEV1FVC, profile.equations)
     lln_z = value("lln_z")
-    qx = life_table().qx(profile.sex)[ages]
+    qx = life_table(profile.country).qx(profile.sex)[ages]
     background = -np.log1p(-np.minimum(qx, 1.0 - 1e-12))
     respiratory_share, liver_share = value("population_death_share_respiratory"), value("population_death_share_liver")
     other = background * (1.0 - respiratory_share - liver_share)

@@ -81,3 +81,30 @@ def test_patient_page__augmentation_eligibility_from_level_spirometry_and_smokin
                                    smoking="former", age=54)
     for verdict in core["eligibility"]:
         assert f"<td>{verdict['name']}</td><td>{readable(verdict['decision'])}" in section
+
+
+def test_risk_page__country_chooses_the_life_table_and_the_page_names_it(sqlite_world: World) -> None:
+    browser, pid, _token = _patient(sqlite_world)
+    query = {"age": "50", "height_cm": "170", "country": "Japan"}
+    page = browser.get(f"/patients/{pid}/risk", params=query)  # type: ignore[attr-defined]
+    assert page.status_code == 200, page.text
+    assert '<option value="Japan" selected>' in page.text
+    assert "life table of Japan, United Nations World Population Prospects 2019" in page.text
+    core = describe_risk(genotype="ZZ", sex="female", age=50, height_cm=170, country="Japan", n=2000, seed=0)
+    died = next(o for o in core["outcomes"] if o["age"] == 80)["death"]
+    table = page.text.split('id="outcomes"')[1].split("</table>")[0]
+    assert f"{100 * died:.0f}%" in table
+    bad = browser.get(f"/patients/{pid}/risk", params=query | {"country": "Atlantis"})  # type: ignore[attr-defined]
+    assert bad.status_code == 422 and "country" in bad.text and "United Kingdom" in bad.text
+
+
+def test_risk_page__starts_at_the_family_country_and_the_report_uses_it_too(sqlite_world: World) -> None:
+    browser, pid, token = _patient(sqlite_world)
+    page = browser.get(f"/patients/{pid}")  # type: ignore[attr-defined]
+    family_id = int(re.search(r'href="/families/(\d+)"', page.text).group(1))  # type: ignore[union-attr]
+    browser.post(f"/families/{family_id}/settings", data={"country": "sweden", "csrf_token": token})  # type: ignore[attr-defined]
+    page = browser.get(f"/patients/{pid}/risk", params={"age": "50", "height_cm": "170"})  # type: ignore[attr-defined]
+    assert page.status_code == 200 and '<option value="Sweden" selected>' in page.text
+    assert "life table of Sweden" in page.text
+    chosen = browser.get(f"/patients/{pid}/risk", params={"age": "50", "height_cm": "170", "country": "USA"})  # type: ignore[attr-defined]
+    assert "life table of USA" in chosen.text

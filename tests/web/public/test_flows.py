@@ -68,3 +68,23 @@ def test_should_i_be_tested__a_sibling_with_aatd_is_turned_into_chances(client: 
     assert "1 in 4 chance of being ZZ" in html and "1 in 2 chance of being MZ" in html
     es = client.post("/public/should-i-be-tested?lang=es", data={"submitted": "1", "finding": "sibling_with_aatd"}).text
     assert "probabilidad de 1 de cada 4 de ser ZZ" in es
+
+
+def test_my_lungs__the_country_chooses_the_life_table_and_the_page_names_it(client: TestClient) -> None:
+    form = client.get("/public/my-lungs").text
+    assert 'name="country"' in form and '<option value="Nigeria">' in form
+    assert '<option value="USA" selected>' in form
+    html = client.post("/public/my-lungs", data=LUNGS | {"height_cm": "178", "country": "Nigeria"}).text
+    assert "The model used the life table of Nigeria." in html
+    assert "United Nations" in html  # the UN table is cited among the sources
+    us = client.post("/public/my-lungs", data=LUNGS | {"height_cm": "178"}).text
+    assert "The model used the life table of USA." in us
+    # the lung curves do not depend on the life table, as the page says
+    assert re.findall(r"about (\d\.\d) litres", html) == re.findall(r"about (\d\.\d) litres", us)
+    pdf = client.post("/public/my-lungs.pdf", data=LUNGS | {"height_cm": "178", "country": "Nigeria"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+
+
+def test_my_lungs__a_country_without_a_table_is_refused_on_its_field(client: TestClient) -> None:
+    bad = client.post("/public/my-lungs", data=LUNGS | {"height_cm": "178", "country": "Atlantis"})
+    assert bad.status_code == 422 and 'id="country-error"' in bad.text and "United Kingdom" in bad.text

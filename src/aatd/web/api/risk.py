@@ -31,6 +31,8 @@ class RiskIn(Strict):
     smoking_start_age: Finite | None = None
     cigarettes_per_day: Finite | None = None
     ascertainment: ShortText = "unknown"
+    country: Annotated[ShortText, Field(description="whose life table gives deaths from other causes; "
+                                            "an unknown name is a 422 listing those with a table")] = "USA"
     secondhand_smoke: bool = False
     dust: bool = False
     family_emphysema: bool = False

@@ -150,7 +150,7 @@ def report(patient_id: PatientId, principal: PageUser, db: Db) -> Response:
     member, rank = member_answer(context, patient.id)
     view["family_answer"] = {"member": member, "rank": rank, "svg": context.get("drawing"),
                              "error": (context.get("pedigree") or {}).get("error")}
-    view["risk"] = record_scenarios(patient, list(ws.results(patient)))
+    view["risk"] = record_scenarios(patient, list(ws.results(patient)), view["family"].country)
     pdf = patient_report_pdf(view)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="aatd-patient-{patient.id}.pdf"'})

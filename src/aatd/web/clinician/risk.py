@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
 from aatd.errors import InputError
+from aatd.knowledge.life_tables import DEFAULT_COUNTRY, life_table_countries
 from aatd.risk.answers import SUMMARY_AGES, describe_risk, input_limits
 from aatd.risk.liver import ALCOHOL_GRAMS
 from aatd.risk.lung import ASCERTAINMENT, SMOKING
@@ -54,15 +55,23 @@ def _number(field: str, text: str | None) -> float | None:
         raise InputError(field, text, "a number") from None
 
 
-def _form(patient: Patient, query: dict[str, str], scenarios: list[str]) -> dict[str, Any]:
-    """The form's values: what was submitted, and the record's values for whatever was left blank."""
+def _life_table_country(family_country: str | None) -> str:
+    """The family's country when it has a life table (the form's starting choice), else the default."""
+    names = {c.lower(): c for c in life_table_countries()}
+    return names.get((family_country or "").strip().lower(), DEFAULT_COUNTRY)
+
+
+def _form(patient: Patient, query: dict[str, str], scenarios: list[str],
+          family_country: str | None = None) -> dict[str, Any]:
+    """The form's values: what was submitted, and the record's values for whatever was left blank (the
+    life table starts at the family's country when it has one)."""
     age = dt.date.today().year - patient.birth_year if patient.birth_year else None
     stored = {"age": age, "height_cm": patient.height_cm, "pack_years": patient.pack_years,
               "quit_age": patient.quit_age}
     form: dict[str, Any] = {k: "" if v is None else f"{v:g}" for k, v in stored.items()}
     form |= {"smoking": patient.smoking or "never", "ascertainment": "unknown", "alcohol": "none",
-             "scenario_text": ""}
-    for key in (*NUMBERS, "smoking", "ascertainment", "alcohol", "scenario_text"):
+             "scenario_text": "", "country": _life_table_country(family_country)}
+    for key in (*NUMBERS, "smoking", "ascertainment", "alcohol", "scenario_text", "country"):
         value = str(query.get(key, "")).strip()[:_MAX_FIELD]
         if value:
             form[key] = value
@@ -99,6 +108,7 @@ def _inputs(patient: Patient, results: list[Result], form: dict[str, Any]) -> tu
     inputs: dict[str, Any] = {"genotype": genotypes[-1], "sex": patient.sex, **numbers,
                               "smoking": form["smoking"] or "never", "alcohol": form["alcohol"] or "none",
                               "ascertainment": form["ascertainment"] or "unknown",
+                              "country": form["country"] or DEFAULT_COUNTRY,
                               **{flag: bool(form.get(flag)) for flag in FLAGS},
                               "fev1": latest[-1] if latest else None, "scenarios": list(dict.fromkeys(scenarios)),
                               "n": SIMULATIONS, "seed": 0}
@@ -108,7 +118,7 @@ def _inputs(patient: Patient, results: list[Result], form: dict[str, Any]) -> tu
 def _answer(ws: Workspace, patient_id: int, query: dict[str, str], scenarios: list[str]) -> dict[str, Any]:
     patient = ws.patient(patient_id)
     results = list(ws.results(patient))
-    form = _form(patient, query, scenarios)
+    form = _form(patient, query, scenarios, ws.family(patient.family_id, audit_read=False).country)
     found: dict[str, Any] = {"patient": patient, "form": form, "answer": None, "measured": [], "error": None,
                              "needs": _needs(patient, results, form)}
     if found["needs"]:
@@ -145,7 +155,7 @@ def _context(found: dict[str, Any], request: Request) -> dict[str, Any]:
         "ascertainment_labels": {k: ASCERTAINMENT_LABELS[k]
                                  for k in sorted(ASCERTAINMENT, key=lambda k: k != "unknown")},
         "alcohol_labels": {k: ALCOHOL_LABELS.get(k, k.replace("_", " ")) for k in ALCOHOL_GRAMS},
-        "smoking_choices": SMOKING,
+        "smoking_choices": SMOKING, "countries": life_table_countries(),
     }
 
 
@@ -189,10 +199,11 @@ def save_profile(request: Request, patient_id: PatientId, principal: PageUser, d
     return see_other(f"/patients/{patient_id}/risk")
 
 
-def record_scenarios(patient: Patient, results: list[Result]) -> dict[str, Any]:
+def record_scenarios(patient: Patient, results: list[Result], family_country: str | None = None) -> dict[str, Any]:
     """Risk scenarios from the record alone (for the patient PDF): as now, stopping smoking for a current
-    smoker, and augmentation; ``needs`` says what the record lacks, ``error`` what the model refused."""
-    form = _form(patient, {}, [])
+    smoker, and augmentation; ``needs`` says what the record lacks, ``error`` what the model refused. The life
+    table is the family's country's when it has one, as on the risk page."""
+    form = _form(patient, {}, [], family_country)
     form["scenarios"] = (["quit"] if patient.smoking == "current" else []) + ["augmentation"]
     found: dict[str, Any] = {"needs": _needs(patient, results, form), "error": None, "rows": [],
                              "ages": SCENARIO_AGES}
@@ -200,9 +211,11 @@ def record_scenarios(patient: Patient, results: list[Result]) -> dict[str, Any]:
         return found
     try:
         inputs, _measured = _inputs(patient, results, form)
-        answer = dict(describe_risk(**inputs))
+        risk = describe_risk(**inputs)
+        answer = dict(risk)
     except InputError as exc:
         return found | {"error": str(exc)}
     shown = {k: inputs[k] for k in ("age", "height_cm", "smoking", "pack_years", "quit_age") if inputs[k] is not None}
+    shown["life_table"] = risk["life_table"]["country"]
     return found | {"rows": scenario_rows(answer), "inputs": ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in
                                                                         shown.items())}

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from aatd.errors import InputError
+from aatd.knowledge.life_tables import DEFAULT_COUNTRY, life_table_countries
 from aatd.patients.i18n import gettext_noop
 from aatd.risk.answers import describe_risk, input_limits
 from aatd.web.budget import Caller, EngineCaller
@@ -24,7 +25,7 @@ SIMULATED_PEOPLE = 2000
 _ERROR_FIELDS = {"fev1": "fev1", "bmi": "weight",
                  "genotype": "genotype", "sex": "sex", "age": "age", "height": "height_cm",
                  "smoking": "smoking", "pack_years": "pack_years", "quit_age": "quit_age", "scenario": "age",
-                 "ascertainment": "ascertainment"}
+                 "ascertainment": "ascertainment", "country": "country"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,8 @@ class LungInput:
     """Body-mass index from the weight typed (kg or pounds) and the height; used for the liver."""
     ascertainment: str = "unknown"
     """How the person was found (index, family, screened, unknown): the engine's ascertainment."""
+    country: str = DEFAULT_COUNTRY
+    """Where the person lives: whose life table gives deaths from other causes (checked by the engine)."""
 
     def scenarios(self) -> list[str]:
         """What-ifs to compare: stopping now (and in ten years) for a person who smokes."""
@@ -106,7 +109,13 @@ def read_input(fields: Fields, errors: dict[str, str]) -> LungInput | None:
     smoking = fields.get("smoking", "never")
     return LungInput(fields.get("genotype", "").strip(), fields.get("sex", "female"), age, height, smoking,
                      pack_years, quit_age if smoking == "former" else None, fev1=fev1, bmi=bmi,
-                     ascertainment=fields.get("ascertainment", "unknown"))
+                     ascertainment=fields.get("ascertainment", "unknown"),
+                     country=fields.get("country", DEFAULT_COUNTRY) or DEFAULT_COUNTRY)
+
+
+def _country_options() -> list[tuple[str, str]]:
+    """The countries with a life table, as (value, label) pairs for the form's list."""
+    return [(c, c) for c in life_table_countries()]
 
 
 def _at(points: list[dict[str, Any]], age: int) -> dict[str, Any] | None:
@@ -145,7 +154,8 @@ def engine_arguments(inp: LungInput) -> dict[str, Any]:
     """Keyword arguments of :func:`aatd.risk.answers.describe_risk` for the person's answers."""
     return {"genotype": inp.genotype, "sex": inp.sex, "age": inp.age, "height_cm": inp.height_cm,
             "smoking": inp.smoking, "pack_years": inp.pack_years, "quit_age": inp.quit_age,
-            "ascertainment": inp.ascertainment, "scenarios": inp.scenarios(), "fev1": inp.fev1, "bmi": inp.bmi,
+            "ascertainment": inp.ascertainment, "country": inp.country, "scenarios": inp.scenarios(),
+            "fev1": inp.fev1, "bmi": inp.bmi,
             "n": SIMULATED_PEOPLE}
 
 
@@ -194,7 +204,7 @@ async def my_lungs(request: Request, fields: SubmittedFields, caller: EngineCall
     if "submitted" in fields:
         _inp, view = await _evaluate(fields, caller, errors)
     return await run_in_threadpool(render, request, "my_lungs.html", fields=fields, view=view, errors=errors,
-                                   status_code=422 if errors else 200)
+                                   countries=_country_options(), status_code=422 if errors else 200)
 
 
 def lungs_sheet(inp: LungInput, view: dict[str, Any]) -> DoctorSheet:
@@ -202,7 +212,8 @@ def lungs_sheet(inp: LungInput, view: dict[str, Any]) -> DoctorSheet:
     smoking = {"never": _("I never smoked"), "former": _("I smoked in the past"), "current": _("I smoke now")}
     entered = [(_("Type"), inp.genotype), (_("Sex"), _("Male") if inp.sex == "male" else _("Female")),
                (_("Age"), f"{inp.age:g}"), (_("Height in cm"), f"{inp.height_cm:g}"),
-               (_("Do you smoke?"), smoking.get(inp.smoking, inp.smoking))]
+               (_("Do you smoke?"), smoking.get(inp.smoking, inp.smoking)),
+               (_("Where do you live?"), view["answer"]["life_table"]["country"])]
     if inp.pack_years is not None:
         entered.append((_("Pack-years of smoking"), f"{inp.pack_years:g}"))
     if inp.quit_age is not None:
@@ -230,7 +241,7 @@ async def my_lungs_pdf(request: Request, fields: SubmittedFields, caller: Engine
     inp, view = await _evaluate(fields, caller, errors)
     if inp is None or view is None:
         return await run_in_threadpool(render, request, "my_lungs.html", fields=fields, view=None, errors=errors,
-                                       status_code=422)
+                                       countries=_country_options(), status_code=422)
     return await run_in_threadpool(_pdf, inp, view)
 
 
