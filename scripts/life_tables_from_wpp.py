@@ -21,7 +21,7 @@ SOURCE = "lifetables_wpp2019"
 # aatd's country name (allele_frequencies.csv) -> UN location code (ISO 3166-1 numeric).
 COUNTRIES = {
     "Argentina": 32, "Canada": 124, "Cape Verde": 132, "Costa Rica": 188, "Cuba": 192,
-    "Dominican Republic": 214, "El Salvador": 222, "Finland": 246, "Guatemala": 320, "Honduras": 340,
+    "Dominican Republic": 214, "El Salvador": 222, "Finland": 246, "Guatemala": 320, "Honduras": 340, "Hong Kong": 344,
     "Iceland": 352, "India": 356, "Iran": 364, "Ireland": 372, "Italy": 380, "Japan": 392,
     "Kazakhstan": 398, "South Korea": 410, "Mexico": 484, "Nicaragua": 558, "Nigeria": 566, "Norway": 578,
     "Panama": 591, "Poland": 616, "Saudi Arabia": 682, "Serbia": 688, "Spain": 724, "Sweden": 752,
