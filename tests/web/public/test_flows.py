@@ -75,10 +75,10 @@ def test_my_lungs__the_country_chooses_the_life_table_and_the_page_names_it(clie
     assert 'name="country"' in form and '<option value="Nigeria">' in form
     assert '<option value="USA" selected>' in form
     html = client.post("/public/my-lungs", data=LUNGS | {"height_cm": "178", "country": "Nigeria"}).text
-    assert "The model used the life table of Nigeria." in html
+    assert "Life table used: Nigeria." in html
     assert "United Nations" in html  # the UN table is cited among the sources
     us = client.post("/public/my-lungs", data=LUNGS | {"height_cm": "178"}).text
-    assert "The model used the life table of USA." in us
+    assert "Life table used: USA." in us
     # the lung curves do not depend on the life table, as the page says
     assert re.findall(r"about (\d\.\d) litres", html) == re.findall(r"about (\d\.\d) litres", us)
     pdf = client.post("/public/my-lungs.pdf", data=LUNGS | {"height_cm": "178", "country": "Nigeria"})
