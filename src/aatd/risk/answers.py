@@ -332,7 +332,8 @@ def _explanation(profile: Profile, cls: GenotypeClass) -> list[str]:
         "(cirrhosis that decompensates, liver cancer), smoking-related illness other than the lungs, and all "
         "other causes from a national life table.",
         "Liver disease (cirrhosis, decompensation, liver cancer) is counted from now for someone without "
-        "cirrhosis today, among people still alive.",
+        "cirrhosis today, among people still alive. Cirrhosis is counted when it would be diagnosed; about half "
+        "of cirrhosis is already decompensated when it is diagnosed (Swedish data), and the model does the same.",
         "Lung transplantation can happen once FEV1 is below 30% of predicted and liver transplantation once "
         "cirrhosis has decompensated or liver cancer has appeared, at the rates seen in Sweden; after a "
         "transplant the published survival after transplantation replaces the risk from the failing organ. The "
