@@ -39,7 +39,8 @@ VARIANTS: dict[str, tuple[Values, Values] | tuple[Values, Values, float]] = {
     "30-65% band rate x1.5": ({}, {("mortality_hazard_fev1_30_65", "all"): 0.0363}),
     "index-case excess 0": ({}, {("ascertainment_excess_index", "ZZ"): 0.0}),
     "decline exponent 1 (loss proportional to FEV1)": ({}, {("decline_level_exponent", "all"): 1.0}),
-    "other-cause hazard x0.85 (life table net of smokers' excess)": ({}, {}, 0.85),
+    "other-cause hazard x0.85": ({}, {}, 0.85),
+    "smokers' deaths left in 'other' (wave 4a)": ({}, {("population_death_share_smoking_attributable", "all"): 0.0}),
 }
 
 
@@ -68,7 +69,7 @@ def other_hazard_factor(factor: float) -> Iterator[None]:
         s = original(profile, key)
         return replace(s, other_hazard=s.other_hazard * factor, smoking_hazard=s.smoking_hazard * factor)
 
-    lung._schedule_cached = scaled  # type: ignore[assignment]
+    lung._schedule_cached = scaled
     try:
         yield
     finally:

@@ -363,7 +363,7 @@ def _schedule_cached(profile: Profile, overrides: tuple[tuple[tuple[str, str], f
     qx = life_table().qx(profile.sex)[ages]
     background = -np.log1p(-np.minimum(qx, 1.0 - 1e-12))
     respiratory_share, liver_share = value("population_death_share_respiratory"), value("population_death_share_liver")
-    other = background * (1.0 - respiratory_share - liver_share)
+    other = background * (1.0 - respiratory_share - liver_share - smokers_share_of_other_deaths())
     ppd = profile.packs_per_day()
     stop = profile.smoking_stop()
     smokes = profile.smoking in ("current", "former")
@@ -397,6 +397,19 @@ def _schedule_cached(profile: Profile, overrides: tuple[tuple[tuple[str, str], f
         loss_per_ml=1.0 / (1000.0 * np.append(f_m[1:], f_m[-1])),
         low_fev1_hazards=low_fev1_excess(background),
     )
+
+
+def smokers_share_of_other_deaths() -> float:
+    """Share of all deaths caused by active smoking that are neither respiratory nor liver (taken out of "other").
+
+    The life table includes smokers, and the smoking excess is a rate ratio against never-smokers, so the "other"
+    hazard must be a never-smoker's: the smoking-attributable deaths (``population_death_share_smoking_attributable``)
+    minus their respiratory part (which the model keeps in the FEV1-driven respiratory hazard). Until wave 4b the
+    whole "other" life-table hazard was used, counting smokers' excess deaths twice.
+    """
+    attributable = value("population_death_share_smoking_attributable")
+    copd_share = value("smoking_attributable_share_of_respiratory_deaths")
+    return max(0.0, attributable - copd_share * value("population_death_share_respiratory"))
 
 
 def decompensation_at_onset() -> float:
