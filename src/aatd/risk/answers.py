@@ -330,8 +330,8 @@ def _explanation(profile: Profile, cls: GenotypeClass) -> list[str]:
         "that age.",
         "Death is cumulative from now and has four causes: respiratory (more likely when FEV1 is low), liver "
         "(cirrhosis that decompensates, liver cancer), smoking-related illness other than the lungs, and all "
-        "other causes from a national life table, from which the deaths that smoking causes are taken out (they "
-        "are added back only for people who smoke).",
+        "other causes from a national life table, with the deaths that smoking causes (apart from those counted "
+        "as respiratory) taken out of it; they are added back only for people who smoke.",
         "Liver disease (cirrhosis, decompensation, liver cancer) is counted from now for someone without "
         "cirrhosis today, among people still alive. Cirrhosis is counted when it would be diagnosed; about half "
         "of cirrhosis is already decompensated when it is diagnosed (Swedish data), and the model does the same.",
