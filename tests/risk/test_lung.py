@@ -329,3 +329,18 @@ def test_parameters__excess_decline_rises_as_deficiency_worsens(name: str) -> No
     values = [[table[(name, g)].value for g in group] for group in order]
     for lower, higher in pairwise(values):
         assert max(lower) <= min(higher), (name, values)
+
+
+def test_run__share_of_cirrhosis_decompensated_at_diagnosis_is_the_published_share() -> None:
+    # Silent cirrhosis found at the current age is diagnosed then: the share already decompensated is Nilsson 2018's
+    # 629 of 1317 (liver_parameters.csv), by counting simulated people (binomial SE about 0.01 here).
+    from aatd.risk.liver import liver_value
+
+    profile = Profile(genotype="ZZ", sex=1, age=70, height_cm=178.0, alcohol="very_heavy",
+                      liver_unknown_at_entry=True)
+    draws = draw(4000, np.random.default_rng(11))
+    for acc in (run(profile, draws), run_compiled(profile, draws)):
+        cirrhotic, decompensated = acc.counts["cirrhosis"][0], acc.counts["decompensated"][0]
+        assert cirrhotic > 1500
+        assert abs(decompensated / cirrhotic - liver_value("decompensated_at_diagnosis")) < 0.04
+    assert liver_value("decompensated_at_diagnosis") == pytest.approx(629 / 1317, abs=0.001)

@@ -53,6 +53,7 @@ def _person_loop(level_z: Any, ratio_z: Any, slope_z: Any, group_u: Any, noise_z
     fev1_l0, fev1_m0, fev1_s0, ratio_l0, ratio_m0, ratio_s0 = (scalars[21], scalars[22], scalars[23], scalars[24],
                                                                 scalars[25], scalars[26])
     lung_tx_h, liver_tx_h, post_lung_h, post_liver_h = scalars[27], scalars[28], scalars[29], scalars[30]
+    onset_h1 = scalars[31]  # decompensation hazard added when cirrhosis begins (decompensated at diagnosis)
     measured = not math.isnan(fev1_l)
     n, batches, n_ages = level_z.shape[0], loss_table.shape[1], loss_table.shape[2]
     n_out, n_bins = n_ages - first, hist.shape[2]
@@ -92,6 +93,10 @@ def _person_loop(level_z: Any, ratio_z: Any, slope_z: Any, group_u: Any, noise_z
             r1 = anchored
             if l0:
                 starts[CIRRHOSIS, 0] += 1
+                lh1 += onset_h1  # silent cirrhosis diagnosed at the current age: decompensated at diagnosis?
+                if lh1 > t1:
+                    l1 = True
+                    starts[CIRRHOSIS + 1, 0] += 1
             for i in range(first, n_ages):
                 j = i - first
                 fev1 = r1 * fev1_pred[i]
@@ -158,6 +163,7 @@ def _person_loop(level_z: Any, ratio_z: Any, slope_z: Any, group_u: Any, noise_z
                         lh0 += liver_h0
                         if not l0 and lh0 > t0:
                             l0 = True
+                            lh1 += onset_h1
                             if j + 1 < n_out:
                                 starts[CIRRHOSIS, j + 1] += 1
                         if not l1 and lh1 > t1:

@@ -330,9 +330,12 @@ def _explanation(profile: Profile, cls: GenotypeClass) -> list[str]:
         "that age.",
         "Death is cumulative from now and has four causes: respiratory (more likely when FEV1 is low), liver "
         "(cirrhosis that decompensates, liver cancer), smoking-related illness other than the lungs, and all "
-        f"other causes from the life table of {profile.country} ({life_table(profile.country).description}).",
+        f"other causes from the life table of {profile.country} ({life_table(profile.country).description}), "
+        "with the deaths that smoking causes (apart from those counted as respiratory) taken out of it; they are "
+        "added back only for people who smoke.",
         "Liver disease (cirrhosis, decompensation, liver cancer) is counted from now for someone without "
-        "cirrhosis today, among people still alive.",
+        "cirrhosis today, among people still alive. Cirrhosis is counted when it would be diagnosed; about half "
+        "of cirrhosis is already decompensated when it is diagnosed (Swedish data), and the model does the same.",
         "Lung transplantation can happen once FEV1 is below 30% of predicted and liver transplantation once "
         "cirrhosis has decompensated or liver cancer has appeared, at the rates seen in Sweden; after a "
         "transplant the published survival after transplantation replaces the risk from the failing organ. The "

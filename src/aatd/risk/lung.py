@@ -325,6 +325,7 @@ class Schedule:
     exposure_on: dict[str, FloatArray]
     augmented: FloatArray
     liver_hazards: tuple[float, float, float]
+    decompensation_at_onset: float  # cumulative decompensation hazard added when cirrhosis begins (from now on)
     liver_death_hazards: tuple[float, float]
     transplant_hazards: tuple[float, float]  # lung (while FEV1 < 30% predicted), liver (decompensated or cancer)
     post_transplant_death_hazards: tuple[float, float]  # replace the low-FEV1 and the liver death hazards
@@ -364,7 +365,7 @@ def _schedule_cached(profile: Profile, overrides: tuple[tuple[tuple[str, str], f
     qx = life_table(profile.country).qx(profile.sex)[ages]
     background = -np.log1p(-np.minimum(qx, 1.0 - 1e-12))
     respiratory_share, liver_share = value("population_death_share_respiratory"), value("population_death_share_liver")
-    other = background * (1.0 - respiratory_share - liver_share)
+    other = background * (1.0 - respiratory_share - liver_share - smokers_share_of_other_deaths())
     ppd = profile.packs_per_day()
     stop = profile.smoking_stop()
     smokes = profile.smoking in ("current", "former")
@@ -390,6 +391,7 @@ def _schedule_cached(profile: Profile, overrides: tuple[tuple[tuple[str, str], f
         exposure_on=exposure_on, augmented=augmented,
         liver_hazards=(cirrhosis, liver_value("decompensation_hazard") * decompensation_ratio(profile.genotype),
                        liver_value("liver_cancer_hazard_in_cirrhosis") * decompensation_ratio(profile.genotype)),
+        decompensation_at_onset=decompensation_at_onset(),
         liver_death_hazards=(liver_value("decompensated_death_hazard"), liver_value("liver_cancer_death_hazard")),
         transplant_hazards=(value("lung_transplant_hazard"), value("liver_transplant_hazard")),
         post_transplant_death_hazards=(value("post_lung_transplant_death_hazard"),
@@ -397,6 +399,31 @@ def _schedule_cached(profile: Profile, overrides: tuple[tuple[tuple[str, str], f
         loss_per_ml=1.0 / (1000.0 * np.append(f_m[1:], f_m[-1])),
         low_fev1_hazards=low_fev1_excess(background),
     )
+
+
+def smokers_share_of_other_deaths() -> float:
+    """Share of all deaths caused by active smoking that are neither respiratory nor liver (taken out of "other").
+
+    The life table includes smokers, and the smoking excess is a rate ratio against never-smokers, so the "other"
+    hazard must be a never-smoker's: the smoking-attributable deaths (``population_death_share_smoking_attributable``)
+    minus their respiratory part (which the model keeps in the FEV1-driven respiratory hazard). Until wave 4b the
+    whole "other" life-table hazard was used, counting smokers' excess deaths twice.
+    """
+    attributable = value("population_death_share_smoking_attributable")
+    copd_share = value("smoking_attributable_share_of_respiratory_deaths")
+    return max(0.0, attributable - copd_share * value("population_death_share_respiratory"))
+
+
+def decompensation_at_onset() -> float:
+    """The decompensation hazard added at once when cirrhosis begins: -ln(1 - share decompensated at diagnosis).
+
+    The cirrhosis incidence (Halland) counts cirrhosis when it is **diagnosed**, and about half of incident
+    cirrhosis is already decompensated at diagnosis (``decompensated_at_diagnosis``, Nilsson 2018). A cumulative
+    hazard jump of -ln(1 - p) at onset decompensates exactly a share p of new cirrhosis with the existing
+    exponential thresholds (no new random numbers). Cirrhosis that began silently before the current age
+    (``Profile.liver_unknown_at_entry``) is diagnosed at the current age, when it is given the same jump.
+    """
+    return -math.log1p(-liver_value("decompensated_at_diagnosis"))
 
 
 def schedule(profile: Profile) -> Schedule:
@@ -567,6 +594,8 @@ def _year_of_life(life: _Life, r1: FloatArray, s: Schedule, i: int, draws: Draws
     life.liver_hazard[0] += s.liver_hazards[0] * native
     life.liver_hazard[1] += s.liver_hazards[1] * cirrhotic
     life.liver_hazard[2] += s.liver_hazards[2] * cirrhotic
+    onset = native & ~life.liver[0] & (life.liver_hazard[0] > draws.liver_threshold[0])
+    life.liver_hazard[1] += s.decompensation_at_onset * onset  # some cirrhosis is decompensated when diagnosed
     life.liver |= life.liver_hazard > draws.liver_threshold
     life.transplant_hazard[0] += s.transplant_hazards[0] * lung_waiting
     life.transplant_hazard[1] += s.transplant_hazards[1] * liver_waiting
@@ -577,6 +606,12 @@ def _silent_cirrhosis(life: _Life, s: Schedule, draws: Draws) -> None:
     """A year before the current age when the liver status at entry is unknown: cirrhosis may begin."""
     life.liver_hazard[0] += s.liver_hazards[0]
     life.liver[0] |= life.liver_hazard[0] > draws.liver_threshold[0]
+
+
+def _found_with_cirrhosis(life: _Life, s: Schedule, draws: Draws) -> None:
+    """At the current age, silent cirrhosis is diagnosed: the share decompensated at diagnosis applies to it too."""
+    life.liver_hazard[1] += s.decompensation_at_onset * life.liver[0]
+    life.liver[1] |= life.liver_hazard[1] > draws.liver_threshold[1]
 
 
 def _anchor(r1: FloatArray, rf: FloatArray, c: Coefficients, s: Schedule, i: int, profile: Profile,
@@ -684,6 +719,8 @@ def run(profile: Profile, draws: Draws, *, histogram: bool = False, keep_paths: 
             _silent_cirrhosis(life, s, draws)
         if i == first:
             r1, rf = _anchor(r1, rf, c, s, i, profile, draws, healthy)
+            if profile.liver_unknown_at_entry:
+                _found_with_cirrhosis(life, s, draws)
         if i >= first:
             _record(acc, i - first, r1, rf, s, i, life, draws, histogram)
             if people is not None:
@@ -726,7 +763,7 @@ def run_compiled(profile: Profile, draws: Draws) -> Accumulator:
         *s.liver_death_hazards, value("gold_fixed_ratio"), value("gold_grade_1_min"), value("gold_grade_2_min"),
         value("gold_grade_3_min"), _HIST_BINS_PER_L, float(profile.liver_unknown_at_entry), t.sigma,
         *(x[0] for x in s.fev1_lms), *(x[0] for x in s.ratio_lms), *s.transplant_hazards,
-        *s.post_transplant_death_hazards])
+        *s.post_transplant_death_hazards, s.decompensation_at_onset])
     check_time_budget("lung simulation (compiled kernel)")
     k.compiled()(draws.level_z, draws.ratio_z, draws.slope_z, draws.group_u, draws.noise_z, draws.death_threshold,
                  draws.liver_threshold, draws.cause_u, draws.transplant_threshold, loss_table(s, t), t.male,
@@ -870,6 +907,9 @@ def simulate_reference(profile: Profile, draws: Draws) -> tuple[FloatArray, Floa
                     anchored = max(value("fev1_floor_fraction"), measured / s.fev1_predicted[i])
                 rf = max(0.05, rf + c.fvc_fraction[p] * (anchored - r1))
                 r1 = anchored
+                if profile.liver_unknown_at_entry and person.liver[0]:  # silent cirrhosis diagnosed at entry
+                    person.liver_hazard[1] += s.decompensation_at_onset
+                    person.liver[1] = person.liver_hazard[1] > draws.liver_threshold[1, p]
             if i >= first:
                 paths[i - first, p] = r1 * s.fev1_predicted[i]
                 if person.cause and math.isnan(death_age[p]):
@@ -938,6 +978,8 @@ def _reference_year(person: _Person, r1: float, s: Schedule, i: int, draws: Draw
         if cirrhotic:
             person.liver_hazard[1] += s.liver_hazards[1]
             person.liver_hazard[2] += s.liver_hazards[2]
+        elif person.liver_hazard[0] > draws.liver_threshold[0, p]:  # cirrhosis begins: decompensated at diagnosis?
+            person.liver_hazard[1] += s.decompensation_at_onset
     person.liver = [liver[k] or person.liver_hazard[k] > draws.liver_threshold[k, p] for k in range(len(liver))]
     if lung_waiting:
         person.transplant_hazard[0] += s.transplant_hazards[0]

@@ -9,11 +9,14 @@ Each simulated year a person's hazard of death is the sum of four causes:
 * **smoking-related, not respiratory**: (rate ratio - 1) x the rest of the life table while
   smoking, and a fraction of it after quitting that grows with the age at quitting
   (``smoking_mortality.csv``: Inoue-Choi 2017, Doll 2004);
-* **other**: the life-table hazard net of its respiratory and liver shares.
+* **other**: the life-table hazard net of its respiratory and liver shares and of the non-respiratory
+  deaths caused by active smoking (``population_death_share_smoking_attributable``), so that it is a
+  never-smoker's hazard and the smoking excess above is not counted twice (since wave 4b; the life table
+  includes smokers).
 
-The life table includes smokers, so the "other" hazard of a never-smoker is slightly too high and
-a smoker's excess slightly double-counted; the shares come from Tanash 2016 (expected deaths for
-the Swedish register's age and sex mix).
+The respiratory and liver shares come from Tanash 2016 (expected deaths for the Swedish register's age
+and sex mix); the smoking-attributable share from the CDC (US, Surgeon General 2014), applied at every
+adult age.
 """
 
 from __future__ import annotations
