@@ -10,12 +10,12 @@ Why it is fast (a million lifetimes in about half a second of CPU on one core; `
 * people are visited batch by batch (person ``p`` belongs to batch ``p % batches``), so each batch's
   parameters and its histogram block stay in cache, without sorting or copying the inputs;
 * within a batch, :data:`BLOCK` people are simulated together, year by year: their states (FEV1 fraction,
-  hazards, liver states, transplants) are rows of one small (field, person) array of fixed shape, so each
-  year is a few short loops over the people that LLVM compiles to SIMD instructions (8 people per
-  instruction on AVX-512); the state stays in the L1 cache, and the year's histogram row too;
-* every branch of the model (FEV1 band, liver state, transplant, alive) is a selection, not a jump, so the
-  loops neither stop vectorising nor mispredict; only the rare deaths go through a second, scalar loop that
-  finds their cause;
+  hazards, liver states, transplants) are rows of one (field, person) array of fixed shape, so each year
+  is two loops over the people that LLVM compiles to SIMD instructions (8 people per instruction on
+  AVX-512), and a third that adds their FEV1 to the year's histogram row; the rows are padded so that
+  they do not map to the same cache sets (a 4 KiB row stride made it 2.5x slower);
+* every branch of the model (FEV1 band, liver state, transplant, alive, the cause of a death) is a
+  selection, not a jump, so the loops vectorise and do not mispredict;
 * each person's coefficients are built inside the kernel from the batch tables (no million-long
   temporary arrays), and a year's loss of FEV1 fraction is the person's multiplier x one entry of
   :func:`aatd.risk.lung.loss_table` (group x batch x age), the table every engine uses;
@@ -46,13 +46,14 @@ import numpy as np
 COPD_LLN, FIXED, GOLD1, GOLD2, GOLD3, GOLD4 = 0, 1, 2, 3, 4, 5
 BELOW50, DEATH, CAUSE0, CIRRHOSIS, LUNG_TX, LIVER_TX = 0, 1, 2, 7, 10, 11
 
-BLOCK = 128  # people simulated together: 28 rows x 128 x 8 bytes = 28 KiB, the state fits the L1 cache
-# Rows of the block state. Flags (alive, dying, FEV1 below 50%, transplanted, liver states) are 0.0 or 1.0,
-# so every row is float64 and a loop over people handles 8 of them per AVX-512 instruction.
-(R1, RF, MULT, GROUP, LEVEL, FEV1, HEALTHY, ALIVE, DYING, BELOW, LUNG_NEW, LIVER_NEW, LIVER0, LIVER1, LIVER2, HAZARD,
+BLOCK = 512  # people simulated together (fewer, longer loops; 128 to 512 measured within 10%)
+ROW = BLOCK + 8  # row length: 4,160 bytes, not a power of two, so the rows do not share L1 cache sets
+# Rows of the block state. Flags (alive, FEV1 below 50%, transplanted, liver states) are 0.0 or 1.0, so every
+# row is float64 and a loop over people handles 8 of them per AVX-512 instruction.
+(R1, RF, MULT, GROUP, LEVEL, FEV1, HEALTHY, ALIVE, BELOW, LUNG_NEW, LIVER_NEW, LIVER0, LIVER1, LIVER2, HAZARD,
  THRESHOLD, LIVER_H0, LIVER_H1, LIVER_H2, LIVER_T0, LIVER_T1, LIVER_T2, TX_H0, TX_H1, TX_T0, TX_T1,
- CAUSE_U) = range(28)
-FIELDS = 28
+ CAUSE_U) = range(27)
+FIELDS = 27
 
 
 def _person_loop(level_z: Any, ratio_z: Any, slope_z: Any, group_u: Any, noise_z: Any, death_threshold: Any,
@@ -74,7 +75,7 @@ def _person_loop(level_z: Any, ratio_z: Any, slope_z: Any, group_u: Any, noise_z
     measured = not math.isnan(fev1_l)
     n, batches, n_ages = level_z.shape[0], loss_table.shape[1], loss_table.shape[2]
     n_out = n_ages - first
-    s = np.zeros((FIELDS, BLOCK))  # fixed shape: the compiled loops see constant row offsets and vectorise
+    s = np.zeros((FIELDS, ROW))  # fixed shape: the compiled loops see constant row offsets and vectorise
     for b in range(batches):  # a batch's parameters and histogram block stay in cache
         male_b, fvc_b = male[b], fvc_fraction[b]
         hist_b, fev1_sum_b = hist[b], batch_fev1[b]
@@ -95,21 +96,15 @@ def _person_loop(level_z: Any, ratio_z: Any, slope_z: Any, group_u: Any, noise_z
             for i in range(first, n_ages):
                 j = i - first
                 later = j + 1 < n_out  # an event this year is counted from next year's age
-                dying = _deaths(s, m, resp_h[i], other_h[i], smoke_h[i], low_h[i], mid_h[i], band_low, band_up,
-                                post_lung_h, post_liver_h, dec_death, cancer_death)
-                if dying > 0 and later:
+                events = _year_of_life(s, m, resp_h[i], other_h[i], smoke_h[i], low_h[i], mid_h[i], band_low,
+                                       band_up, post_lung_h, post_liver_h, dec_death, cancer_death, liver_h0,
+                                       liver_h1, liver_h2, lung_tx_h, liver_tx_h)
+                if later:  # deaths by cause, liver states, transplants (in the order of the start-age table)
+                    for e in range(10):
+                        starts[CAUSE0 + e, j + 1] += events[e]
+                    dying = events[0] + events[1] + events[2] + events[3] + events[4]
                     starts[DEATH, j + 1] += dying
                     batch_death_starts[b, j + 1] += dying
-                    _causes(s, m, starts[CAUSE0:CAUSE0 + 5, j + 1], resp_h[i], other_h[i], smoke_h[i], low_h[i],
-                            mid_h[i], band_low, band_up, post_lung_h, post_liver_h, dec_death, cancer_death)
-                c0, c1, c2, lung_tx, liver_tx = _liver(s, m, band_low, liver_h0, liver_h1, liver_h2, lung_tx_h,
-                                                       liver_tx_h)
-                if later:
-                    starts[CIRRHOSIS, j + 1] += c0
-                    starts[CIRRHOSIS + 1, j + 1] += c1
-                    starts[CIRRHOSIS + 2, j + 1] += c2
-                    starts[LUNG_TX, j + 1] += lung_tx
-                    starts[LIVER_TX, j + 1] += liver_tx
                 step = i + 1 < n_ages
                 if step:
                     _levels(s, m, gamma)
@@ -152,7 +147,7 @@ def _enter(s: Any, m: int, p0: int, stride: int, level_z: Any, ratio_z: Any, slo
         s[TX_T0, q] = transplant_threshold[0, p]
         s[TX_T1, q] = transplant_threshold[1, p]
         s[ALIVE, q] = 1.0
-        for row in (HAZARD, DYING, BELOW, LUNG_NEW, LIVER_NEW, LIVER0, LIVER1, LIVER2, LIVER_H0, LIVER_H1,
+        for row in (HAZARD, BELOW, LUNG_NEW, LIVER_NEW, LIVER0, LIVER1, LIVER2, LIVER_H0, LIVER_H1,
                     LIVER_H2, TX_H0, TX_H1):
             s[row, q] = 0.0
 
@@ -217,11 +212,19 @@ def _hazards(s: Any, q: int, resp_h: float, low_h: float, mid_h: float, band_low
     return c0, c1, c2
 
 
-def _deaths(s: Any, m: int, resp_h: float, other_h: float, smoke_h: float, low_h: float, mid_h: float,
-            band_low: float, band_up: float, post_lung_h: float, post_liver_h: float, dec_death: float,
-            cancer_death: float) -> int:  # pragma: no cover - compiled
-    """Who of the living dies this year (hazards from the states at the start of the year); returns how many."""
-    dying = 0
+def _year_of_life(s: Any, m: int, resp_h: float, other_h: float, smoke_h: float, low_h: float, mid_h: float,
+                  band_low: float, band_up: float, post_lung_h: float, post_liver_h: float, dec_death: float,
+                  cancer_death: float, liver_h0: float, liver_h1: float, liver_h2: float, lung_tx_h: float,
+                  liver_tx_h: float) -> tuple[int, int, int, int, int, int, int, int, int, int]:  # pragma: no cover
+    """One year of the people alive at its start: deaths by cause, then liver transitions and transplants.
+
+    Hazards come from the states at the start of the year. A death's cause is the first whose cumulative hazard
+    exceeds the person's uniform draw x the total (as the other engines). A transplanted liver no longer
+    progresses; transplants are waited for while FEV1 is below the lower band (lung) or the liver is
+    decompensated or cancerous (liver). Returns the deaths by cause (the five of aatd.risk.mortality.CAUSES), the
+    new cirrhosis, decompensation, liver cancer, lung and liver transplants.
+    """
+    died = past0 = past1 = past2 = past3 = new0 = new1 = new2 = new_lung = new_liver = 0
     for q in range(m):
         c0, c1, c2 = _hazards(s, q, resp_h, low_h, mid_h, band_low, band_up, post_lung_h, post_liver_h, dec_death,
                               cancer_death)
@@ -229,50 +232,17 @@ def _deaths(s: Any, m: int, resp_h: float, other_h: float, smoke_h: float, low_h
         alive, hazard, threshold = s[ALIVE, q] != 0.0, s[HAZARD, q], s[THRESHOLD, q]
         dies = alive & (hazard + total > threshold)
         s[HAZARD, q] = hazard + total if alive else hazard
-        s[DYING, q] = 1.0 if dies else 0.0
-        dying += dies
-    return dying
-
-
-def _causes(s: Any, m: int, counts: Any, resp_h: float, other_h: float, smoke_h: float, low_h: float, mid_h: float,
-            band_low: float, band_up: float, post_lung_h: float, post_liver_h: float, dec_death: float,
-            cancer_death: float) -> None:  # pragma: no cover - compiled
-    """The cause of each death this year, in proportion to its hazard (one uniform draw per person)."""
-    for q in range(m):
-        if s[DYING, q] != 0.0:
-            c0, c1, c2 = _hazards(s, q, resp_h, low_h, mid_h, band_low, band_up, post_lung_h, post_liver_h,
-                                  dec_death, cancer_death)
-            v = s[CAUSE_U, q] * (c0 + c1 + c2 + smoke_h + other_h)
-            bound, cause = c0, 4
-            if v < bound:
-                cause = 0
-            else:
-                bound += c1
-                if v < bound:
-                    cause = 1
-                else:
-                    bound += c2
-                    if v < bound:
-                        cause = 2
-                    else:
-                        bound += smoke_h
-                        if v < bound:
-                            cause = 3
-            counts[cause] += 1
-
-
-def _liver(s: Any, m: int, band_low: float, liver_h0: float, liver_h1: float, liver_h2: float, lung_tx_h: float,
-           liver_tx_h: float) -> tuple[int, int, int, int, int]:  # pragma: no cover - compiled
-    """Liver transitions and transplants of those alive at the start of the year; the year's deaths take effect.
-
-    A transplanted liver no longer progresses; transplants are waited for while FEV1 is below the lower band
-    (lung) or the liver is decompensated or cancerous (liver). Returns the new cirrhosis, decompensation, liver
-    cancer, lung and liver transplants.
-    """
-    new0 = new1 = new2 = new_lung = new_liver = 0
-    for q in range(m):
-        alive = s[ALIVE, q] != 0.0
-        s[ALIVE, q] = 0.0 if s[DYING, q] != 0.0 else s[ALIVE, q]
+        s[ALIVE, q] = 0.0 if dies else s[ALIVE, q]
+        v = s[CAUSE_U, q] * total  # the cause: the first cumulative hazard above v (hazards are >= 0)
+        bound0 = c0
+        bound1 = bound0 + c1
+        bound2 = bound1 + c2
+        bound3 = bound2 + smoke_h
+        died += dies
+        past0 += dies & (v >= bound0)
+        past1 += dies & (v >= bound1)
+        past2 += dies & (v >= bound2)
+        past3 += dies & (v >= bound3)
         lung_tx, liver_tx = s[LUNG_NEW, q] != 0.0, s[LIVER_NEW, q] != 0.0
         l0, l1, l2 = s[LIVER0, q] != 0.0, s[LIVER1, q] != 0.0, s[LIVER2, q] != 0.0
         native = alive & (not liver_tx)
@@ -301,7 +271,7 @@ def _liver(s: Any, m: int, band_low: float, liver_h0: float, liver_h1: float, li
         new2 += start2
         new_lung += got_lung
         new_liver += got_liver
-    return new0, new1, new2, new_lung, new_liver
+    return died - past0, past0 - past1, past1 - past2, past2 - past3, past3, new0, new1, new2, new_lung, new_liver
 
 
 def _lung(s: Any, m: int, fev1_pred: float, fvc_pred: float, ratio_lln: float, fixed_ratio: float, g1: float,
@@ -340,7 +310,7 @@ def _histogram(s: Any, m: int, row: Any, total: float, bins_per_l: float) -> flo
     return total
 
 
-_HELPERS = ("_enter", "_levels", "_next_fev1", "_before_entry", "_anchor", "_hazards", "_deaths", "_causes", "_liver",
+_HELPERS = ("_enter", "_levels", "_next_fev1", "_before_entry", "_anchor", "_hazards", "_year_of_life",
             "_lung", "_histogram")
 
 
