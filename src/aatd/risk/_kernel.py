@@ -137,7 +137,7 @@ def _enter(s: Any, m: int, p0: int, stride: int, level_z: Any, ratio_z: Any, slo
     """The block's people at the start age: group, multiplier, GLI FEV1 and FEV1/FVC, their random thresholds."""
     fev1_l0, fev1_m0, fev1_s0, ratio_l0, ratio_m0, ratio_s0 = lms0[0], lms0[1], lms0[2], lms0[3], lms0[4], lms0[5]
     for q in range(m):
-        p = p0 + q * stride
+        p = np.uint64(p0 + q * stride)  # unsigned: numba adds no negative-index check to the loads
         u = group_u[p]
         s[GROUP, q] = (1.0 if u >= bound0 else 0.0) + (1.0 if u >= bound1 else 0.0)
         s[MULT, q] = math.exp(sigma * slope_z[p] - 0.5 * sigma * sigma) * male_b
@@ -315,12 +315,12 @@ def _histogram(s: Any, m: int, slot: Any, row: Any, total: float,
     People are visited in their order in the batch (not in their current columns), so the sum is the same
     sequence of additions as in a person-by-person loop.
     """
-    n_bins = row.shape[0]
+    top = np.uint64(row.shape[0] - 1)
     for r in range(m):
-        fev1 = s[FEV1, slot[r]]
+        fev1 = s[FEV1, np.uint64(slot[r])]  # unsigned indices: numba adds no negative-index check
         total += fev1
-        k = int(fev1 * bins_per_l)  # FEV1 >= floor > 0: k >= 0
-        row[k if k < n_bins else n_bins - 1] += 1
+        k = np.uint64(fev1 * bins_per_l)  # FEV1 >= floor > 0
+        row[k if k < top else top] += 1
     return total
 
 
