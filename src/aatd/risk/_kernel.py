@@ -31,7 +31,8 @@ Why it is fast (a million lifetimes in about half a second of CPU on one core; `
   visits people in their original order, so it is the same sequence of additions.
 
 The per-person arithmetic is unchanged, so the random streams and every count are identical to the
-person-by-person kernel this replaced (and to the vectorised engine; tests/risk/test_lung.py).
+person-by-person kernel this replaced (and to the vectorised engine; tests/risk/test_kernel.py,
+tests/risk/test_lung.py).
 """
 
 from __future__ import annotations
