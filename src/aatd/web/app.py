@@ -103,10 +103,10 @@ it is asked to let go, when serving (CPython's default is 0.005 s).
 
 The event loop sleeps in ``epoll`` without the GIL and needs it back to answer anything; while
 worker threads run Python (SQLAlchemy, pydantic, Jinja), it waited one interval, and then the GIL
-could go to another waiting worker first. With 4 busy threads the loop woke 17.5 ms late at the
-median (p99 0.8 s) at 5 ms, 3.9 ms (p99 89 ms) at 1 ms, with as much work done by the threads
-(``benchmarks/loop_lag.py``; a shared 2-core machine at load average 19). 0.5 ms gained little
-more at the median and lost at the p99."""
+could go to another waiting worker first. With 4 busy threads the loop woke 9.4-17.5 ms late at
+the median (p99 73-799 ms) at 5 ms, and 3.9 ms (p99 33-89 ms) at 1 ms, with as much work done by
+the threads (``benchmarks/loop_lag.py``, two runs on a shared 2-core machine at load average
+14-19). 0.5 ms gained a little more at the median and lost at the p99 in both runs."""
 
 
 def prepare_to_serve(app: FastAPI | None = None) -> None:
