@@ -242,3 +242,57 @@ def test_health__answers_while_engine_requests_wait_for_a_process(sqlite_world: 
         pool.shutdown()
     assert len(health_times) == 10 and set(finished) == {"risk", "interpret", "page"}
     assert max(health_times) < min(finished.values())  # every health answer came while all three waited
+
+
+RISK_QUERIES: list[tuple[dict[str, Any], bool, int, int]] = [  # query, simulated?, page status, plot status
+    ({"age": "50", "height_cm": "170", "smoking": "current", "pack_years": "20", "dust": "on",
+      "alcohol": "moderate", "scenario": ["quit", "no-dust"], "scenario_text": "augmentation@55"}, True, 200, 200),
+    ({"age": "60", "height_cm": "158", "smoking": "former", "pack_years": "12", "quit_age": "45", "asthma": "on"},
+     True, 200, 200),
+    ({"age": "60", "height_cm": "tall"}, False, 422, 422),  # refused by the page before any engine work
+    ({"age": "60", "height_cm": "170", "scenario_text": "fly"}, True, 422, 422),  # refused by the engine
+    ({}, False, 200, 422),  # the record lacks the age and height: the form says so, no engine work
+]
+
+
+def test_clinician_risk__engine_in_a_process_gives_the_page_of_the_old_path(
+        sqlite_world: World, recording_pool: RecordingPool) -> None:
+    """The clinician risk page and its plot: the simulation runs in an engine process, and the page,
+    status and headers are byte for byte those of the simulation in a worker thread (the old path)."""
+    from web.clinician.test_risk import _patient
+
+    browser, pid, _token = _patient(sqlite_world)
+    for query, simulated, page_status, plot_status in RISK_QUERIES:
+        for path, status in ((f"/patients/{pid}/risk", page_status), (f"/patients/{pid}/risk.svg", plot_status)):
+            sqlite_world.app.state.budget = _budget(ThreadPool())
+            old = browser.get(path, params=query)  # type: ignore[attr-defined]
+            sqlite_world.app.state.budget = _budget(recording_pool)
+            recording_pool.functions.clear()
+            new = browser.get(path, params=query)  # type: ignore[attr-defined]
+            case = f"{path} {query}"
+            assert new.status_code == old.status_code == status, case
+            assert new.headers["content-type"] == old.headers["content-type"], case
+            assert new.content == old.content, case
+            assert recording_pool.functions == (["aatd.web.public.engines.lung_risk"] if simulated else []), case
+            if status == 200 and simulated:
+                assert ("<svg" in new.text) if path.endswith(".svg") else ('id="scenarios"' in new.text), case
+
+
+def test_clinician_risk__full_queue_is_a_503_and_a_failed_save_keeps_the_record(sqlite_world: World) -> None:
+    from web.clinician.test_risk import _patient
+
+    browser, pid, token = _patient(sqlite_world)
+    sqlite_world.app.state.budget = _budget(EnginePool(queue=0))
+    query = {"age": "50", "height_cm": "170"}
+    busy = browser.get(f"/patients/{pid}/risk", params=query, headers={"Accept": "application/json"})  # type: ignore[attr-defined]
+    assert "busy" in str(_shape(busy, 503)["error"]) and int(busy.headers["retry-after"]) > 0
+    page = browser.get(f"/patients/{pid}/risk", params=query)  # type: ignore[attr-defined]
+    assert page.status_code == 503 and "text/html" in page.headers["content-type"] and "busy" in page.text
+    sqlite_world.app.state.budget = _budget(ThreadPool())
+    saved = browser.post(f"/patients/{pid}/risk-profile", data={  # type: ignore[attr-defined]
+        "height_cm": "165", "smoking": "never", "csrf_token": token}, follow_redirects=False)
+    assert saved.status_code == 303
+    refused = browser.post(f"/patients/{pid}/risk-profile", data={  # type: ignore[attr-defined]
+        "height_cm": "999", "smoking": "never", "pack_years": "x", "csrf_token": token})
+    assert refused.status_code == 422 and "height_cm" in refused.text
+    assert 'value="165"' in browser.get(f"/patients/{pid}/risk").text  # type: ignore[attr-defined]

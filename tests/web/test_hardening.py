@@ -349,17 +349,20 @@ def test_worker_threads__bounded_per_app_and_validated(tmp_path: Path) -> None:
 
 def test_prepare_to_serve__freezes_start_up_objects_and_collects_young_objects_less_often() -> None:
     import gc
+    import sys
 
-    from aatd.web.app import GC_FIRST_GENERATION, prepare_to_serve
+    from aatd.web.app import GC_FIRST_GENERATION, SWITCH_INTERVAL_S, prepare_to_serve
 
-    before = gc.get_threshold()
+    before, interval = gc.get_threshold(), sys.getswitchinterval()
     try:
         prepare_to_serve()
         assert gc.get_freeze_count() > 0
         assert gc.get_threshold()[0] == GC_FIRST_GENERATION
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL_S) and interval > SWITCH_INTERVAL_S
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+        sys.setswitchinterval(interval)
 
 
 def test_engine_pool__heavy_work_runs_in_another_process_and_survives_a_crash() -> None:

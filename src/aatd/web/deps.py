@@ -11,15 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi.dependencies.models import Dependant
+from fastapi.responses import Response
 from fastapi.routing import APIRoute
+from fastapi.utils import is_body_allowed_for_status_code
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from aatd.web.errors import ApiError, LoginRequired
 from aatd.web.models import ApiToken, LoginSession, User, utcnow
@@ -43,19 +48,38 @@ class Principal:
     token_id: int | None = None
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
     """A session for the request: committed when the route returns, rolled back on any error.
 
     A page route that catches an :class:`~aatd.errors.InputError` calls ``db.rollback()``
     before rendering the form again, so a failed edit leaves nothing behind.
+
+    ``async`` on purpose: making a session opens no connection, and the routes end their
+    transactions in their own worker thread (:class:`DbRoute`, :func:`in_this_thread`), so
+    usually there is nothing left to do here and the session is dropped on the event loop.
+    A sync dependency cost two extra hops to a worker thread per request (one to make the
+    session, one to close it): each hop is event-loop work and a thread woken up, which under
+    load delayed every other request's turn on the loop (health check p99). Only a session
+    still in a transaction (database work after the route's own commit) is finished in a
+    worker thread, as before.
     """
     session: Session = request.app.state.sessions()
+    succeeded = False
     try:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        succeeded = True
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(_finish, session, succeeded)
+
+
+def _finish(session: Session, succeeded: bool) -> None:
+    """Commit (or, after an error, roll back) what the route left open, then close the session."""
+    try:
+        if succeeded:
+            session.commit()
+        else:
+            session.rollback()
     finally:
         session.close()
 
@@ -83,23 +107,55 @@ def in_this_thread(*sessions: Session) -> Iterator[None]:
         session.commit()
 
 
-def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+def _committing(endpoint: Callable[..., Any], route: DbRoute) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Any:
         with in_this_thread(*(v for v in kwargs.values() if isinstance(v, Session))):
-            return endpoint(*args, **kwargs)
+            answer = endpoint(*args, **kwargs)
+        return route.written(answer)
 
     return run
 
 
 class DbRoute(APIRoute):
     """A route whose database work commits (or rolls back) inside the route's own worker thread,
-    before the response is built: the transaction never outlives the route function."""
+    before the response is built: the transaction never outlives the route function.
+
+    The route's answer is also checked against its response model and written as JSON in that
+    same thread (:meth:`written`), as FastAPI would write it: FastAPI checks a sync route's
+    answer in a second hop to a worker thread and writes the JSON on the event loop, where a
+    long list (a patient's results) held every other request up.
+    """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if not inspect.iscoroutinefunction(endpoint):
-            endpoint = _committing(endpoint)
+            endpoint = _committing(endpoint, self)
         super().__init__(path, endpoint, **kwargs)
+
+    def written(self, answer: Any) -> Any:
+        """``answer`` as the JSON response FastAPI would make of it (same bytes, status and headers),
+        or ``answer`` unchanged for FastAPI to handle: a response already, a route without a
+        response model or with its own response class, a route that sets the status or headers
+        through a ``Response`` parameter, a status without a body, or an answer that does not
+        fit the model (FastAPI then reports it as before)."""
+        field = self.response_field
+        if (isinstance(answer, Response) or field is None or not isinstance(self.response_class, DefaultPlaceholder)
+                or _sets_response(self.dependant) or not is_body_allowed_for_status_code(self.status_code)):
+            return answer
+        value, errors = field.validate(answer, {}, loc=("response",))
+        if errors:
+            return answer
+        content = field.serialize_json(
+            value, include=self.response_model_include, exclude=self.response_model_exclude,
+            by_alias=self.response_model_by_alias, exclude_unset=self.response_model_exclude_unset,
+            exclude_defaults=self.response_model_exclude_defaults, exclude_none=self.response_model_exclude_none)
+        return Response(content=content, media_type="application/json", status_code=self.status_code or 200)
+
+
+def _sets_response(dependant: Dependant) -> bool:
+    """Whether the route or any of its dependencies takes FastAPI's ``Response`` parameter (to set
+    a status or headers, which FastAPI applies only to answers it writes itself)."""
+    return dependant.response_param_name is not None or any(_sets_response(d) for d in dependant.dependencies)
 
 
 def caller_address(request: Request) -> str:

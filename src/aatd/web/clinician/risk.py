@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from aatd.errors import InputError
 from aatd.knowledge.life_tables import DEFAULT_COUNTRY, life_table_countries
@@ -20,11 +22,12 @@ from aatd.risk.answers import SUMMARY_AGES, describe_risk, input_limits
 from aatd.risk.liver import ALCOHOL_GRAMS
 from aatd.risk.lung import ASCERTAINMENT, SMOKING
 from aatd.risk.plots import plot_data
+from aatd.web.budget import Caller, EngineCaller
 from aatd.web.clinician.plots import trajectory_svg
 from aatd.web.clinician.rendering import render, see_other
-from aatd.web.db import before_slow_work
-from aatd.web.deps import Db, DbRoute, PageUser
-from aatd.web.models import Patient, Result
+from aatd.web.deps import Db, DbRoute, PageUser, Principal, in_this_thread
+from aatd.web.models import Patient, Result, User
+from aatd.web.public import engines
 from aatd.web.workspace.repository import Workspace
 
 router = APIRouter(route_class=DbRoute)
@@ -115,20 +118,40 @@ def _inputs(patient: Patient, results: list[Result], form: dict[str, Any]) -> tu
     return inputs, measured
 
 
-def _answer(ws: Workspace, patient_id: int, query: dict[str, str], scenarios: list[str]) -> dict[str, Any]:
-    patient = ws.patient(patient_id)
-    results = list(ws.results(patient))
-    form = _form(patient, query, scenarios, ws.family(patient.family_id, audit_read=False).country)
+def _read(db: Session, user: User, patient_id: int, query: dict[str, str],
+          scenarios: list[str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """In a worker thread: the patient's record and the form (the transaction ends here, see
+    :func:`aatd.web.deps.in_this_thread`), and the engine's inputs (``None`` when the record or the
+    form lacks something, said in ``needs``, or a field was refused, said in ``error``)."""
+    with in_this_thread(db):
+        ws = Workspace(db, user)
+        patient = ws.patient(patient_id)
+        results = list(ws.results(patient))
+        family_country = ws.family(patient.family_id, audit_read=False).country
+    form = _form(patient, query, scenarios, family_country)
     found: dict[str, Any] = {"patient": patient, "form": form, "answer": None, "measured": [], "error": None,
                              "needs": _needs(patient, results, form)}
     if found["needs"]:
-        return found
-    before_slow_work(ws.db)
+        return found, None
     try:
         inputs, found["measured"] = _inputs(patient, results, form)
-        found["answer"] = dict(describe_risk(**inputs))
     except InputError as exc:
         found["error"] = exc
+        return found, None
+    return found, inputs
+
+
+async def _answer(db: Session, principal: Principal, caller: Caller, patient_id: int, query: dict[str, str],
+                  scenarios: list[str]) -> dict[str, Any]:
+    """The record read in a worker thread, then the simulation in an engine process
+    (:class:`aatd.web.budget.EnginePool`, with the logged-in time budget and the queue cap: a
+    full queue is a 503), as the public lungs page and ``/api/v1/risk`` run it."""
+    found, inputs = await run_in_threadpool(_read, db, principal.user, patient_id, query, scenarios)
+    if inputs is not None:
+        try:
+            found["answer"] = await caller.run(engines.lung_risk, inputs)
+        except InputError as exc:
+            found["error"] = exc
     return found
 
 
@@ -159,44 +182,65 @@ def _context(found: dict[str, Any], request: Request) -> dict[str, Any]:
     }
 
 
+def _query(request: Request) -> tuple[dict[str, str], list[str]]:
+    """The form's fields and the chosen scenarios from the query string."""
+    return ({k: v for k, v in request.query_params.items() if k != "scenario"},
+            request.query_params.getlist("scenario"))
+
+
 @router.get("/patients/{patient_id}/risk")
-def risk_page(request: Request, patient_id: PatientId, principal: PageUser, db: Db) -> Response:
+async def risk_page(request: Request, patient_id: PatientId, principal: PageUser, caller: EngineCaller,
+                    db: Db) -> Response:
     """The risk form (filled from the record), then the trajectory plot, the outcome and scenario tables."""
-    query = {k: v for k, v in request.query_params.items() if k != "scenario"}
-    found = _answer(Workspace(db, principal.user), patient_id, query, request.query_params.getlist("scenario"))
-    return render(request, "risk.html", principal, status_code=422 if found["error"] else 200,
-                  **_context(found, request))
+    found = await _answer(db, principal, caller, patient_id, *_query(request))
+    return await run_in_threadpool(render, request, "risk.html", principal, status_code=422 if found["error"] else 200,
+                                   **_context(found, request))
+
+
+def _plot(found: dict[str, Any]) -> Response:
+    svg = trajectory_svg(plot_data(found["answer"]), found["measured"], f"Predicted FEV1 of {found['patient'].label}")
+    return Response(svg, media_type="image/svg+xml")
 
 
 @router.get("/patients/{patient_id}/risk.svg")
-def risk_plot(request: Request, patient_id: PatientId, principal: PageUser, db: Db) -> Response:
+async def risk_plot(request: Request, patient_id: PatientId, principal: PageUser, caller: EngineCaller,
+                    db: Db) -> Response:
     """The trajectory plot as SVG, measured FEV1 points drawn over the predicted bands."""
-    query = {k: v for k, v in request.query_params.items() if k != "scenario"}
-    found = _answer(Workspace(db, principal.user), patient_id, query, request.query_params.getlist("scenario"))
+    found = await _answer(db, principal, caller, patient_id, *_query(request))
     if found["answer"] is None:
         raise found["error"] or InputError("patient", patient_id, "; ".join(found["needs"]))
-    svg = trajectory_svg(plot_data(found["answer"]), found["measured"], f"Predicted FEV1 of {found['patient'].label}")
-    return Response(svg, media_type="image/svg+xml")
+    return await run_in_threadpool(_plot, found)
 
 
 Short = Annotated[str, Form(max_length=_MAX_FIELD)]
 
 
-@router.post("/patients/{patient_id}/risk-profile")
-def save_profile(request: Request, patient_id: PatientId, principal: PageUser, db: Db, height_cm: Short = "",
-                 smoking: Short = "", pack_years: Short = "", quit_age: Short = "") -> Response:
-    """Keep height and smoking on the patient's record (validated with the risk model's own bounds)."""
-    ws = Workspace(db, principal.user)
+def _save(db: Session, user: User, patient_id: int, fields: dict[str, str]) -> InputError | None:
+    """In a worker thread: keep the fields on the record (all or nothing); the refusal, if any."""
     try:
-        ws.update_patient(patient_id, {"height_cm": _number("height_cm", height_cm), "smoking": smoking or None,
-                                       "pack_years": _number("pack_years", pack_years),
-                                       "quit_age": _number("quit_age", quit_age)})
+        with in_this_thread(db):
+            Workspace(db, user).update_patient(patient_id, {
+                "height_cm": _number("height_cm", fields["height_cm"]), "smoking": fields["smoking"] or None,
+                "pack_years": _number("pack_years", fields["pack_years"]),
+                "quit_age": _number("quit_age", fields["quit_age"])})
     except InputError as exc:
-        db.rollback()
-        found = _answer(Workspace(db, principal.user), patient_id, {}, [])
-        found["error"] = exc
-        return render(request, "risk.html", principal, status_code=422, **_context(found, request))
-    return see_other(f"/patients/{patient_id}/risk")
+        return exc
+    return None
+
+
+@router.post("/patients/{patient_id}/risk-profile")
+async def save_profile(request: Request, patient_id: PatientId, principal: PageUser, caller: EngineCaller, db: Db,
+                       height_cm: Short = "", smoking: Short = "", pack_years: Short = "",
+                       quit_age: Short = "") -> Response:
+    """Keep height and smoking on the patient's record (validated with the risk model's own bounds)."""
+    fields = {"height_cm": height_cm, "smoking": smoking, "pack_years": pack_years, "quit_age": quit_age}
+    error = await run_in_threadpool(_save, db, principal.user, patient_id, fields)
+    if error is None:
+        return see_other(f"/patients/{patient_id}/risk")
+    found = await _answer(db, principal, caller, patient_id, {}, [])
+    found["error"] = error
+    return await run_in_threadpool(render, request, "risk.html", principal, status_code=422,
+                                   **_context(found, request))
 
 
 def record_scenarios(patient: Patient, results: list[Result], family_country: str | None = None) -> dict[str, Any]:
