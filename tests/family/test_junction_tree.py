@@ -75,7 +75,8 @@ def test_conditioning_matches_brute_force_at_any_budget(net: tuple[list[int], li
                                                                    list[np.ndarray]], budget: int) -> None:
     cards, scopes, tables = net
     expected, log_z = brute_force(cards, scopes, tables)
-    got, got_log_z, cond = infer_marginals(cards, scopes, tables, budget_bytes=budget, time_limit=60)
+    # no time limit: the refusal projects wall-clock time, which a loaded machine can stretch past any bound
+    got, got_log_z, cond = infer_marginals(cards, scopes, tables, budget_bytes=budget, time_limit=math.inf)
     for a, b in zip(got, expected, strict=True):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
     assert got_log_z == pytest.approx(log_z, abs=1e-9)
