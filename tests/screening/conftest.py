@@ -11,12 +11,16 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
+
+from aatd.web.app import create_app
+from aatd.web.settings import Settings
 
 N_SAMPLES = 300
 SEED = 20261129
@@ -199,3 +203,14 @@ def python_bin(name: str) -> str:
     if not path.exists():
         pytest.fail(f"{name} is not installed next to {sys.executable}: pip install -e '.[dev]'")
     return str(path)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The web app on a fresh SQLite database, one per test module (the screening API needs no login)."""
+    tmp: Path = tmp_path_factory.mktemp("api")
+    app = create_app(Settings(data_dir=tmp, database_url=f"sqlite:///{tmp / 'aatd.sqlite3'}",
+                              secret_key="test-" + "x" * 40))
+    with TestClient(app) as c:
+        yield c
+    app.state.engine.dispose()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +30,6 @@ from aatd.screening import (
 )
 from aatd.screening.cohort import NOT_COVERED
 from aatd.screening.cohort import Cohort as CohortArrays
-from aatd.web.app import create_app
-from aatd.web.settings import Settings
 
 from .conftest import Cohort, run, tool
 
@@ -181,16 +178,6 @@ def test_cli_population_column_without_panel_is_one_line_exit_2(cohort: Cohort,
     assert stop.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("aatd: error: population_column:")
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    tmp: Path = tmp_path_factory.mktemp("api-populations")
-    app = create_app(Settings(data_dir=tmp, database_url=f"sqlite:///{tmp / 'aatd.sqlite3'}",
-                              secret_key="test-" + "x" * 40))
-    with TestClient(app) as c:
-        yield c
-    app.state.engine.dispose()
 
 
 def test_api_with_a_panel_equals_the_cli_answer(client: TestClient, cohort: Cohort, tmp_path: Path,
