@@ -41,7 +41,7 @@ def render() -> str:
            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
            '<title>PI*S and PI*Z allele frequencies per 1000 by country, with 95% confidence intervals</title>',
            f'<text x="{LEFT}" y="16" font-size="13" font-weight="bold">PI*S and PI*Z per 1000 (95% CI); '
-           'hollow = derived from counts</text>']
+           'hollow = derived from counts; \u2264 = only a ceiling</text>']
     for allele in ("S", "Z"):
         base = _x(allele, 0)
         out.append(f'<text x="{base}" y="36" font-weight="bold" fill="{COLOUR[allele]}">PI*{allele} per 1000</text>')
@@ -62,9 +62,14 @@ def render() -> str:
                 out.append(f'<line x1="{_x(allele, ci[0] * 1000):.1f}" y1="{y}" x2="{_x(allele, ci[1] * 1000):.1f}" '
                            f'y2="{y}" stroke="{colour}" stroke-width="1.5"/>')
             fill = "white" if c.basis == "derived" else colour
-            out.append(f'<circle cx="{_x(allele, point * 1000):.1f}" cy="{y}" r="3.5" fill="{fill}" '
+            ceiling = allele in c.upper_bounds
+            x = _x(allele, point * 1000)
+            if ceiling:
+                out.append(f'<text x="{x - 5:.1f}" y="{y - 4}" text-anchor="end" font-weight="bold" fill="{colour}" '
+                           'stroke="white" stroke-width="3" paint-order="stroke">\u2264</text>')
+            out.append(f'<circle cx="{x:.1f}" cy="{y}" r="3.5" fill="{fill}" '
                        f'stroke="{colour}" stroke-width="1.5"><title>{escape(c.country)}: {allele} '
-                       f'{point * 1000:.3g} per 1000</title></circle>')
+                       f'{"at most " if ceiling else ""}{point * 1000:.3g} per 1000</title></circle>')
     out.append(f'<text x="8" y="{height - 4}" fill="#555">Source: src/aatd/data/allele_frequencies.csv '
                '(each row cites its survey); regions as in the table.</text>')
     out.append("</svg>")
