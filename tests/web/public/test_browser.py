@@ -76,7 +76,7 @@ def test_learn__reads_a_page_with_its_diagram_and_sources(page: Any, screenshots
     page.goto("/public/learn")
     page.get_by_role("link", name=re.compile("passed on|inherited", re.I)).first.click()
     assert page.locator("figure.diagram svg").count() >= 1
-    assert page.get_by_role("heading", name="Sources").is_visible()
+    page.get_by_role("heading", name="Sources").wait_for(state="visible")
     check(page, screenshots, "learn-article")
 
 
@@ -87,7 +87,7 @@ def test_should_i_be_tested__answer_print_and_download(page: Any, screenshots: P
     page.get_by_label("Your age in years").fill("38")
     page.get_by_role("button", name="Show my answer").click()
     assert "guidelines recommend a test" in page.locator(".answer").inner_text()
-    assert page.get_by_role("button", name="Print this summary").is_visible()  # shown by public.js
+    page.get_by_role("button", name="Print this summary").wait_for(state="visible")  # shown by public.js
     check(page, screenshots, "should-i-be-tested-answer")
     page.emulate_media(media="print")
     assert not page.locator("form.questionnaire").is_visible() and page.locator("#answer").is_visible()
@@ -106,14 +106,14 @@ def test_my_result__enter_a_level_and_a_type(page: Any, screenshots: Path) -> No
     page.goto("/public/my-result")
     page.get_by_label("Level", exact=True).fill("lots")
     page.get_by_role("button", name="Explain my result").click()
-    assert page.locator("#level-error").is_visible()
+    page.locator("#level-error").wait_for(state="visible")
     check(page, screenshots, "my-result-error")
     page.get_by_label("Level", exact=True).fill("45")
     page.get_by_label("Unit").select_option("mg/dL")
     page.get_by_label("Your type").fill("ZZ")
     page.get_by_role("button", name="Explain my result").click()
     assert page.locator(".answer").inner_text() == "Your result is very low."
-    assert page.get_by_role("heading", name="Questions to ask your doctor").is_visible()
+    page.get_by_role("heading", name="Questions to ask your doctor").wait_for(state="visible")
     check(page, screenshots, "my-result-answer")
 
 
@@ -156,9 +156,9 @@ def test_ask__misspelt_search_did_you_mean_and_related(page: Any, screenshots: P
     suggestion = page.locator(".did-you-mean a")
     assert suggestion.inner_text() == "emphysema smoking"
     assert page.locator("ol.result-list li").count() >= 1
-    assert page.get_by_role("heading", name="Talk to your doctor").is_visible()
+    page.get_by_role("heading", name="Talk to your doctor").wait_for(state="visible")
     check(page, screenshots, "ask-results")
     suggestion.click()
     page.locator("ol.result-list h3 a").first.click()
-    assert page.get_by_role("heading", name="Sources").is_visible()
+    page.get_by_role("heading", name="Sources").wait_for(state="visible")
     check(page, screenshots, "ask-question")
