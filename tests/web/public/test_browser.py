@@ -162,3 +162,15 @@ def test_ask__misspelt_search_did_you_mean_and_related(page: Any, screenshots: P
     page.locator("ol.result-list h3 a").first.click()
     page.get_by_role("heading", name="Sources").wait_for(state="visible")
     check(page, screenshots, "ask-question")
+
+
+def test_how_common__choose_a_country_and_read_every_country(page: Any, screenshots: Path) -> None:
+    page.goto("/public/ask/how-common")
+    page.get_by_label("Country").select_option("Spain")
+    page.get_by_role("button", name="Show").click()
+    answer = page.locator("#where .answer")
+    answer.wait_for(state="visible")
+    assert answer.inner_text().startswith("In Spain, about 1 in 2,600 people has two Z genes (ZZ)")
+    assert "survey of 1,116 people" in page.locator("#where").inner_text()
+    assert page.locator(".how-common-table tbody th[scope=row]").count() >= 34
+    check(page, screenshots, "how-common")

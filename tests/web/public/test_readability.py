@@ -20,6 +20,8 @@ VISITS: list[tuple[str, dict[str, str] | None]] = [
     ("/public/my-lungs", {"submitted": "1", "genotype": "ZZ", "sex": "male", "age": "40", "height_cm": "178",
                           "smoking": "current"}),
     ("/public/ask", None),
+    ("/public/ask/how-common?country=Spain", None),
+    ("/public/ask/how-common?country=Japan", None),
 ]
 _SKIP = re.compile(r"<(svg|details|table|nav|form)\b.*?</\1>", re.S)
 
@@ -57,7 +59,7 @@ MIN_SZIGRISZT = 55.0
 @pytest.mark.parametrize(("path", "form"), SPANISH_VISITS)
 def test_public_text__spanish_pages_read_easily_on_szigriszt_pazos(client: TestClient, offline_textstat: None,
                                                                    path: str, form: dict[str, str] | None) -> None:
-    url = f"{path}?lang=es"
+    url = f"{path}{'&' if '?' in path else '?'}lang=es"
     response = client.post(url, data=form) if form else client.get(url)
     assert '<html lang="es">' in response.text
     text = main_text(response.text)

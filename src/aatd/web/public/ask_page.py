@@ -13,7 +13,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from aatd.errors import InputError
+from aatd.limits import LABEL, check_text
 from aatd.patients import questions
+from aatd.patients.how_common import how_common
 from aatd.web.budget import BUDGETED
 from aatd.web.public.rendering import (
     SubmittedFields,
@@ -28,6 +30,8 @@ from aatd.web.public.rendering import gettext as _
 
 router = APIRouter()
 RESULTS = 8
+COUNTRY_PANELS = frozenset({"how-common"})
+"""Questions whose answer ends with "How common is it where you live?" (a country picker and every country)."""
 
 
 def askers() -> list[tuple[str, str]]:
@@ -78,12 +82,27 @@ def ask(request: Request, fields: SubmittedFields) -> HTMLResponse:
 
 
 @router.get("/public/ask/{question_id}", response_class=HTMLResponse)
-def question(request: Request, question_id: str) -> HTMLResponse:
-    """One question with its full answer, sources and related questions."""
+def question(request: Request, question_id: str, country: str = "") -> HTMLResponse:
+    """One question with its full answer, sources and related questions; for "How common is AATD?" also
+    how common it is in the chosen country (``?country=``) and in every country of the table."""
     lang = choose_language(request)
     try:
         entry = questions.get_question(question_id, language=lang)
     except InputError:
         return render(request, "not_found.html", status_code=404, message=_("There is no question with this address."))
     entry["find_care"] = questions.mentions_care(questions.load_entry(question_id, lang))
-    return render(request, "question.html", entry=entry, contact_in_main=True)
+    panel, errors = _country_panel(question_id, country.strip(), lang)
+    options = [("", _("Choose a country"))] + [(row["country"], row["country"]) for row in
+                                               sorted(panel["countries"], key=lambda r: r["country"])] if panel else []
+    return render(request, "question.html", entry=entry, contact_in_main=True, panel=panel, errors=errors,
+                  country=country.strip(), country_options=options, status_code=422 if errors else 200)
+
+
+def _country_panel(question_id: str, country: str, language: str) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    if question_id not in COUNTRY_PANELS:
+        return None, {}
+    try:
+        check_text("country", country, LABEL)
+        return dict(how_common(country or None, language)), {}
+    except InputError as exc:
+        return dict(how_common(None, language)), {"country": describe_error(exc)}

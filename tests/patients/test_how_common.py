@@ -1,0 +1,71 @@
+"""How common AATD is by country, in words: the numbers follow the country table, and every sentence
+is true of its survey (found, not found, or only a ceiling)."""
+
+from __future__ import annotations
+
+import pytest
+
+from aatd.errors import InputError
+from aatd.knowledge import knowledge
+from aatd.patients.how_common import how_common
+
+
+def _two_figures(x: float) -> int:
+    """Two significant figures by the format mini-language (independent of the module's arithmetic)."""
+    return int(float(f"{x:.2g}"))
+
+
+def test_spain__one_in_n_is_the_hardy_weinberg_inverse_of_the_table_frequencies() -> None:
+    record = knowledge().countries["spain"]
+    s, z = record.s, record.z  # per 1 (the table's per-1000 values / 1000)
+    answer = how_common("Spain")
+    zz, sz = answer["countries"][[r["country"] for r in answer["countries"]].index("Spain")]["types"]
+    assert zz["people"] == _two_figures(1 / z ** 2) == 2600
+    assert sz["people"] == _two_figures(1 / (2 * s * z)) == 250
+    assert answer["sentences"][0] == ("In Spain, about 1 in 2,600 people has two Z genes (ZZ), "
+                                      "the most common severe type.")
+    assert "survey of 1,116 people" in answer["sentences"][-1]
+    assert answer["source"] is not None and "10562938" in answer["source"]
+
+
+@pytest.mark.parametrize("name", sorted(c.country for c in knowledge().countries.values()))
+def test_every_country__words_match_the_survey(name: str) -> None:
+    record = knowledge().countries[name.lower()]
+    answer = how_common(name)
+    text = " ".join(answer["sentences"])
+    assert "inf" not in text and " 0 " not in text
+    if record.z == 0:
+        assert "found no Z gene" in text and "(ZZ)" not in text.split("found no Z gene")[0]
+    else:
+        assert "has two Z genes (ZZ)" in text
+        ceiling = "Z" in record.upper_bounds
+        assert ("at most about 1 in" in text.split("(ZZ)")[0]) is ceiling
+    if record.s == 0 and record.z > 0:
+        assert "found no S gene" in text
+    row = next(r for r in answer["countries"] if r["country"] == record.country)
+    for one in row["types"]:
+        assert (one["people"] is None) == (one["short"] == "none found")
+
+
+def test_a_ceiling_is_said_as_at_most() -> None:
+    text = " ".join(how_common("Kazakhstan")["sentences"])
+    assert "at most about 1 in 47,000 people has two Z genes" in text
+    assert "Many more people carry one Z gene (MZ): at most about 1 in" in text
+
+
+def test_no_country__every_row_and_no_sentences() -> None:
+    answer = how_common(None)
+    assert answer["sentences"] == [] and answer["country"] is None
+    assert len(answer["countries"]) == len(knowledge().countries)
+
+
+def test_unknown_country__input_error_naming_the_field() -> None:
+    with pytest.raises(InputError) as caught:
+        how_common("Narnia")
+    assert caught.value.field == "country"
+
+
+def test_spanish__translated_with_spanish_number_grouping() -> None:
+    answer = how_common("Kazakhstan", language="es")
+    assert answer["sentences"][0].startswith("En Kazakhstan, como mucho alrededor de 1 de cada 47\u00a0000 personas")
+    assert how_common("Spain", language="es")["sentences"][0].startswith("En Spain, alrededor de 1 de cada 2600 ")

@@ -1,0 +1,48 @@
+"""The "How common is AATD?" answer: a country picker, its sentences and every country's row."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from aatd.knowledge import knowledge
+from aatd.limits import LABEL
+
+
+def test_no_country__the_picker_and_every_country(client: TestClient) -> None:
+    page = client.get("/public/ask/how-common")
+    assert page.status_code == 200
+    assert "How common is it where you live?" in page.text
+    assert page.text.count('<th scope="row">') == len(knowledge().countries)
+    assert 'id="where"' not in page.text
+
+
+def test_a_country__its_sentences_and_source(client: TestClient) -> None:
+    page = client.get("/public/ask/how-common", params={"country": "Spain"})
+    assert page.status_code == 200
+    assert "In Spain, about 1 in 2,600 people has two Z genes (ZZ)" in page.text
+    assert "Source: Blanco 1999, PMID 10562938." in page.text
+    assert '<option value="Spain" selected>' in page.text
+
+
+def test_unknown_country__422_naming_the_value_and_the_choices(client: TestClient) -> None:
+    page = client.get("/public/ask/how-common", params={"country": "<script>alert(1)</script>"})
+    assert page.status_code == 422
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;" in page.text and "a country in the table" in page.text
+
+
+def test_a_very_long_country__422_at_the_label_limit(client: TestClient) -> None:
+    page = client.get("/public/ask/how-common", params={"country": "x" * (LABEL + 1)})
+    assert page.status_code == 422
+    assert f"at most {LABEL:,} characters (got {LABEL + 1:,})" in page.text
+
+
+def test_other_questions__no_country_panel(client: TestClient) -> None:
+    page = client.get("/public/ask/can-you-catch-it", params={"country": "Narnia"})
+    assert page.status_code == 200
+    assert "How common is it where you live?" not in page.text
+
+
+def test_spanish(client: TestClient) -> None:
+    page = client.get("/public/ask/how-common", params={"country": "Japan", "lang": "es"})
+    assert "En Japan, el estudio no encontró ningún gen Z." in page.text
