@@ -140,3 +140,14 @@ def test_describe_untested_partner_chances__unknown_country_names_the_field() ->
 
     with pytest.raises(InputError, match="country"):
         describe_untested_partner_chances("MZ", "Atlantis")
+
+
+def test_untested_partner__a_ceiling_gene_is_said_to_be_an_upper_limit() -> None:
+    from aatd.patients.punnett import describe_untested_partner_chances
+
+    hong_kong = describe_untested_partner_chances("MZ", "Hong Kong")
+    assert str(hong_kong["note"]).endswith("The survey gave only an upper limit for the S gene, so chances that "
+                                           "need it may be lower.")
+    assert "upper limit" not in str(describe_untested_partner_chances("MZ", "Spain")["note"])
+    spanish = describe_untested_partner_chances("MZ", "Kazakhstan", language="es")
+    assert "solo dio un límite superior para el gen Z" in str(spanish["note"])

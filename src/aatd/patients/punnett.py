@@ -221,6 +221,14 @@ def _percent(p: float) -> str:
     return f"{value:.1f}%" if value < 10 else f"{value:.0f}%"
 
 
+def _ceiling_note(ceilings: tuple[str, ...], language: str) -> str:
+    """A sentence when the country's survey gave only an upper limit for a gene (it pooled rare genes)."""
+    if not ceilings:
+        return ""
+    return " " + gettext("The survey gave only an upper limit for the %(genes)s gene, so chances that need it may "
+                         "be lower.", language) % {"genes": " / ".join(ceilings)}
+
+
 def describe_untested_partner_chances(parent: Genotype | str, country_name: str, *,
                                       language: str = "en") -> dict[str, object]:
     """Each child's chances when one parent's type is known and the other was never tested.
@@ -255,6 +263,7 @@ def describe_untested_partner_chances(parent: Genotype | str, country_name: str,
         "note": gettext("The other parent was not tested, so we used how common the S and Z genes are in "
                         "%(country)s: about %(carrier)s of people there carry at least one. A test of the other "
                         "parent gives a surer answer.", language) % {"country": record.country,
-                                                                      "carrier": _percent(carrier)},
+                                                                      "carrier": _percent(carrier)}
+        + _ceiling_note(record.upper_bounds, language),
         "provenance": provenance(parent1=p1.canonical, parent2="untested", country=record.country),
     }
