@@ -1,7 +1,8 @@
-"""Draw PI*S and PI*Z per 1000 by country, with 95% CIs, from the country table (docs/img/allele-frequencies.svg).
+"""Draw PI*S and PI*Z per 1000 by country, with 95% CIs, from the country table (docs/img/allele-frequencies.svg),
+and world maps of each (docs/img/allele-map-z.svg, docs/img/allele-map-s.svg).
 
-    python scripts/frequency_chart.py          # rewrite the SVG
-    python scripts/frequency_chart.py --check  # exit 1 if the SVG is stale (run by the tests)
+    python scripts/frequency_chart.py          # rewrite the SVGs
+    python scripts/frequency_chart.py --check  # exit 1 if an SVG is stale (run by the tests)
 
 A dot chart rather than a map: the stored corpora hold no country outlines, and a chart keeps
 each survey's interval visible. Countries are grouped by region; hollow dots are values
@@ -15,6 +16,8 @@ from html import escape
 from pathlib import Path
 
 from aatd.knowledge import CountryFrequencies, knowledge
+from aatd.knowledge.places import place_codes
+from aatd.web.public.world_map import NO_DATA, Band, map_codes, world_map_svg
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "img" / "allele-frequencies.svg"
@@ -22,6 +25,12 @@ ROW, TOP, LEFT, PANEL, GAP = 18, 54, 190, 300, 40
 SCALE_MAX = {"S": 140.0, "Z": 60.0}
 TICKS = {"S": (0, 20, 40, 60, 80, 100, 120, 140), "Z": (0, 10, 20, 30, 40, 50, 60)}
 COLOUR = {"S": "#1f6fb4", "Z": "#b4451f"}
+MAP_BANDS = {  # upper limit per 1000 (exclusive) and colour, most frequent first
+    "Z": ((None, "#99000d"), (20.0, "#de2d26"), (10.0, "#fb6a4a"), (5.0, "#fcae91"), (2.0, "#fee5d9")),
+    "S": ((None, "#08519c"), (100.0, "#3182bd"), (50.0, "#6baed6"), (20.0, "#bdd7e7"), (5.0, "#eff3ff")),
+}
+NOT_FOUND, CEILING = "#ffffff", "#9e9ac8"
+MAPS = {allele: ROOT / "docs" / "img" / f"allele-map-{allele.lower()}.svg" for allele in ("Z", "S")}
 
 
 def rows() -> list[CountryFrequencies]:
@@ -76,15 +85,50 @@ def render() -> str:
     return "\n".join(out) + "\n"
 
 
+def _map_bands(allele: str) -> list[tuple[float, float | None, str, str]]:
+    """(low, high, colour, words) per band, from the rarest up."""
+    limits = MAP_BANDS[allele]
+    out = []
+    for (high, colour), (low, _) in zip(limits, [*limits[1:], (0.0, "")], strict=True):
+        words = f"{low:g} to under {high:g} per 1000" if high is not None else f"{low:g} per 1000 or more"
+        out.append((low or 0.0, high, colour, words if low else f"under {high:g} per 1000 (not 0)"))
+    return out[::-1]
+
+
+def _map_fill(allele: str, c: CountryFrequencies) -> tuple[str, str]:
+    value = (c.z if allele == "Z" else c.s) * 1000
+    if allele in c.upper_bounds:
+        return CEILING, f"{c.country}: {allele} at most {value:.3g} per 1000"
+    if value == 0:
+        return NOT_FOUND, f"{c.country}: {allele} not found in the survey"
+    colour = next(colour for low, high, colour, _ in _map_bands(allele)
+                  if low <= value and (high is None or value < high))
+    return colour, f"{c.country}: {allele} {value:.3g} per 1000"
+
+
+def render_map(allele: str) -> str:
+    """The world map of PI*``allele`` per 1000 (legend inside the SVG)."""
+    codes, drawn = place_codes(), map_codes()
+    fills = {codes[c.country]: _map_fill(allele, c) for c in rows()}
+    bands = [Band(colour, words) for _, _, colour, words in _map_bands(allele)]
+    bands += [Band(NOT_FOUND, "not found in the survey"), Band(CEILING, "only a ceiling (pooled with rare alleles)"),
+              Band(NO_DATA, "no survey in the table")]
+    small = sorted(c.country for c in rows() if codes[c.country] not in drawn)
+    return world_map_svg(fills, bands, title=f"PI*{allele} allele frequency per 1000 by country",
+                         description=f"World map of the PI*{allele} column of allele_frequencies.csv.",
+                         too_small=small, too_small_label="Too small for this map:") + "\n"
+
+
 def main(check: bool) -> int:
-    new = render()
+    outputs = {OUT: render(), **{path: render_map(allele) for allele, path in MAPS.items()}}
+    stale = [path for path, new in outputs.items() if not path.exists() or path.read_text(encoding="utf-8") != new]
     if check:
-        if not OUT.exists() or OUT.read_text(encoding="utf-8") != new:
-            print(f"{OUT.relative_to(ROOT)} is stale: run python scripts/frequency_chart.py")
-            return 1
-        return 0
-    OUT.write_text(new, encoding="utf-8")
-    print(f"written {OUT.relative_to(ROOT)}")
+        for path in stale:
+            print(f"{path.relative_to(ROOT)} is stale: run python scripts/frequency_chart.py")
+        return 1 if stale else 0
+    for path, new in outputs.items():
+        path.write_text(new, encoding="utf-8")
+        print(f"written {path.relative_to(ROOT)}")
     return 0
 
 

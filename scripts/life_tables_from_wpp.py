@@ -4,7 +4,8 @@
 
 The four files are the tab-separated data of the wpp2019 R package (United Nations Population
 Division, CC BY 3.0 IGO; ``data/`` of the package as released on CRAN, 2020-01-31). The script
-copies, for the period 2015-2020 and each country of the allele-frequency table other than the
+copies, for the period 2015-2020 and each country of the allele-frequency table (its UN code from
+src/aatd/data/places.csv) other than the
 USA (which keeps its single-year national table), the central death rates nMx of the abridged
 table (ages 0, 1, 5, ..., 95, 100+) and the published life expectancy at birth, unchanged. It
 computes nothing: the single-year expansion is done, and tested, in aatd.knowledge.life_tables.
@@ -16,17 +17,12 @@ import csv
 import sys
 from pathlib import Path
 
+from aatd.knowledge.places import place_codes
+
 PERIOD = "2015-2020"
 SOURCE = "lifetables_wpp2019"
-# aatd's country name (allele_frequencies.csv) -> UN location code (ISO 3166-1 numeric).
-COUNTRIES = {
-    "Argentina": 32, "Canada": 124, "Cape Verde": 132, "Costa Rica": 188, "Cuba": 192,
-    "Dominican Republic": 214, "El Salvador": 222, "Finland": 246, "Guatemala": 320, "Honduras": 340, "Hong Kong": 344,
-    "Iceland": 352, "India": 356, "Iran": 364, "Ireland": 372, "Italy": 380, "Japan": 392,
-    "Kazakhstan": 398, "South Korea": 410, "Mexico": 484, "Nicaragua": 558, "Nigeria": 566, "Norway": 578,
-    "Panama": 591, "Poland": 616, "Saudi Arabia": 682, "Serbia": 688, "Spain": 724, "Sweden": 752,
-    "Switzerland": 756, "Tunisia": 788, "Turkey": 792, "United Kingdom": 826,
-}
+NATIONAL = {"USA"}
+"""Places that keep a national single-year table instead of the UN's."""
 OUT = Path(__file__).resolve().parents[1] / "src" / "aatd" / "data" / "life_tables_abridged.csv"
 
 
@@ -40,7 +36,7 @@ def main(directory: Path) -> None:
     for sex, letter in (("female", "F"), ("male", "M")):
         rates = _read(directory / f"mx{letter}.txt")
         e0 = {int(r["country_code"]): r for r in _read(directory / f"e0{letter}.txt")}
-        for country, code in sorted(COUNTRIES.items()):
+        for country, code in sorted((c, int(m49)) for c, m49 in place_codes().items() if c not in NATIONAL):
             mine = [r for r in rates if int(r["country_code"]) == code]
             if len(mine) != 22:
                 raise SystemExit(f"{country}: {len(mine)} age groups in mx{letter}.txt, expected 22")

@@ -31,6 +31,8 @@ class OneIn(TypedDict):
     """``about 1 in 2,500``, ``at most about 1 in 47,000`` or ``not found in the survey``."""
     short: str
     """The number for a table column headed "1 in": ``2,500``, ``47,000 or more`` or ``none found``."""
+    ceiling: bool
+    """The survey gave only an upper limit for a gene this type needs, so ``people`` is a lower limit."""
 
 
 class CountryHowCommon(TypedDict):
@@ -80,13 +82,14 @@ def one_in(answer: PrevalenceAnswer, genotype: str, language: str = "en") -> One
     ceilings = set(answer.get("upper_bounds", []))
     if frequency <= 0:
         return OneIn(genotype=genotype, people=None, words=gettext("not found in the survey", language),
-                     short=gettext("none found", language))
+                     short=gettext("none found", language), ceiling=False)
     people = _two_figures(1 / frequency)
     n = _grouped(people, language)
     if ceilings & set(_needs(genotype)):
         return OneIn(genotype=genotype, people=people, words=gettext("at most about 1 in %(n)s", language) % {"n": n},
-                     short=gettext("%(n)s or more", language) % {"n": n})
-    return OneIn(genotype=genotype, people=people, words=gettext("about 1 in %(n)s", language) % {"n": n}, short=n)
+                     short=gettext("%(n)s or more", language) % {"n": n}, ceiling=True)
+    return OneIn(genotype=genotype, people=people, words=gettext("about 1 in %(n)s", language) % {"n": n}, short=n,
+                 ceiling=False)
 
 
 def _row(record: CountryFrequencies, language: str) -> CountryHowCommon:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from aatd.errors import InputError
 from aatd.limits import LABEL, check_text
 from aatd.patients import questions
 from aatd.patients.how_common import how_common
 from aatd.web.budget import BUDGETED
+from aatd.web.public.how_common_map import too_small_for_the_map, zz_bands, zz_map
 from aatd.web.public.rendering import (
     SubmittedFields,
     choose_language,
@@ -27,6 +28,7 @@ from aatd.web.public.rendering import (
     settings_of,
 )
 from aatd.web.public.rendering import gettext as _
+from aatd.web.public.world_map import HEIGHT
 
 router = APIRouter()
 RESULTS = 8
@@ -81,6 +83,13 @@ def ask(request: Request, fields: SubmittedFields) -> HTMLResponse:
                   status_code=422 if errors else 200)
 
 
+@router.get("/public/ask/how-common/map.svg", response_class=Response)
+def how_common_map(request: Request) -> Response:
+    """The world map of the "How common is AATD?" answer (SVG, in the page's language; cached by browsers)."""
+    return Response(zz_map(choose_language(request)), media_type="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
 @router.get("/public/ask/{question_id}", response_class=HTMLResponse)
 def question(request: Request, question_id: str, country: str = "") -> HTMLResponse:
     """One question with its full answer, sources and related questions; for "How common is AATD?" also
@@ -95,7 +104,8 @@ def question(request: Request, question_id: str, country: str = "") -> HTMLRespo
     options = [("", _("Choose a country"))] + [(row["country"], row["country"]) for row in
                                                sorted(panel["countries"], key=lambda r: r["country"])] if panel else []
     return render(request, "question.html", entry=entry, contact_in_main=True, panel=panel, errors=errors,
-                  country=country.strip(), country_options=options, status_code=422 if errors else 200)
+                  country=country.strip(), country_options=options, map_bands=zz_bands(lang),
+                  too_small=too_small_for_the_map(), map_height=round(HEIGHT), status_code=422 if errors else 200)
 
 
 def _country_panel(question_id: str, country: str, language: str) -> tuple[dict[str, Any] | None, dict[str, str]]:
