@@ -43,3 +43,33 @@ def test_build_once__first_requests_build_no_route_and_compile_no_template(sqlit
     assert client.get("/no-such-page").status_code == 404
     assert made == []
     assert build_once(sqlite_world.app) == built  # idempotent
+
+
+class _Pool:
+    """Records what the app asks of its engine processes."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def start(self) -> None:
+        self.calls.append("start")
+
+    def shutdown(self, wait: bool = False) -> None:
+        self.calls.append(f"shutdown wait={wait}")
+
+
+@pytest.mark.parametrize("serving", [True, False])
+def test_lifespan__a_server_stopping_joins_its_engine_processes(sqlite_world: World, serving: bool) -> None:
+    """``aatd serve`` joins the engine processes when it stops (their queues' semaphores were reported leaked
+    when uvicorn ended the process by SIGTERM); an app that is not serving (tests) leaves the shared pool."""
+    from fastapi.testclient import TestClient
+
+    from aatd.web.budget import ComputeBudget
+
+    pool = _Pool()
+    app = sqlite_world.app
+    app.state.budget = ComputeBudget(pool=pool)  # type: ignore[arg-type]
+    app.state.serving = serving
+    with TestClient(app) as client:
+        assert client.get("/api/v1/health").status_code == 200
+    assert ("shutdown wait=True" in pool.calls) is serving

@@ -92,6 +92,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     budget: ComputeBudget = app.state.budget
     threading.Thread(target=budget.pool.start, name="aatd-start-engines", daemon=True).start()
     yield
+    if getattr(app.state, "serving", False):
+        _stop_serving(budget)
+
+
+def _stop_serving(budget: ComputeBudget) -> None:
+    """A server stopping for good joins its engine processes and lets go of what serving froze, so the
+    processes' queues are released here (uvicorn then ends the process by the signal that stopped it,
+    and without this the multiprocessing resource tracker reported their semaphores as leaked)."""
+    budget.pool.shutdown(wait=True)
+    gc.unfreeze()
+    gc.collect()
 
 
 GC_FIRST_GENERATION = 20_000
@@ -129,6 +140,7 @@ def prepare_to_serve(app: FastAPI | None = None) -> None:
     shared_pool().start()
     if app is not None:
         build_once(app)
+        app.state.serving = True
     gc.collect()
     gc.freeze()
     _, middle, old = gc.get_threshold()

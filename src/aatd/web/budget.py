@@ -273,12 +273,13 @@ class EnginePool:
         for job in jobs:
             job.result()
 
-    def shutdown(self) -> None:
-        """Stop the processes (running jobs are abandoned)."""
+    def shutdown(self, wait: bool = False) -> None:
+        """Stop the processes (running jobs are abandoned); ``wait`` joins them, releasing their
+        queues' semaphores (a server stopping for good does, so nothing is reported leaked)."""
         with self._lock:
             executor, self._executor = self._executor, None
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            executor.shutdown(wait=wait, cancel_futures=True)
 
 
 _SHARED_POOL = EnginePool()
