@@ -59,10 +59,9 @@ class HowCommonAnswer(TypedDict):
 
 
 def _grouped(n: int, language: str) -> str:
-    """``25,000`` in English; ``25 000`` (a non-breaking space) in Spanish, as its style guides ask."""
-    if language != "es":
-        return f"{n:,}"
-    return f"{n:,}".replace(",", "\u00a0") if n >= 10_000 else str(n)
+    """``25,000`` in English; ``25.000`` in Spanish, as the rest of the Spanish pages write numbers."""
+    text = f"{n:,}"
+    return text.replace(",", ".") if language == "es" else text
 
 
 def _two_figures(x: float) -> int:
