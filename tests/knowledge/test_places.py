@@ -25,3 +25,13 @@ def test_places__the_un_life_table_of_each_place_is_the_one_for_its_code() -> No
     assert copied and all(match is not None for match in copied.values())
     assert {name: int(match.group(1)) for name, match in copied.items() if match} == {
         name: int(code) for name, code in codes.items() if name != "USA"}
+
+
+def test_place_name__spanish_for_every_place_english_is_the_key() -> None:
+    from aatd.knowledge.places import place_name
+
+    for name in place_codes():
+        assert place_name(name) == name
+        assert place_name(name, "es")
+    assert place_name("Spain", "es") == "España" and place_name("USA", "es") == "Estados Unidos"
+    assert place_name("Narnia", "es") == "Narnia"

@@ -67,5 +67,5 @@ def test_unknown_country__input_error_naming_the_field() -> None:
 
 def test_spanish__translated_with_spanish_number_grouping() -> None:
     answer = how_common("Kazakhstan", language="es")
-    assert answer["sentences"][0].startswith("En Kazakhstan, como mucho alrededor de 1 de cada 47.000 personas")
-    assert how_common("Spain", language="es")["sentences"][0].startswith("En Spain, alrededor de 1 de cada 2.600 ")
+    assert answer["sentences"][0].startswith("En Kazajistán, como mucho alrededor de 1 de cada 47.000 personas")
+    assert how_common("Spain", language="es")["sentences"][0].startswith("En España, alrededor de 1 de cada 2.600 ")

@@ -14,6 +14,7 @@ from typing import TypedDict
 
 from aatd.genetics.answers import PrevalenceAnswer, describe_prevalence
 from aatd.knowledge import CountryFrequencies, knowledge
+from aatd.knowledge.places import place_name
 from aatd.patients.i18n import gettext
 from aatd.provenance import Provenance, provenance
 
@@ -39,6 +40,8 @@ class CountryHowCommon(TypedDict):
     """One country's row: its severe types and its survey."""
 
     country: str
+    name: str
+    """The country as written in the answer's language (``country`` is the key, always English)."""
     region: str
     types: list[OneIn]
     sample_size: int | None
@@ -94,7 +97,7 @@ def one_in(answer: PrevalenceAnswer, genotype: str, language: str = "en") -> One
 def _row(record: CountryFrequencies, language: str) -> CountryHowCommon:
     answer = describe_prevalence(country_name=record.country)
     size = answer.get("sample_size")
-    return CountryHowCommon(country=record.country, region=record.region,
+    return CountryHowCommon(country=record.country, name=place_name(record.country, language), region=record.region,
                             types=[one_in(answer, g, language) for g in SEVERE_TYPES],
                             sample_size=size, survey_people=_grouped(size, language) if size else "",
                             source=answer.get("source", ""))
@@ -139,14 +142,15 @@ def how_common(country_name: str | None = None, language: str = "en") -> HowComm
     :class:`~aatd.errors.InputError` (field ``country``) for a country not in the table.
     """
     rows = sorted((_row(record, language) for record in knowledge().countries.values()),
-                  key=lambda r: (r["region"], r["country"]))
+                  key=lambda r: (r["region"], r["name"]))
     sentences: list[str] = []
     source: str | None = None
     chosen: str | None = None
     if country_name:
         answer = describe_prevalence(country_name=country_name)
         chosen = answer.get("country", country_name)
-        sentences = [*_type_sentences(answer, chosen, language), _survey_sentence(answer, language)]
+        sentences = [*_type_sentences(answer, place_name(chosen, language), language),
+                     _survey_sentence(answer, language)]
         source = answer.get("source")
     note = gettext("Each number is for a person picked at random. It does not tell you about yourself: only a "
                    "test can do that.", language)

@@ -19,6 +19,7 @@ from aatd.errors import InputError
 from aatd.genetics.genotypes import Genotype, parse_genotype
 from aatd.genetics.inheritance import offspring_distribution
 from aatd.genetics.levels import Severity, genotype_severity
+from aatd.knowledge.places import place_name
 from aatd.patients.i18n import gettext, gettext_noop, ngettext
 from aatd.provenance import provenance
 
@@ -262,7 +263,7 @@ def describe_untested_partner_chances(parent: Genotype | str, country_name: str,
             "chance": _percent(severe)},
         "note": gettext("The other parent was not tested, so we used how common the S and Z genes are in "
                         "%(country)s: about %(carrier)s of people there carry at least one. A test of the other "
-                        "parent gives a surer answer.", language) % {"country": record.country,
+                        "parent gives a surer answer.", language) % {"country": place_name(record.country, language),
                                                                       "carrier": _percent(carrier)}
         + _ceiling_note(record.upper_bounds, language),
         "provenance": provenance(parent1=p1.canonical, parent2="untested", country=record.country),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from aatd.knowledge import knowledge
@@ -45,4 +47,14 @@ def test_other_questions__no_country_panel(client: TestClient) -> None:
 
 def test_spanish(client: TestClient) -> None:
     page = client.get("/public/ask/how-common", params={"country": "Japan", "lang": "es"})
-    assert "En Japan, el estudio no encontró ningún gen Z." in page.text
+    assert "En Japón, el estudio no encontró ningún gen Z." in page.text
+
+
+def test_spanish__country_names_in_spanish_values_stay_the_table_keys(client: TestClient) -> None:
+    page = client.get("/public/ask/how-common", params={"country": "Spain", "lang": "es"})
+    assert '<option value="Spain" selected>España</option>' in page.text
+    assert "En España, alrededor de 1 de cada 2.600 personas tiene dos genes Z (ZZ)" in page.text
+    options = [label for value, label in re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', page.text)]
+    assert options.index("Canadá") < options.index("Corea del Sur") < options.index("Cuba")  # accents ignored
+    family = client.get("/public/our-family", params={"lang": "es"})
+    assert '<option value="USA" selected>Estados Unidos</option>' in family.text

@@ -21,6 +21,7 @@ from aatd.web.public.how_common_map import too_small_for_the_map, zz_bands, zz_m
 from aatd.web.public.rendering import (
     SubmittedFields,
     choose_language,
+    country_options,
     current_language,
     describe_error,
     render,
@@ -101,8 +102,8 @@ def question(request: Request, question_id: str, country: str = "") -> HTMLRespo
         return render(request, "not_found.html", status_code=404, message=_("There is no question with this address."))
     entry["find_care"] = questions.mentions_care(questions.load_entry(question_id, lang))
     panel, errors = _country_panel(question_id, country.strip(), lang)
-    options = [("", _("Choose a country"))] + [(row["country"], row["country"]) for row in
-                                               sorted(panel["countries"], key=lambda r: r["country"])] if panel else []
+    options = [("", _("Choose a country")), *country_options(row["country"] for row in panel["countries"])] \
+        if panel else []
     return render(request, "question.html", entry=entry, contact_in_main=True, panel=panel, errors=errors,
                   country=country.strip(), country_options=options, map_bands=zz_bands(lang),
                   too_small=too_small_for_the_map(), map_height=round(HEIGHT), status_code=422 if errors else 200)

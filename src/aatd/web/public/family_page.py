@@ -23,18 +23,26 @@ from aatd.web.public.family_tree import (
     row_errors,
     tree_title,
 )
-from aatd.web.public.rendering import Fields, SubmittedFields, current_language, field_errors, render, safe
+from aatd.web.public.rendering import (
+    Fields,
+    SubmittedFields,
+    country_options,
+    current_language,
+    field_errors,
+    render,
+    safe,
+)
 from aatd.web.public.rendering import gettext as _
 from aatd.web.public.take_to_doctor import DoctorSheet, pdf_response_headers, sheet_pdf
 
 router = APIRouter()
 
 
-def countries() -> list[str]:
-    """Countries with allele frequencies in the knowledge tables."""
+def countries() -> list[tuple[str, str]]:
+    """Countries with allele frequencies in the knowledge tables, as (value, label) pairs in the page's language."""
     from aatd.knowledge import knowledge
 
-    return sorted(c.country for c in knowledge().countries.values())
+    return country_options(c.country for c in knowledge().countries.values())
 
 
 def chances(parent1: str, parent2: str) -> dict[str, Any]:

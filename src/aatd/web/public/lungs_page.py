@@ -16,7 +16,7 @@ from aatd.risk.answers import describe_risk, input_limits
 from aatd.web.budget import Caller, EngineCaller
 from aatd.web.public import engines
 from aatd.web.public.lungs_plot import trajectory_svg
-from aatd.web.public.rendering import Fields, SubmittedFields, field_errors, number, render, safe
+from aatd.web.public.rendering import Fields, SubmittedFields, country_options, field_errors, number, render, safe
 from aatd.web.public.rendering import gettext as _
 from aatd.web.public.take_to_doctor import DoctorSheet, pdf_response_headers, sheet_pdf
 
@@ -115,7 +115,7 @@ def read_input(fields: Fields, errors: dict[str, str]) -> LungInput | None:
 
 def _country_options() -> list[tuple[str, str]]:
     """The countries with a life table, as (value, label) pairs for the form's list."""
-    return [(c, c) for c in life_table_countries()]
+    return country_options(life_table_countries())
 
 
 def _at(points: list[dict[str, Any]], age: int) -> dict[str, Any] | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gettext as _gettext
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
@@ -26,6 +26,7 @@ from markupsafe import Markup
 from starlette.datastructures import FormData, ImmutableMultiDict
 
 from aatd.errors import InputError
+from aatd.knowledge.places import place_name
 from aatd.patients.find_care import CarePlace, helpline_for, load_places
 from aatd.provenance import software_version
 
@@ -173,8 +174,23 @@ def environment(language: str = DEFAULT_LANGUAGE) -> Environment:
                       autoescape=select_autoescape(["html", "xml"], default=True),
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
-    env.globals |= {"version": software_version(), "percent": percent, "language_names": LANGUAGE_NAMES}
+    env.globals |= {"version": software_version(), "percent": percent, "language_names": LANGUAGE_NAMES,
+                    "place": lambda country: place_name(str(country), language)}
     return env
+
+
+def country_options(countries: Iterable[str]) -> list[tuple[str, str]]:
+    """(value, label) pairs for a country list: the value is the table's key (English), the label the name in
+    the page's language, in that language's alphabetical order."""
+    language = current_language()
+    return sorted(((c, place_name(c, language)) for c in countries), key=lambda pair: _collation_key(pair[1]))
+
+
+def _collation_key(name: str) -> str:
+    """Alphabetical order that ignores accents (Canadá between Cabo Verde and Corea del Sur)."""
+    import unicodedata
+
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(ch))
 
 
 def percent(p: object) -> str:
