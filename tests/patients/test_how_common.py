@@ -69,3 +69,10 @@ def test_spanish__translated_with_spanish_number_grouping() -> None:
     answer = how_common("Kazakhstan", language="es")
     assert answer["sentences"][0].startswith("En Kazajistán, como mucho alrededor de 1 de cada 47.000 personas")
     assert how_common("Spain", language="es")["sentences"][0].startswith("En España, alrededor de 1 de cada 2.600 ")
+
+
+def test_every_region_and_place__has_a_spanish_name() -> None:
+    rows = how_common(None, language="es")["countries"]
+    assert all(row["region_name"] != row["region"] for row in rows), {r["region"] for r in rows}
+    assert [r["region_name"] for r in rows] == sorted(r["region_name"] for r in rows)
+    assert {r["name"] for r in rows} >= {"España", "Estados Unidos", "Japón", "Reino Unido"}

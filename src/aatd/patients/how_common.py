@@ -15,9 +15,17 @@ from typing import TypedDict
 from aatd.genetics.answers import PrevalenceAnswer, describe_prevalence
 from aatd.knowledge import CountryFrequencies, knowledge
 from aatd.knowledge.places import place_name
-from aatd.patients.i18n import gettext
+from aatd.patients.i18n import gettext, gettext_noop
 from aatd.provenance import Provenance, provenance
 
+REGIONS = (gettext_noop("Central America and Caribbean"), gettext_noop("Central Asia"), gettext_noop("Central Europe"),
+           gettext_noop("Eastern Asia"), gettext_noop("North America"), gettext_noop("Northern Africa"),
+           gettext_noop("Northern Europe"), gettext_noop("South America"), gettext_noop("Southeastern Europe"),
+           gettext_noop("Southern Asia"), gettext_noop("Southern Europe"), gettext_noop("Southwestern Europe"),
+           gettext_noop("Western Africa"), gettext_noop("Western Asia"), gettext_noop("Western Europe"),
+           gettext_noop("Eastern Europe"), gettext_noop("Eastern Africa"), gettext_noop("Southern Africa"),
+           gettext_noop("Middle Africa"), gettext_noop("Oceania"), gettext_noop("South-eastern Asia"))
+"""The regions of the country table, marked for translation (a region missing here shows in English)."""
 SEVERE_TYPES = ("ZZ", "SZ")
 """The two deficient types the answer names; they make up most severe AATD (``genotype_classes.csv``)."""
 
@@ -43,6 +51,8 @@ class CountryHowCommon(TypedDict):
     name: str
     """The country as written in the answer's language (``country`` is the key, always English)."""
     region: str
+    region_name: str
+    """The region in the answer's language."""
     types: list[OneIn]
     sample_size: int | None
     survey_people: str
@@ -98,6 +108,7 @@ def _row(record: CountryFrequencies, language: str) -> CountryHowCommon:
     answer = describe_prevalence(country_name=record.country)
     size = answer.get("sample_size")
     return CountryHowCommon(country=record.country, name=place_name(record.country, language), region=record.region,
+                            region_name=gettext(record.region, language),
                             types=[one_in(answer, g, language) for g in SEVERE_TYPES],
                             sample_size=size, survey_people=_grouped(size, language) if size else "",
                             source=answer.get("source", ""))
@@ -142,7 +153,7 @@ def how_common(country_name: str | None = None, language: str = "en") -> HowComm
     :class:`~aatd.errors.InputError` (field ``country``) for a country not in the table.
     """
     rows = sorted((_row(record, language) for record in knowledge().countries.values()),
-                  key=lambda r: (r["region"], r["name"]))
+                  key=lambda r: (r["region_name"], r["name"]))
     sentences: list[str] = []
     source: str | None = None
     chosen: str | None = None

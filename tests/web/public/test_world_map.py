@@ -79,4 +79,4 @@ def test_map_route__svg_in_the_page_language(client: TestClient) -> None:
     assert "How many people for each person with ZZ, by country" in english.text
     spanish = client.get("/public/ask/how-common/map.svg", params={"lang": "es"})
     assert "Cuántas personas hay por cada persona con ZZ, por país" in spanish.text
-    assert "Spain: ZZ alrededor de 1 de cada 2.600" in spanish.text
+    assert "España: ZZ alrededor de 1 de cada 2.600" in spanish.text

@@ -34,7 +34,7 @@ def _band(row: CountryHowCommon) -> tuple[str, str]:
 
 
 def _tip(row: CountryHowCommon, language: str) -> str:
-    return gettext("%(country)s: ZZ %(zz)s", language) % {"country": row["country"], "zz": row["types"][0]["words"]}
+    return gettext("%(country)s: ZZ %(zz)s", language) % {"country": row["name"], "zz": row["types"][0]["words"]}
 
 
 def zz_bands(language: str) -> list[Band]:
