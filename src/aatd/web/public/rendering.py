@@ -28,6 +28,7 @@ from starlette.datastructures import FormData, ImmutableMultiDict
 from aatd.errors import InputError
 from aatd.knowledge.places import place_name
 from aatd.patients.find_care import CarePlace, helpline_for, load_places
+from aatd.patients.i18n import gettext_noop
 from aatd.provenance import software_version
 
 HERE = Path(__file__).parent
@@ -255,12 +256,47 @@ def field_errors(exc: InputError, fields: Mapping[str, str]) -> dict[str, str]:
     return {target: describe_error(exc)}
 
 
+PLAIN_EXPECTED: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"two alleles such as .*"), gettext_noop("a type such as MZ, SZ or ZZ (one letter from each parent)")),
+    (re.compile(r"at most (?P<limit>[\d,]+) characters \(got (?P<got>[\d,]+)\)"),
+     gettext_noop("at most %(limit)s characters (you entered %(got)s)")),
+    (re.compile(r"a number, or '<number' below detection"),
+     gettext_noop("a number, or < and a number if the report says the level was too low to measure")),
+    (re.compile(r"pack-years \(or cigarettes per day\) for a former or current smoker"),
+     gettext_noop("how much you smoked: pack-years, or cigarettes a day")),
+    (re.compile(r"pack-years that fit the years smoked: (?P<pack_years>[\d.]+) pack-years from age (?P<start>[\d.]+) "
+                r"to (?P<stop>[\d.]+) would be (?P<per_day>\d+) cigarettes a day; .*"),
+     gettext_noop("pack-years that fit the years you smoked (%(pack_years)s pack-years from age %(start)s to "
+                  "%(stop)s would be %(per_day)s cigarettes a day), or the age you started smoking")),
+    (re.compile(r"pack-years that fit [\d.]+ cigarettes a day: .*|about [\d.]+ pack-years .*"),
+     gettext_noop("pack-years that fit the cigarettes a day you smoked")),
+    (re.compile(r"the age at quitting for a former smoker"), gettext_noop("the age you stopped smoking")),
+    (re.compile(r"female or male|one of female, male"), gettext_noop("female or male")),
+    (re.compile(r"never, former or current|one of never, former, current"),
+     gettext_noop("never smoked, smoked before, or smoke now")),
+    (re.compile(r"a country (?:with a life table|in the table): .*"), gettext_noop("a country from the list")),
+    (re.compile(r"a CRP of zero or more, in mg/L"), gettext_noop("a CRP of zero or more, in mg/L")),
+)
+"""What the core expects, as the core says it (for the API and the CLI), and how the public pages say it to
+a patient, in the page's language. The core's sentence is kept where no pattern matches."""
+
+
+def plain_expected(expected: str) -> str:
+    """The core's ``expected`` in plain words in the page's language (the core's words when no pattern fits)."""
+    for pattern, message in PLAIN_EXPECTED:
+        match = pattern.fullmatch(expected)
+        if match:
+            return gettext(message, **match.groupdict())
+    return expected
+
+
 def describe_error(exc: InputError) -> str:
     """A plain message for an :class:`InputError`: what was wrong and what is accepted."""
+    expected = plain_expected(exc.expected)
     if exc.value in (None, ""):
-        return gettext("Please enter %(expected)s.", expected=exc.expected)
+        return gettext("Please enter %(expected)s.", expected=expected)
     return gettext("We could not use %(value)s. Please enter %(expected)s.", value=repr(exc.value),
-                   expected=exc.expected)
+                   expected=expected)
 
 
 def number(fields: Fields, name: str, errors: dict[str, str], *, low: float = 0.0,
