@@ -22,8 +22,9 @@ def test_spain__one_in_n_is_the_hardy_weinberg_inverse_of_the_table_frequencies(
     zz, sz = answer["countries"][[r["country"] for r in answer["countries"]].index("Spain")]["types"]
     assert zz["people"] == _two_figures(1 / z ** 2) == 2600
     assert sz["people"] == _two_figures(1 / (2 * s * z)) == 250
-    assert answer["sentences"][0] == ("In Spain, about 1 in 2,600 people has two Z genes (ZZ), "
-                                      "the most common severe type.")
+    assert answer["sentences"][:2] == [
+        "In Spain, about 1 in 2,600 people has two Z genes (ZZ), which means a severely low AAT level.",
+        "And about 1 in 250 people has one S and one Z gene (SZ), also a severely low AAT level."]
     assert "survey of 1,116 people" in answer["sentences"][-1]
     assert answer["source"] is not None and "10562938" in answer["source"]
 
@@ -45,6 +46,17 @@ def test_every_country__words_match_the_survey(name: str) -> None:
     row = next(r for r in answer["countries"] if r["country"] == record.country)
     for one in row["types"]:
         assert (one["people"] is None) == (one["short"] == "none found")
+
+
+def test_severity_words__are_the_core_severity_classes() -> None:
+    """SZ is ten times as common as ZZ in Spain, so no sentence may call ZZ the most common severe type; the
+    words for each type come from the core's severity classes."""
+    from aatd.genetics.genotypes import parse_genotype
+    from aatd.genetics.levels import Severity, genotype_severity
+
+    assert genotype_severity(parse_genotype("ZZ")) == genotype_severity(parse_genotype("SZ")) == Severity.SEVERE
+    for name in ("Spain", "Japan", "USA"):
+        assert "most common" not in " ".join(how_common(name)["sentences"])
 
 
 def test_a_ceiling_is_said_as_at_most() -> None:

@@ -13,9 +13,12 @@ import math
 from typing import TypedDict
 
 from aatd.genetics.answers import PrevalenceAnswer, describe_prevalence
+from aatd.genetics.genotypes import parse_genotype
+from aatd.genetics.levels import genotype_severity
 from aatd.knowledge import CountryFrequencies, knowledge
 from aatd.knowledge.places import place_name
 from aatd.patients.i18n import gettext, gettext_noop
+from aatd.patients.punnett import SEVERITY_LABELS
 from aatd.provenance import Provenance, provenance
 
 REGIONS = (gettext_noop("Central America and Caribbean"), gettext_noop("Central Asia"), gettext_noop("Central Europe"),
@@ -27,7 +30,7 @@ REGIONS = (gettext_noop("Central America and Caribbean"), gettext_noop("Central 
            gettext_noop("Middle Africa"), gettext_noop("Oceania"), gettext_noop("South-eastern Asia"))
 """The regions of the country table, marked for translation (a region missing here shows in English)."""
 SEVERE_TYPES = ("ZZ", "SZ")
-"""The two deficient types the answer names; they make up most severe AATD (``genotype_classes.csv``)."""
+"""The two types of the table of every country (both severe in ``genotype_classes.csv``)."""
 
 
 class OneIn(TypedDict):
@@ -124,20 +127,26 @@ def _survey_sentence(answer: PrevalenceAnswer, language: str) -> str:
                    "numbers may be a bit higher or lower.", language)
 
 
+def _label(genotype: str, language: str) -> str:
+    """The genotype's severity in words (``severely low AAT level``), from the core's severity classes."""
+    return gettext(SEVERITY_LABELS[genotype_severity(parse_genotype(genotype))], language)
+
+
 def _type_sentences(answer: PrevalenceAnswer, country: str, language: str) -> list[str]:
     """One sentence per type, each true of the survey: found, not found, or only a ceiling."""
     zz, sz, mz, ms = (one_in(answer, g, language) for g in ("ZZ", "SZ", "MZ", "MS"))
     if zz["people"] is None:
-        sentences = [gettext("In %(country)s, the survey found no Z gene. So ZZ, the most common severe type, "
-                             "is very rare there. It can still happen.", language) % {"country": country}]
+        sentences = [gettext("In %(country)s, the survey found no Z gene. So ZZ, which means a %(zz_label)s, is very "
+                             "rare there. It can still happen.", language) % {
+            "country": country, "zz_label": _label("ZZ", language)}]
         if ms["people"] is None:
             sentences.append(gettext("It found no S gene either.", language))
     else:
-        sentences = [gettext("In %(country)s, %(zz)s people has two Z genes (ZZ), the most common severe type.",
-                             language) % {"country": country, "zz": zz["words"]}]
+        sentences = [gettext("In %(country)s, %(zz)s people has two Z genes (ZZ), which means a %(zz_label)s.",
+                             language) % {"country": country, "zz": zz["words"], "zz_label": _label("ZZ", language)}]
         if sz["people"] is not None:
-            sentences.append(gettext("And %(sz)s people has one S and one Z gene (SZ).", language) % {
-                "sz": sz["words"]})
+            sentences.append(gettext("And %(sz)s people has one S and one Z gene (SZ), also a %(sz_label)s.",
+                                     language) % {"sz": sz["words"], "sz_label": _label("SZ", language)})
         else:
             sentences.append(gettext("The survey found no S gene, so SZ is very rare there too.", language))
         sentences.append(gettext("Many more people carry one Z gene (MZ): %(mz)s.", language) % {"mz": mz["words"]})
