@@ -227,7 +227,8 @@ def test_forms__hostile_text_in_each_field(site: Site, path: str, base: dict[str
 @pytest.mark.parametrize("value", list(TEXT_VALUES))
 @pytest.mark.parametrize("path", ["/patients/{pid}", "/families/{fid}", "/patients/{pid}/report.pdf",
                                   "/families/{fid}/pedigree.svg", "/patients/{pid}/risk", "/should-test",
-                                  "/public/learn/{v}", "/public/ask/{v}"])
+                                  "/public/learn/{v}", "/public/ask/{v}", "/public/ask/how-common?country={v}",
+                                  "/public/ask/how-common/map.svg?lang={v}"])
 def test_pages__hostile_query_and_path(site: Site, path: str, value: str) -> None:
     text = TEXT_VALUES[value][:2000]
     url = path.format(v=quote(text, safe="") or "x", **site.ids)
