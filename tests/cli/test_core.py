@@ -96,12 +96,13 @@ def test_prevalence__a_survey_that_saw_no_z_shows_zero_with_its_upper_limit() ->
     assert list(data["genotypes"]) == ["MM"] and "PMID 15823189" in str(data["source"])
 
 
-def test_prevalence__an_ancestry_group_says_what_its_dataset_did_not_report() -> None:
+def test_prevalence__an_ancestry_group_says_what_its_source_did_not_report() -> None:
     out = aatd("prevalence", "--ancestry", "white british")
     assert out.returncode == 0, out.stderr
     text = " ".join(out.stdout.split())
     assert "White British (UK Biobank)" in text and "ZZ" in text and "MZ" not in text
-    assert "S not reported by this dataset" in text and "4.07% of people carry at least one Z (about 1 in 25)" in text
+    assert "S not reported by this group's source" in text
+    assert "4.07% of people carry at least one Z (about 1 in 25)" in text
     assert "Z 20.6 per 1000 (95% CI 20.22-20.92); 312,671 people; derived values" in text
     assert "doi:10.1002/hep4.1718" in text
 

@@ -106,11 +106,11 @@ def _survey_line(data: PrevalenceAnswer) -> str:
 
 
 def _unreported_line(data: PrevalenceAnswer) -> str:
-    """Why the table lists fewer genotypes: the dataset did not report an allele; with the carrier shares it did."""
+    """Why the table lists fewer genotypes: the source did not report an allele; with the carrier shares it did."""
     missing = " and ".join(data.get("unreported_alleles", []))
     carriers = "; ".join(f"{share:.2%} of people carry at least one {allele} (about 1 in {1 / share:,.0f})"
                          for allele, share in data.get("carriers", {}).items() if share > 0)
-    return (f"{missing} not reported by this dataset, so only genotypes made of the reported alleles are shown"
+    return (f"{missing} not reported by this group's source, so only genotypes made of the reported alleles are shown"
             f"{'; ' + carriers if carriers else ''}.")
 
 

@@ -111,7 +111,7 @@ class PrevalenceAnswer(TypedDict):
     dataset: NotRequired[str]
     """The cohort or database the ancestry group's counts come from."""
     unreported_alleles: NotRequired[list[str]]
-    """Alleles the dataset did not report (then only genotypes made of reported alleles are given)."""
+    """Alleles the group's source did not report (then only genotypes made of reported alleles are given)."""
     carriers: NotRequired[dict[str, float]]
     """Share of people with at least one copy of each reported allele, 1 - (1 - p)^2."""
     provenance: Provenance

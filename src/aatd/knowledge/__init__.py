@@ -159,7 +159,7 @@ class AncestryFrequencies:
     z: float
     """PI*Z allele frequency (0-1)."""
     s: float | None
-    """PI*S allele frequency (0-1), or ``None`` where the dataset did not report S."""
+    """PI*S allele frequency (0-1), or ``None`` where the source did not report S."""
     people: int | None
     allele_number: int | None
     """Alleles counted (twice the people genotyped at both sites, unless the source says otherwise)."""
