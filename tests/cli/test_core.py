@@ -54,7 +54,9 @@ def test_alleles__lists_catalogue() -> None:
 
 
 @pytest.mark.parametrize("args", [("genotype", "ZQ"), ("inherit", "MZ", "XX"), ("prevalence", "--s", "2", "--z", "0"),
-                                  ("prevalence", "--country", "Atlantis"), ("prevalence",)])
+                                  ("prevalence", "--country", "Atlantis"), ("prevalence",),
+                                  ("prevalence", "--ancestry", "Atlantean"),
+                                  ("prevalence", "--country", "Ireland", "--ancestry", "White British")])
 def test_errors__one_line_on_stderr_and_nonzero_exit(args: tuple[str, ...]) -> None:
     out = aatd(*args)
     assert out.returncode == 2
@@ -92,6 +94,23 @@ def test_prevalence__a_survey_that_saw_no_z_shows_zero_with_its_upper_limit() ->
     assert data["country"] == "South Korea" and data["basis"] == "derived" and data["sample_size"] == 196
     assert data["confidence_intervals"]["Z"] == pytest.approx([0.0, 0.0097])
     assert list(data["genotypes"]) == ["MM"] and "PMID 15823189" in str(data["source"])
+
+
+def test_prevalence__an_ancestry_group_says_what_its_source_did_not_report() -> None:
+    out = aatd("prevalence", "--ancestry", "white british")
+    assert out.returncode == 0, out.stderr
+    text = " ".join(out.stdout.split())
+    assert "White British (UK Biobank)" in text and "ZZ" in text and "MZ" not in text
+    assert "S not reported by this group's source" in text
+    assert "4.07% of people carry at least one Z (about 1 in 25)" in text
+    assert "Z 20.6 per 1000 (95% CI 20.22-20.92); 312,671 people; derived values" in text
+    assert "doi:10.1002/hep4.1718" in text
+
+
+def test_prevalence__unknown_ancestry_group_is_one_line_naming_the_field() -> None:
+    out = aatd("prevalence", "--ancestry", "Whit British")
+    assert out.returncode == 2 and out.stderr.startswith("aatd: error: ancestry: ")
+    assert "did you mean White British?" in out.stderr
 
 
 PEDIGREES = Path(__file__).parents[1] / "data" / "pedigrees"

@@ -238,6 +238,18 @@ def test_hong_kong_donors() -> None:
     assert _source(row["source"])["pmid"] == "11577132" and _source(row["source"])["doi"] == "10.1136/jcp.54.10.798"
 
 
+def test_white_british_uk_biobank_z_by_allele_counting() -> None:
+    # Hakim et al., Hepatol Commun 2021 (doi 10.1002/hep4.1718), abstract: "12,603 Z allele heterozygotes, and 129 Z
+    # allele homozygotes among 312,671 unrelated white British participants" of UK Biobank; S not given.
+    hits = [r for r in _rows("ancestry_frequencies.csv") if r["group"] == "White British"]
+    assert len(hits) == 1
+    row = hits[0]
+    assert (int(row["people"]), int(row["allele_number"]), int(row["z_count"])) == (312671, 2 * 312671, 12603 + 2 * 129)
+    assert float(row["pi_z_per_1000"]) == pytest.approx(1000 * (12603 + 2 * 129) / (2 * 312671), abs=0.005)
+    assert row["pi_s_per_1000"] == "" and row["basis"] == "derived"
+    assert _source(row["source"])["doi"] == "10.1002/hep4.1718"
+
+
 def test_usa_population_as_used() -> None:
     # Blanco 2017 Table 2: USA total population 259,196,422.
     assert float(_country("USA")["population_millions"]) == pytest.approx(259.196422)

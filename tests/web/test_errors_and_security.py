@@ -25,6 +25,7 @@ def _shape(body: dict[str, object], status: int) -> None:
     ("GET", "/api/v1/genotype", 422),
     ("GET", "/api/v1/prevalence?s=nan&z=0.1", 422),
     ("GET", "/api/v1/prevalence", 422),
+    ("GET", "/api/v1/prevalence?ancestry=Atlantean", 422),
     ("GET", "/api/v1/inherit?parent1=MZ&parent2=", 422),
 ])
 def test_error_shape__same_everywhere(sqlite_world: World, method: str, url: str, status: int) -> None:

@@ -93,6 +93,7 @@ BODIES: list[Body] = [
 QUERIES: list[tuple[str, str]] = [
     ("/api/v1/genotype", "genotype"), ("/api/v1/inherit?parent2=MZ", "parent1"), ("/api/v1/prevalence", "country"),
     ("/api/v1/prevalence?country=USA", "population"), ("/api/v1/prevalence", "s"), ("/api/v1/patients", "q"),
+    ("/api/v1/prevalence", "ancestry"),
     ("/api/v1/audit", "limit"), ("/api/v1/pedigree-ignored", "x"),
 ]
 
@@ -119,6 +120,7 @@ FORMS: list[tuple[str, dict[str, str], str]] = [
 CLI: list[list[str]] = [
     ["genotype", "{v}"], ["genotype", "{v}", "--json"], ["inherit", "MZ", "{v}"],
     ["prevalence", "--country", "USA", "--population", "{v}"], ["prevalence", "--country", "{v}"],
+    ["prevalence", "--ancestry", "{v}"],
     ["interpret", "--level", "{v}", "--unit", "mg/dL"], ["interpret", "--genotype", "{v}"],
     ["should-test", "--age", "{v}", "--finding", "copd"], ["should-test", "--finding", "{v}"],
     ["risk", "--genotype", "ZZ", "--sex", "male", "--height-cm", "175", "--n", "100", "--age", "{v}"],

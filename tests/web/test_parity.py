@@ -35,7 +35,8 @@ def _library(engine: str, given: dict[str, Any]) -> Any:
         "genotype": lambda: summaries.describe_genotype(given["genotype"]),
         "inherit": lambda: summaries.describe_inheritance(given["parent1"], given["parent2"]),
         "prevalence": lambda: summaries.describe_prevalence(country_name=given.get("country"), s=given.get("s"),
-                                                            z=given.get("z"), population=given.get("population")),
+                                                            z=given.get("z"), population=given.get("population"),
+                                                            ancestry_name=given.get("ancestry")),
     }
     return calls[engine]()
 
@@ -51,7 +52,7 @@ def _cli_args(engine: str, given: dict[str, Any], case: dict[str, Any], tmp: Pat
         return ["genotype", given["genotype"], "--json"]
     if engine == "inherit":
         return ["inherit", given["parent1"], given["parent2"], "--json"]
-    options = [x for key in ("country", "s", "z", "population") if key in given
+    options = [x for key in ("country", "s", "z", "population", "ancestry") if key in given
                for x in (f"--{key}", str(given[key]))]
     return ["prevalence", *options, "--json"]
 

@@ -56,15 +56,19 @@ def prevalence(
     s: Annotated[float | None, typer.Option("--s", help="PI*S allele frequency (0-1).")] = None,
     z: Annotated[float | None, typer.Option("--z", help="PI*Z allele frequency (0-1).")] = None,
     population: Annotated[float | None, typer.Option(help="Number of people (default: the survey's).")] = None,
+    ancestry: Annotated[str | None, typer.Option(
+        help="A genetic ancestry group from the ancestry table (e.g. 'White British').")] = None,
     json_: JsonFlag = False,
 ) -> None:
     """Hardy-Weinberg genotype frequencies and expected numbers of people."""
-    data = summaries.describe_prevalence(country_name=country, s=s, z=z, population=population)
+    data = summaries.describe_prevalence(country_name=country, s=s, z=z, population=population,
+                                         ancestry_name=ancestry)
     if json_:
         print_json(data)
         return
     genotypes = data["genotypes"]
-    title = f"{data.get('country', 'Given frequencies')}: population {data['population'] or 'not given (--population)'}"
+    place = data.get("country") or (f"{data['ancestry']} ({data['dataset']})" if "ancestry" in data else None)
+    title = f"{place or 'Given frequencies'}: population {data['population'] or 'not given (--population)'}"
     table = Table("genotype", "frequency", "1 in", "expected people", title=title)
     for g, row in genotypes.items():
         freq = row["frequency"]
@@ -72,9 +76,11 @@ def prevalence(
         table.add_row(g, f"{freq:.6f}", f"{1 / freq:,.0f}" if freq else "-",
                       "-" if count is None else f"{count:,}")
     console.print(table)
+    if data.get("unreported_alleles"):
+        console.print(_unreported_line(data))
     if "source" in data:
         console.print(_survey_line(data))
-        published = ", ".join(f"{g.upper()} {n:,}" for g, n in data["published"].items() if n is not None)
+        published = ", ".join(f"{g.upper()} {n:,}" for g, n in data.get("published", {}).items() if n is not None)
         estimates = f"; the paper's estimated numbers of people: {published}" if published else ""
         console.print(f"[dim]{data['source']} ({data.get('source_locator', '')}){estimates}[/dim]")
 
@@ -85,6 +91,9 @@ def _survey_line(data: PrevalenceAnswer) -> str:
     ceilings = data.get("upper_bounds", [])
     parts = []
     for allele in ("S", "Z"):
+        if allele not in freqs:
+            parts.append(f"{allele} not reported")
+            continue
         ci = intervals.get(allele)
         interval = f" (95% CI {ci[0] * 1000:g}-{ci[1] * 1000:g})" if ci else " (no CI available)"
         at_most = "at most " if allele in ceilings else ""
@@ -94,6 +103,15 @@ def _survey_line(data: PrevalenceAnswer) -> str:
     ceiling = (f"; {' and '.join(ceilings)} only a ceiling: the survey pooled {'it' if len(ceilings) == 1 else 'them'} "
                "with other rare alleles" if ceilings else "")
     return f"{', '.join(parts)}; {people}; {data.get('basis', 'published')} values{ceiling}"
+
+
+def _unreported_line(data: PrevalenceAnswer) -> str:
+    """Why the table lists fewer genotypes: the source did not report an allele; with the carrier shares it did."""
+    missing = " and ".join(data.get("unreported_alleles", []))
+    carriers = "; ".join(f"{share:.2%} of people carry at least one {allele} (about 1 in {1 / share:,.0f})"
+                         for allele, share in data.get("carriers", {}).items() if share > 0)
+    return (f"{missing} not reported by this group's source, so only genotypes made of the reported alleles are shown"
+            f"{'; ' + carriers if carriers else ''}.")
 
 
 def alleles(json_: JsonFlag = False) -> None:

@@ -12,12 +12,16 @@ from typing import NotRequired
 
 from typing_extensions import TypedDict
 
+from aatd.errors import InputError
 from aatd.genetics.alleles import allele_catalogue
 from aatd.genetics.genotypes import parse_genotype
 from aatd.genetics.inheritance import as_canonical, offspring_distribution
 from aatd.genetics.levels import genotype_severity, level_distribution
 from aatd.genetics.prevalence import (
     allele_frequencies,
+    ancestry,
+    ancestry_allele_frequencies,
+    carrier_frequency,
     country,
     country_population,
     expected_counts,
@@ -102,6 +106,14 @@ class PrevalenceAnswer(TypedDict):
     """Alleles whose survey value is a ceiling (the survey pooled them with other rare alleles), not an estimate."""
     notes: NotRequired[str]
     published: NotRequired[PublishedCounts]
+    ancestry: NotRequired[str]
+    """The genetic ancestry group (``--ancestry``), as the table names it."""
+    dataset: NotRequired[str]
+    """The cohort or database the ancestry group's counts come from."""
+    unreported_alleles: NotRequired[list[str]]
+    """Alleles the group's source did not report (then only genotypes made of reported alleles are given)."""
+    carriers: NotRequired[dict[str, float]]
+    """Share of people with at least one copy of each reported allele, 1 - (1 - p)^2."""
     provenance: Provenance
 
 
@@ -157,12 +169,17 @@ def _parent_label(parent: str | Mapping[str, float]) -> str | dict[str, float]:
 
 def describe_prevalence(*, country_name: str | None = None, s: float | None = None, z: float | None = None,
                         frequencies: Mapping[str, float] | None = None,
-                        population: float | None = None) -> PrevalenceAnswer:
+                        population: float | None = None, ancestry_name: str | None = None) -> PrevalenceAnswer:
     """Hardy-Weinberg genotype frequencies and expected counts.
 
-    Give a ``country_name`` from the table, or ``s`` and ``z`` allele frequencies, or a
-    full ``frequencies`` mapping. ``population`` defaults to the country's survey population.
+    Give a ``country_name`` from the country table, an ``ancestry_name`` from the ancestry-group table,
+    or ``s`` and ``z`` allele frequencies, or a full ``frequencies`` mapping. ``population`` defaults to
+    the country's survey population (ancestry groups have none).
     """
+    if country_name is not None and ancestry_name is not None:
+        raise InputError("ancestry", ancestry_name, "either a country or an ancestry group, not both")
+    if ancestry_name is not None:
+        return _describe_ancestry(ancestry_name, population)
     answer_country: str | None = None
     if country_name is not None:
         record = country(country_name)
@@ -172,18 +189,10 @@ def describe_prevalence(*, country_name: str | None = None, s: float | None = No
     elif frequencies is not None:
         freqs = validate_frequencies(frequencies)
     else:
-        from aatd.errors import InputError
-
         if s is None or z is None:
-            raise InputError("country", None, "a country, or both --s and --z allele frequencies")
+            raise InputError("country", None, "a country, an ancestry group, or both --s and --z allele frequencies")
         freqs = allele_frequencies(s, z)
-    counts = expected_counts(freqs, population if population is not None else 0)
-    genotypes: dict[str, GenotypeCount] = {
-        g.canonical: {"frequency": c.frequency, "count": round(c.count) if population is not None else None}
-        for g, c in counts.items()
-    }
-    answer = PrevalenceAnswer(allele_frequencies=dict(freqs), population=population, genotypes=genotypes,
-                              provenance=provenance())
+    answer = _hardy_weinberg_answer(freqs, population)
     if answer_country is not None:
         record = country(answer_country)
         answer["country"] = record.country
@@ -195,6 +204,35 @@ def describe_prevalence(*, country_name: str | None = None, s: float | None = No
         answer["upper_bounds"] = list(record.upper_bounds)
         answer["notes"] = record.notes
         answer["published"] = PublishedCounts(zz=record.est_zz, sz=record.est_sz, mz=record.est_mz)
+    return answer
+
+
+def _hardy_weinberg_answer(freqs: Mapping[str, float], population: float | None) -> PrevalenceAnswer:
+    counts = expected_counts(freqs, population if population is not None else 0)
+    genotypes: dict[str, GenotypeCount] = {
+        g.canonical: {"frequency": c.frequency, "count": round(c.count) if population is not None else None}
+        for g, c in counts.items()
+    }
+    return PrevalenceAnswer(allele_frequencies=dict(freqs), population=population, genotypes=genotypes,
+                            provenance=provenance())
+
+
+def _describe_ancestry(name: str, population: float | None) -> PrevalenceAnswer:
+    """The ancestry group's frequencies; where S was not reported, only Z, ZZ and the share of Z carriers."""
+    record = ancestry(name)
+    answer = _hardy_weinberg_answer(ancestry_allele_frequencies(name), population)
+    reported = {"S": record.s, "Z": record.z}
+    answer["ancestry"] = record.group
+    answer["dataset"] = record.dataset
+    answer["source"] = knowledge().cite_short(record.source)
+    answer["source_locator"] = record.source_locator
+    answer["basis"] = record.basis
+    answer["sample_size"] = record.people
+    answer["confidence_intervals"] = {a: ci for a, ci in (("S", record.s_ci), ("Z", record.z_ci))
+                                      if reported[a] is not None}
+    answer["unreported_alleles"] = [a for a, p in reported.items() if p is None]
+    answer["carriers"] = {a: carrier_frequency(p) for a, p in reported.items() if p is not None}
+    answer["notes"] = record.notes
     return answer
 
 

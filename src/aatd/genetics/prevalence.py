@@ -16,7 +16,7 @@ from aatd.errors import InputError
 from aatd.genetics.alleles import get_allele
 from aatd.genetics.genotypes import Genotype
 from aatd.genetics.inheritance import GenotypeDistribution, sort_distribution
-from aatd.knowledge import CountryFrequencies, knowledge
+from aatd.knowledge import AncestryFrequencies, CountryFrequencies, knowledge
 from aatd.limits import POPULATION
 
 _SUM_TOLERANCE = 1e-9
@@ -86,6 +86,37 @@ def country(name: str) -> CountryFrequencies:
         hint = f"did you mean {', '.join(close)}?" if close else ""
         raise InputError("country", name, "a country in the table: " + ", ".join(names), hint=hint)
     return record
+
+
+def ancestry(name: str) -> AncestryFrequencies:
+    """The PI*S / PI*Z record of a genetic ancestry group (case-insensitive, by name or alias)."""
+    groups = knowledge().ancestries
+    record = groups.get(name.strip().lower())
+    if record is None:
+        names = sorted({g.group for g in groups.values()})
+        import difflib  # only for a mistyped group: not loaded on every import
+
+        close = difflib.get_close_matches(name, names, n=3)
+        hint = f"did you mean {', '.join(close)}?" if close else ""
+        raise InputError("ancestry", name, "an ancestry group in the table: " + ", ".join(names), hint=hint)
+    return record
+
+
+def ancestry_allele_frequencies(name: str) -> dict[str, float]:
+    """The allele frequencies an ancestry group's dataset reports: M/S/Z, or only Z where S was not reported.
+
+    Where S is missing no M frequency is given either (M would silently absorb the unknown S).
+    """
+    record = ancestry(name)
+    if record.s is None:
+        return {"Z": record.z}
+    return allele_frequencies(record.s, record.z)
+
+
+def carrier_frequency(allele_frequency: float) -> float:
+    """Share of people with at least one copy of an allele, 1 - (1 - p)^2 (Hardy-Weinberg; exact for one allele
+    whatever the frequencies of the others)."""
+    return 1.0 - (1.0 - allele_frequency) ** 2
 
 
 def country_allele_frequencies(name: str) -> dict[str, float]:

@@ -147,6 +147,33 @@ class CountryFrequencies:
 
 
 @dataclass(frozen=True, slots=True)
+class AncestryFrequencies:
+    """PI*S and PI*Z allele frequencies of one genetic ancestry group in one dataset (``ancestry_frequencies.csv``).
+
+    Unlike a country row, S may be missing: some datasets (e.g. UK Biobank papers) publish Z counts only.
+    """
+
+    group: str
+    aliases: tuple[str, ...]
+    dataset: str
+    z: float
+    """PI*Z allele frequency (0-1)."""
+    s: float | None
+    """PI*S allele frequency (0-1), or ``None`` where the source did not report S."""
+    people: int | None
+    allele_number: int | None
+    """Alleles counted (twice the people genotyped at both sites, unless the source says otherwise)."""
+    s_count: int | None
+    z_count: int | None
+    s_ci: tuple[float, float] | None
+    z_ci: tuple[float, float] | None
+    basis: str
+    source: str
+    source_locator: str
+    notes: str
+
+
+@dataclass(frozen=True, slots=True)
 class Constant:
     """A named clinical or physical constant with its unit and source."""
 
@@ -168,6 +195,8 @@ class Knowledge:
     levels: tuple[LevelObservation, ...]
     countries: Mapping[str, CountryFrequencies]
     constants: Mapping[str, Constant]
+    ancestries: Mapping[str, AncestryFrequencies] = dataclass_field(default_factory=dict)
+    """Ancestry-group rows by lower-case group name and by each lower-case alias."""
 
     def constant(self, name: str) -> float:
         """The value of a named constant from ``constants.csv``."""
@@ -351,6 +380,56 @@ def _country(row: TableRow) -> CountryFrequencies:
     )
 
 
+def _ancestry(row: TableRow) -> AncestryFrequencies:
+    allele_number = row.integer("allele_number")
+    counts = {allele: row.integer(f"{allele.lower()}_count") for allele in ("S", "Z")}
+    if any(c is not None for c in counts.values()) and not allele_number:
+        raise DataError(row.table, row.line, "allele counts need the allele_number they were counted among")
+    z = _ancestry_frequency(row, "Z", counts["Z"], allele_number, required=True)
+    s = _ancestry_frequency(row, "S", counts["S"], allele_number, required=False)
+    if z is None:  # unreachable: a required column raises when empty; kept for the type checker
+        raise DataError(row.table, row.line, "column 'pi_z_per_1000' is empty")
+    if s is not None and s + z > 1.0:
+        raise DataError(row.table, row.line, "S and Z frequencies sum to more than 1")
+    aliases = tuple(a.strip() for a in row.text("aliases").split(";") if a.strip())
+    return AncestryFrequencies(
+        group=row.required("group"), aliases=aliases, dataset=row.required("dataset"), z=z, s=s,
+        people=row.integer("people"), allele_number=allele_number, s_count=counts["S"], z_count=counts["Z"],
+        s_ci=None if s is None else _interval(row, "pi_s", s), z_ci=_interval(row, "pi_z", z),
+        basis=row.one_of("basis", COUNTRY_BASES), source=row.required("source"),
+        source_locator=row.text("source_locator"), notes=row.text("notes"),
+    )
+
+
+def _ancestry_frequency(row: TableRow, allele: str, count: int | None, allele_number: int | None,
+                        *, required: bool) -> float | None:
+    """``pi_{allele}_per_1000`` as a frequency, checked against ``count / allele_number`` (to 0.05 per 1000)."""
+    column = f"pi_{allele.lower()}_per_1000"
+    per_1000 = row.required_number(column) if required else row.number(column)
+    if per_1000 is None:
+        if count is not None:
+            raise DataError(row.table, row.line, f"{allele.lower()}_count is given but {column} is empty")
+        return None
+    if not 0.0 <= per_1000 <= 1000.0:
+        raise DataError(row.table, row.line, f"{column} {per_1000:g} is outside 0-1000")
+    if count is not None and allele_number and abs(count / allele_number * 1000 - per_1000) > 0.05 + 1e-9:
+        raise DataError(row.table, row.line, f"{column} {per_1000:g} is not {count} / {allele_number} alleles "
+                        f"(= {count / allele_number * 1000:.2f} per 1000)")
+    return per_1000 / 1000.0
+
+
+def _ancestry_index(records: list[AncestryFrequencies], table: str) -> dict[str, AncestryFrequencies]:
+    """Each record under its lower-case group name and aliases; a name may point to one record only."""
+    index: dict[str, AncestryFrequencies] = {}
+    for record in records:
+        for name in (record.group, *record.aliases):
+            key = name.lower()
+            if key in index:
+                raise DataError(table, None, f"duplicate ancestry group or alias {name!r}")
+            index[key] = record
+    return index
+
+
 def _upper_bounds(row: TableRow) -> tuple[str, ...]:
     """The ``upper_bound`` column: space-separated alleles among S and Z whose value is only a ceiling."""
     alleles = tuple(row.text("upper_bound").split())
@@ -442,7 +521,11 @@ def load_knowledge(directory: Path) -> Knowledge:
     )
     constants = _unique(_load(directory, "constants.csv", ("name", "value", "unit", "source"), _constant),
                         lambda c: c.name, "constants.csv")
+    ancestries = _ancestry_index(
+        _load(directory, "ancestry_frequencies.csv", ("group", "dataset", "pi_z_per_1000", "basis", "source"),
+              _ancestry), "ancestry_frequencies.csv")
     cited: list[tuple[str, str]] = [("alleles.csv", a.source) for a in alleles]
+    cited += [("ancestry_frequencies.csv", a.source) for a in ancestries.values()]
     cited += [("genotype_levels.csv", o.source) for o in levels]
     cited += [("allele_frequencies.csv", c.source) for c in countries.values()]
     cited += [("constants.csv", c.source) for c in constants.values()]
@@ -453,7 +536,7 @@ def load_knowledge(directory: Path) -> Knowledge:
     return Knowledge(
         version=_version(directory), sources=MappingProxyType(sources), alleles=tuple(alleles),
         levels=tuple(levels), countries=MappingProxyType(countries),
-        constants=MappingProxyType(constants),
+        constants=MappingProxyType(constants), ancestries=MappingProxyType(ancestries),
     )
 
 

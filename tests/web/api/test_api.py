@@ -161,3 +161,14 @@ def test_users__admin_adds_clinician_to_own_organisation(world: World) -> None:
     again = world.client.post("/api/v1/users", json={"email": "new@a.org", "password": PASSWORD}, headers=admin)
     assert again.status_code == 409
     assert world.client.get("/api/v1/me", headers=world.token("new@a.org")).json()["organisation"] == "Clinic A"
+
+
+def test_prevalence__ancestry_group_answers_and_an_unknown_one_is_422_naming_the_field(sqlite_world: World) -> None:
+    answer = sqlite_world.client.get("/api/v1/prevalence", params={"ancestry": "White British"})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["ancestry"] == "White British" and body["unreported_alleles"] == ["S"]
+    assert list(body["genotypes"]) == ["ZZ"]
+    unknown = sqlite_world.client.get("/api/v1/prevalence", params={"ancestry": "Atlantean"})
+    assert unknown.status_code == 422
+    assert [e["field"] for e in unknown.json()["errors"]] == ["ancestry"]

@@ -33,6 +33,9 @@ def inherit(parent1: GenotypeQuery, parent2: GenotypeQuery) -> InheritanceAnswer
 def prevalence(country: Annotated[str | None, Query(max_length=limits.LABEL)] = None,
                s: Annotated[float | None, Query(allow_inf_nan=False)] = None,
                z: Annotated[float | None, Query(allow_inf_nan=False)] = None,
-               population: Annotated[float | None, Query(allow_inf_nan=False)] = None) -> PrevalenceAnswer:
-    """Hardy-Weinberg genotype frequencies and expected counts (as ``aatd prevalence --json``)."""
-    return summaries.describe_prevalence(country_name=country, s=s, z=z, population=population)
+               population: Annotated[float | None, Query(allow_inf_nan=False)] = None,
+               ancestry: Annotated[str | None, Query(max_length=limits.LABEL)] = None) -> PrevalenceAnswer:
+    """Hardy-Weinberg genotype frequencies and expected counts (as ``aatd prevalence --json``); ``ancestry`` names
+    a genetic ancestry group of the ancestry table instead of a country."""
+    return summaries.describe_prevalence(country_name=country, s=s, z=z, population=population,
+                                         ancestry_name=ancestry)
