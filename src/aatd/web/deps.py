@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator
+import typing
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, params
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import Response
@@ -108,13 +109,56 @@ def in_this_thread(*sessions: Session) -> Iterator[None]:
 
 
 def _committing(endpoint: Callable[..., Any], route: DbRoute) -> Callable[..., Any]:
+    later = _callers_looked_up_later(endpoint)
+
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Any:
-        with in_this_thread(*(v for v in kwargs.values() if isinstance(v, Session))):
+        sessions = [v for v in kwargs.values() if isinstance(v, Session)]
+        with in_this_thread(*sessions):
+            for name in later:
+                if isinstance(kwargs[name], BearerCall):
+                    kwargs[name] = kwargs[name].principal(sessions[0])
             answer = endpoint(*args, **kwargs)
         return route.written(answer)
 
+    if later:
+        run.__signature__ = _signature_looking_up_later(endpoint, later)  # type: ignore[attr-defined]
+    route.looks_up_later = bool(later)
     return run
+
+
+def _depends_on(hint: Any) -> Callable[..., Any] | None:
+    """The dependency of an ``Annotated[..., Depends(f)]`` hint, or ``None``."""
+    for extra in typing.get_args(hint)[1:] if typing.get_origin(hint) is Annotated else ():
+        if isinstance(extra, params.Depends):
+            return extra.dependency
+    return None
+
+
+def _callers_looked_up_later(endpoint: Callable[..., Any]) -> dict[str, bool]:
+    """The parameters of ``endpoint`` that are the API caller (``ApiUser``) or an admin (``ApiAdmin``),
+    name -> whether an admin, when the endpoint also takes the request's database session (``Db``),
+    in which an API token is then looked up (:class:`BearerCall`); else nothing."""
+    try:
+        hints = typing.get_type_hints(endpoint, include_extras=True)
+    except NameError:
+        return {}
+    wanted = {api_user: False, api_admin: True}
+    found = {name: wanted[dep] for name, hint in hints.items() if (dep := _depends_on(hint)) in wanted}
+    has_db = any(_depends_on(hint) is get_db for hint in hints.values())
+    return found if has_db else {}
+
+
+def _signature_looking_up_later(endpoint: Callable[..., Any], later: dict[str, bool]) -> inspect.Signature:
+    """``endpoint``'s signature (annotations resolved) with the caller parameters named in ``later``
+    taken from :func:`api_caller_later` or :func:`api_admin_later` instead."""
+    hints = typing.get_type_hints(endpoint, include_extras=True)
+    signature = inspect.signature(endpoint)
+    swapped = [parameter.replace(annotation=(ApiCallerLater if not later[name] else ApiAdminLater)
+                                 if name in later else hints.get(name, parameter.annotation))
+               for name, parameter in signature.parameters.items()]
+    returns = hints.get("return", signature.return_annotation)
+    return signature.replace(parameters=swapped, return_annotation=None if returns is type(None) else returns)
 
 
 class DbRoute(APIRoute):
@@ -127,10 +171,32 @@ class DbRoute(APIRoute):
     long list (a patient's results) held every other request up.
     """
 
+    looks_up_later = False
+    """Whether an API token of the caller is looked up in the route's own thread (:class:`BearerCall`)."""
+
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if not inspect.iscoroutinefunction(endpoint):
             endpoint = _committing(endpoint, self)
         super().__init__(path, endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """FastAPI's handler; for a route that looks the caller's API token up in its own thread, a
+        request that fails before the route runs (invalid input, another dependency's error) has its
+        token checked first, so a caller with a bad token still gets 401 (or 403), as before."""
+        handler = super().get_route_handler()
+        if not self.looks_up_later:
+            return handler
+
+        async def checked_first(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Exception:
+                call = getattr(request.state, BEARER_CALL, None)
+                if isinstance(call, BearerCall) and not call.checked:
+                    await run_in_threadpool(call.check, request.app.state.sessions)
+                raise
+
+        return checked_first
 
     def written(self, answer: Any) -> Any:
         """``answer`` as the JSON response FastAPI would make of it (same bytes, status and headers),
@@ -195,16 +261,26 @@ def _from_cookie(db: Session, token: str) -> Principal | None:
     return Principal(user=user, via="session", csrf_token=row.csrf_token, session_id=row.id)
 
 
-def optional_principal(request: Request, db: Db) -> Principal | None:
+async def optional_principal(request: Request, db: Db) -> Principal | None:
     """The caller if authenticated (bearer token first, then session cookie), else ``None``.
 
-    The lookup's transaction ends here, in this worker thread (see :class:`DbRoute`).
+    A request without credentials (an anonymous engine request, the public pages) is answered on
+    the event loop: there is nothing to look up, so no hop to a worker thread. Otherwise the lookup
+    runs in a worker thread and its transaction ends there (see :class:`DbRoute`).
     """
+    header = request.headers.get("authorization")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not header and not cookie:
+        return None
+    return await run_in_threadpool(look_up_principal, db, header, cookie)
+
+
+def look_up_principal(db: Session, header: str | None, cookie: str | None) -> Principal | None:
+    """The caller named by an ``Authorization`` header (first) or a session cookie, in its own
+    transaction, ended in this thread."""
     with in_this_thread(db):
-        header = request.headers.get("authorization")
         if header:
             return _from_bearer(db, header)
-        cookie = request.cookies.get(SESSION_COOKIE)
         return _from_cookie(db, cookie) if cookie else None
 
 
@@ -223,15 +299,74 @@ async def _check_csrf(request: Request, principal: Principal) -> None:
                          "message": "csrf_token: missing or wrong"}])
 
 
-async def api_user(request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
-    """The authenticated API caller (401 otherwise), CSRF-checked for cookie calls."""
+def _api_caller(principal: Principal | None, method: str) -> Principal:
     if principal is None:
         raise ApiError(401, "login required: send 'Authorization: Bearer <token>' or log in",
                        headers={"WWW-Authenticate": "Bearer"})
-    if principal.scope != "write" and request.method not in SAFE_METHODS:
+    if principal.scope != "write" and method not in SAFE_METHODS:
         raise ApiError(403, "this API token is read-only; create a token with scope 'write' to make changes")
+    return principal
+
+
+async def api_user(request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    """The authenticated API caller (401 otherwise), CSRF-checked for cookie calls."""
+    _api_caller(principal, request.method)
+    assert principal is not None
     await _check_csrf(request, principal)
     return principal
+
+
+BEARER_CALL = "aatd_bearer_call"
+
+
+@dataclass(slots=True)
+class BearerCall:
+    """An API call's ``Authorization`` header, read on the event loop and looked up in the route's own
+    worker thread and transaction (:class:`DbRoute`): one hop to a worker thread and one transaction
+    fewer per call than a separate lookup (:func:`optional_principal`), with the same checks."""
+
+    header: str
+    method: str
+    admin: bool
+    checked: bool = False
+
+    def principal(self, db: Session) -> Principal:
+        """The caller named by the token, checked as :func:`api_user` (and :func:`api_admin`) check it:
+        401 for a missing, unknown, revoked or expired token or an inactive user, 403 for a read-only
+        token on a change (or a clinician where an admin is needed)."""
+        self.checked = True
+        principal = _api_caller(_from_bearer(db, self.header), self.method)
+        return _admin(principal) if self.admin else principal
+
+    def check(self, sessions: Callable[[], Session]) -> None:
+        """:meth:`principal` in a transaction of its own (for a request that failed before its route ran)."""
+        with sessions() as db, db.begin():
+            self.principal(db)
+
+
+async def _caller_later(request: Request, db: Db, *, admin: bool) -> Principal | BearerCall:
+    header = request.headers.get("authorization")
+    if not header:  # a browser session (CSRF-checked) or nobody: looked up as before
+        principal = await api_user(request, await optional_principal(request, db))
+        return _admin(principal) if admin else principal
+    call = BearerCall(header=header, method=request.method, admin=admin)
+    setattr(request.state, BEARER_CALL, call)
+    return call
+
+
+async def api_caller_later(request: Request, db: Db) -> Principal | BearerCall:
+    """:func:`api_user` for a :class:`DbRoute` that takes ``Db``: a bearer token is looked up later,
+    in the route's own thread; a session cookie now, as before."""
+    return await _caller_later(request, db, admin=False)
+
+
+async def api_admin_later(request: Request, db: Db) -> Principal | BearerCall:
+    """:func:`api_admin` for a :class:`DbRoute` that takes ``Db`` (see :func:`api_caller_later`)."""
+    return await _caller_later(request, db, admin=True)
+
+
+ApiCallerLater = Annotated[Principal | BearerCall, Depends(api_caller_later)]
+ApiAdminLater = Annotated[Principal | BearerCall, Depends(api_admin_later)]
 
 
 async def page_user(request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
