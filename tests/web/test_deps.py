@@ -17,9 +17,10 @@ from typing import Any
 import anyio.to_thread
 import pytest
 from fastapi import HTTPException
+from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
 
-from aatd.web.deps import Db, DbRoute
+from aatd.web.deps import SESSION_COOKIE, Db, DbRoute
 from aatd.web.models import Organisation
 from aatd.web.workspace import accounts
 from web.conftest import PASSWORD, World
@@ -90,17 +91,12 @@ def transactions(sqlite_world: World) -> Iterator[list[str]]:
 def test_db_route__api_token_looked_up_in_the_routes_own_thread_and_transaction(
         sqlite_world: World, hops: list[str], transactions: list[str]) -> None:
     """An API call with a bearer token costs one hop and one transaction: the token is looked up where the
-    route runs (it cost a hop and a transaction of its own); a browser session is looked up as before."""
+    route runs (it cost a hop and a transaction of its own)."""
     auth, _family, pid = _records(sqlite_world)
     hops.clear()
     transactions.clear()
     assert sqlite_world.client.get(f"/api/v1/patients/{pid}", headers=auth).status_code == 200
     assert hops == ["get_patient"] and transactions == ["begin"]
-    browser = sqlite_world.login("admin@a.org")
-    hops.clear()
-    transactions.clear()
-    assert browser.get(f"/api/v1/patients/{pid}").status_code == 200
-    assert hops == ["look_up_principal", "get_patient"] and transactions == ["begin", "begin"]
 
 
 def test_db_route__bad_token_answered_before_bad_input(sqlite_world: World) -> None:
@@ -208,3 +204,40 @@ def test_get_db__work_left_open_is_committed_or_rolled_back_in_a_worker_thread(s
     assert _organisations(sqlite_world) == before + 1
     hops.clear()
     assert sqlite_world.client.get("/api/v1/health").status_code == 200 and hops == []
+
+
+def test_db_route__browser_session_looked_up_in_the_routes_own_thread(
+        sqlite_world: World, hops: list[str], transactions: list[str]) -> None:
+    """A page or API call with a session cookie also costs one hop and one transaction, CSRF-checked
+    there; a wrong CSRF token, an unknown session or nobody still get 403, the login page or 401 first,
+    also when the input is invalid too, and a good session with invalid input gets the 422."""
+    _auth, _family, pid = _records(sqlite_world)
+    browser = sqlite_world.login("admin@a.org")
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', browser.get("/patients").text)
+    assert csrf is not None
+    form = {"csrf_token": csrf[1], "kind": "crp", "taken_on": "2024-03-01", "value": "2"}
+    hops.clear()
+    transactions.clear()
+    saved = browser.post(f"/patients/{pid}/results", data=form, follow_redirects=False)
+    assert saved.status_code == 303 and hops == ["add_result"] and transactions == ["begin"]
+    hops.clear()
+    transactions.clear()
+    assert browser.get(f"/api/v1/patients/{pid}").status_code == 200
+    assert hops == ["get_patient"] and transactions == ["begin"]
+    wrong = form | {"csrf_token": "wrong"}
+    for path in (f"/patients/{pid}/results", "/patients/0/results", "/patients/x/results"):
+        refused = browser.post(path, data=wrong, follow_redirects=False)
+        assert refused.status_code == 403 and "CSRF" in refused.text, path
+    assert browser.post("/patients/x/results", data=form, follow_redirects=False).status_code == 422
+    stranger = TestClient(sqlite_world.app, cookies={SESSION_COOKIE: "not-a-session"})
+    for path in (f"/patients/{pid}/results", "/patients/x/results"):
+        sent = stranger.post(path, data=form, follow_redirects=False)
+        assert sent.status_code == 303 and sent.headers["location"].startswith("/login?next="), path
+    assert stranger.get(f"/api/v1/patients/{pid}").status_code == 401
+    nobody = TestClient(sqlite_world.app)
+    assert nobody.post("/patients/x/results", data=form, follow_redirects=False).status_code == 303
+    assert nobody.get("/api/v1/patients/x").status_code == 401
+    assert browser.post(f"/api/v1/patients/{pid}/results", json={"kind": "crp", "taken_on": "2024-03-02",
+                                                                "value": 1}).status_code == 403  # no CSRF header
+    assert browser.post(f"/api/v1/patients/{pid}/results", json={"kind": "crp", "taken_on": "2024-03-02", "value": 1},
+                        headers={"X-CSRF-Token": csrf[1]}).status_code == 201

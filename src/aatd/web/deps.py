@@ -116,7 +116,7 @@ def _committing(endpoint: Callable[..., Any], route: DbRoute) -> Callable[..., A
         sessions = [v for v in kwargs.values() if isinstance(v, Session)]
         with in_this_thread(*sessions):
             for name in later:
-                if isinstance(kwargs[name], BearerCall):
+                if isinstance(kwargs[name], CallerLater):
                     kwargs[name] = kwargs[name].principal(sessions[0])
             answer = endpoint(*args, **kwargs)
         return route.written(answer)
@@ -135,26 +135,28 @@ def _depends_on(hint: Any) -> Callable[..., Any] | None:
     return None
 
 
-def _callers_looked_up_later(endpoint: Callable[..., Any]) -> dict[str, bool]:
-    """The parameters of ``endpoint`` that are the API caller (``ApiUser``) or an admin (``ApiAdmin``),
-    name -> whether an admin, when the endpoint also takes the request's database session (``Db``),
-    in which an API token is then looked up (:class:`BearerCall`); else nothing."""
+def _callers_looked_up_later(endpoint: Callable[..., Any]) -> dict[str, Any]:
+    """The parameters of ``endpoint`` that are the caller (``ApiUser``, ``ApiAdmin``, ``PageUser``,
+    ``PageAdmin``), name -> the dependency that reads the caller's credentials for a lookup later
+    (:class:`CallerLater`), when the endpoint also takes the request's database session (``Db``), in
+    which the caller is then looked up; else nothing."""
     try:
         hints = typing.get_type_hints(endpoint, include_extras=True)
     except NameError:
         return {}
-    wanted = {api_user: False, api_admin: True}
-    found = {name: wanted[dep] for name, hint in hints.items() if (dep := _depends_on(hint)) in wanted}
+    later = {api_user: api_user_later, api_admin: api_admin_later, page_user: page_user_later,
+             page_admin: page_admin_later}
+    found = {name: later[dep] for name, hint in hints.items() if (dep := _depends_on(hint)) in later}
     has_db = any(_depends_on(hint) is get_db for hint in hints.values())
     return found if has_db else {}
 
 
-def _signature_looking_up_later(endpoint: Callable[..., Any], later: dict[str, bool]) -> inspect.Signature:
+def _signature_looking_up_later(endpoint: Callable[..., Any], later: dict[str, Any]) -> inspect.Signature:
     """``endpoint``'s signature (annotations resolved) with the caller parameters named in ``later``
-    taken from :func:`api_caller_later` or :func:`api_admin_later` instead."""
+    taken from their ``..._later`` dependency instead."""
     hints = typing.get_type_hints(endpoint, include_extras=True)
     signature = inspect.signature(endpoint)
-    swapped = [parameter.replace(annotation=(ApiCallerLater if not later[name] else ApiAdminLater)
+    swapped = [parameter.replace(annotation=Annotated[CallerLater, Depends(later[name])]
                                  if name in later else hints.get(name, parameter.annotation))
                for name, parameter in signature.parameters.items()]
     returns = hints.get("return", signature.return_annotation)
@@ -172,7 +174,7 @@ class DbRoute(APIRoute):
     """
 
     looks_up_later = False
-    """Whether an API token of the caller is looked up in the route's own thread (:class:`BearerCall`)."""
+    """Whether the caller is looked up in the route's own thread (:class:`CallerLater`)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if not inspect.iscoroutinefunction(endpoint):
@@ -180,9 +182,10 @@ class DbRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        """FastAPI's handler; for a route that looks the caller's API token up in its own thread, a
-        request that fails before the route runs (invalid input, another dependency's error) has its
-        token checked first, so a caller with a bad token still gets 401 (or 403), as before."""
+        """FastAPI's handler; for a route that looks the caller up in its own thread, a request that
+        fails before the route runs (invalid input, another dependency's error) has its caller checked
+        first, so a bad token, an expired session or a wrong CSRF token still gets 401, the login page
+        or 403, as before."""
         handler = super().get_route_handler()
         if not self.looks_up_later:
             return handler
@@ -191,8 +194,8 @@ class DbRoute(APIRoute):
             try:
                 return await handler(request)
             except Exception:
-                call = getattr(request.state, BEARER_CALL, None)
-                if isinstance(call, BearerCall) and not call.checked:
+                call = getattr(request.state, CALLER_LATER, None)
+                if isinstance(call, CallerLater) and not call.checked:
                     await run_in_threadpool(call.check, request.app.state.sessions)
                 raise
 
@@ -275,28 +278,38 @@ async def optional_principal(request: Request, db: Db) -> Principal | None:
     return await run_in_threadpool(look_up_principal, db, header, cookie)
 
 
-def look_up_principal(db: Session, header: str | None, cookie: str | None) -> Principal | None:
-    """The caller named by an ``Authorization`` header (first) or a session cookie, in its own
-    transaction, ended in this thread."""
+def look_up_principal(db: Session, header: str | None, cookie: str | None, *,
+                      commit: bool = True) -> Principal | None:
+    """The caller named by an ``Authorization`` header (first) or a session cookie; with ``commit``
+    in a transaction of its own, ended in this thread, else in the caller's transaction."""
+    if not commit:
+        return _from_bearer(db, header) if header else _from_cookie(db, cookie) if cookie else None
     with in_this_thread(db):
-        if header:
-            return _from_bearer(db, header)
-        return _from_cookie(db, cookie) if cookie else None
+        return look_up_principal(db, header, cookie, commit=False)
 
 
-async def _check_csrf(request: Request, principal: Principal) -> None:
-    if principal.via != "session" or request.method in SAFE_METHODS:
-        return
+async def _sent_csrf(request: Request) -> str | None:
+    """The CSRF token a browser sent: the ``X-CSRF-Token`` header, else the form's ``csrf_token`` field."""
     sent = request.headers.get("x-csrf-token")
     if sent is None and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
         form = await request.form()
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else None
-    if not same(sent, principal.csrf_token):
-        raise ApiError(403, "missing or wrong CSRF token; reload the page and try again",
-                       [{"field": "csrf_token", "value": None, "expected": "the token of this session",
-                         "message": "csrf_token: missing or wrong"}])
+    return sent
+
+
+def _csrf_refused() -> ApiError:
+    return ApiError(403, "missing or wrong CSRF token; reload the page and try again",
+                    [{"field": "csrf_token", "value": None, "expected": "the token of this session",
+                      "message": "csrf_token: missing or wrong"}])
+
+
+async def _check_csrf(request: Request, principal: Principal) -> None:
+    if principal.via != "session" or request.method in SAFE_METHODS:
+        return
+    if not same(await _sent_csrf(request), principal.csrf_token):
+        raise _csrf_refused()
 
 
 def _api_caller(principal: Principal | None, method: str) -> Principal:
@@ -316,26 +329,36 @@ async def api_user(request: Request, principal: Annotated[Principal | None, Depe
     return principal
 
 
-BEARER_CALL = "aatd_bearer_call"
+CALLER_LATER = "aatd_caller_later"
 
 
 @dataclass(slots=True)
-class BearerCall:
-    """An API call's ``Authorization`` header, read on the event loop and looked up in the route's own
-    worker thread and transaction (:class:`DbRoute`): one hop to a worker thread and one transaction
-    fewer per call than a separate lookup (:func:`optional_principal`), with the same checks."""
+class CallerLater:
+    """What a caller sent to say who they are (``Authorization`` header, session cookie, CSRF token),
+    read on the event loop and looked up in the route's own worker thread and transaction
+    (:class:`DbRoute`): one hop to a worker thread and one transaction fewer per request than a
+    separate lookup (:func:`optional_principal`), with the same checks and answers."""
 
-    header: str
+    header: str | None
+    cookie: str | None
+    csrf_sent: str | None
     method: str
+    page: bool
     admin: bool
     checked: bool = False
 
     def principal(self, db: Session) -> Principal:
-        """The caller named by the token, checked as :func:`api_user` (and :func:`api_admin`) check it:
-        401 for a missing, unknown, revoked or expired token or an inactive user, 403 for a read-only
-        token on a change (or a clinician where an admin is needed)."""
+        """The caller, checked as :func:`api_user` or :func:`page_user` (and the admin variants) check
+        them: 401 (API) or the login page (pages) for nobody, 403 for a read-only token on a change, a
+        wrong CSRF token or a clinician where an admin is needed."""
         self.checked = True
-        principal = _api_caller(_from_bearer(db, self.header), self.method)
+        principal = look_up_principal(db, self.header, self.cookie, commit=False)
+        if self.page and (principal is None or principal.via != "session"):
+            raise LoginRequired
+        principal = _api_caller(principal, self.method)
+        if principal.via == "session" and self.method not in SAFE_METHODS and not same(self.csrf_sent,
+                                                                                       principal.csrf_token):
+            raise _csrf_refused()
         return _admin(principal) if self.admin else principal
 
     def check(self, sessions: Callable[[], Session]) -> None:
@@ -344,29 +367,37 @@ class BearerCall:
             self.principal(db)
 
 
-async def _caller_later(request: Request, db: Db, *, admin: bool) -> Principal | BearerCall:
-    header = request.headers.get("authorization")
-    if not header:  # a browser session (CSRF-checked) or nobody: looked up as before
-        principal = await api_user(request, await optional_principal(request, db))
-        return _admin(principal) if admin else principal
-    call = BearerCall(header=header, method=request.method, admin=admin)
-    setattr(request.state, BEARER_CALL, call)
+async def _caller_later(request: Request, *, page: bool, admin: bool) -> CallerLater:
+    header = request.headers.get("authorization") or None
+    cookie = request.cookies.get(SESSION_COOKIE) or None
+    if header is None and cookie is None:  # nobody: answered now, as before
+        if page:
+            raise LoginRequired
+        _api_caller(None, request.method)
+    sent = await _sent_csrf(request) if header is None and request.method not in SAFE_METHODS else None
+    call = CallerLater(header=header, cookie=cookie, csrf_sent=sent, method=request.method, page=page, admin=admin)
+    setattr(request.state, CALLER_LATER, call)
     return call
 
 
-async def api_caller_later(request: Request, db: Db) -> Principal | BearerCall:
-    """:func:`api_user` for a :class:`DbRoute` that takes ``Db``: a bearer token is looked up later,
-    in the route's own thread; a session cookie now, as before."""
-    return await _caller_later(request, db, admin=False)
+async def api_user_later(request: Request) -> CallerLater:
+    """:func:`api_user` for a :class:`DbRoute` that takes ``Db``: looked up later, in the route's thread."""
+    return await _caller_later(request, page=False, admin=False)
 
 
-async def api_admin_later(request: Request, db: Db) -> Principal | BearerCall:
-    """:func:`api_admin` for a :class:`DbRoute` that takes ``Db`` (see :func:`api_caller_later`)."""
-    return await _caller_later(request, db, admin=True)
+async def api_admin_later(request: Request) -> CallerLater:
+    """:func:`api_admin` for a :class:`DbRoute` that takes ``Db`` (see :func:`api_user_later`)."""
+    return await _caller_later(request, page=False, admin=True)
 
 
-ApiCallerLater = Annotated[Principal | BearerCall, Depends(api_caller_later)]
-ApiAdminLater = Annotated[Principal | BearerCall, Depends(api_admin_later)]
+async def page_user_later(request: Request) -> CallerLater:
+    """:func:`page_user` for a :class:`DbRoute` that takes ``Db`` (see :func:`api_user_later`)."""
+    return await _caller_later(request, page=True, admin=False)
+
+
+async def page_admin_later(request: Request) -> CallerLater:
+    """:func:`page_admin` for a :class:`DbRoute` that takes ``Db`` (see :func:`api_user_later`)."""
+    return await _caller_later(request, page=True, admin=True)
 
 
 async def page_user(request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
