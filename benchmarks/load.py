@@ -115,6 +115,9 @@ def main() -> None:
     parser.add_argument("--source", help="with --mixed: serve this checkout instead (for before/after)")
     parser.add_argument("--label", help="with --mixed: name of the code measured")
     parser.add_argument("--sqlite-only", action="store_true", help="with --mixed: skip PostgreSQL")
+    parser.add_argument("--postgresql-only", action="store_true", help="with --mixed: skip SQLite")
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="with --mixed: set this variable for the server (e.g. AATD_WORKER_THREADS=2); repeatable")
     parser.add_argument("--client-nice", type=int, default=0, metavar="N",
                         help="with --mixed: run the load clients' threads at niceness N (default 0, as before: the "
                              "clients compete with the server for the same cores; the health poller stays at 0)")

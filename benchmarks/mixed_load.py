@@ -63,10 +63,13 @@ def chain(n: int) -> dict[str, Any]:
 
 
 @contextmanager
-def server(database_url: str | None, source: Path | None) -> Iterator[tuple[str, dict[str, str], int]]:
-    """``aatd serve`` on a free port with a fresh data directory; yields its URL, environment and process id."""
+def server(database_url: str | None, source: Path | None,
+           extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, dict[str, str], int]]:
+    """``aatd serve`` on a free port with a fresh data directory (and ``extra_env`` set for it); yields its URL,
+    environment and process id."""
     data_dir = tempfile.mkdtemp(prefix="aatd-mixed-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AATD_")} | {"AATD_DATA_DIR": data_dir}
+    env |= extra_env or {}
     if database_url:
         env["AATD_DATABASE_URL"] = database_url
     if source is not None:
@@ -173,6 +176,43 @@ def cpu_seconds(pid: int) -> float:
     return sum(times.get(p, 0.0) for p in tree)
 
 
+def _proc_cpu(stat: Path, tick: float) -> tuple[str, int, float] | None:
+    """(command name, parent id, CPU seconds) from a /proc .../stat file, or None if it is gone."""
+    try:
+        head, tail = stat.read_text().rsplit(")", 1)
+    except OSError:
+        return None
+    fields = tail.split()
+    return head.split("(", 1)[1], int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+
+
+def cpu_by_part(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far of each part of the system under test (Linux /proc): the server's event-loop
+    thread (its main thread), its other threads (the worker threads that run routes), its engine processes,
+    the PostgreSQL server processes (backends and background) and this process (the load clients).
+
+    Read at the start and the end of the loaded window: where the two cores went during the load."""
+    tick = float(os.sysconf("SC_CLK_TCK"))
+    procs: dict[int, tuple[str, int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (got := _proc_cpu(entry / "stat", tick)) is not None:
+            procs[int(entry.name)] = got
+    tree, frontier = {server_pid}, [server_pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, (_, ppid, _) in procs.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    loop = _proc_cpu(Path(f"/proc/{server_pid}/task/{server_pid}/stat"), tick)
+    server = procs.get(server_pid, ("", 0, 0.0))[2]
+    parts = {"server loop thread": loop[2] if loop else 0.0}
+    parts["server other threads"] = server - parts["server loop thread"]
+    parts["engine processes"] = sum(procs[p][2] for p in tree if p != server_pid and p in procs)
+    parts["postgres"] = sum(cpu for name, _, cpu in procs.values() if name.startswith("postgres"))
+    parts["clients"] = own_cpu_seconds()
+    return parts
+
+
 def own_cpu_seconds() -> float:
     """CPU time of this process (the load clients' threads), seconds."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -235,10 +275,12 @@ def scenario(base: str, seconds: float, server_pid: int, client_nice: int = 0) -
     clock = {"stop": float("inf")}
     pollers: list[subprocess.Popen[str]] = []
     cpu: dict[str, float] = {}
+    parts: dict[str, float] = {}
 
     def start_clock() -> None:
         clock.update(stop=time.monotonic() + seconds)
         cpu.update(clients=-own_cpu_seconds(), server=-cpu_seconds(server_pid))
+        parts.update({k: -v for k, v in cpu_by_part(server_pid).items()})
         pollers.append(health_poller(base, seconds))
 
     n_threads = API_WRITERS + FORM_WRITERS + READERS + ANONYMOUS + 1
@@ -338,11 +380,14 @@ def scenario(base: str, seconds: float, server_pid: int, client_nice: int = 0) -
         t.join(timeout=seconds + CLIENT_TIMEOUT_S * 5)
     cpu["clients"] += own_cpu_seconds()
     cpu["server"] += cpu_seconds(server_pid)
+    for part, used in cpu_by_part(server_pid).items():
+        parts[part] += used
     for latency in collect(pollers[0]) if pollers else []:
         tallies["health"].add("200" if latency is not None else "failed")
         if latency is not None:
             health.append(latency)
-    return {"tallies": tallies, "acked": acked, "health": health, "idle": idle, "patient": pid, "cpu": cpu}
+    return {"tallies": tallies, "acked": acked, "health": health, "idle": idle, "patient": pid, "cpu": cpu,
+            "parts": parts}
 
 
 def stored_notes(env: dict[str, str], database_url: str | None) -> Counter[str]:
@@ -357,10 +402,10 @@ def stored_notes(env: dict[str, str], database_url: str | None) -> Counter[str]:
 
 
 def run(label: str, database_url: str | None, source: Path | None, seconds: float,
-        client_nice: int = 0) -> list[str]:
+        client_nice: int = 0, extra_env: dict[str, str] | None = None) -> list[str]:
     """One mixed run; the Markdown rows of its results."""
     load_before = os.getloadavg()[0]
-    with server(database_url, source) as (base, env, server_pid):
+    with server(database_url, source, extra_env) as (base, env, server_pid):
         out = scenario(base, seconds, server_pid, client_nice)
         time.sleep(1)
     notes = stored_notes(env, database_url)
@@ -378,9 +423,11 @@ def run(label: str, database_url: str | None, source: Path | None, seconds: floa
                f"{percentile(health, 0.5):.0f}/{percentile(health, 0.99):.0f} ms "
                f"({percentile(health, 0.99) / max(percentile(idle, 0.99), 1e-9):.1f}x idle p99), "
                f"{len(health)} health answers; writes acknowledged {len(acked)}, stored {sum(notes.values())}, "
+               f"reads {out['tallies']['readers'].requests / seconds:.0f}/s, "
                f"**lost {lost}, duplicated {duplicated}**; CPU s during the load: clients {out['cpu']['clients']:.1f}"
                f"{f' (niceness {client_nice})' if client_nice else ''}, "
-               f"server with engines {out['cpu']['server']:.1f}; "
+               f"server with engines {out['cpu']['server']:.1f} ("
+               + ", ".join(f"{k} {v:.1f}" for k, v in out["parts"].items()) + "); "
                f"machine load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after |")
     print(summary, flush=True)
     return [*rows, summary]
@@ -393,7 +440,11 @@ def main(args: Any) -> list[str]:
     nice = getattr(args, "client_nice", 0)
     if nice:
         name += f", clients at niceness {nice}"
-    rows = run(f"{name}, SQLite", None, source, args.seconds, nice)
+    extra = dict(item.split("=", 1) for item in getattr(args, "server_env", []))
+    if extra:
+        name += ", " + " ".join(f"{k}={v}" for k, v in extra.items())
+    rows = [] if getattr(args, "postgresql_only", False) else run(f"{name}, SQLite", None, source, args.seconds,
+                                                                   nice, extra)
     if not args.sqlite_only:
         sys.path.insert(0, str(ROOT / "tests"))
         from web.pg import pg_bin, postgres_cluster
@@ -403,5 +454,5 @@ def main(args: Any) -> list[str]:
         else:
             with postgres_cluster() as url:
                 rows += run(f"{name}, PostgreSQL", url.replace("postgresql+psycopg://", "postgresql://"), source,
-                            args.seconds, nice)
+                            args.seconds, nice, extra)
     return rows

@@ -44,6 +44,7 @@ from aatd.web.security import (
 )
 
 _MIN_SECRET = 32
+DEFAULT_WORKER_THREADS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +65,13 @@ class Settings:
     session_hours: float = 12.0
     allowed_hosts: tuple[str, ...] = ()
     """Host names the server answers to (``Host`` header, port ignored); empty: any host."""
-    worker_threads: int = 4
+    worker_threads: int = DEFAULT_WORKER_THREADS
     """Route functions (database and page work) running at once in worker threads; the others wait
-    for a thread without holding one (see :func:`aatd.web.app.create_app`)."""
+    for a thread without holding one (see :func:`aatd.web.app.create_app`). Two: one thread runs
+    Python while the other waits for the database, and every further runnable thread competes with
+    the event loop for the interpreter lock (health check p99 under ``benchmarks/load.py --mixed``:
+    8-15 ms with 2 threads against 14-25 ms with 4 on PostgreSQL, as many writes or more; see
+    docs/hardening.md)."""
     totp_keys: tuple[str, ...] = ()
     """Fernet keys of the two-step login secrets, newest first; empty only for settings built in
     code, which then use a key derived from ``secret_key`` (see :attr:`totp_key_ring`)."""
@@ -152,7 +157,7 @@ def load_settings(environ: dict[str, str] | None = None, *, database_url: str | 
                     totp_keys=_totp_keys(data_dir, env_vars.get(TOTP_KEYS_VARIABLE), env),
                     trusted_proxies=tuple(p.strip() for p in proxies.split(",") if p.strip()),
                     allowed_hosts=_hosts(env_vars.get("AATD_ALLOWED_HOSTS"), env),
-                    worker_threads=_worker_threads(env_vars.get("AATD_WORKER_THREADS", "4")))
+                    worker_threads=_worker_threads(env_vars.get("AATD_WORKER_THREADS", str(DEFAULT_WORKER_THREADS))))
 
 
 MAX_WORKER_THREADS = 64
