@@ -68,6 +68,10 @@ def test_family_page__tables_fit_a_phone_and_stay_tables_on_a_desktop(server: st
     mother = phone.locator("#probabilities-table tbody tr").filter(
         has=phone.get_by_role("rowheader", name="mother", exact=True))
     assert not mother.locator("td[data-label='Most likely']").inner_text().strip().endswith(";")
+    # a card table's caption spans the screen instead of shrinking into a narrow column
+    caption = phone.locator("#probabilities-table caption").bounding_box()
+    cards = phone.locator("#probabilities-table").bounding_box()
+    assert caption is not None and cards is not None and caption["width"] >= cards["width"] - 2
     phone.screenshot(path=str(SHOTS / "family-phone.png"), full_page=True)
     assert serious_violations(phone) == []
 
