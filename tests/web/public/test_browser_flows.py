@@ -129,9 +129,15 @@ def test_my_lungs__feet_inches_and_measured_fev1_on_a_phone(page: Any, screensho
     page.locator("#fev1").fill("2.1")
     with page.expect_navigation():
         page.get_by_role("button", name=TEXT[lang]["lungs"]).click()
-    assert page.locator("svg.lung-plot path.band").count() >= 1
-    wrap = page.locator(".plot-wrap")
-    assert wrap.evaluate("el => el.scrollWidth > el.clientWidth")  # phone: the chart keeps a readable size
+    # phone: the drawing made for a narrow screen, whole (no sideways scrolling) and with readable text
+    chart = page.locator("svg.lung-plot-narrow")
+    assert chart.is_visible() and not page.locator("svg.lung-plot-wide").is_visible()
+    assert chart.locator("path.band").count() >= 1
+    box = chart.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
+    assert page.locator(".plot-wrap").evaluate("el => el.scrollWidth <= el.clientWidth")
+    # drawn at (nearly) its own size: 13-unit text stays at 12 px or more (the wide drawing shrunk: 7-9 px)
+    assert box["width"] / chart.evaluate("el => el.viewBox.baseVal.width") >= 12 / 13
     check(page, screenshots, f"{lang}-my-lungs-fev1")
 
 

@@ -15,7 +15,7 @@ from aatd.patients.i18n import gettext_noop
 from aatd.risk.answers import describe_risk, input_limits
 from aatd.web.budget import Caller, EngineCaller
 from aatd.web.public import engines
-from aatd.web.public.lungs_plot import trajectory_svg
+from aatd.web.public.lungs_plot import both_sizes
 from aatd.web.public.rendering import Fields, SubmittedFields, country_options, field_errors, number, render, safe
 from aatd.web.public.rendering import gettext as _
 from aatd.web.public.take_to_doctor import DoctorSheet, pdf_response_headers, sheet_pdf
@@ -175,7 +175,7 @@ def view_of(inp: LungInput, answer: dict[str, Any]) -> dict[str, Any]:
                                  "and %(p90).1f).", name=r["name"], age=r["age"], p50=r["p50"], p10=r["p10"],
                                  p90=r["p90"]) for r in rows),
               "x": _("Age (years)"), "y": _("FEV1 (litres)")}
-    return {"answer": answer, "plot": plot, "rows": rows, "svg": safe(trajectory_svg(plot, labels)),
+    return {"answer": answer, "plot": plot, "rows": rows, "svg": safe(both_sizes(plot, labels)),
             "table": [p for p in plot["series"][0]["points"] if int(p["age"]) % 5 == 0]}
 
 
