@@ -29,7 +29,7 @@ MAP_BANDS = {  # upper limit per 1000 (exclusive) and colour, most frequent firs
     "Z": ((None, "#99000d"), (20.0, "#de2d26"), (10.0, "#fb6a4a"), (5.0, "#fcae91"), (2.0, "#fee5d9")),
     "S": ((None, "#08519c"), (100.0, "#3182bd"), (50.0, "#6baed6"), (20.0, "#bdd7e7"), (5.0, "#eff3ff")),
 }
-NOT_FOUND, CEILING, NOT_MEASURED = "#ffffff", "#9e9ac8", "#f0e442"
+NOT_FOUND, CEILING, NOT_PUBLISHED = "#ffffff", "#9e9ac8", "#f0e442"
 MAPS = {allele: ROOT / "docs" / "img" / f"allele-map-{allele.lower()}.svg" for allele in ("Z", "S")}
 
 
@@ -69,7 +69,7 @@ def render() -> str:
             colour = COLOUR[allele]
             if point is None:  # a Z-only survey: said in words, never drawn as 0
                 out.append(f'<text x="{_x(allele, 0) + 4:.1f}" y="{y + 4}" fill="#555" font-style="italic">'
-                           'not measured</text>')
+                           'not published</text>')
                 continue
             if ci is not None:
                 out.append(f'<line x1="{_x(allele, ci[0] * 1000):.1f}" y1="{y}" x2="{_x(allele, ci[1] * 1000):.1f}" '
@@ -102,7 +102,7 @@ def _map_bands(allele: str) -> list[tuple[float, float | None, str, str]]:
 def _map_fill(allele: str, c: CountryFrequencies) -> tuple[str, str]:
     frequency = c.z if allele == "Z" else c.s
     if frequency is None:
-        return NOT_MEASURED, f"{c.country}: {allele} not measured by the survey (it typed Z only)"
+        return NOT_PUBLISHED, f"{c.country}: {allele} not published by the survey read (Z only)"
     value = frequency * 1000
     if allele in c.upper_bounds:
         return CEILING, f"{c.country}: {allele} at most {value:.3g} per 1000"
@@ -120,7 +120,7 @@ def render_map(allele: str) -> str:
     bands = [Band(colour, words) for _, _, colour, words in _map_bands(allele)]
     bands += [Band(NOT_FOUND, "not found in the survey"), Band(CEILING, "only a ceiling (pooled with rare alleles)")]
     if any((c.z if allele == "Z" else c.s) is None for c in rows()):
-        bands.append(Band(NOT_MEASURED, "not measured (the survey typed Z only)"))
+        bands.append(Band(NOT_PUBLISHED, "not published (the survey read gives Z only)"))
     bands.append(Band(NO_DATA, "no survey in the table"))
     small = sorted(c.country for c in rows() if codes[c.country] not in drawn)
     return world_map_svg(fills, bands, title=f"PI*{allele} allele frequency per 1000 by country",

@@ -1,7 +1,7 @@
-"""Countries whose survey typed Z only (issue 18, wave 6): S is "not measured", never taken as 0.
+"""Countries whose survey published Z only (issue 18, wave 6): S is "not published", never taken as 0.
 
 One rule in the core (``genetics.prevalence``): the prevalence answer gives what Z alone determines (ZZ and the
-share of Z carriers) and names S as not measured; anything needing the full M/S/Z distribution (family priors,
+share of Z carriers) and names S as not published; anything needing the full M/S/Z distribution (family priors,
 level priors, a family's population) refuses such a country with one clear error on ``country``. CLI, API and
 pages call the same functions; each is checked here.
 """
@@ -47,7 +47,7 @@ def test_full_distribution__is_refused_naming_the_field_the_value_and_what_to_do
     assert f"S frequency not published for {name}; give explicit frequencies" in str(info.value)
 
 
-def test_reported_frequencies__z_only_has_no_m_to_absorb_the_unmeasured_s() -> None:
+def test_reported_frequencies__z_only_has_no_m_to_absorb_the_unpublished_s() -> None:
     assert country_reported_frequencies("Denmark") == {"Z": pytest.approx(0.02455)}
     assert country_reported_frequencies("Ireland") == country_allele_frequencies("Ireland")
 
@@ -69,13 +69,13 @@ def test_describe_prevalence__z_only_country_gives_zz_carriers_and_names_s_as_no
     assert data["basis"] == "derived" and "PMID 11848724" in str(data["source"])
 
 
-def test_cli_prevalence__says_s_was_not_measured() -> None:
+def test_cli_prevalence__says_s_was_not_published() -> None:
     out = aatd("prevalence", "--country", "Denmark")
     assert out.returncode == 0, out.stderr
     text = " ".join(out.stdout.split())
-    assert "S not measured by Denmark's survey" in text and "MS" not in text and "SZ" not in text
+    assert "S not published by Denmark's survey" in text and "MS" not in text and "SZ" not in text
     assert "4.85% of people carry at least one Z (about 1 in 21)" in text
-    assert "S not measured, Z 24.6 per 1000 (95% CI 22.41-29.16); 9,187 people; derived values" in text
+    assert "S not published, Z 24.6 per 1000 (95% CI 22.41-29.16); 9,187 people; derived values" in text
     data = json.loads(aatd("prevalence", "--country", "Denmark", "--json").stdout)
     assert data["unreported_alleles"] == ["S"] and list(data["genotypes"]) == ["ZZ"]
 
@@ -128,8 +128,8 @@ def _tables_with(tmp_path: Path, row: str) -> Path:
 
 @pytest.mark.parametrize(("notes", "s_ci", "ceiling", "message"), [
     ("DERIVED from 3 MZ", ",", "", "must say so in its notes"),
-    ("S not measured (Z-only assay)", "1,5", "", "S interval or S ceiling is given"),
-    ("S not measured (Z-only assay)", ",", "S", "S interval or S ceiling is given"),
+    ("S not published (Z-only assay)", "1,5", "", "S interval or S ceiling is given"),
+    ("S not published (Z-only assay)", ",", "S", "S interval or S ceiling is given"),
 ])
 def test_load_knowledge__refuses_an_unexplained_or_inconsistent_empty_s(
         tmp_path: Path, notes: str, s_ci: str, ceiling: str, message: str) -> None:
@@ -139,7 +139,7 @@ def test_load_knowledge__refuses_an_unexplained_or_inconsistent_empty_s(
 
 
 def test_load_knowledge__accepts_an_explained_z_only_row(tmp_path: Path) -> None:
-    row = 'Atlantis,Northern Europe,,20,,,,,dahl2002,,"S not measured (Z-only assay); DERIVED",100,,,5,40,,derived,\n'
+    row = 'Atlantis,Northern Europe,,20,,,,,dahl2002,,"S not published (Z-only assay); DERIVED",100,,,5,40,,derived,\n'
     loaded = load_knowledge(_tables_with(tmp_path, row)).countries["atlantis"]
     assert loaded.s is None and loaded.s_ci is None and loaded.z == 0.02
     assert country("Denmark").s is None  # the packaged table is untouched

@@ -275,7 +275,7 @@ def test_denmark_mz_count_z_only() -> None:
     # Dahl 2002, Ann Intern Med 136:270 (PubMed 11848724), abstract: 9,187 adults randomly selected from the
     # Danish general population; 451 (4.9%) carried MZ. S was not counted in the abstract, so the row has none.
     row = _country("Denmark")
-    assert row["pi_s_per_1000"] == "" and "S NOT MEASURED" in row["notes"]
+    assert row["pi_s_per_1000"] == "" and "S NOT PUBLISHED" in row["notes"]
     assert int(row["sample_size"]) == 9187 and round(451 / 9187, 3) == 0.049
     assert float(row["pi_z_per_1000"]) == pytest.approx(1000 * 451 / (2 * 9187), abs=0.005)
     # the interval runs from the Wilson lower limit on 451/18,374 to the Hardy-Weinberg Z with S = 50 per 1000 at the

@@ -70,7 +70,7 @@ def test_hgvs_precursor_numbering_is_legacy_plus_24() -> None:
 
 def test_frequencies__lie_in_unit_interval() -> None:
     for c in knowledge().countries.values():
-        s = 0.0 if c.s is None else c.s  # None: a Z-only survey (S not measured)
+        s = 0.0 if c.s is None else c.s  # None: a survey that published Z only
         assert 0 <= s <= 1 and 0 <= c.z <= 1 and s + c.z <= 1
 
 

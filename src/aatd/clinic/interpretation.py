@@ -148,7 +148,7 @@ def _candidates(ev: Evidence) -> frozenset[Genotype] | None:
 
 
 def _priors(candidates: frozenset[Genotype], country_name: str) -> dict[Genotype, float]:
-    surveyed = country_allele_frequencies(country_name)  # refuses a country whose survey did not measure S
+    surveyed = country_allele_frequencies(country_name)  # refuses a country whose survey did not publish S
     rare = guideline_tables().parameter("rare_allele_frequency")
     others = _universe()[3:]
     freqs = {"S": surveyed["S"], "Z": surveyed["Z"], **dict.fromkeys(others, rare)}

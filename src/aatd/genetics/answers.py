@@ -112,7 +112,7 @@ class PrevalenceAnswer(TypedDict):
     dataset: NotRequired[str]
     """The cohort or database the ancestry group's counts come from."""
     unreported_alleles: NotRequired[list[str]]
-    """Alleles the source did not report or the country's survey did not measure (then only genotypes made of
+    """Alleles the source did not report or the country's survey did not publish (then only genotypes made of
     reported alleles are given)."""
     carriers: NotRequired[dict[str, float]]
     """Share of people with at least one copy of each reported allele, 1 - (1 - p)^2."""
@@ -206,7 +206,7 @@ def describe_prevalence(*, country_name: str | None = None, s: float | None = No
         answer["upper_bounds"] = list(record.upper_bounds)
         answer["notes"] = record.notes
         answer["published"] = PublishedCounts(zz=record.est_zz, sz=record.est_sz, mz=record.est_mz)
-        if record.s is None:  # a Z-only survey: ZZ and the share of Z carriers, and S named as not measured
+        if record.s is None:  # a Z-only survey: ZZ and the share of Z carriers, and S named as not published
             answer["confidence_intervals"] = {"Z": record.z_ci}
             answer["unreported_alleles"] = ["S"]
             answer["carriers"] = {"Z": carrier_frequency(record.z)}

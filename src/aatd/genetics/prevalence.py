@@ -122,7 +122,7 @@ def carrier_frequency(allele_frequency: float) -> float:
 def country_allele_frequencies(name: str) -> dict[str, float]:
     """M/S/Z allele frequencies of a country: the full distribution family priors and level priors need.
 
-    A country whose survey typed only Z is refused (:class:`InputError` on ``country``): taking S as 0 would
+    A country whose survey published only Z is refused (:class:`InputError` on ``country``): taking S as 0 would
     silently put every S carrier among the M.
     """
     record = country(name)
@@ -133,9 +133,9 @@ def country_allele_frequencies(name: str) -> dict[str, float]:
 
 
 def country_reported_frequencies(name: str) -> dict[str, float]:
-    """The allele frequencies a country's survey reports: M/S/Z, or only Z where S was not measured.
+    """The allele frequencies a country's survey reports: M/S/Z, or only Z where S was not published.
 
-    Where S is missing no M frequency is given either (M would silently absorb the unmeasured S), as for
+    Where S is missing no M frequency is given either (M would silently absorb the unpublished S), as for
     :func:`ancestry_allele_frequencies`.
     """
     record = country(name)

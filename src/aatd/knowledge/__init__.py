@@ -121,14 +121,15 @@ class LevelObservation:
 class CountryFrequencies:
     """PI*S and PI*Z allele frequencies of one country from the world surveys.
 
-    ``s`` is ``None`` for a survey that typed only Z (e.g. a Z-only genotyping study): the notes say why, and
-    anything needing the full M/S/Z distribution refuses such a country (see ``genetics.prevalence``).
+    ``s`` is ``None`` for a survey that published only Z (it typed only Z, or its report gives no S count): the
+    notes say why, and anything needing the full M/S/Z distribution refuses such a country (see
+    ``genetics.prevalence``).
     """
 
     country: str
     region: str
     s: float | None
-    """PI*S allele frequency (0-1), or ``None`` where the survey did not measure S."""
+    """PI*S allele frequency (0-1), or ``None`` where the survey did not publish S."""
     z: float
     population_millions: float | None
     est_zz: int | None
@@ -373,8 +374,8 @@ def _country(row: TableRow) -> CountryFrequencies:
         if value is not None and not 0.0 <= value <= 1.0:
             raise DataError(row.table, row.line, f"{name} gives a frequency {value} outside [0, 1]")
     if s is None and not _says_s_not_measured(row):
-        raise DataError(row.table, row.line, "pi_s_per_1000 is empty: a survey that did not measure S must say so "
-                        "in its notes ('S not measured', with the reason)")
+        raise DataError(row.table, row.line, "pi_s_per_1000 is empty: a survey that did not publish S must say so "
+                        "in its notes ('S not published', with the reason)")
     if s is not None and s + z > 1.0:
         raise DataError(row.table, row.line, "S and Z frequencies sum to more than 1")
     return CountryFrequencies(
@@ -394,7 +395,7 @@ def _says_s_not_measured(row: TableRow) -> bool:
     """A Z-only survey row names the gap in its notes, and has no S interval or S ceiling to go with it."""
     if row.text("pi_s_ci_low") or row.text("pi_s_ci_high") or "S" in row.text("upper_bound").split():
         raise DataError(row.table, row.line, "an S interval or S ceiling is given but pi_s_per_1000 is empty")
-    return "s not measured" in row.text("notes").lower()
+    return "s not published" in row.text("notes").lower()
 
 
 def _ancestry(row: TableRow) -> AncestryFrequencies:

@@ -4,7 +4,7 @@ The numbers are the Hardy-Weinberg genotype frequencies of :func:`aatd.genetics.
 (the cited country table, the same function as ``aatd prevalence`` and ``GET /api/v1/prevalence``);
 this module only words them for the public "How common is AATD?" answer. Every sentence follows the
 survey behind it: a gene the survey did not find is said to be not found (never "1 in infinity"), a gene it
-did not test for is said to be not measured (a Z-only survey), and a value that is only a ceiling (the survey
+did not count is said to be not known (a survey that published only Z), and a value that is only a ceiling (the survey
 pooled it with other rare genes) is said to be "at most".
 """
 
@@ -97,8 +97,8 @@ def one_in(answer: PrevalenceAnswer, genotype: str, language: str = "en") -> One
     frequency = row["frequency"] if row is not None else 0.0
     ceilings = set(answer.get("upper_bounds", []))
     if set(answer.get("unreported_alleles", [])) & set(_needs(genotype)):
-        return OneIn(genotype=genotype, people=None, words=gettext("not measured in the survey", language),
-                     short=gettext("not measured", language), ceiling=False)
+        return OneIn(genotype=genotype, people=None, words=gettext("not given by the survey", language),
+                     short=gettext("not known", language), ceiling=False)
     if frequency <= 0:
         return OneIn(genotype=genotype, people=None, words=gettext("not found in the survey", language),
                      short=gettext("none found", language), ceiling=False)
@@ -137,7 +137,7 @@ def _label(genotype: str, language: str) -> str:
 
 
 def _z_only_sentences(answer: PrevalenceAnswer, country: str, language: str) -> list[str]:
-    """A survey that tested only for Z: ZZ and the people with one Z gene; SZ and MS are not guessed."""
+    """A survey that published only Z: ZZ and the people with one Z gene; SZ and MS are not guessed."""
     zz = one_in(answer, "ZZ", language)
     z = answer["allele_frequencies"]["Z"]
     one_z = 2 * z * (1 - z)  # exactly one Z gene, whatever the other gene is
@@ -145,12 +145,12 @@ def _z_only_sentences(answer: PrevalenceAnswer, country: str, language: str) -> 
              if one_z > 0 else gettext("not found in the survey", language))
     return [gettext("In %(country)s, %(zz)s people has two Z genes (ZZ), which means a %(zz_label)s.", language) % {
                 "country": country, "zz": zz["words"], "zz_label": _label("ZZ", language)},
-            gettext("The survey did not test for the S gene, so it cannot say how common SZ is there.", language),
+            gettext("The survey report does not count the S gene, so we cannot say how common SZ is there.", language),
             gettext("Many more people carry one Z gene: %(z)s.", language) % {"z": words}]
 
 
 def _type_sentences(answer: PrevalenceAnswer, country: str, language: str) -> list[str]:
-    """One sentence per type, each true of the survey: found, not found, not measured, or only a ceiling."""
+    """One sentence per type, each true of the survey: found, not found, not known, or only a ceiling."""
     if "S" in answer.get("unreported_alleles", []):
         return _z_only_sentences(answer, country, language)
     zz, sz, mz, ms = (one_in(answer, g, language) for g in ("ZZ", "SZ", "MZ", "MS"))

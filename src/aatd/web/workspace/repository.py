@@ -321,7 +321,7 @@ class Workspace:
 
 def _country(value: str | None) -> str | None:
     """The table's spelling of a country, or ``None``; unknown names are refused with suggestions, and so is a
-    country whose survey did not measure S (a family's founders need the full M/S/Z distribution)."""
+    country whose survey did not publish S (a family's founders need the full M/S/Z distribution)."""
     if value is None or not str(value).strip():
         return None
     name = country_record(str(value)).country
