@@ -29,7 +29,7 @@ MAP_BANDS = {  # upper limit per 1000 (exclusive) and colour, most frequent firs
     "Z": ((None, "#99000d"), (20.0, "#de2d26"), (10.0, "#fb6a4a"), (5.0, "#fcae91"), (2.0, "#fee5d9")),
     "S": ((None, "#08519c"), (100.0, "#3182bd"), (50.0, "#6baed6"), (20.0, "#bdd7e7"), (5.0, "#eff3ff")),
 }
-NOT_FOUND, CEILING = "#ffffff", "#9e9ac8"
+NOT_FOUND, CEILING, NOT_PUBLISHED = "#ffffff", "#9e9ac8", "#f0e442"
 MAPS = {allele: ROOT / "docs" / "img" / f"allele-map-{allele.lower()}.svg" for allele in ("Z", "S")}
 
 
@@ -67,6 +67,10 @@ def render() -> str:
         out.append(f'<text x="{LEFT - 8}" y="{y + 4}" text-anchor="end">{escape(c.country)}</text>')
         for allele, point, ci in (("S", c.s, c.s_ci), ("Z", c.z, c.z_ci)):
             colour = COLOUR[allele]
+            if point is None:  # a Z-only survey: said in words, never drawn as 0
+                out.append(f'<text x="{_x(allele, 0) + 4:.1f}" y="{y + 4}" fill="#555" font-style="italic">'
+                           'not published</text>')
+                continue
             if ci is not None:
                 out.append(f'<line x1="{_x(allele, ci[0] * 1000):.1f}" y1="{y}" x2="{_x(allele, ci[1] * 1000):.1f}" '
                            f'y2="{y}" stroke="{colour}" stroke-width="1.5"/>')
@@ -96,7 +100,10 @@ def _map_bands(allele: str) -> list[tuple[float, float | None, str, str]]:
 
 
 def _map_fill(allele: str, c: CountryFrequencies) -> tuple[str, str]:
-    value = (c.z if allele == "Z" else c.s) * 1000
+    frequency = c.z if allele == "Z" else c.s
+    if frequency is None:
+        return NOT_PUBLISHED, f"{c.country}: {allele} not published by the survey read (Z only)"
+    value = frequency * 1000
     if allele in c.upper_bounds:
         return CEILING, f"{c.country}: {allele} at most {value:.3g} per 1000"
     if value == 0:
@@ -111,8 +118,10 @@ def render_map(allele: str) -> str:
     codes, drawn = place_codes(), map_codes()
     fills = {codes[c.country]: _map_fill(allele, c) for c in rows()}
     bands = [Band(colour, words) for _, _, colour, words in _map_bands(allele)]
-    bands += [Band(NOT_FOUND, "not found in the survey"), Band(CEILING, "only a ceiling (pooled with rare alleles)"),
-              Band(NO_DATA, "no survey in the table")]
+    bands += [Band(NOT_FOUND, "not found in the survey"), Band(CEILING, "only a ceiling (pooled with rare alleles)")]
+    if any((c.z if allele == "Z" else c.s) is None for c in rows()):
+        bands.append(Band(NOT_PUBLISHED, "not published (the survey read gives Z only)"))
+    bands.append(Band(NO_DATA, "no survey in the table"))
     small = sorted(c.country for c in rows() if codes[c.country] not in drawn)
     return world_map_svg(fills, bands, title=f"PI*{allele} allele frequency per 1000 by country",
                          description=f"World map of the PI*{allele} column of allele_frequencies.csv.",

@@ -269,3 +269,24 @@ def test_constants(name: str, value: float) -> None:
     hits = [r for r in _rows("constants.csv") if r["name"] == name]
     assert len(hits) == 1
     assert float(hits[0]["value"]) == pytest.approx(value)
+
+
+def test_denmark_mz_count_z_only() -> None:
+    # Dahl 2002, Ann Intern Med 136:270 (PubMed 11848724), abstract: 9,187 adults randomly selected from the
+    # Danish general population; 451 (4.9%) carried MZ. S was not counted in the abstract, so the row has none.
+    row = _country("Denmark")
+    assert row["pi_s_per_1000"] == "" and "S NOT PUBLISHED" in row["notes"]
+    assert int(row["sample_size"]) == 9187 and round(451 / 9187, 3) == 0.049
+    assert float(row["pi_z_per_1000"]) == pytest.approx(1000 * 451 / (2 * 9187), abs=0.005)
+    # the interval runs from the Wilson lower limit on 451/18,374 to the Hardy-Weinberg Z with S = 50 per 1000 at the
+    # Wilson upper limit of the MZ share (2z(1 - z - s) = share), both worked out here independently of the table
+    zc, n, k = 1.959963984540054, 18_374, 451
+    p = k / n
+    low = ((p + zc**2 / (2 * n)) - zc * (p * (1 - p) / n + zc**2 / (4 * n * n)) ** 0.5) / (1 + zc**2 / n)
+    people, share = 9187, 451 / 9187
+    high_share = ((share + zc**2 / (2 * people)) + zc * (share * (1 - share) / people
+                                                       + zc**2 / (4 * people**2)) ** 0.5) / (1 + zc**2 / people)
+    s = 0.05
+    high = ((1 - s) - ((1 - s) ** 2 - 2 * high_share) ** 0.5) / 2
+    assert float(row["pi_z_ci_low"]) == pytest.approx(1000 * low, abs=0.005)
+    assert float(row["pi_z_ci_high"]) == pytest.approx(1000 * high, abs=0.005)

@@ -45,7 +45,26 @@ def test_every_country__words_match_the_survey(name: str) -> None:
         assert "found no S gene" in text
     row = next(r for r in answer["countries"] if r["country"] == record.country)
     for one in row["types"]:
-        assert (one["people"] is None) == (one["short"] == "none found")
+        unpublished = record.s is None and "S" in one["genotype"]
+        assert (one["people"] is None) == (one["short"] in ("none found", "not known"))
+        assert (one["short"] == "not known") is unpublished
+    if record.s is None:
+        assert "does not count the S gene" in text and "(MS)" not in text and "(SZ)" not in text
+
+
+def test_z_only_survey__says_s_was_not_measured_and_counts_z_carriers() -> None:
+    """Denmark's survey published Z only: ZZ from Z alone, SZ 'not known' (never 'none found'), and the
+    people with one Z gene from 2z(1 - z), worked out here by hand from the table's Z (24.55 per 1000)."""
+    z = 0.02455
+    answer = how_common("Denmark")
+    text = " ".join(answer["sentences"])
+    assert f"about 1 in {round(1 / z**2, -2):,.0f} people has two Z genes (ZZ)" in text  # 1 in 1,659 -> 1,700
+    assert "Many more people carry one Z gene: about 1 in 21." in text  # 1 / (2 * z * (1 - z)) = 20.9
+    row = next(r for r in answer["countries"] if r["country"] == "Denmark")
+    assert [t["short"] for t in row["types"]] == ["1,700", "not known"]
+    spanish = how_common("Denmark", "es")
+    assert "no cuenta el gen S" in " ".join(spanish["sentences"])
+    assert next(r for r in spanish["countries"] if r["country"] == "Denmark")["types"][1]["short"] == "no se sabe"
 
 
 def test_severity_words__are_the_core_severity_classes() -> None:

@@ -92,7 +92,7 @@ def _survey_line(data: PrevalenceAnswer) -> str:
     parts = []
     for allele in ("S", "Z"):
         if allele not in freqs:
-            parts.append(f"{allele} not reported")
+            parts.append(f"{allele} not published" if "country" in data else f"{allele} not reported")
             continue
         ci = intervals.get(allele)
         interval = f" (95% CI {ci[0] * 1000:g}-{ci[1] * 1000:g})" if ci else " (no CI available)"
@@ -110,6 +110,9 @@ def _unreported_line(data: PrevalenceAnswer) -> str:
     missing = " and ".join(data.get("unreported_alleles", []))
     carriers = "; ".join(f"{share:.2%} of people carry at least one {allele} (about 1 in {1 / share:,.0f})"
                          for allele, share in data.get("carriers", {}).items() if share > 0)
+    if "country" in data:
+        return (f"{missing} not published by {data['country']}'s survey, so genotypes with {missing} cannot be worked "
+                f"out: only those made of the published alleles are shown{'; ' + carriers if carriers else ''}.")
     return (f"{missing} not reported by this group's source, so only genotypes made of the reported alleles are shown"
             f"{'; ' + carriers if carriers else ''}.")
 

@@ -58,7 +58,7 @@ from aatd.genetics.levels import (
     level_distribution,
     level_likelihood,
 )
-from aatd.genetics.prevalence import country, hardy_weinberg
+from aatd.genetics.prevalence import country, country_allele_frequencies, hardy_weinberg
 from aatd.genetics.units import Level, Method, unit_check
 
 # --- candidate genotypes ---------------------------------------------------------------
@@ -148,10 +148,10 @@ def _candidates(ev: Evidence) -> frozenset[Genotype] | None:
 
 
 def _priors(candidates: frozenset[Genotype], country_name: str) -> dict[Genotype, float]:
-    record = country(country_name)
+    surveyed = country_allele_frequencies(country_name)  # refuses a country whose survey did not publish S
     rare = guideline_tables().parameter("rare_allele_frequency")
     others = _universe()[3:]
-    freqs = {"S": record.s, "Z": record.z, **dict.fromkeys(others, rare)}
+    freqs = {"S": surveyed["S"], "Z": surveyed["Z"], **dict.fromkeys(others, rare)}
     freqs["M"] = 1.0 - sum(freqs.values())
     hw = hardy_weinberg(freqs)
     return {g: hw.get(g, 0.0) for g in candidates}
@@ -239,6 +239,7 @@ def _evidence(level: Level | None, crp: float | None, phenotype: Phenotype | Non
         raise InputError("panel", panel, "a genotype to go with the panel")
     chosen = get_panel(panel) if panel is not None else (default_panel(genotype) if genotype else None)
     name = country(country_name).country if country_name is not None else DEFAULT_COUNTRY
+    country_allele_frequencies(name)  # the genotype priors need S and Z: refuse a Z-only survey up front
     return Evidence(level, crp, phenotype, genotype, chosen, panel is None and genotype is not None,
                      bool(on_augmentation), name)
 

@@ -155,7 +155,7 @@ def allele_model(pedigree: Pedigree, *, country: str | None = None,
     if country is not None:
         record = country_record(country)
         given = country_allele_frequencies(country)
-        basis = (f"country: {record.country} (S {record.s * 1000:.3g}, Z {record.z * 1000:.3g} per 1000; "
+        basis = (f"country: {record.country} (S {given['S'] * 1000:.3g}, Z {given['Z'] * 1000:.3g} per 1000; "
                  f"{knowledge().cite_short(record.source)})")
         with_residual = True if residual is None else residual
     else:

@@ -24,6 +24,7 @@ from aatd.genetics.prevalence import (
     carrier_frequency,
     country,
     country_population,
+    country_reported_frequencies,
     expected_counts,
     validate_frequencies,
 )
@@ -111,7 +112,8 @@ class PrevalenceAnswer(TypedDict):
     dataset: NotRequired[str]
     """The cohort or database the ancestry group's counts come from."""
     unreported_alleles: NotRequired[list[str]]
-    """Alleles the group's source did not report (then only genotypes made of reported alleles are given)."""
+    """Alleles the source did not report or the country's survey did not publish (then only genotypes made of
+    reported alleles are given)."""
     carriers: NotRequired[dict[str, float]]
     """Share of people with at least one copy of each reported allele, 1 - (1 - p)^2."""
     provenance: Provenance
@@ -183,7 +185,7 @@ def describe_prevalence(*, country_name: str | None = None, s: float | None = No
     answer_country: str | None = None
     if country_name is not None:
         record = country(country_name)
-        freqs = allele_frequencies(record.s, record.z)
+        freqs = country_reported_frequencies(country_name)
         population = population if population is not None else country_population(country_name)
         answer_country = record.country
     elif frequencies is not None:
@@ -204,6 +206,10 @@ def describe_prevalence(*, country_name: str | None = None, s: float | None = No
         answer["upper_bounds"] = list(record.upper_bounds)
         answer["notes"] = record.notes
         answer["published"] = PublishedCounts(zz=record.est_zz, sz=record.est_sz, mz=record.est_mz)
+        if record.s is None:  # a Z-only survey: ZZ and the share of Z carriers, and S named as not published
+            answer["confidence_intervals"] = {"Z": record.z_ci}
+            answer["unreported_alleles"] = ["S"]
+            answer["carriers"] = {"Z": carrier_frequency(record.z)}
     return answer
 
 

@@ -120,9 +120,33 @@ def carrier_frequency(allele_frequency: float) -> float:
 
 
 def country_allele_frequencies(name: str) -> dict[str, float]:
-    """M/S/Z allele frequencies of a country."""
+    """M/S/Z allele frequencies of a country: the full distribution family priors and level priors need.
+
+    A country whose survey published only Z is refused (:class:`InputError` on ``country``): taking S as 0 would
+    silently put every S carrier among the M.
+    """
     record = country(name)
+    if record.s is None:
+        raise InputError("country", name, "a country whose survey published both S and Z frequencies",
+                         hint=f"S frequency not published for {record.country}; give explicit frequencies")
     return allele_frequencies(record.s, record.z)
+
+
+def country_reported_frequencies(name: str) -> dict[str, float]:
+    """The allele frequencies a country's survey reports: M/S/Z, or only Z where S was not published.
+
+    Where S is missing no M frequency is given either (M would silently absorb the unpublished S), as for
+    :func:`ancestry_allele_frequencies`.
+    """
+    record = country(name)
+    if record.s is None:
+        return {"Z": record.z}
+    return allele_frequencies(record.s, record.z)
+
+
+def countries_with_full_distribution() -> list[str]:
+    """Names of the countries whose survey gives S and Z (those a family or level prior can use), sorted."""
+    return sorted(c.country for c in knowledge().countries.values() if c.s is not None)
 
 
 def country_population(name: str) -> float | None:

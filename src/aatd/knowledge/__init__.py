@@ -119,11 +119,17 @@ class LevelObservation:
 
 @dataclass(frozen=True, slots=True)
 class CountryFrequencies:
-    """PI*S and PI*Z allele frequencies of one country from the world surveys."""
+    """PI*S and PI*Z allele frequencies of one country from the world surveys.
+
+    ``s`` is ``None`` for a survey that published only Z (it typed only Z, or its report gives no S count): the
+    notes say why, and anything needing the full M/S/Z distribution refuses such a country (see
+    ``genetics.prevalence``).
+    """
 
     country: str
     region: str
-    s: float
+    s: float | None
+    """PI*S allele frequency (0-1), or ``None`` where the survey did not publish S."""
     z: float
     population_millions: float | None
     est_zz: int | None
@@ -361,23 +367,35 @@ def _level(row: TableRow) -> LevelObservation:
 
 
 def _country(row: TableRow) -> CountryFrequencies:
-    s = row.required_number("pi_s_per_1000") / 1000.0
+    s_per_1000 = row.number("pi_s_per_1000")
+    s = None if s_per_1000 is None else s_per_1000 / 1000.0
     z = row.required_number("pi_z_per_1000") / 1000.0
     for name, value in (("pi_s_per_1000", s), ("pi_z_per_1000", z)):
-        if not 0.0 <= value <= 1.0:
+        if value is not None and not 0.0 <= value <= 1.0:
             raise DataError(row.table, row.line, f"{name} gives a frequency {value} outside [0, 1]")
-    if s + z > 1.0:
+    if s is None and not _says_s_not_measured(row):
+        raise DataError(row.table, row.line, "pi_s_per_1000 is empty: a survey that did not publish S must say so "
+                        "in its notes ('S not published', with the reason)")
+    if s is not None and s + z > 1.0:
         raise DataError(row.table, row.line, "S and Z frequencies sum to more than 1")
     return CountryFrequencies(
         country=row.required("country"), region=row.text("region"), s=s, z=z,
         population_millions=row.number("population_millions"), est_zz=row.integer("est_zz"),
         est_sz=row.integer("est_sz"), est_mz=row.integer("est_mz"), source=row.required("source"),
         source_locator=row.text("source_locator"), notes=row.text("notes"),
-        sample_size=row.integer("sample_size"), s_ci=_interval(row, "pi_s", s), z_ci=_interval(row, "pi_z", z),
+        sample_size=row.integer("sample_size"), s_ci=None if s is None else _interval(row, "pi_s", s),
+        z_ci=_interval(row, "pi_z", z),
         other_alleles=MappingProxyType(_other_alleles(row)),
         basis=row.one_of("basis", COUNTRY_BASES) if row.text("basis") else "published",
         upper_bounds=_upper_bounds(row),
     )
+
+
+def _says_s_not_measured(row: TableRow) -> bool:
+    """A Z-only survey row names the gap in its notes, and has no S interval or S ceiling to go with it."""
+    if row.text("pi_s_ci_low") or row.text("pi_s_ci_high") or "S" in row.text("upper_bound").split():
+        raise DataError(row.table, row.line, "an S interval or S ceiling is given but pi_s_per_1000 is empty")
+    return "s not published" in row.text("notes").lower()
 
 
 def _ancestry(row: TableRow) -> AncestryFrequencies:

@@ -3,8 +3,9 @@
 The numbers are the Hardy-Weinberg genotype frequencies of :func:`aatd.genetics.describe_prevalence`
 (the cited country table, the same function as ``aatd prevalence`` and ``GET /api/v1/prevalence``);
 this module only words them for the public "How common is AATD?" answer. Every sentence follows the
-survey behind it: a gene the survey did not find is said to be not found (never "1 in infinity"), and a
-value that is only a ceiling (the survey pooled it with other rare genes) is said to be "at most".
+survey behind it: a gene the survey did not find is said to be not found (never "1 in infinity"), a gene it
+did not count is said to be not known (a survey that published only Z), and a value that is only a ceiling (the survey
+pooled it with other rare genes) is said to be "at most".
 """
 
 from __future__ import annotations
@@ -95,6 +96,9 @@ def one_in(answer: PrevalenceAnswer, genotype: str, language: str = "en") -> One
     row = answer["genotypes"].get(genotype)
     frequency = row["frequency"] if row is not None else 0.0
     ceilings = set(answer.get("upper_bounds", []))
+    if set(answer.get("unreported_alleles", [])) & set(_needs(genotype)):
+        return OneIn(genotype=genotype, people=None, words=gettext("not given by the survey", language),
+                     short=gettext("not known", language), ceiling=False)
     if frequency <= 0:
         return OneIn(genotype=genotype, people=None, words=gettext("not found in the survey", language),
                      short=gettext("none found", language), ceiling=False)
@@ -132,8 +136,23 @@ def _label(genotype: str, language: str) -> str:
     return gettext(SEVERITY_LABELS[genotype_severity(parse_genotype(genotype))], language)
 
 
+def _z_only_sentences(answer: PrevalenceAnswer, country: str, language: str) -> list[str]:
+    """A survey that published only Z: ZZ and the people with one Z gene; SZ and MS are not guessed."""
+    zz = one_in(answer, "ZZ", language)
+    z = answer["allele_frequencies"]["Z"]
+    one_z = 2 * z * (1 - z)  # exactly one Z gene, whatever the other gene is
+    words = (gettext("about 1 in %(n)s", language) % {"n": _grouped(_two_figures(1 / one_z), language)}
+             if one_z > 0 else gettext("not found in the survey", language))
+    return [gettext("In %(country)s, %(zz)s people has two Z genes (ZZ), which means a %(zz_label)s.", language) % {
+                "country": country, "zz": zz["words"], "zz_label": _label("ZZ", language)},
+            gettext("The survey report does not count the S gene, so we cannot say how common SZ is there.", language),
+            gettext("Many more people carry one Z gene: %(z)s.", language) % {"z": words}]
+
+
 def _type_sentences(answer: PrevalenceAnswer, country: str, language: str) -> list[str]:
-    """One sentence per type, each true of the survey: found, not found, or only a ceiling."""
+    """One sentence per type, each true of the survey: found, not found, not known, or only a ceiling."""
+    if "S" in answer.get("unreported_alleles", []):
+        return _z_only_sentences(answer, country, language)
     zz, sz, mz, ms = (one_in(answer, g, language) for g in ("ZZ", "SZ", "MZ", "MS"))
     if zz["people"] is None:
         sentences = [gettext("In %(country)s, the survey found no Z gene. So ZZ, which means a %(zz_label)s, is very "

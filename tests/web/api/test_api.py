@@ -172,3 +172,15 @@ def test_prevalence__ancestry_group_answers_and_an_unknown_one_is_422_naming_the
     unknown = sqlite_world.client.get("/api/v1/prevalence", params={"ancestry": "Atlantean"})
     assert unknown.status_code == 422
     assert [e["field"] for e in unknown.json()["errors"]] == ["ancestry"]
+
+
+def test_prevalence__a_z_only_country_answers_and_family_priors_refuse_it(sqlite_world: World) -> None:
+    """Denmark's survey published Z only: the prevalence answer names S as not published (as the CLI does); a
+    pedigree or a family with that country is a 422 on ``country`` saying what to do instead."""
+    body = sqlite_world.client.get("/api/v1/prevalence", params={"country": "Denmark"}).json()
+    assert body["country"] == "Denmark" and body["unreported_alleles"] == ["S"] and list(body["genotypes"]) == ["ZZ"]
+    pedigree = {"country": "Denmark", "members": [{"id": "a", "sex": "male"}, {"id": "b", "sex": "female"}]}
+    refused = sqlite_world.client.post("/api/v1/pedigree", json=pedigree)
+    assert refused.status_code == 422
+    error = refused.json()["errors"][0]
+    assert error["field"] == "country" and "S frequency not published for Denmark" in error["message"]

@@ -58,3 +58,15 @@ def test_spanish__country_names_in_spanish_values_stay_the_table_keys(client: Te
     assert options.index("Canadá") < options.index("Corea del Sur") < options.index("Cuba")  # accents ignored
     family = client.get("/public/our-family", params={"lang": "es"})
     assert '<option value="USA" selected>Estados Unidos</option>' in family.text
+
+
+def test_z_only_survey__zz_shown_sz_not_measured_and_the_family_page_does_not_offer_it(client: TestClient) -> None:
+    """Denmark's survey published Z only: the answer gives ZZ and the Z carriers, says S is not counted, and its
+    table row reads "not known" for SZ; the family page (which needs S) does not list it."""
+    page = client.get("/public/ask/how-common", params={"country": "Denmark"})
+    assert page.status_code == 200
+    assert "In Denmark, about 1 in 1,700 people has two Z genes (ZZ)" in page.text
+    assert "The survey report does not count the S gene, so we cannot say how common SZ is there." in page.text
+    assert '<th scope="row">Denmark</th><td>1,700</td><td>not known</td><td>9,187</td>' in page.text
+    family = client.get("/public/our-family")
+    assert '<option value="Ireland"' in family.text and '<option value="Denmark"' not in family.text

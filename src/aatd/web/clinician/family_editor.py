@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from html import escape, unescape
 from typing import Any
 
-from aatd.knowledge import knowledge
+from aatd.genetics.prevalence import countries_with_full_distribution
 from aatd.web.clinician import answers
 from aatd.web.db import before_slow_work
 from aatd.web.models import ADOPTION, Family, Patient
@@ -89,5 +89,5 @@ def family_editor_view(ws: Workspace, family: Family, selected_id: int | None = 
                               for key, status, number in _SYMBOL.findall(svg or "")}
         context["pedigree"] = {"report": found.report, "error": found.error, "country": found.country,
                                "names": {int(k): v for k, v in names.items()}}
-        context["countries"] = sorted(c.country for c in knowledge().countries.values())
+        context["countries"] = countries_with_full_distribution()  # family priors need S and Z
     return context

@@ -7,7 +7,7 @@ from typing import Any
 
 from aatd.errors import AatdError
 from aatd.genetics import answers as summaries
-from aatd.knowledge import knowledge
+from aatd.genetics.prevalence import countries_with_full_distribution
 from aatd.risk.spirometry import parse_sex, percent_predicted
 from aatd.web.clinician import answers
 from aatd.web.clinician.labels import method_choices
@@ -103,5 +103,5 @@ def family_view(ws: Workspace, family: Family) -> dict[str, Any]:
         context["drawing_error"] = None if found.svg else found.error
         context["pedigree"] = {"report": found.report, "error": found.error, "country": found.country,
                                "names": {int(k): v for k, v in names.items()}}
-        context["countries"] = sorted(c.country for c in knowledge().countries.values())
+        context["countries"] = countries_with_full_distribution()  # family priors need S and Z
     return context

@@ -40,9 +40,9 @@ router = APIRouter()
 
 def countries() -> list[tuple[str, str]]:
     """Countries with allele frequencies in the knowledge tables, as (value, label) pairs in the page's language."""
-    from aatd.knowledge import knowledge
+    from aatd.genetics.prevalence import countries_with_full_distribution
 
-    return country_options(c.country for c in knowledge().countries.values())
+    return country_options(countries_with_full_distribution())  # a survey without S cannot give the family's chances
 
 
 def chances(parent1: str, parent2: str) -> dict[str, Any]:

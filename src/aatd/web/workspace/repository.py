@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from aatd.errors import Conflict, Forbidden, InputError, NotFound, PedigreeError
 from aatd.family.pedigree import Member, build_pedigree, parse_sex
 from aatd.genetics.prevalence import country as country_record
+from aatd.genetics.prevalence import country_allele_frequencies
 from aatd.risk.answers import input_limits
 from aatd.risk.lung import SMOKING
 from aatd.web.models import ADOPTION, SEXES, AuditEvent, Family, Patient, Result, User, utcnow
@@ -319,10 +320,13 @@ class Workspace:
 
 
 def _country(value: str | None) -> str | None:
-    """The table's spelling of a country, or ``None``; unknown names are refused with suggestions."""
+    """The table's spelling of a country, or ``None``; unknown names are refused with suggestions, and so is a
+    country whose survey did not publish S (a family's founders need the full M/S/Z distribution)."""
     if value is None or not str(value).strip():
         return None
-    return country_record(str(value)).country
+    name = country_record(str(value)).country
+    country_allele_frequencies(name)
+    return name
 
 
 def _apply_risk_inputs(patient: Patient, data: dict[str, Any]) -> None:
