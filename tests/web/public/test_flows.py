@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 LUNGS = {"submitted": "1", "genotype": "ZZ", "sex": "male", "age": "50", "smoking": "never"}
@@ -40,6 +41,22 @@ def test_our_family__untested_partner_uses_the_country_frequencies(client: TestC
     html = client.post("/public/our-family", data={"punnett": "1", "p1": "ZZ", "p2": "", "p2_country": "Ireland"}).text
     assert "was not tested" in html and "Ireland" in html
     assert re.search(r"about a \d+(\.\d)?% chance of a severe form", html)
+
+
+@pytest.mark.parametrize(("field", "data"), [
+    ("p2_country", {"punnett": "1", "p1": "ZZ", "p2": ""}),
+    ("country", {"tree": "1", "m0_name": "Ann", "m0_genotype": "ZZ"}),
+])
+@pytest.mark.parametrize("country", ["Atlantis", "Denmark"])  # unknown; a survey that published Z only
+def test_our_family__a_country_that_cannot_be_used_is_refused_on_its_own_field(
+        client: TestClient, field: str, data: dict[str, str], country: str) -> None:
+    bad = client.post("/public/our-family", data=data | {field: country})
+    assert bad.status_code == 422
+    error = re.search(rf'<p class="field-error" id="{field}-error">(.*?)</p>', bad.text, re.S)
+    assert error is not None and country in error.group(1)
+    assert ("S and Z" in error.group(1)) == (country == "Denmark")
+    assert re.search(rf'<select id="{field}" name="{field}" aria-describedby="{field}-error" aria-invalid="true">',
+                     bad.text)
 
 
 def test_my_lungs__feet_and_inches_give_the_same_answer_as_centimetres(client: TestClient) -> None:
