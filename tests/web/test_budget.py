@@ -296,3 +296,59 @@ def test_clinician_risk__full_queue_is_a_503_and_a_failed_save_keeps_the_record(
         "height_cm": "999", "smoking": "never", "pack_years": "x", "csrf_token": token})
     assert refused.status_code == 422 and "height_cm" in refused.text
     assert 'value="165"' in browser.get(f"/patients/{pid}/risk").text  # type: ignore[attr-defined]
+
+
+def test_patient_pdf__risk_scenarios_simulated_in_an_engine_process_give_the_pdf_of_the_old_path(
+        sqlite_world: World, recording_pool: RecordingPool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The patient PDF's risk scenarios run in an engine process (no worker thread is held while they
+    simulate); the PDF is byte for byte the one with the simulation in a worker thread (the old path), for a
+    record that lacks what the model needs, a current smoker (quit and augmentation scenarios) and a former
+    smoker, and a record the model refuses."""
+    from reportlab import rl_config
+
+    from web.clinician.test_documents import pdf_text
+    from web.clinician.test_risk import _patient
+
+    monkeypatch.setattr(rl_config, "invariant", 1)  # PDFs without creation time and random id
+    browser, pid, token = _patient(sqlite_world)
+    records: list[tuple[dict[str, str], bool, str]] = [  # the record's details and risk profile, simulated?, text
+        ({}, False, "the age (or a birth year on the record)"),
+        ({"birth_year": "1975", "height_cm": "165", "smoking": "current", "pack_years": "10"}, True, "stop smoking"),
+        ({"birth_year": "1960", "height_cm": "158", "smoking": "former", "pack_years": "12", "quit_age": "45"},
+         True, "COPD by 70"),
+        ({"birth_year": "2020", "height_cm": "120", "smoking": "never"}, True, "No estimate: age"),
+    ]
+    for record, simulated, words in records:
+        if record:
+            details = browser.post(f"/patients/{pid}/details", data={  # type: ignore[attr-defined]
+                "label": "Proband", "sex": "female", "birth_year": record["birth_year"], "csrf_token": token},
+                follow_redirects=False)
+            profile = browser.post(f"/patients/{pid}/risk-profile", data={  # type: ignore[attr-defined]
+                "height_cm": record["height_cm"], "smoking": record["smoking"],
+                "pack_years": record.get("pack_years", ""), "quit_age": record.get("quit_age", ""),
+                "csrf_token": token}, follow_redirects=False)
+            assert details.status_code == profile.status_code == 303, (details.text, profile.text)
+        sqlite_world.app.state.budget = _budget(ThreadPool())
+        old = browser.get(f"/patients/{pid}/report.pdf")  # type: ignore[attr-defined]
+        sqlite_world.app.state.budget = _budget(recording_pool)
+        recording_pool.functions.clear()
+        new = browser.get(f"/patients/{pid}/report.pdf")  # type: ignore[attr-defined]
+        assert new.status_code == old.status_code == 200, record
+        assert new.headers["content-type"] == old.headers["content-type"] == "application/pdf"
+        assert new.headers["content-disposition"] == old.headers["content-disposition"]
+        assert new.content == old.content, record
+        assert recording_pool.functions == (["aatd.web.public.engines.lung_risk"] if simulated else []), record
+        assert words in pdf_text(new.content), record
+
+
+def test_patient_pdf__full_engine_queue_is_a_503_in_the_one_shape(sqlite_world: World) -> None:
+    from web.clinician.test_risk import _patient
+
+    browser, pid, token = _patient(sqlite_world)
+    browser.post(f"/patients/{pid}/details", data={  # type: ignore[attr-defined]
+        "label": "Proband", "sex": "female", "birth_year": "1975", "csrf_token": token})
+    browser.post(f"/patients/{pid}/risk-profile", data={  # type: ignore[attr-defined]
+        "height_cm": "165", "smoking": "never", "csrf_token": token})
+    sqlite_world.app.state.budget = _budget(EnginePool(queue=0))
+    busy = browser.get(f"/patients/{pid}/report.pdf", headers={"Accept": "application/json"})  # type: ignore[attr-defined]
+    assert "busy" in str(_shape(busy, 503)["error"]) and int(busy.headers["retry-after"]) > 0

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio.to_thread
@@ -241,3 +243,51 @@ def test_db_route__browser_session_looked_up_in_the_routes_own_thread(
                                                                 "value": 1}).status_code == 403  # no CSRF header
     assert browser.post(f"/api/v1/patients/{pid}/results", json={"kind": "crp", "taken_on": "2024-03-02", "value": 1},
                         headers={"X-CSRF-Token": csrf[1]}).status_code == 201
+
+
+def test_lend_a_thread__slow_family_inference_leaves_the_only_worker_thread_to_other_requests(
+        sqlite_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With one worker thread (the default), a family page whose inference takes 2 s lends itself a
+    thread: a clinician's API read that arrives meanwhile is answered before the family page is, and
+    the thread limit is back to one afterwards. (Without the loan the read waited for the family.)"""
+    import httpx
+
+    import aatd.web.clinician.answers as answers
+    from web.clinician.test_pages import _new_family
+
+    browser = sqlite_world.login("doc@a.org")
+    family_id, _token = _new_family(browser)
+    headers = sqlite_world.token("doc@a.org")
+    real = answers.family_answer
+
+    def slow_family_answer(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(2.0)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(answers, "family_answer", slow_family_answer)
+    answers._family_answers.cache_clear()
+    finished: dict[str, float] = {}
+    limits: list[float] = []
+
+    async def scenario() -> None:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = 1
+        transport = httpx.ASGITransport(app=sqlite_world.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1",
+                                     cookies=dict(browser.cookies)) as client:
+            async def get(name: str, path: str, headers: dict[str, str] | None = None) -> None:
+                response = await client.get(path, headers=headers)
+                assert response.status_code == 200, response.text
+                finished[name] = time.monotonic()
+
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(get, "family", f"/families/{family_id}")
+                await anyio.sleep(0.5)  # the family page is inferring in the only worker thread
+                limits.append(limiter.total_tokens)
+                tasks.start_soon(get, "patients", "/api/v1/patients", headers)
+        limits.append(limiter.total_tokens)
+
+    with ThreadPoolExecutor(1) as thread:  # a fresh event loop in a fresh thread
+        thread.submit(anyio.run, scenario).result()
+    assert finished["patients"] < finished["family"]
+    assert limits == [2, 1]

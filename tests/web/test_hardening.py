@@ -334,7 +334,7 @@ def test_worker_threads__bounded_per_app_and_validated(tmp_path: Path) -> None:
     from aatd.web.settings import load_settings
     from web.conftest import make_settings
 
-    assert load_settings({"AATD_DATA_DIR": str(tmp_path)}).worker_threads == 2
+    assert load_settings({"AATD_DATA_DIR": str(tmp_path)}).worker_threads == 1
     assert load_settings({"AATD_DATA_DIR": str(tmp_path), "AATD_WORKER_THREADS": "7"}).worker_threads == 7
     for bad in ("0", "-1", "many", "65"):
         with pytest.raises(InputError, match="AATD_WORKER_THREADS"):

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import anyio.from_thread
+import anyio.to_thread
 from fastapi import Depends, Request, params
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
@@ -106,6 +108,34 @@ def in_this_thread(*sessions: Session) -> Iterator[None]:
         raise
     for session in sessions:
         session.commit()
+
+
+def _lend(change: int) -> None:
+    """On the event loop: change how many worker threads run routes at once (anyio's default limiter)."""
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = max(1, limiter.total_tokens + change)
+
+
+@contextmanager
+def lend_a_thread() -> Iterator[None]:
+    """Slow work in a worker thread (a family's inference, plan and drawing: seconds for hundreds of
+    members): one more worker thread may run other requests while it lasts.
+
+    The server runs few worker threads (``AATD_WORKER_THREADS``, default 1) because every runnable
+    thread competes with the event loop for the interpreter lock; a route that computes for seconds
+    would otherwise hold up every other clinician's request for as long. The limit is raised by one on
+    the event loop when the work begins and lowered when it ends, so the extra thread exists only while
+    slow work runs. Outside a worker thread of a running server (the CLI, a direct call) it does nothing.
+    """
+    try:
+        anyio.from_thread.run_sync(_lend, 1)
+    except anyio.NoEventLoopError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        anyio.from_thread.run_sync(_lend, -1)
 
 
 def _committing(endpoint: Callable[..., Any], route: DbRoute) -> Callable[..., Any]:

@@ -44,7 +44,7 @@ from aatd.web.security import (
 )
 
 _MIN_SECRET = 32
-DEFAULT_WORKER_THREADS = 2
+DEFAULT_WORKER_THREADS = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +67,12 @@ class Settings:
     """Host names the server answers to (``Host`` header, port ignored); empty: any host."""
     worker_threads: int = DEFAULT_WORKER_THREADS
     """Route functions (database and page work) running at once in worker threads; the others wait
-    for a thread without holding one (see :func:`aatd.web.app.create_app`). Two: one thread runs
-    Python while the other waits for the database, and every further runnable thread competes with
-    the event loop for the interpreter lock (health check p99 under ``benchmarks/load.py --mixed``:
-    8-15 ms with 2 threads against 14-25 ms with 4 on PostgreSQL, as many writes or more; see
-    docs/hardening.md)."""
+    for a thread without holding one (see :func:`aatd.web.app.create_app`). One: every further
+    runnable thread competes with the event loop for the interpreter lock (health check p99 under
+    ``benchmarks/load.py --mixed``, 4 alternations: PostgreSQL 6-7 ms with 1 thread against 14-22 ms
+    with 2, SQLite 7-12 ms against 8-13 ms, as many writes or more; see docs/hardening.md). Slow work
+    in a route (a family's inference and drawing) lends itself a thread of its own while it lasts
+    (:func:`aatd.web.deps.lend_a_thread`); engines run in the engine processes."""
     totp_keys: tuple[str, ...] = ()
     """Fernet keys of the two-step login secrets, newest first; empty only for settings built in
     code, which then use a key derived from ``secret_key`` (see :attr:`totp_key_ring`)."""

@@ -18,6 +18,7 @@ from aatd.errors import AatdError, InputError
 from aatd.family.answers import PedigreeAnswer, family_answer
 from aatd.family.drawing import pedigree_svg
 from aatd.family.pedigree import pedigree_from_json
+from aatd.web.deps import lend_a_thread
 from aatd.web.models import Result
 
 _ENGINE_KEYS = ("id", "sex", "father", "mother", "partner", "mz_twin", "dz_twin", "adopted", "age", "genotype",
@@ -87,6 +88,11 @@ def family_answers(doc: dict[str, Any], title: str) -> FamilyAnswers:
 
 @lru_cache(maxsize=CACHED_FAMILIES)
 def _family_answers(document: str, title: str) -> FamilyAnswers:
+    with lend_a_thread():
+        return _infer(document, title)
+
+
+def _infer(document: str, title: str) -> FamilyAnswers:
     doc = json.loads(document)
     named = engine_document(doc, named=True)
     country = _country(doc)

@@ -7,14 +7,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from aatd.errors import InputError
+from aatd.web.budget import EngineCaller
 from aatd.web.clinician import views
 from aatd.web.clinician.documents import family_context, member_answer
 from aatd.web.clinician.rendering import render, see_other
 from aatd.web.clinician.report import patient_report_pdf
-from aatd.web.clinician.risk import record_scenarios
-from aatd.web.deps import Db, DbRoute, FormFields, PageUser, Principal
+from aatd.web.clinician.risk import record_scenario_inputs, record_scenarios
+from aatd.web.deps import Db, DbRoute, FormFields, PageUser, Principal, in_this_thread
+from aatd.web.models import User
 from aatd.web.workspace.repository import Workspace
 
 router = APIRouter(route_class=DbRoute)
@@ -138,19 +142,30 @@ def retract_result(request: Request, patient_id: PatientId, result_id: ResultId,
     return see_other(f"/patients/{patient_id}")
 
 
-@router.get("/patients/{patient_id}/report.pdf")
-def report(patient_id: PatientId, principal: PageUser, db: Db) -> Response:
-    """The patient's report as a PDF: results, interpretation, eligibility, the family's probabilities and
-    plan with the drawing, and risk scenarios."""
-    ws = Workspace(db, principal.user)
-    patient = ws.patient(patient_id, audit_read=False)
-    ws.record("report", "patient", patient.id)
-    view = views.patient_view(ws, patient, ws.results(patient, include_retracted=True))
-    context = family_context(ws, view["family"])
+def _report_view(db: Session, user: User, patient_id: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """In a worker thread: the PDF's view of the record and the family (the transactions end here, see
+    :func:`aatd.web.deps.in_this_thread`), and the inputs of its risk scenarios (``None``: nothing to simulate)."""
+    with in_this_thread(db):
+        ws = Workspace(db, user)
+        patient = ws.patient(patient_id, audit_read=False)
+        ws.record("report", "patient", patient.id)
+        view = views.patient_view(ws, patient, ws.results(patient, include_retracted=True))
+        results = list(ws.results(patient))
+        context = family_context(ws, view["family"])
     member, rank = member_answer(context, patient.id)
     view["family_answer"] = {"member": member, "rank": rank, "svg": context.get("drawing"),
                              "error": (context.get("pedigree") or {}).get("error")}
-    view["risk"] = record_scenarios(patient, list(ws.results(patient)), view["family"].country)
-    pdf = patient_report_pdf(view)
+    view["risk"], inputs = record_scenario_inputs(patient, results, view["family"].country)
+    return view, inputs
+
+
+@router.get("/patients/{patient_id}/report.pdf")
+async def report(patient_id: PatientId, principal: PageUser, caller: EngineCaller, db: Db) -> Response:
+    """The patient's report as a PDF: results, interpretation, eligibility, the family's probabilities and
+    plan with the drawing, and risk scenarios. The record is read and the PDF written in worker threads; the
+    risk simulation runs in an engine process, so it holds no worker thread while it runs."""
+    view, inputs = await run_in_threadpool(_report_view, db, principal.user, patient_id)
+    view["risk"] = await record_scenarios(caller, view["risk"], inputs)
+    pdf = await run_in_threadpool(patient_report_pdf, view)
     return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="aatd-patient-{patient.id}.pdf"'})
+                    headers={"Content-Disposition": f'attachment; filename="aatd-patient-{view["patient"].id}.pdf"'})

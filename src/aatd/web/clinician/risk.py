@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from aatd.errors import InputError
 from aatd.knowledge.life_tables import DEFAULT_COUNTRY, life_table_countries
-from aatd.risk.answers import SUMMARY_AGES, describe_risk, input_limits
+from aatd.risk.answers import SUMMARY_AGES, input_limits
 from aatd.risk.liver import ALCOHOL_GRAMS
 from aatd.risk.lung import ASCERTAINMENT, SMOKING
 from aatd.risk.plots import plot_data
@@ -243,23 +243,41 @@ async def save_profile(request: Request, patient_id: PatientId, principal: PageU
                                    **_context(found, request))
 
 
-def record_scenarios(patient: Patient, results: list[Result], family_country: str | None = None) -> dict[str, Any]:
-    """Risk scenarios from the record alone (for the patient PDF): as now, stopping smoking for a current
-    smoker, and augmentation; ``needs`` says what the record lacks, ``error`` what the model refused. The life
-    table is the family's country's when it has one, as on the risk page."""
+def record_scenario_inputs(patient: Patient, results: list[Result],
+                           family_country: str | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The patient PDF's risk scenarios from the record alone: as now, stopping smoking for a current smoker,
+    and augmentation. Returns what the PDF shows so far (``needs`` says what the record lacks, ``error`` what
+    was refused) and the simulation's inputs (``None`` when there is nothing to simulate). The life table is
+    the family's country's when it has one, as on the risk page."""
     form = _form(patient, {}, [], family_country)
     form["scenarios"] = (["quit"] if patient.smoking == "current" else []) + ["augmentation"]
     found: dict[str, Any] = {"needs": _needs(patient, results, form), "error": None, "rows": [],
                              "ages": SCENARIO_AGES}
     if found["needs"]:
-        return found
+        return found, None
     try:
         inputs, _measured = _inputs(patient, results, form)
-        risk = describe_risk(**inputs)
-        answer = dict(risk)
     except InputError as exc:
-        return found | {"error": str(exc)}
+        return found | {"error": str(exc)}, None
+    return found, inputs
+
+
+def record_scenario_rows(found: dict[str, Any], inputs: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """The PDF's scenario table from the simulation's answer (:func:`aatd.risk.answers.describe_risk` run on
+    ``inputs``), with the inputs it used said in words."""
     shown = {k: inputs[k] for k in ("age", "height_cm", "smoking", "pack_years", "quit_age") if inputs[k] is not None}
-    shown["life_table"] = risk["life_table"]["country"]
+    shown["life_table"] = answer["life_table"]["country"]
     return found | {"rows": scenario_rows(answer), "inputs": ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in
                                                                         shown.items())}
+
+
+async def record_scenarios(caller: Caller, found: dict[str, Any], inputs: dict[str, Any] | None) -> dict[str, Any]:
+    """The patient PDF's risk scenarios (:func:`record_scenario_inputs`), simulated in an engine process with
+    the caller's time budget and the queue cap (a full queue is a 503), as the risk page runs it."""
+    if inputs is None:
+        return found
+    try:
+        answer = await caller.run(engines.lung_risk, inputs)
+    except InputError as exc:
+        return found | {"error": str(exc)}
+    return record_scenario_rows(found, inputs, answer)
