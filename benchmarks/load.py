@@ -12,6 +12,7 @@ anonymous heavy requests at once, on SQLite and PostgreSQL) and writes them to t
 section of benchmarks/results/load.md; ``--source DIR --label NAME`` serves another checkout.
 
     .venv/bin/python benchmarks/load.py --mixed [--seconds 20] [--source DIR --label before]
+    .venv/bin/python benchmarks/load.py --mixed --seconds 15 --rounds 4 --versus DIR --versus-label before
 """
 
 from __future__ import annotations
@@ -114,6 +115,11 @@ def main() -> None:
     parser.add_argument("--mixed", action="store_true", help="run the mixed scenarios (see mixed_load.py)")
     parser.add_argument("--source", help="with --mixed: serve this checkout instead (for before/after)")
     parser.add_argument("--label", help="with --mixed: name of the code measured")
+    parser.add_argument("--rounds", type=int, default=1, metavar="N",
+                        help="with --mixed: N runs on each database, alternating, then the p99 of all their samples")
+    parser.add_argument("--versus", metavar="DIR",
+                        help="with --mixed: also serve this checkout in every round, alternately (the peer)")
+    parser.add_argument("--versus-label", help="with --mixed --versus: name of the peer's code")
     parser.add_argument("--sqlite-only", action="store_true", help="with --mixed: skip PostgreSQL")
     parser.add_argument("--postgresql-only", action="store_true", help="with --mixed: skip SQLite")
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
@@ -188,7 +194,10 @@ def _mixed(args: argparse.Namespace) -> None:
         "20,000-character genotype to `/public/my-result`, and the health check every 50 ms (also for the same time "
         "with the server idle, just before: the idle p50/p99). The clients run in the benchmark's own process on the "
         "server's cores; with `--client-nice N` their threads run at niceness N (the health poller at 0), which is "
-        "nearer to clients on other machines; rows say which. CPU s: used during the load by the clients and by "
+        "nearer to clients on other machines; rows say which. With `--rounds N` each database is run N times, "
+        "alternately (with `--versus DIR`, that checkout too, in every round), and a pooled row gives the "
+        "percentiles of all their samples together. "
+        "CPU s: used during the load by the clients and by "
         "the server with its engine processes. Lost = acknowledged "
         "but not stored; duplicated = stored more than once. 429/503 to anonymous clients are the compute budget.",
         "", f"Machine: {platform.platform()}, {os.cpu_count()} CPUs shared with other work (load average "

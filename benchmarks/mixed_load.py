@@ -401,9 +401,35 @@ def stored_notes(env: dict[str, str], database_url: str | None) -> Counter[str]:
     return notes
 
 
+@dataclass
+class Pool:
+    """The health latencies of several runs on one database, idle and under load (ms), and each run's ratio."""
+
+    idle: list[float] = field(default_factory=list)
+    loaded: list[float] = field(default_factory=list)
+    ratios: list[float] = field(default_factory=list)
+
+    def add(self, idle: list[float], loaded: list[float]) -> None:
+        self.idle += idle
+        self.loaded += loaded
+        self.ratios.append(percentile(loaded, 0.99) / max(percentile(idle, 0.99), 1e-9))
+
+    def row(self, label: str, limit: float = 3.0) -> str:
+        """The pooled summary: p99 of all samples of all runs (a p99 of ~280 samples is about the third-highest
+        sample, so a single run's ratio moves by ±1 between runs of the same code)."""
+        under = sum(r < limit for r in self.ratios)
+        idle_p99, loaded_p99 = percentile(self.idle, 0.99), percentile(self.loaded, 0.99)
+        return (f"| {label} | **pooled over {len(self.ratios)} runs** | | health p50/p99 idle "
+                f"{percentile(self.idle, 0.5):.1f}/{idle_p99:.1f} ms, under load "
+                f"{percentile(self.loaded, 0.5):.1f}/{percentile(self.loaded, 0.95):.1f} (p95)/"
+                f"{loaded_p99:.1f} ms (**{loaded_p99 / idle_p99:.1f}x idle p99**), {len(self.loaded)} health "
+                f"answers under load; runs under {limit:g}x: {under} of "
+                f"{len(self.ratios)} ({', '.join(f'{r:.1f}x' for r in self.ratios)}) |")
+
+
 def run(label: str, database_url: str | None, source: Path | None, seconds: float,
-        client_nice: int = 0, extra_env: dict[str, str] | None = None) -> list[str]:
-    """One mixed run; the Markdown rows of its results."""
+        client_nice: int = 0, extra_env: dict[str, str] | None = None, pool: Pool | None = None) -> list[str]:
+    """One mixed run; the Markdown rows of its results (its health latencies are added to ``pool``)."""
     load_before = os.getloadavg()[0]
     with server(database_url, source, extra_env) as (base, env, server_pid):
         out = scenario(base, seconds, server_pid, client_nice)
@@ -430,7 +456,25 @@ def run(label: str, database_url: str | None, source: Path | None, seconds: floa
                + ", ".join(f"{k} {v:.1f}" for k, v in out["parts"].items()) + "); "
                f"machine load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after |")
     print(summary, flush=True)
+    if pool is not None:
+        pool.add(idle, health)
     return [*rows, summary]
+
+
+@contextmanager
+def _postgresql(args: Any) -> Iterator[str | None]:
+    """A throwaway PostgreSQL cluster's URL for the runs (``None``: not asked for, or no PostgreSQL binaries)."""
+    if args.sqlite_only:
+        yield None
+        return
+    sys.path.insert(0, str(ROOT / "tests"))
+    from web.pg import pg_bin, postgres_cluster
+
+    if pg_bin() is None:
+        yield None
+        return
+    with postgres_cluster() as url:
+        yield url.replace("postgresql+psycopg://", "postgresql://")
 
 
 def main(args: Any) -> list[str]:
@@ -443,16 +487,27 @@ def main(args: Any) -> list[str]:
     extra = dict(item.split("=", 1) for item in getattr(args, "server_env", []))
     if extra:
         name += ", " + " ".join(f"{k}={v}" for k, v in extra.items())
-    rows = [] if getattr(args, "postgresql_only", False) else run(f"{name}, SQLite", None, source, args.seconds,
-                                                                   nice, extra)
-    if not args.sqlite_only:
-        sys.path.insert(0, str(ROOT / "tests"))
-        from web.pg import pg_bin, postgres_cluster
-
-        if pg_bin() is None:
+    rounds = max(1, getattr(args, "rounds", 1))
+    codes = [(name, source)]
+    if getattr(args, "versus", None):
+        other = Path(args.versus).resolve()
+        codes.append((getattr(args, "versus_label", None) or other.name, other))
+    pools = {(code, database): Pool() for code, _ in codes for database in ("SQLite", "PostgreSQL")}
+    rows: list[str] = []
+    with _postgresql(args) as url:
+        if url is None and not args.sqlite_only:
             rows.append(f"| {name}, PostgreSQL | not run | | no PostgreSQL binaries |")
-        else:
-            with postgres_cluster() as url:
-                rows += run(f"{name}, PostgreSQL", url.replace("postgresql+psycopg://", "postgresql://"), source,
-                            args.seconds, nice, extra)
+        for i in range(rounds):
+            for code, code_source in codes:
+                label = code if rounds == 1 else f"{code} (run {i + 1} of {rounds})"
+                if not getattr(args, "postgresql_only", False):
+                    rows += run(f"{label}, SQLite", None, code_source, args.seconds, nice, extra,
+                                pools[code, "SQLite"])
+                if url is not None:
+                    rows += run(f"{label}, PostgreSQL", url, code_source, args.seconds, nice, extra,
+                                pools[code, "PostgreSQL"])
+    for (code, database), pool in pools.items():
+        if rounds > 1 and pool.ratios:
+            rows.append(pool.row(f"{code}, {database}"))
+            print(rows[-1], flush=True)
     return rows

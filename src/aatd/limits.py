@@ -130,9 +130,15 @@ def load_json(text: str | bytes, field: str = "json") -> Any:
                          hint=exc.msg) from None
     except RecursionError:
         raise InputError(field, "nesting", f"JSON nested at most {JSON_DEPTH} levels deep") from None
-    if _depth(doc) > JSON_DEPTH:
+    if _could_nest_deeper(text) and _depth(doc) > JSON_DEPTH:
         raise InputError(field, "nesting", f"JSON nested at most {JSON_DEPTH} levels deep")
     return doc
+
+
+def _could_nest_deeper(text: str) -> bool:
+    """Whether ``text`` has enough brackets to nest deeper than :data:`JSON_DEPTH` (counted in C: a document
+    with no more opening brackets than that cannot, so most request bodies skip the walk of :func:`_depth`)."""
+    return text.count("{") + text.count("[") > JSON_DEPTH
 
 
 # --- time budget -----------------------------------------------------------------------------------------------

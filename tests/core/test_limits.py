@@ -95,3 +95,31 @@ def test_shown__keeps_short_values_as_repr() -> None:
     assert shown("ZX") == "'ZX'"
     assert shown(3.5) == "3.5"
     assert str(InputError("genotype", "ZX", "two alleles")) == "genotype: got 'ZX'; expected two alleles"
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(alphabet="ab\\u0{[\x00\x01é", max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(alphabet="k\x00[", max_size=3), inner,
+                                                                 max_size=3),
+    max_leaves=60)
+
+
+@given(_JSON_VALUES)
+def test_load_json__refuses_deep_nesting_exactly_when_the_walk_finds_it(doc: object) -> None:
+    """The bracket count lets most documents skip the walk of the parsed value; it must never let a document
+    nested deeper than the limit through (brackets inside strings only make the count larger)."""
+    text = json.dumps(doc)
+    if limits._depth(doc) > limits.JSON_DEPTH:
+        assert limits._could_nest_deeper(text)
+        with pytest.raises(InputError):
+            limits.load_json(text)
+    else:
+        assert limits.load_json(text) == doc
+
+
+def test_load_json__deep_nesting_found_past_the_bracket_count() -> None:
+    deep = "[" * 33 + "]" * 33
+    assert limits._could_nest_deeper(deep)
+    with pytest.raises(InputError, match="nested at most 32"):
+        limits.load_json(deep)
+    assert not limits._could_nest_deeper('{"a": [1, 2, {"b": []}]}')

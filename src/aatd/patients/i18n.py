@@ -39,8 +39,12 @@ def locale_directory() -> Path:
     return Path(str(resources.files("aatd").joinpath("locale")))
 
 
+@cache
 def available_languages() -> tuple[str, ...]:
-    """Languages with a compiled catalog, English first."""
+    """Languages with a compiled catalog, English first.
+
+    Read once per process: the catalogs ship with the package, and every public page asks (looking
+    through the folder each time was file-system work on the web server's event loop)."""
     root = locale_directory()
     found = sorted(p.parent.parent.name for p in root.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"))
     return tuple(dict.fromkeys([DEFAULT_LANGUAGE, *found]))

@@ -162,10 +162,17 @@ def _problem(body: bytes) -> InputError | None:
         doc = load_json(body, "body")
     except InputError as exc:
         return exc
-    return InputError("body", "\\u0000", "text without NUL characters") if _has_nul(doc) else None
+    return InputError("body", "\\u0000", "text without NUL characters") if _has_nul(body, doc) else None
 
 
-def _has_nul(doc: object) -> bool:
+def _has_nul(body: bytes, doc: object) -> bool:
+    """Whether a string (or key) of ``doc``, parsed from ``body``, holds a NUL character.
+
+    JSON cannot carry a raw control character in a string, only the escape ``\\u0000``; a body without
+    that escape has no NUL, found in C without walking the document (most bodies). A body with it is
+    walked, since ``\\\\u0000`` (a backslash, then ``u0000``) is ordinary text."""
+    if b"\\u0000" not in body:
+        return False
     stack = [doc]
     while stack:
         value = stack.pop()

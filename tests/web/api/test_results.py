@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from aatd.web.api.results import RESULT_LIST
+from aatd.web.db import transaction
+from aatd.web.models import User
+from aatd.web.schemas import ResultOut
+from aatd.web.workspace.repository import Workspace
 from web.conftest import World
 
 
@@ -57,3 +64,38 @@ def test_retract_result__kept_on_record_and_left_out_of_answers(world: World) ->
     assert any(e["action"] == "retract" and e["detail"]["reason"] == "sample from another patient" for e in events)
     fix = world.client.patch(f"/api/v1/patients/{pid}/results/{rid}", headers=h, json={"value": 80, "reason": "no"})
     assert fix.status_code == 422
+
+
+def test_list_results__same_json_as_the_results_read_as_orm_objects(world: World) -> None:
+    """The list is built from column values (``Workspace.result_values``) for speed; its JSON must be byte for
+    byte what the ORM objects of ``Workspace.results`` give, in the same order (date, then id), retracted and
+    corrected results included, on both databases."""
+    h = world.token("doc@a.org")
+    pid = world.client.post("/api/v1/patients", json={"label": "Ann", "sex": "female"}, headers=h).json()["id"]
+    url = f"/api/v1/patients/{pid}/results"
+    sent = [{"kind": "level", "taken_on": "2024-03-01", "value": "<20", "unit": "mg/dL", "method": "nephelometry"},
+            {"kind": "genotype", "taken_on": "2023-01-05", "text": "PI*ZZ", "note": 'said "Z" <b>twice</b> é'},
+            {"kind": "phenotype", "taken_on": "2024-03-01", "text": "MS"},
+            {"kind": "crp", "taken_on": "2022-12-31", "value": 3.25, "unit": "mg/L"},
+            {"kind": "spirometry", "taken_on": "2024-02-29", "fev1_l": 1.92, "fvc_l": 3.1},
+            {"kind": "level", "taken_on": "2023-01-05", "value": 11, "unit": "µM"}]
+    ids = []
+    for body in sent:
+        made = world.client.post(url, headers=h, json=body)
+        assert made.status_code == 201, made.text
+        ids.append(made.json()["id"])
+    fixed = world.client.patch(f"{url}/{ids[3]}", headers=h, json={"value": 4, "reason": "typing error"})
+    retracted = world.client.post(f"{url}/{ids[5]}/retract", headers=h, json={"reason": "wrong patient"})
+    assert fixed.status_code == 200 and retracted.status_code == 200
+
+    listed = world.client.get(url, headers=h)
+    with transaction(world.app.state.sessions) as db:
+        ws = Workspace(db, db.scalar(select(User).where(User.email == "doc@a.org")))
+        from_orm = [ResultOut.model_validate(r) for r in ws.results(ws.patient(pid), include_retracted=True)]
+        expected = RESULT_LIST.dump_json(from_orm)
+    assert listed.status_code == 200 and listed.content == expected
+    got = listed.json()
+    assert [r["id"] for r in got] == [ids[3], ids[1], ids[5], ids[4], ids[0], ids[2]]
+    assert got[0]["value"] == 4 and got[0]["updated_at"] is not None
+    assert got[2]["retraction_reason"] == "wrong patient" and got[4]["below"] is True
+    assert world.client.get(url, headers=world.token("doc@b.org")).status_code == 404

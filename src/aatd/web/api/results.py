@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header
+from pydantic import TypeAdapter
 
 from aatd.web.deps import ApiUser, Db, DbRoute
 from aatd.web.schemas import Id, ResultCorrection, ResultIn, ResultOut, RetractionIn
 from aatd.web.workspace.repository import Workspace
+
+RESULT_LIST = TypeAdapter(list[ResultOut])
+"""Validates a list of results given as column values (:meth:`Workspace.result_values`) in one call."""
 
 router = APIRouter(route_class=DbRoute, prefix="/patients/{patient_id}/results", tags=["results"])
 
@@ -17,7 +21,7 @@ router = APIRouter(route_class=DbRoute, prefix="/patients/{patient_id}/results",
 def list_results(patient_id: Id, principal: ApiUser, db: Db) -> list[ResultOut]:
     """A patient's results, oldest first (retracted ones too, with ``retracted_at`` and the reason)."""
     ws = Workspace(db, principal.user)
-    return [ResultOut.model_validate(r) for r in ws.results(ws.patient(patient_id), include_retracted=True)]
+    return RESULT_LIST.validate_python(ws.result_values(ws.patient(patient_id), include_retracted=True))
 
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200,

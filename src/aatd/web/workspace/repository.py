@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -225,10 +225,27 @@ class Workspace:
     # results ------------------------------------------------------------------
     def results(self, patient: Patient, *, include_retracted: bool = False) -> Sequence[Result]:
         """A patient's results, oldest first; retracted ones only when asked (for the history and exports)."""
-        query = select(Result).where(Result.organisation_id == self.org, Result.patient_id == patient.id)
+        return self.db.scalars(self._results_query(select(Result), patient, include_retracted)).all()
+
+    def result_values(self, patient: Patient, *, include_retracted: bool = False) -> list[dict[str, Any]]:
+        """The same results as :meth:`results`, in the same order, as plain column values (one dict per
+        result, keyed by column name) rather than tracked ORM objects.
+
+        For answers that only list them (the API's list of a patient's results): a patient can have
+        thousands, and building and tracking an ORM object for each took about 16 ms of CPU per 1,000
+        results with the interpreter lock held, against about 8 ms for this (``benchmarks/results_list.py``).
+        """
+        columns = tuple(Result.__table__.columns)
+        names = [column.name for column in columns]
+        rows = self.db.execute(self._results_query(select(*columns), patient, include_retracted))
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def _results_query(self, query: Select[Any], patient: Patient, include_retracted: bool) -> Select[Any]:
+        """``query`` limited to ``patient``'s results in this organisation, oldest first (id breaks ties)."""
+        query = query.where(Result.organisation_id == self.org, Result.patient_id == patient.id)
         if not include_retracted:
             query = query.where(Result.retracted_at.is_(None))
-        return self.db.scalars(query.order_by(Result.taken_on, Result.id)).all()
+        return query.order_by(Result.taken_on, Result.id)
 
     def add_result(self, patient_id: int, data: dict[str, Any], idempotency_key: str | None = None) -> Result:
         """Validate and store a result of a patient.
