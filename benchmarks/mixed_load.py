@@ -461,6 +461,15 @@ def run(label: str, database_url: str | None, source: Path | None, seconds: floa
     return [*rows, summary]
 
 
+def fresh_database(cluster_url: str, n: int) -> str:
+    """A new, empty database ``aatd_run_<n>`` on the cluster of ``cluster_url``; its URL."""
+    engine = create_engine("postgresql+psycopg://" + cluster_url.split("://", 1)[1], isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE aatd_run_{int(n)}"))
+    engine.dispose()
+    return cluster_url.rsplit("/", 1)[0] + f"/aatd_run_{int(n)}"
+
+
 @contextmanager
 def _postgresql(args: Any) -> Iterator[str | None]:
     """A throwaway PostgreSQL cluster's URL for the runs (``None``: not asked for, or no PostgreSQL binaries)."""
@@ -494,8 +503,9 @@ def main(args: Any) -> list[str]:
         codes.append((getattr(args, "versus_label", None) or other.name, other))
     pools = {(code, database): Pool() for code, _ in codes for database in ("SQLite", "PostgreSQL")}
     rows: list[str] = []
-    with _postgresql(args) as url:
-        if url is None and not args.sqlite_only:
+    runs = iter(range(1, 10_000))
+    with _postgresql(args) as cluster:
+        if cluster is None and not args.sqlite_only:
             rows.append(f"| {name}, PostgreSQL | not run | | no PostgreSQL binaries |")
         for i in range(rounds):
             for code, code_source in codes:
@@ -503,9 +513,9 @@ def main(args: Any) -> list[str]:
                 if not getattr(args, "postgresql_only", False):
                     rows += run(f"{label}, SQLite", None, code_source, args.seconds, nice, extra,
                                 pools[code, "SQLite"])
-                if url is not None:
-                    rows += run(f"{label}, PostgreSQL", url, code_source, args.seconds, nice, extra,
-                                pools[code, "PostgreSQL"])
+                if cluster is not None:  # each run on an empty database of its own
+                    rows += run(f"{label}, PostgreSQL", fresh_database(cluster, next(runs)), code_source,
+                                args.seconds, nice, extra, pools[code, "PostgreSQL"])
     for (code, database), pool in pools.items():
         if rounds > 1 and pool.ratios:
             rows.append(pool.row(f"{code}, {database}"))
