@@ -9,6 +9,7 @@ workspace form and each CLI argument. One app and one client serve all cases (fa
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,3 +260,81 @@ def test_cli__hostile_arguments_one_line_or_success(args: list[str], value: str,
     if done.value.code == 2 and err:
         assert err.count("\n") == 1 and err.startswith("aatd: error: "), err
         assert len(err) < 1000
+
+
+# --- second review (wave 8): limits that were declared but not applied everywhere ---------------------------------
+
+LONG_ID = "Z" * 300
+
+
+def test_member_ids__over_the_limit_refused_by_the_api_with_a_short_message(site: Site) -> None:
+    for member in ({"id": LONG_ID, "sex": "male"}, {"id": "a", "father": LONG_ID}):
+        response = site.client.post("/api/v1/pedigree", json={"country": "USA", "members": [member]})
+        _check_api(response)
+        assert response.status_code == 422
+        assert "at most 200 characters (got 300)" in response.json()["error"]
+        assert LONG_ID not in response.text
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("pedigree.json", json.dumps({"country": "USA", "members": [{"id": LONG_ID, "sex": "male"}]})),
+    ("pedigree.ped", f"fam {LONG_ID} 0 0 1 0\n"),
+    ("family.json", json.dumps({"pedigree": {"persons": [{"individualId": LONG_ID, "sex": "MALE"}]}})),
+])
+def test_member_ids__over_the_limit_refused_by_the_cli_in_every_format(name: str, text: str, tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from aatd.cli import main
+
+    file = tmp_path / name
+    file.write_text(text)
+    with pytest.raises(SystemExit) as done:
+        main(["pedigree", str(file), "--country", "USA"])
+    err = capsys.readouterr().err
+    assert done.value.code == 2, err
+    assert err.count("\n") == 1 and "at most 200 characters (got 300)" in err and LONG_ID not in err
+
+
+@pytest.mark.parametrize("value", ["x" * 201, {"a": 1}, 12, True, "a\x01b"])
+@pytest.mark.parametrize("field", ["family", "name", "label"])
+def test_import__names_too_long_or_not_text_are_refused_not_shortened(site: Site, field: str, value: object) -> None:
+    member: dict[str, Any] = {"id": "a", "sex": "male"}
+    doc: dict[str, Any] = {"family": "F", "members": [member]}
+    if field == "family":
+        doc["family"] = value
+    else:
+        member[field] = value
+    before = len(site.client.get("/api/v1/families", headers=site.headers["doc"]).json())
+    response = site.client.post("/api/v1/families/import", json=doc, headers=site.headers["doc"])
+    _check_api(response)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == ("family" if field == "family" else f"members[0].{field}")
+    assert len(site.client.get("/api/v1/families", headers=site.headers["doc"]).json()) == before
+
+
+@pytest.mark.parametrize(("path", "data", "field"), [
+    ("/public/my-result", {"submitted": "1", "kind": "genotype"}, "result"),
+    ("/public/my-lungs", {"submitted": "1", "sex": "male", "age": "40", "height_cm": "175"}, "genotype"),
+    ("/public/our-family", {"punnett": "1", "p2": "MZ"}, "p1"),
+])
+def test_public_pages__an_error_shows_a_long_value_shortened(site: Site, path: str, data: dict[str, str],
+                                                             field: str) -> None:
+    response = site.browser.post(path, data=data | {field: "Z" * 100_000})
+    assert response.status_code in (200, 422)
+    assert "100,000 characters" in response.text
+    # the form keeps what was typed (our-family also in the tree form's hidden copy); the messages shorten it
+    assert len(re.findall("Z{1000,}", response.text)) <= (2 if path.endswith("our-family") else 1)
+
+
+def test_body_limit__a_streamed_upload_over_the_limit_is_413_not_400(site: Site) -> None:
+    from aatd.web.app import MAX_BODY_BYTES
+
+    def body() -> Iterator[bytes]:
+        yield b'--b\r\ncontent-disposition: form-data; name="file"; filename="x.vcf"\r\n\r\n'
+        for _ in range(MAX_BODY_BYTES // 65536 + 2):
+            yield b"x" * 65536
+        yield b"\r\n--b--\r\n"
+
+    response = site.client.post("/api/v1/screen", content=body(),
+                                headers={**site.headers["doc"], "content-type": "multipart/form-data; boundary=b"})
+    _check_api(response)
+    assert response.status_code == 413
