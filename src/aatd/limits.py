@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,6 +63,26 @@ member, level); Phenopackets about 8. 32 refuses bombs before Python's recursion
 JSON_INT_DIGITS = 30
 """Digits of a JSON integer. No aatd quantity (a population of 10^10 has 11 digits) needs
 more; Python refuses integers over 4,300 digits with an exception of its own."""
+
+
+FILE_BYTES = 50_000_000
+"""Bytes of a pedigree or family file the command line reads (aatd JSON, PED, Phenopackets). A
+100,000-member pedigree is under 10 MB; the cap stops ``aatd pedigree /dev/zero`` or a mistaken
+multi-gigabyte file from filling memory before any check could run."""
+
+
+def read_file(path: str | os.PathLike[str], field: str, limit: int = FILE_BYTES) -> bytes:
+    """The bytes of the file at ``path``, read at most ``limit`` + 1 bytes at a time.
+
+    Reading stops one byte past the limit, so a device (``/dev/zero``), a pipe or a file larger
+    than the limit gives :class:`InputError` without being read whole (its size from ``stat`` is
+    not trusted: a device reports 0).
+    """
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(field, os.fspath(path), f"a file of at most {limit:,} bytes")
+    return data
 
 
 def check_text(field: str, value: str, limit: int) -> str:

@@ -338,3 +338,20 @@ def test_body_limit__a_streamed_upload_over_the_limit_is_413_not_400(site: Site)
                                 headers={**site.headers["doc"], "content-type": "multipart/form-data; boundary=b"})
     _check_api(response)
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize("args", [["pedigree", "/dev/zero"], ["interpret", "--fhir", "/dev/zero"],
+                                  ["interpret", "--fhir", "{deep}"], ["interpret", "--fhir", "{nan}"]])
+def test_cli_files__devices_deep_nesting_and_nan_are_one_line(args: list[str], tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A file is read at most its cap (a device reports size 0), and a FHIR file is parsed as strictly as the API."""
+    from aatd.cli import main
+
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "nan.json").write_text('{"resourceType": "Observation", "valueQuantity": {"value": NaN}}')
+    argv = [a.format(deep=tmp_path / "deep.json", nan=tmp_path / "nan.json") for a in args]
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    err = capsys.readouterr().err
+    assert done.value.code == 2, err
+    assert err.count("\n") == 1 and err.startswith("aatd: error: ") and "internal error" not in err, err
