@@ -355,3 +355,37 @@ def test_cli_files__devices_deep_nesting_and_nan_are_one_line(args: list[str], t
     err = capsys.readouterr().err
     assert done.value.code == 2, err
     assert err.count("\n") == 1 and err.startswith("aatd: error: ") and "internal error" not in err, err
+
+
+@pytest.mark.parametrize("unit", ["mg/dL", "g/L", "banana", 5])
+def test_results__a_crp_in_another_unit_is_refused_not_relabelled_mg_per_litre(site: Site, unit: object) -> None:
+    """20 mg/dL of CRP is 200 mg/L: storing it as 20 mg/L would hide an acute-phase response."""
+    path = f"/api/v1/patients/{site.ids['pid']}/results"
+    response = site.client.post(path, json={"kind": "crp", "taken_on": "2024-01-01", "value": 20, "unit": unit},
+                                headers=site.headers["doc"])
+    _check_api(response)
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "unit"
+    for same in ("mg/L", "MG/L", None):
+        stored = site.client.post(path, json={"kind": "crp", "taken_on": "2024-01-01", "value": 20, "unit": same},
+                                  headers=site.headers["doc"])
+        assert stored.status_code == 201 and stored.json()["unit"] == "mg/L"
+
+
+def test_results__the_page_form_stores_a_crp_although_its_unit_list_belongs_to_the_level(site: Site) -> None:
+    pid = site.ids["pid"]
+    before = len(site.client.get(f"/api/v1/patients/{pid}/results", headers=site.headers["doc"]).json())
+    response = site.browser.post(f"/patients/{pid}/results", data={
+        "csrf_token": site.csrf, "kind": "crp", "taken_on": "2024-01-02", "value": "7", "unit": "mg/dL",
+        "method": "nephelometry", "text": "", "note": ""}, follow_redirects=False)
+    assert response.status_code == 303
+    results = site.client.get(f"/api/v1/patients/{pid}/results", headers=site.headers["doc"]).json()
+    assert len(results) == before + 1 and (results[-1]["value"], results[-1]["unit"]) == (7.0, "mg/L")
+
+
+@pytest.mark.parametrize("value", [{"a": 1}, [1, 2], 12, True])
+def test_import__a_result_note_that_is_not_text_is_refused(site: Site, value: object) -> None:
+    doc = {"family": "F", "members": [{"id": "a", "sex": "male"}], "records": {"a": {"results": [
+        {"kind": "crp", "taken_on": "2024-01-01", "value": 2, "note": value}]}}}
+    response = site.client.post("/api/v1/families/import", json=doc, headers=site.headers["doc"])
+    _check_api(response)
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "records.a.results[0].note"
