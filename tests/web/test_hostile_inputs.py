@@ -389,3 +389,18 @@ def test_import__a_result_note_that_is_not_text_is_refused(site: Site, value: ob
     response = site.client.post("/api/v1/families/import", json=doc, headers=site.headers["doc"])
     _check_api(response)
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "records.a.results[0].note"
+
+
+@pytest.mark.parametrize("extra", [{"s": "0.1"}, {"z": "0.1"}, {"s": "0.1", "z": "0.1"}])
+def test_prevalence__frequencies_with_a_country_are_refused_not_ignored(site: Site, extra: dict[str, str],
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The country's frequencies were used and the ones given dropped without a word (security review L6)."""
+    from aatd.cli import main
+
+    response = site.client.get("/api/v1/prevalence", params={"country": "USA", **extra})
+    _check_api(response)
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] in extra
+    with pytest.raises(SystemExit) as done:
+        main(["prevalence", "--country", "USA", *[a for k, v in extra.items() for a in (f"--{k}", v)]])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and err.count("\n") == 1 and "not both" in err
