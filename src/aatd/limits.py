@@ -85,6 +85,22 @@ def read_file(path: str | os.PathLike[str], field: str, limit: int = FILE_BYTES)
     return data
 
 
+HIDDEN_CONTROLS = frozenset("\u200b\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+"""Invisible characters that change how the text around them is shown: the bidirectional embeddings,
+overrides and isolates (``John \u202ehtimS`` is displayed as "John Smith"), the zero-width space and the
+byte-order mark. A label, name, note or reason never needs them; two patients whose labels differ only
+by them would look the same. (Joiners and the left-to-right and right-to-left marks, which Arabic,
+Hebrew and Indic names use, are allowed.)"""
+
+
+def is_printable(text: str, *, lines: bool = False) -> bool:
+    """Whether ``text`` holds no control characters (C0, DEL, C1) and none of :data:`HIDDEN_CONTROLS`;
+    with ``lines``, newlines, carriage returns and tabs are allowed (a note). The one rule of every stored text."""
+    allowed = "\n\r\t" if lines else ""
+    return not any((ord(c) < 32 and c not in allowed) or 0x7F <= ord(c) <= 0x9F or c in HIDDEN_CONTROLS
+                   for c in text)
+
+
 def check_text(field: str, value: str, limit: int) -> str:
     """``value`` if it has at most ``limit`` characters; :class:`InputError` otherwise."""
     if len(value) > limit:

@@ -404,3 +404,29 @@ def test_prevalence__frequencies_with_a_country_are_refused_not_ignored(site: Si
         main(["prevalence", "--country", "USA", *[a for k, v in extra.items() for a in (f"--{k}", v)]])
     err = capsys.readouterr().err
     assert done.value.code == 2 and err.count("\n") == 1 and "not both" in err
+
+
+SPOOFED = "John \u202ehtimS"  # shown as "John Smith"
+
+
+@pytest.mark.parametrize("text", [SPOOFED, "Ann\u200b", "\ufeffAnn", "a\x7fb", "a\x85b"])
+def test_labels__hidden_direction_and_zero_width_characters_are_refused_everywhere(site: Site, text: str) -> None:
+    """A label that is shown as another text (or as a second patient's) is refused by the API, the page and import."""
+    api = site.client.post("/api/v1/patients", json={"label": text, "sex": "male"}, headers=site.headers["doc"])
+    _check_api(api)
+    assert api.status_code == 422 and api.json()["errors"][0]["field"] == "label"
+    page = site.browser.post("/patients", data={"label": text, "sex": "male", "csrf_token": site.csrf},
+                             follow_redirects=False)
+    assert page.status_code == 422
+    doc = {"family": "F", "members": [{"id": "a", "sex": "male", "name": text}]}
+    imported = site.client.post("/api/v1/families/import", json=doc, headers=site.headers["doc"])
+    assert imported.status_code == 422 and imported.json()["errors"][0]["field"] == "members[0].name"
+    note = site.client.post(f"/api/v1/patients/{site.ids['pid']}/results", headers=site.headers["doc"],
+                            json={"kind": "crp", "taken_on": "2024-01-01", "value": 2, "note": f"ok\n{text}"})
+    assert note.status_code == 422 and note.json()["errors"][0]["field"] == "note"
+
+
+@pytest.mark.parametrize("text", ["José Núñez", "محمد\u200cرضا", "שלום\u200f Cohen", "Anne-Marie O'Neil"])
+def test_labels__names_in_every_script_with_their_joiners_and_marks_are_kept(site: Site, text: str) -> None:
+    response = site.client.post("/api/v1/patients", json={"label": text, "sex": "female"}, headers=site.headers["doc"])
+    assert response.status_code == 201 and response.json()["label"] == text

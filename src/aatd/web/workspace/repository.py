@@ -19,7 +19,7 @@ from aatd.errors import Conflict, Forbidden, InputError, NotFound, PedigreeError
 from aatd.family.pedigree import Member, build_pedigree, parse_sex
 from aatd.genetics.prevalence import country as country_record
 from aatd.genetics.prevalence import country_allele_frequencies
-from aatd.limits import LABEL
+from aatd.limits import LABEL, is_printable
 from aatd.risk.answers import input_limits
 from aatd.risk.lung import SMOKING
 from aatd.web.models import ADOPTION, SEXES, AuditEvent, Family, Patient, Result, User, utcnow
@@ -370,7 +370,7 @@ REASON_LENGTH = 500
 def _reason(value: object) -> str:
     """Why a result is corrected or retracted: required, 3 to 500 printable characters."""
     text = str(value or "").strip()
-    if not 3 <= len(text) <= REASON_LENGTH or any(ord(c) < 32 for c in text):
+    if not 3 <= len(text) <= REASON_LENGTH or not is_printable(text):
         raise InputError("reason", value, f"the reason for the change, 3 to {REASON_LENGTH} printable characters")
     return text
 
@@ -396,6 +396,6 @@ def label_text(field: str, value: object) -> str:
     object where text belongs (an imported ``"family": {"a": 1}`` would otherwise be stored as ``{'a': 1}``).
     """
     text = value.strip() if isinstance(value, str) else ""
-    if not text or len(text) > LABEL or any(ord(c) < 32 for c in text):
+    if not text or len(text) > LABEL or not is_printable(text):
         raise InputError(field, value, f"1 to {LABEL} printable characters")
     return text

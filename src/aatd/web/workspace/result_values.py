@@ -9,6 +9,7 @@ from typing import Any
 from aatd.errors import InputError
 from aatd.genetics.genotypes import parse_genotype, parse_phenotype
 from aatd.genetics.units import Level
+from aatd.limits import is_printable
 from aatd.web.models import RESULT_KINDS
 
 _MAX_CRP_MG_L = 1000.0
@@ -33,7 +34,7 @@ def _free_text(field: str, value: object, max_length: int) -> str | None:
     if value is not None and not isinstance(value, str):
         raise InputError(field, value, f"text of at most {max_length} printable characters")
     text = (value or "").strip()
-    if len(text) > max_length or any(ord(c) < 32 and c not in "\n\t" for c in text):
+    if len(text) > max_length or not is_printable(text, lines=True):
         raise InputError(field, value, f"at most {max_length} printable characters")
     return text or None
 
