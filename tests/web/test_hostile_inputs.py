@@ -430,3 +430,21 @@ def test_labels__hidden_direction_and_zero_width_characters_are_refused_everywhe
 def test_labels__names_in_every_script_with_their_joiners_and_marks_are_kept(site: Site, text: str) -> None:
     response = site.client.post("/api/v1/patients", json={"label": text, "sex": "female"}, headers=site.headers["doc"])
     assert response.status_code == 201 and response.json()["label"] == text
+
+
+def test_cli_screen__sample_names_that_start_a_formula_are_inert_in_the_tsv(tmp_path: Path) -> None:
+    """Sample names come from other people's files; opened in a spreadsheet, '=HYPERLINK(...)' would run."""
+    from aatd.cli import main
+
+    names = ['=HYPERLINK("http://evil.example","x")', "+cmd|calc", "-2+3", "@SUM(A1)", "S5"]
+    vcf = tmp_path / "cohort.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n##contig=<ID=14>\n"
+                   "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(names) + "\n"
+                   "14\t94378610\trs28929474\tC\tT\t.\tPASS\t.\tGT" + "\t0/1" * len(names) + "\n")
+    out = tmp_path / "calls.tsv"
+    with pytest.raises(SystemExit) as done:
+        main(["screen", str(vcf), "--out", str(out)])
+        raise SystemExit(0)
+    assert done.value.code in (0, None)
+    cells = [line.split("\t")[0] for line in out.read_text().splitlines()[1:]]
+    assert cells == ["'" + n for n in names[:4]] + ["S5"]
