@@ -448,3 +448,31 @@ def test_cli_screen__sample_names_that_start_a_formula_are_inert_in_the_tsv(tmp_
     assert done.value.code in (0, None)
     cells = [line.split("\t")[0] for line in out.read_text().splitlines()[1:]]
     assert cells == ["'" + n for n in names[:4]] + ["S5"]
+
+
+@pytest.mark.parametrize("relation", ["parent", "sibling", "child"])
+def test_relatives__a_deleted_parent_or_partner_no_longer_blocks_adding_relatives(site: Site, relation: str) -> None:
+    """After DELETE of a mother (a soft delete keeps the child's link for a restore), 'Add sibling' answered 404
+    'patient not found' and 'Add parent' 422 'a member without a mother yet' (security review L4)."""
+    h = site.headers["doc"]
+    fid = site.client.post("/api/v1/families", json={"name": f"L4 {relation}"}, headers=h).json()["id"]
+
+    def person(label: str, sex: str, **links: int) -> int:
+        body = {"label": label, "sex": sex, "family_id": fid, **links}
+        return int(site.client.post("/api/v1/patients", json=body, headers=h).json()["id"])
+
+    mum = person("Mum", "female")
+    kid = person("Kid", "male", mother_id=mum) if relation != "child" else person("Kid", "male")
+    if relation == "child":
+        wife = person("Wife", "female")
+        site.client.patch(f"/api/v1/patients/{kid}", json={"partner_id": wife}, headers=h)
+        site.client.patch(f"/api/v1/patients/{wife}", json={"partner_id": kid}, headers=h)
+        assert site.client.delete(f"/api/v1/patients/{wife}", headers=h).status_code == 200
+    else:
+        assert site.client.delete(f"/api/v1/patients/{mum}", headers=h).status_code == 200
+    response = site.browser.post(f"/families/{fid}/members", follow_redirects=False, data={
+        "csrf_token": site.csrf, "member_id": str(kid), "relation": relation, "sex": "female", "label": "New"})
+    assert response.status_code == 303, response.text[-600:]
+    members = {m["id"]: m for m in site.client.get(f"/api/v1/families/{fid}/members", headers=h).json()}
+    if relation != "child":
+        assert members[kid]["mother_id"] in members, "the kid's mother is a member who is not deleted"
