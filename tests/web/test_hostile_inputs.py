@@ -476,3 +476,16 @@ def test_relatives__a_deleted_parent_or_partner_no_longer_blocks_adding_relative
     members = {m["id"]: m for m in site.client.get(f"/api/v1/families/{fid}/members", headers=h).json()}
     if relation != "child":
         assert members[kid]["mother_id"] in members, "the kid's mother is a member who is not deleted"
+
+
+def test_import__an_impossible_family_names_the_members_not_a_row_id(site: Site) -> None:
+    """A refused import answered 'members: got 69' (the id of the family it had begun and rolled back)."""
+    members = [{"id": "a", "sex": "male", "father": "b", "name": "Ann"},
+               {"id": "b", "sex": "male", "father": "a", "name": "Bob"}]
+    response = site.client.post("/api/v1/families/import", json={"family": "F", "members": members},
+                                headers=site.headers["doc"])
+    _check_api(response)
+    error = response.json()["errors"][0]
+    assert response.status_code == 422 and error["field"] == "members"
+    assert "Ann" in str(error["value"]) and "Bob" in str(error["value"]) and "nobody is their own ancestor" in error[
+        "expected"]

@@ -202,7 +202,8 @@ class Workspace:
                                    dz_twin=names.get(p.dz_twin_id or 0), partner=names.get(p.partner_id or 0),
                                    adopted=p.adopted) for p in rows])
         except PedigreeError as exc:
-            value = (data or {}).get(field, family_id)
+            # the value the request gave, else the engine's (the cycle, the parent): never the family's row id
+            value = data[field] if data is not None and field in data else exc.value
             raise InputError(field, value, exc.expected, hint=exc.hint or str(exc)) from None
 
     def delete_patient(self, patient_id: int) -> Patient:
