@@ -489,3 +489,15 @@ def test_import__an_impossible_family_names_the_members_not_a_row_id(site: Site)
     assert response.status_code == 422 and error["field"] == "members"
     assert "Ann" in str(error["value"]) and "Bob" in str(error["value"]) and "nobody is their own ancestor" in error[
         "expected"]
+
+
+def test_pedigree_cache__keeps_a_digest_of_a_large_document_not_the_document(site: Site) -> None:
+    """64 anonymous 4 MB documents made the answer cache hold 256 MB (each key was the document's JSON)."""
+    from aatd.web.api import family
+
+    family.CACHE.clear()
+    doc = {"country": "USA", "members": [{"id": "a", "sex": "male"}], "extra": "x" * 1_000_000}
+    for _ in range(2):
+        assert site.client.post("/api/v1/pedigree", json=doc).status_code == 200
+    assert family.CACHE.hits == 1
+    assert [len(document) for document, _plan in family.CACHE._answers] == [64]
