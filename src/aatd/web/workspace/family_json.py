@@ -24,6 +24,7 @@ from typing import Any
 
 from aatd.errors import InputError
 from aatd.genetics.prevalence import validate_frequencies
+from aatd.limits import MEMBER_ID, check_text
 from aatd.web.models import SEXES, Family, Patient, Result, utcnow
 from aatd.web.workspace.repository import Workspace, label_text
 
@@ -135,7 +136,7 @@ def _check(doc: object) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         if not isinstance(m, dict) or not isinstance(m.get("id"), str | int) or isinstance(m.get("id"), bool):
             raise InputError(f"members[{i}].id", m.get("id") if isinstance(m, dict) else m, "a string id")
         _unknown(m, _MEMBER_KEYS, f"members[{i}].")
-        mid = str(m["id"])
+        mid = check_text(f"members[{i}].id", str(m["id"]), MEMBER_ID)
         if mid in seen:
             raise InputError(f"members[{i}].id", mid, "an id used once")
         seen.add(mid)
