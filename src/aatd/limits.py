@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,6 +63,42 @@ member, level); Phenopackets about 8. 32 refuses bombs before Python's recursion
 JSON_INT_DIGITS = 30
 """Digits of a JSON integer. No aatd quantity (a population of 10^10 has 11 digits) needs
 more; Python refuses integers over 4,300 digits with an exception of its own."""
+
+
+FILE_BYTES = 50_000_000
+"""Bytes of a pedigree or family file the command line reads (aatd JSON, PED, Phenopackets). A
+100,000-member pedigree is under 10 MB; the cap stops ``aatd pedigree /dev/zero`` or a mistaken
+multi-gigabyte file from filling memory before any check could run."""
+
+
+def read_file(path: str | os.PathLike[str], field: str, limit: int = FILE_BYTES) -> bytes:
+    """The bytes of the file at ``path``, read at most ``limit`` + 1 bytes at a time.
+
+    Reading stops one byte past the limit, so a device (``/dev/zero``), a pipe or a file larger
+    than the limit gives :class:`InputError` without being read whole (its size from ``stat`` is
+    not trusted: a device reports 0).
+    """
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(field, os.fspath(path), f"a file of at most {limit:,} bytes")
+    return data
+
+
+HIDDEN_CONTROLS = frozenset("\u200b\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+"""Invisible characters that change how the text around them is shown: the bidirectional embeddings,
+overrides and isolates (``John \u202ehtimS`` is displayed as "John Smith"), the zero-width space and the
+byte-order mark. A label, name, note or reason never needs them; two patients whose labels differ only
+by them would look the same. (Joiners and the left-to-right and right-to-left marks, which Arabic,
+Hebrew and Indic names use, are allowed.)"""
+
+
+def is_printable(text: str, *, lines: bool = False) -> bool:
+    """Whether ``text`` holds no control characters (C0, DEL, C1) and none of :data:`HIDDEN_CONTROLS`;
+    with ``lines``, newlines, carriage returns and tabs are allowed (a note). The one rule of every stored text."""
+    allowed = "\n\r\t" if lines else ""
+    return not any((ord(c) < 32 and c not in allowed) or 0x7F <= ord(c) <= 0x9F or c in HIDDEN_CONTROLS
+                   for c in text)
 
 
 def check_text(field: str, value: str, limit: int) -> str:

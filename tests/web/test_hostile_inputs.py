@@ -9,6 +9,7 @@ workspace form and each CLI argument. One app and one client serve all cases (fa
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,3 +260,246 @@ def test_cli__hostile_arguments_one_line_or_success(args: list[str], value: str,
     if done.value.code == 2 and err:
         assert err.count("\n") == 1 and err.startswith("aatd: error: "), err
         assert len(err) < 1000
+
+
+# --- second review (wave 8): limits that were declared but not applied everywhere ---------------------------------
+
+LONG_ID = "Z" * 300
+
+
+@pytest.mark.parametrize("path", ["/api/v1/pedigree", "/api/v1/families/import"])
+def test_member_ids__over_the_limit_refused_by_the_api_with_a_short_message(site: Site, path: str) -> None:
+    for member in ({"id": LONG_ID, "sex": "male"}, {"id": "a", "father": LONG_ID}):
+        response = site.client.post(path, json={"country": "USA", "family": "F", "members": [member]},
+                                    headers=site.headers["doc"])
+        _check_api(response)
+        assert response.status_code == 422 and LONG_ID not in response.text
+        if "father" not in member or path.endswith("pedigree"):
+            assert "at most 200 characters (got 300)" in response.json()["error"]
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("pedigree.json", json.dumps({"country": "USA", "members": [{"id": LONG_ID, "sex": "male"}]})),
+    ("pedigree.ped", f"fam {LONG_ID} 0 0 1 0\n"),
+    ("family.json", json.dumps({"pedigree": {"persons": [{"individualId": LONG_ID, "sex": "MALE"}]}})),
+])
+def test_member_ids__over_the_limit_refused_by_the_cli_in_every_format(name: str, text: str, tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from aatd.cli import main
+
+    file = tmp_path / name
+    file.write_text(text)
+    with pytest.raises(SystemExit) as done:
+        main(["pedigree", str(file), "--country", "USA"])
+    err = capsys.readouterr().err
+    assert done.value.code == 2, err
+    assert err.count("\n") == 1 and "at most 200 characters (got 300)" in err and LONG_ID not in err
+
+
+@pytest.mark.parametrize("value", ["x" * 201, {"a": 1}, 12, True, "a\x01b"])
+@pytest.mark.parametrize("field", ["family", "name", "label"])
+def test_import__names_too_long_or_not_text_are_refused_not_shortened(site: Site, field: str, value: object) -> None:
+    member: dict[str, Any] = {"id": "a", "sex": "male"}
+    doc: dict[str, Any] = {"family": "F", "members": [member]}
+    if field == "family":
+        doc["family"] = value
+    else:
+        member[field] = value
+    before = len(site.client.get("/api/v1/families", headers=site.headers["doc"]).json())
+    response = site.client.post("/api/v1/families/import", json=doc, headers=site.headers["doc"])
+    _check_api(response)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == ("family" if field == "family" else f"members[0].{field}")
+    assert len(site.client.get("/api/v1/families", headers=site.headers["doc"]).json()) == before
+
+
+@pytest.mark.parametrize(("path", "data", "field"), [
+    ("/public/my-result", {"submitted": "1", "kind": "genotype"}, "result"),
+    ("/public/my-lungs", {"submitted": "1", "sex": "male", "age": "40", "height_cm": "175"}, "genotype"),
+    ("/public/our-family", {"punnett": "1", "p2": "MZ"}, "p1"),
+])
+def test_public_pages__an_error_shows_a_long_value_shortened(site: Site, path: str, data: dict[str, str],
+                                                             field: str) -> None:
+    response = site.browser.post(path, data=data | {field: "Z" * 100_000})
+    assert response.status_code in (200, 422)
+    assert "100,000 characters" in response.text
+    # the form keeps what was typed (our-family also in the tree form's hidden copy); the messages shorten it
+    assert len(re.findall("Z{1000,}", response.text)) <= (2 if path.endswith("our-family") else 1)
+
+
+def test_body_limit__a_streamed_upload_over_the_limit_is_413_not_400(site: Site) -> None:
+    from aatd.web.app import MAX_BODY_BYTES
+
+    def body() -> Iterator[bytes]:
+        yield b'--b\r\ncontent-disposition: form-data; name="file"; filename="x.vcf"\r\n\r\n'
+        for _ in range(MAX_BODY_BYTES // 65536 + 2):
+            yield b"x" * 65536
+        yield b"\r\n--b--\r\n"
+
+    response = site.client.post("/api/v1/screen", content=body(),
+                                headers={**site.headers["doc"], "content-type": "multipart/form-data; boundary=b"})
+    _check_api(response)
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize("args", [["pedigree", "/dev/zero"], ["interpret", "--fhir", "/dev/zero"],
+                                  ["interpret", "--fhir", "{deep}"], ["interpret", "--fhir", "{nan}"]])
+def test_cli_files__devices_deep_nesting_and_nan_are_one_line(args: list[str], tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A file is read at most its cap (a device reports size 0), and a FHIR file is parsed as strictly as the API."""
+    from aatd.cli import main
+
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "nan.json").write_text('{"resourceType": "Observation", "valueQuantity": {"value": NaN}}')
+    argv = [a.format(deep=tmp_path / "deep.json", nan=tmp_path / "nan.json") for a in args]
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    err = capsys.readouterr().err
+    assert done.value.code == 2, err
+    assert err.count("\n") == 1 and err.startswith("aatd: error: ") and "internal error" not in err, err
+
+
+@pytest.mark.parametrize("unit", ["mg/dL", "g/L", "banana", 5])
+def test_results__a_crp_in_another_unit_is_refused_not_relabelled_mg_per_litre(site: Site, unit: object) -> None:
+    """20 mg/dL of CRP is 200 mg/L: storing it as 20 mg/L would hide an acute-phase response."""
+    path = f"/api/v1/patients/{site.ids['pid']}/results"
+    response = site.client.post(path, json={"kind": "crp", "taken_on": "2024-01-01", "value": 20, "unit": unit},
+                                headers=site.headers["doc"])
+    _check_api(response)
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "unit"
+    for same in ("mg/L", "MG/L", None):
+        stored = site.client.post(path, json={"kind": "crp", "taken_on": "2024-01-01", "value": 20, "unit": same},
+                                  headers=site.headers["doc"])
+        assert stored.status_code == 201 and stored.json()["unit"] == "mg/L"
+
+
+def test_results__the_page_form_stores_a_crp_although_its_unit_list_belongs_to_the_level(site: Site) -> None:
+    pid = site.ids["pid"]
+    before = len(site.client.get(f"/api/v1/patients/{pid}/results", headers=site.headers["doc"]).json())
+    response = site.browser.post(f"/patients/{pid}/results", data={
+        "csrf_token": site.csrf, "kind": "crp", "taken_on": "2024-01-02", "value": "7", "unit": "mg/dL",
+        "method": "nephelometry", "text": "", "note": ""}, follow_redirects=False)
+    assert response.status_code == 303
+    results = site.client.get(f"/api/v1/patients/{pid}/results", headers=site.headers["doc"]).json()
+    assert len(results) == before + 1 and (results[-1]["value"], results[-1]["unit"]) == (7.0, "mg/L")
+
+
+@pytest.mark.parametrize("value", [{"a": 1}, [1, 2], 12, True])
+def test_import__a_result_note_that_is_not_text_is_refused(site: Site, value: object) -> None:
+    doc = {"family": "F", "members": [{"id": "a", "sex": "male"}], "records": {"a": {"results": [
+        {"kind": "crp", "taken_on": "2024-01-01", "value": 2, "note": value}]}}}
+    response = site.client.post("/api/v1/families/import", json=doc, headers=site.headers["doc"])
+    _check_api(response)
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "records.a.results[0].note"
+
+
+@pytest.mark.parametrize("extra", [{"s": "0.1"}, {"z": "0.1"}, {"s": "0.1", "z": "0.1"}])
+def test_prevalence__frequencies_with_a_country_are_refused_not_ignored(site: Site, extra: dict[str, str],
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The country's frequencies were used and the ones given dropped without a word (security review L6)."""
+    from aatd.cli import main
+
+    response = site.client.get("/api/v1/prevalence", params={"country": "USA", **extra})
+    _check_api(response)
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] in extra
+    with pytest.raises(SystemExit) as done:
+        main(["prevalence", "--country", "USA", *[a for k, v in extra.items() for a in (f"--{k}", v)]])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and err.count("\n") == 1 and "not both" in err
+
+
+SPOOFED = "John \u202ehtimS"  # shown as "John Smith"
+
+
+@pytest.mark.parametrize("text", [SPOOFED, "Ann\u200b", "\ufeffAnn", "a\x7fb", "a\x85b"])
+def test_labels__hidden_direction_and_zero_width_characters_are_refused_everywhere(site: Site, text: str) -> None:
+    """A label that is shown as another text (or as a second patient's) is refused by the API, the page and import."""
+    api = site.client.post("/api/v1/patients", json={"label": text, "sex": "male"}, headers=site.headers["doc"])
+    _check_api(api)
+    assert api.status_code == 422 and api.json()["errors"][0]["field"] == "label"
+    page = site.browser.post("/patients", data={"label": text, "sex": "male", "csrf_token": site.csrf},
+                             follow_redirects=False)
+    assert page.status_code == 422
+    doc = {"family": "F", "members": [{"id": "a", "sex": "male", "name": text}]}
+    imported = site.client.post("/api/v1/families/import", json=doc, headers=site.headers["doc"])
+    assert imported.status_code == 422 and imported.json()["errors"][0]["field"] == "members[0].name"
+    note = site.client.post(f"/api/v1/patients/{site.ids['pid']}/results", headers=site.headers["doc"],
+                            json={"kind": "crp", "taken_on": "2024-01-01", "value": 2, "note": f"ok\n{text}"})
+    assert note.status_code == 422 and note.json()["errors"][0]["field"] == "note"
+
+
+@pytest.mark.parametrize("text", ["José Núñez", "محمد\u200cرضا", "שלום\u200f Cohen", "Anne-Marie O'Neil"])
+def test_labels__names_in_every_script_with_their_joiners_and_marks_are_kept(site: Site, text: str) -> None:
+    response = site.client.post("/api/v1/patients", json={"label": text, "sex": "female"}, headers=site.headers["doc"])
+    assert response.status_code == 201 and response.json()["label"] == text
+
+
+def test_cli_screen__sample_names_that_start_a_formula_are_inert_in_the_tsv(tmp_path: Path) -> None:
+    """Sample names come from other people's files; opened in a spreadsheet, '=HYPERLINK(...)' would run."""
+    from aatd.cli import main
+
+    names = ['=HYPERLINK("http://evil.example","x")', "+cmd|calc", "-2+3", "@SUM(A1)", "S5"]
+    vcf = tmp_path / "cohort.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n##contig=<ID=14>\n"
+                   "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(names) + "\n"
+                   "14\t94378610\trs28929474\tC\tT\t.\tPASS\t.\tGT" + "\t0/1" * len(names) + "\n")
+    out = tmp_path / "calls.tsv"
+    with pytest.raises(SystemExit) as done:
+        main(["screen", str(vcf), "--out", str(out)])
+        raise SystemExit(0)
+    assert done.value.code in (0, None)
+    cells = [line.split("\t")[0] for line in out.read_text().splitlines()[1:]]
+    assert cells == ["'" + n for n in names[:4]] + ["S5"]
+
+
+@pytest.mark.parametrize("relation", ["parent", "sibling", "child"])
+def test_relatives__a_deleted_parent_or_partner_no_longer_blocks_adding_relatives(site: Site, relation: str) -> None:
+    """After DELETE of a mother (a soft delete keeps the child's link for a restore), 'Add sibling' answered 404
+    'patient not found' and 'Add parent' 422 'a member without a mother yet' (security review L4)."""
+    h = site.headers["doc"]
+    fid = site.client.post("/api/v1/families", json={"name": f"L4 {relation}"}, headers=h).json()["id"]
+
+    def person(label: str, sex: str, **links: int) -> int:
+        body = {"label": label, "sex": sex, "family_id": fid, **links}
+        return int(site.client.post("/api/v1/patients", json=body, headers=h).json()["id"])
+
+    mum = person("Mum", "female")
+    kid = person("Kid", "male", mother_id=mum) if relation != "child" else person("Kid", "male")
+    if relation == "child":
+        wife = person("Wife", "female")
+        site.client.patch(f"/api/v1/patients/{kid}", json={"partner_id": wife}, headers=h)
+        site.client.patch(f"/api/v1/patients/{wife}", json={"partner_id": kid}, headers=h)
+        assert site.client.delete(f"/api/v1/patients/{wife}", headers=h).status_code == 200
+    else:
+        assert site.client.delete(f"/api/v1/patients/{mum}", headers=h).status_code == 200
+    response = site.browser.post(f"/families/{fid}/members", follow_redirects=False, data={
+        "csrf_token": site.csrf, "member_id": str(kid), "relation": relation, "sex": "female", "label": "New"})
+    assert response.status_code == 303, response.text[-600:]
+    members = {m["id"]: m for m in site.client.get(f"/api/v1/families/{fid}/members", headers=h).json()}
+    if relation != "child":
+        assert members[kid]["mother_id"] in members, "the kid's mother is a member who is not deleted"
+
+
+def test_import__an_impossible_family_names_the_members_not_a_row_id(site: Site) -> None:
+    """A refused import answered 'members: got 69' (the id of the family it had begun and rolled back)."""
+    members = [{"id": "a", "sex": "male", "father": "b", "name": "Ann"},
+               {"id": "b", "sex": "male", "father": "a", "name": "Bob"}]
+    response = site.client.post("/api/v1/families/import", json={"family": "F", "members": members},
+                                headers=site.headers["doc"])
+    _check_api(response)
+    error = response.json()["errors"][0]
+    assert response.status_code == 422 and error["field"] == "members"
+    assert "Ann" in str(error["value"]) and "Bob" in str(error["value"]) and "nobody is their own ancestor" in error[
+        "expected"]
+
+
+def test_pedigree_cache__keeps_a_digest_of_a_large_document_not_the_document(site: Site) -> None:
+    """64 anonymous 4 MB documents made the answer cache hold 256 MB (each key was the document's JSON)."""
+    from aatd.web.api import family
+
+    family.CACHE.clear()
+    doc = {"country": "USA", "members": [{"id": "a", "sex": "male"}], "extra": "x" * 1_000_000}
+    for _ in range(2):
+        assert site.client.post("/api/v1/pedigree", json=doc).status_code == 200
+    assert family.CACHE.hits == 1
+    assert [len(document) for document, _plan in family.CACHE._answers] == [64]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from aatd.errors import InputError
+from aatd.limits import load_json, read_file
 
 MAX_FHIR_BYTES = 20_000_000
 """Largest FHIR file read by ``--fhir``."""
@@ -27,10 +27,11 @@ def wants_fhir(value: str | None) -> bool:
 
 
 def read_fhir_file(path: Path) -> Any:
-    """The JSON document in ``path`` (a FHIR Bundle or Observation), size-capped."""
-    if path.stat().st_size > MAX_FHIR_BYTES:
-        raise InputError("--fhir", str(path), f"a file of at most {MAX_FHIR_BYTES // 1_000_000} MB")
+    """The JSON document in ``path`` (a FHIR Bundle or Observation), size-capped and parsed strictly
+    (:func:`aatd.limits.load_json`: no NaN, no runaway nesting or integers)."""
+    data = read_file(path, "--fhir", MAX_FHIR_BYTES)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError("--fhir", f"{path} line {exc.lineno}", "valid FHIR JSON", hint=exc.msg) from None
+        return load_json(data, "--fhir")
+    except InputError as exc:
+        raise InputError("--fhir", f"{path}: {exc.value}", f"valid FHIR JSON ({exc.expected})",
+                         hint=exc.hint) from None

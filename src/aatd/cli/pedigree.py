@@ -79,9 +79,10 @@ def pedigree(
     from aatd.family.answers import report_from_text
     from aatd.family.drawing import pedigree_svg
     from aatd.family.pedigree import pedigree_to_phenopackets
+    from aatd.limits import read_file
 
     couples = parse_couple_option(child or [])
-    text = file.read_text(encoding="utf-8")
+    text = read_file(file, "file").decode("utf-8")
     if wants_fhir(format_):
         from aatd.family.pedigree import read_pedigree_text
         from aatd.interop.fhir_out import pedigree_bundle

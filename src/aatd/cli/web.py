@@ -315,11 +315,11 @@ def family_import(
 ) -> None:
     """Create a family from a pedigree JSON file (all or nothing; what cannot be stored is refused, naming
     the field)."""
-    from aatd.limits import load_json
+    from aatd.limits import load_json, read_file
     from aatd.web.workspace.family_json import import_family
     from aatd.web.workspace.repository import Workspace
 
-    doc = load_json(file.read_bytes(), str(file))
+    doc = load_json(read_file(file, "file"), str(file))
 
     def work(db: Session, user: User) -> str:
         family = import_family(Workspace(db, user), doc)

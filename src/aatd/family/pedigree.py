@@ -35,7 +35,7 @@ from aatd.genetics.alleles import allele_catalogue, find_allele, get_allele
 from aatd.genetics.genotypes import Genotype, Phenotype, genotype_sort_key, parse_genotype, parse_phenotype
 from aatd.genetics.levels import is_inflamed
 from aatd.genetics.units import Level
-from aatd.limits import load_json
+from aatd.limits import MEMBER_ID, check_text, load_json
 
 log = logging.getLogger(__name__)
 _MEMBER_KEYS = frozenset({"id", "sex", "father", "mother", "age", "deceased", "proband", "mz_twin", "dz_twin",
@@ -375,11 +375,12 @@ def pedigree_from_json(doc: Mapping[str, Any]) -> Pedigree:
 
 
 def _text(value: object, where: str, *, optional: bool = True) -> str | None:
+    """A member id (or a reference to one): non-empty text of at most :data:`~aatd.limits.MEMBER_ID` characters."""
     if value is None and optional:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
         raise InputError(where, value, "a non-empty id (text)")
-    return str(value).strip()
+    return check_text(where, str(value).strip(), MEMBER_ID)
 
 
 def _member_from_json(i: int, raw: object) -> Member:
@@ -535,6 +536,7 @@ def pedigree_from_ped(text: str) -> Pedigree:
         family, member_id = cols[0], ident(cols[0], cols[1])
         if member_id is None:
             raise InputError(f"line {number}.id", cols[1], "a member id other than 0")
+        check_text(f"line {number}.id", member_id, MEMBER_ID)
         genotype = None
         if len(cols) == 7 and cols[6] not in _PED_MISSING:
             genotype = parse_genotype(cols[6], f"line {number}.genotype")

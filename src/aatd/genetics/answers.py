@@ -180,6 +180,11 @@ def describe_prevalence(*, country_name: str | None = None, s: float | None = No
     """
     if country_name is not None and ancestry_name is not None:
         raise InputError("ancestry", ancestry_name, "either a country or an ancestry group, not both")
+    given = [(name, value) for name, value in (("s", s), ("z", z), ("frequencies", frequencies)) if value is not None]
+    if given and (country_name is not None or ancestry_name is not None):
+        # the place's own frequencies would be used and the ones given silently ignored
+        raise InputError(given[0][0], given[0][1], "either a country or ancestry group, or allele frequencies, "
+                         "not both")
     if ancestry_name is not None:
         return _describe_ancestry(ancestry_name, population)
     answer_country: str | None = None

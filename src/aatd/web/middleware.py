@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from starlette.datastructures import MutableHeaders
@@ -69,19 +70,29 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await self._too_large(send)
             return
-        received = 0
+        received, exceeded, started = 0, False, False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.limit:
+                exceeded = True
                 raise TooLarge
             return message
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except TooLarge:
+        async def guarded_send(message: Message) -> None:
+            # A body parser may catch TooLarge and answer 400 ("error parsing the body", as a streamed
+            # multipart upload does): once the body went over the limit, the answer is the 413.
+            nonlocal started
+            if exceeded and not started:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        with contextlib.suppress(TooLarge):
+            await self.app(scope, counting_receive, guarded_send)
+        if exceeded and not started:
             await self._too_large(send)
 
     async def _too_large(self, send: Send) -> None:

@@ -13,13 +13,14 @@ Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 def _printable(text: str) -> str:
-    if any(ord(c) < 32 for c in text):
+    if not limits.is_printable(text):
         raise ValueError("printable characters only (no control characters)")
     return text
 
 
 def _printable_lines(text: str) -> str:
-    _printable(text.replace("\n", " ").replace("\r", " ").replace("\t", " "))
+    if not limits.is_printable(text, lines=True):
+        raise ValueError("printable characters only (no control characters)")
     return text
 
 

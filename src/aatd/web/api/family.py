@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections import OrderedDict
@@ -47,11 +48,13 @@ async def pedigree(payload: PedigreeIn, caller: EngineCaller, plan: bool = False
     if not caller.signed_in:
         limits.check_count("members", len(payload.members), limits.ANONYMOUS_MEMBERS,
                            f"members without login (up to {limits.MEMBERS} when logged in)")
-    key = (json.dumps(payload.model_dump(), sort_keys=True), plan)
+    document = json.dumps(payload.model_dump(), sort_keys=True)
+    # keyed by a digest: a cached entry costs the answer's size, not the document's (up to the 4 MB body limit)
+    key = (hashlib.sha256(document.encode()).hexdigest(), plan)
     body = CACHE.get(key)
     if body is None:
         try:
-            body = await caller.run(report_json, *key)
+            body = await caller.run(report_json, document, plan)
         except InputError:
             raise
         except (ValueError, ArithmeticError) as exc:  # e.g. a pedigree too complex for exact inference
@@ -71,7 +74,8 @@ def report_json(document: str, plan: bool) -> bytes:
 
 class ReportCache:
     """The JSON answers of the last :data:`CACHED_REPORTS` documents (least recently used dropped
-    first), so that an unchanged family is not computed twice."""
+    first), so that an unchanged family is not computed twice. Keys are (SHA-256 of the canonical
+    document, plan): an anonymous client cannot make the cache hold 64 copies of a 4 MB body."""
 
     def __init__(self, size: int = CACHED_REPORTS) -> None:
         self.size = size

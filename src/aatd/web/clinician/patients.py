@@ -60,10 +60,14 @@ def patient_page(request: Request, patient_id: PatientId, principal: PageUser, d
 
 @router.post("/patients/{patient_id}/results")
 def add_result(request: Request, patient_id: PatientId, principal: PageUser, db: Db, fields: FormFields) -> Response:
-    """Store a result; on bad input show the form again with the field named."""
+    """Store a result; on bad input show the form again with the field named.
+
+    The form's unit and method lists belong to the serum level: for any other kind they are not sent on
+    (the form always submits a unit, which for a CRP would not be the mg/L its value is entered in)."""
     form = {k: v for k, v in fields.items() if k != "csrf_token"}
+    stored = form if form.get("kind") == "level" else {k: v for k, v in form.items() if k not in ("unit", "method")}
     try:
-        Workspace(db, principal.user).add_result(patient_id, form)
+        Workspace(db, principal.user).add_result(patient_id, stored)
     except InputError as exc:
         db.rollback()
         return _patient_page(request, principal, db, patient_id, error=exc, form=form)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aatd.errors import InputError
+from aatd.limits import GENOTYPE_TEXT
 from aatd.web.public.rendering import Fields, describe_error, gettext
 
 MAX_ROWS = 10
@@ -48,8 +49,13 @@ class Row:
 
 
 def default_rows(parent1: str = "", parent2: str = "") -> list[Row]:
-    """A family of four to start from (two parents, two children), then empty rows."""
+    """A family of four to start from (two parents, two children), then empty rows.
+
+    The parents' results come from the Punnett square's fields when they could be a result at all (at
+    most :data:`~aatd.limits.GENOTYPE_TEXT` characters); a longer text is left out, not repeated in the form.
+    """
     mum, dad = gettext("Mum"), gettext("Dad")
+    parent1, parent2 = ("" if len(p) > GENOTYPE_TEXT else p for p in (parent1, parent2))
     rows = [Row(mum, "female", result=parent1), Row(dad, "male", result=parent2),
             Row(gettext("Child 1"), "unknown", dad, mum), Row(gettext("Child 2"), "unknown", dad, mum)]
     return rows + [Row() for _ in range(MAX_ROWS - len(rows))]

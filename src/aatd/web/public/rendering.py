@@ -25,7 +25,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.datastructures import FormData, ImmutableMultiDict
 
-from aatd.errors import InputError
+from aatd.errors import InputError, shown
 from aatd.knowledge.places import place_name
 from aatd.patients.find_care import CarePlace, helpline_for, load_places
 from aatd.patients.i18n import gettext_noop
@@ -291,11 +291,15 @@ def plain_expected(expected: str) -> str:
 
 
 def describe_error(exc: InputError) -> str:
-    """A plain message for an :class:`InputError`: what was wrong and what is accepted."""
+    """A plain message for an :class:`InputError`: what was wrong and what is accepted.
+
+    The value is shown shortened (:func:`aatd.errors.shown`), as the API and the CLI show it: a
+    1 MB field gives a one-line message, not a page that repeats it.
+    """
     expected = plain_expected(exc.expected)
     if exc.value in (None, ""):
         return gettext("Please enter %(expected)s.", expected=expected)
-    return gettext("We could not use %(value)s. Please enter %(expected)s.", value=repr(exc.value),
+    return gettext("We could not use %(value)s. Please enter %(expected)s.", value=shown(exc.value),
                    expected=expected)
 
 

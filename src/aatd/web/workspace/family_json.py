@@ -24,8 +24,9 @@ from typing import Any
 
 from aatd.errors import InputError
 from aatd.genetics.prevalence import validate_frequencies
+from aatd.limits import MEMBER_ID, check_text
 from aatd.web.models import SEXES, Family, Patient, Result, utcnow
-from aatd.web.workspace.repository import Workspace
+from aatd.web.workspace.repository import Workspace, label_text
 
 MAX_MEMBERS = 500
 MAX_RESULTS = 200
@@ -135,7 +136,7 @@ def _check(doc: object) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         if not isinstance(m, dict) or not isinstance(m.get("id"), str | int) or isinstance(m.get("id"), bool):
             raise InputError(f"members[{i}].id", m.get("id") if isinstance(m, dict) else m, "a string id")
         _unknown(m, _MEMBER_KEYS, f"members[{i}].")
-        mid = str(m["id"])
+        mid = check_text(f"members[{i}].id", str(m["id"]), MEMBER_ID)
         if mid in seen:
             raise InputError(f"members[{i}].id", mid, "an id used once")
         seen.add(mid)
@@ -260,13 +261,13 @@ def import_family(ws: Workspace, doc: object, name: str | None = None) -> Family
     members, records = _check(doc)
     assert isinstance(doc, dict)
     country, freqs, residual = _frequencies(doc)
-    family = ws.create_family(name or str(doc.get("family") or "Imported family")[:200], country)
+    family = ws.create_family(name or _family_name(doc), country)
     family.allele_frequencies, family.residual_allele = freqs, residual
     created: dict[str, Patient] = {}
     for i, m in enumerate(members):
         key, where = str(m["id"]), f"members[{i}]"
         record = records.get(key, {})
-        label = str(m.get("name") or m.get("label") or m["id"])[:200]
+        label = _member_label(m, where)
         created[key] = patient = ws.create_patient({
             "label": label, "family_id": family.id, "sex": m.get("sex", "unknown"),
             "birth_year": _birth_year(m, record, where),
@@ -292,6 +293,20 @@ def import_family(ws: Workspace, doc: object, name: str | None = None) -> Family
                                  exc.value), exc.expected) from None
     ws.check_family(family.id, "members")
     return family
+
+
+def _family_name(doc: dict[str, Any]) -> str:
+    """The document's ``family`` name, checked as any family name (never shortened or converted to text)."""
+    value = doc.get("family")
+    return "Imported family" if value is None else label_text("family", value)
+
+
+def _member_label(member: dict[str, Any], where: str) -> str:
+    """The member's ``name``, else ``label``, else ``id``: checked as any patient label (never shortened)."""
+    for key in ("name", "label"):
+        if member.get(key) not in (None, ""):
+            return label_text(f"{where}.{key}", member[key])
+    return label_text(f"{where}.id", str(member["id"]))
 
 
 def _flag(member: dict[str, Any], flag: str, where: str) -> bool:

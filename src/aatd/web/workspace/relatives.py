@@ -44,30 +44,43 @@ def _couple(ws: Workspace, a: Patient, b: Patient) -> None:
     ws.update_patient(b.id, {"partner_id": a.id})
 
 
+def _link(ws: Workspace, member: Patient, slot: str) -> int | None:
+    """The relative a link (``father_id``, ``partner_id``...) names, or None when there is none or they were
+    deleted: a soft delete keeps the link for a restore, but a deleted parent is no parent to the editor (as
+    for the engine, which reads only members who are not deleted)."""
+    linked: int | None = getattr(member, slot)
+    if linked is None:
+        return None
+    present = ws.db.scalar(select(Patient.id).where(Patient.id == linked, Patient.organisation_id == ws.org,
+                                                    Patient.deleted_at.is_(None)))
+    return linked if present is not None else None
+
+
 def _add_parent(ws: Workspace, member: Patient, label: str, sex: str) -> Patient:
     if sex not in ("male", "female"):
         raise InputError("sex", sex, "male (father) or female (mother) for a parent")
     slot = "father_id" if sex == "male" else "mother_id"
-    if getattr(member, slot) is not None:
+    if _link(ws, member, slot) is not None:
         raise InputError("relation", "parent", f"a member without a {slot.removesuffix('_id')} yet")
+    other_id = _link(ws, member, "mother_id" if sex == "male" else "father_id")
     parent = _new(ws, member, label, sex)
     ws.update_patient(member.id, {slot: parent.id})
-    other_id = member.mother_id if sex == "male" else member.father_id
     if other_id is not None:
         _couple(ws, parent, ws.patient(other_id, audit_read=False))
     return parent
 
 
 def _ensure_parents(ws: Workspace, member: Patient) -> None:
-    if member.father_id is None:
+    if _link(ws, member, "father_id") is None:
         _add_parent(ws, member, f"Father of {member.label}"[:200], "male")
-    if member.mother_id is None:
+    if _link(ws, member, "mother_id") is None:
         _add_parent(ws, member, f"Mother of {member.label}"[:200], "female")
 
 
 def _add_child(ws: Workspace, member: Patient, label: str, sex: str) -> Patient:
     links: dict[str, Any] = {}
-    partner = ws.patient(member.partner_id, audit_read=False) if member.partner_id else None
+    partner_id = _link(ws, member, "partner_id")
+    partner = ws.patient(partner_id, audit_read=False) if partner_id else None
     for person in (member, partner):
         if person is None:
             continue
@@ -86,7 +99,7 @@ def add_relative(ws: Workspace, member_id: int, relation: str, label: str, sex: 
     if relation == "parent":
         return _add_parent(ws, member, label, sex)
     if relation == "partner":
-        if member.partner_id is not None:
+        if _link(ws, member, "partner_id") is not None:
             raise InputError("relation", "partner", "a member without a recorded partner")
         partner = _new(ws, member, label, sex)
         _couple(ws, member, partner)
@@ -176,7 +189,7 @@ def _editor_add(ws: Workspace, member: Patient, what: str, label: str | None) ->
         raise InputError("action", what, "one of " + ", ".join(EDITOR_ADDS))
     name = (label or "").strip() or f"{default} of {member.label}"[:200]
     if what == "parents":
-        if member.father_id is not None and member.mother_id is not None:
+        if _link(ws, member, "father_id") is not None and _link(ws, member, "mother_id") is not None:
             raise InputError("action", what, "a member with at most one recorded parent")
         _ensure_parents(ws, member)
         return ws.patient(member.father_id or member.mother_id or member.id, audit_read=False)

@@ -19,6 +19,7 @@ from aatd.errors import Conflict, Forbidden, InputError, NotFound, PedigreeError
 from aatd.family.pedigree import Member, build_pedigree, parse_sex
 from aatd.genetics.prevalence import country as country_record
 from aatd.genetics.prevalence import country_allele_frequencies
+from aatd.limits import LABEL, is_printable
 from aatd.risk.answers import input_limits
 from aatd.risk.lung import SMOKING
 from aatd.web.models import ADOPTION, SEXES, AuditEvent, Family, Patient, Result, User, utcnow
@@ -66,7 +67,7 @@ class Workspace:
 
     def create_family(self, name: str, country: str | None = None) -> Family:
         """A new, empty family; ``country`` sets the founders' allele frequencies."""
-        family = Family(organisation_id=self.org, name=_name("name", name), country=_country(country))
+        family = Family(organisation_id=self.org, name=label_text("name", name), country=_country(country))
         self.db.add(family)
         self.db.flush()
         self.record("create", "family", family.id, name=family.name)
@@ -76,7 +77,7 @@ class Workspace:
         """Rename a family or change its population."""
         family = self.family(family_id, audit_read=False)
         if "name" in data and data["name"] is not None:
-            family.name = _name("name", data["name"])
+            family.name = label_text("name", data["name"])
         if "country" in data:
             family.country = _country(data["country"])
             if family.country is not None:  # a chosen population replaces explicit frequencies
@@ -128,7 +129,7 @@ class Workspace:
 
     def create_patient(self, data: dict[str, Any]) -> Patient:
         """A new patient; a new family named after them when ``family_id`` is not given."""
-        label = _name("label", data.get("label"))
+        label = label_text("label", data.get("label"))
         family_id = data.get("family_id")
         family = self.family(family_id, audit_read=False) if family_id is not None else self.create_family(label)
         patient = Patient(organisation_id=self.org, family_id=family.id, label=label)
@@ -140,7 +141,7 @@ class Workspace:
 
     def _apply(self, patient: Patient, data: dict[str, Any]) -> None:
         if "label" in data:
-            patient.label = _name("label", data["label"])
+            patient.label = label_text("label", data["label"])
         if "sex" in data:
             if data["sex"] not in SEXES:
                 raise InputError("sex", data["sex"], "one of " + ", ".join(SEXES))
@@ -201,7 +202,8 @@ class Workspace:
                                    dz_twin=names.get(p.dz_twin_id or 0), partner=names.get(p.partner_id or 0),
                                    adopted=p.adopted) for p in rows])
         except PedigreeError as exc:
-            value = (data or {}).get(field, family_id)
+            # the value the request gave, else the engine's (the cycle, the parent): never the family's row id
+            value = data[field] if data is not None and field in data else exc.value
             raise InputError(field, value, exc.expected, hint=exc.hint or str(exc)) from None
 
     def delete_patient(self, patient_id: int) -> Patient:
@@ -369,7 +371,7 @@ REASON_LENGTH = 500
 def _reason(value: object) -> str:
     """Why a result is corrected or retracted: required, 3 to 500 printable characters."""
     text = str(value or "").strip()
-    if not 3 <= len(text) <= REASON_LENGTH or any(ord(c) < 32 for c in text):
+    if not 3 <= len(text) <= REASON_LENGTH or not is_printable(text):
         raise InputError("reason", value, f"the reason for the change, 3 to {REASON_LENGTH} printable characters")
     return text
 
@@ -388,8 +390,13 @@ def _plain(value: object) -> object:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _name(field: str, value: object) -> str:
-    text = str(value or "").strip()
-    if not text or len(text) > 200 or any(ord(c) < 32 for c in text):
-        raise InputError(field, value, "1 to 200 printable characters")
+def label_text(field: str, value: object) -> str:
+    """A patient label or family name as stored: 1 to :data:`~aatd.limits.LABEL` printable characters, stripped.
+
+    Anything else is refused naming ``field``, never shortened or converted: a longer text, or a number or
+    object where text belongs (an imported ``"family": {"a": 1}`` would otherwise be stored as ``{'a': 1}``).
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or len(text) > LABEL or not is_printable(text):
+        raise InputError(field, value, f"1 to {LABEL} printable characters")
     return text

@@ -9,6 +9,7 @@ from typing import Any
 from aatd.errors import InputError
 from aatd.genetics.genotypes import parse_genotype, parse_phenotype
 from aatd.genetics.units import Level
+from aatd.limits import is_printable
 from aatd.web.models import RESULT_KINDS
 
 _MAX_CRP_MG_L = 1000.0
@@ -29,8 +30,11 @@ def _number(field: str, value: object, low: float, high: float, what: str) -> fl
 
 
 def _free_text(field: str, value: object, max_length: int) -> str | None:
-    text = str(value or "").strip()
-    if len(text) > max_length or any(ord(c) < 32 and c not in "\n\t" for c in text):
+    """Optional text: a number or an object is refused, not stored as its Python spelling."""
+    if value is not None and not isinstance(value, str):
+        raise InputError(field, value, f"text of at most {max_length} printable characters")
+    text = (value or "").strip()
+    if len(text) > max_length or not is_printable(text, lines=True):
         raise InputError(field, value, f"at most {max_length} printable characters")
     return text or None
 
@@ -57,6 +61,13 @@ def _level(data: dict[str, Any]) -> dict[str, Any]:
     return {"value": level.value, "below": level.below, "unit": level.unit.value, "method": level.method.value}
 
 
+def _crp_unit(unit: object) -> str:
+    """CRP is stored in mg/L: a result given in another unit is refused, never relabelled (20 mg/dL is 200 mg/L)."""
+    if unit is None or (isinstance(unit, str) and unit.strip().lower() in ("", "mg/l")):
+        return "mg/L"
+    raise InputError("unit", unit, "mg/L for CRP (convert a CRP in another unit to mg/L first)")
+
+
 def _spirometry(data: dict[str, Any]) -> dict[str, Any]:
     fev1 = _number("fev1_l", data.get("fev1_l"), 0.05, _MAX_LITRES, "FEV1 in litres, 0.05 to 10")
     fvc = _number("fvc_l", data.get("fvc_l"), 0.05, _MAX_LITRES, "FVC in litres, 0.05 to 10")
@@ -75,7 +86,7 @@ def clean_result(data: dict[str, Any]) -> dict[str, Any]:
         columns |= _level(data)
     elif kind == "crp":
         columns |= {"value": _number("value", data.get("value"), 0, _MAX_CRP_MG_L, "CRP in mg/L, 0 to 1000"),
-                    "unit": "mg/L"}
+                    "unit": _crp_unit(data.get("unit"))}
     elif kind == "genotype":
         columns |= {"text": parse_genotype(str(data.get("text") or ""), field="text").canonical,
                     "panel": _free_text("panel", data.get("panel"), 200)}
