@@ -360,9 +360,24 @@ def patient_explanation(interp: Interpretation) -> tuple[str, ...]:
         out.append(msgs["consistency_false"].text)
         if interp.causes:
             out.append(tables.discordance[interp.causes[0].code].patient_text)
-    out.extend(tables.next_steps[s.code].patient_text for s in interp.next_steps)
+    out.extend(step_patient_text(s.code, interp) for s in interp.next_steps)
     out.append(msgs["closing"].text)
     return tuple(out)
+
+
+def step_patient_text(code: str, interp: Interpretation) -> str:
+    """The patient text of a next step, true of what was entered.
+
+    ``repeat_level_without_inflammation`` says the body was fighting an illness: true only when a
+    CRP was given and is raised. Without a CRP the person is told that nobody knows yet (and that a
+    CRP comes with the repeat); with a CRP below the cut-off, only that the level is repeated.
+    """
+    tables = guideline_tables()
+    if code == "repeat_level_without_inflammation" and interp.inflamed is not True:
+        if interp.inflamed is None:
+            return tables.messages["repeat_level_no_crp"].text
+        return tables.next_steps["repeat_level"].patient_text
+    return tables.next_steps[code].patient_text
 
 
 SEVERITY_RANK = {"normal": 0, "intermediate": 1, "severe": 2, "absent": 3, INDETERMINATE: -1}
@@ -380,7 +395,7 @@ def as_dict(interp: Interpretation, inputs: Mapping[str, object]) -> Interpretat
         "next_steps": list(interp.next_step_codes),
         "next_step_details": [
             CitedStep(code=s.code, text=tables.next_steps[s.code].clinician_text, reason=s.reason,
-                      patient_text=tables.next_steps[s.code].patient_text,
+                      patient_text=step_patient_text(s.code, interp),
                       sources=cite(tables.next_steps[s.code].source),
                       source_ids=list(split_sources(tables.next_steps[s.code].source)))
             for s in interp.next_steps
@@ -395,6 +410,7 @@ def as_dict(interp: Interpretation, inputs: Mapping[str, object]) -> Interpretat
         "reported_genotype": interp.reported_genotype,
         "panel": interp.panel,
         "level_umol_l": None if interp.level_umol_l is None else round(interp.level_umol_l, 2),
+        "measured_class": interp.measured_class,
         "inflamed": interp.inflamed,
         "eligibility": describe_eligibility(interp.eligibility),
         "assumptions": list(interp.assumptions),

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aatd.clinic.guidelines import guideline_tables
 from aatd.clinic.interpretation import describe_interpretation
 from aatd.patients.i18n import gettext_noop
 from aatd.web.public.rendering import gettext
@@ -18,6 +19,7 @@ from aatd.web.public.rendering import gettext
 UNITS = (("mg/dL", "mg/dL"), ("g/L", "g/L"), ("umol/L", "µmol/L"))
 KINDS = ("genotype", "phenotype")
 SMOKING = ("", "never", "former", "current")
+SEVERITIES = ("normal", "intermediate", "severe", "absent")
 _REPEAT_STEPS = {"repeat_level", "repeat_level_without_inflammation", "retest", "repeat_genotype"}
 
 
@@ -101,6 +103,8 @@ CORE_PATIENT_SENTENCES = (
     gettext_noop('Illness or swelling in the body can raise the level for a while.'),
     gettext_noop('A drip treatment with alpha-1 raises the level in your blood.'),
     gettext_noop('Pregnancy or hormone pills can raise the level.'),
+    gettext_noop('Illness or swelling can make the alpha-1 level look higher. There was no CRP test, so we do not '
+                 'know if that happened. We will test the level again, with a CRP test, when you are well.'),
 )
 """The core's patient sentences (``patient_messages.csv``, ``discordance_explanations.csv``), marked
 for translation; a test checks this list against the tables so it cannot drift."""
@@ -144,9 +148,17 @@ def step_text(code: str, core_text: str, crp_given: bool, inflamed: bool | None)
     return words.get(code, core_text)
 
 
-def headline(severity: str) -> str:
-    """The first sentence of the answer, by severity class (the class comes from the core)."""
+def headline(severity: str, measured_class: str | None = None) -> str:
+    """The first sentence of the answer, by severity class (the class comes from the core).
+
+    The short headlines speak of "your result" as one thing. When the measured level's own class
+    differs from the severity of the whole result (a ZZ genotype with a level in the usual range, an
+    MZ with a normal level), a short headline would contradict the sentence about the level, so the
+    core's sentence for the severity ("... or genes that cause one"), true of both, is used instead.
+    """
     _ = gettext
+    if measured_class is not None and measured_class != severity and severity in SEVERITIES:
+        return _(guideline_tables().messages[f"severity_{severity}"].text)
     return {
         "normal": _("Your result is in the usual range."),
         "intermediate": _("Your result is a bit lower than usual."),
@@ -194,7 +206,9 @@ def view_of(inp: ResultInput, r: Mapping[str, Any]) -> dict[str, Any]:
     codes = set(r.get("next_steps", []))
     repeat = r.get("consistent") is False or bool(codes & _REPEAT_STEPS)
     sources = sorted({str(src) for item in steps + details for src in item["sources"]})
-    return {"severity": severity, "headline": headline(severity), "meaning": meaning, "steps": steps,
+    measured = r.get("measured_class")
+    return {"severity": severity, "headline": headline(severity, str(measured) if measured else None),
+            "meaning": meaning, "steps": steps,
             "details": details, "consistent": r.get("consistent"), "repeat": repeat,
             "questions": questions(severity, inp, repeat), "entered": entered(inp), "sources": sources,
             "data_version": r.get("provenance", {}).get("data_version", "")}

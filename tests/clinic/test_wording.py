@@ -1,0 +1,55 @@
+"""The wording of an interpretation: every patient sentence is true of the values entered (review 2, wave 8)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aatd.clinic.guidelines import guideline_tables
+from aatd.clinic.interpretation import describe_interpretation
+
+REPEAT = "repeat_level_without_inflammation"
+FIGHTING = "Your body was fighting an illness"
+
+
+def _step(answer: dict[str, object], code: str) -> dict[str, object]:
+    steps = answer["next_step_details"]
+    assert isinstance(steps, list)
+    return next(s for s in steps if s["code"] == code)
+
+
+def test_repeat_without_inflammation__without_a_crp_does_not_say_the_body_was_fighting_an_illness() -> None:
+    # ZZ with 10.9 umol/L: higher than ZZ's range, no CRP given -> inflammation is the first cause
+    answer = describe_interpretation(level="10.9", unit="umol/L", genotype="ZZ")
+    assert REPEAT in answer["next_steps"] and answer["inflamed"] is None
+    no_crp = guideline_tables().messages["repeat_level_no_crp"].text
+    assert _step(dict(answer), REPEAT)["patient_text"] == no_crp
+    assert no_crp in answer["patient_explanation"]
+    assert not any(FIGHTING in text for text in answer["patient_explanation"])
+
+
+def test_repeat_without_inflammation__with_a_raised_crp_keeps_the_steps_own_text() -> None:
+    answer = describe_interpretation(level="150", unit="mg/dL", crp=50)
+    assert REPEAT in answer["next_steps"] and answer["inflamed"] is True
+    own = guideline_tables().next_steps[REPEAT].patient_text
+    assert _step(dict(answer), REPEAT)["patient_text"] == own
+    assert own in answer["patient_explanation"]
+
+
+@settings(max_examples=60)
+@given(umol=st.floats(0.5, 60.0), genotype=st.sampled_from([None, "MM", "MS", "MZ", "SS", "SZ", "ZZ"]),
+       crp=st.one_of(st.none(), st.floats(0.0, 4.9)), pregnant=st.booleans())
+def test_patient_text__never_says_the_body_fought_an_illness_unless_the_crp_is_raised(
+        umol: float, genotype: str | None, crp: float | None, pregnant: bool) -> None:
+    answer = describe_interpretation(level=f"{umol:.2f}", unit="umol/L", genotype=genotype, crp=crp,
+                                     pregnant=pregnant)
+    assert answer["inflamed"] is not True
+    texts = [*answer["patient_explanation"], *(s["patient_text"] for s in answer["next_step_details"])]
+    assert not any(FIGHTING in text for text in texts), texts
+
+
+def test_measured_class__is_in_the_answer_and_is_the_class_of_the_level_alone() -> None:
+    zz_normal = describe_interpretation(level="150", unit="mg/dL", genotype="ZZ", crp=2)
+    assert zz_normal["severity"] == "severe" and zz_normal["measured_class"] == "normal"
+    assert describe_interpretation(genotype="ZZ")["measured_class"] is None
+    assert describe_interpretation(level="<20", unit="mg/dL")["measured_class"] is None

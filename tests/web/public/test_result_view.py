@@ -1,0 +1,59 @@
+"""The "my result" headline never contradicts the sentence about the level (review 2, wave 8)."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aatd.clinic.guidelines import guideline_tables
+from aatd.web.public.result_view import ResultInput, interpret
+
+SHORT = {"normal": "Your result is in the usual range.", "intermediate": "Your result is a bit lower than usual.",
+         "severe": "Your result is very low.", "absent": "Your body makes almost no alpha-1."}
+LEVEL_SENTENCE = {"normal": "Your alpha-1 level is in the usual range.",
+                  "intermediate": "Your alpha-1 level is a bit below the usual range.",
+                  "severe": "Your alpha-1 level is very low."}
+
+
+def _severity_sentence(severity: str) -> str:
+    return guideline_tables().messages[f"severity_{severity}"].text
+
+
+def test_headline__zz_with_a_level_in_the_usual_range_is_not_called_very_low() -> None:
+    view = interpret(ResultInput(level="150", unit="mg/dL", result="ZZ", crp="2"))
+    assert view["severity"] == "severe"
+    assert LEVEL_SENTENCE["normal"] in view["meaning"]
+    assert view["headline"] != SHORT["severe"]
+    assert view["headline"] == _severity_sentence("severe")  # "... or genes that cause one": true of both
+
+
+def test_headline__mz_with_a_normal_level_is_not_called_lower_than_usual() -> None:
+    view = interpret(ResultInput(level="150", unit="mg/dL", result="MZ", crp="2"))
+    assert view["severity"] == "intermediate" and LEVEL_SENTENCE["normal"] in view["meaning"]
+    assert view["headline"] == _severity_sentence("intermediate")
+
+
+def test_headline__a_level_of_the_same_class_keeps_the_short_headline() -> None:
+    assert interpret(ResultInput(level="20", unit="mg/dL", result="ZZ"))["headline"] == SHORT["severe"]
+    assert interpret(ResultInput(level="150", unit="mg/dL", crp="1"))["headline"] == SHORT["normal"]
+    assert interpret(ResultInput(result="MZ"))["headline"] == SHORT["intermediate"]
+
+
+@settings(max_examples=60)
+@given(mg_dl=st.floats(3.0, 300.0), genotype=st.sampled_from(["", "MM", "MS", "MZ", "SS", "SZ", "ZZ"]))
+def test_headline__never_contradicts_the_level_sentence(mg_dl: float, genotype: str) -> None:
+    view = interpret(ResultInput(level=f"{mg_dl:.1f}", unit="mg/dL", result=genotype, crp="1"))
+    said = [cls for cls, sentence in LEVEL_SENTENCE.items() if sentence in view["meaning"]]
+    for cls in said:
+        short = {c: s for c, s in SHORT.items() if c != cls}
+        assert view["headline"] not in short.values(), (view["headline"], cls)
+
+
+def test_my_result_page__shows_the_headline_true_of_the_level(client: TestClient) -> None:
+    form = {"submitted": "1", "level": "150", "unit": "mg/dL", "kind": "genotype", "result": "ZZ", "crp": "2"}
+    page = client.post("/public/my-result", data=form).text
+    main = re.sub(r"\s+", " ", page)
+    assert SHORT["severe"] not in main and _severity_sentence("severe") in main
