@@ -53,3 +53,22 @@ def test_describe_risk__a_country_without_a_table_names_the_field(country: str) 
     with pytest.raises(InputError) as caught:
         describe_risk(**PERSON, country=country)
     assert caught.value.field == "country" and "United Kingdom" in caught.value.expected
+
+
+# --- review 2 (wave 8): the augmentation what-if says when guidelines would not offer it ------------------
+
+
+def test_augmentation_scenario__for_a_current_smoker_names_the_guidelines_that_exclude_smokers() -> None:
+    from aatd.clinic.augmentation import Smoking, guidelines_excluding
+    from aatd.risk.answers import apply_scenario, build_profile
+
+    excluding = guidelines_excluding(Smoking.CURRENT)
+    assert "Alpha-1 Foundation guideline (Sandhaus) 2016" in excluding and len(excluding) >= 2
+    smoker, _ = build_profile(genotype="ZZ", sex="male", age=45, height_cm=178, smoking="current", pack_years=20)
+    _, text = apply_scenario(smoker, "augmentation")
+    assert "do not offer augmentation to people who still smoke" in text
+    assert all(name in text for name in excluding)
+    former, _ = build_profile(genotype="ZZ", sex="male", age=45, height_cm=178, smoking="former", pack_years=20,
+                              quit_age=40)
+    assert "still smoke" not in apply_scenario(former, "augmentation")[1]
+    assert guidelines_excluding(Smoking.FORMER) == [] and guidelines_excluding(Smoking.NEVER) == []

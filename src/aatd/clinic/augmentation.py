@@ -233,6 +233,20 @@ def describe_eligibility(verdicts: tuple[EligibilityVerdict, ...]) -> list[Eligi
     return out
 
 
+def guidelines_excluding(smoking: Smoking) -> list[str]:
+    """Names (with year) of the guidelines whose lung-indication criteria exclude this smoking status.
+
+    The one reading of the ``smoking`` rows of ``augmentation_criteria.csv`` outside eligibility itself:
+    the risk model's augmentation what-if says, for someone who still smokes, which guidelines would not
+    offer the treatment they are shown.
+    """
+    tables = guideline_tables()
+    names = [f"{tables.guidelines[c.guideline].name} {tables.guidelines[c.guideline].year}"
+             for c in tables.augmentation
+             if c.criterion == "smoking" and c.indication == "lung" and smoking.value not in c.value.split(";")]
+    return list(dict.fromkeys(names))
+
+
 def guidelines_without_eligibility() -> list[str]:
     """Guidelines aatd encodes for testing but whose augmentation criteria are not encoded."""
     tables = guideline_tables()

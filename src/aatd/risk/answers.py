@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from typing_extensions import TypedDict
 
+from aatd.clinic.augmentation import Smoking, guidelines_excluding
 from aatd.errors import InputError
 from aatd.genetics.genotypes import parse_genotype
 from aatd.genetics.levels import Severity, genotype_severity
@@ -238,6 +239,9 @@ def apply_scenario(profile: Profile, scenario: str) -> tuple[Profile, str]:
                 "loss, applied here to the excess FEV1 decline; no FEV1 benefit was shown in trials")
         if not profile.augmentation_applies:
             text = "augmentation: not indicated for this genotype (severe deficiency only), so no modelled effect"
+        elif profile.smoking == "current":
+            text += ("; modelled while smoking goes on, although these guidelines do not offer augmentation to "
+                     "people who still smoke: " + ", ".join(guidelines_excluding(Smoking.CURRENT)))
         return profile.with_changes(augmentation_start_age=at), text
     raise InputError("scenario", scenario, expected)
 
