@@ -53,3 +53,14 @@ def test_measured_class__is_in_the_answer_and_is_the_class_of_the_level_alone() 
     assert zz_normal["severity"] == "severe" and zz_normal["measured_class"] == "normal"
     assert describe_interpretation(genotype="ZZ")["measured_class"] is None
     assert describe_interpretation(level="<20", unit="mg/dL")["measured_class"] is None
+
+
+@settings(max_examples=40)
+@given(umol=st.floats(0.5, 60.0), genotype=st.sampled_from(["MZ", "SZ", "ZZ", "MM"]),
+       crp=st.one_of(st.none(), st.floats(0.0, 80.0)), panel=st.sampled_from(["sz", "alphaid_14"]))
+def test_explanation__cause_statements_are_punctuated_once(umol: float, genotype: str, crp: float | None,
+                                                           panel: str) -> None:
+    answer = describe_interpretation(level=f"{umol:.2f}", unit="umol/L", genotype=genotype, crp=crp, panel=panel)
+    for statement in answer["explanation"]:
+        text = statement["text"]
+        assert ".;" not in text and ".." not in text and ". (probability" not in text, text

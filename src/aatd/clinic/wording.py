@@ -304,8 +304,8 @@ def _consistency_statements(ev: Evidence, interp: Interpretation, p_value: float
         for rank, cause in enumerate(interp.causes, 1):
             prob = f" (probability {cause.probability:.0%})" if cause.probability is not None else ""
             note = f"; {cause.note}" if cause.note else ""
-            out.append(Statement(f"Possible cause {rank}: {table[cause.code].clinician_text}{prob}{note}",
-                                 table[cause.code].source))
+            text = table[cause.code].clinician_text.rstrip(".")
+            out.append(Statement(f"Possible cause {rank}: {text}{prob}{note}.", table[cause.code].source))
     return out
 
 
