@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -64,3 +66,34 @@ def test_explanation__cause_statements_are_punctuated_once(umol: float, genotype
     for statement in answer["explanation"]:
         text = statement["text"]
         assert ".;" not in text and ".." not in text and ". (probability" not in text, text
+
+
+def test_threshold__the_same_level_in_three_units_gets_the_same_decisions() -> None:
+    facts = {"genotype": "SZ", "fev1_pct": 50, "smoking": "former", "age": 50, "lung_disease": True,
+             "emphysema": True, "crp": 1, "method": "nephelometry"}
+    answers = [describe_interpretation(level=v, unit=u, **facts) for v, u in (("57.2", "mg/dL"), ("0.572", "g/L"),
+                                                                             ("11", "umol/L"))]
+    decisions = [{e["guideline"]: e["decision"] for e in a["eligibility"]} for a in answers]
+    assert decisions[0] == decisions[1] == decisions[2]
+    assert decisions[0]["ats_ers2003"] == "not_indicated" and decisions[0]["cts2012"] == "consider"  # < 11 vs <= 11
+
+
+@settings(max_examples=60)
+@given(hundredths=st.integers(1000, 1200), unit=st.sampled_from(["umol/L", "mg/dL"]))
+def test_level_sentences__print_the_level_on_its_true_side_of_the_threshold(hundredths: int, unit: str) -> None:
+    umol = hundredths / 100
+    value = f"{umol:.2f}" if unit == "umol/L" else f"{umol * 5.2:.2f}"
+    answer = describe_interpretation(level=value, unit=unit, method="nephelometry", genotype="SZ", crp=1)
+    true_umol = answer["level_umol_l"]
+    assert true_umol is not None
+    for statement in answer["explanation"]:
+        pattern = r"(\d+(?:\.\d+)?) µmol/L is (below|at or above) the 11 µmol/L"
+        for printed, side in re.findall(pattern, statement["text"]):
+            assert (float(printed) < 11) == (side == "below"), statement["text"]
+    for verdict in answer["eligibility"]:
+        for criterion in verdict["criteria"]:
+            found = re.match(r"measured (\d+(?:\.\d+)?) µmol/L is (not )?(<|<=) 11", criterion["detail"])
+            if found:
+                printed, negated, symbol = float(found[1]), bool(found[2]), found[3]
+                holds = printed < 11 if symbol == "<" else printed <= 11
+                assert holds != negated, criterion["detail"]

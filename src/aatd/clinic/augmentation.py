@@ -37,6 +37,7 @@ from enum import StrEnum
 
 from aatd.clinic.answers import EligibilityAnswer
 from aatd.clinic.guidelines import INDICATIONS, AugmentationCriterion, cite, guideline_tables
+from aatd.genetics.units import shown_against
 
 DECISIONS = ("not_indicated", "undetermined", "discuss", "consider")
 """Augmentation decisions, weakest first (a guideline takes its best indication)."""
@@ -127,10 +128,11 @@ def _level(c: AugmentationCriterion, level: LevelEvidence) -> tuple[bool | None,
     symbol = {"lt": "<", "le": "<="}.get(c.operator, c.operator)
     if level.measured_umol_l is not None and not level.censored:
         value = level.measured_umol_l
+        shown = shown_against(value, threshold)
         if _compare(value, c.operator, threshold):
-            return True, f"measured {value:.1f} µmol/L is {symbol} {threshold:g} µmol/L"
+            return True, f"measured {shown} µmol/L is {symbol} {threshold:g} µmol/L"
         why = " (measured during inflammation or pregnancy: repeat when well)" if level.raised else ""
-        return False, f"measured {value:.1f} µmol/L is not {symbol} {threshold:g} µmol/L{why}"
+        return False, f"measured {shown} µmol/L is not {symbol} {threshold:g} µmol/L{why}"
     if level.measured_umol_l is not None and level.censored and level.measured_umol_l <= threshold:
         return True, f"below {level.measured_umol_l:.1f} µmol/L (censored result)"
     if level.genotype and level.genotype_p95_umol_l is not None and level.genotype_p5_umol_l is not None:

@@ -30,7 +30,7 @@ from aatd.genetics.levels import (
     lower_limit_of_normal_umol_l,
     protective_threshold_umol_l,
 )
-from aatd.genetics.units import Method, Unit, from_umol_l
+from aatd.genetics.units import Method, Unit, from_umol_l, shown_against
 from aatd.knowledge import knowledge, split_sources
 from aatd.provenance import provenance
 
@@ -207,8 +207,9 @@ def explain(ev: Evidence, interp: Interpretation, candidates: frozenset[Genotype
 def relation(umol_l: float, limit: float, name: str) -> str:
     """``"X µmol/L is below <name> (L µmol/L)"`` or ``"... is at or above ..."``: true by construction."""
     side = "below" if umol_l < limit else "at or above"
-    return f"{umol_l:.1f} µmol/L is {side} the {limit:g} µmol/L {name}" if name == "protective threshold" \
-        else f"{umol_l:.1f} µmol/L is {side} the {name} ({limit:.1f} µmol/L)"
+    value = shown_against(umol_l, limit)
+    return f"{value} µmol/L is {side} the {limit:g} µmol/L {name}" if name == "protective threshold" \
+        else f"{value} µmol/L is {side} the {name} ({limit:.1f} µmol/L)"
 
 
 def _level_statements(ev: Evidence) -> list[Statement]:
