@@ -57,3 +57,24 @@ def test_my_result_page__shows_the_headline_true_of_the_level(client: TestClient
     page = client.post("/public/my-result", data=form).text
     main = re.sub(r"\s+", " ", page)
     assert SHORT["severe"] not in main and _severity_sentence("severe") in main
+
+
+def test_step_text__every_next_step_of_the_core_has_words_marked_for_translation() -> None:
+    """A code without words fell back to the core's English text, so the Spanish page showed English
+    (check_unit, repeat_level_after_pregnancy, paediatric_follow_up)."""
+    from aatd.web.public.result_view import step_text
+
+    for code in guideline_tables().next_steps:
+        assert step_text(code, "CORE TEXT", False, None) != "CORE TEXT", code
+
+
+def test_my_result_in_spanish__the_unit_check_step_is_in_spanish(client: TestClient) -> None:
+    page = client.post("/public/my-result?lang=es", data={"submitted": "1", "level": "120", "unit": "g/L"}).text
+    assert "Pida a su médico que compruebe con el laboratorio la unidad de su resultado." in page
+    assert "Your doctor will check the unit" not in page
+
+
+def test_my_result__a_pregnancy_repeat_says_the_result_should_be_checked_again() -> None:
+    view = interpret(ResultInput(level="120", unit="mg/dL", pregnant="yes"))
+    assert "repeat_level_after_pregnancy" in {s["code"] for s in view["steps"]}
+    assert view["repeat"] is True

@@ -20,7 +20,8 @@ UNITS = (("mg/dL", "mg/dL"), ("g/L", "g/L"), ("umol/L", "µmol/L"))
 KINDS = ("genotype", "phenotype")
 SMOKING = ("", "never", "former", "current")
 SEVERITIES = ("normal", "intermediate", "severe", "absent")
-_REPEAT_STEPS = {"repeat_level", "repeat_level_without_inflammation", "retest", "repeat_genotype"}
+_REPEAT_STEPS = {"repeat_level", "repeat_level_without_inflammation", "repeat_level_after_pregnancy", "check_unit"}
+"""Next steps of the core after which the result should be checked again (the page says so)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,11 @@ def step_text(code: str, core_text: str, crp_given: bool, inflamed: bool | None)
                                "doctor for help to stop."),
         "avoid_exposures": _("Try to stay away from dust and fumes at work and at home."),
         "measure_level": _("Ask your doctor about a blood test of your alpha-1 level, with a CRP test."),
+        "check_unit": _("Ask your doctor to check the unit of your result with the lab."),
+        "repeat_level_after_pregnancy": _("Pregnancy raises the level. Ask your doctor about testing the level "
+                                          "again some months after your baby is born."),
+        "paediatric_follow_up": _("A children's clinic will check the liver and growth. Ask your doctor about it, "
+                                  "and keep your child away from tobacco smoke."),
     }
     return words.get(code, core_text)
 
