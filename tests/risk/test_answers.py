@@ -72,3 +72,13 @@ def test_augmentation_scenario__for_a_current_smoker_names_the_guidelines_that_e
                               quit_age=40)
     assert "still smoke" not in apply_scenario(former, "augmentation")[1]
     assert guidelines_excluding(Smoking.FORMER) == [] and guidelines_excluding(Smoking.NEVER) == []
+
+
+def test_explanation__augmentation_entered_for_a_genotype_it_does_not_model_is_said() -> None:
+    """Review 2 (wave 8): an MZ 'receiving augmentation' was silently given no effect."""
+    from aatd.risk.answers import _explanation, build_profile
+
+    mz, cls = build_profile(genotype="MZ", sex="male", age=50, height_cm=175, augmentation=True)
+    assert any("Augmentation was entered, but MZ is not a severe genotype" in line for line in _explanation(mz, cls))
+    zz, zz_cls = build_profile(genotype="ZZ", sex="male", age=50, height_cm=175, augmentation=True)
+    assert not any("Augmentation was entered" in line for line in _explanation(zz, zz_cls))

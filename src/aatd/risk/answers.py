@@ -352,6 +352,9 @@ def _explanation(profile: Profile, cls: GenotypeClass) -> list[str]:
                      f"{profile.smoking_start():g} ({profile.pack_years:g} pack-years).")
     if profile.fev1_l is not None:
         lines.append(f"The trajectory is anchored to the measured FEV1 of {profile.fev1_l:g} L at {profile.age}.")
+    if profile.augmentation_start_age is not None and not profile.augmentation_applies:
+        lines.append(f"Augmentation was entered, but {cls.genotype} is not a severe genotype: the trials enrolled "
+                     "severe deficiency only, so the model gives augmentation no effect here.")
     return lines
 
 
