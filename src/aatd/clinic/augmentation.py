@@ -20,7 +20,10 @@ The level row, in this order:
 
 1. a measured level (not censored) is compared with the threshold: above it, the row fails,
    whatever the genotype, inflammation or pregnancy - a measured level above the threshold
-   is never eligible (inflammation and pregnancy only raise the level, so below stays below);
+   is never eligible (inflammation and pregnancy only raise the level, so below stays below).
+   One exception keeps the answer true of the values: with a raised CRP, a level that would be
+   below the threshold without the genotype's median acute-phase rise (Sanders 2018) leaves the
+   row unknown (``undetermined``, "a level measured when well"), not failed;
 2. a censored result "<x" meets the row when x is at or below the threshold;
 3. otherwise (no usable level, on augmentation) the reported genotype's modelled range
    decides: met when its 95th percentile is below the threshold, failed when its 5th is above.
@@ -71,6 +74,8 @@ class LevelEvidence:
     genotype: str | None = None
     genotype_p5_umol_l: float | None = None
     genotype_p95_umol_l: float | None = None
+    well_umol_l: float | None = None
+    """With a raised CRP, the measured level without the genotype's median acute-phase rise (µmol/L)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +136,11 @@ def _level(c: AugmentationCriterion, level: LevelEvidence) -> tuple[bool | None,
         shown = shown_against(value, threshold)
         if _compare(value, c.operator, threshold):
             return True, f"measured {shown} µmol/L is {symbol} {threshold:g} µmol/L"
+        if level.well_umol_l is not None and _compare(level.well_umol_l, c.operator, threshold):
+            well = shown_against(level.well_umol_l, threshold)
+            return None, (f"a serum AAT level measured when well: {shown} µmol/L was measured with a raised CRP "
+                          f"and may be about {well} µmol/L ({symbol} {threshold:g} µmol/L) without the acute-phase "
+                          "rise")
         why = " (measured during inflammation or pregnancy: repeat when well)" if level.raised else ""
         return False, f"measured {shown} µmol/L is not {symbol} {threshold:g} µmol/L{why}"
     if level.measured_umol_l is not None and level.censored and level.measured_umol_l <= threshold:
