@@ -97,3 +97,13 @@ def test_level_sentences__print_the_level_on_its_true_side_of_the_threshold(hund
                 printed, negated, symbol = float(found[1]), bool(found[2]), found[3]
                 holds = printed < 11 if symbol == "<" else printed <= 11
                 assert holds != negated, criterion["detail"]
+
+
+def test_level_sentence__above_the_highest_published_mm_limit_is_not_the_usual_range() -> None:
+    usual = guideline_tables().messages["level_normal"].text
+    high = guideline_tables().messages["level_high"].text
+    # in mg/dL (53.1 umol/L entered in umol/L is flagged 'check the unit' first): 275 -> 52.9, 277 -> 53.3 umol/L
+    at_limit = describe_interpretation(level="275", unit="mg/dL", crp=1)["patient_explanation"]
+    above = describe_interpretation(level="277", unit="mg/dL", crp=1)["patient_explanation"]
+    assert usual in at_limit and high not in at_limit
+    assert high in above and usual not in above

@@ -348,7 +348,7 @@ def patient_explanation(interp: Interpretation) -> tuple[str, ...]:
     if interp.unit_check is not None:
         out.append(msgs["check_unit"].text)
     if interp.measured_class is not None:
-        out.append(msgs[f"level_{interp.measured_class}"].text)
+        out.append(msgs[_level_message(interp.measured_class, interp.level_umol_l)].text)
         if SEVERITY_RANK[interp.severity] > SEVERITY_RANK[interp.measured_class]:
             out.append(msgs["genes_lower_than_level"].text)
     else:
@@ -382,6 +382,14 @@ def step_patient_text(code: str, interp: Interpretation) -> str:
 
 
 SEVERITY_RANK = {"normal": 0, "intermediate": 1, "severe": 2, "absent": 3, INDETERMINATE: -1}
+
+
+def _level_message(measured_class: str, umol_l: float | None) -> str:
+    """The key of the sentence about the measured level: its class, or ``level_high`` above the
+    highest published MM upper limit (``typical_level_max_umol_l``), which is not "the usual range"."""
+    if measured_class == "normal" and umol_l is not None and umol_l > knowledge().constant("typical_level_max_umol_l"):
+        return "level_high"
+    return f"level_{measured_class}"
 
 
 # --- JSON ------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from aatd.clinic.guidelines import guideline_tables
 from aatd.web.public.result_view import ResultInput, interpret
 
-SHORT = {"normal": "Your result is in the usual range.", "intermediate": "Your result is a bit lower than usual.",
-         "severe": "Your result is very low.", "absent": "Your body makes almost no alpha-1."}
+SHORT = {"normal": "Your result shows no shortage of alpha-1.",
+         "intermediate": "Your result is a bit lower than usual.", "severe": "Your result is very low.",
+         "absent": "Your body makes almost no alpha-1."}
 LEVEL_SENTENCE = {"normal": "Your alpha-1 level is in the usual range.",
                   "intermediate": "Your alpha-1 level is a bit below the usual range.",
                   "severe": "Your alpha-1 level is very low."}
@@ -78,3 +79,14 @@ def test_my_result__a_pregnancy_repeat_says_the_result_should_be_checked_again()
     view = interpret(ResultInput(level="120", unit="mg/dL", pregnant="yes"))
     assert "repeat_level_after_pregnancy" in {s["code"] for s in view["steps"]}
     assert view["repeat"] is True
+
+
+def test_level_above_the_usual_range__is_not_called_the_usual_range() -> None:
+    """Review 2 (wave 8): 400 mg/dL (77 umol/L, above the highest published MM upper limit) was 'in the usual
+    range'; the headline now says no shortage, and the level sentence says above the usual range."""
+    view = interpret(ResultInput(level="400", unit="mg/dL", crp="1"))
+    high = guideline_tables().messages["level_high"].text
+    assert high in view["meaning"] and LEVEL_SENTENCE["normal"] not in view["meaning"]
+    assert view["headline"] == SHORT["normal"]
+    usual = interpret(ResultInput(level="270", unit="mg/dL", crp="1"))  # 51.9 umol/L: within Donato's MM range
+    assert LEVEL_SENTENCE["normal"] in usual["meaning"] and high not in usual["meaning"]

@@ -106,6 +106,8 @@ CORE_PATIENT_SENTENCES = (
     gettext_noop('Pregnancy or hormone pills can raise the level.'),
     gettext_noop('Illness or swelling can make the alpha-1 level look higher. There was no CRP test, so we do not '
                  'know if that happened. We will test the level again, with a CRP test, when you are well.'),
+    gettext_noop('Your alpha-1 level is above the usual range. That is not a shortage. An illness, pregnancy or '
+                 'hormone pills can raise it.'),
 )
 """The core's patient sentences (``patient_messages.csv``, ``discordance_explanations.csv``), marked
 for translation; a test checks this list against the tables so it cannot drift."""
@@ -166,7 +168,7 @@ def headline(severity: str, measured_class: str | None = None) -> str:
     if measured_class is not None and measured_class != severity and severity in SEVERITIES:
         return _(guideline_tables().messages[f"severity_{severity}"].text)
     return {
-        "normal": _("Your result is in the usual range."),
+        "normal": _("Your result shows no shortage of alpha-1."),
         "intermediate": _("Your result is a bit lower than usual."),
         "severe": _("Your result is very low."),
         "absent": _("Your body makes almost no alpha-1."),
