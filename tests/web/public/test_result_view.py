@@ -37,10 +37,11 @@ def test_headline__mz_with_a_normal_level_is_not_called_lower_than_usual() -> No
     assert view["headline"] == _severity_sentence("intermediate")
 
 
-def test_headline__a_level_of_the_same_class_keeps_the_short_headline() -> None:
+def test_headline__a_level_of_the_same_class_keeps_the_short_headline_a_genotype_alone_does_not() -> None:
     assert interpret(ResultInput(level="20", unit="mg/dL", result="ZZ"))["headline"] == SHORT["severe"]
     assert interpret(ResultInput(level="150", unit="mg/dL", crp="1"))["headline"] == SHORT["normal"]
-    assert interpret(ResultInput(result="MZ"))["headline"] == SHORT["intermediate"]
+    assert interpret(ResultInput(result="MZ"))["headline"] == _severity_sentence("intermediate")  # no level
+    assert interpret(ResultInput(result="SZ"))["headline"] == _severity_sentence("severe")  # not "very low"
 
 
 @settings(max_examples=60)

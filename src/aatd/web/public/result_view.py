@@ -159,13 +159,14 @@ def step_text(code: str, core_text: str, crp_given: bool, inflamed: bool | None)
 def headline(severity: str, measured_class: str | None = None) -> str:
     """The first sentence of the answer, by severity class (the class comes from the core).
 
-    The short headlines speak of "your result" as one thing. When the measured level's own class
-    differs from the severity of the whole result (a ZZ genotype with a level in the usual range, an
-    MZ with a normal level), a short headline would contradict the sentence about the level, so the
-    core's sentence for the severity ("... or genes that cause one"), true of both, is used instead.
+    The short headlines ("Your result is very low.") speak of a measured level. They are used only
+    when the measured level's own class is the severity of the whole result. Otherwise - a ZZ
+    genotype with a level in the usual range, an MZ with a normal level, a genotype without a level
+    (SZ levels straddle the threshold) - the core's sentence for the severity ("... or genes that
+    cause one"), true of both the level and the genes, is used instead.
     """
     _ = gettext
-    if measured_class is not None and measured_class != severity and severity in SEVERITIES:
+    if measured_class != severity and severity in SEVERITIES:
         return _(guideline_tables().messages[f"severity_{severity}"].text)
     return {
         "normal": _("Your result shows no shortage of alpha-1."),
