@@ -91,3 +91,18 @@ def test_level_above_the_usual_range__is_not_called_the_usual_range() -> None:
     assert view["headline"] == SHORT["normal"]
     usual = interpret(ResultInput(level="270", unit="mg/dL", crp="1"))  # 51.9 umol/L: within Donato's MM range
     assert LEVEL_SENTENCE["normal"] in usual["meaning"] and high not in usual["meaning"]
+
+
+def test_our_family__the_plan_sentence_is_true_when_no_one_can_have_a_severe_type(client: TestClient) -> None:
+    """Review 2 (wave 8): 'The first person on the list has the highest chance of a severe type' was printed
+    when every chance was 0 (the order then comes from carrier chance)."""
+    first = "The first person on the list has the highest chance of a severe type."
+    none = "No one on the list can have a severe type from these results."
+    carriers = {"tree": "1", "country": "USA", "m0_name": "Mum", "m0_sex": "female", "m0_result": "MM",
+                "m1_name": "Dad", "m1_sex": "male", "m1_result": "MS",
+                "m2_name": "Ben", "m2_sex": "male", "m2_father": "Dad", "m2_mother": "Mum"}
+    page = re.sub(r"\s+", " ", client.post("/public/our-family", data=carriers).text)
+    assert none in page and first not in page
+    severe = {**carriers, "m0_result": "MZ", "m1_result": "MZ"}
+    page = re.sub(r"\s+", " ", client.post("/public/our-family", data=severe).text)
+    assert first in page and none not in page
