@@ -45,3 +45,11 @@ def test_inputs__a_crp_of_another_day_is_left_out() -> None:
 
 def test_inputs__the_last_crp_of_the_levels_day_counts() -> None:
     assert interpretation_inputs([_crp(NEW, 2), _crp(NEW, 30), _level(NEW, 150)])["crp"] == 30
+
+
+def test_interpretation_for__says_why_a_crp_of_another_day_is_not_used() -> None:
+    answer = interpretation_for([_crp(OLD, 60), _level(NEW, 150)])
+    assert answer is not None and answer["note"] is not None
+    assert "no CRP was taken on the day of the level (2024-06-01)" in answer["note"]
+    same_day = interpretation_for([_level(NEW, 150), _crp(NEW, 60)])
+    assert same_day is not None and same_day["note"] is None

@@ -169,15 +169,25 @@ def interpretation_for(results: Sequence[Result], birth_year: int | None = None,
         inputs["fev1_pct"] = fev1_pct
     if smoking is not None:
         inputs["smoking"] = smoking
-    note = None
+    notes = [crp_note] if (crp_note := _unpaired_crp(results, inputs)) else []
     try:
         try:
             answer = describe_interpretation(**inputs)
         except InputError as exc:
             if exc.field != "panel":
                 raise
-            note = f"panel {inputs.pop('panel')!r} is not one the interpretation knows ({exc.expected})"
+            notes.insert(0, f"panel {inputs.pop('panel')!r} is not one the interpretation knows ({exc.expected})")
             answer = describe_interpretation(**inputs)
     except InputError as exc:
-        return {"answer": None, "error": str(exc), "note": note}
-    return {"answer": answer, "error": None, "note": note}
+        return {"answer": None, "error": str(exc), "note": "; ".join(notes) or None}
+    return {"answer": answer, "error": None, "note": "; ".join(notes) or None}
+
+
+def _unpaired_crp(results: Sequence[Result], inputs: dict[str, Any]) -> str | None:
+    """Why a CRP on the record is not used: none was taken on the day of the level interpreted."""
+    crps = [r for r in results if r.kind == "crp" and r.value is not None]
+    levels = [r for r in results if r.kind == "level" and r.value is not None]
+    if not crps or not levels or "crp" in inputs:
+        return None
+    return (f"no CRP was taken on the day of the level ({levels[-1].taken_on.isoformat()}), so the CRP of "
+            f"{crps[-1].taken_on.isoformat()} is not used for it")
