@@ -20,8 +20,9 @@ UNITS = (("mg/dL", "mg/dL"), ("g/L", "g/L"), ("umol/L", "µmol/L"))
 KINDS = ("genotype", "phenotype")
 SMOKING = ("", "never", "former", "current")
 SEVERITIES = ("normal", "intermediate", "severe", "absent")
-_REPEAT_STEPS = {"repeat_level", "repeat_level_without_inflammation", "repeat_level_after_pregnancy", "check_unit"}
-"""Next steps of the core after which the result should be checked again (the page says so)."""
+_REPEAT_STEPS = {"repeat_level", "repeat_level_without_inflammation", "repeat_level_after_pregnancy"}
+"""Next steps of the core after which the level should be measured again: the page then says "something may
+have changed the level" (a unit in doubt has its own sentence, so ``check_unit`` is not one of them)."""
 
 
 @dataclass(frozen=True, slots=True)
