@@ -8,9 +8,12 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aatd.clinic.augmentation import ClinicalFacts, LevelEvidence, Smoking, augmentation_eligibility
 from aatd.clinic.guidelines import guideline_tables
+from aatd.clinic.interpretation import describe_interpretation
 
 SECOND_READING = Path(__file__).parents[1] / "data" / "augmentation_second_reading.csv"
 KEY = ("guideline", "indication", "criterion", "operator", "value", "if_unmet")
@@ -84,3 +87,30 @@ def test_interpretation__a_stated_pregnancy_is_the_first_cause_of_a_high_level()
     assert result["consistent"] is False
     assert result["discordance_causes"][0]["code"] == "pregnancy_or_oestrogen"  # type: ignore[index]
     assert {e["decision"] for e in result["eligibility"]} == {"not_indicated"}  # type: ignore[attr-defined]
+
+
+# --- review 2 (wave 8): a level raised by inflammation is not read as 'not indicated' when, well, it may qualify ----
+
+
+def test_eligibility__a_level_above_the_threshold_with_a_raised_crp_that_may_be_below_it_when_well_is_undetermined(
+        ) -> None:
+    facts = {"genotype": "SZ", "fev1_pct": 50, "smoking": "former", "age": 50, "lung_disease": True,
+             "emphysema": True}
+    inflamed = describe_interpretation(level="12", unit="umol/L", crp=20, **facts)
+    assert {e["decision"] for e in inflamed["eligibility"]} == {"undetermined"}
+    assert all(any("measured when well" in m for m in e["missing"]) for e in inflamed["eligibility"])
+    assert "repeat_level_without_inflammation" in inflamed["next_steps"]
+    well = describe_interpretation(level="12", unit="umol/L", crp=1, **facts)  # same level, CRP normal
+    assert {e["decision"] for e in well["eligibility"]} == {"not_indicated"}
+    far = describe_interpretation(level="14", unit="umol/L", crp=20, **facts)  # 14 / 1.22 is still above 11
+    assert {e["decision"] for e in far["eligibility"]} == {"not_indicated"}
+
+
+@settings(max_examples=60)
+@given(umol=st.floats(11.0, 40.0), crp=st.floats(0.0, 100.0), genotype=st.sampled_from(["SZ", "ZZ", "MZ", "SS"]))
+def test_eligibility__a_measured_level_at_or_above_the_threshold_is_never_eligible_even_with_inflammation(
+        umol: float, crp: float, genotype: str) -> None:
+    answer = describe_interpretation(level=f"{umol:.3f}", unit="umol/L", crp=crp, genotype=genotype, fev1_pct=50,
+                                     smoking="former", age=50, lung_disease=True, emphysema=True)
+    strictly = [e for e in answer["eligibility"] if umol > 11 or e["guideline"] != "cts2012"]  # CTS reads <= 11
+    assert not any(e["decision"] in ("consider", "discuss") for e in strictly)

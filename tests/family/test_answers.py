@@ -36,3 +36,17 @@ def test_report_from_text__json_and_text_agree() -> None:
     text = (DATA / "sibling_of_zz.json").read_text(encoding="utf-8")
     _ped, _result, answer = report_from_text(text)
     assert answer == pedigree_report(json.loads(text))
+
+
+def test_p_severe_definition__is_true_of_every_genotype_it_names() -> None:
+    """Review 2 (wave 8): Z/F is severe by its cited class although its level is above 11 umol/L, so the
+    definition may not say that every severe genotype's expected level is below the threshold."""
+    from aatd.family.answers import severe_genotypes
+    from aatd.genetics.levels import Severity, genotype_severity
+
+    names = severe_genotypes()
+    assert {"ZZ", "SZ", "Z/F", "Null/Null"} <= set(names)
+    assert all(genotype_severity(g) in (Severity.SEVERE, Severity.ABSENT) for g in names)
+    report = family_answer({"country": "USA", "members": [{"id": "p", "genotype": "ZZ", "proband": True}]})[1]
+    definition = report["definitions"]["p_severe"]
+    assert all(g in definition for g in names) and "Z/F counts although its level is above" in definition

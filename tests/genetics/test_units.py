@@ -9,7 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aatd.errors import InputError
-from aatd.genetics.units import Level, Method, Unit, from_umol_l, mg_dl_per_umol_l, parse_unit, to_umol_l
+from aatd.genetics.units import (
+    CONVERSION_DECIMALS,
+    Level,
+    Method,
+    Unit,
+    from_umol_l,
+    mg_dl_per_umol_l,
+    parse_unit,
+    to_umol_l,
+)
 
 
 def test_conversion__11_um_is_57_2_mg_dl_at_52_kda() -> None:
@@ -29,7 +38,9 @@ def test_conversion__one_g_l_is_100_mg_dl() -> None:
 
 @given(st.floats(0.01, 500), st.sampled_from(list(Unit)), st.sampled_from(list(Method)))
 def test_conversion__round_trips(umol_l: float, unit: Unit, method: Method) -> None:
-    assert math.isclose(to_umol_l(from_umol_l(umol_l, unit, method), unit, method), umol_l, rel_tol=1e-12)
+    # to_umol_l rounds to CONVERSION_DECIMALS decimals (one value, one side of every threshold): review 2, wave 8
+    back = to_umol_l(from_umol_l(umol_l, unit, method), unit, method)
+    assert math.isclose(back, umol_l, rel_tol=1e-12, abs_tol=10.0 ** -CONVERSION_DECIMALS)
 
 
 def test_level__censored_result_is_an_upper_bound() -> None:
@@ -50,3 +61,26 @@ def test_parse_unit__spellings_and_error() -> None:
     with pytest.raises(InputError) as info:
         parse_unit("furlongs")
     assert info.value.field == "unit"
+
+
+# --- review 2 (wave 8): one level, one answer, in every unit --------------------------------------------
+
+
+def test_to_umol_l__the_threshold_in_g_per_l_is_exactly_the_threshold_in_mg_per_dl() -> None:
+    # unrounded, 0.572 g/L gave 10.999999999999998 umol/L: "below 11" and eligible, where 57.2 mg/dL was not
+    assert Level.parse("0.572", "g/L", "nephelometry").umol_l == 11.0
+    assert Level.parse("57.2", "mg/dL", "nephelometry").umol_l == 11.0
+
+
+@given(tenths=st.integers(0, 10_000), method=st.sampled_from(list(Method)))
+def test_to_umol_l__mg_per_dl_and_g_per_l_agree_to_the_bit(tenths: int, method: Method) -> None:
+    mg_dl, g_l = f"{tenths / 10:.1f}", f"{tenths / 1000:.3f}"
+    assert Level.parse(mg_dl, "mg/dL", method).umol_l == Level.parse(g_l, "g/L", method).umol_l
+
+
+@given(value=st.floats(0.0, 80.0), limit=st.sampled_from([11.0, 20.2, 5.0]))
+def test_shown_against__never_prints_a_value_on_the_other_side_of_the_limit(value: float, limit: float) -> None:
+    from aatd.genetics.units import shown_against
+
+    printed = float(shown_against(value, limit))
+    assert (printed < limit) == (value < limit) and (printed == limit) == (value == limit)

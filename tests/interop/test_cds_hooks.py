@@ -96,3 +96,42 @@ def test_age_from_birth_date() -> None:
     assert _age({"birthDate": "1960"}, today) is None  # year only: age-limited rules stay pending
     assert _age({"birthDate": "1960-13-40"}, today) is None
     assert _age(None, today) is None
+
+
+def test_augmentation_order__a_guideline_that_says_discuss_gets_no_warning() -> None:
+    """Review 2 (wave 8): ZZ at 20 mg/dL, FEV1 85%, ex-smoker, COPD on record, emphysema not: A1F 2016
+    recommends discussing augmentation ('discuss', which the core counts as eligible), so the service may not
+    say that no guideline's criteria are met."""
+    from aatd.clinic.augmentation import ELIGIBLE
+    from aatd.clinic.interpretation import describe_interpretation
+
+    loinc, snomed, ucum = "http://loinc.org", "http://snomed.info/sct", "http://unitsofmeasure.org"
+
+    def observation(code: str, oid: str, **value: object) -> dict[str, object]:
+        return {"resourceType": "Observation", "id": oid, "status": "final", "effectiveDateTime": "2025-02-03",
+                "code": {"coding": [{"system": loinc, "code": code}]}, **value}
+
+    def bundle(*resources: dict[str, object]) -> dict[str, object]:
+        return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
+
+    results = bundle(observation("1825-9", "aat", valueQuantity={"value": 20, "unit": "mg/dL", "system": ucum,
+                                                                  "code": "mg/dL"}),
+                     observation("84413-4", "geno", valueCodeableConcept={"text": "PI*ZZ"}))
+    lung = bundle(observation("20152-5", "fev1", valueQuantity={"value": 85, "unit": "%", "system": ucum, "code": "%"}),
+                  observation("72166-2", "smk", valueCodeableConcept={"coding": [{"system": snomed,
+                                                                                  "code": "8517006"}]}))
+    copd = {"resourceType": "Condition", "id": "copd", "code": {"coding": [{"system": snomed, "code": "13645005"}]}}
+    order = {"resourceType": "MedicationRequest", "id": "aug-1", "status": "draft", "intent": "order",
+             "medicationCodeableConcept": {"text": "Prolastin-C 1000 MG Injection"}}
+    request = {"hook": "order-sign", "hookInstance": "x",
+               "context": {"patientId": "p", "draftOrders": bundle(order)},
+               "prefetch": {"results": results, "lung": lung, "conditions": bundle(copd)}}
+    expected = describe_interpretation(level="20", unit="mg/dL", genotype="ZZ", fev1_pct=85, smoking="former",
+                                       lung_disease=True)
+    decisions = {e["guideline"]: e["decision"] for e in expected["eligibility"]}
+    assert decisions["a1f2016"] == "discuss" and "consider" not in decisions.values()
+    assert "discuss" in ELIGIBLE
+    assert call_service("aatd-augmentation", request)["cards"] == []
+    without_copd = {**request, "prefetch": {"results": results, "lung": lung}}
+    (card,) = call_service("aatd-augmentation", without_copd)["cards"]  # nothing documented: the warning stays
+    assert card["indicator"] == "warning"

@@ -53,3 +53,32 @@ def test_describe_risk__a_country_without_a_table_names_the_field(country: str) 
     with pytest.raises(InputError) as caught:
         describe_risk(**PERSON, country=country)
     assert caught.value.field == "country" and "United Kingdom" in caught.value.expected
+
+
+# --- review 2 (wave 8): the augmentation what-if says when guidelines would not offer it ------------------
+
+
+def test_augmentation_scenario__for_a_current_smoker_names_the_guidelines_that_exclude_smokers() -> None:
+    from aatd.clinic.augmentation import Smoking, guidelines_excluding
+    from aatd.risk.answers import apply_scenario, build_profile
+
+    excluding = guidelines_excluding(Smoking.CURRENT)
+    assert "Alpha-1 Foundation guideline (Sandhaus) 2016" in excluding and len(excluding) >= 2
+    smoker, _ = build_profile(genotype="ZZ", sex="male", age=45, height_cm=178, smoking="current", pack_years=20)
+    _, text = apply_scenario(smoker, "augmentation")
+    assert "do not offer augmentation to people who still smoke" in text
+    assert all(name in text for name in excluding)
+    former, _ = build_profile(genotype="ZZ", sex="male", age=45, height_cm=178, smoking="former", pack_years=20,
+                              quit_age=40)
+    assert "still smoke" not in apply_scenario(former, "augmentation")[1]
+    assert guidelines_excluding(Smoking.FORMER) == [] and guidelines_excluding(Smoking.NEVER) == []
+
+
+def test_explanation__augmentation_entered_for_a_genotype_it_does_not_model_is_said() -> None:
+    """Review 2 (wave 8): an MZ 'receiving augmentation' was silently given no effect."""
+    from aatd.risk.answers import _explanation, build_profile
+
+    mz, cls = build_profile(genotype="MZ", sex="male", age=50, height_cm=175, augmentation=True)
+    assert any("Augmentation was entered, but MZ is not a severe genotype" in line for line in _explanation(mz, cls))
+    zz, zz_cls = build_profile(genotype="ZZ", sex="male", age=50, height_cm=175, augmentation=True)
+    assert not any("Augmentation was entered" in line for line in _explanation(zz, zz_cls))

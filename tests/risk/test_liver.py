@@ -72,3 +72,12 @@ def test_liver_risk__rejects_bad_alcohol_and_bmi() -> None:
 def test_panniculitis_flag__elevated_only_for_severe() -> None:
     assert panniculitis_flag("severe")["flag"] == "elevated"
     assert panniculitis_flag("intermediate")["flag"] == "not elevated"
+
+
+def test_panniculitis_flag__states_the_tables_prevalence_not_a_number_of_its_own() -> None:
+    """Review 2 (wave 8): the sentence repeated '1 in 1000' and '0.9%' as literals beside the cited row."""
+    flag = panniculitis_flag("severe")
+    prevalence = flag["estimated_prevalence"]
+    assert isinstance(prevalence, float)
+    assert f"about 1 in {1 / prevalence:,.0f} people" in str(flag["explanation"])
+    assert "0.9%" not in str(flag["explanation"])

@@ -143,3 +143,25 @@ def test_parity__public_pages_show_the_library_answers(tmp_path: Path) -> None:
     offspring = summaries.describe_inheritance("MZ", "SZ")["offspring"]
     assert set(offspring) == {"MS", "MZ", "SZ", "ZZ"} and all(p == 0.25 for p in offspring.values())
     assert all(genotype in square for genotype in offspring) and "1 in 4" in square
+
+
+def test_parity__should_test_age_and_pack_year_bounds_are_the_cores_on_every_face() -> None:
+    """Review 2 (wave 8): the public questionnaire refused ages above 120 that the core, CLI and API take (to 130)."""
+    from starlette.datastructures import ImmutableMultiDict
+
+    from aatd.clinic.who_to_test import MAX_AGE_YEARS, MAX_PACK_YEARS
+    from aatd.web.api.clinic import ShouldTestIn
+    from aatd.web.clinician.should_test import ShouldTestQuery
+    from aatd.web.public.questionnaire import read_answers
+
+    for model in (ShouldTestIn, ShouldTestQuery):
+        age, packs = model.model_fields["age"], model.model_fields["pack_years"]
+        assert f"le={MAX_AGE_YEARS!r}" in repr(age) and f"le={MAX_PACK_YEARS!r}" in repr(packs), model
+    errors: dict[str, str] = {}
+    answers = read_answers(ImmutableMultiDict({"age": f"{MAX_AGE_YEARS:g}", "pack_years": f"{MAX_PACK_YEARS:g}"}),
+                           errors)
+    assert not errors and answers.age == MAX_AGE_YEARS and answers.pack_years == MAX_PACK_YEARS
+    read_answers(ImmutableMultiDict({"age": f"{MAX_AGE_YEARS + 1:g}"}), errors)
+    assert "age" in errors
+    assert describe_should_test(["copd"], age=MAX_AGE_YEARS, pack_years=MAX_PACK_YEARS)["overall"] == "recommended"
+

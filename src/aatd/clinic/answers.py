@@ -81,6 +81,9 @@ class InterpretationAnswer(TypedDict):
     reported_genotype: str | None
     panel: str | None
     level_umol_l: float | None
+    measured_class: str | None
+    """The severity class of the usable measured level alone (``None`` without one): the patient text
+    speaks of the level by this class, and of the whole result by ``severity``."""
     inflamed: bool | None
     eligibility: list[EligibilityAnswer]
     assumptions: list[str]

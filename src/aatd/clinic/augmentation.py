@@ -20,7 +20,10 @@ The level row, in this order:
 
 1. a measured level (not censored) is compared with the threshold: above it, the row fails,
    whatever the genotype, inflammation or pregnancy - a measured level above the threshold
-   is never eligible (inflammation and pregnancy only raise the level, so below stays below);
+   is never eligible (inflammation and pregnancy only raise the level, so below stays below).
+   One exception keeps the answer true of the values: with a raised CRP, a level that would be
+   below the threshold without the genotype's median acute-phase rise (Sanders 2018) leaves the
+   row unknown (``undetermined``, "a level measured when well"), not failed;
 2. a censored result "<x" meets the row when x is at or below the threshold;
 3. otherwise (no usable level, on augmentation) the reported genotype's modelled range
    decides: met when its 95th percentile is below the threshold, failed when its 5th is above.
@@ -37,6 +40,7 @@ from enum import StrEnum
 
 from aatd.clinic.answers import EligibilityAnswer
 from aatd.clinic.guidelines import INDICATIONS, AugmentationCriterion, cite, guideline_tables
+from aatd.genetics.units import shown_against
 
 DECISIONS = ("not_indicated", "undetermined", "discuss", "consider")
 """Augmentation decisions, weakest first (a guideline takes its best indication)."""
@@ -70,6 +74,8 @@ class LevelEvidence:
     genotype: str | None = None
     genotype_p5_umol_l: float | None = None
     genotype_p95_umol_l: float | None = None
+    well_umol_l: float | None = None
+    """With a raised CRP, the measured level without the genotype's median acute-phase rise (µmol/L)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +133,16 @@ def _level(c: AugmentationCriterion, level: LevelEvidence) -> tuple[bool | None,
     symbol = {"lt": "<", "le": "<="}.get(c.operator, c.operator)
     if level.measured_umol_l is not None and not level.censored:
         value = level.measured_umol_l
+        shown = shown_against(value, threshold)
         if _compare(value, c.operator, threshold):
-            return True, f"measured {value:.1f} µmol/L is {symbol} {threshold:g} µmol/L"
+            return True, f"measured {shown} µmol/L is {symbol} {threshold:g} µmol/L"
+        if level.well_umol_l is not None and _compare(level.well_umol_l, c.operator, threshold):
+            well = shown_against(level.well_umol_l, threshold)
+            return None, (f"a serum AAT level measured when well: {shown} µmol/L was measured with a raised CRP "
+                          f"and may be about {well} µmol/L ({symbol} {threshold:g} µmol/L) without the acute-phase "
+                          "rise")
         why = " (measured during inflammation or pregnancy: repeat when well)" if level.raised else ""
-        return False, f"measured {value:.1f} µmol/L is not {symbol} {threshold:g} µmol/L{why}"
+        return False, f"measured {shown} µmol/L is not {symbol} {threshold:g} µmol/L{why}"
     if level.measured_umol_l is not None and level.censored and level.measured_umol_l <= threshold:
         return True, f"below {level.measured_umol_l:.1f} µmol/L (censored result)"
     if level.genotype and level.genotype_p95_umol_l is not None and level.genotype_p5_umol_l is not None:
@@ -231,6 +243,20 @@ def describe_eligibility(verdicts: tuple[EligibilityVerdict, ...]) -> list[Eligi
                           "notes": r.criterion.notes, "sources": cite(r.criterion.source)} for r in v.results],
         })
     return out
+
+
+def guidelines_excluding(smoking: Smoking) -> list[str]:
+    """Names (with year) of the guidelines whose lung-indication criteria exclude this smoking status.
+
+    The one reading of the ``smoking`` rows of ``augmentation_criteria.csv`` outside eligibility itself:
+    the risk model's augmentation what-if says, for someone who still smokes, which guidelines would not
+    offer the treatment they are shown.
+    """
+    tables = guideline_tables()
+    names = [f"{tables.guidelines[c.guideline].name} {tables.guidelines[c.guideline].year}"
+             for c in tables.augmentation
+             if c.criterion == "smoking" and c.indication == "lung" and smoking.value not in c.value.split(";")]
+    return list(dict.fromkeys(names))
 
 
 def guidelines_without_eligibility() -> list[str]:

@@ -54,6 +54,7 @@ from aatd.genetics.levels import (
     Severity,
     classify_umol_l,
     genotype_severity,
+    inflammation_factor,
     is_inflamed,
     level_distribution,
     level_likelihood,
@@ -213,7 +214,7 @@ def interpret_result(*, level: Level | None = None, crp_mg_l: float | None = Non
     causes = _causes(ev, candidates, reported, posterior, direction, inflamed) if consistent is False else ()
     severity = _severity(ev, candidates, posterior, raised, causes, direction, consistent)
     eligibility = augmentation_eligibility(ClinicalFacts(
-        _level_evidence(ev, reported, raised),
+        _level_evidence(ev, reported, raised, inflamed),
         float(fev1_pct) if fev1_pct is not None else None, smoking, emphysema, ct_density_decline,
         genotype_class(reported), lung_disease, panniculitis, ev.age_years, consistent))
     steps = next_steps(ev, severity, consistent, causes, eligibility, smoking, posterior, inflamed, reported)
@@ -356,15 +357,18 @@ def genotype_class(reported: Genotype | None) -> str | None:
     return NO_NORMAL_ALLELE
 
 
-def _level_evidence(ev: Evidence, reported: Genotype | None, raised: bool) -> LevelEvidence:
-    """The level as the eligibility threshold sees it: the measured value when usable, and the
-    reported genotype's modelled 5th-95th percentiles (used when no measured value is usable)."""
+def _level_evidence(ev: Evidence, reported: Genotype | None, raised: bool, inflamed: bool) -> LevelEvidence:
+    """The level as the eligibility threshold sees it: the measured value when usable, the
+    reported genotype's modelled 5th-95th percentiles (used when no measured value is usable) and,
+    with a raised CRP, the measured value without the genotype's median acute-phase rise."""
     measured = ev.level.umol_l if ev.level is not None and ev.level_usable else None
     censored = bool(ev.level and ev.level.below)
+    well = measured / inflammation_factor(reported) if measured is not None and inflamed and not censored else None
     if reported is None:
-        return LevelEvidence(measured, censored, raised)
+        return LevelEvidence(measured, censored, raised, well_umol_l=well)
     dist = level_distribution(reported)
-    return LevelEvidence(measured, censored, raised, reported.canonical, dist.quantile(0.05), dist.quantile(0.95))
+    return LevelEvidence(measured, censored, raised, reported.canonical, dist.quantile(0.05), dist.quantile(0.95),
+                         well_umol_l=well)
 
 
 def _assumptions(ev: Evidence) -> tuple[str, ...]:

@@ -30,7 +30,7 @@ from aatd.genetics.levels import (
     lower_limit_of_normal_umol_l,
     protective_threshold_umol_l,
 )
-from aatd.genetics.units import Method, Unit, from_umol_l
+from aatd.genetics.units import Method, Unit, from_umol_l, shown_against
 from aatd.knowledge import knowledge, split_sources
 from aatd.provenance import provenance
 
@@ -207,8 +207,9 @@ def explain(ev: Evidence, interp: Interpretation, candidates: frozenset[Genotype
 def relation(umol_l: float, limit: float, name: str) -> str:
     """``"X µmol/L is below <name> (L µmol/L)"`` or ``"... is at or above ..."``: true by construction."""
     side = "below" if umol_l < limit else "at or above"
-    return f"{umol_l:.1f} µmol/L is {side} the {limit:g} µmol/L {name}" if name == "protective threshold" \
-        else f"{umol_l:.1f} µmol/L is {side} the {name} ({limit:.1f} µmol/L)"
+    value = shown_against(umol_l, limit)
+    return f"{value} µmol/L is {side} the {limit:g} µmol/L {name}" if name == "protective threshold" \
+        else f"{value} µmol/L is {side} the {name} ({limit:.1f} µmol/L)"
 
 
 def _level_statements(ev: Evidence) -> list[Statement]:
@@ -304,8 +305,8 @@ def _consistency_statements(ev: Evidence, interp: Interpretation, p_value: float
         for rank, cause in enumerate(interp.causes, 1):
             prob = f" (probability {cause.probability:.0%})" if cause.probability is not None else ""
             note = f"; {cause.note}" if cause.note else ""
-            out.append(Statement(f"Possible cause {rank}: {table[cause.code].clinician_text}{prob}{note}",
-                                 table[cause.code].source))
+            text = table[cause.code].clinician_text.rstrip(".")
+            out.append(Statement(f"Possible cause {rank}: {text}{prob}{note}.", table[cause.code].source))
     return out
 
 
@@ -347,7 +348,7 @@ def patient_explanation(interp: Interpretation) -> tuple[str, ...]:
     if interp.unit_check is not None:
         out.append(msgs["check_unit"].text)
     if interp.measured_class is not None:
-        out.append(msgs[f"level_{interp.measured_class}"].text)
+        out.append(msgs[_level_message(interp.measured_class, interp.level_umol_l)].text)
         if SEVERITY_RANK[interp.severity] > SEVERITY_RANK[interp.measured_class]:
             out.append(msgs["genes_lower_than_level"].text)
     else:
@@ -360,12 +361,35 @@ def patient_explanation(interp: Interpretation) -> tuple[str, ...]:
         out.append(msgs["consistency_false"].text)
         if interp.causes:
             out.append(tables.discordance[interp.causes[0].code].patient_text)
-    out.extend(tables.next_steps[s.code].patient_text for s in interp.next_steps)
+    out.extend(step_patient_text(s.code, interp) for s in interp.next_steps)
     out.append(msgs["closing"].text)
     return tuple(out)
 
 
+def step_patient_text(code: str, interp: Interpretation) -> str:
+    """The patient text of a next step, true of what was entered.
+
+    ``repeat_level_without_inflammation`` says the body was fighting an illness: true only when a
+    CRP was given and is raised. Without a CRP the person is told that nobody knows yet (and that a
+    CRP comes with the repeat); with a CRP below the cut-off, only that the level is repeated.
+    """
+    tables = guideline_tables()
+    if code == "repeat_level_without_inflammation" and interp.inflamed is not True:
+        if interp.inflamed is None:
+            return tables.messages["repeat_level_no_crp"].text
+        return tables.next_steps["repeat_level"].patient_text
+    return tables.next_steps[code].patient_text
+
+
 SEVERITY_RANK = {"normal": 0, "intermediate": 1, "severe": 2, "absent": 3, INDETERMINATE: -1}
+
+
+def _level_message(measured_class: str, umol_l: float | None) -> str:
+    """The key of the sentence about the measured level: its class, or ``level_high`` above the
+    highest published MM upper limit (``typical_level_max_umol_l``), which is not "the usual range"."""
+    if measured_class == "normal" and umol_l is not None and umol_l > knowledge().constant("typical_level_max_umol_l"):
+        return "level_high"
+    return f"level_{measured_class}"
 
 
 # --- JSON ------------------------------------------------------------------------------
@@ -380,7 +404,7 @@ def as_dict(interp: Interpretation, inputs: Mapping[str, object]) -> Interpretat
         "next_steps": list(interp.next_step_codes),
         "next_step_details": [
             CitedStep(code=s.code, text=tables.next_steps[s.code].clinician_text, reason=s.reason,
-                      patient_text=tables.next_steps[s.code].patient_text,
+                      patient_text=step_patient_text(s.code, interp),
                       sources=cite(tables.next_steps[s.code].source),
                       source_ids=list(split_sources(tables.next_steps[s.code].source)))
             for s in interp.next_steps
@@ -395,6 +419,7 @@ def as_dict(interp: Interpretation, inputs: Mapping[str, object]) -> Interpretat
         "reported_genotype": interp.reported_genotype,
         "panel": interp.panel,
         "level_umol_l": None if interp.level_umol_l is None else round(interp.level_umol_l, 2),
+        "measured_class": interp.measured_class,
         "inflamed": interp.inflamed,
         "eligibility": describe_eligibility(interp.eligibility),
         "assumptions": list(interp.assumptions),

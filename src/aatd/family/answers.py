@@ -31,7 +31,7 @@ from aatd.family.pedigree import pedigree_from_json as _from_json
 from aatd.family.relationships import proband_id, relationships_to
 from aatd.genetics.genotypes import Genotype
 from aatd.genetics.inheritance import as_canonical
-from aatd.genetics.levels import MODEL_SOURCES, protective_threshold_umol_l
+from aatd.genetics.levels import MODEL_SOURCES, Severity, genotype_classes, protective_threshold_umol_l
 from aatd.knowledge import knowledge
 from aatd.limits import check_time_budget
 from aatd.provenance import Provenance, provenance
@@ -141,6 +141,16 @@ def _couples(pedigree: Pedigree, couples: Sequence[tuple[str, str]] | None) -> l
     return sorted({(m.father, m.mother) for m in pedigree.members if m.father and m.mother})
 
 
+_P_SEVERE = ("probability of a genotype of the severe or absent class: {cited} (their cited classes; Z/F counts "
+             "although its level is above the threshold, because F is dysfunctional), or another genotype whose "
+             "modelled median level is below the protective threshold of {threshold} µmol/L")
+
+
+def severe_genotypes() -> list[str]:
+    """The genotypes whose cited class (``genotype_classes.csv``) is severe or absent, as the definition names them."""
+    return [g for g, s in genotype_classes().items() if s in (Severity.SEVERE, Severity.ABSENT)]
+
+
 def report_for(result: PedigreeResult, *, plan: bool = False,
                couples: Sequence[tuple[str, str]] | None = None,
                limits: ExactLimits | None = None) -> PedigreeAnswer:
@@ -154,8 +164,8 @@ def report_for(result: PedigreeResult, *, plan: bool = False,
         "log_likelihood": result.log_likelihood,
         "method": result.method,
         "definitions": {
-            "p_severe": "probability of a genotype whose severity class is severe or absent (expected level "
-                        f"below the protective threshold of {protective_threshold_umol_l():g} µmol/L)",
+            "p_severe": _P_SEVERE.format(cited=", ".join(severe_genotypes()),
+                                         threshold=f"{protective_threshold_umol_l():g}"),
             "p_carrier": "probability of exactly one deficiency allele (any allele not of the normal class)",
             "relationship": "how the member is related to the proband (the member marked proband, else the first "
                             "with a severe genotype), from common ancestors and generation distances",

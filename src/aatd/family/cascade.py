@@ -2,9 +2,9 @@
 
 Guidelines ask that relatives of a person found to have AATD be offered testing. The
 plan ranks every living relative who has no genotype or IEF phenotype yet by the
-posterior probability of a severe genotype (severity class severe or absent: ZZ,
-Z/Null, Null/Null, SZ and the other genotypes whose expected level is below the
-protective threshold), then by the probability of being a carrier (exactly one
+posterior probability of a severe genotype (severity class severe or absent: the cited
+classes of ZZ, SZ, Z/F and Null/Null, and the other genotypes, such as Z/Null, whose
+modelled median level is below the protective threshold), then by the probability of being a carrier (exactly one
 deficiency allele), then by the degree of relationship to the proband (closer first;
 see :mod:`aatd.family.relationships`), then by id. Probabilities equal to 12 decimals count as
 ties, so MZ twins or the two parents of a proband are ordered by degree, not by rounding

@@ -266,12 +266,15 @@ def _inflammation_ratios() -> dict[str, float]:
             if inflamed and (g, False) in medians}
 
 
-def inflammation_factor(genotype: Genotype | str) -> float:
-    """Multiplier of the median level during inflammation (CRP >= cut-off)."""
-    g = parse_genotype(genotype) if isinstance(genotype, str) else genotype
+def inflammation_factor(genotype: Genotype | str | None) -> float:
+    """Multiplier of the median level during inflammation (CRP >= cut-off); the mean over the
+    genotypes with data for a genotype without (or for an unknown genotype, ``None``)."""
     ratios = _inflammation_ratios()
     if not ratios:
         return 1.0
+    if genotype is None:
+        return fmean(ratios.values())
+    g = parse_genotype(genotype) if isinstance(genotype, str) else genotype
     return ratios.get(_level_key(g), fmean(ratios.values()))
 
 

@@ -85,12 +85,29 @@ def mg_dl_per_umol_l(method: Method = Method.NEPHELOMETRY) -> float:
     return k.constant("aat_molecular_weight_kda") / 10.0
 
 
+CONVERSION_DECIMALS = 9
+"""A converted level is rounded to this many decimals of µmol/L (a billionth, far below any assay's
+resolution), so that floating-point error cannot put one value on two sides of a threshold: 0.572 g/L
+and 57.2 mg/dL are both exactly 11 µmol/L (unrounded, 0.572 g/L gave 10.999999999999998)."""
+
+
 def to_umol_l(value: float, unit: Unit, method: Method = Method.UNSPECIFIED) -> float:
-    """Convert a level to µmol/L (``unspecified`` methods are taken as purified-standard)."""
+    """Convert a level to µmol/L (``unspecified`` methods are taken as purified-standard), rounded to
+    :data:`CONVERSION_DECIMALS` decimals so that the same level in any unit meets the same thresholds."""
     if unit is Unit.UMOL_L:
         return value
     mg_dl = value * knowledge().constant("mg_dl_per_g_l") if unit is Unit.G_L else value
-    return mg_dl / mg_dl_per_umol_l(method)
+    return round(mg_dl / mg_dl_per_umol_l(method), CONVERSION_DECIMALS)
+
+
+def shown_against(value: float, limit: float, decimals: int = 1) -> str:
+    """``value`` with ``decimals`` decimals, or more (up to 6) when fewer would print it on the other side of
+    ``limit``: 10.96 against 11 prints "10.96", never "11.0" beside "is below 11"."""
+    for places in range(decimals, 7):
+        text = f"{value:.{places}f}"
+        if (float(text) < limit) == (value < limit) and (float(text) == limit) == (value == limit):
+            return text
+    return f"{value!r}"
 
 
 def from_umol_l(umol_l: float, unit: Unit, method: Method = Method.UNSPECIFIED) -> float:

@@ -28,7 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from aatd.clinic.answers import EligibilityAnswer
-from aatd.clinic.augmentation import ClinicalFacts, LevelEvidence, augmentation_eligibility, describe_eligibility
+from aatd.clinic.augmentation import (
+    ELIGIBLE,
+    ClinicalFacts,
+    LevelEvidence,
+    augmentation_eligibility,
+    describe_eligibility,
+)
 from aatd.clinic.guidelines import guideline_tables
 from aatd.clinic.interpretation import describe_interpretation
 from aatd.clinic.who_to_test import describe_should_test, finding_index
@@ -476,8 +482,8 @@ def _augmentation(call: _Call) -> list[dict[str, Any]]:
     else:
         data = describe_interpretation(**interpretation_arguments(inputs), **_clinical_context(call))
         eligibility = data["eligibility"]
-    if any(e["decision"] == "consider" for e in eligibility):
-        return []
+    if any(e["decision"] in ELIGIBLE for e in eligibility):
+        return []  # the core's reading: 'discuss' (A1F 2016: FEV1 > 65% with lung disease) may be offered too
     lines = ["No guideline's criteria for augmentation therapy are met on the data in this record"
              + (f" ({_result_text(inputs)})." if not inputs.empty else " (no AAT level or genotype on record)."), ""]
     source_ids: list[str] = []

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from typing_extensions import TypedDict
 
+from aatd.clinic.augmentation import Smoking, guidelines_excluding
 from aatd.errors import InputError
 from aatd.genetics.genotypes import parse_genotype
 from aatd.genetics.levels import Severity, genotype_severity
@@ -238,6 +239,9 @@ def apply_scenario(profile: Profile, scenario: str) -> tuple[Profile, str]:
                 "loss, applied here to the excess FEV1 decline; no FEV1 benefit was shown in trials")
         if not profile.augmentation_applies:
             text = "augmentation: not indicated for this genotype (severe deficiency only), so no modelled effect"
+        elif profile.smoking == "current":
+            text += ("; modelled while smoking goes on, although these guidelines do not offer augmentation to "
+                     "people who still smoke: " + ", ".join(guidelines_excluding(Smoking.CURRENT)))
         return profile.with_changes(augmentation_start_age=at), text
     raise InputError("scenario", scenario, expected)
 
@@ -348,6 +352,9 @@ def _explanation(profile: Profile, cls: GenotypeClass) -> list[str]:
                      f"{profile.smoking_start():g} ({profile.pack_years:g} pack-years).")
     if profile.fev1_l is not None:
         lines.append(f"The trajectory is anchored to the measured FEV1 of {profile.fev1_l:g} L at {profile.age}.")
+    if profile.augmentation_start_age is not None and not profile.augmentation_applies:
+        lines.append(f"Augmentation was entered, but {cls.genotype} is not a severe genotype: the trials enrolled "
+                     "severe deficiency only, so the model gives augmentation no effect here.")
     return lines
 
 

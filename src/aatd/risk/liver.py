@@ -141,8 +141,8 @@ def panniculitis_flag(severity: str) -> dict[str, object]:
     return {
         "flag": "elevated" if elevated else "not elevated",
         "estimated_prevalence": param.value if elevated else None,
-        "explanation": ("Necrotising panniculitis affects about 1 in 1000 people with severe deficiency "
-                        "(another source quotes 0.9%); painful nodules that may ulcerate deserve assessment."
-                        if elevated else "Panniculitis is described mainly with severe deficiency."),
+        "explanation": (f"Necrotising panniculitis affects about 1 in {1 / param.value:,.0f} people with severe "
+                        "deficiency (estimates vary between sources); painful nodules that may ulcerate deserve "
+                        "assessment." if elevated else "Panniculitis is described mainly with severe deficiency."),
         "source": param.source,
     }

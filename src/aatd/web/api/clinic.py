@@ -14,7 +14,7 @@ from pydantic import Field, TypeAdapter
 from aatd import limits
 from aatd.clinic.answers import InterpretationAnswer, ShouldTestAnswer
 from aatd.clinic.interpretation import describe_interpretation
-from aatd.clinic.who_to_test import describe_should_test
+from aatd.clinic.who_to_test import MAX_AGE_YEARS, MAX_PACK_YEARS, describe_should_test
 from aatd.web.budget import BUDGETED, EngineCaller, answer_json
 from aatd.web.schemas import ShortText, Strict
 
@@ -50,8 +50,8 @@ class ShouldTestIn(Strict):
     """Inputs of ``aatd.clinic.who_to_test.describe_should_test``."""
 
     findings: Annotated[list[ShortText], Field(max_length=50)]
-    age: Annotated[float, Field(ge=0, le=130, allow_inf_nan=False)] | None = None
-    pack_years: Annotated[float, Field(ge=0, le=300, allow_inf_nan=False)] | None = None
+    age: Annotated[float, Field(ge=0, le=MAX_AGE_YEARS, allow_inf_nan=False)] | None = None
+    pack_years: Annotated[float, Field(ge=0, le=MAX_PACK_YEARS, allow_inf_nan=False)] | None = None
 
 
 _INTERPRETATION = TypeAdapter(InterpretationAnswer)

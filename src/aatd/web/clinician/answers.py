@@ -6,6 +6,7 @@ Stored results are turned into engine inputs here and nowhere else (the family e
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -113,8 +114,17 @@ def known_panels() -> list[tuple[str, str]]:
 
 
 def interpretation_inputs(results: Sequence[Result]) -> dict[str, Any]:
-    """The latest genotype/phenotype (with panel), level and CRP as interpretation inputs."""
+    """The latest genotype/phenotype (with panel) and level as interpretation inputs, with the CRP
+    taken on the same day as that level (results in date order).
+
+    A CRP tells whether *that* sample was taken during inflammation, so a CRP of another day is
+    left out (the answer then says no CRP was given), as in the family export
+    (:mod:`aatd.web.workspace.family_json`): an old level must not be read as "CRP below the
+    cut-off" because of a later normal CRP, nor a normal level as inflamed because of a later one.
+    """
     inputs: dict[str, Any] = {}
+    level_day: dt.date | None = None
+    crp_by_day: dict[dt.date, float] = {}
     for r in results:
         if r.kind in ("genotype", "phenotype") and r.text:
             inputs[r.kind] = r.text
@@ -126,8 +136,11 @@ def interpretation_inputs(results: Sequence[Result]) -> dict[str, Any]:
             inputs["level"] = f"<{r.value:g}" if r.below else r.value
             inputs["unit"] = r.unit
             inputs["method"] = r.method
+            level_day = r.taken_on
         elif r.kind == "crp" and r.value is not None:
-            inputs["crp"] = r.value
+            crp_by_day[r.taken_on] = r.value
+    if level_day in crp_by_day:
+        inputs["crp"] = crp_by_day[level_day]
     return inputs
 
 
@@ -156,15 +169,25 @@ def interpretation_for(results: Sequence[Result], birth_year: int | None = None,
         inputs["fev1_pct"] = fev1_pct
     if smoking is not None:
         inputs["smoking"] = smoking
-    note = None
+    notes = [crp_note] if (crp_note := _unpaired_crp(results, inputs)) else []
     try:
         try:
             answer = describe_interpretation(**inputs)
         except InputError as exc:
             if exc.field != "panel":
                 raise
-            note = f"panel {inputs.pop('panel')!r} is not one the interpretation knows ({exc.expected})"
+            notes.insert(0, f"panel {inputs.pop('panel')!r} is not one the interpretation knows ({exc.expected})")
             answer = describe_interpretation(**inputs)
     except InputError as exc:
-        return {"answer": None, "error": str(exc), "note": note}
-    return {"answer": answer, "error": None, "note": note}
+        return {"answer": None, "error": str(exc), "note": "; ".join(notes) or None}
+    return {"answer": answer, "error": None, "note": "; ".join(notes) or None}
+
+
+def _unpaired_crp(results: Sequence[Result], inputs: dict[str, Any]) -> str | None:
+    """Why a CRP on the record is not used: none was taken on the day of the level interpreted."""
+    crps = [r for r in results if r.kind == "crp" and r.value is not None]
+    levels = [r for r in results if r.kind == "level" and r.value is not None]
+    if not crps or not levels or "crp" in inputs:
+        return None
+    return (f"no CRP was taken on the day of the level ({levels[-1].taken_on.isoformat()}), so the CRP of "
+            f"{crps[-1].taken_on.isoformat()} is not used for it")

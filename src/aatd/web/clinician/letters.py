@@ -44,13 +44,18 @@ KNOWN = 0.995
 
 
 def _chance(answer: dict[str, Any], rank: int | None) -> tuple[str, ...]:
+    """The member's chances in words true of the family answer.
+
+    ``p_severe`` is the chance of a *severe type* (ZZ, SZ, two null genes...), not of any two changed
+    genes: SS also has two, and is not severe. So the letter speaks of a severe type.
+    """
     severe, carrier = float(answer["p_severe"]), float(answer["p_carrier"])
     if severe >= KNOWN or carrier >= KNOWN:
-        found = "two changed genes" if severe >= KNOWN else "one changed gene"
+        found = "a severe type of AATD" if severe >= KNOWN else "one changed gene"
         return (f"Your test results show that you have {found}. Your parents, brothers, sisters and children "
                 "may want a test too. They can contact us.",)
     lines = [f"We used the test results of your family to work out your chances. The chance that you have "
-             f"two changed genes is {_in_100(severe)}. People with two changed genes have a higher risk of lung "
+             f"a severe type of AATD is {_in_100(severe)}. People with a severe type have a higher risk of lung "
              "and liver disease.",
              f"The chance that you carry one changed gene is {_in_100(carrier)}. A carrier can pass the gene "
              "on to their children."]

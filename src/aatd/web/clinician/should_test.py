@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 
 from aatd.clinic.answers import ShouldTestAnswer
-from aatd.clinic.who_to_test import describe_should_test
+from aatd.clinic.who_to_test import MAX_AGE_YEARS, MAX_PACK_YEARS, describe_should_test
 from aatd.errors import InputError
 from aatd.web.clinician.rendering import render
 from aatd.web.deps import PageUser
@@ -25,8 +25,8 @@ class ShouldTestQuery(BaseModel):
     """The form: findings separated by commas or new lines, optional age and pack-years."""
 
     findings: Annotated[str, Field(max_length=2000)] = ""
-    age: Annotated[float, Field(ge=0, le=130, allow_inf_nan=False)] | None = None
-    pack_years: Annotated[float, Field(ge=0, le=300, allow_inf_nan=False)] | None = None
+    age: Annotated[float, Field(ge=0, le=MAX_AGE_YEARS, allow_inf_nan=False)] | None = None
+    pack_years: Annotated[float, Field(ge=0, le=MAX_PACK_YEARS, allow_inf_nan=False)] | None = None
 
     @field_validator("age", "pack_years", mode="before")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aatd.clinic.who_to_test import MAX_AGE_YEARS, MAX_PACK_YEARS
 from aatd.web.public.rendering import Fields, gettext, number
 
 
@@ -80,8 +81,8 @@ def read_answers(fields: Fields, errors: dict[str, str]) -> Answers:
     """Answers from the submitted fields; unknown findings are ignored, bad numbers go to ``errors``."""
     known = statements()
     findings = tuple(dict.fromkeys(f for f in fields.getlist("finding") if f in known))
-    age = number(fields, "age", errors, low=0, high=120)
-    pack_years = number(fields, "pack_years", errors, low=0, high=300)
+    age = number(fields, "age", errors, low=0, high=MAX_AGE_YEARS)  # the core's bounds, as every face
+    pack_years = number(fields, "pack_years", errors, low=0, high=MAX_PACK_YEARS)
     return Answers(findings, age, pack_years, symptoms=fields.get("symptoms") == "1")
 
 

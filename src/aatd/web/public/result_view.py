@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aatd.clinic.guidelines import guideline_tables
 from aatd.clinic.interpretation import describe_interpretation
 from aatd.patients.i18n import gettext_noop
 from aatd.web.public.rendering import gettext
@@ -18,7 +19,10 @@ from aatd.web.public.rendering import gettext
 UNITS = (("mg/dL", "mg/dL"), ("g/L", "g/L"), ("umol/L", "µmol/L"))
 KINDS = ("genotype", "phenotype")
 SMOKING = ("", "never", "former", "current")
-_REPEAT_STEPS = {"repeat_level", "repeat_level_without_inflammation", "retest", "repeat_genotype"}
+SEVERITIES = ("normal", "intermediate", "severe", "absent")
+_REPEAT_STEPS = {"repeat_level", "repeat_level_without_inflammation", "repeat_level_after_pregnancy"}
+"""Next steps of the core after which the level should be measured again: the page then says "something may
+have changed the level" (a unit in doubt has its own sentence, so ``check_unit`` is not one of them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +105,10 @@ CORE_PATIENT_SENTENCES = (
     gettext_noop('Illness or swelling in the body can raise the level for a while.'),
     gettext_noop('A drip treatment with alpha-1 raises the level in your blood.'),
     gettext_noop('Pregnancy or hormone pills can raise the level.'),
+    gettext_noop('Illness or swelling can make the alpha-1 level look higher. There was no CRP test, so we do not '
+                 'know if that happened. We will test the level again, with a CRP test, when you are well.'),
+    gettext_noop('Your alpha-1 level is above the usual range. That is not a shortage. An illness, pregnancy or '
+                 'hormone pills can raise it.'),
 )
 """The core's patient sentences (``patient_messages.csv``, ``discordance_explanations.csv``), marked
 for translation; a test checks this list against the tables so it cannot drift."""
@@ -140,15 +148,29 @@ def step_text(code: str, core_text: str, crp_given: bool, inflamed: bool | None)
                                "doctor for help to stop."),
         "avoid_exposures": _("Try to stay away from dust and fumes at work and at home."),
         "measure_level": _("Ask your doctor about a blood test of your alpha-1 level, with a CRP test."),
+        "check_unit": _("Ask your doctor to check the unit of your result with the lab."),
+        "repeat_level_after_pregnancy": _("Pregnancy raises the level. Ask your doctor about testing the level "
+                                          "again some months after your baby is born."),
+        "paediatric_follow_up": _("A children's clinic will check the liver and growth. Ask your doctor about it, "
+                                  "and keep your child away from tobacco smoke."),
     }
     return words.get(code, core_text)
 
 
-def headline(severity: str) -> str:
-    """The first sentence of the answer, by severity class (the class comes from the core)."""
+def headline(severity: str, measured_class: str | None = None) -> str:
+    """The first sentence of the answer, by severity class (the class comes from the core).
+
+    The short headlines ("Your result is very low.") speak of a measured level. They are used only
+    when the measured level's own class is the severity of the whole result. Otherwise - a ZZ
+    genotype with a level in the usual range, an MZ with a normal level, a genotype without a level
+    (SZ levels straddle the threshold) - the core's sentence for the severity ("... or genes that
+    cause one"), true of both the level and the genes, is used instead.
+    """
     _ = gettext
+    if measured_class != severity and severity in SEVERITIES:
+        return _(guideline_tables().messages[f"severity_{severity}"].text)
     return {
-        "normal": _("Your result is in the usual range."),
+        "normal": _("Your result shows no shortage of alpha-1."),
         "intermediate": _("Your result is a bit lower than usual."),
         "severe": _("Your result is very low."),
         "absent": _("Your body makes almost no alpha-1."),
@@ -194,7 +216,9 @@ def view_of(inp: ResultInput, r: Mapping[str, Any]) -> dict[str, Any]:
     codes = set(r.get("next_steps", []))
     repeat = r.get("consistent") is False or bool(codes & _REPEAT_STEPS)
     sources = sorted({str(src) for item in steps + details for src in item["sources"]})
-    return {"severity": severity, "headline": headline(severity), "meaning": meaning, "steps": steps,
+    measured = r.get("measured_class")
+    return {"severity": severity, "headline": headline(severity, str(measured) if measured else None),
+            "meaning": meaning, "steps": steps,
             "details": details, "consistent": r.get("consistent"), "repeat": repeat,
             "questions": questions(severity, inp, repeat), "entered": entered(inp), "sources": sources,
             "data_version": r.get("provenance", {}).get("data_version", "")}
