@@ -50,9 +50,27 @@ def capture(page: Any, folder: Path, name: str) -> list[Path]:
     return paths
 
 
+def wider_than_the_screen(page: Any) -> list[str]:
+    """Elements that reach past the right edge of the viewport outside any scrolling box (sideways scroll)."""
+    return list(page.evaluate("""() => {
+      const width = document.documentElement.clientWidth, found = [];
+      for (const el of document.querySelectorAll('body *')) {
+        const box = el.getBoundingClientRect();
+        if (box.width === 0 || box.right <= width + 1) continue;
+        let scroller = el.parentElement;
+        while (scroller && !['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(scroller).overflowX)) {
+          scroller = scroller.parentElement;
+        }
+        if (!scroller) found.push(`${el.tagName.toLowerCase()}.${el.className} ends at ${Math.round(box.right)} px`);
+      }
+      return found.slice(0, 5);
+    }"""))
+
+
 def check(page: Any, folder: Path, name: str) -> None:
-    """axe on the current page, then the two screenshots."""
+    """axe on the current page, nothing wider than the screen, then the two screenshots."""
     assert serious_violations(page) == []
+    assert wider_than_the_screen(page) == []
     assert all(p.stat().st_size > 0 for p in capture(page, folder, name))
 
 
