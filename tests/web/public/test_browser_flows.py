@@ -72,6 +72,8 @@ def test_ask__distress_shows_the_crisis_line_before_anything_else(page: Any, scr
     box = crisis.bounding_box()
     results = page.locator("#results-title").bounding_box()
     assert box is not None and results is not None and box["y"] < results["y"]
+    # the line's languages in the page's language: a Spanish reader must read "marque 2", not "press 2"
+    assert {"en": "English; Spanish (press 2)", "es": "inglés; español (marque 2)"}[lang] in crisis.inner_text()
     check(page, screenshots, f"{lang}-ask-crisis")
 
 
@@ -169,3 +171,22 @@ def test_language_switch__remembered_on_the_next_page(page: Any, screenshots: Pa
     check(page, screenshots, "es-find-care-after-switch")
     page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_wrong_address__the_patients_own_error_page_in_their_language(page: Any, screenshots: Path,
+                                                                      lang: str) -> None:
+    response = page.goto(f"/public/no-such-page?lang={lang}")
+    assert response is not None and response.status == 404
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.get_by_role("navigation", name={"en": "Main", "es": "Principal"}[lang]).is_visible()
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert heading == {"en": "Page not found", "es": "No encontramos la página"}[lang]
+    assert "Please correct this" not in page.locator("main").inner_text()
+    check(page, screenshots, f"{lang}-not-found")
+
+
+def test_find_care__languages_of_each_place_read_in_spanish(page: Any, screenshots: Path) -> None:
+    visit(page, "/public/find-care", "es")
+    meta = " ".join(page.locator("li.care-place p.small").all_inner_texts())
+    assert "inglés" in meta and "English" not in meta and "interpreters" not in meta

@@ -1,0 +1,65 @@
+"""In real Chromium, what a clinician trips over outside the main flows: the account page's tab title, the
+account and users pages on a phone, error pages that say their message once, and no console error on the
+first visit (the site icon is served)."""
+
+from __future__ import annotations
+
+import pytest
+
+from web.clinician.test_browser import _login, _shot, browser, server
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+__all__ = ["browser", "server"]
+
+
+def _sideways(page: object) -> int:
+    """How many pixels the page reaches past the right edge of the screen."""
+    return int(page.evaluate(  # type: ignore[attr-defined]
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+
+
+def test_account__tab_title_is_the_page_name_not_the_two_step_key(server: str, browser: object) -> None:
+    page = _login(browser, server, "admin@a.org")
+    page.goto(f"{server}/account")  # type: ignore[attr-defined]
+    key = page.locator("main code").first.inner_text()  # type: ignore[attr-defined]
+    assert len(key) >= 16
+    assert page.title() == "Your account · aatd"  # type: ignore[attr-defined]
+    assert page.get_by_role("button", name="Turn on two-step login").count() == 1  # type: ignore[attr-defined]
+
+
+def test_account_and_users__fit_a_phone_screen(server: str, browser: object) -> None:
+    phone = _login(browser, server, "admin@a.org", viewport=PHONE)
+    for url, name in (("/account", "account"), ("/admin/users", "users")):
+        phone.goto(f"{server}{url}")  # type: ignore[attr-defined]
+        assert _sideways(phone) == 0, name
+        _shot(phone, f"review3-{name}-phone")
+    row = phone.locator("table.stack tbody tr").first  # type: ignore[attr-defined]
+    assert "admin@a.org" in row.inner_text()
+
+
+def test_error_pages__say_their_message_once(server: str, browser: object) -> None:
+    page = _login(browser, server, "admin@a.org")
+    response = page.goto(f"{server}/patients/999999")  # type: ignore[attr-defined]
+    assert response is not None and response.status == 404
+    main = page.locator("main").inner_text()  # type: ignore[attr-defined]
+    assert page.get_by_role("heading", name="Not found").is_visible()  # type: ignore[attr-defined]
+    assert "Please correct this" not in main and main.count("patient") <= 1
+    response = page.goto(f"{server}/families/abc")  # type: ignore[attr-defined]
+    assert response is not None and response.status == 422
+    main = page.locator("main").inner_text()  # type: ignore[attr-defined]
+    assert main.count("got 'abc'") == 1 and "Please correct this" in main
+    _shot(page, "review3-error-422")
+
+
+@pytest.mark.parametrize("path", ["/login", "/public"])
+def test_first_visit__no_console_error(server: str, browser: object, path: str) -> None:
+    context = browser.new_context()  # type: ignore[attr-defined]
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.goto(f"{server}{path}", wait_until="networkidle")
+    page.wait_for_timeout(500)  # the browser asks for the site icon after the page has loaded
+    context.close()
+    assert problems == []
