@@ -63,3 +63,21 @@ def test_first_visit__no_console_error(server: str, browser: object, path: str) 
     page.wait_for_timeout(500)  # the browser asks for the site icon after the page has loaded
     context.close()
     assert problems == []
+
+
+def test_who_to_test__a_mistyped_age_comes_back_in_the_form_naming_the_field(server: str, browser: object) -> None:
+    page = _login(browser, server, "admin@a.org", viewport=PHONE)
+    page.goto(f"{server}/should-test")  # type: ignore[attr-defined]
+    page.get_by_label("Findings", exact=False).fill("copd, bronchiectasis")  # type: ignore[attr-defined]
+    page.get_by_label("Age (years)").fill("fifty")  # type: ignore[attr-defined]
+    with page.expect_navigation() as navigation:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Check the guidelines").click()  # type: ignore[attr-defined]
+    assert navigation.value.status == 422
+    assert "age: got 'fifty'" in page.get_by_role("alert").inner_text()  # type: ignore[attr-defined]
+    assert page.get_by_label("Age (years)").input_value() == "fifty"  # type: ignore[attr-defined]
+    assert page.get_by_label("Findings", exact=False).input_value() == "copd, bronchiectasis"  # type: ignore[attr-defined]
+    page.get_by_label("Age (years)").fill("50")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Check the guidelines").click()  # type: ignore[attr-defined]
+    page.get_by_text("Overall:").wait_for()  # type: ignore[attr-defined]
+    assert _sideways(page) == 0
+    _shot(page, "review3-who-to-test-phone")
