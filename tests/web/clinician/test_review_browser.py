@@ -81,3 +81,22 @@ def test_who_to_test__a_mistyped_age_comes_back_in_the_form_naming_the_field(ser
     page.get_by_text("Overall:").wait_for()  # type: ignore[attr-defined]
     assert _sideways(page) == 0
     _shot(page, "review3-who-to-test-phone")
+
+
+def _luminance(rgb: str) -> float:
+    """Relative luminance (WCAG 2) of a CSS ``rgb(r, g, b)`` colour."""
+    parts = [int(v) / 255 for v in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in parts)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_keyboard_focus__ring_contrasts_three_to_one_with_the_white_page(server: str, browser: object) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{server}/login")
+    page.get_by_label("Email").focus()
+    page.keyboard.press("Tab")  # focus moved by the keyboard: :focus-visible applies
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
+    width = page.evaluate("parseFloat(getComputedStyle(document.activeElement).outlineWidth)")
+    page.close()
+    contrast = (1.0 + 0.05) / (_luminance(ring) + 0.05)
+    assert width >= 2 and contrast >= 3, (ring, contrast)
