@@ -190,3 +190,16 @@ def test_find_care__languages_of_each_place_read_in_spanish(page: Any, screensho
     visit(page, "/public/find-care", "es")
     meta = " ".join(page.locator("li.care-place p.small").all_inner_texts())
     assert "inglés" in meta and "English" not in meta and "interpreters" not in meta
+
+
+def test_my_result__a_spanish_level_with_a_decimal_comma(page: Any, screenshots: Path) -> None:
+    """Spanish lab reports write "1,2 g/L": the page reads it as 1.2 g/L instead of refusing it."""
+    visit(page, "/public/my-result", "es")
+    page.get_by_label("Nivel", exact=True).fill("1,2")
+    page.get_by_label("Unidad").select_option("g/L")
+    page.get_by_label("Su tipo", exact=True).fill("MM")
+    with page.expect_navigation():
+        page.get_by_role("button", name=TEXT["es"]["explain"]).click()
+    assert page.locator(".error-summary").count() == 0
+    assert "1,2 g/L" in page.locator("dl.entered").inner_text()
+    check(page, screenshots, "es-my-result-decimal-comma")
