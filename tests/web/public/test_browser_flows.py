@@ -158,6 +158,10 @@ def test_should_i_be_tested__answer_first_with_symptoms(page: Any, screenshots: 
     told = page.get_by_role("heading", name=t["told"], exact=True).bounding_box()
     assert answer and todo and told and answer["y"] < todo["y"] < told["y"]
     assert not page.locator("details.reasons ul.guidelines").is_visible()  # reasons collapsed
+    page.locator("details.reasons > summary").click()
+    reasons = page.locator("details.reasons ul.guidelines").inner_text()
+    if lang == "es":  # the guidelines' English criteria never show on a Spanish page
+        assert "EPOC" in reasons and "obstruction" not in reasons and "COPD" not in reasons
     check(page, screenshots, f"{lang}-should-i-be-tested-answer")
 
 
