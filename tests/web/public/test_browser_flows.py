@@ -87,6 +87,11 @@ def test_my_result__crp_inputs_repeated_and_pdf(page: Any, screenshots: Path, tm
         page.get_by_role("button", name=t["explain"]).click()
     entered = page.locator("dl.entered").inner_text()
     assert "120 mg/dL" in entered and "ZZ" in entered
+    # a level in the usual range with a ZZ type: the headline says they disagree, never "very low"
+    assert page.locator(".answer").inner_text() == {
+        "en": "Your results do not agree. Your gene test points to a lower level than your blood test shows.",
+        "es": "Sus resultados no coinciden. Su prueba genética apunta a un nivel más bajo que el que muestra su "
+              "análisis de sangre."}[lang]
     assert "fighting" not in page.locator("main").inner_text()
     check(page, screenshots, f"{lang}-my-result-no-crp")
     page.get_by_label(t["crp"]).fill("35")

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aatd.clinic.guidelines import guideline_tables
 from aatd.clinic.interpretation import describe_interpretation
 from aatd.patients.i18n import gettext_noop
 from aatd.web.public.rendering import gettext
@@ -144,9 +145,21 @@ def step_text(code: str, core_text: str, crp_given: bool, inflamed: bool | None)
     return words.get(code, core_text)
 
 
-def headline(severity: str) -> str:
-    """The first sentence of the answer, by severity class (the class comes from the core)."""
+def _genes_lower_than_level() -> str:
+    """The core's sentence for "the genes point lower than the measured level" (``patient_messages.csv``)."""
+    return guideline_tables().messages["genes_lower_than_level"].text
+
+
+def headline(severity: str, genes_point_lower: bool = False) -> str:
+    """The first sentence of the answer, by severity class (the class comes from the core).
+
+    When the genes point lower than the level measured (a ZZ result with a level in the usual range), the
+    severity class is the genes' and "Your result is very low" would be untrue of the level typed in: the
+    headline then says that the two results do not agree, as the core's own sentences do.
+    """
     _ = gettext
+    if genes_point_lower:
+        return _("Your results do not agree. Your gene test points to a lower level than your blood test shows.")
     return {
         "normal": _("Your result is in the usual range."),
         "intermediate": _("Your result is a bit lower than usual."),
@@ -194,7 +207,9 @@ def view_of(inp: ResultInput, r: Mapping[str, Any]) -> dict[str, Any]:
     codes = set(r.get("next_steps", []))
     repeat = r.get("consistent") is False or bool(codes & _REPEAT_STEPS)
     sources = sorted({str(src) for item in steps + details for src in item["sources"]})
-    return {"severity": severity, "headline": headline(severity), "meaning": meaning, "steps": steps,
+    genes_point_lower = _genes_lower_than_level() in r.get("patient_explanation", [])
+    return {"severity": severity, "headline": headline(severity, genes_point_lower), "meaning": meaning,
+            "steps": steps,
             "details": details, "consistent": r.get("consistent"), "repeat": repeat,
             "questions": questions(severity, inp, repeat), "entered": entered(inp), "sources": sources,
             "data_version": r.get("provenance", {}).get("data_version", "")}
