@@ -101,3 +101,18 @@ def test_patient_pdf__eligibility_and_risk_scenarios(sqlite_world: World) -> Non
     assert "Augmentation eligibility" in text and "GLI Global 2022" in text
     assert "stop smoking at" in text and "COPD by 70" in text
     assert "not_indicated" not in text
+
+
+def test_letter__a_tested_person_without_family_chances_is_not_told_a_test_will_tell() -> None:
+    """When the family's chances cannot be worked out (results that conflict), the letter to someone already
+    tested speaks of their results; the letter to someone untested still offers a test."""
+    from aatd.web.clinician.letters import relative_letter
+
+    def words(tested: bool) -> str:
+        letter = relative_letter("Ann", None, None, "Clinic A", "doc@a.org", tested=tested)
+        return " ".join(line for _, lines in letter.sections for line in lines)
+
+    tested, untested = words(True), words(False)
+    assert "A test will tell you" not in tested and "ask for a test" not in tested
+    assert "Your test results are on our record" in tested and "to talk about your results" in tested
+    assert "A test will tell you for sure" in untested and "to ask for a test" in untested

@@ -48,7 +48,8 @@ def _letter(ws: Workspace, family_id: int, patient_id: int) -> tuple[Patient, An
         raise NotFound("patient", patient_id)
     ws.record("letter", "patient", patient.id, family_id=family.id)
     answer, rank = member_answer(family_context(ws, family), patient.id)
-    return patient, relative_letter(patient.label, answer, rank, ws.user.organisation.name, ws.user.email)
+    return patient, relative_letter(patient.label, answer, rank, ws.user.organisation.name, ws.user.email,
+                                    tested=bool(patient.tested))
 
 
 @router.get("/families/{family_id}/report.pdf")
