@@ -28,14 +28,20 @@ def test_account__tab_title_is_the_page_name_not_the_two_step_key(server: str, b
     assert page.get_by_role("button", name="Turn on two-step login").count() == 1  # type: ignore[attr-defined]
 
 
-def test_account_and_users__fit_a_phone_screen(server: str, browser: object) -> None:
+def test_account_users_and_patients__fit_a_phone_and_a_320_px_screen(server: str, browser: object) -> None:
     phone = _login(browser, server, "admin@a.org", viewport=PHONE)
-    for url, name in (("/account", "account"), ("/admin/users", "users")):
+    phone.get_by_label("Name or label", exact=True).fill("Maternal grandmother of the proband")  # type: ignore[attr-defined]
+    phone.get_by_role("button", name="Create patient and family").click()  # type: ignore[attr-defined]
+    phone.wait_for_url(f"{server}/families/*")  # type: ignore[attr-defined]
+    for url, name in (("/account", "account"), ("/admin/users", "users"), ("/patients", "patients")):
         phone.goto(f"{server}{url}")  # type: ignore[attr-defined]
-        assert _sideways(phone) == 0, name
+        for width in (PHONE["width"], 320):
+            phone.set_viewport_size({"width": width, "height": PHONE["height"]})  # type: ignore[attr-defined]
+            assert _sideways(phone) == 0, (name, width)
+        phone.set_viewport_size(PHONE)  # type: ignore[attr-defined]
         _shot(phone, f"review3-{name}-phone")
-    row = phone.locator("table.stack tbody tr").first  # type: ignore[attr-defined]
-    assert "admin@a.org" in row.inner_text()
+        if name == "users":  # one card per user on a phone
+            assert "admin@a.org" in phone.locator("table.stack tbody tr").first.inner_text()  # type: ignore[attr-defined]
 
 
 def test_error_pages__say_their_message_once(server: str, browser: object) -> None:

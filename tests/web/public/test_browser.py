@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from .support import DESKTOP, PHONE
+from .support import DESKTOP, NARROW, PHONE
 from .test_pages import PAGES
 
 pytestmark = pytest.mark.browser
@@ -68,9 +68,12 @@ def wider_than_the_screen(page: Any) -> list[str]:
 
 
 def check(page: Any, folder: Path, name: str) -> None:
-    """axe on the current page, nothing wider than the screen, then the two screenshots."""
+    """axe on the current page, nothing wider than a phone or a 320 px screen, then the two screenshots."""
     assert serious_violations(page) == []
-    assert wider_than_the_screen(page) == []
+    for size in (PHONE, NARROW):
+        page.set_viewport_size(size)
+        assert wider_than_the_screen(page) == [], size
+    page.set_viewport_size(PHONE)
     assert all(p.stat().st_size > 0 for p in capture(page, folder, name))
 
 
