@@ -153,6 +153,9 @@ def test_our_family__punnett_then_a_family_of_four(page: Any, screenshots: Path)
     cells = row.locator("td").all_inner_texts()
     assert cells[:3] == ["not tested", "25%", "50%"]  # parents MZ (from the square), a ZZ sister
     assert page.locator("ol.plan li").first.inner_text().startswith("Child 2")
+    # on a phone the drawing keeps most of its size (labels stay readable) and scrolls in its own box
+    drawing = page.locator("figure.tree-drawing img")
+    assert drawing.evaluate("img => img.getBoundingClientRect().width / img.naturalWidth") >= 0.75
     check(page, screenshots, "our-family-tree")
 
 
