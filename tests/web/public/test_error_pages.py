@@ -39,3 +39,4 @@ def test_too_many_answers__a_plain_429_page_that_says_to_wait(tmp_path: Path) ->
     assert int(response.headers["retry-after"]) >= 1
     assert '<html lang="es">' in response.text and "Espere un momento" in response.text
     assert "too many requests" not in response.text
+
