@@ -16,8 +16,6 @@ from aatd.patients.i18n import gettext_noop
 from aatd.web.public.rendering import choose_language, render
 from aatd.web.public.rendering import gettext as _
 
-PUBLIC_PREFIX = "/public"
-
 _WORDS = {
     404: (gettext_noop("Page not found"), gettext_noop("There is no page at this address.")),
     413: (gettext_noop("Too large"), gettext_noop("What you sent is too large for this page.")),
@@ -28,11 +26,6 @@ _WORDS = {
 }
 _OTHER = (gettext_noop("Something went wrong"),
           gettext_noop("We could not answer this. Please go back and try again."))
-
-
-def is_public_path(path: str) -> bool:
-    """Whether ``path`` is one of the public pages (``/public`` and below)."""
-    return path == PUBLIC_PREFIX or path.startswith(PUBLIC_PREFIX + "/")
 
 
 def public_error_page(request: Request, status: int, headers: Mapping[str, str] | None = None) -> HTMLResponse:
