@@ -49,6 +49,16 @@ def test_plan__ranks_are_consecutive_and_reasons_name_the_relationship() -> None
     assert "of the proband" in plan[0].reason
 
 
+def test_plan__an_untested_proband_is_called_the_proband_not_proband_of_the_proband() -> None:
+    result = _result({"members": [
+        {"id": "f", "sex": "male"}, {"id": "m", "sex": "female"},
+        {"id": "p", "sex": "female", "father": "f", "mother": "m", "proband": True}]})
+    reasons = {e.member_id: e.reason for e in cascade_plan(result)}
+    assert reasons["p"].endswith("; the proband (not yet tested)")
+    assert all("proband of the proband" not in reason for reason in reasons.values())
+    assert reasons["f"].endswith("; parent of the proband (1st-degree relative)")
+
+
 def test_ordinal() -> None:
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]

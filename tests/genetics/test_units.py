@@ -84,3 +84,18 @@ def test_shown_against__never_prints_a_value_on_the_other_side_of_the_limit(valu
 
     printed = float(shown_against(value, limit))
     assert (printed < limit) == (value < limit) and (printed == limit) == (value == limit)
+
+
+@pytest.mark.parametrize(("text", "unit", "value", "below"), [
+    ("1,2", "g/L", 1.2, False), ("45,5", "mg/dL", 45.5, False), ("<0,2", "g/L", 0.2, True),
+    (" 11,05 ", "umol/L", 11.05, False)])
+def test_level_parse__reads_a_decimal_comma_as_spanish_and_european_reports_write_it(
+        text: str, unit: str, value: float, below: bool) -> None:
+    level = Level.parse(text, unit)
+    assert level.value == pytest.approx(value) and level.below is below
+
+
+@pytest.mark.parametrize("text", ["1,200", "1,2,3", ",5", "1,"])
+def test_level_parse__refuses_a_comma_that_could_be_a_thousands_separator(text: str) -> None:
+    with pytest.raises(InputError, match=r"level\.value"):
+        Level.parse(text, "mg/dL")

@@ -82,7 +82,9 @@ def _reason(result: PedigreeResult, member_id: str, rel: Relationship | None) ->
         text += "; serum level already measured, genotype not"
     if member.phenotype is not None:
         text += f"; {member.phenotype.canonical}, the other allele not determined"
-    if rel is not None and rel.degree is not None:
+    if rel is not None and rel.label == "proband":
+        text += "; the proband (not yet tested)"
+    elif rel is not None and rel.degree is not None:
         text += f"; {rel.label} of the proband ({ordinal(rel.degree)}-degree relative)"
     elif rel is not None:
         text += f"; {rel.label} of the proband"

@@ -11,6 +11,7 @@ threshold (11 µM ~ 80 mg/dL by RID). Both figures come from ``constants.csv``.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -48,6 +49,12 @@ _METHOD_SPELLINGS = {
     "radial_immunodiffusion": Method.RADIAL_IMMUNODIFFUSION, "radialimmunodiffusion": Method.RADIAL_IMMUNODIFFUSION,
     "rid": Method.RADIAL_IMMUNODIFFUSION, "unspecified": Method.UNSPECIFIED, "unknown": Method.UNSPECIFIED,
 }
+
+
+_DECIMAL_COMMA = re.compile(r"^\d+,\d{1,2}$")
+"""A decimal comma (``1,2``, ``45,5``): one comma followed by one or two digits, as lab reports in Spanish and
+most of Europe write levels. Three digits after the comma (``1,200``) could be a thousands separator and are
+refused."""
 
 
 def parse_unit(text: str | Unit, field: str = "unit") -> Unit:
@@ -140,8 +147,11 @@ class Level:
         if isinstance(value, str):
             text = value.strip()
             below = text.startswith("<")
+            number = text.lstrip("<").strip()
+            if _DECIMAL_COMMA.match(number):  # "1,2" g/L as written in Spain; "1,200" stays ambiguous
+                number = number.replace(",", ".")
             try:
-                value = float(text.lstrip("<").strip())
+                value = float(number)
             except ValueError:
                 raise InputError(f"{field}.value", raw, "a number, or '<number' below detection") from None
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):

@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from aatd.errors import InputError
+from aatd.patients.i18n import gettext, gettext_noop
 
 COLUMNS = ("id", "name", "country", "kind", "url", "phone", "offers", "languages", "source_url", "checked", "notes")
 REQUIRED = ("id", "name", "country", "kind", "offers", "source_url", "checked")
@@ -27,6 +28,20 @@ MAX_ROWS = 500
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _LINK = ("https://", "http://")
+SPOKEN = (gettext_noop("English"), gettext_noop("Spanish"), gettext_noop("French"), gettext_noop("interpreters"),
+          gettext_noop("Spanish (press 2)"), gettext_noop("phone interpreting"), gettext_noop("sign-language video"))
+"""The words of the ``languages`` columns (find-care and crisis-line tables), marked for translation."""
+
+
+def spoken_languages(cell: str, language: str) -> str:
+    """A ``languages`` cell (``"English; Spanish (press 2)"``) in ``language``, part by part.
+
+    A person reading in Spanish must read "Español (marque 2)", not the table's English. A part
+    missing from :data:`SPOKEN` is shown as written (tests keep the shipped tables covered).
+    """
+    return "; ".join(gettext(part.strip(), language) for part in cell.split(";") if part.strip())
+
+
 REGIONS = {"EU": frozenset({"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
                             "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"})}
 """Region codes used in the table and the countries they serve."""

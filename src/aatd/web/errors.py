@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -24,6 +24,9 @@ log = logging.getLogger("aatd.web")
 _TITLES = {400: "Bad request", 401: "Login required", 403: "Forbidden", 404: "Not found",
            405: "Method not allowed", 409: "Conflict", 413: "Too large", 415: "Unsupported media type",
            422: "Invalid input", 429: "Too many attempts", 500: "Internal error", 503: "Busy"}
+
+_PLAIN = {404: "There is no page or record at this address, or it belongs to another organisation."}
+_CORRECTABLE = frozenset({400, 409, 413, 415, 422})
 
 BUSY_RETRY_S = 2
 """Seconds a client is asked to wait (``Retry-After``) after a 503 for a busy database."""
@@ -61,12 +64,26 @@ def _wants_json(request: Request) -> bool:
         "accept", "")
 
 
+def _public_page(request: Request) -> Callable[[Request, int, dict[str, str] | None], Response] | None:
+    """The public pages' own error page (installed by ``aatd.web.public``) for a path under ``/public``."""
+    path = request.url.path
+    page = getattr(request.app.state, "public_error_page", None)
+    return page if callable(page) and (path == "/public" or path.startswith("/public/")) else None
+
+
 def _render(request: Request, status: int, error: str, errors: Sequence[dict[str, object]] = (),
             headers: dict[str, str] | None = None) -> Response:
     if _wants_json(request):
         return JSONResponse(body(status, error, errors), status_code=status, headers=headers)
+    public_page = _public_page(request)
+    if public_page is not None:
+        return public_page(request, status, headers)
     templates = request.app.state.templates
-    context = {"status": status, "title": _TITLES.get(status, "Error"), "error": error, "errors": errors}
+    title = _TITLES.get(status, "Error")
+    detail = error if error.casefold() != title.casefold() else _PLAIN.get(status, "")
+    # "Please correct this" (the layout's banner, from ``error``) only for what the user can correct
+    context = {"status": status, "title": title, "detail": detail, "errors": errors,
+               "error": detail if status in _CORRECTABLE else ""}
     response: Response = templates.TemplateResponse(request, "error.html", context, status_code=status,
                                                     headers=headers)
     return response

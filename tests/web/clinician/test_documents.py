@@ -101,3 +101,40 @@ def test_patient_pdf__eligibility_and_risk_scenarios(sqlite_world: World) -> Non
     assert "Augmentation eligibility" in text and "GLI Global 2022" in text
     assert "stop smoking at" in text and "COPD by 70" in text
     assert "not_indicated" not in text
+
+
+def test_letter__a_tested_person_without_family_chances_is_not_told_a_test_will_tell() -> None:
+    """When the family's chances cannot be worked out (results that conflict), the letter to someone already
+    tested speaks of their results; the letter to someone untested still offers a test."""
+    from aatd.web.clinician.letters import relative_letter
+
+    def words(tested: bool) -> str:
+        letter = relative_letter("Ann", None, None, "Clinic A", "doc@a.org", tested=tested)
+        return " ".join(line for _, lines in letter.sections for line in lines)
+
+    tested, untested = words(True), words(False)
+    assert "A test will tell you" not in tested and "ask for a test" not in tested
+    assert "Your test results are on our record" in tested and "to talk about your results" in tested
+    assert "A test will tell you for sure" in untested and "to ask for a test" in untested
+
+
+def test_letter__says_aatd_may_run_in_the_family_unless_a_relative_has_it(sqlite_world: World) -> None:
+    """The opening is true of the family's results: "Someone in your family has AATD" only when another
+    member's own results show it."""
+    from aatd.web.clinician.letters import relative_letter
+
+    def opening(family_has_aatd: bool) -> str:
+        letter = relative_letter("Ann", None, None, "Clinic A", "doc@a.org", family_has_aatd=family_has_aatd)
+        return letter.sections[0][1][0]
+
+    assert opening(True).startswith("Someone in your family has alpha-1 antitrypsin deficiency")
+    assert opening(False).startswith("We are writing because alpha-1 antitrypsin deficiency (AATD) may run")
+    browser, ids, family = _family(sqlite_world)  # the documented family: a relative with ZZ
+    assert "Someone in your family has" in browser.get(f"/families/{family}/letters/{ids['q']}").text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', browser.get("/patients").text).group(1)  # type: ignore[union-attr]
+    made = browser.post("/patients", data={"csrf_token": token, "label": "Solo", "sex": "female"})
+    solo_family = int(str(made.url).rstrip("/").split("/")[-1])
+    solo = browser.get(f"/families/{solo_family}")
+    solo_id = int(re.findall(r'/patients/(\d+)"', solo.text)[0])
+    letter = browser.get(f"/families/{solo_family}/letters/{solo_id}").text
+    assert "may run in your family" in letter and "Someone in your family has" not in letter

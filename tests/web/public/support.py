@@ -19,6 +19,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 HELPLINE = {"AATD_HELPLINE_TEXT": "Alpha-1 nurse line: 0800 123 456, weekdays 9 to 5.",
             "AATD_HELPLINE_URL": "tel:0800123456"}
 PHONE = {"width": 390, "height": 844}
+NARROW = {"width": 320, "height": 700}
+"""The narrowest screen WCAG reflow asks for (1280 px at 400% zoom)."""
 DESKTOP = {"width": 1280, "height": 800}
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from .support import DESKTOP, PHONE
+from .support import DESKTOP, NARROW, PHONE
 from .test_pages import PAGES
 
 pytestmark = pytest.mark.browser
@@ -50,9 +50,30 @@ def capture(page: Any, folder: Path, name: str) -> list[Path]:
     return paths
 
 
+def wider_than_the_screen(page: Any) -> list[str]:
+    """Elements that reach past the right edge of the viewport outside any scrolling box (sideways scroll)."""
+    return list(page.evaluate("""() => {
+      const width = document.documentElement.clientWidth, found = [];
+      for (const el of document.querySelectorAll('body *')) {
+        const box = el.getBoundingClientRect();
+        if (box.width === 0 || box.right <= width + 1) continue;
+        let scroller = el.parentElement;
+        while (scroller && !['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(scroller).overflowX)) {
+          scroller = scroller.parentElement;
+        }
+        if (!scroller) found.push(`${el.tagName.toLowerCase()}.${el.className} ends at ${Math.round(box.right)} px`);
+      }
+      return found.slice(0, 5);
+    }"""))
+
+
 def check(page: Any, folder: Path, name: str) -> None:
-    """axe on the current page, then the two screenshots."""
+    """axe on the current page, nothing wider than a phone or a 320 px screen, then the two screenshots."""
     assert serious_violations(page) == []
+    for size in (PHONE, NARROW):
+        page.set_viewport_size(size)
+        assert wider_than_the_screen(page) == [], size
+    page.set_viewport_size(PHONE)
     assert all(p.stat().st_size > 0 for p in capture(page, folder, name))
 
 
@@ -132,6 +153,9 @@ def test_our_family__punnett_then_a_family_of_four(page: Any, screenshots: Path)
     cells = row.locator("td").all_inner_texts()
     assert cells[:3] == ["not tested", "25%", "50%"]  # parents MZ (from the square), a ZZ sister
     assert page.locator("ol.plan li").first.inner_text().startswith("Child 2")
+    # on a phone the drawing keeps most of its size (labels stay readable) and scrolls in its own box
+    drawing = page.locator("figure.tree-drawing img")
+    assert drawing.evaluate("img => img.getBoundingClientRect().width / img.naturalWidth") >= 0.75
     check(page, screenshots, "our-family-tree")
 
 

@@ -72,6 +72,8 @@ def test_ask__distress_shows_the_crisis_line_before_anything_else(page: Any, scr
     box = crisis.bounding_box()
     results = page.locator("#results-title").bounding_box()
     assert box is not None and results is not None and box["y"] < results["y"]
+    # the line's languages in the page's language: a Spanish reader must read "marque 2", not "press 2"
+    assert {"en": "English; Spanish (press 2)", "es": "inglés; español (marque 2)"}[lang] in crisis.inner_text()
     check(page, screenshots, f"{lang}-ask-crisis")
 
 
@@ -85,6 +87,11 @@ def test_my_result__crp_inputs_repeated_and_pdf(page: Any, screenshots: Path, tm
         page.get_by_role("button", name=t["explain"]).click()
     entered = page.locator("dl.entered").inner_text()
     assert "120 mg/dL" in entered and "ZZ" in entered
+    # a level in the usual range with a ZZ type: the headline says they disagree, never "very low"
+    assert page.locator(".answer").inner_text() == {
+        "en": "Your results do not agree. Your gene test points to a lower level than your blood test shows.",
+        "es": "Sus resultados no coinciden. Su prueba genética apunta a un nivel más bajo que el que muestra su "
+              "análisis de sangre."}[lang]
     assert "fighting" not in page.locator("main").inner_text()
     check(page, screenshots, f"{lang}-my-result-no-crp")
     page.get_by_label(t["crp"]).fill("35")
@@ -156,6 +163,10 @@ def test_should_i_be_tested__answer_first_with_symptoms(page: Any, screenshots: 
     told = page.get_by_role("heading", name=t["told"], exact=True).bounding_box()
     assert answer and todo and told and answer["y"] < todo["y"] < told["y"]
     assert not page.locator("details.reasons ul.guidelines").is_visible()  # reasons collapsed
+    page.locator("details.reasons > summary").click()
+    reasons = page.locator("details.reasons ul.guidelines").inner_text()
+    if lang == "es":  # the guidelines' English criteria never show on a Spanish page
+        assert "EPOC" in reasons and "obstruction" not in reasons and "COPD" not in reasons
     check(page, screenshots, f"{lang}-should-i-be-tested-answer")
 
 
@@ -169,3 +180,35 @@ def test_language_switch__remembered_on_the_next_page(page: Any, screenshots: Pa
     check(page, screenshots, "es-find-care-after-switch")
     page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_wrong_address__the_patients_own_error_page_in_their_language(page: Any, screenshots: Path,
+                                                                      lang: str) -> None:
+    response = page.goto(f"/public/no-such-page?lang={lang}")
+    assert response is not None and response.status == 404
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.get_by_role("navigation", name={"en": "Main", "es": "Principal"}[lang]).is_visible()
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert heading == {"en": "Page not found", "es": "No encontramos la página"}[lang]
+    assert "Please correct this" not in page.locator("main").inner_text()
+    check(page, screenshots, f"{lang}-not-found")
+
+
+def test_find_care__languages_of_each_place_read_in_spanish(page: Any, screenshots: Path) -> None:
+    visit(page, "/public/find-care", "es")
+    meta = " ".join(page.locator("li.care-place p.small").all_inner_texts())
+    assert "inglés" in meta and "English" not in meta and "interpreters" not in meta
+
+
+def test_my_result__a_spanish_level_with_a_decimal_comma(page: Any, screenshots: Path) -> None:
+    """Spanish lab reports write "1,2 g/L": the page reads it as 1.2 g/L instead of refusing it."""
+    visit(page, "/public/my-result", "es")
+    page.get_by_label("Nivel", exact=True).fill("1,2")
+    page.get_by_label("Unidad").select_option("g/L")
+    page.get_by_label("Su tipo", exact=True).fill("MM")
+    with page.expect_navigation():
+        page.get_by_role("button", name=TEXT["es"]["explain"]).click()
+    assert page.locator(".error-summary").count() == 0
+    assert "1,2 g/L" in page.locator("dl.entered").inner_text()
+    check(page, screenshots, "es-my-result-decimal-comma")

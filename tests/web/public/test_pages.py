@@ -162,3 +162,12 @@ def test_ask__escalates_urgent_symptoms(client: TestClient) -> None:
 def test_ask__question_page_and_unknown_id(client: TestClient) -> None:
     assert "Related questions" in client.get("/public/ask/what-is-emphysema").text
     assert client.get("/public/ask/no-such-question").status_code == 404
+
+
+def test_home__lists_every_public_page_including_the_dna_check_and_find_care(client: TestClient) -> None:
+    names = {"en": ("Check my DNA file", "Find care"), "es": ("Revisar mi archivo de ADN", "Buscar ayuda")}
+    for lang, words in names.items():
+        html = client.get(f"/public?lang={lang}").text
+        parts = html.split('id="parts-title"')[1]
+        assert '<a href="/public/check-my-dna">' in parts and '<a href="/public/find-care">' in parts
+        assert all(w in parts for w in words)

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from aatd.web.public.result_view import CORE_PATIENT_SENTENCES
+from web.clinician.test_documents import pdf_text
 
 ZZ_NORMAL_LEVEL = {"submitted": "1", "level": "120", "unit": "mg/dL", "kind": "genotype", "result": "ZZ"}
 LUNGS = {"submitted": "1", "genotype": "ZZ", "sex": "female", "age": "45", "height_cm": "165", "smoking": "former",
@@ -99,3 +100,12 @@ def test_testing_and_family_pages__mark_the_core_disclaimers_for_translation() -
     from aatd.web.public.testing_page import FAMILY_NOTE, TESTING_DISCLAIMER
 
     assert TESTING_DISCLAIMER == TESTING and FAMILY_NOTE == FAMILY
+
+
+def test_should_i_be_tested_pdf__reasons_in_spanish_are_the_statements_ticked(client: TestClient) -> None:
+    """The PDF words each guideline's reasons as the page does: no English criterion on a Spanish summary."""
+    query = [("submitted", "1"), ("finding", "copd"), ("finding", "asthma_persistent_obstruction"), ("age", "50")]
+    spanish = pdf_text(client.get("/public/should-i-be-tested.pdf", params=[*query, ("lang", "es")]).content)
+    assert "EPOC" in spanish and "obstruction" not in spanish and "COPD" not in spanish
+    english = pdf_text(client.get("/public/should-i-be-tested.pdf", params=[*query, ("lang", "en")]).content)
+    assert "COPD (persistent airflow obstruction)" in english

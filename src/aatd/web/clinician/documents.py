@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from aatd.errors import NotFound
 from aatd.web.clinician import views
-from aatd.web.clinician.letters import relative_letter
+from aatd.web.clinician.letters import KNOWN, relative_letter
 from aatd.web.clinician.rendering import render
 from aatd.web.clinician.report import family_report_pdf, letter_pdf
 from aatd.web.db import before_slow_work
@@ -35,6 +35,20 @@ def member_answer(context: dict[str, Any], patient_id: int) -> tuple[dict[str, A
     return report["members"].get(name), ranks.get(name)
 
 
+def others_have_aatd(context: dict[str, Any], patient_id: int) -> bool:
+    """Whether another member's own results show AATD (two changed genes, chance :data:`KNOWN`).
+
+    ``False`` when the family's chances could not be worked out: the letter then says AATD *may* run in the
+    family, which stays true whatever the results.
+    """
+    pedigree = context.get("pedigree") or {}
+    report = pedigree.get("report")
+    if not report:
+        return False
+    name = (pedigree.get("names") or {}).get(patient_id)
+    return any(float(m["p_severe"]) >= KNOWN for member, m in report["members"].items() if member != name)
+
+
 def family_context(ws: Workspace, family: Family) -> dict[str, Any]:
     """The family page's context (one inference), for documents."""
     before_slow_work(ws.db)
@@ -47,8 +61,11 @@ def _letter(ws: Workspace, family_id: int, patient_id: int) -> tuple[Patient, An
     if patient.family_id != family.id:
         raise NotFound("patient", patient_id)
     ws.record("letter", "patient", patient.id, family_id=family.id)
-    answer, rank = member_answer(family_context(ws, family), patient.id)
-    return patient, relative_letter(patient.label, answer, rank, ws.user.organisation.name, ws.user.email)
+    context = family_context(ws, family)
+    answer, rank = member_answer(context, patient.id)
+    return patient, relative_letter(patient.label, answer, rank, ws.user.organisation.name, ws.user.email,
+                                    tested=bool(patient.tested),
+                                    family_has_aatd=others_have_aatd(context, patient.id))
 
 
 @router.get("/families/{family_id}/report.pdf")

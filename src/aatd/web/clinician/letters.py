@@ -67,16 +67,29 @@ def _chance(answer: dict[str, Any], rank: int | None) -> tuple[str, ...]:
 
 
 def relative_letter(label: str, answer: dict[str, Any] | None, rank: int | None, organisation: str,
-                    contact: str) -> Letter:
-    """The letter to ``label``, from their entry in the family answer (``None`` when it could not be made)."""
+                    contact: str, tested: bool = False, family_has_aatd: bool = True) -> Letter:
+    """The letter to ``label``, from their entry in the family answer (``None`` when it could not be made).
+
+    ``tested``: the person's record is marked tested. When no chances could be worked out, the letter then
+    neither says "a test will tell you" nor asks them to ask for one: it asks them to talk about their results.
+    ``family_has_aatd``: another member's results show AATD (two changed genes); otherwise the letter says that
+    AATD may run in the family, not that someone has it.
+    """
     urgent = load_entry(URGENT_ENTRY).answer
     how = load_entry(TEST_ENTRY).answer
-    intro = ("Someone in your family has alpha-1 antitrypsin deficiency (AATD). AATD is passed down in families. "
-             "It can harm the lungs and the liver. If you know you have it, you can protect your lungs, for "
-             "example by not smoking.")
-    chance = _chance(answer, rank) if answer else (
-        "We could not work out your chance from the family's results yet. A test will tell you for sure.",)
-    contact_lines = (f"Please contact {organisation} to ask for a test. You can write to {contact}.",
+    opening = ("Someone in your family has alpha-1 antitrypsin deficiency (AATD)." if family_has_aatd else
+               "We are writing because alpha-1 antitrypsin deficiency (AATD) may run in your family.")
+    intro = (f"{opening} AATD is passed down in families. It can harm the lungs and the liver. If you know you "
+             "have it, you can protect your lungs, for example by not smoking.")
+    if answer:
+        chance = _chance(answer, rank)
+    elif tested:
+        chance = ("Your test results are on our record. We could not yet use them with your family's results "
+                  "to work out chances. We would like to talk with you about them.",)
+    else:
+        chance = ("We could not work out your chance from the family's results yet. A test will tell you for sure.",)
+    ask = "to talk about your results" if tested and not answer else "to ask for a test"
+    contact_lines = (f"Please contact {organisation} {ask}. You can write to {contact}.",
                      "You can also show this letter to your own doctor. Please bring it with you.")
     return Letter(to=label, title="About AATD in your family", urgent=urgent,
                   sections=(("Why we are writing", (intro,)), ("Your chance", chance),

@@ -10,10 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from aatd.clinic.answers import ShouldTestAnswer
-from aatd.clinic.who_to_test import MAX_AGE_YEARS, MAX_PACK_YEARS, describe_should_test
+from aatd.clinic.who_to_test import describe_should_test
 from aatd.errors import InputError
 from aatd.web.clinician.rendering import render
 from aatd.web.deps import PageUser
@@ -22,16 +22,25 @@ router = APIRouter()
 
 
 class ShouldTestQuery(BaseModel):
-    """The form: findings separated by commas or new lines, optional age and pack-years."""
+    """The form: findings separated by commas or new lines, optional age and pack-years, as typed.
+
+    Numbers stay text here so that a mistyped one comes back in the form with the error naming the
+    field (the core checks the range), instead of a bare validation page that loses the form.
+    """
 
     findings: Annotated[str, Field(max_length=2000)] = ""
-    age: Annotated[float, Field(ge=0, le=MAX_AGE_YEARS, allow_inf_nan=False)] | None = None
-    pack_years: Annotated[float, Field(ge=0, le=MAX_PACK_YEARS, allow_inf_nan=False)] | None = None
+    age: Annotated[str, Field(max_length=20)] = ""
+    pack_years: Annotated[str, Field(max_length=20)] = ""
 
-    @field_validator("age", "pack_years", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+
+def _number(field: str, text: str) -> float | None:
+    """``text`` as a number (``None`` when blank); the core checks the range."""
+    if not text.strip():
+        return None
+    try:
+        return float(text.strip())
+    except ValueError:
+        raise InputError(field, text, "a number") from None
 
 
 @router.get("/should-test")
@@ -42,7 +51,8 @@ def should_test_page(request: Request, principal: PageUser, form: Annotated[Shou
     error: InputError | None = None
     if findings:
         try:
-            answer = describe_should_test(findings, age=form.age, pack_years=form.pack_years)
+            answer = describe_should_test(findings, age=_number("age", form.age),
+                                          pack_years=_number("pack_years", form.pack_years))
         except InputError as exc:
             error = exc
     return render(request, "should_test.html", principal, status_code=422 if error else 200, form=form,

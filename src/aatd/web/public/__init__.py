@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from aatd.web.public.error_page import public_error_page
 from aatd.web.public.rendering import PublicSettings, load_public_settings
 
 __all__ = ["PublicSettings", "install", "public_router"]
@@ -39,4 +40,5 @@ def install(app: FastAPI, environ: Mapping[str, str] | None = None) -> None:
     if installed:
         return
     app.include_router(public_router())
+    app.state.public_error_page = public_error_page
     app.mount("/public/static", StaticFiles(directory=str(STATIC)), name="public-static")

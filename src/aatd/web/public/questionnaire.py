@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aatd.clinic.who_to_test import MAX_AGE_YEARS, MAX_PACK_YEARS
-from aatd.web.public.rendering import Fields, gettext, number
+from aatd.patients.i18n import gettext_noop
+from aatd.web.public.rendering import Fields, current_language, gettext, number
+
+IMPLIED = {"persistent_obstruction": gettext_noop("Breathing tests show airways that stay narrowed"),
+           "asthma": gettext_noop("Asthma")}
+"""Findings no question asks but a ticked statement implies (COPD implies a lasting obstruction), in plain words."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +60,28 @@ def question_groups() -> list[tuple[str, list[Question]]]:
 def statements() -> dict[str, str]:
     """Finding code -> the statement a person ticked."""
     return {q.finding: q.text for _, group in question_groups() for q in group}
+
+
+def reasons(rules: Iterable[Mapping[str, Any]], ticked: Mapping[str, str] | None = None) -> list[str]:
+    """Why a guideline applies, once per reason, for the page and its PDF alike.
+
+    In English, the guideline's own criterion. In another language, the statement the person ticked, or the
+    plain words of a finding it implies: the criteria are English guideline text and must not show on a
+    Spanish page.
+    """
+    ticked = statements() if ticked is None else ticked
+    english = current_language() == "en"
+    out: dict[str, None] = {}
+    for rule in rules:
+        finding, criterion = str(rule.get("finding", "")), str(rule["criterion"])
+        if english:
+            text = criterion
+        elif finding in ticked:
+            text = ticked[finding].rstrip(".")
+        else:
+            text = gettext(IMPLIED[finding]) if finding in IMPLIED else criterion
+        out[text] = None
+    return list(out)
 
 
 @dataclass(frozen=True, slots=True)

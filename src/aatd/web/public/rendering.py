@@ -27,7 +27,7 @@ from starlette.datastructures import FormData, ImmutableMultiDict
 
 from aatd.errors import InputError, shown
 from aatd.knowledge.places import place_name
-from aatd.patients.find_care import CarePlace, helpline_for, load_places
+from aatd.patients.find_care import CarePlace, helpline_for, load_places, spoken_languages
 from aatd.patients.i18n import gettext_noop
 from aatd.provenance import software_version
 
@@ -176,7 +176,8 @@ def environment(language: str = DEFAULT_LANGUAGE) -> Environment:
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals |= {"version": software_version(), "percent": percent, "language_names": LANGUAGE_NAMES,
-                    "place": lambda country: place_name(str(country), language)}
+                    "place": lambda country: place_name(str(country), language),
+                    "spoken": lambda cell: spoken_languages(str(cell), language)}
     return env
 
 

@@ -157,8 +157,18 @@ def step_text(code: str, core_text: str, crp_given: bool, inflamed: bool | None)
     return words.get(code, core_text)
 
 
-def headline(severity: str, measured_class: str | None = None) -> str:
+def _genes_lower_than_level() -> str:
+    """The core's sentence for "the genes point lower than the measured level" (``patient_messages.csv``)."""
+    return guideline_tables().messages["genes_lower_than_level"].text
+
+
+def headline(severity: str, measured_class: str | None = None, genes_point_lower: bool = False) -> str:
     """The first sentence of the answer, by severity class (the class comes from the core).
+
+    When the core finds the level and the genes inconsistent and says the genes point lower than the
+    level measured (a ZZ result with a level in the usual range), the headline says that the two results
+    do not agree. An MZ with a level in the usual range is consistent (carriers' levels often are) and
+    gets the severity sentence below instead.
 
     The short headlines ("Your result is very low.") speak of a measured level. They are used only
     when the measured level's own class is the severity of the whole result. Otherwise - a ZZ
@@ -167,6 +177,8 @@ def headline(severity: str, measured_class: str | None = None) -> str:
     cause one"), true of both the level and the genes, is used instead.
     """
     _ = gettext
+    if genes_point_lower:
+        return _("Your results do not agree. Your gene test points to a lower level than your blood test shows.")
     if measured_class != severity and severity in SEVERITIES:
         return _(guideline_tables().messages[f"severity_{severity}"].text)
     return {
@@ -217,7 +229,10 @@ def view_of(inp: ResultInput, r: Mapping[str, Any]) -> dict[str, Any]:
     repeat = r.get("consistent") is False or bool(codes & _REPEAT_STEPS)
     sources = sorted({str(src) for item in steps + details for src in item["sources"]})
     measured = r.get("measured_class")
-    return {"severity": severity, "headline": headline(severity, str(measured) if measured else None),
+    genes_point_lower = (r.get("consistent") is False
+                         and _genes_lower_than_level() in r.get("patient_explanation", []))
+    return {"severity": severity,
+            "headline": headline(severity, str(measured) if measured else None, genes_point_lower),
             "meaning": meaning, "steps": steps,
             "details": details, "consistent": r.get("consistent"), "repeat": repeat,
             "questions": questions(severity, inp, repeat), "entered": entered(inp), "sources": sources,

@@ -13,7 +13,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet  # type: ig
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.platypus import Flowable, KeepInFrame, ListFlowable, Paragraph, SimpleDocTemplate, Spacer  # type: ignore[import-untyped]
 
-from aatd.web.public.questionnaire import Answers
+from aatd.web.public.questionnaire import Answers, reasons
 from aatd.web.public.rendering import gettext as _
 
 _MARGIN = 16 * mm
@@ -44,10 +44,11 @@ def _answers(answers: Answers, statements: Mapping[str, str]) -> list[str]:
     return lines
 
 
-def _why(result: Mapping[str, Any], styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+def _why(result: Mapping[str, Any], styles: dict[str, ParagraphStyle],
+         statements: Mapping[str, str]) -> list[Flowable]:
     out: list[Flowable] = []
     for g in result["positive"]:
-        criteria = "; ".join(r["criterion"] for r in g["triggered_by"])
+        criteria = "; ".join(reasons(g["triggered_by"], statements))
         sources = sorted({s for r in g["triggered_by"] for s in r["sources"]} | set(g["guideline_source"]))
         out.append(Paragraph(f"<b>{escape(g['name'])}</b>: {escape(g['plain'])}. "
                              f"{escape(_('Because of:'))} {escape(criteria)}.", styles["body"]))
@@ -71,7 +72,7 @@ def _story(answers: Answers, result: Mapping[str, Any], statements: Mapping[str,
         _bullets(_answers(answers, statements), s["body"]),
     ]
     if result["positive"]:
-        story += [Paragraph(escape(_("Why")), s["h2"]), *_why(result, s)]
+        story += [Paragraph(escape(_("Why")), s["h2"]), *_why(result, s, statements)]
     story += [
         Paragraph(escape(_("Questions for my doctor")), s["h2"]),
         _bullets([_("Should I have a blood test for my alpha-1 antitrypsin level and type?"),

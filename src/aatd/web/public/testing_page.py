@@ -17,6 +17,7 @@ from aatd.web.public.questionnaire import (
     headline,
     question_groups,
     read_answers,
+    reasons,
     recommendation_text,
     statements,
     symptoms_statement,
@@ -66,7 +67,7 @@ class Evaluation:
 
     def context(self) -> dict[str, Any]:
         """The template context of the questionnaire page."""
-        return {"groups": question_groups(), "statements": statements(), "raw": self.fields,
+        return {"groups": question_groups(), "statements": statements(), "reasons": reasons, "raw": self.fields,
                 "symptoms_statement": symptoms_statement(),
                 "answers": self.answers, "result": self.result, "errors": self.errors}
 
