@@ -149,14 +149,19 @@ def test_parity__should_test_age_and_pack_year_bounds_are_the_cores_on_every_fac
     """Review 2 (wave 8): the public questionnaire refused ages above 120 that the core, CLI and API take (to 130)."""
     from starlette.datastructures import ImmutableMultiDict
 
-    from aatd.clinic.who_to_test import MAX_AGE_YEARS, MAX_PACK_YEARS
+    from aatd.clinic.who_to_test import MAX_AGE_YEARS, MAX_PACK_YEARS, describe_should_test
+    from aatd.errors import InputError
     from aatd.web.api.clinic import ShouldTestIn
     from aatd.web.clinician.should_test import ShouldTestQuery
     from aatd.web.public.questionnaire import read_answers
 
-    for model in (ShouldTestIn, ShouldTestQuery):
-        age, packs = model.model_fields["age"], model.model_fields["pack_years"]
-        assert f"le={MAX_AGE_YEARS!r}" in repr(age) and f"le={MAX_PACK_YEARS!r}" in repr(packs), model
+    age, packs = ShouldTestIn.model_fields["age"], ShouldTestIn.model_fields["pack_years"]
+    assert f"le={MAX_AGE_YEARS!r}" in repr(age) and f"le={MAX_PACK_YEARS!r}" in repr(packs)
+    # the clinician form keeps the numbers as typed (a mistyped one comes back in the form) and the core checks them
+    assert ShouldTestQuery.model_fields["age"].annotation is str
+    describe_should_test(["copd"], age=MAX_AGE_YEARS, pack_years=MAX_PACK_YEARS)
+    with pytest.raises(InputError, match="age"):
+        describe_should_test(["copd"], age=MAX_AGE_YEARS + 1)
     errors: dict[str, str] = {}
     answers = read_answers(ImmutableMultiDict({"age": f"{MAX_AGE_YEARS:g}", "pack_years": f"{MAX_PACK_YEARS:g}"}),
                            errors)
