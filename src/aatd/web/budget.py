@@ -37,7 +37,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -268,10 +268,20 @@ class EnginePool:
         return answer
 
     def start(self) -> None:
-        """Start every process now and wait until they run (a server calls this before serving)."""
-        jobs = [self._pool().submit(time.sleep, 0.2) for _ in range(self.processes)]
-        for job in jobs:
-            job.result()
+        """Start every process now and wait until they run (a server calls this before serving).
+
+        A pool shut down meanwhile (an app that stopped while its processes were starting) has
+        nothing left to start: that is not an error."""
+        pool = self._pool()
+        try:
+            jobs = [pool.submit(time.sleep, 0.2) for _ in range(self.processes)]
+            for job in jobs:
+                job.result()
+        except (RuntimeError, CancelledError, BrokenProcessPool):
+            with self._lock:
+                still_ours = self._executor is pool
+            if still_ours:
+                raise
 
     def shutdown(self, wait: bool = False) -> None:
         """Stop the processes (running jobs are abandoned); ``wait`` joins them, releasing their

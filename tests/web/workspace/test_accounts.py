@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
 from aatd.cli import app as cli_app
 from aatd.errors import InputError
 from aatd.web.db import make_engine, transaction
+from aatd.web.models import User
 from aatd.web.security import check_password, new_totp_key, weak_secret
 from aatd.web.settings import load_settings
 from aatd.web.workspace import accounts
@@ -256,3 +257,22 @@ def test_totp__page_enrol_then_login_form_needs_the_code(sqlite_world: World) ->
     assert CliRunner().invoke(cli_app, ["user", "reset-totp", "--email", "doc@a.org", "--database", url]).exit_code \
         == 0
     assert "Two-step login is off" in page.get("/account").text
+
+
+def test_adding_an_email_in_use__refused_and_seen_by_both_organisations_admins(world: World) -> None:
+    with transaction(world.app.state.sessions) as db:
+        accounts.create_user(db, accounts.organisation(db, "Clinic B"), "admin@b.org", PASSWORD, "admin")
+    admin_a, admin_b = world.token("admin@a.org"), world.token("admin@b.org")
+    other = world.client.post("/api/v1/users", json={"email": "doc@b.org", "password": NEW_PASSWORD}, headers=admin_a)
+    own = world.client.post("/api/v1/users", json={"email": "doc@a.org", "password": NEW_PASSWORD}, headers=admin_a)
+    assert other.status_code == own.status_code == 409
+    seen_a = [e for e in world.client.get("/api/v1/audit", headers=admin_a).json() if e["action"] == "create_refused"]
+    seen_b = [e for e in world.client.get("/api/v1/audit", headers=admin_b).json() if e["action"] == "create_refused"]
+    assert [e["detail"]["in_this_organisation"] for e in seen_a] == [True, False]  # newest first
+    assert seen_a[1]["entity_id"] is None  # the other organisation's user id is not shown to A
+    assert len(seen_b) == 1 and seen_b[0]["actor"] == "admin@a.org"
+    assert seen_b[0]["detail"]["by_organisation"] == "Clinic A"
+    assert _user_id(world, admin_b, "doc@b.org") == seen_b[0]["entity_id"]
+    assert world.client.get("/api/v1/audit/verify", headers=admin_a).json()["ok"] is True
+    with transaction(world.app.state.sessions) as db:  # nothing else of the refused requests was kept
+        assert {u.email for u in db.scalars(select(User))} == {"admin@a.org", "doc@a.org", "doc@b.org", "admin@b.org"}

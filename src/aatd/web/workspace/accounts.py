@@ -62,11 +62,21 @@ def organisation(db: Session, name: str, *, create: bool = False) -> Organisatio
 
 def create_user(db: Session, org: Organisation, email: str, password: str, role: str = "clinician",
                 *, by: User | None = None) -> User:
-    """A new user of ``org``; the email must be unused."""
+    """A new user of ``org``; the email must be unused.
+
+    Emails are login names, unique across the whole server, so an admin who adds an email that is
+    already in use (in any organisation) is told so. That answer says the email has an account
+    somewhere; when an admin (``by``) asks, the refusal is recorded in the audit log of the admin's
+    organisation and, if it differs, of the account's, in a transaction of its own: probing for
+    other organisations' users is visible to both admins.
+    """
     if role not in ROLES:
         raise InputError("role", role, "admin or clinician")
     address = clean_email(email)
-    if db.scalar(select(User).where(User.email == address)) is not None:
+    existing = db.scalar(select(User).where(User.email == address))
+    if existing is not None:
+        if by is not None:
+            _record_refused_email(db, by, existing)
         raise Conflict(f"a user with email {address} already exists")
     user = User(organisation_id=org.id, email=address, role=role,
                 password_hash=hash_password(password, (address, org.name)))
@@ -74,6 +84,19 @@ def create_user(db: Session, org: Organisation, email: str, password: str, role:
     db.flush()
     audit.record(db, by, "create", "user", user.id, actor="cli", organisation_id=org.id, detail={"role": role})
     return user
+
+
+def _record_refused_email(db: Session, admin: User, existing: User) -> None:
+    """Audit an admin's attempt to add an email that already has an account, now, in its own transaction."""
+    target_id, target_org = existing.id, existing.organisation_id
+    same = target_org == admin.organisation_id
+    db.rollback()
+    audit.record(db, admin, "create_refused", "user", target_id if same else None,
+                 detail={"reason": "email in use", "in_this_organisation": same})
+    if not same:
+        audit.record(db, None, "create_refused", "user", target_id, actor=admin.email, organisation_id=target_org,
+                     detail={"reason": "email in use", "by_organisation": admin.organisation.name})
+    db.commit()
 
 
 def authenticate(db: Session, email: str, password: str, code: str | None = None, *,
