@@ -8,24 +8,19 @@ are the workspace's (another organisation's patient is a 404).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel
 
 from aatd.errors import InputError
-from aatd.interop.fhir_in import ResultInputs, read_results
-from aatd.interop.fhir_out import PatientInfo, inputs_from_text, results_bundle
-from aatd.web.clinician.answers import interpretation_inputs
+from aatd.interop.fhir_in import read_results
+from aatd.web.clinician.exports import FHIR_JSON, fhir_bundle
 from aatd.web.deps import ApiUser, Db, DbRoute
-from aatd.web.models import Patient, Result
 from aatd.web.schemas import Id, ResultOut
 from aatd.web.workspace.repository import Workspace
 
 router = APIRouter(route_class=DbRoute, prefix="/patients/{patient_id}/fhir", tags=["fhir"])
-FHIR_JSON = "application/fhir+json"
 
 
 class FhirImportOut(BaseModel):
@@ -34,32 +29,6 @@ class FhirImportOut(BaseModel):
     imported: list[ResultOut]
     notes: list[str]
     ignored: list[str]
-
-
-def _inputs(results: Sequence[Result]) -> tuple[ResultInputs, str | None]:
-    """The latest stored results as :class:`ResultInputs` (the clinician pages' one translation)."""
-    raw = interpretation_inputs(results)
-    note = None
-    try:
-        inputs = inputs_from_text(**raw)
-    except InputError as exc:
-        if exc.field != "panel":
-            raise
-        note = f"panel {raw.pop('panel')!r} is not one aatd knows; left out"
-        inputs = inputs_from_text(**raw)
-    dated = [r for r in results if r.kind in ("level", "genotype", "phenotype")]
-    level = [r for r in dated if r.kind == "level"]
-    taken = (level or dated)[-1].taken_on.isoformat() if dated else None
-    return ResultInputs(**{**_fields(inputs), "taken_on": taken}), note
-
-
-def _fields(inputs: ResultInputs) -> dict[str, Any]:
-    return {name: getattr(inputs, name) for name in ResultInputs.__dataclass_fields__}
-
-
-def _patient(patient: Patient) -> PatientInfo:
-    return PatientInfo(identifier=("aatd_patient", str(patient.id)), name=patient.label, gender=patient.sex,
-                       birth_year=patient.birth_year, deceased=patient.deceased)
 
 
 BUNDLE_SCHEMA = {"type": "object", "description": "An HL7 FHIR R4 Bundle (Genomics Reporting IG 3.0.0)",
@@ -74,17 +43,7 @@ BUNDLE_SCHEMA = {"type": "object", "description": "An HL7 FHIR R4 Bundle (Genomi
     "content": {FHIR_JSON: {"schema": BUNDLE_SCHEMA}}}})
 def export_patient(patient_id: Id, principal: ApiUser, db: Db) -> Response:
     """The patient, the latest level/CRP/phenotype/genotype and aatd's interpretation as an R4 Bundle."""
-    ws = Workspace(db, principal.user)
-    patient = ws.patient(patient_id)
-    inputs, _ = _inputs(ws.results(patient))
-    bundle = results_bundle(inputs, patient=_patient(patient),
-                            options={"country_name": patient_country(ws, patient)})
-    return Response(json.dumps(bundle, ensure_ascii=False), media_type=FHIR_JSON)
-
-
-def patient_country(ws: Workspace, patient: Patient) -> str | None:
-    """The population of the patient's family (genotype priors), if set."""
-    return ws.family(patient.family_id, audit_read=False).country
+    return Response(fhir_bundle(Workspace(db, principal.user), patient_id), media_type=FHIR_JSON)
 
 
 @router.post("", status_code=201)

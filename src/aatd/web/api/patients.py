@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
+from aatd.web.clinician.exports import CSV_COLUMNS, download, results_csv
 from aatd.web.deps import ApiAdmin, ApiUser, Db, DbRoute
 from aatd.web.schemas import Id, PatientIn, PatientOut, PatientPatch
 from aatd.web.workspace.repository import Workspace
@@ -50,3 +51,13 @@ def delete_patient(patient_id: Id, principal: ApiUser, db: Db) -> PatientOut:
 def restore_patient(patient_id: Id, principal: ApiAdmin, db: Db) -> PatientOut:
     """Undo a soft delete (admins only)."""
     return PatientOut.model_validate(Workspace(db, principal.user).restore_patient(patient_id))
+
+
+@router.get("/{patient_id}/results.csv", response_class=Response, responses={200: {
+    "description": "Every result of the patient, retracted ones marked, oldest first (RFC 4180, UTF-8); columns: "
+                   + ", ".join(CSV_COLUMNS),
+    "content": {"text/csv": {"schema": {"type": "string"}}}}})
+def export_results_csv(patient_id: Id, principal: ApiUser, db: Db) -> Response:
+    """The patient's results as CSV for a spreadsheet or a lab system (the export is audited)."""
+    return download(results_csv(Workspace(db, principal.user), patient_id), patient_id, "csv")
+

@@ -14,6 +14,7 @@ from aatd.errors import InputError
 from aatd.web.budget import EngineCaller
 from aatd.web.clinician import views
 from aatd.web.clinician.documents import family_context, member_answer
+from aatd.web.clinician.exports import download, fhir_bundle, results_csv
 from aatd.web.clinician.rendering import render, see_other
 from aatd.web.clinician.report import patient_report_pdf
 from aatd.web.clinician.risk import record_scenario_inputs, record_scenarios
@@ -161,6 +162,18 @@ def _report_view(db: Session, user: User, patient_id: int) -> tuple[dict[str, An
                              "error": (context.get("pedigree") or {}).get("error")}
     view["risk"], inputs = record_scenario_inputs(patient, results, view["family"].country)
     return view, inputs
+
+
+@router.get("/patients/{patient_id}/results.csv")
+def results_csv_file(patient_id: PatientId, principal: PageUser, db: Db) -> Response:
+    """Every result of the patient as CSV (retracted ones marked); the export is audited."""
+    return download(results_csv(Workspace(db, principal.user), patient_id), patient_id, "csv")
+
+
+@router.get("/patients/{patient_id}/fhir.json")
+def fhir_file(patient_id: PatientId, principal: PageUser, db: Db) -> Response:
+    """The patient as a FHIR R4 Bundle (as ``GET /api/v1/patients/{id}/fhir``); the export is audited."""
+    return download(fhir_bundle(Workspace(db, principal.user), patient_id), patient_id, "fhir")
 
 
 @router.get("/patients/{patient_id}/report.pdf")
