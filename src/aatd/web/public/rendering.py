@@ -26,6 +26,7 @@ from markupsafe import Markup
 from starlette.datastructures import FormData, ImmutableMultiDict
 
 from aatd.errors import InputError, shown
+from aatd.genetics.units import LEVEL_EXPECTED
 from aatd.knowledge.places import place_name
 from aatd.patients.find_care import CarePlace, helpline_for, load_places, spoken_languages
 from aatd.patients.i18n import gettext_noop
@@ -261,7 +262,7 @@ PLAIN_EXPECTED: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"two alleles such as .*"), gettext_noop("a type such as MZ, SZ or ZZ (one letter from each parent)")),
     (re.compile(r"at most (?P<limit>[\d,]+) characters \(got (?P<got>[\d,]+)\)"),
      gettext_noop("at most %(limit)s characters (you entered %(got)s)")),
-    (re.compile(r"a number, or '<number' below detection"),
+    (re.compile(re.escape(LEVEL_EXPECTED)),
      gettext_noop("a number, or < and a number if the report says the level was too low to measure")),
     (re.compile(r"pack-years \(or cigarettes per day\) for a former or current smoker"),
      gettext_noop("how much you smoked: pack-years, or cigarettes a day")),

@@ -1,0 +1,176 @@
+"""Hostile input, ninth wave: what the second review (docs/security-review-w8.md) found and left.
+
+Each refusal is made once in the core and checked here on every face that takes the value: the CLI
+(one line, exit 2), the API (one JSON error shape naming the field), the clinician form and the public
+pages (the message next to the field, the typed value kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aatd.web.app import create_app
+from aatd.web.budget import ComputeBudget, RateLimiter
+from web.conftest import PASSWORD, make_settings, seed_users
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+@dataclass
+class Site:
+    app: FastAPI
+    client: TestClient
+    headers: dict[str, str]
+    browser: TestClient
+    csrf: str
+    pid: str
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp = tmp_path_factory.mktemp("hostile_w9")
+    app = create_app(make_settings(tmp, f"sqlite:///{tmp / 'aatd.sqlite3'}"))
+    app.state.budget = ComputeBudget(limiter=RateLimiter(per_minute=10**6, burst=10**6))
+    seed_users(app)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        token = client.post("/api/v1/auth/token", json={"email": "doc@a.org", "password": PASSWORD}).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        patient = client.post("/api/v1/patients", json={"label": "P", "sex": "female"}, headers=headers).json()
+        browser = TestClient(app, raise_server_exceptions=False)
+        page = browser.get("/login").text
+        login_csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+        browser.post("/login", data={"email": "doc@a.org", "password": PASSWORD, "csrf_token": login_csrf})
+        csrf = browser.get("/patients").text.split('name="csrf-token" content="')[1].split('"')[0]
+        yield Site(app, client, headers, browser, csrf, str(patient["id"]))
+    app.state.engine.dispose()
+
+
+def _error_shape(response: Any, status: int = 422) -> dict[str, Any]:
+    """The one JSON error shape with ``status``; its first field error."""
+    assert response.status_code == status, response.text[:500]
+    body = response.json()
+    assert body["ok"] is False and body["status"] == status and isinstance(body["error"], str)
+    error: dict[str, Any] = body["errors"][0]
+    assert set(error) >= {"field", "value", "expected", "message"}
+    return error
+
+
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of ``aatd argv``."""
+    from aatd.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    return int(done.value.code or 0), out.out, out.err
+
+
+def _one_line(status: int, err: str) -> None:
+    assert status == 2 and err.count("\n") == 1 and err.startswith("aatd: error: "), err
+
+
+# --- 1. a level qualifier appears once ---------------------------------------------------------------------------
+
+BELOW = ("<", "<=", "=<", "≤")
+"""The qualifiers of a result reported as at most a value (the oracle, written apart from the parser)."""
+
+PREFIXES = st.text(alphabet="<>=≤≥ ", max_size=3)
+SUFFIXES = st.text(alphabet="<>=≤ %a", max_size=2)
+NUMBERS = st.sampled_from(["20", "85", "1,2", "45.5"])
+
+
+def _accepted(prefix: str, suffix: str) -> bool:
+    """Whether ``prefix + number + suffix`` is a level: nothing or one qualifier of :data:`BELOW` before the
+    number (spaces around it allowed), only spaces after."""
+    return prefix.strip(" ") in ("", *BELOW) and suffix.strip(" ") == ""
+
+
+def test_level_qualifier__the_review_cases(capsys: pytest.CaptureFixture[str]) -> None:
+    for text in ("<<20", "< <20", "20<", "<20<", ">20", ">=20", "≥20", "<>20", "<=<20", "=20", "1_000"):
+        status, _, err = _cli(["interpret", "--level", text, "--unit", "mg/dL"], capsys)
+        _one_line(status, err)
+        assert "level.value" in err and "one '<'" in err
+    for text in ("<20", "<=20", "≤ 20", " < 20 "):
+        status, out, err = _cli(["interpret", "--level", text, "--unit", "mg/dL", "--json"], capsys)
+        assert status == 0 and "censored" in out, err
+
+
+@settings(max_examples=60)
+@given(prefix=PREFIXES, number=NUMBERS, suffix=SUFFIXES)
+def test_level_qualifier__cli(prefix: str, number: str, suffix: str) -> None:
+    """``aatd interpret --level``: accepted exactly when the oracle accepts, else one line with exit 2."""
+    from aatd.cli import main
+
+    text = prefix + number + suffix
+    if not text.strip():
+        return
+    try:
+        main(["interpret", "--level", text, "--unit", "g/L" if "," in number else "mg/dL"])
+        status = 0
+    except SystemExit as done:
+        status = int(done.code or 0)
+    assert status == (0 if _accepted(prefix, suffix) else 2), text
+
+
+@settings(max_examples=60)
+@given(prefix=PREFIXES, number=NUMBERS, suffix=SUFFIXES)
+def test_level_qualifier__api(site: Site, prefix: str, number: str, suffix: str) -> None:
+    text = prefix + number + suffix
+    unit = "g/L" if "," in number else "mg/dL"
+    response = site.client.post("/api/v1/interpret", json={"level": text, "unit": unit})
+    if _accepted(prefix, suffix):
+        assert response.status_code == 200, (text, response.text[:300])
+        assert ("censored" in response.text) == (prefix.strip(" ") != "")
+    else:
+        error = _error_shape(response)
+        assert error["field"] == "level.value" and error["value"] == text and "one '<'" in error["expected"]
+
+
+@settings(max_examples=40)
+@given(prefix=PREFIXES, number=NUMBERS, suffix=SUFFIXES)
+def test_level_qualifier__clinician_result_form(site: Site, prefix: str, number: str, suffix: str) -> None:
+    text = prefix + number + suffix
+    response = site.browser.post(f"/patients/{site.pid}/results", follow_redirects=False, data={
+        "csrf_token": site.csrf, "kind": "level", "taken_on": "2024-01-01", "value": text,
+        "unit": "g/L" if "," in number else "mg/dL", "method": "", "text": "", "note": ""})
+    if _accepted(prefix, suffix):
+        assert response.status_code == 303, (text, response.text[-500:])
+        stored = site.client.get(f"/api/v1/patients/{site.pid}/results", headers=site.headers).json()[-1]
+        assert stored["below"] == (prefix.strip(" ") != "")
+    else:
+        assert response.status_code == 422, text
+        assert "one &#39;&lt;&#39;" in response.text or "one '<'" in response.text
+        assert f'value="{_html(text)}"' in response.text, "the form keeps what was typed"
+
+
+@settings(max_examples=40)
+@given(prefix=PREFIXES, number=NUMBERS, suffix=SUFFIXES)
+def test_level_qualifier__public_my_result(site: Site, prefix: str, number: str, suffix: str) -> None:
+    text = prefix + number + suffix
+    if not text.strip():
+        return
+    response = site.browser.post("/public/my-result", data={
+        "submitted": "1", "kind": "genotype", "result": "MZ", "level": text,
+        "unit": "g/L" if "," in number else "mg/dL"})
+    if _accepted(prefix, suffix):
+        assert response.status_code == 200, (text, response.text[-500:])
+    else:
+        assert response.status_code == 422, text
+        assert "too low to measure" in response.text
+        assert f'value="{_html(text)}"' in response.text, "the form keeps what was typed"
+
+
+def _html(text: str) -> str:
+    """``text`` as Jinja2 escapes an attribute value."""
+    from markupsafe import escape
+
+    return str(escape(text))
