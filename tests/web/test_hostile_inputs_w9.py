@@ -174,3 +174,25 @@ def _html(text: str) -> str:
     from markupsafe import escape
 
     return str(escape(text))
+
+
+# --- 2. a population is a whole number of people ------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["0.5", "0", "-1", "1e999", "NaN", "1e6", "10000000001", "9" * 5000, "½"])
+def test_population__not_whole_people_refused_alike_by_the_cli_and_the_api(
+        site: Site, value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = _cli(["prevalence", "--country", "USA", "--population", value], capsys)
+    _one_line(status, err)
+    assert "population: got" in err and "a whole number of people from 1 to 10,000,000,000" in err
+    error = _error_shape(site.client.get("/api/v1/prevalence", params={"country": "USA", "population": value[:200]}))
+    assert error["field"] == "population" and error["expected"] == "a whole number of people from 1 to 10,000,000,000"
+
+
+def test_population__the_country_survey_prints_whole_people(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    """The USA's 259.196422 million printed as 259196421.99999997."""
+    status, out, _ = _cli(["prevalence", "--country", "USA"], capsys)
+    assert status == 0 and "population 259,196,422" in out and "99999" not in out
+    answer = site.client.get("/api/v1/prevalence", params={"country": "USA"}).json()
+    assert answer["population"] == 259_196_422
+    mine = site.client.get("/api/v1/prevalence", params={"country": "USA", "population": "1000"}).json()
+    assert mine["population"] == 1000 and sum(g["count"] for g in mine["genotypes"].values()) in range(998, 1003)
