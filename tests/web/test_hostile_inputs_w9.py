@@ -196,3 +196,60 @@ def test_population__the_country_survey_prints_whole_people(site: Site, capsys: 
     assert answer["population"] == 259_196_422
     mine = site.client.get("/api/v1/prevalence", params={"country": "USA", "population": "1000"}).json()
     assert mine["population"] == 1000 and sum(g["count"] for g in mine["genotypes"].values()) in range(998, 1003)
+
+
+# --- 3. no silent cut of what a person typed ----------------------------------------------------------------------
+
+def _tree(**rows: str) -> dict[str, str]:
+    base = {"tree": "1", "country": "USA", "m0_name": "Ann", "m0_sex": "female", "m1_name": "Bob", "m1_sex": "male",
+            "m2_name": "Cat", "m2_sex": "female", "m2_mother": "Ann", "m2_father": "Bob"}
+    return base | rows
+
+
+def test_our_family__names_up_to_the_core_limit_are_kept_whole(site: Site) -> None:
+    """A 150-character name was cut to 60 without a word: the tree then spoke of another name."""
+    long_name = "Ann " + "Maria " * 24 + "Smith"
+    assert 60 < len(long_name) <= 200
+    response = site.browser.post("/public/our-family", data=_tree(m0_name=long_name, m2_mother=long_name))
+    assert response.status_code == 200, response.text[-800:]
+    assert f'value="{long_name}"' in response.text
+
+
+@pytest.mark.parametrize(("column", "value", "said"), [
+    ("name", "N" * 201, "at most 200 characters (you entered 201)"),
+    ("result", "Z" * 101, "at most 100 characters (you entered 101)"),
+    ("sex", "alien", "female, male or unknown"),
+])
+def test_our_family__a_field_over_the_limit_is_refused_next_to_it_and_kept(site: Site, column: str, value: str,
+                                                                          said: str) -> None:
+    response = site.browser.post("/public/our-family", data=_tree(**{f"m1_{column}": value}))
+    assert response.status_code == 422
+    page = response.text
+    assert said in page, page[-1500:]
+    # the message is in row 2's own field (its id names the row and column), and the row keeps what was typed
+    assert f'id="m1_{column}-error"' in page or f'aria-describedby="m1_{column}-error"' in page
+    if column != "sex":
+        assert f'value="{value}"' in page
+
+
+def test_clinician_risk_form__a_field_too_long_or_too_many_scenarios_is_refused_not_cut(site: Site) -> None:
+    """A 41-digit height was read as its first 40 digits, and a seventh scenario dropped."""
+    page = site.browser.get(f"/patients/{site.pid}/risk", params={"height_cm": "1" + "7" * 40})
+    assert page.status_code == 422 and "height_cm" in page.text and "at most 40 characters (got 41)" in page.text
+    many = [("scenario", f"quit@{50 + i}") for i in range(7)]
+    page = site.browser.get(f"/patients/{site.pid}/risk", params=many)
+    assert page.status_code == 422 and "at most 6 ticked scenarios" in page.text
+
+
+def test_api_token__a_name_over_the_column_is_refused_not_cut(site: Site) -> None:
+    ask = {"email": "doc@a.org", "password": PASSWORD}
+    error = _error_shape(site.client.post("/api/v1/auth/token", json=ask | {"name": "t" * 101}))
+    assert error["field"].endswith("name")
+    assert site.client.post("/api/v1/auth/token", json=ask | {"name": "t" * 100}).status_code == 201
+
+
+def test_import__a_retraction_reason_over_the_note_limit_is_refused_not_cut(site: Site) -> None:
+    doc = {"family": "F", "members": [{"id": "a", "sex": "male"}], "records": {"a": {"results": [
+        {"kind": "crp", "taken_on": "2024-01-01", "value": 2, "retracted": "r" * 2001}]}}}
+    error = _error_shape(site.client.post("/api/v1/families/import", json=doc, headers=site.headers))
+    assert error["field"] == "records.a.results[0].retracted" and "at most 2,000 characters" in error["expected"]

@@ -24,7 +24,7 @@ from typing import Any
 
 from aatd.errors import InputError
 from aatd.genetics.prevalence import validate_frequencies
-from aatd.limits import MEMBER_ID, check_text
+from aatd.limits import MEMBER_ID, NOTE, check_text
 from aatd.web.models import SEXES, Family, Patient, Result, utcnow
 from aatd.web.workspace.repository import Workspace, label_text
 
@@ -231,6 +231,7 @@ def _store_results(ws: Workspace, patient: Patient, results: list[dict[str, Any]
         retracted = data.pop("retracted", None)
         if retracted is not None and (not isinstance(retracted, str) or not retracted.strip()):
             raise InputError(f"{where}[{j}].retracted", retracted, "the reason the result was retracted (text)")
+        reason = None if retracted is None else check_text(f"{where}[{j}].retracted", retracted.strip(), NOTE)
         try:
             stored = ws.add_result(patient.id, data)
         except InputError as exc:
@@ -238,9 +239,9 @@ def _store_results(ws: Workspace, patient: Patient, results: list[dict[str, Any]
                 raise InputError(f"{where}[{j}].{exc.field}", exc.value, exc.expected) from None
             field = fields.get(f"{data['kind']}.{exc.field}", exc.field)
             raise InputError(f"{where}.{field}", exc.value, exc.expected) from None
-        if retracted is not None:
+        if reason is not None:
             stored.retracted_at = utcnow()
-            stored.retraction_reason = retracted.strip()[:2000]
+            stored.retraction_reason = reason
 
 
 _EVIDENCE_FIELDS = {"genotype.text": "genotype", "phenotype.text": "phenotype", "level.value": "level.value",
