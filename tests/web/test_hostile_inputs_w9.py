@@ -7,8 +7,10 @@ pages (the message next to the field, the typed value kept).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -253,3 +255,62 @@ def test_import__a_retraction_reason_over_the_note_limit_is_refused_not_cut(site
         {"kind": "crp", "taken_on": "2024-01-01", "value": 2, "retracted": "r" * 2001}]}}}
     error = _error_shape(site.client.post("/api/v1/families/import", json=doc, headers=site.headers))
     assert error["field"] == "records.a.results[0].retracted" and "at most 2,000 characters" in error["expected"]
+
+
+# --- 4. a pedigree document has the top-level fields aatd writes, no others ----------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+FAMILY_FILES = [ROOT / "examples" / "family.json", *sorted((ROOT / "tests" / "data" / "pedigrees").glob("*.json"))]
+AATD_FAMILIES = [f for f in FAMILY_FILES if "members" in json.loads(f.read_text())]
+
+
+@pytest.mark.parametrize("field", ["junk", "contry", "allele_frequency", "Members", "plan"])
+def test_pedigree_document__an_unknown_top_level_field_is_refused_on_every_face(
+        site: Site, field: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``{"members": [...], "junk": 1}`` answered 200: a misspelt ``contry`` left the default population in use."""
+    doc = {"country": "Ireland", "members": [{"id": "a", "sex": "male", "genotype": "MZ"}], field: 1}
+    for headers in ({}, site.headers):  # anonymous and logged in
+        error = _error_shape(site.client.post("/api/v1/pedigree", json=doc, headers=headers))
+        assert error["field"] == field and "top-level fields" in error["expected"] and "records" in error["expected"]
+    error = _error_shape(site.client.post("/api/v1/families/import", json=doc | {"family": "F"}, headers=site.headers))
+    assert error["field"] == field
+    page = site.browser.post("/families/import", data={"csrf_token": site.csrf},
+                             files={"file": ("family.json", json.dumps(doc).encode(), "application/json")})
+    assert page.status_code == 422 and field.replace("_", " ") in page.text  # the page shows codes as words
+    file = tmp_path / "family.json"
+    file.write_text(json.dumps(doc))
+    status, _, err = _cli(["pedigree", str(file)], capsys)
+    _one_line(status, err)
+    assert err.startswith(f"aatd: error: {field}: got 1; expected one of the top-level fields")
+
+
+@pytest.mark.parametrize("path", AATD_FAMILIES, ids=lambda p: p.name)
+def test_pedigree_document__every_export_aatd_writes_is_read_again_unchanged(
+        site: Site, path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The known fields come from what aatd writes: the workspace's export (API, page, ``aatd family export``:
+    one function), ``pedigree_to_json`` and the documented files. Each is accepted by every reader, and an
+    export imported again exports the same document."""
+    from aatd.family.pedigree import DOCUMENT_KEYS, pedigree_from_json, pedigree_to_json
+    from web.workspace.test_family_json import normalised
+
+    doc = json.loads(path.read_text())
+    assert set(doc) <= DOCUMENT_KEYS
+    written = pedigree_to_json(pedigree_from_json(doc))
+    assert set(written) <= DOCUMENT_KEYS and pedigree_to_json(pedigree_from_json(written)) == written
+    population = {} if {"country", "allele_frequencies"} & set(doc) else {"country": "Ireland"}  # for the engine
+    first = site.client.post("/api/v1/families/import", json=doc | population | {"family": path.stem},
+                             headers=site.headers)
+    assert first.status_code == 201, first.text
+    exported = site.client.get(f"/api/v1/families/{first.json()['id']}/export", headers=site.headers).json()
+    page = site.browser.get(f"/families/{first.json()['id']}/export.json").json()
+    assert page == exported and set(exported) <= DOCUMENT_KEYS and {"family", "records"} <= set(exported)
+    again = site.client.post("/api/v1/families/import", json=exported, headers=site.headers)
+    assert again.status_code == 201, again.text
+    second = site.client.get(f"/api/v1/families/{again.json()['id']}/export", headers=site.headers).json()
+    assert normalised(second) == normalised(exported)
+    answer = site.client.post("/api/v1/pedigree", json=exported, headers=site.headers)
+    assert answer.status_code == 200, answer.text[:500]
+    file = tmp_path / "export.json"
+    file.write_text(json.dumps(exported))
+    status, _, err = _cli(["pedigree", str(file), "--json"], capsys)
+    assert status == 0, err

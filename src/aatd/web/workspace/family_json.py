@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aatd.errors import InputError
+from aatd.family.pedigree import DOCUMENT_KEYS
 from aatd.genetics.prevalence import validate_frequencies
 from aatd.limits import MEMBER_ID, NOTE, check_text
 from aatd.web.models import SEXES, Family, Patient, Result, utcnow
@@ -32,7 +33,7 @@ MAX_MEMBERS = 500
 MAX_RESULTS = 200
 """Results per member in one import (a family of 500 members stays a bounded import)."""
 
-_TOP_KEYS = frozenset({"family", "country", "allele_frequencies", "residual_allele", "members", "records"})
+_TOP_KEYS = DOCUMENT_KEYS  # the engine's list: an export is a pedigree document, and the engine refuses others
 _MEMBER_KEYS = frozenset({"id", "name", "label", "sex", "father", "mother", "partner", "mz_twin", "dz_twin", "adopted",
                           "age", "deceased", "proband", "tested", "genotype", "phenotype", "level"})
 _LINKS = (("father", "father_id"), ("mother", "mother_id"), ("partner", "partner_id"), ("mz_twin", "mz_twin_id"),
