@@ -314,3 +314,40 @@ def test_pedigree_document__every_export_aatd_writes_is_read_again_unchanged(
     file.write_text(json.dumps(exported))
     status, _, err = _cli(["pedigree", str(file), "--json"], capsys)
     assert status == 0, err
+
+
+# --- 5. FHIR import repeats what it ignores briefly -----------------------------------------------------------------
+
+def _observation(rid: str, code: str, **more: Any) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": rid, "status": "final", "effectiveDateTime": "2024-05-01",
+            "code": {"coding": [{"system": "http://loinc.org", "code": code}]}, **more}
+
+
+def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
+
+
+def test_fhir_import__ignored_values_and_entries_are_echoed_briefly_and_storage_is_unchanged(
+        site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 100,000-character code came back whole in ``ignored`` (second review): a 201 the size of the request."""
+    level = _observation("lvl", "1825-9", valueQuantity={"value": 90, "unit": "mg/dL"})
+    huge = "X" * 100_000
+    junk = [_observation(f"o{i}", f"code-{i}") for i in range(60)]
+    hostile = [_observation(huge, huge), {**_observation("st", "1825-9"), "status": huge},
+               {"resourceType": "Y" * 100_000, "id": "r"}, *junk]
+    path = f"/api/v1/patients/{site.pid}/fhir"
+    before = len(site.client.get(f"/api/v1/patients/{site.pid}/results", headers=site.headers).json())
+    response = site.client.post(path, json=_bundle(level, *hostile), headers=site.headers)
+    assert response.status_code == 201, response.text[:500]
+    assert len(response.content) < 10_000, len(response.content)
+    ignored = response.json()["ignored"]
+    assert len(ignored) == 21 and ignored[-1] == f"and {len(hostile) - 20:,} more like these, not listed"
+    assert ignored[0].startswith("Observation/" + "X" * 68 + "… (100,012 characters): code " + "X" * 80 + "…")
+    assert "(100,000 characters)" in ignored[0] and "(100,002 characters)" in ignored[1]  # the status, quoted
+    stored = site.client.get(f"/api/v1/patients/{site.pid}/results", headers=site.headers).json()
+    assert [(r["kind"], r["value"]) for r in stored[before:]] == [("level", 90.0)], "only the level is stored"
+    file = tmp_path / "bundle.json"
+    file.write_text(json.dumps(_bundle(level, *hostile)))
+    status, out, err = _cli(["interpret", "--fhir", str(file), "--json"], capsys)
+    assert status == 0, err
+    assert len(out) < 60_000 and huge not in out
