@@ -351,3 +351,26 @@ def test_fhir_import__ignored_values_and_entries_are_echoed_briefly_and_storage_
     status, out, err = _cli(["interpret", "--fhir", str(file), "--json"], capsys)
     assert status == 0, err
     assert len(out) < 60_000 and huge not in out
+
+
+# --- 6. a file that is not JSON is named and the problem said in words ----------------------------------------------
+
+@pytest.mark.parametrize(("content", "said"), [
+    (b"Name,Sex\nAnn,female\n", "is not JSON: expecting a value at line 1, column 1"),
+    (b'{"members": [{"id": "a"}]} extra', "is not JSON: more after the end of the document at line 1, column 28"),
+    (b'{"members": [', "is not JSON: expecting a value at line 1, column 14"),
+    (b"\xff\xfe{}", "is not UTF-8 text: byte 0xff at position 0"),
+])
+def test_family_import__a_file_that_is_not_json_is_named_with_the_problem_in_words(
+        site: Site, content: bytes, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The page said "file: got 'line 1 column 1'; expected a UTF-8 JSON document"."""
+    page = site.browser.post("/families/import", data={"csrf_token": site.csrf},
+                             files={"file": ("notes.txt", content, "text/plain")})
+    assert page.status_code == 422
+    assert f"&#39;notes.txt&#39; {said}" in page.text or f"'notes.txt' {said}" in page.text, page.text[-2000:]
+    assert "line 1 column 1" not in page.text
+    file = tmp_path / "notes.txt"
+    file.write_bytes(content)
+    status, _, err = _cli(["interpret", "--fhir", str(file)], capsys)
+    _one_line(status, err)
+    assert f"'{file}' {said}" in err
