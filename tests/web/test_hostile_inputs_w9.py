@@ -60,6 +60,8 @@ def _error_shape(response: Any, status: int = 422) -> dict[str, Any]:
     assert response.status_code == status, response.text[:500]
     body = response.json()
     assert body["ok"] is False and body["status"] == status and isinstance(body["error"], str)
+    if status != 422:  # 429 and 503 concern the request, not a field
+        return {}
     error: dict[str, Any] = body["errors"][0]
     assert set(error) >= {"field", "value", "expected", "message"}
     return error
@@ -374,3 +376,70 @@ def test_family_import__a_file_that_is_not_json_is_named_with_the_problem_in_wor
     status, _, err = _cli(["interpret", "--fhir", str(file)], capsys)
     _one_line(status, err)
     assert f"'{file}' {said}" in err
+
+
+# --- 7. CDS Hooks without a JWT are under the anonymous budget -----------------------------------------------------
+
+@pytest.fixture
+def cds(site: Site) -> Iterator[tuple[Site, Any]]:
+    """Local mode (calls without a JWT accepted) with one trusted issuer; the site's budget is restored after."""
+    import jwt as pyjwt
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from aatd.web.cds_auth import CdsSettings, ReplayCache
+    from web.test_cds_hooks import ISSUER
+
+    private = ec.generate_private_key(ec.SECP384R1())
+    public = json.loads(pyjwt.algorithms.ECAlgorithm.to_jwk(private.public_key()))
+    site.app.state.cds_settings = CdsSettings(env="local", issuers={ISSUER: {"keys": [
+        public | {"kid": "ehr-key-1", "alg": "ES384", "use": "sig"}]}})
+    site.app.state.cds_replays = ReplayCache()
+    before = site.app.state.budget
+    yield site, private
+    site.app.state.budget = before
+    site.app.state.cds_settings = None
+
+
+def _cds_call(site: Site, headers: dict[str, str] | None = None) -> Any:
+    from web.test_cds_hooks import genotype, level, request, searchset
+
+    prefetch = {"results": searchset(level(55), genotype("PI*SZ")), "lung": None}
+    return site.client.post("/cds-services/aatd-interpret", json=request(prefetch=prefetch), headers=headers or {})
+
+
+def _signed(private: Any) -> dict[str, str]:
+    from web.test_cds_hooks import token
+
+    return token(private)
+
+
+def test_cds_hooks__unsigned_calls_share_the_anonymous_rate_limit(cds: tuple[Site, Any]) -> None:
+    """In local mode a call without a JWT was outside every budget (second review): now the per-address bucket
+    of the other engine routes applies; a call with a verified JWT keeps the logged-in budget."""
+    site, private = cds
+    site.app.state.budget = ComputeBudget(limiter=RateLimiter(per_minute=1, burst=2))
+    assert [_cds_call(site).status_code for _ in range(2)] == [200, 200]
+    refused = _cds_call(site)
+    _error_shape(refused, 429)
+    assert int(refused.headers["retry-after"]) >= 1
+    assert site.client.post("/api/v1/interpret", json={"genotype": "SZ"}).status_code == 429, "one bucket"
+    assert _cds_call(site, _signed(private)).status_code == 200
+
+
+def test_cds_hooks__unsigned_calls_wait_for_an_anonymous_engine_slot(cds: tuple[Site, Any]) -> None:
+    site, private = cds
+    site.app.state.budget = ComputeBudget(slots=0, slot_wait_s=0.05,
+                                          limiter=RateLimiter(per_minute=10**6, burst=10**6))
+    refused = _cds_call(site)
+    _error_shape(refused, 503)
+    assert "busy" in refused.json()["error"] and refused.headers["retry-after"]
+    assert _cds_call(site, _signed(private)).status_code == 200
+
+
+def test_cds_hooks__unsigned_calls_have_the_anonymous_time_budget(cds: tuple[Site, Any]) -> None:
+    site, private = cds
+    site.app.state.budget = ComputeBudget(budget_s=0.0, limiter=RateLimiter(per_minute=10**6, burst=10**6))
+    refused = _cds_call(site)
+    _error_shape(refused, 503)
+    assert "reading the FHIR results" in refused.json()["error"]
+    assert _cds_call(site, _signed(private)).status_code == 200

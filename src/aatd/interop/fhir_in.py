@@ -35,6 +35,7 @@ from aatd.genetics.alleles import allele_catalogue, get_allele
 from aatd.genetics.genotypes import Genotype, Phenotype, parse_genotype, parse_phenotype
 from aatd.genetics.units import Level, Method, parse_method
 from aatd.interop.codes import FhirCode, fhir_codes
+from aatd.limits import check_time_budget
 
 MAX_RESOURCES = 5000
 """Largest Bundle read (entries); larger inputs are refused rather than parsed slowly."""
@@ -150,6 +151,7 @@ def read_results(doc: object) -> FhirImport:
     """Map a FHIR Bundle or Observation onto aatd's inputs (see the module docstring)."""
     found = _Collected()
     for label, resource in resources_of(doc):
+        check_time_budget("reading the FHIR results")  # one context-variable read without a budget (the CLI)
         _collect(label, resource, found)
     if len(found.subjects) > 1:
         raise InputError("Observation.subject", sorted(found.subjects), "results of one patient",
