@@ -443,3 +443,18 @@ def test_cds_hooks__unsigned_calls_have_the_anonymous_time_budget(cds: tuple[Sit
     _error_shape(refused, 503)
     assert "reading the FHIR results" in refused.json()["error"]
     assert _cds_call(site, _signed(private)).status_code == 200
+
+
+# --- public number fields: a comma is a decimal comma, never a thousands separator read as one -------------------
+
+@pytest.mark.parametrize(("typed", "refused"), [("1,200", True), ("1_000", True), ("nan", True), ("1e1", True),
+                                                ("45,5", False), ("45.5", False), ("45", False)])
+def test_public_numbers__an_ambiguous_comma_or_a_python_spelling_is_refused_not_read(site: Site, typed: str,
+                                                                                    refused: bool) -> None:
+    """'1,200' pack-years was read as 1.2 (the comma replaced by a point), without a word."""
+    response = site.browser.post("/public/should-i-be-tested", data={"submitted": "1", "age": "50",
+                                                                      "pack_years": typed})
+    assert response.status_code < 500
+    said = "Please enter a number, for example 45." in response.text
+    assert said is refused, response.text[-1500:]
+    assert f'value="{typed}"' in response.text, "the form keeps what was typed"
