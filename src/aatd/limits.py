@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,6 +84,19 @@ def read_file(path: str | os.PathLike[str], field: str, limit: int = FILE_BYTES)
     if len(data) > limit:
         raise InputError(field, os.fspath(path), f"a file of at most {limit:,} bytes")
     return data
+
+
+_TYPED_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+|[0-9]+,[0-9]{1,2})")
+"""A number as a person types it: digits with a decimal point, or a decimal comma before one or two digits (``45,5``,
+as Spanish and most European reports write it). ``1,200`` could be a thousands separator, so it is refused rather
+than read as 1.2; Python's other spellings (``1_000``, ``1e3``, ``nan``, ``٢٠``) are not typed numbers."""
+
+
+def typed_number(field: str, text: str, expected: str = "a number such as 45 or 45.5") -> float:
+    """The number in ``text`` (see :data:`_TYPED_NUMBER`); :class:`InputError` naming ``field`` otherwise."""
+    if not _TYPED_NUMBER.fullmatch(text.strip()):
+        raise InputError(field, text, expected)
+    return float(text.strip().replace(",", "."))
 
 
 HIDDEN_CONTROLS = frozenset("\u200b\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")

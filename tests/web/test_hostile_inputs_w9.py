@@ -458,3 +458,22 @@ def test_public_numbers__an_ambiguous_comma_or_a_python_spelling_is_refused_not_
     said = "Please enter a number, for example 45." in response.text
     assert said is refused, response.text[-1500:]
     assert f'value="{typed}"' in response.text, "the form keeps what was typed"
+
+
+@pytest.mark.parametrize(("typed", "read"), [("1,200", None), ("1_000", None), ("nan", None), ("12,5", 12.5),
+                                             ("12.5", 12.5)])
+def test_typed_numbers__one_rule_for_the_cli_the_api_and_the_public_result_page(
+        site: Site, typed: str, read: float | None, capsys: pytest.CaptureFixture[str]) -> None:
+    """A CRP typed as '1,200' was read as 1.2 mg/L on the public page and '1_000' as 1000 by the CLI and API."""
+    status, out, err = _cli(["interpret", "--genotype", "ZZ", "--crp", typed, "--json"], capsys)
+    api = site.client.post("/api/v1/interpret", json={"genotype": "ZZ", "crp": typed})
+    page = site.browser.post("/public/my-result", data={"submitted": "1", "kind": "genotype", "result": "ZZ",
+                                                        "crp": typed})
+    if read is None:
+        _one_line(status, err)
+        assert _error_shape(api)["field"] == "crp"
+        assert page.status_code == 422 and f'value="{typed}"' in page.text
+    else:
+        assert status == 0 and f'"crp_mg_l": {read}' in out
+        assert api.status_code == 200 and f'"crp_mg_l":{read}' in api.text
+        assert page.status_code == 200

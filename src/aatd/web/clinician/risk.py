@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from aatd.errors import InputError
 from aatd.knowledge.life_tables import DEFAULT_COUNTRY, life_table_countries
-from aatd.limits import LABEL, check_text
+from aatd.limits import LABEL, check_text, typed_number
 from aatd.risk.answers import SUMMARY_AGES, input_limits
 from aatd.risk.liver import ALCOHOL_GRAMS
 from aatd.risk.lung import ASCERTAINMENT, SMOKING
@@ -55,10 +55,7 @@ def _number(field: str, text: str | None) -> float | None:
     """A form number (blank is ``None``); a word is refused naming the field, the core checks the range."""
     if text is None or not text.strip():
         return None
-    try:
-        return float(text.strip().replace(",", "."))
-    except ValueError:
-        raise InputError(field, text, "a number") from None
+    return typed_number(field, text, "a number")
 
 
 def _life_table_country(family_country: str | None) -> str:

@@ -28,6 +28,7 @@ from starlette.datastructures import FormData, ImmutableMultiDict
 from aatd.errors import InputError, shown
 from aatd.genetics.units import LEVEL_EXPECTED
 from aatd.knowledge.places import place_name
+from aatd.limits import typed_number
 from aatd.patients.find_care import CarePlace, helpline_for, load_places, spoken_languages
 from aatd.patients.i18n import gettext_noop
 from aatd.provenance import software_version
@@ -305,22 +306,17 @@ def describe_error(exc: InputError) -> str:
                    expected=expected)
 
 
-_FORM_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+|[0-9]+,[0-9]{1,2})")
-"""A number as a person types it: digits with a decimal point, or a decimal comma followed by one or two digits
-(``45,5``). A comma before three digits (``1,200``) could be a thousands separator and is refused rather than
-read as 1.2; Python's other spellings (``1_000``, ``1e3``, ``nan``) are refused too."""
-
-
 def number(fields: Fields, name: str, errors: dict[str, str], *, low: float = 0.0,
            high: float = 1e6) -> float | None:
     """Optional number field ``name``: ``None`` when empty; a message in ``errors`` when it is not a number."""
     text = fields.get(name, "").strip()
     if not text:
         return None
-    if not _FORM_NUMBER.fullmatch(text):  # "1,200" could be 1.2 or 1200; "1_000", "nan" are not typed numbers
+    try:
+        value = typed_number(name, text)  # "1,200" could be 1.2 or 1200; "1_000", "nan" are not typed numbers
+    except InputError:
         errors[name] = gettext("Please enter a number, for example 45.")
         return None
-    value = float(text.replace(",", "."))
     if not low <= value <= high:
         errors[name] = gettext("Please enter a number from %(low)s to %(high)s.", low=f"{low:g}", high=f"{high:g}")
         return None
