@@ -477,3 +477,19 @@ def test_typed_numbers__one_rule_for_the_cli_the_api_and_the_public_result_page(
         assert status == 0 and f'"crp_mg_l": {read}' in out
         assert api.status_code == 200 and f'"crp_mg_l":{read}' in api.text
         assert page.status_code == 200
+
+
+def test_fhir_import__a_refusal_names_an_element_with_a_long_id_briefly(
+        site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The field of an error is named after the element (``Observation/<id>.valueQuantity.unit``): a 100,000-character
+    id made a 100 KB error, in the API and on the CLI's one line."""
+    bad = _observation("X" * 100_000, "1825-9", valueQuantity={"value": 90, "unit": "banana"})
+    error = _error_shape(site.client.post(f"/api/v1/patients/{site.pid}/fhir", json=_bundle(bad),
+                                          headers=site.headers))
+    assert error["field"].startswith("Observation/XXX") and error["field"].endswith("… (100,031 characters)")
+    assert len(json.dumps(error)) < 2_000
+    file = tmp_path / "bad.json"
+    file.write_text(json.dumps(bad))
+    status, _, err = _cli(["interpret", "--fhir", str(file)], capsys)
+    _one_line(status, err)
+    assert len(err) < 1_000 and "banana" in err
