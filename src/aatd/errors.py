@@ -16,6 +16,12 @@ SHOWN_CHARACTERS = 60
 megabyte echoed back (a 1 MB genotype gives a one-line message)."""
 
 
+FIELD_CHARACTERS = 160
+"""Characters of a field name an error repeats. A field is named after the element it is in, which may carry an
+id from the input (``Observation/<id>.valueQuantity.unit``): a 100,000-character id made a one-line CLI error
+of 100 KB. The start of the name is kept, so the place in the document stays recognisable."""
+
+
 def _short_repr() -> reprlib.Repr:
     short = reprlib.Repr()
     short.maxstring = short.maxother = SHOWN_CHARACTERS
@@ -70,11 +76,12 @@ class InputError(AatdError, ValueError):
     """
 
     def __init__(self, field: str, value: object, expected: str, *, hint: str = "") -> None:
-        self.field = field
+        self.field = field if len(field) <= FIELD_CHARACTERS else (
+            f"{field[:FIELD_CHARACTERS]}… ({len(field):,} characters)")
         self.value = value
         self.expected = expected
         self.hint = hint
-        message = f"{field}: got {shown(value)}; expected {expected}"
+        message = f"{self.field}: got {shown(value)}; expected {expected}"
         if hint:
             message += f" ({hint})"
         super().__init__(message)

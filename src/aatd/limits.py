@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,6 +86,19 @@ def read_file(path: str | os.PathLike[str], field: str, limit: int = FILE_BYTES)
     return data
 
 
+_TYPED_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+|[0-9]+,[0-9]{1,2})")
+"""A number as a person types it: digits with a decimal point, or a decimal comma before one or two digits (``45,5``,
+as Spanish and most European reports write it). ``1,200`` could be a thousands separator, so it is refused rather
+than read as 1.2; Python's other spellings (``1_000``, ``1e3``, ``nan``, ``٢٠``) are not typed numbers."""
+
+
+def typed_number(field: str, text: str, expected: str = "a number such as 45 or 45.5") -> float:
+    """The number in ``text`` (see :data:`_TYPED_NUMBER`); :class:`InputError` naming ``field`` otherwise."""
+    if not _TYPED_NUMBER.fullmatch(text.strip()):
+        raise InputError(field, text, expected)
+    return float(text.strip().replace(",", "."))
+
+
 HIDDEN_CONTROLS = frozenset("\u200b\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
 """Invisible characters that change how the text around them is shown: the bidirectional embeddings,
 overrides and isolates (``John \u202ehtimS`` is displayed as "John Smith"), the zero-width space and the
@@ -146,30 +160,49 @@ def _depth(doc: object) -> int:
     return deepest
 
 
-def load_json(text: str | bytes, field: str = "json") -> Any:
+def load_json(text: str | bytes, field: str = "json", *, source: str | None = None) -> Any:
     """Parse strict JSON: refuse NaN/Infinity, overflowing numbers, huge integers and deep nesting.
 
     Python's :func:`json.loads` accepts ``NaN``, ``Infinity`` and ``1e999`` (as floats), fails
     with its own exception on integers over 4,300 digits and on nesting deeper than the
-    recursion limit; here each of these is an :class:`InputError` naming ``field``.
+    recursion limit; here each of these is an :class:`InputError` naming ``field``. ``source``
+    names the document (a file's name) in the message when it is not JSON at all, which says
+    what is wrong in words: ``file: got 'notes.txt'; expected a UTF-8 JSON document ('notes.txt'
+    is not JSON: expecting a value at line 1, column 1)``.
     """
+    name = "the document" if source is None else repr(source)
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InputError(field, "bytes", "a UTF-8 JSON document") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(field, source if source is not None else "bytes", "a UTF-8 JSON document",
+                             hint=f"{name} is not UTF-8 text: byte 0x{text[exc.start]:02x} at position "
+                                  f"{exc.start:,}") from None
     try:
         doc = json.loads(text, parse_float=_finite_float, parse_int=_bounded_int, parse_constant=_no_constant)
     except InputError as exc:
         raise InputError(field, exc.value, exc.expected) from None
     except json.JSONDecodeError as exc:
-        raise InputError(field, f"line {exc.lineno} column {exc.colno}", "a UTF-8 JSON document",
-                         hint=exc.msg) from None
+        raise InputError(field, source if source is not None else text, "a UTF-8 JSON document",
+                         hint=f"{name} is not JSON: {_in_words(exc.msg)} at line {exc.lineno}, "
+                              f"column {exc.colno}") from None
     except RecursionError:
         raise InputError(field, "nesting", f"JSON nested at most {JSON_DEPTH} levels deep") from None
     if _could_nest_deeper(text) and _depth(doc) > JSON_DEPTH:
         raise InputError(field, "nesting", f"JSON nested at most {JSON_DEPTH} levels deep")
     return doc
+
+
+_JSON_PROBLEMS = {"Expecting value": "expecting a value", "Extra data": "more after the end of the document",
+                  "Expecting property name enclosed in double quotes": "expecting a name in double quotes",
+                  "Unterminated string starting at": "a text without its closing quote, starting",
+                  "Invalid control character at": "a control character inside a text",
+                  "Invalid \\escape": "a backslash that starts no escape"}
+"""Python's JSON messages in plain words (others are kept, in lower case: "expecting ',' delimiter")."""
+
+
+def _in_words(message: str) -> str:
+    return _JSON_PROBLEMS.get(message, message[:1].lower() + message[1:])
 
 
 def _could_nest_deeper(text: str) -> bool:

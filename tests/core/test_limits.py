@@ -123,3 +123,20 @@ def test_load_json__deep_nesting_found_past_the_bracket_count() -> None:
     with pytest.raises(InputError, match="nested at most 32"):
         limits.load_json(deep)
     assert not limits._could_nest_deeper('{"a": [1, 2, {"b": []}]}')
+
+
+@pytest.mark.parametrize(("text", "source", "said"), [
+    ("hello", "notes.txt", "'notes.txt' is not JSON: expecting a value at line 1, column 1"),
+    ('{"a": 1}\n{"b": 2}', None, "the document is not JSON: more after the end of the document at line 2, column 1"),
+    ('{"a": 1,}', "x.json", "'x.json' is not JSON: expecting a name in double quotes at line 1, column 9"),
+    ('{"a": 1 "b": 2}', None, "the document is not JSON: expecting ',' delimiter at line 1, column 9"),
+    (b"\x80", "a.json", "'a.json' is not UTF-8 text: byte 0x80 at position 0"),
+])
+def test_load_json__says_which_document_is_not_json_and_why_in_words(text: str | bytes, source: str | None,
+                                                                      said: str) -> None:
+    """The page import said "file: got 'line 1 column 1'; expected a UTF-8 JSON document" (second review)."""
+    with pytest.raises(InputError) as refused:
+        limits.load_json(text, "file", source=source)
+    assert refused.value.field == "file" and said in str(refused.value)
+    if source is not None:
+        assert refused.value.value == source

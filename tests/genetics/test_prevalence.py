@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -31,7 +33,7 @@ SZ_ROWS = [c for c in knowledge().countries.values() if c.est_sz and c.populatio
 @pytest.mark.parametrize("c", SZ_ROWS, ids=lambda c: c.country)
 def test_prevalence__reproduces_published_sz_numbers_within_rounding(c: CountryFrequencies) -> None:
     assert c.population_millions is not None and c.est_sz is not None
-    counts = expected_counts(allele_frequencies(c.s, c.z), c.population_millions * 1e6)
+    counts = expected_counts(allele_frequencies(c.s, c.z), round(c.population_millions * 1_000_000))
     ours = next(v.count for g, v in counts.items() if g.canonical == "SZ")
     lo, hi = _sz_rounding_bounds(c)
     assert lo <= ours <= hi
@@ -200,3 +202,33 @@ def test_country_table__ceilings_are_flagged_where_the_survey_pooled_rare_allele
     assert flagged == {"Hong Kong": ("S",), "Kazakhstan": ("Z",)}
     for name, (allele,) in flagged.items():
         assert f"upper value for {allele}".lower() in country(name).notes.lower()
+
+
+@pytest.mark.parametrize("value", [0.5, 0, -1, "0.5", "0", "-3", "1e999", "NaN", "1e6", "", True, 1e999, math.nan,
+                                   10_000_000_001, "9" * 5000])
+def test_describe_prevalence__a_population_is_a_whole_number_of_people(value: object) -> None:
+    """``--population 0.5`` was accepted (second review); so were 0 and counts of half a person."""
+    from aatd.genetics.answers import describe_prevalence
+
+    with pytest.raises(InputError, match=r"population: got .*; expected a whole number of people from 1"):
+        describe_prevalence(s=0.03, z=0.02, population=value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [250_000, 250_000.0, "250000", " 250000 "])
+def test_describe_prevalence__whole_people_as_number_or_digits(value: object) -> None:
+    from aatd.genetics.answers import describe_prevalence
+
+    answer = describe_prevalence(s=0.03, z=0.02, population=value)  # type: ignore[arg-type]
+    assert answer["population"] == 250_000 and isinstance(answer["population"], int)
+
+
+@pytest.mark.parametrize("c", [c for c in knowledge().countries.values() if c.population_millions], ids=str)
+def test_country_population__whole_people_as_the_table_states_them(c: CountryFrequencies) -> None:
+    """259.196422 million was printed as 259196421.99999997 people (float product); the answer is whole people."""
+    from decimal import Decimal
+
+    from aatd.genetics.answers import describe_prevalence
+
+    population = describe_prevalence(country_name=c.country)["population"]
+    assert population == int(Decimal(str(c.population_millions)) * 1_000_000)
+    assert isinstance(population, int)

@@ -99,3 +99,18 @@ def test_level_parse__reads_a_decimal_comma_as_spanish_and_european_reports_writ
 def test_level_parse__refuses_a_comma_that_could_be_a_thousands_separator(text: str) -> None:
     with pytest.raises(InputError, match=r"level\.value"):
         Level.parse(text, "mg/dL")
+
+
+@pytest.mark.parametrize(("text", "below"), [("<20", True), ("<=20", True), ("≤ 20", True), ("=<20", True),
+                                             (" 20 ", False), ("+20", False), ("20.", False)])
+def test_level_parse__one_qualifier_of_at_most_marks_a_censored_result(text: str, below: bool) -> None:
+    level = Level.parse(text, "mg/dL")
+    assert (level.value, level.below) == (20.0, below)
+
+
+@pytest.mark.parametrize("text", ["<<20", "< <20", "<=<20", "20<", "<20<", ">20", ">=20", "≥20", "<>20", "=20",
+                                  "1_000", "٢٠", "20 mg/dL", "<", "", "nan", "inf"])
+def test_level_parse__refuses_a_repeated_qualifier_or_anything_around_the_number(text: str) -> None:
+    """``<<20`` was read as ``<20`` (second review); one qualifier and one plain number, nothing else."""
+    with pytest.raises(InputError, match=r"level\.value: got .*one '<'"):
+        Level.parse(text, "mg/dL")

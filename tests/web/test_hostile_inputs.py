@@ -498,7 +498,7 @@ def test_pedigree_cache__keeps_a_digest_of_a_large_document_not_the_document(sit
     from aatd.web.api import family
 
     family.CACHE.clear()
-    doc = {"country": "USA", "members": [{"id": "a", "sex": "male"}], "extra": "x" * 1_000_000}
+    doc = {"country": "USA", "members": [{"id": "a", "sex": "male"}], "family": "x" * 1_000_000}
     for _ in range(2):
         assert site.client.post("/api/v1/pedigree", json=doc).status_code == 200
     assert family.CACHE.hits == 1

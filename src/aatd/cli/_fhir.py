@@ -31,7 +31,7 @@ def read_fhir_file(path: Path) -> Any:
     (:func:`aatd.limits.load_json`: no NaN, no runaway nesting or integers)."""
     data = read_file(path, "--fhir", MAX_FHIR_BYTES)
     try:
-        return load_json(data, "--fhir")
+        return load_json(data, "--fhir", source=str(path))
     except InputError as exc:
-        raise InputError("--fhir", f"{path}: {exc.value}", f"valid FHIR JSON ({exc.expected})",
-                         hint=exc.hint) from None
+        value = exc.value if exc.value == str(path) else f"{path}: {exc.value}"
+        raise InputError("--fhir", value, f"valid FHIR JSON ({exc.expected})", hint=exc.hint) from None

@@ -55,7 +55,8 @@ def prevalence(
     country: Annotated[str | None, typer.Option(help="A country from the allele-frequency table.")] = None,
     s: Annotated[float | None, typer.Option("--s", help="PI*S allele frequency (0-1).")] = None,
     z: Annotated[float | None, typer.Option("--z", help="PI*Z allele frequency (0-1).")] = None,
-    population: Annotated[float | None, typer.Option(help="Number of people (default: the survey's).")] = None,
+    population: Annotated[str | None, typer.Option(
+        help="Number of people, a whole number (default: the survey's).")] = None,
     ancestry: Annotated[str | None, typer.Option(
         help="A genetic ancestry group from the ancestry table (e.g. 'White British').")] = None,
     json_: JsonFlag = False,
@@ -68,7 +69,8 @@ def prevalence(
         return
     genotypes = data["genotypes"]
     place = data.get("country") or (f"{data['ancestry']} ({data['dataset']})" if "ancestry" in data else None)
-    title = f"{place or 'Given frequencies'}: population {data['population'] or 'not given (--population)'}"
+    people = "not given (--population)" if data["population"] is None else f"{data['population']:,}"
+    title = f"{place or 'Given frequencies'}: population {people}"
     table = Table("genotype", "frequency", "1 in", "expected people", title=title)
     for g, row in genotypes.items():
         freq = row["frequency"]

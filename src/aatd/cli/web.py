@@ -319,7 +319,7 @@ def family_import(
     from aatd.web.workspace.family_json import import_family
     from aatd.web.workspace.repository import Workspace
 
-    doc = load_json(read_file(file, "file"), str(file))
+    doc = load_json(read_file(file, "file"), "file", source=str(file))
 
     def work(db: Session, user: User) -> str:
         family = import_family(Workspace(db, user), doc)

@@ -61,6 +61,7 @@ from aatd.genetics.levels import (
 )
 from aatd.genetics.prevalence import country, country_allele_frequencies, hardy_weinberg
 from aatd.genetics.units import Level, Method, unit_check
+from aatd.limits import typed_number
 
 # --- candidate genotypes ---------------------------------------------------------------
 
@@ -397,10 +398,7 @@ def _optional_float(name: str, value: object) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise InputError(name, value, "a number")
-    try:
-        number = float(value)
-    except ValueError:
-        raise InputError(name, value, "a number") from None
+    number = typed_number(name, value, "a number") if isinstance(value, str) else float(value)
     if not math.isfinite(number):
         raise InputError(name, value, "a finite number")
     return number

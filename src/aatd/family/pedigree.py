@@ -364,10 +364,31 @@ def _find_cycle(stuck: list[str], by_id: Mapping[str, Member]) -> list[str]:
 # --- aatd JSON -------------------------------------------------------------------------------------------------
 
 
+DOCUMENT_KEYS = frozenset({"members", "country", "allele_frequencies", "residual_allele", "family", "records"})
+"""The top-level fields of an aatd pedigree document: what aatd itself writes, and nothing else.
+
+``members`` (:func:`pedigree_to_json`, ``examples/family.json``); ``country`` or ``allele_frequencies`` and
+``residual_allele`` (the founders' population: docs/pedigree.md, the public family tree, the clinician pages);
+``family`` and ``records`` (the workspace's export, ``aatd family export``: the family's name and what only the
+workspace keeps; the engine reads past them, so an export is a document ``aatd pedigree`` reads as it is).
+Any other field is refused with its name: a misspelt ``contry`` or ``allele_frequency`` would otherwise be
+dropped and the default population used without a word (second review, wave 8)."""
+
+
+def check_document_keys(doc: Mapping[str, Any]) -> None:
+    """Refuse a top-level field of a pedigree document that is not one of :data:`DOCUMENT_KEYS`, naming it."""
+    unknown = sorted(str(key) for key in doc if key not in DOCUMENT_KEYS)
+    if unknown:
+        raise InputError(unknown[0], doc[unknown[0]], "one of the top-level fields of a pedigree document: "
+                         + ", ".join(sorted(DOCUMENT_KEYS)))
+
+
 def pedigree_from_json(doc: Mapping[str, Any]) -> Pedigree:
-    """Read the ``members`` list of an aatd pedigree document (see ``docs/pedigree.md``)."""
+    """Read the ``members`` list of an aatd pedigree document (see ``docs/pedigree.md``); a top-level field
+    other than :data:`DOCUMENT_KEYS` is refused."""
     if not isinstance(doc, Mapping):
         raise InputError("pedigree", type(doc).__name__, "a JSON object with a 'members' list")
+    check_document_keys(doc)
     raw = doc.get("members")
     if not isinstance(raw, list) or not raw:
         raise InputError("members", raw, "a non-empty list of members")

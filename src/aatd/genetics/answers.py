@@ -27,6 +27,7 @@ from aatd.genetics.prevalence import (
     country_reported_frequencies,
     expected_counts,
     validate_frequencies,
+    whole_people,
 )
 from aatd.genetics.units import Unit
 from aatd.knowledge import knowledge
@@ -95,7 +96,7 @@ class PrevalenceAnswer(TypedDict):
     """``aatd prevalence``: Hardy-Weinberg genotype frequencies and expected counts."""
 
     allele_frequencies: dict[str, float]
-    population: float | None
+    population: int | None
     genotypes: dict[str, GenotypeCount]
     country: NotRequired[str]
     source: NotRequired[str]
@@ -171,13 +172,16 @@ def _parent_label(parent: str | Mapping[str, float]) -> str | dict[str, float]:
 
 def describe_prevalence(*, country_name: str | None = None, s: float | None = None, z: float | None = None,
                         frequencies: Mapping[str, float] | None = None,
-                        population: float | None = None, ancestry_name: str | None = None) -> PrevalenceAnswer:
+                        population: int | float | str | None = None,
+                        ancestry_name: str | None = None) -> PrevalenceAnswer:
     """Hardy-Weinberg genotype frequencies and expected counts.
 
     Give a ``country_name`` from the country table, an ``ancestry_name`` from the ancestry-group table,
     or ``s`` and ``z`` allele frequencies, or a full ``frequencies`` mapping. ``population`` defaults to
-    the country's survey population (ancestry groups have none).
+    the country's survey population (ancestry groups have none); given, it is a whole number of people
+    (:func:`~aatd.genetics.prevalence.whole_people`: ``0.5``, ``0`` and ``1e999`` are refused).
     """
+    people = None if population is None else whole_people(population)
     if country_name is not None and ancestry_name is not None:
         raise InputError("ancestry", ancestry_name, "either a country or an ancestry group, not both")
     given = [(name, value) for name, value in (("s", s), ("z", z), ("frequencies", frequencies)) if value is not None]
@@ -186,12 +190,12 @@ def describe_prevalence(*, country_name: str | None = None, s: float | None = No
         raise InputError(given[0][0], given[0][1], "either a country or ancestry group, or allele frequencies, "
                          "not both")
     if ancestry_name is not None:
-        return _describe_ancestry(ancestry_name, population)
+        return _describe_ancestry(ancestry_name, people)
     answer_country: str | None = None
     if country_name is not None:
         record = country(country_name)
         freqs = country_reported_frequencies(country_name)
-        population = population if population is not None else country_population(country_name)
+        people = people if people is not None else country_population(country_name)
         answer_country = record.country
     elif frequencies is not None:
         freqs = validate_frequencies(frequencies)
@@ -199,7 +203,7 @@ def describe_prevalence(*, country_name: str | None = None, s: float | None = No
         if s is None or z is None:
             raise InputError("country", None, "a country, an ancestry group, or both --s and --z allele frequencies")
         freqs = allele_frequencies(s, z)
-    answer = _hardy_weinberg_answer(freqs, population)
+    answer = _hardy_weinberg_answer(freqs, people)
     if answer_country is not None:
         record = country(answer_country)
         answer["country"] = record.country
@@ -218,7 +222,7 @@ def describe_prevalence(*, country_name: str | None = None, s: float | None = No
     return answer
 
 
-def _hardy_weinberg_answer(freqs: Mapping[str, float], population: float | None) -> PrevalenceAnswer:
+def _hardy_weinberg_answer(freqs: Mapping[str, float], population: int | None) -> PrevalenceAnswer:
     counts = expected_counts(freqs, population if population is not None else 0)
     genotypes: dict[str, GenotypeCount] = {
         g.canonical: {"frequency": c.frequency, "count": round(c.count) if population is not None else None}
@@ -228,7 +232,7 @@ def _hardy_weinberg_answer(freqs: Mapping[str, float], population: float | None)
                             provenance=provenance())
 
 
-def _describe_ancestry(name: str, population: float | None) -> PrevalenceAnswer:
+def _describe_ancestry(name: str, population: int | None) -> PrevalenceAnswer:
     """The ancestry group's frequencies; where S was not reported, only Z, ZZ and the share of Z carriers."""
     record = ancestry(name)
     answer = _hardy_weinberg_answer(ancestry_allele_frequencies(name), population)

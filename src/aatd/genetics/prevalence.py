@@ -66,12 +66,39 @@ def hardy_weinberg(freqs: Mapping[str, float]) -> GenotypeDistribution:
     return sort_distribution(dist)
 
 
-def expected_counts(freqs: Mapping[str, float], population: float) -> dict[Genotype, GenotypeCount]:
-    """Expected frequency and number of people of each genotype in ``population`` people."""
-    if (isinstance(population, bool) or not isinstance(population, int | float) or not math.isfinite(population)
-            or not 0 <= population <= POPULATION):
-        raise InputError("population", population, f"a number of people from 0 to {POPULATION:,}")
-    return {g: GenotypeCount(f, f * population) for g, f in hardy_weinberg(freqs).items()}
+PEOPLE_EXPECTED = f"a whole number of people from 1 to {POPULATION:,}"
+
+_PEOPLE_TEXT_CHARACTERS = len(f"{POPULATION}") + 8
+"""Characters of a population typed as text: the limit's digits with room for spaces and leading zeros. Longer
+text is refused before :func:`int` reads it (Python refuses over 4,300 digits with an exception of its own)."""
+
+
+def whole_people(value: object, field: str = "population", minimum: int = 1) -> int:
+    """``value`` as a number of people: a whole number from ``minimum`` to :data:`~aatd.limits.POPULATION`.
+
+    Accepts an integer, a float with no fraction (``1e6`` from Python) or text of digits (``"250000"``, the
+    command line and the query string). ``0.5``, ``0``, negatives, ``1e999``, NaN and ``True`` are refused:
+    half a person is no population, and a count printed from it would be a sentence untrue of the input.
+    """
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and len(value) <= _PEOPLE_TEXT_CHARACTERS and value.strip().isascii() \
+            and value.strip().isdigit():
+        number = int(value.strip())
+    if number is None or not minimum <= number <= POPULATION:
+        expected = PEOPLE_EXPECTED if minimum == 1 else f"a whole number of people from {minimum} to {POPULATION:,}"
+        raise InputError(field, value, expected)
+    return number
+
+
+def expected_counts(freqs: Mapping[str, float], population: int) -> dict[Genotype, GenotypeCount]:
+    """Expected frequency and number of people of each genotype in ``population`` people (a whole number
+    from 0, for frequencies alone, to :data:`~aatd.limits.POPULATION`)."""
+    people = whole_people(population, minimum=0)
+    return {g: GenotypeCount(f, f * people) for g, f in hardy_weinberg(freqs).items()}
 
 
 def country(name: str) -> CountryFrequencies:
@@ -149,7 +176,11 @@ def countries_with_full_distribution() -> list[str]:
     return sorted(c.country for c in knowledge().countries.values() if c.s is not None)
 
 
-def country_population(name: str) -> float | None:
-    """The population (people) the survey used for ``name``, if given."""
+def country_population(name: str) -> int | None:
+    """The population (people) the survey used for ``name``, if given.
+
+    The table gives millions with up to six decimals, i.e. whole people; ``259.196422 * 1e6`` is
+    ``259196421.99999997`` in binary floating point, so the product is rounded to the person it names.
+    """
     millions = country(name).population_millions
-    return None if millions is None else millions * 1e6
+    return None if millions is None else round(millions * 1_000_000)

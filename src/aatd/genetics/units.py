@@ -125,6 +125,37 @@ def from_umol_l(umol_l: float, unit: Unit, method: Method = Method.UNSPECIFIED) 
     return mg_dl / knowledge().constant("mg_dl_per_g_l") if unit is Unit.G_L else mg_dl
 
 
+_LEVEL_TEXT = re.compile(r"\s*(?P<qualifier><=|=<|≤|<|>=|=>|≥|>)?\s*(?P<number>[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.][0-9]+)"
+                         r"(?:[eE][+-]?[0-9]+)?)\s*")
+"""A level as text: one optional qualifier, then one number in plain digits (a decimal point, or a decimal comma
+as in :data:`_DECIMAL_COMMA`), nothing else. ``<<20``, ``20<``, ``< 2 0`` and ``1_000`` do not match."""
+
+_BELOW = frozenset({"<", "<=", "=<", "≤"})
+"""Qualifiers of a result reported as at most a value (below the assay's detection limit): an upper bound."""
+
+LEVEL_EXPECTED = "a number, optionally after one '<' (or '<=', '≤') for a result below detection, e.g. 85 or <20"
+
+
+def _level_text(text: str, field: str) -> tuple[bool, float]:
+    """(below, number) of a level typed as text, e.g. ``"<20"``; :class:`InputError` for anything else.
+
+    The qualifier may appear once (``<<20`` was read as ``<20``: security review w8). A result reported as
+    above a value (``>20``) is refused: it is a lower bound, which no interpretation here can use.
+    """
+    match = _LEVEL_TEXT.fullmatch(text)
+    if match is None:
+        raise InputError(field, text, LEVEL_EXPECTED)
+    qualifier, number = match["qualifier"], match["number"]
+    if qualifier is not None and qualifier not in _BELOW:
+        raise InputError(field, text, LEVEL_EXPECTED,
+                         hint=f"a result reported as above a value ('{qualifier}') cannot be interpreted")
+    if "," in number:
+        if not _DECIMAL_COMMA.match(number):  # "1,2" g/L as written in Spain; "1,200" stays ambiguous
+            raise InputError(field, text, LEVEL_EXPECTED, hint="a comma is read only as a decimal comma, as in 1,2")
+        number = number.replace(",", ".")
+    return qualifier is not None, float(number)
+
+
 @dataclass(frozen=True, slots=True)
 class Level:
     """A measured serum AAT level.
@@ -145,15 +176,7 @@ class Level:
         below = False
         raw = value
         if isinstance(value, str):
-            text = value.strip()
-            below = text.startswith("<")
-            number = text.lstrip("<").strip()
-            if _DECIMAL_COMMA.match(number):  # "1,2" g/L as written in Spain; "1,200" stays ambiguous
-                number = number.replace(",", ".")
-            try:
-                value = float(number)
-            except ValueError:
-                raise InputError(f"{field}.value", raw, "a number, or '<number' below detection") from None
+            below, value = _level_text(value, f"{field}.value")
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise InputError(f"{field}.value", raw, "a finite number")
         if value < 0:

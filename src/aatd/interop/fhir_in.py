@@ -29,12 +29,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aatd.clinic.augmentation import Smoking
-from aatd.errors import InputError
+from aatd.errors import InputError, shown
 from aatd.family.pedigree import allele_from_variant_text
 from aatd.genetics.alleles import allele_catalogue, get_allele
 from aatd.genetics.genotypes import Genotype, Phenotype, parse_genotype, parse_phenotype
 from aatd.genetics.units import Level, Method, parse_method
 from aatd.interop.codes import FhirCode, fhir_codes
+from aatd.limits import check_time_budget
 
 MAX_RESOURCES = 5000
 """Largest Bundle read (entries); larger inputs are refused rather than parsed slowly."""
@@ -150,6 +151,7 @@ def read_results(doc: object) -> FhirImport:
     """Map a FHIR Bundle or Observation onto aatd's inputs (see the module docstring)."""
     found = _Collected()
     for label, resource in resources_of(doc):
+        check_time_budget("reading the FHIR results")  # one context-variable read without a budget (the CLI)
         _collect(label, resource, found)
     if len(found.subjects) > 1:
         raise InputError("Observation.subject", sorted(found.subjects), "results of one patient",
@@ -169,9 +171,12 @@ def read_results(doc: object) -> FhirImport:
     subject = next(iter(found.subjects), None)
     records = _records(found, genotype if not found.genotypes else None)
     if found.other_resources:
-        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(found.other_resources.items()))
+        kinds = sorted(found.other_resources.items())
+        counts = ", ".join(f"{n} {echo(kind)}" for kind, n in kinds[:ECHOED_ITEMS])
+        if len(kinds) > ECHOED_ITEMS:
+            counts += f" and {len(kinds) - ECHOED_ITEMS:,} other kinds"
         found.ignored.append(f"resources that are not results: {counts}")
-    return FhirImport(inputs, subject, tuple(found.ignored), tuple(found.notes), records)
+    return FhirImport(inputs, subject, at_most(found.ignored), at_most(found.notes), records)
 
 
 def _records(found: _Collected, from_variants: _Found | None) -> tuple[dict[str, Any], ...]:
@@ -193,6 +198,30 @@ def _records(found: _Collected, from_variants: _Found | None) -> tuple[dict[str,
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
+
+
+ECHO_CHARACTERS = 80
+"""Characters of a value from the file repeated in ``ignored`` or ``notes`` (an id, a code, a status): enough to
+find it in the file. A 100,000-character code was echoed whole (second review, wave 8)."""
+
+ECHOED_ITEMS = 20
+"""Entries of ``ignored`` and of ``notes`` listed (and codes or kinds within one entry); the rest are counted."""
+
+
+def echo(value: object) -> str:
+    """``value`` as repeated in a note: a text as it is, up to :data:`ECHO_CHARACTERS`, then ``…`` and its length;
+    anything else (a status given as a number or an object) by its ``repr``, bounded the same way."""
+    text = value if isinstance(value, str) else shown(value)
+    if len(text) <= ECHO_CHARACTERS:
+        return text
+    return f"{text[:ECHO_CHARACTERS]}… ({len(text):,} characters)"
+
+
+def at_most(entries: list[str]) -> tuple[str, ...]:
+    """The first :data:`ECHOED_ITEMS` entries, then one saying how many more there were (the answer stays small)."""
+    if len(entries) <= ECHOED_ITEMS:
+        return tuple(entries)
+    return (*entries[:ECHOED_ITEMS], f"and {len(entries) - ECHOED_ITEMS:,} more like these, not listed")
 
 
 def _label(resource: Mapping[str, Any], fallback: str) -> str:
@@ -259,18 +288,20 @@ def _collect(label: str, resource: Mapping[str, Any], found: _Collected) -> None
         return
     row = known_code(resource.get("code"), (*_RESULT_KEYS, "alkaline_phosphatase"))
     if row is None:
-        found.ignored.append(f"{label}: code {', '.join(concept_texts(resource.get('code'))) or 'missing'} "
+        texts = concept_texts(resource.get("code"))
+        found.ignored.append(f"{echo(label)}: code {echo(', '.join(texts[:ECHOED_ITEMS])) or 'missing'} "
                              "is not a result aatd reads")
         return
     if row.key == "alkaline_phosphatase":
-        found.ignored.append(f"{label}: LOINC 6768-6 is alkaline phosphatase, not alpha-1 antitrypsin")
+        found.ignored.append(f"{echo(label)}: LOINC 6768-6 is alkaline phosphatase, not alpha-1 antitrypsin")
         return
     status = resource.get("status")
     if not isinstance(status, str) or status not in _ACCEPTED_STATUS:
-        found.ignored.append(f"{label}: status {status!r} (only final, amended, corrected or preliminary are read)")
+        found.ignored.append(f"{echo(label)}: status {echo(repr(status))} "
+                             "(only final, amended, corrected or preliminary are read)")
         return
     if status == "preliminary":
-        found.notes.append(f"{label} is preliminary")
+        found.notes.append(f"{echo(label)} is preliminary")
     subject = resource.get("subject")
     if isinstance(subject, Mapping) and isinstance(subject.get("reference"), str):
         found.subjects.add(subject["reference"])
@@ -392,7 +423,7 @@ def _components(obs: Mapping[str, Any], key: str) -> Iterator[Mapping[str, Any]]
 
 def _read_genotype(label: str, obs: Mapping[str, Any], date: str, found: _Collected) -> None:
     if _gene_is_serpina1(obs) is False:
-        found.ignored.append(f"{label}: genotype of another gene (gene studied is not SERPINA1)")
+        found.ignored.append(f"{echo(label)}: genotype of another gene (gene studied is not SERPINA1)")
         return
     code, texts, element = _text_value(label, obs, "aatd_genotype")
     where = f"{label}.{element}"
@@ -404,7 +435,8 @@ def _read_genotype(label: str, obs: Mapping[str, Any], date: str, found: _Collec
         genotype = _first_parsed(texts, parse_genotype, where, "a SERPINA1 genotype such as PI*MZ, SZ or Z/Null")
     except InputError:
         if _gene_is_serpina1(obs) is None and not any("SERPINA1" in t.upper() or "PI*" in t.upper() for t in texts):
-            found.ignored.append(f"{label}: genotype {' | '.join(texts)!r} names no SERPINA1 alleles")
+            shown_texts = echo(repr(" | ".join(texts[:ECHOED_ITEMS])))
+            found.ignored.append(f"{echo(label)}: genotype {shown_texts} names no SERPINA1 alleles")
             return
         if obs.get("hasMember") or obs.get("derivedFrom"):
             found.unread_genotypes.append((where, " | ".join(texts)))
@@ -415,13 +447,13 @@ def _read_genotype(label: str, obs: Mapping[str, Any], date: str, found: _Collec
 
 def _read_variant(label: str, obs: Mapping[str, Any], date: str, found: _Collected) -> None:
     if _gene_is_serpina1(obs) is False:
-        found.ignored.append(f"{label}: variant in another gene (gene studied is not SERPINA1)")
+        found.ignored.append(f"{echo(label)}: variant in another gene (gene studied is not SERPINA1)")
         return
     value = known_code(obs.get("valueCodeableConcept"), ("present", "absent"))
     allele = _variant_allele(label, obs)
     if allele is None:
         if _gene_is_serpina1(obs) is None:
-            found.ignored.append(f"{label}: variant not in SERPINA1's catalogue and no gene studied given")
+            found.ignored.append(f"{echo(label)}: variant not in SERPINA1's catalogue and no gene studied given")
             return
         raise InputError(f"{label}.component", _variant_texts(obs), "a SERPINA1 allele of aatd's catalogue named by "
                          f"c.HGVS on {_TRANSCRIPT} (c.1096G>A), p.HGVS, rsID (rs28929474), GRCh38 position or "
@@ -546,7 +578,8 @@ def _read_smoking(label: str, obs: Mapping[str, Any], date: str, found: _Collect
                     and coding.get("code") == c.code:
                 found.smoking.append(_Found(label, date, Smoking(c.meaning.removeprefix("smoking_"))))
                 return
-    found.ignored.append(f"{label}: smoking status {' | '.join(concept_texts(concept))!r} is not one aatd maps "
+    texts = echo(repr(" | ".join(concept_texts(concept)[:ECHOED_ITEMS])))
+    found.ignored.append(f"{echo(label)}: smoking status {texts} is not one aatd maps "
                          "(never, former or current smoker)")
 
 
@@ -560,8 +593,8 @@ def _latest(items: list[_Found], what: str, notes: list[str]) -> _Found | None:
         return None
     best = max(items, key=lambda f: f.order or f.date)  # ISO 8601 sorts as text; undated ones sort first
     if len(items) > 1:
-        notes.append(f"{len(items)} results for {what}: used the latest, {best.label}"
-                     + (f" ({best.date})" if best.date else ""))
+        notes.append(f"{len(items)} results for {what}: used the latest, {echo(best.label)}"
+                     + (f" ({echo(best.date)})" if best.date else ""))
     return best
 
 
@@ -574,7 +607,7 @@ def _crp_for(level: _Found | None, found: _Collected) -> float | None:
         return None
     same_day = [c for c in found.crps if c.date[:10] == level.date[:10]]
     if not same_day:
-        found.notes.append(f"no CRP taken on the level's date ({level.date[:10] or 'undated'}): CRP not used")
+        found.notes.append(f"no CRP taken on the level's date ({echo(level.date[:10]) or 'undated'}): CRP not used")
         return None
     return float(max(same_day, key=lambda c: c.date).value)
 

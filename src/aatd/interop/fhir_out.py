@@ -36,6 +36,7 @@ from aatd.genetics.units import Level, Method
 from aatd.interop.codes import fhir_codes
 from aatd.interop.fhir_in import ResultInputs
 from aatd.knowledge import knowledge, split_sources
+from aatd.limits import typed_number
 from aatd.provenance import provenance
 
 _NAMESPACE = uuid.UUID("8a1c1a4e-5d0f-4f3e-9a51-4a1d7f0c2b61")
@@ -131,10 +132,13 @@ def inputs_from_text(*, level: str | float | None = None, unit: str | None = Non
 def _number(name: str, value: str | float | None) -> float | None:
     if value is None:
         return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(name, value, "a number") from None
+    if isinstance(value, str):  # as the API reads it (aatd.limits.typed_number): "1,200" and "1_000" refused
+        number = typed_number(name, value, "a number")
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise InputError(name, value, "a number") from None
     if number != number or number in (float("inf"), float("-inf")):
         raise InputError(name, value, "a finite number")
     return number

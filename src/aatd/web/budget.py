@@ -39,6 +39,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from weakref import WeakKeyDictionary
@@ -339,8 +340,18 @@ class Caller:
 async def engine_budget(request: Request,
                         principal: Annotated[Principal | None, Depends(optional_principal)]) -> AsyncIterator[Caller]:
     """Dependency of every engine route: rate limit, slot and time budget (see the module docstring)."""
+    async with caller_budget(request, signed_in=principal is not None) as caller:
+        yield caller
+
+
+@asynccontextmanager
+async def caller_budget(request: Request, *, signed_in: bool) -> AsyncIterator[Caller]:
+    """The budget of one engine request: a signed-in caller (a logged-in user, a CDS client with a verified
+    JWT) gets :data:`SIGNED_IN_BUDGET_S`; anyone else the rate limit, a slot and :data:`REQUEST_BUDGET_S`
+    (:class:`~aatd.web.errors.ApiError` 429 or 503 when refused). Used by :func:`engine_budget` and by the
+    CDS Hooks services, which learn who calls only from the JWT they verify."""
     budget: ComputeBudget = request.app.state.budget
-    if principal is not None:
+    if signed_in:
         set_time_budget(SIGNED_IN_BUDGET_S)
         yield Caller(signed_in=True, budget_s=SIGNED_IN_BUDGET_S, pool=budget.pool)
         return

@@ -1,7 +1,8 @@
 """The CDS Hooks endpoints: ``GET /cds-services`` (discovery) and ``POST /cds-services/{id}``.
 
 Thin transport over :mod:`aatd.interop.cds_hooks` (the services) and :mod:`aatd.web.cds_auth`
-(who may call). Routes are plain functions, so the engines run in the thread pool. Errors
+(who may call). The services and the JWT check run in worker threads; unsigned calls are under the
+anonymous compute budget (:mod:`aatd.web.budget`). Errors
 use the API's one JSON error shape: 400 bad request, 401 unauthenticated, 404 unknown
 service, 412 prefetch missing and no FHIR server aatd may query.
 """
@@ -17,11 +18,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from aatd.errors import InputError
 from aatd.interop.cds_hooks import PrefetchMissing, UnknownService, call_service, discovery
+from aatd.limits import TimeBudgetExceeded
+from aatd.web.budget import caller_budget
 from aatd.web.cds_auth import CdsAuthError, CdsSettings, ReplayCache, load_cds_settings, verify_call
-from aatd.web.errors import body
+from aatd.web.errors import BUSY_RETRY_S, ApiError, body
 
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
 
@@ -117,14 +121,25 @@ def _fetcher(payload: dict[str, Any], settings: CdsSettings) -> Callable[[str], 
 
 
 @router.post("/{service_id}", response_model=CardsOut, responses=_ERRORS)
-def call(service_id: str, request: Request, payload: Annotated[dict[str, Any], Body()],
-         authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
-    """Run a service on a CDS Hooks request and return its cards."""
+async def call(service_id: str, request: Request, payload: Annotated[dict[str, Any], Body()],
+               authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
+    """Run a service on a CDS Hooks request and return its cards.
+
+    A call with a verified JWT runs with the logged-in time budget; any other call (accepted without a JWT
+    when ``AATD_ENV=local``) is under the anonymous compute budget of the other engine routes
+    (:func:`aatd.web.budget.caller_budget`: rate limit per address, engine slots, time budget). The JWT check
+    and the service run in worker threads, never on the event loop."""
     settings = cds_settings(request)
     audience = f"{_base(request, settings)}/cds-services/{service_id}"
     try:
-        verify_call(authorization, audience, settings, request.app.state.cds_replays)
-        cards = call_service(service_id, payload, _fetcher(payload, settings))
+        claims = await run_in_threadpool(verify_call, authorization, audience, settings,
+                                         request.app.state.cds_replays)
+        async with caller_budget(request, signed_in=claims is not None):
+            cards = await run_in_threadpool(call_service, service_id, payload, _fetcher(payload, settings))
+    except ApiError as exc:  # 429 or 503 from the budget, answered here so the CORS headers are added
+        response = _error(exc.status, exc.error, exc.errors, headers=exc.headers)
+    except TimeBudgetExceeded as exc:
+        response = _error(503, str(exc), headers={"Retry-After": str(BUSY_RETRY_S)})
     except CdsAuthError as exc:
         response = _error(401, str(exc), headers={"WWW-Authenticate": "Bearer"})
     except UnknownService as exc:

@@ -173,7 +173,8 @@ class MeOut(UserOut):
 class TokenIn(Strict):
     email: Annotated[str, Field(min_length=1, max_length=320)]
     password: Annotated[str, Field(min_length=1, max_length=200)]
-    name: ShortText = "api"
+    name: Annotated[str, Field(max_length=100, description="at most 100 characters (a longer name is refused)"),
+                    AfterValidator(_printable)] = "api"
     scope: Literal["read", "write"] = "write"
     expires_in_days: Annotated[int, Field(ge=1, le=365)] = 90
     code: Annotated[str | None, Field(max_length=10, description="two-step login code, when set up")] = None

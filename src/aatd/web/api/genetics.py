@@ -33,7 +33,9 @@ def inherit(parent1: GenotypeQuery, parent2: GenotypeQuery) -> InheritanceAnswer
 def prevalence(country: Annotated[str | None, Query(max_length=limits.LABEL)] = None,
                s: Annotated[float | None, Query(allow_inf_nan=False)] = None,
                z: Annotated[float | None, Query(allow_inf_nan=False)] = None,
-               population: Annotated[float | None, Query(allow_inf_nan=False)] = None,
+               population: Annotated[str | None, Query(
+                   max_length=limits.LABEL, description="Number of people, a whole number from 1 (default: the "
+                   "country survey's); checked by the core, so the API and the CLI refuse the same values")] = None,
                ancestry: Annotated[str | None, Query(max_length=limits.LABEL)] = None) -> PrevalenceAnswer:
     """Hardy-Weinberg genotype frequencies and expected counts (as ``aatd prevalence --json``); ``ancestry`` names
     a genetic ancestry group of the ancestry table instead of a country."""

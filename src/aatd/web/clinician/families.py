@@ -214,7 +214,7 @@ def import_(request: Request, principal: PageUser, db: Db, file: Annotated[Uploa
     try:
         if len(raw) > MAX_UPLOAD:
             raise InputError("file", f"{len(raw)} bytes", f"a file of at most {MAX_UPLOAD} bytes")
-        family = import_family(ws, load_json(raw, "file"))
+        family = import_family(ws, load_json(raw, "file", source=file.filename or "the file"))
     except InputError as exc:
         db.rollback()
         return render(request, "families.html", principal, status_code=422, error=exc,

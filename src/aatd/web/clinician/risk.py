@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from aatd.errors import InputError
 from aatd.knowledge.life_tables import DEFAULT_COUNTRY, life_table_countries
+from aatd.limits import LABEL, check_text, typed_number
 from aatd.risk.answers import SUMMARY_AGES, input_limits
 from aatd.risk.liver import ALCOHOL_GRAMS
 from aatd.risk.lung import ASCERTAINMENT, SMOKING
@@ -46,16 +47,15 @@ ALCOHOL_LABELS = {"none": "none", "moderate": "moderate (about 25 g a day)", "he
 SMOKING_LABELS = {"never": "never smoked", "former": "former smoker", "current": "current smoker"}
 SCENARIO_AGES = (60, 70, 80)
 _MAX_FIELD = 40
+_MAX_SCENARIOS = 6
+"""Scenarios ticked on the form (four boxes; a hand-made query may send more, which are refused)."""
 
 
 def _number(field: str, text: str | None) -> float | None:
     """A form number (blank is ``None``); a word is refused naming the field, the core checks the range."""
     if text is None or not text.strip():
         return None
-    try:
-        return float(text.strip().replace(",", "."))
-    except ValueError:
-        raise InputError(field, text, "a number") from None
+    return typed_number(field, text, "a number")
 
 
 def _life_table_country(family_country: str | None) -> str:
@@ -75,13 +75,25 @@ def _form(patient: Patient, query: dict[str, str], scenarios: list[str],
     form |= {"smoking": patient.smoking or "never", "ascertainment": "unknown", "alcohol": "none",
              "scenario_text": "", "country": _life_table_country(family_country)}
     for key in (*NUMBERS, "smoking", "ascertainment", "alcohol", "scenario_text", "country"):
-        value = str(query.get(key, "")).strip()[:_MAX_FIELD]
+        value = str(query.get(key, "")).strip()
         if value:
             form[key] = value
         form.setdefault(key, "")
     form |= {flag: query.get(flag) == "on" for flag in FLAGS}
-    form["scenarios"] = [s[:_MAX_FIELD] for s in scenarios][:6]
+    form["scenarios"] = list(scenarios)
     return form
+
+
+def _check_lengths(form: dict[str, Any]) -> None:
+    """Refuse a field or a scenario list longer than the form takes (they were cut without a word, so a
+    41-digit height was read as its first 40 digits and a seventh scenario dropped)."""
+    for key in (*NUMBERS, "smoking", "ascertainment", "alcohol", "country"):
+        check_text(key, form[key], _MAX_FIELD)
+    check_text("scenario_text", form["scenario_text"], LABEL)
+    for scenario in form["scenarios"]:
+        check_text("scenario", scenario, _MAX_FIELD)
+    if len(form["scenarios"]) > _MAX_SCENARIOS:
+        raise InputError("scenario", form["scenarios"], f"at most {_MAX_SCENARIOS} ticked scenarios")
 
 
 def _needs(patient: Patient, results: list[Result], form: dict[str, Any]) -> list[str]:
@@ -131,6 +143,11 @@ def _read(db: Session, user: User, patient_id: int, query: dict[str, str],
     form = _form(patient, query, scenarios, family_country)
     found: dict[str, Any] = {"patient": patient, "form": form, "answer": None, "measured": [], "error": None,
                              "needs": _needs(patient, results, form)}
+    try:
+        _check_lengths(form)
+    except InputError as exc:
+        found["error"] = exc
+        return found, None
     if found["needs"]:
         return found, None
     try:

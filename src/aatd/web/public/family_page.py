@@ -79,7 +79,10 @@ async def tree_report(rows: list[Row], country: str, caller: Caller) -> tuple[di
     """Each relative's chances and who to offer a test, or field errors.
 
     The family is analysed and drawn in an engine process (:class:`aatd.web.budget.EnginePool`)."""
-    doc, used = document(rows, country)
+    try:
+        doc, used = document(rows, country)
+    except InputError as exc:
+        return None, row_errors(exc, [i for i, row in enumerate(rows) if row.name])
     if not used:
         return None, {"m0_name": _("Please enter at least one relative's name.")}
     try:

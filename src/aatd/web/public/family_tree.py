@@ -38,7 +38,7 @@ class Row:
 
     def member(self) -> dict[str, Any]:
         """The relative as a member of the pedigree JSON contract."""
-        out: dict[str, Any] = {"id": self.name, "sex": self.sex if self.sex in SEXES else "unknown"}
+        out: dict[str, Any] = {"id": self.name, "sex": self.sex or "unknown"}
         if self.father:
             out["father"] = self.father
         if self.mother:
@@ -62,11 +62,16 @@ def default_rows(parent1: str = "", parent2: str = "") -> list[Row]:
 
 
 def read_rows(fields: Fields) -> list[Row]:
-    """The ``MAX_ROWS`` rows of the form (``m<i>_name``, ``m<i>_sex``, ...), padded with empty rows."""
+    """The ``MAX_ROWS`` rows of the form (``m<i>_name``, ``m<i>_sex``, ...), padded with empty rows.
+
+    Values are kept as typed (spaces around them aside): the engine refuses a name or result over the core's
+    limits (:data:`~aatd.limits.MEMBER_ID`, :data:`~aatd.limits.GENOTYPE_TEXT`) with a message next to the
+    field, and the form shows what was typed. (They were cut to 60 characters without a word: second review.)
+    """
     rows = []
     for i in range(MAX_ROWS):
         def get(column: str, default: str = "", i: int = i) -> str:
-            return fields.get(f"m{i}_{column}", default).strip()[:60]
+            return fields.get(f"m{i}_{column}", default).strip()
 
         rows.append(Row(get("name"), get("sex", "unknown"), get("father"), get("mother"), get("kind", "genotype"),
                         get("result")))
@@ -76,6 +81,11 @@ def read_rows(fields: Fields) -> list[Row]:
 def document(rows: list[Row], country: str) -> tuple[dict[str, Any], list[int]]:
     """The pedigree document of the filled rows, and the form row of each member."""
     used = [i for i, row in enumerate(rows) if row.name]
+    for n, i in enumerate(used):
+        if rows[i].sex not in (*SEXES, ""):  # a choice of the form's list: only a hand-made request sends another
+            raise InputError(f"members[{n}].sex", rows[i].sex, "female, male or unknown")
+        if rows[i].result and rows[i].kind not in KINDS:
+            raise InputError(f"members[{n}].genotype", rows[i].kind, "a gene test or a protein test")
     return {"country": country, "members": [rows[i].member() for i in used]}, used
 
 

@@ -26,7 +26,9 @@ from markupsafe import Markup
 from starlette.datastructures import FormData, ImmutableMultiDict
 
 from aatd.errors import InputError, shown
+from aatd.genetics.units import LEVEL_EXPECTED
 from aatd.knowledge.places import place_name
+from aatd.limits import typed_number
 from aatd.patients.find_care import CarePlace, helpline_for, load_places, spoken_languages
 from aatd.patients.i18n import gettext_noop
 from aatd.provenance import software_version
@@ -261,7 +263,7 @@ PLAIN_EXPECTED: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"two alleles such as .*"), gettext_noop("a type such as MZ, SZ or ZZ (one letter from each parent)")),
     (re.compile(r"at most (?P<limit>[\d,]+) characters \(got (?P<got>[\d,]+)\)"),
      gettext_noop("at most %(limit)s characters (you entered %(got)s)")),
-    (re.compile(r"a number, or '<number' below detection"),
+    (re.compile(re.escape(LEVEL_EXPECTED)),
      gettext_noop("a number, or < and a number if the report says the level was too low to measure")),
     (re.compile(r"pack-years \(or cigarettes per day\) for a former or current smoker"),
      gettext_noop("how much you smoked: pack-years, or cigarettes a day")),
@@ -307,12 +309,12 @@ def describe_error(exc: InputError) -> str:
 def number(fields: Fields, name: str, errors: dict[str, str], *, low: float = 0.0,
            high: float = 1e6) -> float | None:
     """Optional number field ``name``: ``None`` when empty; a message in ``errors`` when it is not a number."""
-    text = fields.get(name, "").strip().replace(",", ".")
+    text = fields.get(name, "").strip()
     if not text:
         return None
     try:
-        value = float(text)
-    except ValueError:
+        value = typed_number(name, text)  # "1,200" could be 1.2 or 1200; "1_000", "nan" are not typed numbers
+    except InputError:
         errors[name] = gettext("Please enter a number, for example 45.")
         return None
     if not low <= value <= high:

@@ -53,7 +53,7 @@ class ResultInput:
         if self.smoking in SMOKING[1:]:
             args["smoking"] = self.smoking
         if self.crp.strip():
-            args["crp"] = self.crp.strip().replace(",", ".")
+            args["crp"] = self.crp.strip()  # the core reads a decimal comma, and refuses "1,200"
         if self.age.strip():
             args["age"] = self.age.strip()
         if self.pregnant == "yes":

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from aatd.errors import AatdError, Conflict, Forbidden, InputError, NotFound
+from aatd.limits import check_text
 from aatd.web.db import before_slow_work
 from aatd.web.models import ROLES, TOKEN_SCOPES, ApiToken, LoginSession, Organisation, User, utcnow
 from aatd.web.security import TotpKeyError, TotpVault, hash_password, new_token, token_digest, verify_password
@@ -20,6 +21,8 @@ from aatd.web.workspace import audit
 from aatd.web.workspace.throttle import LoginThrottle, ThrottlePolicy, account_key
 
 MAX_TOKEN_DAYS = 365
+TOKEN_NAME = 100
+"""Characters in an API token's name (the column's length; the API schema declares the same)."""
 TOTP_DIGITS = 6
 
 
@@ -359,10 +362,11 @@ def issue_api_token(db: Session, user: User, name: str = "api", *, scope: str = 
         raise InputError("scope", scope, "read or write")
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise InputError("expires_in_days", days, f"1 to {MAX_TOKEN_DAYS} days")
+    name = check_text("name", name, TOKEN_NAME)  # refused, never cut to the column's length
     token = new_token()
-    db.add(ApiToken(user_id=user.id, name=name[:100] or "api", token_hash=token_digest(token), scope=scope,
+    db.add(ApiToken(user_id=user.id, name=name or "api", token_hash=token_digest(token), scope=scope,
                     expires_at=utcnow() + dt.timedelta(days=days)))
-    audit.record(db, user, "create", "api_token", None, detail={"name": name[:100], "scope": scope, "days": days})
+    audit.record(db, user, "create", "api_token", None, detail={"name": name, "scope": scope, "days": days})
     return token
 
 

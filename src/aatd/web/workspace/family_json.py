@@ -23,8 +23,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aatd.errors import InputError
+from aatd.family.pedigree import DOCUMENT_KEYS
 from aatd.genetics.prevalence import validate_frequencies
-from aatd.limits import MEMBER_ID, check_text
+from aatd.limits import MEMBER_ID, NOTE, check_text
 from aatd.web.models import SEXES, Family, Patient, Result, utcnow
 from aatd.web.workspace.repository import Workspace, label_text
 
@@ -32,7 +33,7 @@ MAX_MEMBERS = 500
 MAX_RESULTS = 200
 """Results per member in one import (a family of 500 members stays a bounded import)."""
 
-_TOP_KEYS = frozenset({"family", "country", "allele_frequencies", "residual_allele", "members", "records"})
+_TOP_KEYS = DOCUMENT_KEYS  # the engine's list: an export is a pedigree document, and the engine refuses others
 _MEMBER_KEYS = frozenset({"id", "name", "label", "sex", "father", "mother", "partner", "mz_twin", "dz_twin", "adopted",
                           "age", "deceased", "proband", "tested", "genotype", "phenotype", "level"})
 _LINKS = (("father", "father_id"), ("mother", "mother_id"), ("partner", "partner_id"), ("mz_twin", "mz_twin_id"),
@@ -231,6 +232,7 @@ def _store_results(ws: Workspace, patient: Patient, results: list[dict[str, Any]
         retracted = data.pop("retracted", None)
         if retracted is not None and (not isinstance(retracted, str) or not retracted.strip()):
             raise InputError(f"{where}[{j}].retracted", retracted, "the reason the result was retracted (text)")
+        reason = None if retracted is None else check_text(f"{where}[{j}].retracted", retracted.strip(), NOTE)
         try:
             stored = ws.add_result(patient.id, data)
         except InputError as exc:
@@ -238,9 +240,9 @@ def _store_results(ws: Workspace, patient: Patient, results: list[dict[str, Any]
                 raise InputError(f"{where}[{j}].{exc.field}", exc.value, exc.expected) from None
             field = fields.get(f"{data['kind']}.{exc.field}", exc.field)
             raise InputError(f"{where}.{field}", exc.value, exc.expected) from None
-        if retracted is not None:
+        if reason is not None:
             stored.retracted_at = utcnow()
-            stored.retraction_reason = retracted.strip()[:2000]
+            stored.retraction_reason = reason
 
 
 _EVIDENCE_FIELDS = {"genotype.text": "genotype", "phenotype.text": "phenotype", "level.value": "level.value",
