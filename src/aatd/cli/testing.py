@@ -124,7 +124,11 @@ def should_test(
         return
     table = Table("guideline", "testing", "because", title=f"Overall: {data['overall']}")
     for g in data["guidelines"]:
-        because = "; ".join(r["criterion"] for r in g["triggered_by"]) or "no criterion matched"
+        because = "; ".join(r["criterion"] for r in g["triggered_by"]) or (
+            "" if g["outside_age_bounds"] else "no criterion matched")
+        if g["outside_age_bounds"]:
+            because += ("; " if because else "") + "written for older people: " + "; ".join(
+                f"{r['criterion']} (from {r['limits']['min_age']:g} years)" for r in g["outside_age_bounds"])
         if g["would_apply_if_known"]:
             because += " (also if known: " + "; ".join(
                 f"{r['criterion']} [{r['missing']}]" for r in g["would_apply_if_known"]) + ")"
