@@ -92,6 +92,21 @@ def test_patient_page__augmentation_eligibility_from_level_spirometry_and_smokin
     for verdict in core["eligibility"]:
         assert f"<td>{verdict['name']}</td><td>{readable(verdict['decision'])}" in section
     assert NOT_POST_BRONCHODILATOR in section
+    # marked post-bronchodilator (a correction, audited): the same verdicts, without the caveat
+    rid = re.search(r'id="c-bd-(\d+)"', page)
+    assert rid is not None
+    corrected = browser.post(f"/patients/{pid}/results/{rid.group(1)}/correct", data={  # type: ignore[attr-defined]
+        "fev1_l": "1.2", "fvc_l": "2.9", "post_bronchodilator": "yes", "reason": "report says post-BD",
+        "csrf_token": token})
+    assert corrected.status_code == 200, corrected.text
+    page = html.unescape(browser.get(f"/patients/{pid}").text)  # type: ignore[attr-defined]
+    section = page.split('id="eligibility"')[1].split("</section>")[0]
+    assert NOT_POST_BRONCHODILATOR not in section and "FEV1/FVC 0.41, post-bronchodilator" in page
+    marked = describe_interpretation_with_spirometry(
+        genotype="ZZ", level=5, unit="umol/L", method="nephelometry", smoking="former", age=54,
+        spirometry=spirometry | {"post_bronchodilator": True})
+    for verdict in marked["eligibility"]:
+        assert f"<td>{verdict['name']}</td><td>{readable(verdict['decision'])}" in section
 
 
 def test_risk_page__country_chooses_the_life_table_and_the_page_names_it(sqlite_world: World) -> None:
