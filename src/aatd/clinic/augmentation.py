@@ -88,7 +88,7 @@ class LevelEvidence:
 class AirflowObstruction:
     """Airflow obstruction read from one spirometry: FEV1/FVC (a ratio, 0-1) against its lower limit of normal.
 
-    Built by :func:`aatd.risk.lung_function.airflow_obstruction` (the GLI equations live in the risk
+    Built by :func:`aatd.risk.lung_function.lung_function` (the GLI equations live in the risk
     layer); ``equations`` names the reference equations; ``post_bronchodilator`` is ``True`` only when
     the spirometry is marked as measured after a bronchodilator (``None``: not said).
     """
