@@ -123,7 +123,7 @@ def test_guideline_tables__every_recommendation_cites_a_guideline_in_the_tables(
     for code, step in tables.next_steps.items():
         assert guideline_sources.intersection(split_sources(step.source)) or code in (
             "no_further_testing", "repeat_level", "repeat_level_without_inflammation", "phenotype", "check_unit",
-            "repeat_level_after_pregnancy"), code
+            "repeat_level_after_pregnancy", "resolve_discordance"), code  # laboratory steps (Mayo, Snyder 2006)
     for rule in tables.testing_rules:
         assert tables.guidelines[rule.guideline].source in split_sources(rule.source) or rule.guideline in (
             "gold2018", "ers_bronchiectasis2017", "gina2018")
@@ -154,6 +154,7 @@ def test_load_guideline_tables__unknown_source_is_a_data_error(tmp_path: pytest.
     {"level": 85, "unit": "mg/dL", "genotype": "MZ", "crp": 1},
     {"level": 130, "unit": "mg/dL", "crp": 50},
     {"genotype": "ZZ", "smoking": "current"},
+    {"genotype": "SS", "level": 50, "unit": "mg/dL", "crp": 1},
 ])
 def test_describe_interpretation__patient_text_reads_at_about_age_twelve(kwargs: dict[str, object]) -> None:
     text = " ".join(describe_interpretation(**kwargs)["patient_explanation"])  # type: ignore[arg-type]
@@ -205,3 +206,55 @@ def test_cli_interpret__text_output_mentions_judgement() -> None:
     result = CliRunner().invoke(app, ["interpret", "--level", "140", "--unit", "mg/dL", "--genotype", "MM"])
     assert result.exit_code == 0, result.output
     assert "clinical" in result.stdout and "judgement" in result.stdout
+
+
+# --- any discordance gets the laboratories' next step (Mayo: IEF, then sequencing) -------------------
+
+def _steps(**kwargs: object) -> list[str]:
+    return list(describe_interpretation(**kwargs)["next_steps"])  # type: ignore[arg-type]
+
+
+def test_discordance__ss_with_a_low_level_gets_ief_then_sequencing_as_well_as_a_repeat() -> None:
+    answer = describe_interpretation(genotype="SS", level=50, unit="mg/dL", crp=1)
+    assert answer["consistent"] is False
+    assert answer["next_steps"][:2] == ["repeat_level", "resolve_discordance"]
+    step = next(s for s in answer["next_step_details"] if s["code"] == "resolve_discordance")
+    assert step["source_ids"] == ["clinic_mayo_a1alc", "snyder2006"]
+    assert "isoelectric-focusing (IEF)" in step["text"] and "sequence the SERPINA1 gene" in step["text"]
+
+
+def test_discordance__zz_at_10_9_keeps_the_sample_mix_up_rule_and_gets_the_reflex() -> None:
+    answer = describe_interpretation(genotype="ZZ", level=10.9, unit="umol/L", crp=1, fev1_pct=45,
+                                     smoking="former", lung_disease=True, age=50)
+    assert answer["consistent"] is False and "resolve_discordance" in answer["next_steps"]
+    ats = next(v for v in answer["eligibility"] if v["guideline"] == "ats_ers2003")
+    assert ats["decision"] == "undetermined" and "resolve the discordance first" in ats["missing"][-1]
+
+
+def test_discordance__a_modelled_hidden_allele_keeps_its_own_ief_and_sequencing_steps() -> None:
+    steps = _steps(genotype="MZ", level=4, unit="umol/L", crp=1)
+    assert {"phenotype", "sequence_serpina1"} <= set(steps) and "resolve_discordance" not in steps
+
+
+def test_discordance__after_ief_only_sequencing_is_added() -> None:
+    steps = _steps(phenotype="S", level=40, unit="mg/dL", crp=1)
+    assert "resolve_discordance" not in steps and "sequence_serpina1" in steps
+
+
+def test_discordance__a_sequenced_genotype_gets_no_reflex_to_what_it_already_had() -> None:
+    steps = _steps(genotype="SS", panel="sequencing", level=50, unit="mg/dL", crp=1)
+    assert not {"resolve_discordance", "phenotype", "sequence_serpina1"} & set(steps)
+
+
+def test_discordance__concordant_results_get_no_reflex() -> None:
+    assert "resolve_discordance" not in _steps(genotype="SS", level=110, unit="mg/dL", crp=1)
+    assert "resolve_discordance" not in _steps(genotype="ZZ", level=5, unit="umol/L", crp=1)
+
+
+@given(genotype=st.sampled_from(["SS", "ZZ", "SZ", "MZ", "MS", "MM"]), umol=st.floats(1, 80))
+def test_discordance__every_discordant_answer_names_a_way_to_resolve_it(genotype: str, umol: float) -> None:
+    answer = describe_interpretation(genotype=genotype, level=umol, unit="umol/L", crp=1)
+    if answer["consistent"] is False:
+        assert {"resolve_discordance", "phenotype", "sequence_serpina1"} & set(answer["next_steps"])
+    else:
+        assert "resolve_discordance" not in answer["next_steps"]

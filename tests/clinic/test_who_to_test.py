@@ -11,14 +11,25 @@ from typer.testing import CliRunner
 
 from aatd.cli import app
 from aatd.clinic.guidelines import RECOMMENDATION_LEVELS, guideline_tables
-from aatd.clinic.who_to_test import describe_should_test, expand_findings, parse_findings, should_test
+from aatd.clinic.who_to_test import (
+    NOT_COVERED,
+    describe_should_test,
+    expand_findings,
+    parse_findings,
+    should_test,
+)
 from aatd.errors import InputError
 
 FINDINGS = sorted(guideline_tables().findings)
 
 
-def _levels(findings: list[str], age: float | None = None) -> dict[str, int]:
-    return {v.guideline: RECOMMENDATION_LEVELS.index(v.recommendation) for v in should_test(findings, age=age)}
+_ORDER = {"not_indicated": 0.0, NOT_COVERED: 0.5, "suggested": 1.0, "recommended": 2.0}
+"""Strength of each answer: "not covered at this age" is above "not indicated" (a finding is present)."""
+
+
+def _levels(findings: list[str], age: float | None = None) -> dict[str, float]:
+    assert set(_ORDER) - {NOT_COVERED} == set(RECOMMENDATION_LEVELS)
+    return {v.guideline: _ORDER[v.recommendation] for v in should_test(findings, age=age)}
 
 
 @given(st.lists(st.sampled_from(FINDINGS), max_size=4), st.sampled_from(FINDINGS),
@@ -81,3 +92,54 @@ def test_cli_should_test__json_and_error() -> None:
     ok = runner.invoke(app, ["should-test", "--finding", "copd", "--finding", "panniculitis", "--json"])
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)["overall"] == "recommended"
+
+
+# --- adult guidelines and adult criteria: below the bound, "not covered", never "not indicated" ------------
+
+def _recommendations(findings: list[str], age: float | None) -> dict[str, str]:
+    return {g["guideline"]: g["recommendation"] for g in describe_should_test(findings, age=age)["guidelines"]}
+
+
+def test_should_test__a_neonate_with_cholestasis_is_recommended_by_ats_ers_not_by_the_adult_a1f_guideline() -> None:
+    answer = describe_should_test(["neonatal_cholestasis"], age=0.1)
+    verdicts = {g["guideline"]: g for g in answer["guidelines"]}
+    assert answer["overall"] == "recommended"
+    assert verdicts["ats_ers2003"]["recommendation"] == "recommended"
+    assert verdicts["a1f2016"]["recommendation"] == NOT_COVERED
+    assert [r["limits"]["min_age"] for r in verdicts["a1f2016"]["outside_age_bounds"]] == [18]
+
+
+def test_should_test__a_16_year_old_with_panniculitis_is_not_covered_not_not_indicated() -> None:
+    answer = describe_should_test(["necrotising_panniculitis"], age=16)
+    assert answer["overall"] == NOT_COVERED
+    found = _recommendations(["necrotising_panniculitis"], 16)
+    assert found["ats_ers2003"] == found["a1f2016"] == NOT_COVERED
+
+
+@pytest.mark.parametrize(("age", "expected"), [(17.99, NOT_COVERED), (18, "recommended"), (18.01, "recommended")])
+def test_should_test__the_adult_bound_of_a1f_2016_is_18_years(age: float, expected: str) -> None:
+    for finding in ("copd", "unexplained_liver_disease", "necrotising_panniculitis", "gpa", "bronchiectasis"):
+        assert _recommendations([finding], age)["a1f2016"] == expected, finding
+
+
+def test_should_test__a1f_2016_still_offers_testing_to_children_of_a_person_with_aatd() -> None:
+    """The A1F recommendation names children among the relatives, so that row has no adult bound."""
+    assert _recommendations(["relative_with_aatd"], 6)["a1f2016"] == "recommended"
+
+
+def test_should_test__an_unknown_age_keeps_adult_rows_applying() -> None:
+    assert _recommendations(["necrotising_panniculitis"], None)["a1f2016"] == "recommended"
+
+
+@given(st.lists(st.sampled_from(FINDINGS), min_size=1, max_size=4), st.floats(0, 100))
+def test_should_test__overall_not_indicated_only_when_no_finding_is_outside_an_age_bound(findings: list[str],
+                                                                                          age: float) -> None:
+    verdicts = should_test(findings, age=age)
+    answer = describe_should_test(findings, age=age)
+    outside = any(v.outside_age for v in verdicts)
+    advised = any(r.recommendation in ("recommended", "suggested") for v in verdicts for r in v.triggered_by)
+    assert (answer["overall"] == NOT_COVERED) == (outside and not advised)
+    if answer["overall"] == "not_indicated":
+        assert not outside
+    for v in verdicts:
+        assert all(age < (r.min_age or 0) for r in v.outside_age)

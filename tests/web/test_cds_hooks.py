@@ -140,6 +140,21 @@ def test_copd_without_aat_result_gets_a_testing_card(client: TestClient) -> None
     assert order["subject"] == {"reference": "Patient/1288992"}
 
 
+def test_panniculitis_at_16_gets_no_card_citing_an_adult_guideline(client: TestClient) -> None:
+    """Wave 9: necrotising panniculitis is an adult criterion in ATS/ERS and A1F 2016 (written for adults): at 16
+    no guideline covers it (``not_covered``), so no card claims a recommendation; at 40 the card cites both."""
+    import datetime as dt
+
+    year = dt.date.today().year
+    panniculitis = condition("M79.3", "http://hl7.org/fhir/sid/icd-10-cm")
+    for age, expected in ((16, 0), (40, 1)):
+        prefetch = {"patient": {"resourceType": "Patient", "id": "1288992", "birthDate": f"{year - age}-01-01"},
+                    "conditions": searchset(panniculitis), "family": None, "results": searchset()}
+        found = cards(client.post("/cds-services/aatd-should-test", json=request(prefetch=prefetch)))
+        assert len(found) == expected, age
+    assert "Alpha-1 Foundation guideline (Sandhaus) 2016: testing **recommended**" in found[0]["detail"]
+
+
 def test_icd10_emphysema_and_relative_with_aatd_are_reasons_to_test(client: TestClient) -> None:
     relative = {"resourceType": "FamilyMemberHistory", "id": "f1", "status": "completed",
                 "patient": {"reference": "Patient/1288992"},

@@ -17,6 +17,7 @@ from aatd.errors import InputError
 from aatd.family.answers import pedigree_report
 from aatd.genetics import answers as summaries
 from aatd.risk.answers import describe_risk
+from aatd.risk.lung_function import describe_interpretation_with_spirometry
 from aatd.web.api.risk import RISK_SIMULATIONS
 from aatd.web.clinician.labels import readable
 from web.conftest import World
@@ -28,7 +29,7 @@ FIXTURES = sorted((Path(__file__).parents[1] / "data" / "parity").glob("*.json")
 def _library(engine: str, given: dict[str, Any]) -> Any:
     calls: dict[str, Callable[[], Any]] = {
         "pedigree": lambda: pedigree_report(given),
-        "interpret": lambda: describe_interpretation(**given),
+        "interpret": lambda: describe_interpretation_with_spirometry(**given),
         "should-test": lambda: describe_should_test(
             given["findings"], age=given.get("age"), pack_years=given.get("pack_years")),
         "risk": lambda: describe_risk(**given, n=RISK_SIMULATIONS, seed=0),

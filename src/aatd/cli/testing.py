@@ -36,13 +36,22 @@ def interpret(
         "--lung-disease/--no-lung-disease", help="Airflow obstruction (COPD) on lung-function tests.")] = None,
     panniculitis: Annotated[bool | None, typer.Option("--panniculitis/--no-panniculitis",
                                                       help="Necrotising panniculitis.")] = None,
+    fev1_l: Annotated[float | None, typer.Option(
+        "--fev1-l", help="Spirometry: FEV1 in litres (with --fvc-l, --sex, --height-cm; gives FEV1 % predicted and "
+        "airflow obstruction).")] = None,
+    fvc_l: Annotated[float | None, typer.Option("--fvc-l", help="Spirometry: FVC in litres.")] = None,
+    sex: Annotated[str | None, typer.Option(help="Spirometry: female or male (GLI Global 2022).")] = None,
+    height_cm: Annotated[float | None, typer.Option("--height-cm", help="Spirometry: height in cm.")] = None,
+    spirometry_age: Annotated[float | None, typer.Option(
+        "--spirometry-age", help="Spirometry: age in years at the test (default: --age).")] = None,
+    post_bronchodilator: Annotated[bool | None, typer.Option(
+        "--post-bronchodilator/--not-post-bronchodilator", help="Spirometry measured after a bronchodilator.")] = None,
     fhir: Annotated[Path | None, typer.Option("--fhir", help="Read the results from a FHIR R4 Bundle or "
                                               "Observation (JSON) instead of the options above.")] = None,
     json_: JsonFlag = False,
     format_: FormatOption = None,
 ) -> None:
     """What a serum level, phenotype and genotype mean, and what to do next."""
-    from aatd.clinic.interpretation import describe_interpretation
     from aatd.interop.fhir_in import read_results
     from aatd.interop.fhir_out import inputs_from_text, interpretation_arguments, results_bundle
 
@@ -51,6 +60,9 @@ def interpret(
     options: dict[str, Any] = {"on_augmentation": on_augmentation, "emphysema": emphysema,
                                "ct_density_decline": ct_decline, "country_name": country, "age": age,
                                "pregnant": pregnant, "lung_disease": lung_disease, "panniculitis": panniculitis}
+    spirometry = {k: v for k, v in {"fev1_l": fev1_l, "fvc_l": fvc_l, "sex": sex, "height_cm": height_cm,
+                                    "age": spirometry_age, "post_bronchodilator": post_bronchodilator}.items()
+                  if v is not None} or None
     imported = None
     if fhir is not None:
         given = sorted(k for k, v in results.items() if v is not None)
@@ -65,9 +77,15 @@ def interpret(
     else:
         inputs = inputs_from_text(**results)
     if wants_fhir(format_):
+        if spirometry is not None:
+            raise InputError("--fev1-l", fev1_l, "no spirometry options with --format fhir (the bundle holds the "
+                             "AATD results only)")
         print_json(results_bundle(inputs, options=options))
         return
-    data = describe_interpretation(**interpretation_arguments(inputs), **options)
+    from aatd.risk.lung_function import describe_interpretation_with_spirometry
+
+    data = describe_interpretation_with_spirometry(**interpretation_arguments(inputs), **options,
+                                                   spirometry=spirometry)
     if json_:
         extra = {} if imported is None else {"fhir_import": {"subject": imported.subject, "notes": list(imported.notes),
                                                               "ignored": list(imported.ignored)}}
@@ -86,7 +104,7 @@ def interpret(
     console.print(table)
     elig = Table("guideline", "augmentation", "missing", title="Augmentation eligibility")
     for e in data["eligibility"]:
-        elig.add_row(e["name"], e["decision"], ", ".join(e["missing"]) or e["note"])
+        elig.add_row(e["name"], e["decision"], "; ".join(filter(None, (", ".join(e["missing"]), e["note"]))))
     console.print(elig)
     console.print(f"[dim]{data['disclaimer']}[/dim]")
 
@@ -106,7 +124,11 @@ def should_test(
         return
     table = Table("guideline", "testing", "because", title=f"Overall: {data['overall']}")
     for g in data["guidelines"]:
-        because = "; ".join(r["criterion"] for r in g["triggered_by"]) or "no criterion matched"
+        because = "; ".join(r["criterion"] for r in g["triggered_by"]) or (
+            "" if g["outside_age_bounds"] else "no criterion matched")
+        if g["outside_age_bounds"]:
+            because += ("; " if because else "") + "written for older people: " + "; ".join(
+                f"{r['criterion']} (from {r['limits']['min_age']:g} years)" for r in g["outside_age_bounds"])
         if g["would_apply_if_known"]:
             because += " (also if known: " + "; ".join(
                 f"{r['criterion']} [{r['missing']}]" for r in g["would_apply_if_known"]) + ")"

@@ -127,6 +127,8 @@ class GuidelineAnswer(TypedDict):
     recommendation: str
     triggered_by: list[TestingRuleAnswer]
     would_apply_if_known: list[PendingRule]
+    outside_age_bounds: list[TestingRuleAnswer]
+    """Criteria whose finding is present but whose lower age bound the person is below (``not_covered``)."""
     guideline_source: list[str]
 
 

@@ -10,6 +10,12 @@ Each row is one criterion of one guideline's *indication* (``lung``: emphysema/C
   ``lung_disease`` (airflow obstruction/COPD), ``emphysema`` (CT), ``panniculitis``,
   ``age_years``.
 
+Airflow obstruction may be stated (``lung_disease``) or read from spirometry
+(:class:`AirflowObstruction`: FEV1/FVC below its lower limit of normal, the definition of COPD
+in :mod:`aatd.risk`, which computes it). The guidelines ask for post-bronchodilator values: a
+spirometry not marked as such still decides the row, and every guideline weighing it says so
+in its ``note``.
+
 An indication's decision is ``not_indicated`` when a known value fails a ``not_indicated``
 row; otherwise ``undetermined`` when a value is missing (listed in ``missing``); ``discuss``
 when a ``discuss`` row fails (A1F: FEV1 > 65% with lung disease); ``consider`` when every
@@ -79,12 +85,43 @@ class LevelEvidence:
 
 
 @dataclass(frozen=True, slots=True)
+class AirflowObstruction:
+    """Airflow obstruction read from one spirometry: FEV1/FVC (a ratio, 0-1) against its lower limit of normal.
+
+    Built by :func:`aatd.risk.lung_function.lung_function` (the GLI equations live in the risk
+    layer); ``equations`` names the reference equations; ``post_bronchodilator`` is ``True`` only when
+    the spirometry is marked as measured after a bronchodilator (``None``: not said).
+    """
+
+    obstructed: bool
+    fev1_fvc: float
+    lower_limit: float
+    equations: str
+    post_bronchodilator: bool | None = None
+
+    @property
+    def finding(self) -> str:
+        """The finding in words, with the ratio printed on its true side of the limit."""
+        ratio = shown_against(self.fev1_fvc, self.lower_limit, decimals=2)
+        limit = shown_against(self.lower_limit, self.fev1_fvc, decimals=2)
+        side = "below" if self.obstructed else "not below"
+        return f"FEV1/FVC {ratio} is {side} its lower limit of normal {limit} ({self.equations})"
+
+
+NOT_POST_BRONCHODILATOR = ("this spirometry is not marked as post-bronchodilator: airflow obstruction is judged on "
+                           "post-bronchodilator spirometry (GOLD 2023), so confirm it after a bronchodilator")
+"""Said by every guideline that weighs a spirometry not marked as post-bronchodilator."""
+_SPIROMETRY_CRITERIA = frozenset({"fev1_pct", "lung_disease"})
+
+
+@dataclass(frozen=True, slots=True)
 class ClinicalFacts:
     """The inputs of :func:`augmentation_eligibility`.
 
     ``genotype_class`` is ``no_normal_allele``, ``normal_allele`` or ``None`` (unknown);
     ``age_years`` ``None`` is taken as adult; ``concordant`` ``False`` marks a level that
-    disagrees with the genotype.
+    disagrees with the genotype. ``airflow`` (from spirometry) decides ``lung_disease`` when it
+    is not stated.
     """
 
     level: LevelEvidence
@@ -97,6 +134,7 @@ class ClinicalFacts:
     panniculitis: bool | None = None
     age_years: float | None = None
     concordant: bool | None = None
+    airflow: AirflowObstruction | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +226,9 @@ def _evaluate(c: AugmentationCriterion, facts: ClinicalFacts) -> CriterionResult
             return CriterionResult(c, True, "age not given: assumed adult")
         met = _compare(facts.age_years, c.operator, float(c.value))
         return CriterionResult(c, met, f"age {facts.age_years:g} years")
+    if c.criterion == "lung_disease" and facts.lung_disease is None and facts.airflow is not None:
+        result = _flag(facts.airflow.obstructed, c, _FLAG_LABELS[c.criterion])
+        return CriterionResult(c, result.met, f"{result.detail}, {facts.airflow.finding}")
     value = {"emphysema": facts.emphysema, "ct_density_decline": facts.ct_density_decline,
              "lung_disease": facts.lung_disease, "panniculitis": facts.panniculitis}[c.criterion]
     return _flag(value, c, _FLAG_LABELS[c.criterion])
@@ -203,18 +244,28 @@ def _decision(results: list[CriterionResult]) -> str:
     return "consider"
 
 
-def _verdict(guideline: str, by_indication: dict[str, list[CriterionResult]], concordant: bool | None
+def _verdict(guideline: str, by_indication: dict[str, list[CriterionResult]], facts: ClinicalFacts
              ) -> EligibilityVerdict:
     decisions = {ind: _decision(results) for ind, results in by_indication.items()}
     best = max(decisions, key=lambda ind: (DECISIONS.index(decisions[ind]), -INDICATIONS.index(ind)))
     decision, note = decisions[best], ""
     missing = tuple(dict.fromkeys(r.detail for ind, results in by_indication.items() if decisions[ind] ==
                                   "undetermined" for r in results if r.met is None))
-    if decision in ELIGIBLE and concordant is False:
+    if decision in ELIGIBLE and facts.concordant is False:
         decision, note = "undetermined", "the level disagrees with the genotype: resolve the discordance first"
         missing = (*missing, RESOLVE_DISCORDANCE)
     results = tuple(r for ind in INDICATIONS for r in by_indication.get(ind, []))
+    if _weighs_unmarked_spirometry(results, facts):
+        note = "; ".join(filter(None, (note, NOT_POST_BRONCHODILATOR)))
     return EligibilityVerdict(guideline, decision, results, missing, best, note)
+
+
+def _weighs_unmarked_spirometry(results: tuple[CriterionResult, ...], facts: ClinicalFacts) -> bool:
+    """Whether a known spirometry value not marked post-bronchodilator decides one of these rows."""
+    if facts.airflow is None or facts.airflow.post_bronchodilator:
+        return False
+    return any(r.met is not None and r.criterion.criterion in _SPIROMETRY_CRITERIA
+               and (r.criterion.criterion == "fev1_pct" or facts.lung_disease is None) for r in results)
 
 
 def augmentation_eligibility(facts: ClinicalFacts) -> tuple[EligibilityVerdict, ...]:
@@ -225,7 +276,7 @@ def augmentation_eligibility(facts: ClinicalFacts) -> tuple[EligibilityVerdict, 
             continue  # an indication is weighed only when its own finding is stated
         by_guideline.setdefault(criterion.guideline, {}).setdefault(criterion.indication, []).append(
             _evaluate(criterion, facts))
-    return tuple(_verdict(g, rows, facts.concordant) for g, rows in by_guideline.items())
+    return tuple(_verdict(g, rows, facts) for g, rows in by_guideline.items())
 
 
 def describe_eligibility(verdicts: tuple[EligibilityVerdict, ...]) -> list[EligibilityAnswer]:

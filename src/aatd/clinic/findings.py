@@ -23,7 +23,7 @@ ADULT_AGE_YEARS = 18.0
 SEVERITY_ORDER = ("normal", "intermediate", "severe", "absent")
 TESTING_STEPS = frozenset({"genotype", "phenotype", "sequence_serpina1", "repeat_level",
                            "repeat_level_without_inflammation", "measure_level", "check_unit",
-                           "repeat_level_after_pregnancy"})
+                           "repeat_level_after_pregnancy", "resolve_discordance"})
 
 
 @dataclass(frozen=True, slots=True)

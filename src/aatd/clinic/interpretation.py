@@ -30,6 +30,7 @@ from itertools import product
 from aatd.clinic.answers import InterpretationAnswer
 from aatd.clinic.augmentation import (
     NO_NORMAL_ALLELE,
+    AirflowObstruction,
     ClinicalFacts,
     LevelEvidence,
     Smoking,
@@ -188,12 +189,16 @@ def interpret_result(*, level: Level | None = None, crp_mg_l: float | None = Non
                      on_augmentation: bool = False, emphysema: bool | None = None,
                      ct_density_decline: bool | None = None, country_name: str | None = None,
                      age_years: float | None = None, pregnant: bool = False, lung_disease: bool | None = None,
-                     panniculitis: bool | None = None) -> Interpretation:
+                     panniculitis: bool | None = None, airflow: AirflowObstruction | None = None) -> Interpretation:
     """Interpret a serum level (µmol/L via :class:`~aatd.genetics.units.Level`), CRP (mg/L), phenotype
     and genotype; see the module docstring. ``age_years`` (children follow the paediatric and liver
     path, never augmentation), ``pregnant`` (levels rise: a normal level is not reassuring),
-    ``lung_disease`` (airflow obstruction/COPD) and ``panniculitis`` feed eligibility.
+    ``lung_disease`` (airflow obstruction/COPD), ``airflow`` (obstruction read from spirometry, which
+    decides ``lung_disease`` when it is not stated) and ``panniculitis`` feed eligibility.
     Raises :class:`InputError` naming the field."""
+    if airflow is not None and lung_disease is not None and lung_disease != airflow.obstructed:
+        raise InputError("lung_disease", lung_disease,
+                         f"a statement that agrees with the spirometry ({airflow.finding}), or none")
     ev = _evidence(level, crp_mg_l, phenotype, genotype, panel, on_augmentation, country_name)
     if fev1_pct is not None and (isinstance(fev1_pct, bool) or not isinstance(fev1_pct, int | float)
                                  or not math.isfinite(fev1_pct) or not 0 < fev1_pct <= MAX_FEV1_PCT):
@@ -217,7 +222,7 @@ def interpret_result(*, level: Level | None = None, crp_mg_l: float | None = Non
     eligibility = augmentation_eligibility(ClinicalFacts(
         _level_evidence(ev, reported, raised, inflamed),
         float(fev1_pct) if fev1_pct is not None else None, smoking, emphysema, ct_density_decline,
-        genotype_class(reported), lung_disease, panniculitis, ev.age_years, consistent))
+        genotype_class(reported), lung_disease, panniculitis, ev.age_years, consistent, airflow))
     steps = next_steps(ev, severity, consistent, causes, eligibility, smoking, posterior, inflamed, reported)
     interp = Interpretation(
         severity=severity, consistent=consistent, next_steps=steps, explanation=(), patient_explanation=(),
@@ -431,8 +436,12 @@ def describe_interpretation(*, level: float | str | None = None, unit: str | Non
                             ct_density_decline: bool | None = None,
                             country_name: str | None = None, age: float | str | None = None,
                             pregnant: bool | None = None, lung_disease: bool | None = None,
-                            panniculitis: bool | None = None) -> InterpretationAnswer:
+                            panniculitis: bool | None = None,
+                            airflow: AirflowObstruction | None = None) -> InterpretationAnswer:
     """Validate raw inputs (text or numbers), interpret them and return a JSON-ready dict.
+
+    ``airflow`` is airflow obstruction read from spirometry
+    (:func:`aatd.risk.lung_function.describe_interpretation_with_spirometry` builds it).
 
     Keys: ``severity``, ``consistent``, ``next_steps`` (codes), ``next_step_details``,
     ``explanation`` (statements with sources), ``patient_explanation``,
@@ -453,11 +462,16 @@ def describe_interpretation(*, level: float | str | None = None, unit: str | Non
         ct_density_decline=_optional_bool("ct_density_decline", ct_density_decline), country_name=country_name,
         age_years=_optional_float("age", age), pregnant=bool(_optional_bool("pregnant", pregnant)),
         lung_disease=_optional_bool("lung_disease", lung_disease),
-        panniculitis=_optional_bool("panniculitis", panniculitis),
+        panniculitis=_optional_bool("panniculitis", panniculitis), airflow=airflow,
     )
-    inputs = {"level": None if parsed_level is None else str(parsed_level), "crp_mg_l": crp_mg_l,
-              "phenotype": phenotype, "genotype": genotype, "panel": interp.panel, "fev1_pct": fev1_pct,
-              "smoking": smoking, "on_augmentation": on_augmentation, "emphysema": emphysema,
-              "ct_density_decline": ct_density_decline, "country": country_name or DEFAULT_COUNTRY,
-              "age": age, "pregnant": bool(pregnant), "lung_disease": lung_disease, "panniculitis": panniculitis}
+    inputs: dict[str, object] = {
+        "level": None if parsed_level is None else str(parsed_level), "crp_mg_l": crp_mg_l, "phenotype": phenotype,
+        "genotype": genotype, "panel": interp.panel, "fev1_pct": fev1_pct, "smoking": smoking,
+        "on_augmentation": on_augmentation, "emphysema": emphysema, "ct_density_decline": ct_density_decline,
+        "country": country_name or DEFAULT_COUNTRY, "age": age, "pregnant": bool(pregnant),
+        "lung_disease": lung_disease, "panniculitis": panniculitis}
+    if airflow is not None:
+        inputs["airflow_obstruction"] = {"obstructed": airflow.obstructed, "fev1_fvc": airflow.fev1_fvc,
+                                         "lower_limit": airflow.lower_limit, "equations": airflow.equations,
+                                         "post_bronchodilator": airflow.post_bronchodilator}
     return as_dict(interp, inputs)

@@ -8,6 +8,14 @@ The engine expands the person's findings through the ``implies`` column of
 ``testing_findings.csv``, matches every row, and reports per guideline the strongest
 recommendation with the rows that triggered it. Adding a finding can only add matches,
 so testing never becomes less indicated when more is known to be wrong.
+
+A row whose finding is present but whose lower age bound the person is below (an adult
+guideline, or a criterion written for adults) does not say "do not test": the guideline
+does not cover this person at this age. Such a guideline is ``not_covered`` (its rows are
+listed), and when no guideline recommends or suggests a test but one does not cover the
+person's age, the overall answer is ``not_covered`` too, never ``not_indicated``: a
+16-year-old with necrotising panniculitis is outside every adult criterion, not someone
+the guidelines advise against testing.
 """
 
 from __future__ import annotations
@@ -31,19 +39,23 @@ from aatd.provenance import provenance
 DISCLAIMER = "aatd supports, and does not replace, clinical judgement."
 MAX_AGE_YEARS = 130.0
 MAX_PACK_YEARS = 300.0
+NOT_COVERED = "not_covered"
+"""A guideline (or the overall answer) whose criteria for these findings are written for older people."""
 
 
 @dataclass(frozen=True, slots=True)
 class GuidelineVerdict:
     """One guideline's answer: the strongest recommendation and the criteria behind it.
 
-    ``pending`` lists rows that would apply if a missing value (age, pack-years) were known.
+    ``pending`` lists rows that would apply if a missing value (age, pack-years) were known;
+    ``outside_age`` rows whose finding is present but whose lower age bound the person is below.
     """
 
     guideline: str
     recommendation: str
     triggered_by: tuple[TestingRule, ...]
     pending: tuple[tuple[TestingRule, str], ...]
+    outside_age: tuple[TestingRule, ...] = ()
 
 
 def finding_index() -> dict[str, str]:
@@ -128,18 +140,45 @@ def should_test(findings: Iterable[str], *, age: float | None = None,
     tables = guideline_tables()
     triggered: dict[str, list[TestingRule]] = {g: [] for g in tables.guidelines if _tests(g)}
     pending: dict[str, list[tuple[TestingRule, str]]] = {g: [] for g in triggered}
+    outside: dict[str, list[TestingRule]] = {g: [] for g in triggered}
     for rule in tables.testing_rules:
         if rule.finding not in codes or (rule.with_any and not codes.intersection(rule.with_any)):
             continue
         fails, missing = _limits_unmet(rule, age, pack_years)
         if fails:
+            if _only_below_min_age(rule, age, pack_years):
+                outside[rule.guideline].append(rule)
             continue
         if missing and not _only_lower_age_bound(rule, missing):
             pending[rule.guideline].append((rule, missing))
         else:
             triggered[rule.guideline].append(rule)
-    return tuple(GuidelineVerdict(g, _strongest(rules), tuple(rules), tuple(pending[g]))
-                 for g, rules in triggered.items())
+    return tuple(GuidelineVerdict(g, _recommendation(rules, outside[g]), tuple(rules), tuple(pending[g]),
+                                  tuple(outside[g])) for g, rules in triggered.items())
+
+
+def _only_below_min_age(rule: TestingRule, age: float | None, pack_years: float | None) -> bool:
+    """Whether the row fails only because the person is younger than its lower age bound."""
+    if age is None or rule.min_age is None or age >= rule.min_age:
+        return False
+    return not _limits_unmet(rule, rule.min_age, pack_years)[0]
+
+
+def _recommendation(triggered: list[TestingRule], outside: list[TestingRule]) -> str:
+    """A guideline's answer: its strongest triggered row; ``not_covered`` when no row recommends or suggests
+    a test but a row's finding is present below its age bound."""
+    strongest = _strongest(triggered)
+    return NOT_COVERED if strongest == RECOMMENDATION_LEVELS[0] and outside else strongest
+
+
+def overall_recommendation(verdicts: Iterable[GuidelineVerdict]) -> str:
+    """The strongest recommendation of any guideline; ``not_covered`` rather than ``not_indicated`` when no
+    guideline recommends or suggests a test but one does not cover these findings at this age."""
+    verdicts = tuple(verdicts)
+    strongest = _strongest(r for v in verdicts for r in v.triggered_by)
+    if strongest == RECOMMENDATION_LEVELS[0] and any(v.outside_age for v in verdicts):
+        return NOT_COVERED
+    return strongest
 
 
 def _tests(guideline: str) -> bool:
@@ -174,9 +213,10 @@ def describe_should_test(findings: Iterable[str], *, age: float | None = None,
             guideline=v.guideline, name=f"{g.name} {g.year}", recommendation=v.recommendation,
             triggered_by=[_rule_dict(r, tables.findings) for r in v.triggered_by],
             would_apply_if_known=[PendingRule(**_rule_dict(r, tables.findings), missing=m) for r, m in v.pending],
+            outside_age_bounds=[_rule_dict(r, tables.findings) for r in v.outside_age],
             guideline_source=cite(g.source),
         ))
-    overall = _strongest(r for v in verdicts for r in v.triggered_by)
+    overall = overall_recommendation(verdicts)
     return ShouldTestAnswer(
         findings=sorted(codes), implied_findings=sorted(expand_findings(codes) - codes),
         age=age, pack_years=pack_years, overall=overall, guidelines=per_guideline,

@@ -133,6 +133,20 @@ def _genetic_testing_steps(steps: _Steps, ev: Evidence, consistent: bool | None,
             steps.add("repeat_level_without_inflammation", "the level is higher than the genotype predicts")
         if "sample_or_method" in codes and (not codes or codes[0] != "rare_or_null_allele"):
             steps.add("repeat_level", "a sample or assay problem is possible")
+        _discordance_reflex(steps, ev)
+
+
+def _discordance_reflex(steps: _Steps, ev: Evidence) -> None:
+    """What laboratories add on any discordance (Mayo: IEF, then SERPINA1 sequencing), when no modelled
+    hidden allele has already called for them: IEF unless a phenotype was given, sequencing unless the
+    genotype came from sequencing."""
+    if "phenotype" in steps.items or "sequence_serpina1" in steps.items or (ev.panel is not None
+                                                                              and ev.panel.reads_all):
+        return
+    if ev.phenotype is None:
+        steps.add("resolve_discordance", "the level and the genotype disagree")
+    else:
+        steps.add("sequence_serpina1", "the level and the results disagree and IEF was already done")
 
 
 def _severity_steps(steps: _Steps, ev: Evidence, severity: str, eligibility: tuple[EligibilityVerdict, ...],

@@ -343,15 +343,18 @@ def _should_test(call: _Call) -> list[dict[str, Any]]:
     if diagnosed or not findings or _on_record(call.need("results")):
         return []
     answer = describe_should_test(sorted(findings), age=_age(call.optional("patient")))
-    if answer["overall"] == "not_indicated":
-        return []
+    if answer["overall"] not in _TESTING_ADVISED:
+        return []  # not indicated, or not covered at this age: no guideline advises a test to put on a card
     return [_testing_card(call, findings, answer)]
+
+
+_TESTING_ADVISED = frozenset({"recommended", "suggested"})
 
 
 def _testing_card(call: _Call, findings: Mapping[str, str], answer: Mapping[str, Any]) -> dict[str, Any]:
     tables = guideline_tables()
     labels = [tables.findings[f].label for f in findings]
-    guidelines = [g for g in answer["guidelines"] if g["recommendation"] != "not_indicated"]
+    guidelines = [g for g in answer["guidelines"] if g["recommendation"] in _TESTING_ADVISED]
     strongest = next(g for g in guidelines if g["recommendation"] == answer["overall"])
     recorded = "; ".join(f"**{tables.findings[f].label}** (recorded as {r})" for f, r in findings.items())
     lines = [f"On record: {recorded}. No serum alpha-1 antitrypsin level, phenotype or genotype is on record.", ""]

@@ -50,7 +50,7 @@ from aatd.risk.parameters import (
     parameters,
     value,
 )
-from aatd.risk.spirometry import Equations, Outcome, centile_value, lms
+from aatd.risk.spirometry import Equations, Outcome, below_ratio_lower_limit, centile_value, lms, ratio_lower_limit
 
 __all__ = ["CALIBRATED_EVIDENCE", "EVIDENCE", "MODEL_GENOTYPES", "PARAMETER_TABLE", "Parameter", "parameter",
            "parameter_overrides", "parameters", "value"]
@@ -384,7 +384,8 @@ def _schedule_cached(profile: Profile, overrides: tuple[tuple[tuple[str, str], f
     cirrhosis, _, _ = cirrhosis_hazard(profile.genotype, profile.sex, profile.alcohol, profile.obese, profile.diabetes)
     return Schedule(
         ages=ages, fev1_lms=(f_l, f_m, f_s), fvc_predicted=fvc, ratio_lms=(r_l, r_m, r_s),
-        ratio_lln=centile_value(lln_z, r_l, r_m, r_s), fev1_lln=centile_value(lln_z, f_l, f_m, f_s),
+        ratio_lln=ratio_lower_limit(profile.sex, ages.astype(np.float64), profile.height_cm, profile.equations),
+        fev1_lln=centile_value(lln_z, f_l, f_m, f_s),
         background_hazard=background, respiratory_hazard=background * respiratory_share, other_hazard=other,
         smoking_hazard=smoking_excess_ratio(profile, ages) * other,
         packs=smoking.astype(np.float64) * ppd, former=former.astype(np.float64) * ppd,
@@ -645,7 +646,7 @@ def _record(acc: Accumulator, j: int, r1: FloatArray, rf: FloatArray, s: Schedul
     fixed = fev1 < value("gold_fixed_ratio") * fvc  # FEV1/FVC below the ratio, without a division
     g1, g2, g3 = value("gold_grade_1_min"), value("gold_grade_2_min"), value("gold_grade_3_min")
     counts = acc.counts
-    counts["copd_lln"][j] = np.count_nonzero(fev1 < s.ratio_lln[i] * fvc)
+    counts["copd_lln"][j] = np.count_nonzero(below_ratio_lower_limit(fev1, fvc, s.ratio_lln[i]))
     counts["copd_fixed_ratio"][j] = np.count_nonzero(fixed)
     counts["gold_1"][j] = np.count_nonzero(fixed & (percent >= g1))
     counts["gold_2"][j] = np.count_nonzero(fixed & (percent >= g2) & (percent < g1))

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from aatd.errors import DataError, InputError
+from aatd.risk.parameters import value as parameter_value
 
 FloatArray = NDArray[np.float64]
 
@@ -193,6 +194,17 @@ def lower_limit_of_normal(sex: ArrayLike, age: ArrayLike, height_cm: ArrayLike, 
     return centile_value(LLN_Z, *lms(sex, age, height_cm, outcome, equations, ethnicity))
 
 
+def ratio_lower_limit(sex: ArrayLike, age: ArrayLike, height_cm: ArrayLike,
+                      equations: Equations = Equations.GLI_GLOBAL_2022) -> NDArray[np.float64]:
+    """Lower limit of normal of FEV1/FVC (a ratio): its ``lln_z`` centile under ``equations``."""
+    return centile_value(parameter_value("lln_z"), *lms(sex, age, height_cm, Outcome.FEV1FVC, equations))
+
+
+def below_ratio_lower_limit(fev1_l: ArrayLike, fvc_l: ArrayLike, lower_limit: ArrayLike) -> NDArray[np.bool_]:
+    """COPD by the lower limit of normal: FEV1/FVC below it, compared without a division (FEV1 < LLN x FVC)."""
+    return np.asarray(np.asarray(fev1_l) < np.asarray(lower_limit) * np.asarray(fvc_l), dtype=np.bool_)
+
+
 def zscore(value: ArrayLike, sex: ArrayLike, age: ArrayLike, height_cm: ArrayLike,
            outcome: Outcome = Outcome.FEV1, equations: Equations = Equations.GLI_GLOBAL_2022,
            ethnicity: Ethnicity = Ethnicity.CAUCASIAN) -> FloatArray:
@@ -237,6 +249,7 @@ __all__ = [
     "Equations",
     "Ethnicity",
     "Outcome",
+    "below_ratio_lower_limit",
     "centile_value",
     "lms",
     "lower_limit_of_normal",
@@ -244,6 +257,7 @@ __all__ = [
     "parse_sex",
     "percent_predicted",
     "predicted",
+    "ratio_lower_limit",
     "zscore",
     "zscore_from_lms",
 ]

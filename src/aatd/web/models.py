@@ -168,6 +168,9 @@ class Result(Base):
     panel: Mapped[str | None] = mapped_column(String(200), nullable=True)
     fev1_l: Mapped[float | None] = mapped_column(Float, nullable=True)
     fvc_l: Mapped[float | None] = mapped_column(Float, nullable=True)
+    post_bronchodilator: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    """Spirometry only: measured after a bronchodilator (``None``: not said). The guidelines judge airflow
+    obstruction on post-bronchodilator values; the answers say when a spirometry is not marked as such."""
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

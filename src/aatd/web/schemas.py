@@ -107,6 +107,8 @@ class ResultValues(Strict):
     panel: ShortText | None = None
     fev1_l: Annotated[float, Field(allow_inf_nan=False)] | None = None
     fvc_l: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    post_bronchodilator: bool | None = None
+    """Spirometry only: measured after a bronchodilator (left out: not said)."""
     note: Note | None = None
 
 
@@ -128,6 +130,7 @@ class ResultOut(BaseModel):
     panel: str | None
     fev1_l: float | None
     fvc_l: float | None
+    post_bronchodilator: bool | None = None
     note: str | None
     created_at: dt.datetime
     updated_at: dt.datetime | None = None

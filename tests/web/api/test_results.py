@@ -99,3 +99,41 @@ def test_list_results__same_json_as_the_results_read_as_orm_objects(world: World
     assert got[0]["value"] == 4 and got[0]["updated_at"] is not None
     assert got[2]["retraction_reason"] == "wrong patient" and got[4]["below"] is True
     assert world.client.get(url, headers=world.token("doc@b.org")).status_code == 404
+
+
+def test_spirometry__post_bronchodilator_is_stored_returned_corrected_and_exported(world: World) -> None:
+    """Wave 9: a spirometry says whether it was measured after a bronchodilator (the guidelines judge airflow
+    obstruction on post-bronchodilator values); left out, it is not said (null), never guessed."""
+    h = world.token("doc@a.org")
+    pid = world.client.post("/api/v1/patients", json={"label": "Ann", "sex": "female"}, headers=h).json()["id"]
+    url = f"/api/v1/patients/{pid}/results"
+    marked = world.client.post(url, headers=h, json={"kind": "spirometry", "taken_on": "2024-02-01", "fev1_l": 1.2,
+                                                     "fvc_l": 2.9, "post_bronchodilator": True})
+    unmarked = world.client.post(url, headers=h, json={"kind": "spirometry", "taken_on": "2024-02-02",
+                                                       "fev1_l": 1.3, "fvc_l": 2.9})
+    assert marked.status_code == unmarked.status_code == 201, marked.text
+    assert marked.json()["post_bronchodilator"] is True and unmarked.json()["post_bronchodilator"] is None
+    bad = world.client.post(url, headers=h, json={"kind": "spirometry", "taken_on": "2024-02-03", "fev1_l": 1.3,
+                                                  "fvc_l": 2.9, "post_bronchodilator": "perhaps"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"].endswith("post_bronchodilator")
+    fixed = world.client.patch(f"{url}/{unmarked.json()['id']}", headers=h,
+                               json={"post_bronchodilator": False, "reason": "report: before salbutamol"})
+    assert fixed.status_code == 200 and fixed.json()["post_bronchodilator"] is False
+    kept = world.client.patch(f"{url}/{marked.json()['id']}", headers=h, json={"note": "x", "reason": "a note"})
+    assert kept.json()["post_bronchodilator"] is True  # a correction keeps what it does not change
+    listed = {r["taken_on"]: r["post_bronchodilator"] for r in world.client.get(url, headers=h).json()}
+    assert listed == {"2024-02-01": True, "2024-02-02": False}
+
+
+def test_post_bronchodilator__form_words_are_read_and_anything_else_is_refused() -> None:
+    import pytest
+
+    from aatd.errors import InputError
+    from aatd.web.workspace.result_values import clean_result
+
+    base = {"kind": "spirometry", "taken_on": "2024-01-01", "fev1_l": "1.2", "fvc_l": "2.9"}
+    for given, stored in (("yes", True), ("no", False), ("", None), (None, None), (True, True)):
+        assert clean_result(base | {"post_bronchodilator": given})["post_bronchodilator"] is stored
+    with pytest.raises(InputError) as info:
+        clean_result(base | {"post_bronchodilator": "maybe"})
+    assert info.value.field == "post_bronchodilator"

@@ -51,7 +51,8 @@ def test_clinician_pages__no_snake_case_slugs_in_the_text(sqlite_world: World) -
     pages = [f"/patients/{pid}", f"/patients/{members['q']}", "/patients", "/families", f"/families/{family}",
              f"/patients/{pid}/risk", f"/patients/{pid}/risk?age=54&height_cm=165&smoking=former&quit_age=40"
              "&scenario=augmentation&scenario=no-dust", f"/families/{family}/letters/{members['q']}",
-             "/should-test", "/should-test?findings=copd%2C+bronchiectasis&age=50", "/account", "/admin/users",
+             "/should-test", "/should-test?findings=copd%2C+bronchiectasis&age=50",
+             "/should-test?findings=necrotising_panniculitis&age=16", "/account", "/admin/users",
              "/admin/deleted", "/admin/audit"]
     found = {}
     for url in pages:

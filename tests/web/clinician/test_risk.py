@@ -3,10 +3,12 @@ record, shows scenarios as a table; numbers equal the core's on the same inputs.
 
 from __future__ import annotations
 
+import html
 import re
 
-from aatd.clinic.interpretation import describe_interpretation
+from aatd.clinic.augmentation import NOT_POST_BRONCHODILATOR
 from aatd.risk.answers import describe_risk
+from aatd.risk.lung_function import describe_interpretation_with_spirometry, lung_function
 from aatd.web.clinician.labels import readable
 from web.clinician.test_pages import _member_id, _new_family
 from web.conftest import World
@@ -64,6 +66,9 @@ def test_risk_page__height_and_smoking_kept_on_the_record(sqlite_world: World) -
 
 
 def test_patient_page__augmentation_eligibility_from_level_spirometry_and_smoking(sqlite_world: World) -> None:
+    """Stored FEV1/FVC below its lower limit decides airflow obstruction, so the page reaches ``consider``
+    (ATS/ERS, A1F) with the core's verdicts on the same values, and says the spirometry is not marked
+    post-bronchodilator (the record has no such mark)."""
     browser, pid, token = _patient(sqlite_world)
     browser.post(f"/patients/{pid}/details", data={"label": "Proband", "sex": "female", "birth_year": "1970",  # type: ignore[attr-defined]
                                                    "csrf_token": token})
@@ -72,14 +77,35 @@ def test_patient_page__augmentation_eligibility_from_level_spirometry_and_smokin
     for data in ({"kind": "level", "value": "5", "unit": "umol/L", "method": "nephelometry"},
                  {"kind": "spirometry", "fev1_l": "1.2", "fvc_l": "2.9"}):
         browser.post(f"/patients/{pid}/results", data=data | {"taken_on": "2024-03-01", "csrf_token": token})  # type: ignore[attr-defined]
-    page = browser.get(f"/patients/{pid}").text  # type: ignore[attr-defined]
+    page = html.unescape(browser.get(f"/patients/{pid}").text)  # type: ignore[attr-defined]
     section = page.split('id="eligibility"')[1].split("</section>")[0]
     assert "% of predicted (GLI Global 2022" in section and "Smoking: former smoker" in section
     assert "not_indicated" not in page
+    spirometry = {"fev1_l": 1.2, "fvc_l": 2.9, "sex": "female", "height_cm": 165.0, "age": 54}
+    core = describe_interpretation_with_spirometry(genotype="ZZ", level=5, unit="umol/L", method="nephelometry",
+                                                   smoking="former", age=54, spirometry=spirometry)
     pct = float(section.split(" is ")[1].split("%")[0])
-    core = describe_interpretation(genotype="ZZ", level=5, unit="umol/L", method="nephelometry", fev1_pct=pct,
-                                   smoking="former", age=54)
+    assert pct == lung_function(1.2, 2.9, "female", 54, 165).fev1_pct == core["inputs"]["fev1_pct"]
+    assert "FEV1/FVC 0.41 is below its lower limit of normal" in section and "obstruction present" in section
+    decisions = {v["guideline"]: v["decision"] for v in core["eligibility"]}
+    assert decisions["ats_ers2003"] == decisions["a1f2016"] == "consider"
     for verdict in core["eligibility"]:
+        assert f"<td>{verdict['name']}</td><td>{readable(verdict['decision'])}" in section
+    assert NOT_POST_BRONCHODILATOR in section
+    # marked post-bronchodilator (a correction, audited): the same verdicts, without the caveat
+    rid = re.search(r'id="c-bd-(\d+)"', page)
+    assert rid is not None
+    corrected = browser.post(f"/patients/{pid}/results/{rid.group(1)}/correct", data={  # type: ignore[attr-defined]
+        "fev1_l": "1.2", "fvc_l": "2.9", "post_bronchodilator": "yes", "reason": "report says post-BD",
+        "csrf_token": token})
+    assert corrected.status_code == 200, corrected.text
+    page = html.unescape(browser.get(f"/patients/{pid}").text)  # type: ignore[attr-defined]
+    section = page.split('id="eligibility"')[1].split("</section>")[0]
+    assert NOT_POST_BRONCHODILATOR not in section and "FEV1/FVC 0.41, post-bronchodilator" in page
+    marked = describe_interpretation_with_spirometry(
+        genotype="ZZ", level=5, unit="umol/L", method="nephelometry", smoking="former", age=54,
+        spirometry=spirometry | {"post_bronchodilator": True})
+    for verdict in marked["eligibility"]:
         assert f"<td>{verdict['name']}</td><td>{readable(verdict['decision'])}" in section
 
 

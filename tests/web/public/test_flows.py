@@ -105,3 +105,19 @@ def test_my_lungs__the_country_chooses_the_life_table_and_the_page_names_it(clie
 def test_my_lungs__a_country_without_a_table_is_refused_on_its_field(client: TestClient) -> None:
     bad = client.post("/public/my-lungs", data=LUNGS | {"height_cm": "178", "country": "Atlantis"})
     assert bad.status_code == 422 and 'id="country-error"' in bad.text and "United Kingdom" in bad.text
+
+
+def test_should_i_be_tested__panniculitis_at_16_is_not_covered_not_do_not_test(client: TestClient) -> None:
+    """Wave 9: ATS/ERS and A1F 2016 name panniculitis for adults; at 16 the answer says the guidelines do not
+    cover this age and to ask a doctor, never that they do not call for a test (English and Spanish)."""
+    import html as markup
+
+    data = {"submitted": "1", "finding": "necrotising_panniculitis", "age": "16"}
+    page = markup.unescape(client.post("/public/should-i-be-tested?lang=en", data=data).text)
+    assert "so they do not answer this for your age. Ask your doctor. A test can be done at any age." in page
+    assert "the guidelines do not call for a test" not in page
+    assert "Guidelines written for older people, so they do not cover your age:" in page
+    es = markup.unescape(client.post("/public/should-i-be-tested?lang=es", data=data).text)
+    assert "así que no responden a esto para su edad. Pregunte a su médico." in es
+    adult = markup.unescape(client.post("/public/should-i-be-tested?lang=en", data=data | {"age": "18"}).text)
+    assert "Yes. From your answers, guidelines recommend a test for AATD." in adult

@@ -77,6 +77,17 @@ def test_my_result_in_spanish__the_unit_check_step_is_in_spanish(client: TestCli
     assert "Your doctor will check the unit" not in page
 
 
+def test_my_result_in_spanish__a_discordant_ss_result_asks_about_more_lab_tests(client: TestClient) -> None:
+    """SS with 50 mg/dL (CRP 1): the level and the genes disagree; the next step names the tests laboratories
+    add (IEF, then sequencing), in Spanish on the Spanish page."""
+    data = {"submitted": "1", "level": "50", "unit": "mg/dL", "crp": "1", "kind": "genotype", "result": "SS"}
+    page = client.post("/public/my-result?lang=es", data=data).text
+    assert "Pregunte a su médico por más pruebas de laboratorio para saber por qué" in page
+    assert "Your level and your gene result do not match" not in page
+    english = client.post("/public/my-result?lang=en", data=data).text
+    assert "Your level and your gene result do not match. Ask your doctor about more lab tests" in english
+
+
 def test_my_result__a_pregnancy_repeat_says_the_result_should_be_checked_again() -> None:
     view = interpret(ResultInput(level="120", unit="mg/dL", pregnant="yes"))
     assert "repeat_level_after_pregnancy" in {s["code"] for s in view["steps"]}

@@ -94,7 +94,8 @@ def test_round_trip__results_over_time_keep_every_field(sqlite_world: World, tmp
                {"kind": "level", "taken_on": "2021-03-04", "value": 20, "below": True, "unit": "mg/dL",
                 "method": "nephelometry"},
                {"kind": "crp", "taken_on": "2021-03-04", "value": 12.5, "unit": "mg/L"},
-               {"kind": "spirometry", "taken_on": "2022-05-06", "fev1_l": 1.9, "fvc_l": 3.1},
+               {"kind": "spirometry", "taken_on": "2022-05-06", "fev1_l": 1.9, "fvc_l": 3.1,
+                "post_bronchodilator": True},
                {"kind": "phenotype", "taken_on": "2022-06-01", "text": "MZ", "retracted": "sample mix-up"}]}}}
     exported, again = _round_trip(sqlite_world, doc)
     assert normalised(again) == normalised(exported)

@@ -13,8 +13,8 @@ from pydantic import Field, TypeAdapter
 
 from aatd import limits
 from aatd.clinic.answers import InterpretationAnswer, ShouldTestAnswer
-from aatd.clinic.interpretation import describe_interpretation
 from aatd.clinic.who_to_test import MAX_AGE_YEARS, MAX_PACK_YEARS, describe_should_test
+from aatd.risk.lung_function import describe_interpretation_with_spirometry
 from aatd.web.budget import BUDGETED, EngineCaller, answer_json
 from aatd.web.schemas import ShortText, Strict
 
@@ -22,6 +22,17 @@ router = APIRouter(tags=["clinic"])
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 NumberOrText = Finite | Annotated[str, Field(max_length=30)]
+
+
+class SpirometryIn(Strict):
+    """One spirometry, read by ``aatd.risk.lung_function.lung_function`` (GLI Global 2022)."""
+
+    fev1_l: Finite
+    fvc_l: Finite
+    sex: ShortText
+    height_cm: Finite
+    age: Finite | None = None
+    post_bronchodilator: bool | None = None
 
 
 class InterpretIn(Strict):
@@ -44,6 +55,9 @@ class InterpretIn(Strict):
     pregnant: bool = False
     lung_disease: bool | None = None
     panniculitis: bool | None = None
+    spirometry: SpirometryIn | None = None
+    """FEV1 and FVC (litres), sex, height (cm), age at the test and whether post-bronchodilator: gives FEV1 %
+    predicted and airflow obstruction (instead of ``fev1_pct``)."""
 
 
 class ShouldTestIn(Strict):
@@ -69,7 +83,7 @@ async def interpret(payload: InterpretIn, caller: EngineCaller) -> Response:
 
 def interpretation_json(inputs: dict[str, Any]) -> bytes:
     """The interpretation of ``inputs`` as the route's JSON (runs in an engine process)."""
-    return answer_json(_INTERPRETATION, describe_interpretation(**inputs))
+    return answer_json(_INTERPRETATION, describe_interpretation_with_spirometry(**inputs))
 
 
 @router.post("/should-test", dependencies=BUDGETED)

@@ -14,11 +14,11 @@ from functools import lru_cache
 from typing import Any
 
 from aatd.clinic.guidelines import guideline_tables
-from aatd.clinic.interpretation import describe_interpretation
 from aatd.errors import AatdError, InputError
 from aatd.family.answers import PedigreeAnswer, family_answer
 from aatd.family.drawing import pedigree_svg
 from aatd.family.pedigree import pedigree_from_json
+from aatd.risk.lung_function import describe_interpretation_with_spirometry
 from aatd.web.deps import lend_a_thread
 from aatd.web.models import Result
 
@@ -152,12 +152,15 @@ def age_at(results: Sequence[Result], birth_year: int | None) -> int | None:
 
 
 def interpretation_for(results: Sequence[Result], birth_year: int | None = None, *,
-                       fev1_pct: float | None = None, smoking: str | None = None) -> dict[str, Any] | None:
+                       spirometry: dict[str, Any] | None = None, smoking: str | None = None
+                       ) -> dict[str, Any] | None:
     """The interpretation engine's reading of the latest results, or ``None`` without any.
 
     A free-text panel the engine does not know is left out (the engine then assumes the
     usual panel for the genotype) and the page says so. The age at the latest result (from
-    the birth year) is passed on, so children follow the paediatric path.
+    the birth year) is passed on, so children follow the paediatric path. ``spirometry`` (FEV1 and FVC
+    in litres, sex, age at the spirometry, height in cm) gives FEV1 % predicted and airflow obstruction,
+    read as ``aatd interpret`` and the API read the same values.
     """
     inputs = interpretation_inputs(results)
     if not inputs:
@@ -165,19 +168,19 @@ def interpretation_for(results: Sequence[Result], birth_year: int | None = None,
     age = age_at(results, birth_year)
     if age is not None:
         inputs["age"] = age
-    if fev1_pct is not None:  # augmentation eligibility weighs airflow obstruction and smoking
-        inputs["fev1_pct"] = fev1_pct
+    if spirometry is not None:  # augmentation eligibility weighs airflow obstruction and smoking
+        inputs["spirometry"] = spirometry
     if smoking is not None:
         inputs["smoking"] = smoking
     notes = [crp_note] if (crp_note := _unpaired_crp(results, inputs)) else []
     try:
         try:
-            answer = describe_interpretation(**inputs)
+            answer = describe_interpretation_with_spirometry(**inputs)
         except InputError as exc:
             if exc.field != "panel":
                 raise
             notes.insert(0, f"panel {inputs.pop('panel')!r} is not one the interpretation knows ({exc.expected})")
-            answer = describe_interpretation(**inputs)
+            answer = describe_interpretation_with_spirometry(**inputs)
     except InputError as exc:
         return {"answer": None, "error": str(exc), "note": "; ".join(notes) or None}
     return {"answer": answer, "error": None, "note": "; ".join(notes) or None}

@@ -14,6 +14,7 @@ METHOD_LABELS = {"nephelometry": "nephelometry", "immunoturbidimetry": "immunotu
 _LABELS: dict[str, str] = {
     **METHOD_LABELS,
     "not_indicated": "not indicated",
+    "not_covered": "not covered at this age",
     "sequence_serpina1": "sequence the SERPINA1 gene",
     "umol/L": "µmol/L",
     "index": "own lung disease (index case)",

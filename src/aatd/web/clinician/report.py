@@ -156,16 +156,22 @@ def _eligibility(view: dict[str, Any], styles: Any) -> list[Any]:
         return []
     cell = styles["BodyText"]
     rows: list[list[Any]] = [["guideline", "decision", "still needed"]]
-    rows += [[_cell(v["name"], cell), _cell(readable(v["decision"]), cell),
-              _cell("; ".join(v["missing"]) or "nothing", cell)] for v in verdicts]
+    rows += [[_cell(v["name"], cell), _cell(readable(v["decision"]), cell), _cell(_still_needed(v), cell)]
+             for v in verdicts]
     table = Table(rows, hAlign="LEFT", repeatRows=1, colWidths=[150, 110, 250])
     table.setStyle(_GRID)
     fev1 = view.get("fev1")
-    basis = (f"FEV1 {fev1['percent']}% of predicted on {fev1['date']} (GLI Global 2022)" if fev1
-             else "no FEV1 % predicted on record")
+    basis = (f"FEV1 {fev1['percent']}% of predicted on {fev1['date']} (GLI Global 2022); {fev1['obstruction']}"
+             if fev1 else "no FEV1 % predicted on record")
     return [Paragraph("Augmentation eligibility", styles["Heading2"]),
             Paragraph(_escape(f"{basis}; smoking: {readable(view['patient'].smoking or 'not recorded')}."),
                       styles["Normal"]), table]
+
+
+def _still_needed(verdict: dict[str, Any]) -> str:
+    """What a guideline still needs, with its note (e.g. the spirometry is not marked post-bronchodilator)."""
+    needed = "; ".join(verdict["missing"]) or "nothing"
+    return f"{needed} (note: {verdict['note']})" if verdict["note"] else needed
 
 
 def _family_section(view: dict[str, Any], styles: Any) -> list[Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from aatd.errors import AatdError
 from aatd.genetics import answers as summaries
 from aatd.genetics.prevalence import countries_with_full_distribution
-from aatd.risk.spirometry import parse_sex, percent_predicted
+from aatd.risk.lung_function import lung_function
 from aatd.web.clinician import answers
 from aatd.web.clinician.labels import method_choices
 from aatd.web.db import before_slow_work
@@ -23,10 +23,12 @@ def result_row(r: Result) -> dict[str, Any]:
     """One result for display (with what the correction form needs and whether it was retracted)."""
     return {"id": r.id, "kind": r.kind, "kind_label": KIND_LABELS.get(r.kind, r.kind),
             "taken_on": r.taken_on.isoformat(), "note": r.note or "",
-            "summary": describe(r.kind, r.value, r.below, r.unit, r.method, r.text, r.panel, r.fev1_l, r.fvc_l),
+            "summary": describe(r.kind, r.value, r.below, r.unit, r.method, r.text, r.panel, r.fev1_l, r.fvc_l,
+                                r.post_bronchodilator),
             "value": (f"<{r.value:g}" if r.below else f"{r.value:g}") if r.value is not None else "",
             "unit": r.unit or "", "method": r.method or "", "text": r.text or "", "panel": r.panel or "",
             "fev1_l": "" if r.fev1_l is None else f"{r.fev1_l:g}", "fvc_l": "" if r.fvc_l is None else f"{r.fvc_l:g}",
+            "post_bronchodilator": "" if r.post_bronchodilator is None else ("yes" if r.post_bronchodilator else "no"),
             "retracted": r.retracted_at is not None, "retraction_reason": r.retraction_reason or "",
             "corrected": r.updated_at is not None}
 
@@ -41,18 +43,25 @@ def _latest(results: Sequence[Result], kind: str) -> Result | None:
 
 
 def fev1_percent_predicted(patient: Patient, results: Sequence[Result]) -> dict[str, Any] | None:
-    """The latest FEV1 as % predicted (GLI Global 2022), when sex, birth year and height are on the record."""
-    spirometry = [r for r in results if r.kind == "spirometry" and r.fev1_l is not None]
+    """The latest spirometry read by the core (:func:`aatd.risk.lung_function.lung_function`: FEV1 % predicted
+    and FEV1/FVC against its lower limit, GLI Global 2022), when sex, birth year and height are on the record.
+
+    ``spirometry`` holds the values handed to the interpretation, with the record's post-bronchodilator mark.
+    """
+    spirometry = [r for r in results if r.kind == "spirometry" and r.fev1_l is not None and r.fvc_l is not None]
     if not spirometry or patient.sex not in ("male", "female") or not patient.birth_year or not patient.height_cm:
         return None
     latest = spirometry[-1]
-    age = latest.taken_on.year - patient.birth_year
-    fev1_l = float(latest.fev1_l or 0.0)
+    values: dict[str, Any] = {"fev1_l": float(latest.fev1_l or 0.0), "fvc_l": float(latest.fvc_l or 0.0),
+                              "sex": patient.sex, "age": latest.taken_on.year - patient.birth_year,
+                              "height_cm": float(patient.height_cm), "post_bronchodilator": latest.post_bronchodilator}
     try:
-        percent = float(percent_predicted(fev1_l, parse_sex(patient.sex), age, patient.height_cm))
+        found = lung_function(**values)
     except AatdError:
         return None
-    return {"percent": round(percent, 1), "date": latest.taken_on.isoformat(), "fev1_l": latest.fev1_l, "age": age}
+    return {"percent": found.fev1_pct, "date": latest.taken_on.isoformat(), "fev1_l": latest.fev1_l,
+            "age": values["age"], "obstruction": found.airflow.finding, "obstructed": found.airflow.obstructed,
+            "spirometry": values}
 
 
 def patient_view(ws: Workspace, patient: Patient, every_result: Sequence[Result]) -> dict[str, Any]:
@@ -71,7 +80,7 @@ def patient_view(ws: Workspace, patient: Patient, every_result: Sequence[Result]
     }
     context["fev1"] = fev1_percent_predicted(patient, results)
     context["interpretation"] = answers.interpretation_for(
-        results, patient.birth_year, fev1_pct=context["fev1"]["percent"] if context["fev1"] else None,
+        results, patient.birth_year, spirometry=context["fev1"]["spirometry"] if context["fev1"] else None,
         smoking=patient.smoking)
     family_members = ws.members(context["family"])
     context["orphaned"] = [m.label for m in family_members

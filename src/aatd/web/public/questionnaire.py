@@ -122,6 +122,7 @@ def recommendation_text(code: str) -> str:
         "recommended": _("Recommends a test"),
         "suggested": _("Says a test is worth thinking about"),
         "not_indicated": _("Does not call for a test from these answers"),
+        "not_covered": _("Is written for older people, so it does not cover your age"),
     }.get(code, code)
 
 
@@ -132,6 +133,8 @@ def headline(overall: str) -> str:
         "recommended": _("Yes. From your answers, guidelines recommend a test for AATD."),
         "suggested": _("Maybe. From your answers, some guidelines say a test is worth thinking about."),
         "not_indicated": _("From your answers, the guidelines do not call for a test."),
+        "not_covered": _("The guidelines we use are written for older people, so they do not answer this for "
+                         "your age. Ask your doctor. A test can be done at any age."),
     }.get(overall, overall)
 
 

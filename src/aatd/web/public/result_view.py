@@ -137,6 +137,9 @@ def step_text(code: str, core_text: str, crp_given: bool, inflamed: bool | None)
         "phenotype": _("Ask your doctor about a test of the type of alpha-1 protein in your blood (phenotype)."),
         "genotype": _("Ask your doctor about a gene test for the common changes (S and Z)."),
         "sequence_serpina1": _("Ask your doctor about a full test of the alpha-1 gene, to look for rare changes."),
+        "resolve_discordance": _("Your level and your gene result do not match. Ask your doctor about more lab "
+                                 "tests to find out why: a test of the type of alpha-1 protein, and maybe a full "
+                                 "test of the alpha-1 gene."),
         "test_relatives": _("Ask your doctor about tests for your parents, brothers, sisters and children."),
         "refer_specialist": _("Ask your doctor about seeing a lung doctor who knows alpha-1 well."),
         "spirometry_and_dlco": _("Ask your doctor about breathing tests to see how well your lungs work."),

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from aatd.clinic.who_to_test import describe_should_test
+from aatd.clinic.who_to_test import NOT_COVERED, describe_should_test
 from aatd.errors import InputError
 from aatd.patients.i18n import gettext_noop
 from aatd.web.budget import BUDGETED
@@ -36,8 +36,9 @@ def answer(answers: Answers) -> dict[str, Any]:
     for g in result["guidelines"]:
         g["plain"] = recommendation_text(g["recommendation"])
     result["headline"] = headline(result["overall"])
-    result["positive"] = [g for g in result["guidelines"] if g["recommendation"] != "not_indicated"]
+    result["positive"] = [g for g in result["guidelines"] if g["recommendation"] in ("recommended", "suggested")]
     result["others"] = [g for g in result["guidelines"] if g["recommendation"] == "not_indicated"]
+    result["not_covered"] = [g for g in result["guidelines"] if g["recommendation"] == NOT_COVERED]
     result["missing"] = sorted({w["missing"] for g in result["guidelines"] for w in g["would_apply_if_known"]})
     result["sibling_chances"] = sibling_chances() if "sibling_with_aatd" in answers.findings else []
     return result

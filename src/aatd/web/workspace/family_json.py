@@ -41,11 +41,12 @@ _LINKS = (("father", "father_id"), ("mother", "mother_id"), ("partner", "partner
 _LEVEL_KEYS = frozenset({"value", "unit", "method", "crp"})
 _RECORD_KEYS = frozenset({"birth_year", "tested", "results"})
 _RESULT_KEYS = frozenset({"kind", "taken_on", "value", "below", "unit", "method", "text", "panel", "fev1_l",
-                          "fvc_l", "note", "retracted"})
+                          "fvc_l", "post_bronchodilator", "note", "retracted"})
 _REFUSED = {"carries": "a full genotype or an IEF phenotype (the workspace stores no 'carries at least one' "
                        "result; record the test's genotype or phenotype instead)",
             "affected": "no 'affected' field (the workspace records results, not disease status)"}
-_RESULT_COLUMNS = ("kind", "value", "below", "unit", "method", "text", "panel", "fev1_l", "fvc_l", "note")
+_RESULT_COLUMNS = ("kind", "value", "below", "unit", "method", "text", "panel", "fev1_l", "fvc_l",
+                   "post_bronchodilator", "note")
 
 
 # export -----------------------------------------------------------------------------------------------------------

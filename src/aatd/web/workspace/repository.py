@@ -379,7 +379,8 @@ def _reason(value: object) -> str:
 def _as_input(result: Result) -> dict[str, Any]:
     """A stored result as the input that would store it again (fields left out are kept on a correction)."""
     data: dict[str, Any] = {k: getattr(result, k) for k in ("taken_on", "unit", "method", "text", "panel", "fev1_l",
-                                                           "fvc_l", "note") if getattr(result, k) is not None}
+                                                           "fvc_l", "post_bronchodilator", "note")
+                            if getattr(result, k) is not None}
     if result.value is not None:
         data["value"] = f"<{result.value:g}" if result.below else result.value
     return data

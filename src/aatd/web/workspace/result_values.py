@@ -73,7 +73,20 @@ def _spirometry(data: dict[str, Any]) -> dict[str, Any]:
     fvc = _number("fvc_l", data.get("fvc_l"), 0.05, _MAX_LITRES, "FVC in litres, 0.05 to 10")
     if fev1 > fvc:
         raise InputError("fev1_l", fev1, f"FEV1 no larger than FVC ({fvc:g} L)")
-    return {"fev1_l": fev1, "fvc_l": fvc}
+    return {"fev1_l": fev1, "fvc_l": fvc, "post_bronchodilator": _post_bronchodilator(data.get("post_bronchodilator"))}
+
+
+_YES_NO = {"yes": True, "true": True, "no": False, "false": False}
+
+
+def _post_bronchodilator(value: object) -> bool | None:
+    """Whether a spirometry was measured after a bronchodilator: true/false (or the form's yes/no); nothing or ''
+    when not said. Anything else is refused, never guessed."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("", *_YES_NO):
+        return _YES_NO.get(value.strip().lower())
+    raise InputError("post_bronchodilator", value, "yes, no, or nothing when not said")
 
 
 def clean_result(data: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +112,8 @@ def clean_result(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def describe(result_kind: str, value: float | None, below: bool, unit: str | None, method: str | None,
-             text: str | None, panel: str | None, fev1_l: float | None, fvc_l: float | None) -> str:
+             text: str | None, panel: str | None, fev1_l: float | None, fvc_l: float | None,
+             post_bronchodilator: bool | None = None) -> str:
     """A short human-readable rendering of a stored result."""
     if result_kind == "level":
         shown_unit = "µmol/L" if unit == "umol/L" else unit
@@ -112,5 +126,7 @@ def describe(result_kind: str, value: float | None, below: bool, unit: str | Non
     if result_kind == "phenotype":
         return f"phenotype {text}"
     if fev1_l is not None and fvc_l is not None:
-        return f"FEV1 {fev1_l:g} L, FVC {fvc_l:g} L, FEV1/FVC {fev1_l / fvc_l:.2f}"
+        marked = "" if post_bronchodilator is None else (", post-bronchodilator" if post_bronchodilator
+                                                         else ", before a bronchodilator")
+        return f"FEV1 {fev1_l:g} L, FVC {fvc_l:g} L, FEV1/FVC {fev1_l / fvc_l:.2f}{marked}"
     return "-"
