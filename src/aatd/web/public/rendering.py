@@ -28,7 +28,7 @@ from starlette.datastructures import FormData, ImmutableMultiDict
 from aatd.errors import InputError, shown
 from aatd.knowledge.places import place_name
 from aatd.patients.find_care import CarePlace, helpline_for, load_places, spoken_languages
-from aatd.patients.i18n import gettext_noop
+from aatd.patients.i18n import format_number, gettext_noop, localise_number
 from aatd.provenance import software_version
 
 HERE = Path(__file__).parent
@@ -162,6 +162,14 @@ def translations(language: str = DEFAULT_LANGUAGE) -> _gettext.NullTranslations:
         return _gettext.NullTranslations()
 
 
+def decimal(value: float, spec: str = "") -> str:
+    """``value`` as ``format(value, spec)`` writes it, with the request language's decimal and group symbols.
+
+    ``decimal(2.34, ".1f")`` is ``2.3`` on an English page and ``2,3`` on a Spanish one (the digits are the
+    same in every language: :func:`aatd.patients.i18n.format_number`)."""
+    return format_number(value, current_language(), spec)
+
+
 def gettext(message: str, **values: object) -> str:
     """``message`` in the request's language, with ``%(name)s`` placeholders filled from ``values``."""
     text = translations(current_language()).gettext(message)
@@ -176,6 +184,7 @@ def environment(language: str = DEFAULT_LANGUAGE) -> Environment:
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals |= {"version": software_version(), "percent": percent, "language_names": LANGUAGE_NAMES,
+                    "decimal": lambda value, spec="": format_number(value, language, spec),
                     "place": lambda country: place_name(str(country), language),
                     "spoken": lambda cell: spoken_languages(str(cell), language)}
     return env
@@ -287,7 +296,8 @@ def plain_expected(expected: str) -> str:
     for pattern, message in PLAIN_EXPECTED:
         match = pattern.fullmatch(expected)
         if match:
-            return gettext(message, **match.groupdict())
+            numbers = {name: localise_number(text, current_language()) for name, text in match.groupdict().items()}
+            return gettext(message, **numbers)
     return expected
 
 
@@ -316,7 +326,8 @@ def number(fields: Fields, name: str, errors: dict[str, str], *, low: float = 0.
         errors[name] = gettext("Please enter a number, for example 45.")
         return None
     if not low <= value <= high:
-        errors[name] = gettext("Please enter a number from %(low)s to %(high)s.", low=f"{low:g}", high=f"{high:g}")
+        errors[name] = gettext("Please enter a number from %(low)s to %(high)s.", low=decimal(low, "g"),
+                               high=decimal(high, "g"))
         return None
     return value
 
