@@ -229,12 +229,25 @@ def render(request: Request, name: str, *, status_code: int = 200, **context: An
     """
     lang = choose_language(request)
     base = {"request": request, "path": request.url.path, "helpline": settings_of(request), "lang": lang,
-            "languages": public_languages(), "query_string": _without_lang(request)}
+            "languages": public_languages(), "query_string": _without_lang(request),
+            "switch_fields": switch_fields(request)}
     html = environment(lang).get_template(name).render(base | context)
     response = HTMLResponse(html, status_code=status_code)
     if request.query_params.get("lang") == lang:
         response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
+
+
+def switch_fields(request: Request) -> list[tuple[str, str]]:
+    """The fields the language switch posts again on an answer page (empty: the switch is a plain link).
+
+    The public forms post their fields, so that health data is never in an address or a log; an answer
+    page is therefore not an address the switch could link to. Instead the switch is a small form that
+    posts the same fields to the same page in the other language, and the person sees the same answer
+    in that language. A page answering an uploaded file has no such fields (the file is not sent back).
+    """
+    found = getattr(request.state, "answer_fields", None)
+    return list(found.multi_items()) if request.method == "POST" and found else []
 
 
 def _without_lang(request: Request) -> str:
@@ -256,7 +269,11 @@ async def read_fields(request: Request) -> Fields:
     choose_language(request)
     if request.method == "POST":
         form: FormData = await request.form()
-        return ImmutableMultiDict([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+        items = form.multi_items()
+        fields: Fields = ImmutableMultiDict([(k, v) for k, v in items if isinstance(v, str)])
+        if all(isinstance(v, str) for _, v in items):  # the language switch can post them again (no file)
+            request.state.answer_fields = fields
+        return fields
     return ImmutableMultiDict(request.query_params.multi_items())
 
 
