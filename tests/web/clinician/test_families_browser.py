@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +46,26 @@ def _sideways(page: Any) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
 
 
-def test_families__two_with_the_same_name_show_number_members_and_date(server: str, browser: object) -> None:  # noqa: F811
+@pytest.fixture(scope="module")
+def families(server: str) -> tuple[int, int]:  # noqa: F811
+    """The example family imported twice: two families with the same name."""
     headers = _token(server)
-    first, second = _import_example(server, headers), _import_example(server, headers)
+    return _import_example(server, headers), _import_example(server, headers)
+
+
+@pytest.fixture(scope="module")
+def page(server: str, browser: object) -> Iterator[Any]:  # noqa: F811
+    """One logged-in page for the module; each test sets the screen size it looks at."""
+    found: Any = _login(browser, server, "admin@a.org", viewport=PHONE)
+    yield found
+    found.context.close()
+
+
+def test_families__two_with_the_same_name_show_number_members_and_date(server: str, page: Any,  # noqa: F811
+                                                                         families: tuple[int, int]) -> None:
+    first, second = families
     for size, name in ((PHONE, "phone"), (DESKTOP, "desktop")):
-        page: Any = _login(browser, server, "admin@a.org", viewport=size)
+        page.set_viewport_size(size)
         page.goto(f"{server}/families")
         rows = {int(re.search(r"/families/(\d+)", row.locator("a").get_attribute("href")).group(1)): row.inner_text()
                 for row in page.locator("#families-table tbody tr").all()}
@@ -59,13 +75,13 @@ def test_families__two_with_the_same_name_show_number_members_and_date(server: s
         assert rows[first] != rows[second]  # same name, told apart by their numbers
         assert _sideways(page) == 0
         _shot(page, f"families-{name}")
-        page.context.close()
 
 
-def test_pedigree_legend__wraps_under_the_drawing_on_a_phone(server: str, browser: object) -> None:  # noqa: F811
-    family = _import_example(server, _token(server))
+def test_pedigree_legend__wraps_under_the_drawing_on_a_phone(server: str, page: Any,  # noqa: F811
+                                                             families: tuple[int, int]) -> None:
+    family = families[0]
     for size, name in ((PHONE, "phone"), (DESKTOP, "desktop")):
-        page: Any = _login(browser, server, "admin@a.org", viewport=size)
+        page.set_viewport_size(size)
         page.goto(f"{server}/families/{family}")
         legend = page.locator("#pedigree-legend li")
         assert legend.count() == 14
@@ -77,18 +93,17 @@ def test_pedigree_legend__wraps_under_the_drawing_on_a_phone(server: str, browse
         assert hint.is_visible() == (name == "phone")  # the drawing scrolls sideways only on a phone
         assert _sideways(page) == 0
         _shot(page, f"pedigree-legend-{name}")
-        drawing = page.request.get(f"{server}/families/{family}/pedigree.svg")
-        assert drawing.status == 200 and '<g class="legend">' in drawing.text()  # the download keeps its legend
-        page.context.close()
+    drawing = page.request.get(f"{server}/families/{family}/pedigree.svg")
+    assert drawing.status == 200 and '<g class="legend">' in drawing.text()  # the download keeps its legend
 
 
-def test_checkboxes__tap_targets_at_least_24_px_without_breaking_the_desktop(server: str, browser: object) -> None:  # noqa: F811
-    family = _import_example(server, _token(server))
+def test_checkboxes__tap_targets_at_least_24_px_without_breaking_the_desktop(server: str, page: Any,  # noqa: F811
+                                                                             families: tuple[int, int]) -> None:
+    page.goto(f"{server}/families/{families[0]}")
+    patient = page.locator("#members-table tbody a[href^='/patients/']").first.get_attribute("href")
+    page.goto(f"{server}{patient}/risk")
     for size, name in ((PHONE, "phone"), (DESKTOP, "desktop")):
-        page: Any = _login(browser, server, "admin@a.org", viewport=size)
-        page.goto(f"{server}/families/{family}")
-        patient = page.locator("#members-table tbody a[href^='/patients/']").first.get_attribute("href")
-        page.goto(f"{server}{patient}/risk")
+        page.set_viewport_size(size)
         boxes = page.locator("main input[type=checkbox]")
         assert boxes.count() >= 3
         for i in range(boxes.count()):
@@ -98,4 +113,3 @@ def test_checkboxes__tap_targets_at_least_24_px_without_breaking_the_desktop(ser
             assert label is not None and label["height"] <= 60, (name, i, label)  # one line, not a stretched row
         assert _sideways(page) == 0
         _shot(page, f"checkboxes-risk-{name}")
-        page.context.close()
