@@ -75,6 +75,8 @@ def test_families__two_with_the_same_name_show_number_members_and_date(server: s
         assert rows[first] != rows[second]  # same name, told apart by their numbers
         assert _sideways(page) == 0
         _shot(page, f"families-{name}")
+    page.goto(f"{server}/families/{second}")
+    assert page.locator("#family-number").inner_text().startswith(f"Family {second} · 8 members · created ")
 
 
 def test_pedigree_legend__wraps_under_the_drawing_on_a_phone(server: str, page: Any,  # noqa: F811
