@@ -10,7 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aatd.family.drawing import SIZE, fit_row, layout, member_status, pedigree_svg, row_orders
+from aatd.family.drawing import (
+    SIZE,
+    fit_row,
+    layout,
+    legend_entries,
+    member_status,
+    pedigree_drawings,
+    pedigree_svg,
+    row_orders,
+)
 from aatd.family.inference import allele_model, infer
 from aatd.family.pedigree import Member, Pedigree, Sex, build_pedigree, pedigree_from_json
 from aatd.genetics.genotypes import Genotype
@@ -190,3 +199,18 @@ def test_row_orders__partners_who_married_in_stand_outside_so_twins_stay_side_by
     rows = row_orders(ped)
     assert rows[1] == ["w1", "t1", "t2", "w2"]
     assert rows[2] == ["c1", "c2"]
+
+
+def test_page_drawing__the_same_drawing_without_its_legend_which_the_page_shows_as_text() -> None:
+    ped = pedigree_from_json(json.loads((DATA / "consanguineous.json").read_text()))
+    full, page = pedigree_drawings(ped, title="Family")
+    assert full == pedigree_svg(ped, title="Family")  # the CLI, the PDF and the download keep the legend
+    legend = next(g for g in ET.fromstring(full).iter(f"{SVG}g") if g.get("class") == "legend")
+    words = [t.text for t in legend.iter(f"{SVG}text") if t.get("x") == "20"]  # the markers hold "*" and "?"
+    assert words == [text for _, text in legend_entries()]
+    assert '<g class="legend">' not in page
+    assert {k: lines for k, (_, lines) in members_of(page).items()} == {
+        k: lines for k, (_, lines) in members_of(full).items()}
+    assert float(ET.fromstring(page).get("height", "0")) < float(ET.fromstring(full).get("height", "0"))
+    for marker, _ in legend_entries():  # each marker is a small SVG of its own
+        assert ET.fromstring(marker).get("width") == "28"

@@ -8,6 +8,8 @@ import jinja2
 import pytest
 from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aatd.errors import InputError
 from aatd.patients import i18n
@@ -156,3 +158,30 @@ def test_install_jinja2__trans_tags_and_functions_render() -> None:
 
 def test_gettext_noop__returns_message() -> None:
     assert i18n.gettext_noop("usual AAT level") == "usual AAT level"
+
+
+@given(st.integers(min_value=0, max_value=9999), st.sampled_from(["0.0", "0"]))
+def test_format_number__spanish_writes_what_babel_writes(tenths: int, pattern: str) -> None:
+    """The digits are Python's, the symbols CLDR's: Babel's own formatting of the same value agrees."""
+    from decimal import Decimal
+
+    from babel.numbers import format_decimal
+
+    value = Decimal(tenths) / 10 if pattern == "0.0" else Decimal(tenths)
+    spec = ".1f" if pattern == "0.0" else ".0f"
+    assert i18n.format_number(float(value), "es", spec) == format_decimal(value, pattern, locale="es")
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), st.sampled_from(["", "g", ".1f", ".0f", ",", ",.2f"]))
+def test_format_number__english_is_exactly_the_f_string(value: float, spec: str) -> None:
+    assert i18n.format_number(value, "en", spec) == format(value, spec)
+    spanish = i18n.format_number(value, "es", spec)
+    assert spanish.replace(".", "").replace(",", "") == format(value, spec).replace(".", "").replace(",", "")
+
+
+def test_localise_number__swaps_decimal_and_group_symbols_for_spanish() -> None:
+    assert i18n.localise_number("25,000", "es") == "25.000"
+    assert i18n.localise_number("1,234.5", "es") == "1.234,5"
+    assert i18n.localise_number("<0.1%", "es") == "<0,1%"
+    assert i18n.localise_number("1,234.5", "en") == "1,234.5"
+    assert i18n.localise_number("1,234.5", "xx") == "1,234.5"  # no catalog: English

@@ -616,6 +616,15 @@ def numbers(pos: Mapping[str, tuple[float, float]], placeholders: frozenset[str]
 
 def pedigree_svg(pedigree: Pedigree, result: PedigreeResult | None = None, title: str = "") -> str:
     """The pedigree as a standalone SVG document (text): the same drawing in the CLI, the PDF and the pages."""
+    return pedigree_drawings(pedigree, result, title)[0]
+
+
+def pedigree_drawings(pedigree: Pedigree, result: PedigreeResult | None = None, title: str = "") -> tuple[str, str]:
+    """The drawing with its legend (:func:`pedigree_svg`) and the same drawing without it, from one layout.
+
+    A page shows the second with :func:`legend_entries` as text under it, so that on a phone, where the
+    drawing scrolls sideways, the legend wraps to the screen instead of being cut off at its right side.
+    """
     drawn, placeholders = with_unknown_partners(pedigree)
     pos = layout(drawn, result)
     lines = {m.id: label_lines(m, result) for m in drawn.members}
@@ -623,25 +632,36 @@ def pedigree_svg(pedigree: Pedigree, result: PedigreeResult | None = None, title
     for m in placeholders:
         bottom[m] = pos[m][1] + PLACEHOLDER_SIZE / 2
     width = max(max(x + member_width(lines[m]) / 2 for m, (x, _) in pos.items()) + MARGIN, 720)
-    legend, legend_height = _legend(max(bottom.values()) + 30, width)
-    height = max(bottom.values()) + 30 + legend_height + 40
     number = numbers(pos, placeholders)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}" height="{height:g}" '
-             f'viewBox="0 0 {width:g} {height:g}" font-family="sans-serif" font-size="12">',
-             f"<title>{escape(title or 'Pedigree')}</title>",
-             '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="6" refY="4" orient="auto">'
-             '<path d="M0,0 L8,4 L0,8 z" fill="black"/></marker></defs>',
-             '<rect width="100%" height="100%" fill="white"/>']
+    body = [f"<title>{escape(title or 'Pedigree')}</title>",
+            '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="6" refY="4" orient="auto">'
+            '<path d="M0,0 L8,4 L0,8 z" fill="black"/></marker></defs>',
+            '<rect width="100%" height="100%" fill="white"/>']
     for r, y in enumerate(sorted({y for _, y in pos.values()}), start=1):
-        parts.append(f'<text class="generation" x="14" y="{y + 5:g}" font-weight="bold">{roman(r)}</text>')
-    parts += _lines(drawn, pos, bottom)
-    parts += [_unknown_partner(*pos[m]) for m in sorted(placeholders)]
-    parts += [_member(m, *pos[m.id], member_status(m, result), lines[m.id], number[m.id])
-              for m in drawn.members if m.id not in placeholders]
-    parts += legend
+        body.append(f'<text class="generation" x="14" y="{y + 5:g}" font-weight="bold">{roman(r)}</text>')
+    body += _lines(drawn, pos, bottom)
+    body += [_unknown_partner(*pos[m]) for m in sorted(placeholders)]
+    body += [_member(m, *pos[m.id], member_status(m, result), lines[m.id], number[m.id])
+             for m in drawn.members if m.id not in placeholders]
+    legend, legend_height = _legend(max(bottom.values()) + 30, width)
+    with_legend = _document(body + legend, width, max(bottom.values()) + 30 + legend_height + 40)
+    return with_legend, _document(body, width, max(bottom.values()) + 30 + 40)
+
+
+def _document(body: list[str], width: float, height: float) -> str:
+    """The SVG document of ``body`` with the two footnotes at its foot."""
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}" height="{height:g}" '
+             f'viewBox="0 0 {width:g} {height:g}" font-family="sans-serif" font-size="12">', *body]
     parts.append(f'<text x="10" y="{height - 26:g}" fill="#444">Labels: generation and number, name, then the '
                  "genotype, or the most likely genotype and its chance.</text>")
     parts.append(f'<text x="10" y="{height - 10:g}" fill="#444">aatd supports, and does not replace, clinical '
                  "judgement.</text>")
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def legend_entries() -> list[tuple[str, str]]:
+    """The legend as (marker, words): each marker a small standalone SVG (28 x 28 px) for a page's text legend."""
+    return [(f'<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28" viewBox="-14 -14 28 28" '
+             f'aria-hidden="true" font-family="sans-serif" font-size="12">{marker}</svg>', text)
+            for marker, text in _legend_items()]

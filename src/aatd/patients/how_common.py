@@ -18,7 +18,7 @@ from aatd.genetics.genotypes import parse_genotype
 from aatd.genetics.levels import genotype_severity
 from aatd.knowledge import CountryFrequencies, knowledge
 from aatd.knowledge.places import place_name
-from aatd.patients.i18n import gettext, gettext_noop
+from aatd.patients.i18n import format_number, gettext, gettext_noop
 from aatd.patients.punnett import SEVERITY_LABELS
 from aatd.provenance import Provenance, provenance
 
@@ -77,8 +77,7 @@ class HowCommonAnswer(TypedDict):
 
 def _grouped(n: int, language: str) -> str:
     """``25,000`` in English; ``25.000`` in Spanish, as the rest of the Spanish pages write numbers."""
-    text = f"{n:,}"
-    return text.replace(",", ".") if language == "es" else text
+    return format_number(n, language, ",")
 
 
 def _two_figures(x: float) -> int:

@@ -119,6 +119,36 @@ def pgettext(context: str, message: str, language: str | None = DEFAULT_LANGUAGE
     return translations(language).pgettext(context, message)
 
 
+def format_number(value: float, language: str | None = DEFAULT_LANGUAGE, spec: str = "") -> str:
+    """``value`` as ``format(value, spec)`` writes it, with the decimal and group symbols of ``language``.
+
+    ``format_number(2.34, "es", ".1f")`` -> ``"2,3"``; ``format_number(25000, "es", ",")`` -> ``"25.000"``.
+    Python rounds (so every language shows the same digits, and English is exactly what an f-string
+    gives); only the symbols change, taken from the CLDR data of Babel (:func:`number_symbols`).
+    """
+    return localise_number(format(value, spec), language)
+
+
+def localise_number(text: str, language: str | None = DEFAULT_LANGUAGE) -> str:
+    """A number written the Python way (``"1,234.5"``) with ``language``'s symbols (``"1.234,5"`` in Spanish).
+
+    Also used on numbers inside the core's English messages that a page repeats (``"12.5 pack-years"``).
+    English, and any language without a catalog, is returned unchanged."""
+    lang = resolve_language(language)
+    if lang == DEFAULT_LANGUAGE:
+        return text
+    decimal, group = number_symbols(lang)
+    return text.translate({ord("."): decimal, ord(","): group})
+
+
+@cache
+def number_symbols(language: str) -> tuple[str, str]:
+    """The decimal and group symbols of ``language`` (``(",", ".")`` in Spanish), from Babel's CLDR data."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    return get_decimal_symbol(language), get_group_symbol(language)
+
+
 def gettext_noop(message: str) -> str:
     """Mark ``message`` for extraction without translating it now."""
     return message

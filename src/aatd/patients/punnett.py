@@ -20,7 +20,7 @@ from aatd.genetics.genotypes import Genotype, parse_genotype
 from aatd.genetics.inheritance import offspring_distribution
 from aatd.genetics.levels import Severity, genotype_severity
 from aatd.knowledge.places import place_name
-from aatd.patients.i18n import gettext, gettext_noop, ngettext
+from aatd.patients.i18n import format_number, gettext, gettext_noop, localise_number, ngettext
 from aatd.provenance import provenance
 
 CELL = 150
@@ -215,11 +215,12 @@ def describe_family_chances(parent1: Genotype | str, parent2: Genotype | str, *,
     }
 
 
-def _percent(p: float) -> str:
+def _percent(p: float, language: str) -> str:
+    """A chance as a percentage in ``language`` (``6.0%``; ``6,0%`` in Spanish; ``<0.1%`` when tiny)."""
     value = p * 100
     if 0 < value < 0.1:
-        return "<0.1%"
-    return f"{value:.1f}%" if value < 10 else f"{value:.0f}%"
+        return localise_number("<0.1%", language)
+    return format_number(value, language, ".1f" if value < 10 else ".0f") + "%"
 
 
 def _ceiling_note(ceilings: tuple[str, ...], language: str) -> str:
@@ -248,23 +249,24 @@ def describe_untested_partner_chances(parent: Genotype | str, country_name: str,
     rows = []
     for genotype, probability in child.items():
         severity = genotype_severity(genotype)
-        rows.append({"genotype": genotype.canonical, "probability": probability, "chance": _percent(probability),
-                     "severity": severity.value, "severity_label": gettext(SEVERITY_LABELS[severity], language),
+        chance, label = _percent(probability, language), gettext(SEVERITY_LABELS[severity], language)
+        rows.append({"genotype": genotype.canonical, "probability": probability, "chance": chance,
+                     "severity": severity.value, "severity_label": label,
                      "caption": gettext("Each child has about a %(chance)s chance of being %(genotype)s: %(label)s.",
-                                        language) % {"chance": _percent(probability), "genotype": genotype.canonical,
-                                                     "label": gettext(SEVERITY_LABELS[severity], language)}})
+                                        language) % {"chance": chance, "genotype": genotype.canonical,
+                                                     "label": label}})
     severe = sum(p for g, p in child.items() if genotype_severity(g) in (Severity.SEVERE, Severity.ABSENT))
     carrier = sum(p for g, p in partner.items() if g.canonical != "MM")
     return {
         "parents": {"parent1": p1.canonical, "parent2": None}, "country": record.country,
-        "partner": {"p_carrier": carrier, "carrier_chance": _percent(carrier)},
+        "partner": {"p_carrier": carrier, "carrier_chance": _percent(carrier, language)},
         "outcomes": rows,
         "summary": gettext("Each child has about a %(chance)s chance of a severe form of AATD.", language) % {
-            "chance": _percent(severe)},
+            "chance": _percent(severe, language)},
         "note": gettext("The other parent was not tested, so we used how common the S and Z genes are in "
                         "%(country)s: about %(carrier)s of people there carry at least one. A test of the other "
-                        "parent gives a surer answer.", language) % {"country": place_name(record.country, language),
-                                                                      "carrier": _percent(carrier)}
+                        "parent gives a surer answer.", language) % {
+                            "country": place_name(record.country, language), "carrier": _percent(carrier, language)}
         + _ceiling_note(record.upper_bounds, language),
         "provenance": provenance(parent1=p1.canonical, parent2="untested", country=record.country),
     }

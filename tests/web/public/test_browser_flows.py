@@ -212,3 +212,42 @@ def test_my_result__a_spanish_level_with_a_decimal_comma(page: Any, screenshots:
     assert page.locator(".error-summary").count() == 0
     assert "1,2 g/L" in page.locator("dl.entered").inner_text()
     check(page, screenshots, "es-my-result-decimal-comma")
+
+
+@pytest.mark.parametrize(("path", "fill", "button"), [
+    ("/public/my-result", {"level": "50", "type": "ZZ"}, "explain"),
+    ("/public/our-family", {"first": "MZ"}, "chances"),
+])
+def test_language_switch__on_an_answer_page_shows_the_same_answer_in_spanish(
+        page: Any, screenshots: Path, path: str, fill: dict[str, str], button: str) -> None:
+    visit(page, path, "en")
+    for field, value in fill.items():
+        page.get_by_label(TEXT["en"][field], exact=True).first.fill(value)
+    with page.expect_navigation():
+        page.get_by_role("button", name=TEXT["en"][button]).first.click()
+    answer = "#answer, #square"
+    english = page.locator(answer).first.inner_text()
+    switch = page.locator(".language-switch").get_by_role("button", name="Español")
+    assert switch.is_visible()
+    reposted = dict(page.evaluate(
+        "Array.from(document.querySelectorAll('.language-repost input')).map(i => [i.name, i.value])"))
+    with page.expect_navigation():
+        switch.click()
+    assert page.locator("html").get_attribute("lang") == "es"
+    spanish = page.locator(answer).first.inner_text()
+    assert spanish and spanish != english
+    for value in fill.values():
+        assert value in spanish  # what was typed is repeated back, in Spanish words
+    assert not any(f"={value}" in page.url for value in fill.values())  # nothing typed went into the address
+    # the same answer as the form posted in Spanish directly
+    direct = page.request.post(f"{path}?lang=es", form=reposted)
+    other = page.context.new_page()
+    other.set_content(direct.text())
+    printed = "Imprimir esta página"  # a button that the page's script shows (no script in set_content)
+    assert " ".join(other.locator(answer).first.inner_text().split()) == " ".join(spanish.replace(printed, "").split())
+    other.close()
+    check(page, screenshots, "es-switch-" + path.rsplit("/", 1)[1])
+    with page.expect_navigation():
+        page.locator(".language-switch").get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert " ".join(page.locator(answer).first.inner_text().split()) == " ".join(english.split())

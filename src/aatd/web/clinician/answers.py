@@ -16,7 +16,7 @@ from typing import Any
 from aatd.clinic.guidelines import guideline_tables
 from aatd.errors import AatdError, InputError
 from aatd.family.answers import PedigreeAnswer, family_answer
-from aatd.family.drawing import pedigree_svg
+from aatd.family.drawing import pedigree_drawings
 from aatd.family.pedigree import pedigree_from_json
 from aatd.risk.lung_function import describe_interpretation_with_spirometry
 from aatd.web.deps import lend_a_thread
@@ -70,6 +70,8 @@ class FamilyAnswers:
     report: PedigreeAnswer | None
     error: str | None
     country: str
+    page_svg: str | None = None
+    """The same drawing without its legend: the family page shows the legend as text that wraps on a phone."""
 
 
 CACHED_FAMILIES = 64
@@ -101,11 +103,12 @@ def _infer(document: str, title: str) -> FamilyAnswers:
         result, report = family_answer(named, plan=True)
     except AatdError as exc:
         try:
-            svg: str | None = pedigree_svg(pedigree_from_json(named), None, title=title)
+            svg, page_svg = pedigree_drawings(pedigree_from_json(named), None, title=title)
         except AatdError:
-            svg = None
-        return FamilyAnswers(svg, None, str(exc), country)
-    return FamilyAnswers(pedigree_svg(result.pedigree, result, title=title), report, None, country)
+            return FamilyAnswers(None, None, str(exc), country)
+        return FamilyAnswers(svg, None, str(exc), country, page_svg)
+    svg, page_svg = pedigree_drawings(result.pedigree, result, title=title)
+    return FamilyAnswers(svg, report, None, country, page_svg)
 
 
 def known_panels() -> list[tuple[str, str]]:

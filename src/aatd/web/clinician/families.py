@@ -36,7 +36,8 @@ MAX_UPLOAD = 2_000_000
 @router.get("/families")
 def families_page(request: Request, principal: PageUser, db: Db) -> Response:
     """The organisation's families."""
-    return render(request, "families.html", principal, families=Workspace(db, principal.user).families())
+    ws = Workspace(db, principal.user)
+    return render(request, "families.html", principal, families=ws.families(), member_counts=ws.member_counts())
 
 
 MemberKey = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
@@ -217,6 +218,7 @@ def import_(request: Request, principal: PageUser, db: Db, file: Annotated[Uploa
         family = import_family(ws, load_json(raw, "file", source=file.filename or "the file"))
     except InputError as exc:
         db.rollback()
-        return render(request, "families.html", principal, status_code=422, error=exc,
-                      families=Workspace(db, principal.user).families())
+        ws = Workspace(db, principal.user)
+        return render(request, "families.html", principal, status_code=422, error=exc, families=ws.families(),
+                      member_counts=ws.member_counts())
     return see_other(f"/families/{family.id}")

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from html import escape, unescape
 from typing import Any
 
+from aatd.family.drawing import legend_entries
 from aatd.genetics.prevalence import countries_with_full_distribution
 from aatd.web.clinician import answers
 from aatd.web.db import before_slow_work
@@ -82,8 +83,9 @@ def family_editor_view(ws: Workspace, family: Family, selected_id: int | None = 
         before_slow_work(ws.db)
         found = answers.family_answers(doc, family.name)
         names = answers.member_names(doc)
-        svg = selectable(found.svg, {name: key for key, name in names.items()}) if found.svg else None
+        svg = selectable(found.page_svg, {name: key for key, name in names.items()}) if found.page_svg else None
         context["drawing"] = svg
+        context["legend"] = legend_entries()
         context["drawing_error"] = None if found.svg else found.error
         context["symbols"] = {int(key): {"status": status, "number": number}
                               for key, status, number in _SYMBOL.findall(svg or "")}

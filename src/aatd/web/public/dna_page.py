@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from aatd.errors import InputError
 from aatd.screening.result import ScreenResult
 from aatd.screening.upload import UPLOAD_LIMIT_BYTES, screen_upload
-from aatd.web.public.rendering import describe_error, gettext, render
+from aatd.web.public.rendering import decimal, describe_error, gettext, render
 
 router = APIRouter()
 
@@ -102,7 +102,7 @@ def _severity_sentence(severity: str) -> str:
 
 
 def _page(request: Request, view: DnaView | None, errors: dict[str, str], status: int) -> HTMLResponse:
-    context: dict[str, Any] = {"view": view, "errors": errors, "limit_mb": f"{LIMIT_MB:g}"}
+    context: dict[str, Any] = {"view": view, "errors": errors, "limit_mb": decimal(LIMIT_MB, "g")}
     return render(request, "check_my_dna.html", status_code=status, **context)
 
 

@@ -16,7 +16,16 @@ from aatd.risk.answers import describe_risk, input_limits
 from aatd.web.budget import Caller, EngineCaller
 from aatd.web.public import engines
 from aatd.web.public.lungs_plot import both_sizes
-from aatd.web.public.rendering import Fields, SubmittedFields, country_options, field_errors, number, render, safe
+from aatd.web.public.rendering import (
+    Fields,
+    SubmittedFields,
+    country_options,
+    decimal,
+    field_errors,
+    number,
+    render,
+    safe,
+)
 from aatd.web.public.rendering import gettext as _
 from aatd.web.public.take_to_doctor import DoctorSheet, pdf_response_headers, sheet_pdf
 
@@ -150,6 +159,13 @@ def summary(answer: dict[str, Any], plot: dict[str, Any], age: float) -> list[di
     return rows
 
 
+def _litres_sentence(row: dict[str, Any]) -> str:
+    """One summary row as a sentence, its litres to one decimal in the page's language (2.3; 2,3 in Spanish)."""
+    return _("%(name)s: at age %(age)s, about %(p50)s litres (most people between %(p10)s and %(p90)s).",
+             name=row["name"], age=row["age"], p50=decimal(row["p50"], ".1f"), p10=decimal(row["p10"], ".1f"),
+             p90=decimal(row["p90"], ".1f"))
+
+
 def engine_arguments(inp: LungInput) -> dict[str, Any]:
     """Keyword arguments of :func:`aatd.risk.answers.describe_risk` for the person's answers."""
     return {"genotype": inp.genotype, "sex": inp.sex, "age": inp.age, "height_cm": inp.height_cm,
@@ -171,9 +187,7 @@ def view_of(inp: LungInput, answer: dict[str, Any]) -> dict[str, Any]:
     plot = plot_data(answer)
     rows = summary(answer, plot, inp.age)
     labels = {"title": _("Lung function (FEV1) by age, for people like you"),
-              "desc": " ".join(_("%(name)s: at age %(age)s, about %(p50).1f litres (most people between %(p10).1f "
-                                 "and %(p90).1f).", name=r["name"], age=r["age"], p50=r["p50"], p10=r["p10"],
-                                 p90=r["p90"]) for r in rows),
+              "desc": " ".join(_litres_sentence(r) for r in rows),
               "x": _("Age (years)"), "y": _("FEV1 (litres)")}
     return {"answer": answer, "plot": plot, "rows": rows, "svg": safe(both_sizes(plot, labels)),
             "table": [p for p in plot["series"][0]["points"] if int(p["age"]) % 5 == 0]}
@@ -211,15 +225,14 @@ def lungs_sheet(inp: LungInput, view: dict[str, Any]) -> DoctorSheet:
     """The expected lung function as a one-page sheet to take to the doctor."""
     smoking = {"never": _("I never smoked"), "former": _("I smoked in the past"), "current": _("I smoke now")}
     entered = [(_("Type"), inp.genotype), (_("Sex"), _("Male") if inp.sex == "male" else _("Female")),
-               (_("Age"), f"{inp.age:g}"), (_("Height in cm"), f"{inp.height_cm:g}"),
+               (_("Age"), decimal(inp.age, "g")), (_("Height in cm"), decimal(inp.height_cm, "g")),
                (_("Do you smoke?"), smoking.get(inp.smoking, inp.smoking)),
                (_("Where do you live?"), view["answer"]["life_table"]["country"])]
     if inp.pack_years is not None:
-        entered.append((_("Pack-years of smoking"), f"{inp.pack_years:g}"))
+        entered.append((_("Pack-years of smoking"), decimal(inp.pack_years, "g")))
     if inp.quit_age is not None:
-        entered.append((_("Age when you stopped (if you smoked in the past)"), f"{inp.quit_age:g}"))
-    lines = [_("%(name)s: at age %(age)s, about %(p50).1f litres (most people between %(p10).1f and %(p90).1f).",
-               name=r["name"], age=r["age"], p50=r["p50"], p10=r["p10"], p90=r["p90"]) for r in view["rows"]]
+        entered.append((_("Age when you stopped (if you smoked in the past)"), decimal(inp.quit_age, "g")))
+    lines = [_litres_sentence(r) for r in view["rows"]]
     answer = view["answer"]
     return DoctorSheet(
         title=_("My lungs over time: a summary for my doctor"), entered=entered,

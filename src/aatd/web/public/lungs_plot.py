@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
+from aatd.web.public.rendering import decimal
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -54,7 +56,7 @@ def _axes(f: Frame, sx: Any, sy: Any, ages: list[int], y_max: float, labels: Map
     while value <= y_max + 1e-9:
         y = sy(value)
         out.append(f'<line class="grid" x1="{f.left}" y1="{y}" x2="{right}" y2="{y}"/>')
-        out.append(f'<text class="tick" x="{f.left - 8}" y="{y + 4}" text-anchor="end">{value:g}</text>')
+        out.append(f'<text class="tick" x="{f.left - 8}" y="{y + 4}" text-anchor="end">{decimal(value, "g")}</text>')
         value += step
     middle = f.top + (base - f.top) / 2
     out.append(f'<text class="axis-label" x="{(f.left + right) / 2}" y="{f.height - 8}" '

@@ -30,7 +30,7 @@ from aatd.genetics.units import LEVEL_EXPECTED
 from aatd.knowledge.places import place_name
 from aatd.limits import typed_number
 from aatd.patients.find_care import CarePlace, helpline_for, load_places, spoken_languages
-from aatd.patients.i18n import gettext_noop
+from aatd.patients.i18n import format_number, gettext_noop, localise_number
 from aatd.provenance import software_version
 
 HERE = Path(__file__).parent
@@ -164,6 +164,14 @@ def translations(language: str = DEFAULT_LANGUAGE) -> _gettext.NullTranslations:
         return _gettext.NullTranslations()
 
 
+def decimal(value: float, spec: str = "") -> str:
+    """``value`` as ``format(value, spec)`` writes it, with the request language's decimal and group symbols.
+
+    ``decimal(2.34, ".1f")`` is ``2.3`` on an English page and ``2,3`` on a Spanish one (the digits are the
+    same in every language: :func:`aatd.patients.i18n.format_number`)."""
+    return format_number(value, current_language(), spec)
+
+
 def gettext(message: str, **values: object) -> str:
     """``message`` in the request's language, with ``%(name)s`` placeholders filled from ``values``."""
     text = translations(current_language()).gettext(message)
@@ -178,6 +186,7 @@ def environment(language: str = DEFAULT_LANGUAGE) -> Environment:
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals |= {"version": software_version(), "percent": percent, "language_names": LANGUAGE_NAMES,
+                    "decimal": lambda value, spec="": format_number(value, language, spec),
                     "place": lambda country: place_name(str(country), language),
                     "spoken": lambda cell: spoken_languages(str(cell), language)}
     return env
@@ -222,12 +231,25 @@ def render(request: Request, name: str, *, status_code: int = 200, **context: An
     """
     lang = choose_language(request)
     base = {"request": request, "path": request.url.path, "helpline": settings_of(request), "lang": lang,
-            "languages": public_languages(), "query_string": _without_lang(request)}
+            "languages": public_languages(), "query_string": _without_lang(request),
+            "switch_fields": switch_fields(request)}
     html = environment(lang).get_template(name).render(base | context)
     response = HTMLResponse(html, status_code=status_code)
     if request.query_params.get("lang") == lang:
         response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
+
+
+def switch_fields(request: Request) -> list[tuple[str, str]]:
+    """The fields the language switch posts again on an answer page (empty: the switch is a plain link).
+
+    The public forms post their fields, so that health data is never in an address or a log; an answer
+    page is therefore not an address the switch could link to. Instead the switch is a small form that
+    posts the same fields to the same page in the other language, and the person sees the same answer
+    in that language. A page answering an uploaded file has no such fields (the file is not sent back).
+    """
+    found = getattr(request.state, "answer_fields", None)
+    return list(found.multi_items()) if request.method == "POST" and found else []
 
 
 def _without_lang(request: Request) -> str:
@@ -249,7 +271,11 @@ async def read_fields(request: Request) -> Fields:
     choose_language(request)
     if request.method == "POST":
         form: FormData = await request.form()
-        return ImmutableMultiDict([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+        items = form.multi_items()
+        fields: Fields = ImmutableMultiDict([(k, v) for k, v in items if isinstance(v, str)])
+        if all(isinstance(v, str) for _, v in items):  # the language switch can post them again (no file)
+            request.state.answer_fields = fields
+        return fields
     return ImmutableMultiDict(request.query_params.multi_items())
 
 
@@ -289,7 +315,8 @@ def plain_expected(expected: str) -> str:
     for pattern, message in PLAIN_EXPECTED:
         match = pattern.fullmatch(expected)
         if match:
-            return gettext(message, **match.groupdict())
+            numbers = {name: localise_number(text, current_language()) for name, text in match.groupdict().items()}
+            return gettext(message, **numbers)
     return expected
 
 
@@ -318,7 +345,8 @@ def number(fields: Fields, name: str, errors: dict[str, str], *, low: float = 0.
         errors[name] = gettext("Please enter a number, for example 45.")
         return None
     if not low <= value <= high:
-        errors[name] = gettext("Please enter a number from %(low)s to %(high)s.", low=f"{low:g}", high=f"{high:g}")
+        errors[name] = gettext("Please enter a number from %(low)s to %(high)s.", low=decimal(low, "g"),
+                               high=decimal(high, "g"))
         return None
     return value
 

@@ -14,6 +14,7 @@ from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.platypus import Flowable, KeepInFrame, ListFlowable, Paragraph, SimpleDocTemplate, Spacer  # type: ignore[import-untyped]
 
 from aatd.web.public.questionnaire import Answers, reasons
+from aatd.web.public.rendering import decimal
 from aatd.web.public.rendering import gettext as _
 
 _MARGIN = 16 * mm
@@ -38,9 +39,9 @@ def _bullets(items: list[str], style: ParagraphStyle) -> ListFlowable:
 def _answers(answers: Answers, statements: Mapping[str, str]) -> list[str]:
     lines = [statements[f] for f in answers.findings] or [_("No statement was ticked.")]
     if answers.age is not None:
-        lines.append(_("Age: %(age)s", age=f"{answers.age:g}"))
+        lines.append(_("Age: %(age)s", age=decimal(answers.age, "g")))
     if answers.pack_years is not None:
-        lines.append(_("Pack-years of smoking: %(n)s", n=f"{answers.pack_years:g}"))
+        lines.append(_("Pack-years of smoking: %(n)s", n=decimal(answers.pack_years, "g")))
     return lines
 
 

@@ -52,6 +52,15 @@ class Workspace:
         self._record_list("family", found)
         return found
 
+    def member_counts(self) -> dict[int, int]:
+        """Living members of each of the organisation's families, by family id (one grouped query).
+
+        The families list shows them, with the family number and date, so that families with the same
+        name (an import of an export, two families called "Smith") can be told apart."""
+        rows = self.db.execute(select(Patient.family_id, func.count()).where(
+            Patient.organisation_id == self.org, Patient.deleted_at.is_(None)).group_by(Patient.family_id)).all()
+        return {int(family_id): int(count) for family_id, count in rows}
+
     def _record_list(self, entity: str, rows: Sequence[Family] | Sequence[Patient], **detail: object) -> None:
         """Audit a list read: how many records were shown, and the ids of the first 200."""
         self.record("list", entity, None, count=len(rows), ids=[r.id for r in rows[:_LISTED_IDS]], **detail)
