@@ -24,7 +24,7 @@ from aatd.clinic.interpretation import (
 from aatd.errors import DataError, InputError
 from aatd.genetics.genotypes import parse_genotype, parse_phenotype
 from aatd.genetics.levels import level_distribution
-from aatd.genetics.units import Level, Unit
+from aatd.genetics.units import Crp, Level, Unit
 from aatd.knowledge import data_directory, knowledge, split_sources
 
 
@@ -76,7 +76,7 @@ def test_phenotype_candidates__single_z_band_is_zz_or_z_null() -> None:
 def test_interpret_result__z_null_posterior_matches_bayes_by_hand() -> None:
     """Independent check: prior x likelihood for ZZ vs Z/Null computed here from the level model."""
     level = Level(2.0, Unit.UMOL_L)
-    interp = interpret_result(level=level, crp_mg_l=1.0, phenotype=parse_phenotype("Z"))
+    interp = interpret_result(level=level, crp=Crp.of(1.0), phenotype=parse_phenotype("Z"))
     z = knowledge().countries["usa"].z
     rare = guideline_tables().parameter("rare_allele_frequency")
     zz = z * z * level_distribution("ZZ").pdf(2.0)
@@ -95,14 +95,14 @@ def test_interpret_result__country_changes_the_prior() -> None:
 def test_interpret_result__lowering_a_level_never_lowers_severity_for_level_only(a: float, b: float) -> None:
     """Within the range measured in people (above ~53 umol/L the unit check takes over)."""
     low, high = sorted((a, b))
-    sev_low = interpret_result(level=Level(low, Unit.UMOL_L), crp_mg_l=1.0).severity
-    sev_high = interpret_result(level=Level(high, Unit.UMOL_L), crp_mg_l=1.0).severity
+    sev_low = interpret_result(level=Level(low, Unit.UMOL_L), crp=Crp.of(1.0)).severity
+    sev_high = interpret_result(level=Level(high, Unit.UMOL_L), crp=Crp.of(1.0)).severity
     assert SEVERITY_ORDER.index(sev_low) >= SEVERITY_ORDER.index(sev_high)
 
 
 @given(st.floats(min_value=0.5, max_value=40.0))
 def test_interpret_result__genotype_zz_is_never_called_normal(umol: float) -> None:
-    interp = interpret_result(level=Level(umol, Unit.UMOL_L), genotype=parse_genotype("ZZ"), crp_mg_l=1.0)
+    interp = interpret_result(level=Level(umol, Unit.UMOL_L), genotype=parse_genotype("ZZ"), crp=Crp.of(1.0))
     assert interp.severity in ("severe", "absent", "indeterminate")
 
 

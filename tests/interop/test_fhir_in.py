@@ -15,7 +15,7 @@ from aatd.clinic.interpretation import describe_interpretation
 from aatd.errors import InputError
 from aatd.genetics.alleles import allele_catalogue
 from aatd.genetics.genotypes import Genotype, parse_genotype, parse_phenotype
-from aatd.genetics.units import Level
+from aatd.genetics.units import Crp, Level
 from aatd.interop.fhir_in import ResultInputs, read_results
 from aatd.interop.fhir_out import interpretation_arguments, results_bundle
 from interop.strategies import JSON
@@ -42,7 +42,7 @@ def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
 
 ROUND_TRIP = [
     ResultInputs(genotype=parse_genotype("ZZ")),
-    ResultInputs(level=Level.parse(85, "mg/dL", "nephelometry"), crp_mg_l=3.0, genotype=parse_genotype("MZ"),
+    ResultInputs(level=Level.parse(85, "mg/dL", "nephelometry"), crp=Crp.of(3.0), genotype=parse_genotype("MZ"),
                  panel="sz", taken_on="2025-03-01"),
     ResultInputs(level=Level.parse("<20", "mg/dL"), phenotype=parse_phenotype("Z")),
     ResultInputs(level=Level.parse(0.4, "g/L", "radial_immunodiffusion"), genotype=parse_genotype("Z/Null"),
@@ -148,11 +148,11 @@ def test_latest_level_is_used_and_crp_only_from_the_same_day() -> None:
                           valueQuantity={"value": 30, "unit": "mg/L"})
     result = read_results(bundle(old, new, crp_old))
     assert result.inputs.level == Level.parse(60, "mg/dL")
-    assert result.inputs.crp_mg_l is None
+    assert result.inputs.crp is None
     assert result.inputs.taken_on == "2024-05-02"
     crp_new = observation("1988-5", id="crp-new", effectiveDateTime="2024-05-02T09:00:00Z",
                           valueQuantity={"value": 1.2, "unit": "mg/dL"})
-    assert read_results(bundle(old, new, crp_old, crp_new)).inputs.crp_mg_l == pytest.approx(12.0)
+    assert read_results(bundle(old, new, crp_old, crp_new)).inputs.crp == Crp.parse(1.2, "mg/dL")
 
 
 def test_phenotype_from_text() -> None:

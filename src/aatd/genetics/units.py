@@ -242,3 +242,82 @@ def unit_check(level: Level) -> UnitCheck | None:
         if unit is not level.unit and _typical(_as(level, unit)):
             return UnitCheck(level, unit, _as(level, unit), _possible(given))
     return None
+
+
+# --- C-reactive protein: the marker of inflammation read with a level ------------------------
+
+
+class CrpUnit(StrEnum):
+    """Units a CRP is reported in: mg/L (most of the world) or mg/dL (many US laboratories)."""
+
+    MG_L = "mg/L"
+    MG_DL = "mg/dL"
+
+
+_CRP_UNIT_SPELLINGS = {"mg/l": CrpUnit.MG_L, "mgl": CrpUnit.MG_L, "mg/dl": CrpUnit.MG_DL, "mgdl": CrpUnit.MG_DL,
+                       "mg/100ml": CrpUnit.MG_DL}
+CRP_UNIT_EXPECTED = "mg/L or mg/dL (the unit of the CRP on the report)"
+
+
+def parse_crp_unit(text: str | CrpUnit | None, field: str = "crp_unit") -> CrpUnit:
+    """``mg/L`` (also when not given, as every face took CRP before units were asked) or ``mg/dL``."""
+    if text is None:
+        return CrpUnit.MG_L
+    if isinstance(text, CrpUnit):
+        return text
+    unit = _CRP_UNIT_SPELLINGS.get(str(text).strip().lower().replace(" ", "")) if isinstance(text, str) else None
+    if unit is None:
+        raise InputError(field, text, CRP_UNIT_EXPECTED)
+    return unit
+
+
+def crp_mg_l_per_unit(unit: CrpUnit) -> float:
+    """mg/L in one ``unit`` of CRP: 1, or 10 for mg/dL (``constants.csv``, UCUM)."""
+    return 1.0 if unit is CrpUnit.MG_L else knowledge().constant("crp_mg_l_per_mg_dl")
+
+
+@dataclass(frozen=True, slots=True)
+class Crp:
+    """A C-reactive protein result as entered (``value`` in ``unit``) and, converted once, in mg/L.
+
+    The inflammation cut-off is in mg/L, so ``mg_l`` is what rules compare; ``value`` and ``unit``
+    are what sentences repeat, so that a person reads back the number on their report.
+    ``mg_l`` is rounded to :data:`CONVERSION_DECIMALS` decimals: x mg/dL and 10x mg/L are the same CRP.
+    """
+
+    value: float
+    unit: CrpUnit
+    mg_l: float
+
+    @classmethod
+    def of(cls, value: float, unit: CrpUnit = CrpUnit.MG_L) -> Crp:
+        """A CRP from a checked number (see :meth:`parse` for user input)."""
+        return cls(float(value), unit, round(float(value) * crp_mg_l_per_unit(unit), CONVERSION_DECIMALS))
+
+    @classmethod
+    def parse(cls, value: float | str, unit: str | CrpUnit | None = None, field: str = "crp") -> Crp:
+        """Validate a CRP from user input: a finite number of zero or more (a decimal comma is read as in
+        :meth:`Level.parse`), in mg/L (the default) or mg/dL; anything else is refused naming ``field``."""
+        raw = value
+        parsed_unit = parse_crp_unit(unit, f"{field}_unit")
+        if isinstance(value, str):
+            text = value.strip()
+            if _DECIMAL_COMMA.match(text):
+                text = text.replace(",", ".")
+            try:
+                value = float(text)
+            except ValueError:
+                raise InputError(field, raw, f"a CRP of zero or more, in {parsed_unit.value}") from None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+            raise InputError(field, raw, f"a CRP of zero or more, in {parsed_unit.value}")
+        return cls.of(value, parsed_unit)
+
+    @property
+    def converted(self) -> bool:
+        """Whether the CRP was given in another unit than mg/L."""
+        return self.unit is not CrpUnit.MG_L
+
+    def __str__(self) -> str:
+        """``12 mg/L``, or ``1.2 mg/dL (12 mg/L)`` when converted."""
+        given = f"{self.value:g} {self.unit.value}"
+        return f"{given} ({self.mg_l:g} mg/L)" if self.converted else given

@@ -24,6 +24,7 @@ from typing import Any
 
 from aatd.errors import InputError
 from aatd.genetics.prevalence import validate_frequencies
+from aatd.genetics.units import Crp, parse_crp_unit
 from aatd.limits import MEMBER_ID, check_text
 from aatd.web.models import SEXES, Family, Patient, Result, utcnow
 from aatd.web.workspace.repository import Workspace, label_text
@@ -66,11 +67,17 @@ def evidence(results: Sequence[Result]) -> dict[str, Any]:
         r = levels[-1]
         level: dict[str, Any] = {"value": f"<{r.value:g}" if r.below else r.value, "unit": r.unit,
                                  "method": r.method}
-        crp = [c.value for c in counted if c.kind == "crp" and c.taken_on == r.taken_on and c.value is not None]
-        if crp:
-            level["crp"] = crp[-1]
+        crp = [c for c in counted if c.kind == "crp" and c.taken_on == r.taken_on and c.value is not None]
+        if crp:  # the pedigree document's CRP is in mg/L: a CRP stored in mg/dL is converted by the core
+            level["crp"] = stored_crp(crp[-1]).mg_l
         found["level"] = level
     return found
+
+
+def stored_crp(r: Result) -> Crp:
+    """A stored CRP result as the core's :class:`Crp` (in its stored unit; rows before 0008 are mg/L)."""
+    assert r.value is not None
+    return Crp.of(r.value, parse_crp_unit(r.unit))
 
 
 def _result_json(r: Result) -> dict[str, Any]:
