@@ -205,3 +205,83 @@ def test_cli_interpret__text_output_mentions_judgement() -> None:
     result = CliRunner().invoke(app, ["interpret", "--level", "140", "--unit", "mg/dL", "--genotype", "MM"])
     assert result.exit_code == 0, result.output
     assert "clinical" in result.stdout and "judgement" in result.stdout
+
+
+# --- CRP in mg/L or mg/dL: the unit is read once, by the core ---------------------------------------------------
+
+CRP_CUTOFF_MG_L = knowledge().constant("crp_inflammation_cutoff_mg_l")
+MG_L_PER_MG_DL = knowledge().constant("crp_mg_l_per_mg_dl")
+SAME_ANSWER_KEYS = ("severity", "consistent", "next_steps", "next_step_details", "patient_explanation",
+                    "discordance_causes", "genotype_probabilities", "eligibility", "inflamed", "measured_class")
+
+
+def _crp_statement(answer: dict[str, object]) -> str:
+    texts = [s["text"] for s in answer["explanation"] if str(s["text"]).startswith("CRP ")]  # type: ignore[attr-defined]
+    assert len(texts) == 1
+    return str(texts[0])
+
+
+@pytest.mark.parametrize(("crp", "unit", "raised"), [
+    (CRP_CUTOFF_MG_L, "mg/L", True), (CRP_CUTOFF_MG_L / MG_L_PER_MG_DL, "mg/dL", True),
+    (CRP_CUTOFF_MG_L - 0.01, "mg/L", False), (CRP_CUTOFF_MG_L / MG_L_PER_MG_DL - 0.001, "mg/dL", False),
+])
+def test_crp__exactly_at_the_cut_off_is_raised_in_both_units(crp: float, unit: str, raised: bool) -> None:
+    """Sanders 2018: CRP >= 5 mg/L is inflammation; 0.5 mg/dL is exactly 5 mg/L, 0.499 mg/dL is 4.99 mg/L."""
+    answer = describe_interpretation(level="100", unit="mg/dL", crp=crp, crp_unit=unit)
+    assert answer["inflamed"] is raised
+    sentence = _crp_statement(dict(answer))
+    assert sentence.startswith(f"CRP {crp:g} {unit}")
+    assert ("at or above the inflammation cut-off (5 mg/L)" in sentence) is raised
+    assert ("below the inflammation cut-off (5 mg/L)" in sentence) is not raised
+
+
+def test_crp__1_2_mg_dl_is_raised_and_the_level_is_not_taken_at_face_value() -> None:
+    """The US report of issue 11's follow-up: 1.2 mg/dL is 12 mg/L. Read as 1.2 mg/L, 100 mg/dL without a genotype
+    was called 'intermediate' at face value; it is a level measured during inflammation, to be repeated."""
+    us = describe_interpretation(level="100", unit="mg/dL", crp="1.2", crp_unit="mg/dL")
+    assert us["inflamed"] is True and us["severity"] == "indeterminate"
+    assert "repeat_level_without_inflammation" in us["next_steps"]
+    assert _crp_statement(dict(us)).startswith("CRP 1.2 mg/dL (12 mg/L) is at or above the inflammation cut-off")
+    assert us["inputs"]["crp"] == 1.2 and us["inputs"]["crp_unit"] == "mg/dL" and us["inputs"]["crp_mg_l"] == 12.0
+    same = describe_interpretation(level="100", unit="mg/dL", crp="12", crp_unit="mg/L")
+    assert all(us[k] == same[k] for k in SAME_ANSWER_KEYS)  # type: ignore[literal-required]
+    misread = describe_interpretation(level="100", unit="mg/dL", crp="1.2")
+    assert misread["inflamed"] is False and misread["severity"] == "intermediate"
+
+
+def test_crp__a_unit_that_is_not_mg_l_or_mg_dl_is_refused_even_without_a_value() -> None:
+    for crp in ("3", None):
+        with pytest.raises(InputError) as caught:
+            describe_interpretation(genotype="MZ", crp=crp, crp_unit="mmol/L")
+        assert caught.value.field == "crp_unit"
+
+
+@given(st.one_of(st.floats(min_value=0, max_value=50, allow_nan=False),
+                 st.sampled_from([0.5, 0.49999999, 0.50000001, 0.4999999999999, 0.0, 0.3])),
+       st.sampled_from([("MZ", "100"), (None, "100"), ("SZ", "55"), ("ZZ", "20"), ("MM", "60")]))
+def test_crp__x_mg_dl_and_10x_mg_l_give_the_same_answer(x: float, case: tuple[str | None, str]) -> None:
+    genotype, level = case
+    base = {"level": level, "unit": "mg/dL"} | ({"genotype": genotype} if genotype else {})
+    in_mg_dl = describe_interpretation(**base, crp=x, crp_unit="mg/dL")  # type: ignore[arg-type]
+    in_mg_l = describe_interpretation(**base, crp=MG_L_PER_MG_DL * x, crp_unit="mg/L")  # type: ignore[arg-type]
+    assert all(in_mg_dl[k] == in_mg_l[k] for k in SAME_ANSWER_KEYS)  # type: ignore[literal-required]
+    assert in_mg_dl["inputs"]["crp_mg_l"] == in_mg_l["inputs"]["crp_mg_l"]
+    # the sentence repeats the value as entered, and in mg/L when it was converted, each on its true side
+    mg_l = float(in_mg_l["inputs"]["crp_mg_l"])  # type: ignore[arg-type]
+    raised = mg_l >= CRP_CUTOFF_MG_L
+    said = re.match(r"CRP (\S+) mg/dL \((\S+) mg/L\) (is at or above|is below) ", _crp_statement(dict(in_mg_dl)))
+    assert said is not None and (said.group(3) == "is at or above") is raised
+    assert float(said.group(1)) == pytest.approx(x, rel=1e-5, abs=1e-9)
+    assert float(said.group(2)) == pytest.approx(mg_l, rel=1e-5, abs=1e-9)
+    assert (float(said.group(2)) >= CRP_CUTOFF_MG_L) is raised
+    assert (float(said.group(1)) >= CRP_CUTOFF_MG_L / MG_L_PER_MG_DL) is raised
+    plain = re.match(r"CRP (\S+) mg/L (is at or above|is below) ", _crp_statement(dict(in_mg_l)))
+    assert plain is not None and (float(plain.group(1)) >= CRP_CUTOFF_MG_L) is raised
+
+
+def test_crp__a_value_just_below_the_cut_off_is_never_printed_as_the_cut_off() -> None:
+    answer = describe_interpretation(level="100", unit="mg/dL", crp="4.9999999", crp_unit="mg/L")
+    assert answer["inflamed"] is False
+    assert _crp_statement(dict(answer)).startswith("CRP 4.9999999 mg/L is below")
+    answer = describe_interpretation(level="100", unit="mg/dL", crp="0.49999999", crp_unit="mg/dL")
+    assert _crp_statement(dict(answer)).startswith("CRP 0.49999999 mg/dL (4.9999999 mg/L) is below")

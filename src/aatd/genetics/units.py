@@ -318,6 +318,18 @@ class Crp:
         return self.unit is not CrpUnit.MG_L
 
     def __str__(self) -> str:
-        """``12 mg/L``, or ``1.2 mg/dL (12 mg/L)`` when converted."""
-        given = f"{self.value:g} {self.unit.value}"
-        return f"{given} ({self.mg_l:g} mg/L)" if self.converted else given
+        """``12 mg/L``, or ``1.2 mg/dL (12 mg/L)`` when converted; never printed on the other side of the
+        inflammation cut-off than the rules read it (4.9999999 mg/L is not shown as "5 mg/L" beside "below")."""
+        cutoff_mg_l = knowledge().constant("crp_inflammation_cutoff_mg_l")
+        raised = self.mg_l >= cutoff_mg_l
+        given = f"{_shown_beside(self.value, cutoff_mg_l / crp_mg_l_per_unit(self.unit), raised)} {self.unit.value}"
+        return f"{given} ({_shown_beside(self.mg_l, cutoff_mg_l, raised)} mg/L)" if self.converted else given
+
+
+def _shown_beside(value: float, limit: float, at_or_above: bool) -> str:
+    """``value`` in its shortest form (``{:g}``), or with as many decimals as keep it on the side of ``limit``
+    the rules read it on (``at_or_above``)."""
+    text = f"{value:g}"
+    if (float(text) >= limit) == at_or_above:
+        return text
+    return shown_against(value, limit)

@@ -58,7 +58,7 @@ class ResultInput:
         if self.smoking in SMOKING[1:]:
             args["smoking"] = self.smoking
         if self.crp.strip():
-            args |= {"crp": self.crp.strip().replace(",", "."), "crp_unit": self.crp_unit}
+            args |= {"crp": self.crp.strip(), "crp_unit": self.crp_unit}  # the core reads a decimal comma
         if self.age.strip():
             args["age"] = self.age.strip()
         if self.pregnant == "yes":
@@ -91,7 +91,7 @@ def _crp_entered(inp: ResultInput) -> str:
     if not inp.crp.strip():
         return gettext("Not given")
     try:
-        return str(Crp.parse(inp.crp.strip().replace(",", "."), inp.crp_unit))
+        return str(Crp.parse(inp.crp.strip(), inp.crp_unit))
     except InputError:
         return f"{inp.crp.strip()} {inp.crp_unit}"
 
