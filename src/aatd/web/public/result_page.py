@@ -19,8 +19,9 @@ from aatd.web.public.take_to_doctor import DoctorSheet, pdf_response_headers, sh
 router = APIRouter()
 
 _ERROR_FIELDS = {"level.unit": "unit", "level": "level", "unit": "unit", "genotype": "result",
-                 "phenotype": "result", "result": "result", "smoking": "smoking", "crp": "crp", "crp_unit": "crp_unit",
-                 "level.value": "level", "age": "age", "pregnant": "pregnant"}
+                 "phenotype": "result", "result": "result", "smoking": "smoking", "crp_unit": "crp_unit",
+                 "crp": "crp", "level.value": "level", "age": "age", "pregnant": "pregnant"}
+"""Error-field prefixes to form fields, first match wins (``crp_unit`` before its prefix ``crp``)."""
 
 
 def _input(fields: Fields) -> ResultInput:
