@@ -323,7 +323,13 @@ class Crp:
         cutoff_mg_l = knowledge().constant("crp_inflammation_cutoff_mg_l")
         raised = self.mg_l >= cutoff_mg_l
         given = f"{_shown_beside(self.value, cutoff_mg_l / crp_mg_l_per_unit(self.unit), raised)} {self.unit.value}"
-        return f"{given} ({_shown_beside(self.mg_l, cutoff_mg_l, raised)} mg/L)" if self.converted else given
+        return f"{given} ({self.mg_l_text} mg/L)" if self.converted else given
+
+    @property
+    def mg_l_text(self) -> str:
+        """The value in mg/L as sentences print it: shortest form, on the side of the cut-off the rules read."""
+        cutoff_mg_l = knowledge().constant("crp_inflammation_cutoff_mg_l")
+        return _shown_beside(self.mg_l, cutoff_mg_l, self.mg_l >= cutoff_mg_l)
 
 
 def _shown_beside(value: float, limit: float, at_or_above: bool) -> str:

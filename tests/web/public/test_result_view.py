@@ -141,3 +141,9 @@ def test_my_result__the_crp_unit_select_and_its_errors_are_in_spanish(client: Te
     negative = client.post("/public/my-result?lang=es", data=US_CRP | {"crp": "-1"})
     assert negative.status_code == 422 and 'id="crp-error"' in negative.text
     assert "una PCR de cero o más, en mg/dL" in negative.text
+
+
+def test_my_result__a_spanish_crp_with_a_decimal_comma_is_repeated_as_typed(client: TestClient) -> None:
+    page = client.post("/public/my-result?lang=es", data=US_CRP | {"crp": "1,2"}).text
+    entered = page.split("Lo que escribió", 1)[1].split("Lo que significa", 1)[0]
+    assert "1,2 mg/dL (12 mg/L)" in entered and "Su PCR está alta" in page

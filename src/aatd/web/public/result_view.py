@@ -87,13 +87,16 @@ def entered(inp: ResultInput) -> list[tuple[str, str]]:
 
 
 def _crp_entered(inp: ResultInput) -> str:
-    """The CRP as typed, with its unit, and in mg/L too when it was given in mg/dL (the core converts it)."""
-    if not inp.crp.strip():
+    """The CRP as typed (a decimal comma kept), with its unit, and in mg/L too when it was given in mg/dL (the
+    core converts it: ``1,2 mg/dL (12 mg/L)``)."""
+    typed = inp.crp.strip()
+    if not typed:
         return gettext("Not given")
     try:
-        return str(Crp.parse(inp.crp.strip(), inp.crp_unit))
+        crp = Crp.parse(typed, inp.crp_unit)
     except InputError:
-        return f"{inp.crp.strip()} {inp.crp_unit}"
+        return f"{typed} {inp.crp_unit}"
+    return f"{typed} {crp.unit.value}" + (f" ({crp.mg_l_text} mg/L)" if crp.converted else "")
 
 
 CORE_PATIENT_SENTENCES = (
