@@ -285,3 +285,11 @@ def test_crp__a_value_just_below_the_cut_off_is_never_printed_as_the_cut_off() -
     assert _crp_statement(dict(answer)).startswith("CRP 4.9999999 mg/L is below")
     answer = describe_interpretation(level="100", unit="mg/dL", crp="0.49999999", crp_unit="mg/dL")
     assert _crp_statement(dict(answer)).startswith("CRP 0.49999999 mg/dL (4.9999999 mg/L) is below")
+
+
+@pytest.mark.parametrize(("crp", "unit", "said"), [("<5", "mg/L", "CRP <5 mg/L is below"),
+                                                   ("<0.5", "mg/dL", "CRP <0.5 mg/dL (<5 mg/L) is below")])
+def test_crp__below_the_reporting_limit_is_not_raised(crp: str, unit: str, said: str) -> None:
+    answer = describe_interpretation(level="100", unit="mg/dL", crp=crp, crp_unit=unit)
+    assert answer["inflamed"] is False and answer["severity"] == "intermediate"
+    assert _crp_statement(dict(answer)).startswith(said)

@@ -158,3 +158,26 @@ def test_crp__x_mg_dl_and_10x_mg_l_are_the_same_crp(x: float) -> None:
     from aatd.genetics.units import Crp
 
     assert Crp.parse(x, "mg/dL").mg_l == Crp.parse(10 * x, "mg/L").mg_l
+
+
+def test_crp__below_a_reporting_limit_at_or_under_the_cut_off_is_below_it() -> None:
+    """'<5 mg/L' (a common reporting limit) is below the 5 mg/L cut-off; read as 5 it was called raised."""
+    from aatd.genetics.levels import crp_is_raised
+    from aatd.genetics.units import Crp
+
+    for text, unit, shown in (("<5", "mg/L", "<5 mg/L"), ("<0.5", "mg/dL", "<0.5 mg/dL (<5 mg/L)"),
+                              ("< 3", "mg/L", "<3 mg/L")):
+        crp = Crp.parse(text, unit)
+        assert crp.below and str(crp) == shown and crp_is_raised(crp) is False
+    assert crp_is_raised(Crp.parse("5")) is True and crp_is_raised(Crp.parse("0.5", "mg/dL")) is True
+    assert crp_is_raised(None) is False
+
+
+@pytest.mark.parametrize(("text", "unit"), [("<10", "mg/L"), ("<0.6", "mg/dL"), ("<5.01", "mg/L")])
+def test_crp__below_a_limit_above_the_cut_off_is_refused_as_undecidable(text: str, unit: str) -> None:
+    from aatd.genetics.units import Crp
+
+    with pytest.raises(InputError) as caught:
+        Crp.parse(text, unit)
+    assert caught.value.field == "crp" and caught.value.value == text
+    assert "'<' with a limit of at most" in caught.value.expected and "cut-off (5 mg/L)" in str(caught.value)

@@ -49,6 +49,7 @@ ROUND_TRIP = [
                  panel="sequencing"),
     ResultInputs(level=Level.parse(3, "umol/L"), genotype=parse_genotype("Z/Mmalton"), panel="alphaid_14"),
     ResultInputs(level=Level.parse(100, "mg/dL"), crp=Crp.parse(1.2, "mg/dL"), taken_on="2024-05-02"),
+    ResultInputs(level=Level.parse(100, "mg/dL"), crp=Crp.parse("<0.5", "mg/dL"), taken_on="2024-05-02"),
 ]
 
 
@@ -322,3 +323,19 @@ def test_crp__a_mg_dl_crp_is_written_in_mg_dl_and_validates_as_r4() -> None:
     assert (float(model.valueQuantity.value), model.valueQuantity.code, str(model.valueQuantity.system)) == (
         1.2, "mg/dL", "http://unitsofmeasure.org")
     assert read_results(written).inputs.crp == Crp.parse(1.2, "mg/dL")
+
+
+def test_crp__below_a_reporting_limit_is_below_the_cut_off_and_a_higher_limit_is_refused() -> None:
+    """FHIR's '<' comparator on a CRP: '<5 mg/L' was read as 5 mg/L (raised); it is below the cut-off."""
+    level = observation("1825-9", id="lvl", effectiveDateTime="2024-05-02",
+                        valueQuantity={"value": 100, "unit": "mg/dL"})
+    crp = observation("1988-5", id="crp", effectiveDateTime="2024-05-02",
+                      valueQuantity={"value": 5, "comparator": "<", "unit": "mg/L"})
+    read = read_results(bundle(level, crp))
+    assert read.inputs.crp == Crp.parse("<5", "mg/L")
+    assert describe_interpretation(**interpretation_arguments(read.inputs))["inflamed"] is False
+    assert [r["value"] for r in read.results if r["kind"] == "crp"] == ["<5.0"]
+    too_high = observation("1988-5", id="crp", effectiveDateTime="2024-05-02",
+                           valueQuantity={"value": 10, "comparator": "<", "unit": "mg/L"})
+    err = refused(bundle(level, too_high))
+    assert err.field == "Observation/crp.valueQuantity.value" and "cut-off (5 mg/L)" in str(err)

@@ -375,6 +375,12 @@ def test_results__a_crp_in_another_unit_is_refused_not_relabelled_mg_per_litre(s
     too_high = site.client.post(path, json={"kind": "crp", "taken_on": "2024-01-01", "value": 101, "unit": "mg/dL"},
                                 headers=site.headers["doc"])
     assert too_high.status_code == 422 and too_high.json()["errors"][0]["expected"] == "CRP in mg/dL, 0 to 100"
+    below = site.client.post(path, json={"kind": "crp", "taken_on": "2024-01-01", "value": "<0.5", "unit": "mg/dL"},
+                             headers=site.headers["doc"])
+    assert below.status_code == 201 and (below.json()["value"], below.json()["below"]) == (0.5, True)
+    undecidable = site.client.post(path, json={"kind": "crp", "taken_on": "2024-01-01", "value": "<10"},
+                                   headers=site.headers["doc"])
+    assert undecidable.status_code == 422 and undecidable.json()["errors"][0]["field"] == "value"
 
 
 def test_results__the_page_form_stores_a_crp_although_its_unit_list_belongs_to_the_level(site: Site) -> None:

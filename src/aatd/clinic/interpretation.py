@@ -53,9 +53,9 @@ from aatd.genetics.genotypes import Genotype, Phenotype, genotype_sort_key
 from aatd.genetics.levels import (
     Severity,
     classify_umol_l,
+    crp_is_raised,
     genotype_severity,
     inflammation_factor,
-    is_inflamed,
     level_distribution,
     level_likelihood,
 )
@@ -203,7 +203,7 @@ def interpret_result(*, level: Level | None = None, crp: Crp | None = None,
         raise InputError("age", age_years, f"an age in years between 0 and {MAX_AGE_YEARS:g}")
     ev = replace(ev, unit_check=unit_check(ev.level) if ev.level is not None else None, pregnant=bool(pregnant),
                  age_years=None if age_years is None else float(age_years))
-    inflamed = is_inflamed(crp.mg_l if crp is not None else None)
+    inflamed = crp_is_raised(crp)
     raised = inflamed or ev.pregnant
     candidates = _candidates(ev)
     reported = _reported(ev)

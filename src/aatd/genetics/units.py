@@ -283,25 +283,32 @@ class Crp:
     The inflammation cut-off is in mg/L, so ``mg_l`` is what rules compare; ``value`` and ``unit``
     are what sentences repeat, so that a person reads back the number on their report.
     ``mg_l`` is rounded to :data:`CONVERSION_DECIMALS` decimals: x mg/dL and 10x mg/L are the same CRP.
+    ``below`` marks a result reported as "less than ``value``" (``<5 mg/L``, a common reporting limit): an
+    upper bound, accepted only at or below the cut-off, where it says the CRP is below it.
     """
 
     value: float
     unit: CrpUnit
     mg_l: float
+    below: bool = False
 
     @classmethod
-    def of(cls, value: float, unit: CrpUnit = CrpUnit.MG_L) -> Crp:
+    def of(cls, value: float, unit: CrpUnit = CrpUnit.MG_L, below: bool = False) -> Crp:
         """A CRP from a checked number (see :meth:`parse` for user input)."""
-        return cls(float(value), unit, round(float(value) * crp_mg_l_per_unit(unit), CONVERSION_DECIMALS))
+        return cls(float(value), unit, round(float(value) * crp_mg_l_per_unit(unit), CONVERSION_DECIMALS), below)
 
     @classmethod
     def parse(cls, value: float | str, unit: str | CrpUnit | None = None, field: str = "crp") -> Crp:
         """Validate a CRP from user input: a finite number of zero or more (a decimal comma is read as in
-        :meth:`Level.parse`), in mg/L (the default) or mg/dL; anything else is refused naming ``field``."""
+        :meth:`Level.parse`), or ``<number`` for a result below the laboratory's reporting limit, in mg/L (the
+        default) or mg/dL; anything else is refused naming ``field``."""
         raw = value
         parsed_unit = parse_crp_unit(unit, f"{field}_unit")
+        below = False
         if isinstance(value, str):
             text = value.strip()
+            below = text.startswith("<")
+            text = text.lstrip("<").strip()
             if _DECIMAL_COMMA.match(text):
                 text = text.replace(",", ".")
             try:
@@ -310,7 +317,14 @@ class Crp:
                 raise InputError(field, raw, f"a CRP of zero or more, in {parsed_unit.value}") from None
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
             raise InputError(field, raw, f"a CRP of zero or more, in {parsed_unit.value}")
-        return cls.of(value, parsed_unit)
+        crp = cls.of(value, parsed_unit, below)
+        cutoff_mg_l = knowledge().constant("crp_inflammation_cutoff_mg_l")
+        if below and crp.mg_l > cutoff_mg_l:
+            limit = cutoff_mg_l / crp_mg_l_per_unit(parsed_unit)
+            raise InputError(field, raw, f"a CRP value, or '<' with a limit of at most {limit:g} {parsed_unit.value}",
+                             hint=f"a CRP below {value:g} {parsed_unit.value} may still be at or above the "
+                                  f"inflammation cut-off ({cutoff_mg_l:g} mg/L)")
+        return crp
 
     @property
     def converted(self) -> bool:
@@ -318,16 +332,23 @@ class Crp:
         return self.unit is not CrpUnit.MG_L
 
     def __str__(self) -> str:
-        """``12 mg/L``, or ``1.2 mg/dL (12 mg/L)`` when converted; never printed on the other side of the
-        inflammation cut-off than the rules read it (4.9999999 mg/L is not shown as "5 mg/L" beside "below")."""
-        cutoff_mg_l = knowledge().constant("crp_inflammation_cutoff_mg_l")
-        raised = self.mg_l >= cutoff_mg_l
-        given = f"{_shown_beside(self.value, cutoff_mg_l / crp_mg_l_per_unit(self.unit), raised)} {self.unit.value}"
-        return f"{given} ({self.mg_l_text} mg/L)" if self.converted else given
+        """``12 mg/L``, ``1.2 mg/dL (12 mg/L)`` when converted, ``<0.5 mg/dL (<5 mg/L)`` below a reporting
+        limit; never printed on the other side of the inflammation cut-off than the rules read it
+        (4.9999999 mg/L is not shown as "5 mg/L" beside "below")."""
+        prefix = "<" if self.below else ""
+        if self.below:  # "<x" with x at or below the cut-off: below it however x is rounded
+            given = f"<{self.value:g} {self.unit.value}"
+        else:
+            cutoff_mg_l = knowledge().constant("crp_inflammation_cutoff_mg_l")
+            limit = cutoff_mg_l / crp_mg_l_per_unit(self.unit)
+            given = f"{_shown_beside(self.value, limit, self.mg_l >= cutoff_mg_l)} {self.unit.value}"
+        return f"{given} ({prefix}{self.mg_l_text} mg/L)" if self.converted else given
 
     @property
     def mg_l_text(self) -> str:
         """The value in mg/L as sentences print it: shortest form, on the side of the cut-off the rules read."""
+        if self.below:
+            return f"{self.mg_l:g}"
         cutoff_mg_l = knowledge().constant("crp_inflammation_cutoff_mg_l")
         return _shown_beside(self.mg_l, cutoff_mg_l, self.mg_l >= cutoff_mg_l)
 

@@ -183,7 +183,8 @@ def _records(found: _Collected, from_variants: _Found | None) -> tuple[dict[str,
         out.append({"kind": "level", "taken_on": f.date, "source": f.label,
                     "value": ("<" if level.below else "") + f"{level.value:g}", "unit": level.unit.value,
                     "method": level.method.value})
-    out += [{"kind": "crp", "taken_on": f.date, "source": f.label, "value": f.value.value, "unit": f.value.unit.value}
+    out += [{"kind": "crp", "taken_on": f.date, "source": f.label,
+             "value": f"<{f.value.value!r}" if f.value.below else f.value.value, "unit": f.value.unit.value}
             for f in found.crps]
     out += [{"kind": "phenotype", "taken_on": f.date, "source": f.label, "text": f.value.canonical}
             for f in found.phenotypes]
@@ -345,7 +346,8 @@ def _read_crp(label: str, obs: Mapping[str, Any], date: str, found: _Collected) 
     except InputError as exc:
         raise InputError(exc.field, unit, "UCUM mg/L or mg/dL for a CRP",
                          hint="convert the CRP to mg/L or mg/dL; aatd does not guess other units") from None
-    found.crps.append(_Found(label, date, Crp.parse(value, crp_unit, f"{label}.valueQuantity.value")))
+    given = f"<{value!r}" if comparator == "<" else value  # "<5 mg/L": below the laboratory's reporting limit
+    found.crps.append(_Found(label, date, Crp.parse(given, crp_unit, f"{label}.valueQuantity.value")))
 
 
 def _text_value(label: str, obs: Mapping[str, Any], system_key: str) -> tuple[str | None, list[str], str]:

@@ -201,7 +201,7 @@ def interpretation_arguments(inputs: ResultInputs) -> dict[str, Any]:
         "level": None if level is None else ("<" if level.below else "") + f"{level.value:g}",
         "unit": None if level is None else level.unit.value,
         "method": None if level is None or level.method is Method.UNSPECIFIED else level.method.value,
-        "crp": None if inputs.crp is None else inputs.crp.value,
+        "crp": None if inputs.crp is None else ("<" if inputs.crp.below else "") + f"{inputs.crp.value!r}",
         "crp_unit": None if inputs.crp is None else inputs.crp.unit.value,
         "phenotype": inputs.phenotype.canonical if inputs.phenotype else None,
         "genotype": inputs.genotype.canonical if inputs.genotype else None,
@@ -257,7 +257,8 @@ def _observations(builder: _Builder, inputs: ResultInputs, subject: Mapping[str,
         refs.append(builder.add("level", _level(inputs.level, subject, builder.created, inputs.taken_on)))
     if inputs.crp is not None:
         obs = _observation("crp", subject, builder.created, inputs.taken_on)
-        obs["valueQuantity"] = _quantity(inputs.crp.value, inputs.crp.unit.value)  # the unit it has
+        obs["valueQuantity"] = _quantity(inputs.crp.value, inputs.crp.unit.value,  # the unit it has
+                                         "<" if inputs.crp.below else None)
         refs.append(builder.add("crp", obs))
     if inputs.phenotype is not None:
         refs.append(builder.add("phenotype", _phenotype(inputs.phenotype, subject, builder.created,

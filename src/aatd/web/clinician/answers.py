@@ -124,7 +124,7 @@ def interpretation_inputs(results: Sequence[Result]) -> dict[str, Any]:
     """
     inputs: dict[str, Any] = {}
     level_day: dt.date | None = None
-    crp_by_day: dict[dt.date, tuple[float, str]] = {}
+    crp_by_day: dict[dt.date, tuple[float | str, str]] = {}
     for r in results:
         if r.kind in ("genotype", "phenotype") and r.text:
             inputs[r.kind] = r.text
@@ -138,7 +138,7 @@ def interpretation_inputs(results: Sequence[Result]) -> dict[str, Any]:
             inputs["method"] = r.method
             level_day = r.taken_on
         elif r.kind == "crp" and r.value is not None:
-            crp_by_day[r.taken_on] = (r.value, r.unit or "mg/L")  # stored in its unit; rows before 0008 are mg/L
+            crp_by_day[r.taken_on] = (f"<{r.value:g}" if r.below else r.value, r.unit or "mg/L")  # in its unit
     if level_day in crp_by_day:
         inputs["crp"], inputs["crp_unit"] = crp_by_day[level_day]
     return inputs

@@ -96,7 +96,8 @@ def _crp_entered(inp: ResultInput) -> str:
         crp = Crp.parse(typed, inp.crp_unit)
     except InputError:
         return f"{typed} {inp.crp_unit}"
-    return f"{typed} {crp.unit.value}" + (f" ({crp.mg_l_text} mg/L)" if crp.converted else "")
+    converted = f" ({'<' if crp.below else ''}{crp.mg_l_text} mg/L)" if crp.converted else ""
+    return f"{typed} {crp.unit.value}{converted}"
 
 
 CORE_PATIENT_SENTENCES = (

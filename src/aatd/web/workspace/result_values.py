@@ -64,13 +64,16 @@ def _level(data: dict[str, Any]) -> dict[str, Any]:
 
 def _crp(data: dict[str, Any]) -> dict[str, Any]:
     """A CRP is stored as entered, value and unit (mg/L or mg/dL; a missing unit is mg/L, as before units were
-    asked); every reader converts it with the core's :class:`~aatd.genetics.units.Crp`. Any other unit is
-    refused, never relabelled (20 mg/dL is 200 mg/L)."""
+    asked), with ``below`` for a "<5" result; every reader converts it with the core's
+    :class:`~aatd.genetics.units.Crp`. Any other unit is refused, never relabelled (20 mg/dL is 200 mg/L)."""
     given = data.get("unit")
     unit = parse_crp_unit(None if given == "" else given, "unit")
     most = _MAX_CRP_MG_L / crp_mg_l_per_unit(unit)
-    value = _number("value", data.get("value"), 0, most, f"CRP in {unit.value}, 0 to {most:g}")
-    return {"value": value, "unit": unit.value}
+    raw = data.get("value")
+    crp = Crp.parse(raw if raw is not None else "", unit, "value")
+    if crp.value > most:
+        raise InputError("value", raw, f"CRP in {unit.value}, 0 to {most:g}")
+    return {"value": crp.value, "below": crp.below, "unit": unit.value}
 
 
 def _spirometry(data: dict[str, Any]) -> dict[str, Any]:
@@ -102,13 +105,13 @@ def clean_result(data: dict[str, Any]) -> dict[str, Any]:
     return columns
 
 
-def _crp_text(value: float, unit: str | None) -> str:
-    """``12 mg/L``, or ``1.2 mg/dL (12 mg/L)``; a unit the core does not know (never stored by aatd) is shown as
-    stored, not converted."""
+def _crp_text(value: float, below: bool, unit: str | None) -> str:
+    """``12 mg/L``, ``1.2 mg/dL (12 mg/L)`` or ``<5 mg/L``; a unit the core does not know (never stored by aatd)
+    is shown as stored, not converted."""
     try:
-        return str(Crp.of(value, parse_crp_unit(unit)))
+        return str(Crp.of(value, parse_crp_unit(unit), below))
     except InputError:
-        return f"{value:g} {unit}"
+        return f"{'<' if below else ''}{value:g} {unit}"
 
 
 def describe(result_kind: str, value: float | None, below: bool, unit: str | None, method: str | None,
@@ -119,7 +122,7 @@ def describe(result_kind: str, value: float | None, below: bool, unit: str | Non
         shown_method = str(method or "unspecified").replace("_", " ")
         return f"{'<' if below else ''}{value:g} {shown_unit} ({shown_method})" if value is not None else "-"
     if result_kind == "crp":
-        return _crp_text(value, unit) if value is not None else "-"
+        return _crp_text(value, below, unit) if value is not None else "-"
     if result_kind == "genotype":
         return f"{text}" + (f" (panel: {panel})" if panel else "")
     if result_kind == "phenotype":
