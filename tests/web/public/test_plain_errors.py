@@ -39,6 +39,7 @@ CORE_ERRORS: list[tuple[str, Callable[[], object]]] = [
     ("a CRP of zero or more, in mg/dL", lambda: Crp.parse("-1", "mg/dL")),
     ("a CRP of zero or more, in mg/L", lambda: Crp.parse("lots")),
     ("mg/L or mg/dL, the unit on your report", lambda: Crp.parse(1.2, "mmol/L")),
+    ("a CRP number, or < and a number no higher than 0.5 mg/dL", lambda: Crp.parse("<1", "mg/dL")),
 ]
 
 

@@ -278,6 +278,8 @@ PLAIN_EXPECTED: tuple[tuple[re.Pattern[str], str], ...] = (
      gettext_noop("never smoked, smoked before, or smoke now")),
     (re.compile(r"a country (?:with a life table|in the table): .*"), gettext_noop("a country from the list")),
     (re.compile(r"a CRP of zero or more, in (?P<unit>mg/d?L)"), gettext_noop("a CRP of zero or more, in %(unit)s")),
+    (re.compile(r"a CRP value, or '<' with a limit of at most (?P<limit>[\d.]+) (?P<unit>mg/d?L)"),
+     gettext_noop("a CRP number, or < and a number no higher than %(limit)s %(unit)s")),
     (re.compile(re.escape(CRP_UNIT_EXPECTED)), gettext_noop("mg/L or mg/dL, the unit on your report")),
 )
 """What the core expects, as the core says it (for the API and the CLI), and how the public pages say it to
