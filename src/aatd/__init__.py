@@ -38,7 +38,7 @@ if TYPE_CHECKING:
         level_likelihood,
     )
     from aatd.genetics.prevalence import allele_frequencies, country_allele_frequencies, expected_counts, hardy_weinberg
-    from aatd.genetics.units import Level, Method, Unit
+    from aatd.genetics.units import Crp, CrpUnit, Level, Method, Unit
     from aatd.knowledge import data_version, knowledge
     from aatd.risk.answers import describe_risk
 
@@ -53,6 +53,8 @@ _PUBLIC: dict[str, str] = {
     "cascade_plan": "aatd.family.cascade",
     "classify_umol_l": "aatd.genetics.levels",
     "country_allele_frequencies": "aatd.genetics.prevalence",
+    "Crp": "aatd.genetics.units",
+    "CrpUnit": "aatd.genetics.units",
     "data_version": "aatd.knowledge",
     "DataError": "aatd.errors",
     "describe_genotype": "aatd.genetics.answers",
@@ -97,6 +99,8 @@ _PUBLIC: dict[str, str] = {
 __all__ = [
     "AatdError",
     "Allele",
+    "Crp",
+    "CrpUnit",
     "DataError",
     "Genotype",
     "InputError",

@@ -24,7 +24,7 @@ from aatd.clinic.interpretation import (
 from aatd.errors import DataError, InputError
 from aatd.genetics.genotypes import parse_genotype, parse_phenotype
 from aatd.genetics.levels import level_distribution
-from aatd.genetics.units import Level, Unit
+from aatd.genetics.units import Crp, Level, Unit
 from aatd.knowledge import data_directory, knowledge, split_sources
 
 
@@ -76,7 +76,7 @@ def test_phenotype_candidates__single_z_band_is_zz_or_z_null() -> None:
 def test_interpret_result__z_null_posterior_matches_bayes_by_hand() -> None:
     """Independent check: prior x likelihood for ZZ vs Z/Null computed here from the level model."""
     level = Level(2.0, Unit.UMOL_L)
-    interp = interpret_result(level=level, crp_mg_l=1.0, phenotype=parse_phenotype("Z"))
+    interp = interpret_result(level=level, crp=Crp.of(1.0), phenotype=parse_phenotype("Z"))
     z = knowledge().countries["usa"].z
     rare = guideline_tables().parameter("rare_allele_frequency")
     zz = z * z * level_distribution("ZZ").pdf(2.0)
@@ -95,14 +95,14 @@ def test_interpret_result__country_changes_the_prior() -> None:
 def test_interpret_result__lowering_a_level_never_lowers_severity_for_level_only(a: float, b: float) -> None:
     """Within the range measured in people (above ~53 umol/L the unit check takes over)."""
     low, high = sorted((a, b))
-    sev_low = interpret_result(level=Level(low, Unit.UMOL_L), crp_mg_l=1.0).severity
-    sev_high = interpret_result(level=Level(high, Unit.UMOL_L), crp_mg_l=1.0).severity
+    sev_low = interpret_result(level=Level(low, Unit.UMOL_L), crp=Crp.of(1.0)).severity
+    sev_high = interpret_result(level=Level(high, Unit.UMOL_L), crp=Crp.of(1.0)).severity
     assert SEVERITY_ORDER.index(sev_low) >= SEVERITY_ORDER.index(sev_high)
 
 
 @given(st.floats(min_value=0.5, max_value=40.0))
 def test_interpret_result__genotype_zz_is_never_called_normal(umol: float) -> None:
-    interp = interpret_result(level=Level(umol, Unit.UMOL_L), genotype=parse_genotype("ZZ"), crp_mg_l=1.0)
+    interp = interpret_result(level=Level(umol, Unit.UMOL_L), genotype=parse_genotype("ZZ"), crp=Crp.of(1.0))
     assert interp.severity in ("severe", "absent", "indeterminate")
 
 
@@ -258,3 +258,91 @@ def test_discordance__every_discordant_answer_names_a_way_to_resolve_it(genotype
         assert {"resolve_discordance", "phenotype", "sequence_serpina1"} & set(answer["next_steps"])
     else:
         assert "resolve_discordance" not in answer["next_steps"]
+
+
+# --- CRP in mg/L or mg/dL: the unit is read once, by the core ---------------------------------------------------
+
+CRP_CUTOFF_MG_L = knowledge().constant("crp_inflammation_cutoff_mg_l")
+MG_L_PER_MG_DL = knowledge().constant("crp_mg_l_per_mg_dl")
+SAME_ANSWER_KEYS = ("severity", "consistent", "next_steps", "next_step_details", "patient_explanation",
+                    "discordance_causes", "genotype_probabilities", "eligibility", "inflamed", "measured_class")
+
+
+def _crp_statement(answer: dict[str, object]) -> str:
+    texts = [s["text"] for s in answer["explanation"] if str(s["text"]).startswith("CRP ")]  # type: ignore[attr-defined]
+    assert len(texts) == 1
+    return str(texts[0])
+
+
+@pytest.mark.parametrize(("crp", "unit", "raised"), [
+    (CRP_CUTOFF_MG_L, "mg/L", True), (CRP_CUTOFF_MG_L / MG_L_PER_MG_DL, "mg/dL", True),
+    (CRP_CUTOFF_MG_L - 0.01, "mg/L", False), (CRP_CUTOFF_MG_L / MG_L_PER_MG_DL - 0.001, "mg/dL", False),
+])
+def test_crp__exactly_at_the_cut_off_is_raised_in_both_units(crp: float, unit: str, raised: bool) -> None:
+    """Sanders 2018: CRP >= 5 mg/L is inflammation; 0.5 mg/dL is exactly 5 mg/L, 0.499 mg/dL is 4.99 mg/L."""
+    answer = describe_interpretation(level="100", unit="mg/dL", crp=crp, crp_unit=unit)
+    assert answer["inflamed"] is raised
+    sentence = _crp_statement(dict(answer))
+    assert sentence.startswith(f"CRP {crp:g} {unit}")
+    assert ("at or above the inflammation cut-off (5 mg/L)" in sentence) is raised
+    assert ("below the inflammation cut-off (5 mg/L)" in sentence) is not raised
+
+
+def test_crp__1_2_mg_dl_is_raised_and_the_level_is_not_taken_at_face_value() -> None:
+    """The US report of issue 11's follow-up: 1.2 mg/dL is 12 mg/L. Read as 1.2 mg/L, 100 mg/dL without a genotype
+    was called 'intermediate' at face value; it is a level measured during inflammation, to be repeated."""
+    us = describe_interpretation(level="100", unit="mg/dL", crp="1.2", crp_unit="mg/dL")
+    assert us["inflamed"] is True and us["severity"] == "indeterminate"
+    assert "repeat_level_without_inflammation" in us["next_steps"]
+    assert _crp_statement(dict(us)).startswith("CRP 1.2 mg/dL (12 mg/L) is at or above the inflammation cut-off")
+    assert us["inputs"]["crp"] == 1.2 and us["inputs"]["crp_unit"] == "mg/dL" and us["inputs"]["crp_mg_l"] == 12.0
+    same = describe_interpretation(level="100", unit="mg/dL", crp="12", crp_unit="mg/L")
+    assert all(us[k] == same[k] for k in SAME_ANSWER_KEYS)  # type: ignore[literal-required]
+    misread = describe_interpretation(level="100", unit="mg/dL", crp="1.2")
+    assert misread["inflamed"] is False and misread["severity"] == "intermediate"
+
+
+def test_crp__a_unit_that_is_not_mg_l_or_mg_dl_is_refused_even_without_a_value() -> None:
+    for crp in ("3", None):
+        with pytest.raises(InputError) as caught:
+            describe_interpretation(genotype="MZ", crp=crp, crp_unit="mmol/L")
+        assert caught.value.field == "crp_unit"
+
+
+@given(st.one_of(st.floats(min_value=0, max_value=50, allow_nan=False),
+                 st.sampled_from([0.5, 0.49999999, 0.50000001, 0.4999999999999, 0.0, 0.3])),
+       st.sampled_from([("MZ", "100"), (None, "100"), ("SZ", "55"), ("ZZ", "20"), ("MM", "60")]))
+def test_crp__x_mg_dl_and_10x_mg_l_give_the_same_answer(x: float, case: tuple[str | None, str]) -> None:
+    genotype, level = case
+    base = {"level": level, "unit": "mg/dL"} | ({"genotype": genotype} if genotype else {})
+    in_mg_dl = describe_interpretation(**base, crp=x, crp_unit="mg/dL")  # type: ignore[arg-type]
+    in_mg_l = describe_interpretation(**base, crp=MG_L_PER_MG_DL * x, crp_unit="mg/L")  # type: ignore[arg-type]
+    assert all(in_mg_dl[k] == in_mg_l[k] for k in SAME_ANSWER_KEYS)  # type: ignore[literal-required]
+    assert in_mg_dl["inputs"]["crp_mg_l"] == in_mg_l["inputs"]["crp_mg_l"]
+    # the sentence repeats the value as entered, and in mg/L when it was converted, each on its true side
+    mg_l = float(in_mg_l["inputs"]["crp_mg_l"])  # type: ignore[arg-type]
+    raised = mg_l >= CRP_CUTOFF_MG_L
+    said = re.match(r"CRP (\S+) mg/dL \((\S+) mg/L\) (is at or above|is below) ", _crp_statement(dict(in_mg_dl)))
+    assert said is not None and (said.group(3) == "is at or above") is raised
+    assert float(said.group(1)) == pytest.approx(x, rel=1e-5, abs=1e-9)
+    assert float(said.group(2)) == pytest.approx(mg_l, rel=1e-5, abs=1e-9)
+    assert (float(said.group(2)) >= CRP_CUTOFF_MG_L) is raised
+    assert (float(said.group(1)) >= CRP_CUTOFF_MG_L / MG_L_PER_MG_DL) is raised
+    plain = re.match(r"CRP (\S+) mg/L (is at or above|is below) ", _crp_statement(dict(in_mg_l)))
+    assert plain is not None and (float(plain.group(1)) >= CRP_CUTOFF_MG_L) is raised
+
+
+def test_crp__a_value_just_below_the_cut_off_is_never_printed_as_the_cut_off() -> None:
+    answer = describe_interpretation(level="100", unit="mg/dL", crp="4.9999999", crp_unit="mg/L")
+    assert answer["inflamed"] is False
+    assert _crp_statement(dict(answer)).startswith("CRP 4.9999999 mg/L is below")
+    answer = describe_interpretation(level="100", unit="mg/dL", crp="0.49999999", crp_unit="mg/dL")
+    assert _crp_statement(dict(answer)).startswith("CRP 0.49999999 mg/dL (4.9999999 mg/L) is below")
+
+
+@pytest.mark.parametrize(("crp", "unit", "said"), [("<5", "mg/L", "CRP <5 mg/L is below"),
+                                                   ("<0.5", "mg/dL", "CRP <0.5 mg/dL (<5 mg/L) is below")])
+def test_crp__below_the_reporting_limit_is_not_raised(crp: str, unit: str, said: str) -> None:
+    answer = describe_interpretation(level="100", unit="mg/dL", crp=crp, crp_unit=unit)
+    assert answer["inflamed"] is False and answer["severity"] == "intermediate"
+    assert _crp_statement(dict(answer)).startswith(said)

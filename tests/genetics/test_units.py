@@ -114,3 +114,85 @@ def test_level_parse__refuses_a_repeated_qualifier_or_anything_around_the_number
     """``<<20`` was read as ``<20`` (second review); one qualifier and one plain number, nothing else."""
     with pytest.raises(InputError, match=r"level\.value: got .*one '<'"):
         Level.parse(text, "mg/dL")
+
+
+# --- CRP: a quantity with a unit (mg/L or mg/dL), converted once -------------------------------
+
+
+def test_crp__one_mg_dl_is_ten_mg_l_as_the_cited_table_says() -> None:
+    """UCUM: 1 mg/dL = 1 mg per 0.1 L = 10 mg/L; the factor is the table's (``crp_mg_l_per_mg_dl``)."""
+    from aatd.genetics.units import Crp, CrpUnit, crp_mg_l_per_unit
+    from aatd.knowledge import knowledge
+
+    assert knowledge().constant("crp_mg_l_per_mg_dl") == 10
+    assert crp_mg_l_per_unit(CrpUnit.MG_DL) == 10 and crp_mg_l_per_unit(CrpUnit.MG_L) == 1
+    assert Crp.parse("1.2", "mg/dL") == Crp(1.2, CrpUnit.MG_DL, 12.0)
+    assert Crp.parse("1,2", "mg/dL").mg_l == 12.0  # a decimal comma, as Level reads it
+    assert Crp.parse(12).unit is CrpUnit.MG_L and Crp.parse(12).mg_l == 12.0  # mg/L when no unit is named
+
+
+@pytest.mark.parametrize(("spelling", "unit"), [("mg/L", "mg/L"), (" MG/L ", "mg/L"), ("mg/dL", "mg/dL"),
+                                                 ("mg/dl", "mg/dL"), ("mg / dL", "mg/dL"), ("mg/100mL", "mg/dL")])
+def test_crp__unit_spellings(spelling: str, unit: str) -> None:
+    from aatd.genetics.units import parse_crp_unit
+
+    assert parse_crp_unit(spelling).value == unit
+
+
+@pytest.mark.parametrize("unit", ["mmol/L", "g/L", "mg/L/", "nmol/L", "ug/mL", "", 10])
+def test_crp__any_other_unit_is_refused_naming_the_field(unit: object) -> None:
+    """µg/mL happens to equal mg/L, but aatd does not guess: only the two units on reports are taken."""
+    from aatd.genetics.units import Crp
+
+    with pytest.raises(InputError) as caught:
+        Crp.parse(3, unit)  # type: ignore[arg-type]
+    assert caught.value.field == "crp_unit" and caught.value.value == unit
+    assert "mg/L or mg/dL" in caught.value.expected
+
+
+@pytest.mark.parametrize(("value", "unit"), [(-1, "mg/L"), ("-0.1", "mg/dL"), ("lots", "mg/L"), (math.nan, "mg/L"),
+                                             (math.inf, "mg/dL"), (True, "mg/L"), ("1,200", "mg/L")])
+def test_crp__a_value_that_is_not_a_crp_is_refused_in_its_unit(value: object, unit: str) -> None:
+    from aatd.genetics.units import Crp
+
+    with pytest.raises(InputError) as caught:
+        Crp.parse(value, unit)  # type: ignore[arg-type]
+    assert caught.value.field == "crp" and caught.value.expected == f"a CRP of zero or more, in {unit}"
+
+
+def test_crp__shown_as_entered_and_in_mg_l_when_converted() -> None:
+    from aatd.genetics.units import Crp
+
+    assert str(Crp.parse(1.2, "mg/dL")) == "1.2 mg/dL (12 mg/L)"
+    assert str(Crp.parse(12, "mg/L")) == "12 mg/L"
+    assert str(Crp.parse(0.3, "mg/dL")) == "0.3 mg/dL (3 mg/L)"  # rounded: 0.3 x 10 is 3.0000000000000004
+
+
+@given(st.floats(min_value=0, max_value=1e4, allow_nan=False, allow_infinity=False))
+def test_crp__x_mg_dl_and_10x_mg_l_are_the_same_crp(x: float) -> None:
+    from aatd.genetics.units import Crp
+
+    assert Crp.parse(x, "mg/dL").mg_l == Crp.parse(10 * x, "mg/L").mg_l
+
+
+def test_crp__below_a_reporting_limit_at_or_under_the_cut_off_is_below_it() -> None:
+    """'<5 mg/L' (a common reporting limit) is below the 5 mg/L cut-off; read as 5 it was called raised."""
+    from aatd.genetics.levels import crp_is_raised
+    from aatd.genetics.units import Crp
+
+    for text, unit, shown in (("<5", "mg/L", "<5 mg/L"), ("<0.5", "mg/dL", "<0.5 mg/dL (<5 mg/L)"),
+                              ("< 3", "mg/L", "<3 mg/L")):
+        crp = Crp.parse(text, unit)
+        assert crp.below and str(crp) == shown and crp_is_raised(crp) is False
+    assert crp_is_raised(Crp.parse("5")) is True and crp_is_raised(Crp.parse("0.5", "mg/dL")) is True
+    assert crp_is_raised(None) is False
+
+
+@pytest.mark.parametrize(("text", "unit"), [("<10", "mg/L"), ("<0.6", "mg/dL"), ("<5.01", "mg/L")])
+def test_crp__below_a_limit_above_the_cut_off_is_refused_as_undecidable(text: str, unit: str) -> None:
+    from aatd.genetics.units import Crp
+
+    with pytest.raises(InputError) as caught:
+        Crp.parse(text, unit)
+    assert caught.value.field == "crp" and caught.value.value == text
+    assert "'<' with a limit of at most" in caught.value.expected and "cut-off (5 mg/L)" in str(caught.value)

@@ -11,7 +11,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from aatd.genetics.genotypes import parse_genotype
-from aatd.genetics.units import Level
+from aatd.genetics.units import Crp, Level
 from aatd.interop.cds_hooks import call_service
 from aatd.interop.fhir_in import read_results
 
@@ -30,7 +30,7 @@ def test_example_bundle_is_r4_and_reads_back() -> None:
         get_fhir_model_class(entry["resource"]["resourceType"]).model_validate(entry["resource"])
     inputs = read_results(bundle).inputs
     assert inputs.genotype == parse_genotype("SZ") and inputs.panel == "sz"
-    assert inputs.level == Level.parse(55, "mg/dL", "nephelometry") and inputs.crp_mg_l == 2.0
+    assert inputs.level == Level.parse(55, "mg/dL", "nephelometry") and inputs.crp == Crp.of(2.0)
 
 
 def test_example_card_is_what_the_service_answers_and_fits_the_schema() -> None:

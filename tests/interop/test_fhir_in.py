@@ -15,7 +15,7 @@ from aatd.clinic.interpretation import describe_interpretation
 from aatd.errors import InputError
 from aatd.genetics.alleles import allele_catalogue
 from aatd.genetics.genotypes import Genotype, parse_genotype, parse_phenotype
-from aatd.genetics.units import Level
+from aatd.genetics.units import Crp, Level
 from aatd.interop.fhir_in import ResultInputs, read_results
 from aatd.interop.fhir_out import interpretation_arguments, results_bundle
 from interop.strategies import JSON
@@ -42,12 +42,14 @@ def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
 
 ROUND_TRIP = [
     ResultInputs(genotype=parse_genotype("ZZ")),
-    ResultInputs(level=Level.parse(85, "mg/dL", "nephelometry"), crp_mg_l=3.0, genotype=parse_genotype("MZ"),
+    ResultInputs(level=Level.parse(85, "mg/dL", "nephelometry"), crp=Crp.of(3.0), genotype=parse_genotype("MZ"),
                  panel="sz", taken_on="2025-03-01"),
     ResultInputs(level=Level.parse("<20", "mg/dL"), phenotype=parse_phenotype("Z")),
     ResultInputs(level=Level.parse(0.4, "g/L", "radial_immunodiffusion"), genotype=parse_genotype("Z/Null"),
                  panel="sequencing"),
     ResultInputs(level=Level.parse(3, "umol/L"), genotype=parse_genotype("Z/Mmalton"), panel="alphaid_14"),
+    ResultInputs(level=Level.parse(100, "mg/dL"), crp=Crp.parse(1.2, "mg/dL"), taken_on="2024-05-02"),
+    ResultInputs(level=Level.parse(100, "mg/dL"), crp=Crp.parse("<0.5", "mg/dL"), taken_on="2024-05-02"),
 ]
 
 
@@ -148,11 +150,11 @@ def test_latest_level_is_used_and_crp_only_from_the_same_day() -> None:
                           valueQuantity={"value": 30, "unit": "mg/L"})
     result = read_results(bundle(old, new, crp_old))
     assert result.inputs.level == Level.parse(60, "mg/dL")
-    assert result.inputs.crp_mg_l is None
+    assert result.inputs.crp is None
     assert result.inputs.taken_on == "2024-05-02"
     crp_new = observation("1988-5", id="crp-new", effectiveDateTime="2024-05-02T09:00:00Z",
                           valueQuantity={"value": 1.2, "unit": "mg/dL"})
-    assert read_results(bundle(old, new, crp_old, crp_new)).inputs.crp_mg_l == pytest.approx(12.0)
+    assert read_results(bundle(old, new, crp_old, crp_new)).inputs.crp == Crp.parse(1.2, "mg/dL")
 
 
 def test_phenotype_from_text() -> None:
@@ -274,3 +276,66 @@ def test_arbitrary_json_is_read_or_refused_with_input_error(doc: object) -> None
             assert exc.field  # the refusal names the element
         else:
             assert isinstance(result.inputs, ResultInputs)
+
+
+# --- CRP units ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("quantity", "expected"), [
+    ({"value": 1.2, "unit": "mg/dL", "system": "http://unitsofmeasure.org", "code": "mg/dL"}, ("1.2", "mg/dL")),
+    ({"value": 12, "unit": "milligram per litre", "system": "http://unitsofmeasure.org", "code": "mg/L"},
+     ("12", "mg/L")),
+    ({"value": 1.2, "unit": "mg/dl"}, ("1.2", "mg/dL")),
+])
+def test_crp__ucum_mg_l_and_mg_dl_are_read_in_their_unit(quantity: dict[str, Any], expected: tuple[str, str]) -> None:
+    level = observation("1825-9", id="lvl", effectiveDateTime="2024-05-02",
+                        valueQuantity={"value": 100, "unit": "mg/dL"})
+    crp = observation("1988-5", id="crp", effectiveDateTime="2024-05-02", valueQuantity=quantity)
+    read = read_results(bundle(level, crp))
+    assert read.inputs.crp == Crp.parse(*expected)
+    assert read.inputs.crp is not None and read.inputs.crp.mg_l == 12.0
+    assert [(r["value"], r["unit"]) for r in read.results if r["kind"] == "crp"] == [(float(expected[0]), expected[1])]
+    assert describe_interpretation(**interpretation_arguments(read.inputs))["inflamed"] is True
+
+
+@pytest.mark.parametrize("quantity", [
+    {"value": 1.2, "unit": "mmol/L", "system": "http://unitsofmeasure.org", "code": "mmol/L"},
+    {"value": 1.2, "unit": "mg/dL", "system": "http://unitsofmeasure.org", "code": "g/L"},  # the UCUM code decides
+    {"value": 12, "unit": "ug/mL"},
+])
+def test_crp__any_other_unit_is_refused_with_a_clear_message(quantity: dict[str, Any]) -> None:
+    err = refused(observation("1988-5", id="crp", effectiveDateTime="2024-05-02", valueQuantity=quantity))
+    assert err.field == "Observation/crp.valueQuantity.unit"
+    assert err.value == quantity.get("code", quantity["unit"])
+    assert err.expected == "UCUM mg/L or mg/dL for a CRP" and "does not guess" in str(err)
+
+
+def test_crp__a_mg_dl_crp_is_written_in_mg_dl_and_validates_as_r4() -> None:
+    """FHIR out writes the unit it has (UCUM mg/dL), the R4B models accept it, and it reads back as the same CRP."""
+    from fhir.resources.R4B.observation import Observation
+
+    inputs = ResultInputs(level=Level.parse(100, "mg/dL"), crp=Crp.parse(1.2, "mg/dL"), taken_on="2024-05-02")
+    written = results_bundle(inputs, created=CREATED)
+    (crp,) = [e["resource"] for e in written["entry"] if e["resource"]["resourceType"] == "Observation"
+              and e["resource"]["code"]["coding"][0]["code"] == "1988-5"]
+    model = Observation.model_validate(crp)
+    assert model.valueQuantity is not None
+    assert (float(model.valueQuantity.value), model.valueQuantity.code, str(model.valueQuantity.system)) == (
+        1.2, "mg/dL", "http://unitsofmeasure.org")
+    assert read_results(written).inputs.crp == Crp.parse(1.2, "mg/dL")
+
+
+def test_crp__below_a_reporting_limit_is_below_the_cut_off_and_a_higher_limit_is_refused() -> None:
+    """FHIR's '<' comparator on a CRP: '<5 mg/L' was read as 5 mg/L (raised); it is below the cut-off."""
+    level = observation("1825-9", id="lvl", effectiveDateTime="2024-05-02",
+                        valueQuantity={"value": 100, "unit": "mg/dL"})
+    crp = observation("1988-5", id="crp", effectiveDateTime="2024-05-02",
+                      valueQuantity={"value": 5, "comparator": "<", "unit": "mg/L"})
+    read = read_results(bundle(level, crp))
+    assert read.inputs.crp == Crp.parse("<5", "mg/L")
+    assert describe_interpretation(**interpretation_arguments(read.inputs))["inflamed"] is False
+    assert [r["value"] for r in read.results if r["kind"] == "crp"] == ["<5.0"]
+    too_high = observation("1988-5", id="crp", effectiveDateTime="2024-05-02",
+                           valueQuantity={"value": 10, "comparator": "<", "unit": "mg/L"})
+    err = refused(bundle(level, too_high))
+    assert err.field == "Observation/crp.valueQuantity.value" and "cut-off (5 mg/L)" in str(err)

@@ -10,7 +10,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from aatd.genetics.genotypes import parse_genotype, parse_phenotype
-from aatd.genetics.units import Level
+from aatd.genetics.units import Crp, Level
 from aatd.interop.codes import fhir_codes
 from aatd.interop.fhir_in import ResultInputs
 from aatd.interop.fhir_out import PatientInfo, family_bundle, results_bundle
@@ -19,7 +19,7 @@ from aatd.knowledge import data_version
 CREATED = "2026-11-29T12:00:00+00:00"
 CASES = {
     "ZZ": ResultInputs(genotype=parse_genotype("ZZ")),
-    "MZ level CRP": ResultInputs(level=Level.parse(85, "mg/dL", "nephelometry"), crp_mg_l=3.0,
+    "MZ level CRP": ResultInputs(level=Level.parse(85, "mg/dL", "nephelometry"), crp=Crp.of(3.0),
                                  genotype=parse_genotype("MZ"), panel="sz", taken_on="2025-03-01"),
     "SZ": ResultInputs(genotype=parse_genotype("SZ"), panel="sz"),
     "phenotype Z below detection": ResultInputs(level=Level.parse("<20", "mg/dL"), phenotype=parse_phenotype("Z")),

@@ -359,18 +359,28 @@ def test_cli_files__devices_deep_nesting_and_nan_are_one_line(args: list[str], t
     assert err.count("\n") == 1 and err.startswith("aatd: error: ") and "internal error" not in err, err
 
 
-@pytest.mark.parametrize("unit", ["mg/dL", "g/L", "banana", 5])
+@pytest.mark.parametrize("unit", ["g/L", "mmol/L", "banana", 5])
 def test_results__a_crp_in_another_unit_is_refused_not_relabelled_mg_per_litre(site: Site, unit: object) -> None:
-    """20 mg/dL of CRP is 200 mg/L: storing it as 20 mg/L would hide an acute-phase response."""
+    """20 mg/dL of CRP is 200 mg/L: storing it as 20 mg/L would hide an acute-phase response. mg/dL is stored as
+    mg/dL (and read as 200 mg/L); any other unit is refused."""
     path = f"/api/v1/patients/{site.ids['pid']}/results"
     response = site.client.post(path, json={"kind": "crp", "taken_on": "2024-01-01", "value": 20, "unit": unit},
                                 headers=site.headers["doc"])
     _check_api(response)
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "unit"
-    for same in ("mg/L", "MG/L", None):
+    for same, kept in (("mg/L", "mg/L"), ("MG/L", "mg/L"), (None, "mg/L"), ("mg/dL", "mg/dL"), ("mg/dl", "mg/dL")):
         stored = site.client.post(path, json={"kind": "crp", "taken_on": "2024-01-01", "value": 20, "unit": same},
                                   headers=site.headers["doc"])
-        assert stored.status_code == 201 and stored.json()["unit"] == "mg/L"
+        assert stored.status_code == 201 and (stored.json()["value"], stored.json()["unit"]) == (20, kept)
+    too_high = site.client.post(path, json={"kind": "crp", "taken_on": "2024-01-01", "value": 101, "unit": "mg/dL"},
+                                headers=site.headers["doc"])
+    assert too_high.status_code == 422 and too_high.json()["errors"][0]["expected"] == "CRP in mg/dL, 0 to 100"
+    below = site.client.post(path, json={"kind": "crp", "taken_on": "2024-01-01", "value": "<0.5", "unit": "mg/dL"},
+                             headers=site.headers["doc"])
+    assert below.status_code == 201 and (below.json()["value"], below.json()["below"]) == (0.5, True)
+    undecidable = site.client.post(path, json={"kind": "crp", "taken_on": "2024-01-01", "value": "<10"},
+                                   headers=site.headers["doc"])
+    assert undecidable.status_code == 422 and undecidable.json()["errors"][0]["field"] == "value"
 
 
 def test_results__the_page_form_stores_a_crp_although_its_unit_list_belongs_to_the_level(site: Site) -> None:

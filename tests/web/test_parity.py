@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -171,3 +172,64 @@ def test_parity__should_test_age_and_pack_year_bounds_are_the_cores_on_every_fac
     assert "age" in errors
     assert describe_should_test(["copd"], age=MAX_AGE_YEARS, pack_years=MAX_PACK_YEARS)["overall"] == "recommended"
 
+
+
+CRP_LEVEL = {"level": "100", "unit": "mg/dL"}
+"""A level that reads 'intermediate' at face value and 'indeterminate, repeat when well' during inflammation."""
+
+
+def _crp_faces(client: Any, crp: str, unit: str) -> dict[str, Any]:
+    """The library's, the API's and the CLI's answers for the level with this CRP (they must be one answer)."""
+    library = json.loads(json.dumps(describe_interpretation(**CRP_LEVEL, crp=crp, crp_unit=unit)))
+    api = client.post("/api/v1/interpret", json={**CRP_LEVEL, "crp": crp, "crp_unit": unit})
+    cli = CliRunner().invoke(cli_app, ["interpret", "--level", "100", "--unit", "mg/dL", "--crp", crp,
+                                       "--crp-unit", unit, "--json"])
+    assert api.status_code == 200 and cli.exit_code == 0, cli.output
+    assert api.json() == library == json.loads(cli.stdout)
+    return library
+
+
+def test_parity__a_crp_in_mg_dl_gets_the_same_verdict_on_every_face(sqlite_world: World, tmp_path: Path) -> None:
+    """1.2 mg/dL is 12 mg/L (raised): library, API, CLI, the public page and the clinician's patient page give
+    the same verdict for both, and a different one for 1.2 mg/L (the misreading the unit field prevents)."""
+    import html
+
+    from fastapi.testclient import TestClient
+
+    from web.clinician.test_pages import _new_family
+    from web.public.support import build_app
+
+    us, si, low = (_crp_faces(sqlite_world.client, crp, unit)
+                   for crp, unit in (("1.2", "mg/dL"), ("12", "mg/L"), ("1.2", "mg/L")))
+    verdict = ("severity", "inflamed", "next_steps", "eligibility", "patient_explanation")
+    assert all(us[k] == si[k] for k in verdict)
+    assert (us["severity"], us["inflamed"], low["severity"], low["inflamed"]) == ("indeterminate", True,
+                                                                                 "intermediate", False)
+
+    public = TestClient(build_app(tmp_path))
+    raised_step = "Your CRP is raised, so an illness or swelling may have made the level look higher."
+    for crp, unit, shown, raised in (("1.2", "mg/dL", "1.2 mg/dL (12 mg/L)", True), ("12", "mg/L", "12 mg/L", True),
+                                     ("1.2", "mg/L", "1.2 mg/L", False)):
+        page = html.unescape(public.post("/public/my-result", data={
+            "submitted": "1", **CRP_LEVEL, "crp": crp, "crp_unit": unit}).text)
+        assert shown in page and (raised_step in page) is raised, (crp, unit)
+
+    browser = sqlite_world.login("doc@a.org")
+    family_id, token = _new_family(browser)
+    proband = int(re.search(r'<a href="/patients/(\d+)">Proband</a>', browser.get(f"/families/{family_id}").text)
+                  .group(1))  # type: ignore[union-attr]
+    for data in ({"kind": "level", "value": "100", "unit": "mg/dL", "method": "unspecified"},
+                 {"kind": "crp", "value": "1.2", "crp_unit": "mg/dL", "unit": "mg/dL", "method": "unspecified"}):
+        added = browser.post(f"/patients/{proband}/results", data={**data, "taken_on": "2024-01-02",
+                                                                   "csrf_token": token}, follow_redirects=False)
+        assert added.status_code == 303, added.text  # stored (a refused result shows the form again)
+    page = html.unescape(browser.get(f"/patients/{proband}").text).replace("<strong>", "").replace("</strong>", "")
+    assert f"Severity: {us['severity']}" in page and "1.2 mg/dL (12 mg/L)" in page
+    assert _crp_sentence(us) in page
+    stored = sqlite_world.client.get(f"/api/v1/patients/{proband}/results",
+                                     headers=sqlite_world.token("doc@a.org")).json()
+    assert [(r["value"], r["unit"]) for r in stored if r["kind"] == "crp"] == [(1.2, "mg/dL")]  # stored as entered
+
+
+def _crp_sentence(answer: dict[str, Any]) -> str:
+    return next(s["text"] for s in answer["explanation"] if s["text"].startswith("CRP "))

@@ -19,7 +19,9 @@ def interpret(
     level: Annotated[str | None, typer.Option(help="Serum AAT level, e.g. 85 or '<20'.")] = None,
     unit: Annotated[str | None, typer.Option(help="Unit of the level: mg/dL, g/L or umol/L.")] = None,
     method: Annotated[str | None, typer.Option(help="nephelometry, immunoturbidimetry or RID.")] = None,
-    crp: Annotated[str | None, typer.Option(help="C-reactive protein, mg/L.")] = None,
+    crp: Annotated[str | None, typer.Option(help="C-reactive protein, in --crp-unit (mg/L unless given).")] = None,
+    crp_unit: Annotated[str | None, typer.Option(
+        "--crp-unit", help="Unit of --crp as on the report: mg/L (default) or mg/dL (1 mg/dL = 10 mg/L).")] = None,
     phenotype: Annotated[str | None, typer.Option(help="IEF phenotype, e.g. Z or MZ.")] = None,
     genotype: Annotated[str | None, typer.Option(help="Genotype, e.g. MZ or Z/Null.")] = None,
     panel: Annotated[str | None, typer.Option(help="Genotyping panel: sz, alphaid_14, sequencing.")] = None,
@@ -55,8 +57,9 @@ def interpret(
     from aatd.interop.fhir_in import read_results
     from aatd.interop.fhir_out import inputs_from_text, interpretation_arguments, results_bundle
 
-    results: dict[str, Any] = {"level": level, "unit": unit, "method": method, "crp": crp, "phenotype": phenotype,
-                               "genotype": genotype, "panel": panel, "fev1_pct": fev1_pct, "smoking": smoking}
+    results: dict[str, Any] = {"level": level, "unit": unit, "method": method, "crp": crp, "crp_unit": crp_unit,
+                               "phenotype": phenotype, "genotype": genotype, "panel": panel, "fev1_pct": fev1_pct,
+                               "smoking": smoking}
     options: dict[str, Any] = {"on_augmentation": on_augmentation, "emphysema": emphysema,
                                "ct_density_decline": ct_decline, "country_name": country, "age": age,
                                "pregnant": pregnant, "lung_disease": lung_disease, "panniculitis": panniculitis}

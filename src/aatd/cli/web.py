@@ -373,7 +373,7 @@ def result_correct(
     patient_id: PatientArg, result_id: ResultArg, email: AsUser, reason: Reason,
     value: Annotated[str | None, typer.Option(help="Level or CRP value ('<20' for below the assay's limit).")]
     = None,
-    unit: Annotated[str | None, typer.Option(help="Level unit: mg/dL, g/L or umol/L.")] = None,
+    unit: Annotated[str | None, typer.Option(help="Level unit: mg/dL, g/L or umol/L; CRP unit: mg/L or mg/dL.")] = None,
     method: Annotated[str | None, typer.Option(help="Level assay: nephelometry, turbidimetry, ...")] = None,
     text: Annotated[str | None, typer.Option(help="Genotype or phenotype (ZZ, MZ, Z/Null...).")] = None,
     panel: Annotated[str | None, typer.Option(help="Genotyping panel.")] = None,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from aatd.clinic.augmentation import EligibilityVerdict
 from aatd.clinic.guidelines import Panel
 from aatd.genetics.genotypes import Genotype, Phenotype
-from aatd.genetics.units import Level, UnitCheck
+from aatd.genetics.units import Crp, Level, UnitCheck
 
 DEFAULT_COUNTRY = "USA"
 """Population whose S and Z frequencies give the genotype prior when no country is named."""
@@ -82,7 +82,8 @@ class Evidence:
     """The validated inputs of one interpretation (level, CRP, phenotype, genotype and panel, context)."""
 
     level: Level | None
-    crp_mg_l: float | None
+    crp: Crp | None
+    """The CRP as entered, with its value in mg/L (converted once, in :meth:`Crp.parse`)."""
     phenotype: Phenotype | None
     genotype: Genotype | None
     panel: Panel | None

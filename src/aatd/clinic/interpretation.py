@@ -54,14 +54,14 @@ from aatd.genetics.genotypes import Genotype, Phenotype, genotype_sort_key
 from aatd.genetics.levels import (
     Severity,
     classify_umol_l,
+    crp_is_raised,
     genotype_severity,
     inflammation_factor,
-    is_inflamed,
     level_distribution,
     level_likelihood,
 )
 from aatd.genetics.prevalence import country, country_allele_frequencies, hardy_weinberg
-from aatd.genetics.units import Level, Method, unit_check
+from aatd.genetics.units import Crp, Level, Method, parse_crp_unit, unit_check
 from aatd.limits import typed_number
 
 # --- candidate genotypes ---------------------------------------------------------------
@@ -183,14 +183,15 @@ def _tail_p(level: Level, genotype: Genotype, inflamed: bool) -> float:
 # --- the engine ------------------------------------------------------------------------
 
 
-def interpret_result(*, level: Level | None = None, crp_mg_l: float | None = None,
+def interpret_result(*, level: Level | None = None, crp: Crp | None = None,
                      phenotype: Phenotype | None = None, genotype: Genotype | None = None,
                      panel: str | None = None, fev1_pct: float | None = None, smoking: Smoking | None = None,
                      on_augmentation: bool = False, emphysema: bool | None = None,
                      ct_density_decline: bool | None = None, country_name: str | None = None,
                      age_years: float | None = None, pregnant: bool = False, lung_disease: bool | None = None,
                      panniculitis: bool | None = None, airflow: AirflowObstruction | None = None) -> Interpretation:
-    """Interpret a serum level (µmol/L via :class:`~aatd.genetics.units.Level`), CRP (mg/L), phenotype
+    """Interpret a serum level (µmol/L via :class:`~aatd.genetics.units.Level`), CRP (mg/L or mg/dL via
+    :class:`~aatd.genetics.units.Crp`, compared in mg/L), phenotype
     and genotype; see the module docstring. ``age_years`` (children follow the paediatric and liver
     path, never augmentation), ``pregnant`` (levels rise: a normal level is not reassuring),
     ``lung_disease`` (airflow obstruction/COPD), ``airflow`` (obstruction read from spirometry, which
@@ -199,7 +200,7 @@ def interpret_result(*, level: Level | None = None, crp_mg_l: float | None = Non
     if airflow is not None and lung_disease is not None and lung_disease != airflow.obstructed:
         raise InputError("lung_disease", lung_disease,
                          f"a statement that agrees with the spirometry ({airflow.finding}), or none")
-    ev = _evidence(level, crp_mg_l, phenotype, genotype, panel, on_augmentation, country_name)
+    ev = _evidence(level, crp, phenotype, genotype, panel, on_augmentation, country_name)
     if fev1_pct is not None and (isinstance(fev1_pct, bool) or not isinstance(fev1_pct, int | float)
                                  or not math.isfinite(fev1_pct) or not 0 < fev1_pct <= MAX_FEV1_PCT):
         raise InputError("fev1_pct", fev1_pct, f"FEV1 % predicted between 0 and {MAX_FEV1_PCT:g}")
@@ -208,7 +209,7 @@ def interpret_result(*, level: Level | None = None, crp_mg_l: float | None = Non
         raise InputError("age", age_years, f"an age in years between 0 and {MAX_AGE_YEARS:g}")
     ev = replace(ev, unit_check=unit_check(ev.level) if ev.level is not None else None, pregnant=bool(pregnant),
                  age_years=None if age_years is None else float(age_years))
-    inflamed = is_inflamed(crp_mg_l)
+    inflamed = crp_is_raised(crp)
     raised = inflamed or ev.pregnant
     candidates = _candidates(ev)
     reported = _reported(ev)
@@ -230,7 +231,7 @@ def interpret_result(*, level: Level | None = None, crp_mg_l: float | None = Non
         eligibility=eligibility, reported_genotype=reported.canonical if reported else None,
         panel=ev.panel.panel if ev.panel else None,
         level_umol_l=ev.level.umol_l if ev.level else None,
-        inflamed=inflamed if crp_mg_l is not None else None, direction=direction,
+        inflamed=inflamed if crp is not None else None, direction=direction,
         assumptions=_assumptions(ev), unit_check=ev.unit_check, pregnant=ev.pregnant, age_years=ev.age_years,
         measured_class=_measured_class(ev),
     )
@@ -238,7 +239,7 @@ def interpret_result(*, level: Level | None = None, crp_mg_l: float | None = Non
     return replace(interp, explanation=statements, patient_explanation=patient_explanation(interp))
 
 
-def _evidence(level: Level | None, crp: float | None, phenotype: Phenotype | None, genotype: Genotype | None,
+def _evidence(level: Level | None, crp: Crp | None, phenotype: Phenotype | None, genotype: Genotype | None,
               panel: str | None, on_augmentation: bool, country_name: str | None) -> Evidence:
     if level is None and phenotype is None and genotype is None:
         raise InputError("result", None, "at least one of a serum level, a phenotype or a genotype")
@@ -283,7 +284,7 @@ def _causes(ev: Evidence, candidates: frozenset[Genotype] | None, reported: Geno
         rank, made = cause.rank, _cause(cause.code, ev, candidates, reported, posterior, inflamed)
         if made is None:
             continue
-        if cause.code == "inflammation" and ev.crp_mg_l is not None and not inflamed:
+        if cause.code == "inflammation" and ev.crp is not None and not inflamed:
             rank += len(table)  # a CRP below the cut-off makes inflammation the least likely cause
         if cause.code == "pregnancy_or_oestrogen" and ev.pregnant:
             rank = 0  # a stated pregnancy is the first explanation of a high level
@@ -300,7 +301,7 @@ def _cause(code: str, ev: Evidence, candidates: frozenset[Genotype] | None, repo
         best = max(others, key=lambda g: others[g])
         return Cause(code, sum(others.values()), f"most likely alternative: {best.canonical}")
     if code == "inflammation":
-        if ev.crp_mg_l is None:
+        if ev.crp is None:
             return Cause(code, None, "no CRP was given")
         return Cause(code, None, "CRP is raised: the rise is larger than modelled" if inflamed
                      else "CRP is below the cut-off, which makes this less likely")
@@ -419,6 +420,13 @@ def _parse_level(level: float | str | None, unit: str | None, method: str | None
     return Level.parse(level, unit, method)
 
 
+def _parse_crp(crp: float | str | None, crp_unit: str | None) -> Crp | None:
+    """The CRP in its unit (mg/L when none is named, as before units were asked), converted once to mg/L;
+    a unit is checked even without a value, so a wrong one is never silently ignored."""
+    unit = parse_crp_unit(crp_unit)
+    return None if crp is None else Crp.parse(crp, unit)
+
+
 def _parse_smoking(smoking: str | None) -> Smoking | None:
     if smoking is None:
         return None
@@ -430,6 +438,7 @@ def _parse_smoking(smoking: str | None) -> Smoking | None:
 
 def describe_interpretation(*, level: float | str | None = None, unit: str | None = None,
                             method: str | None = None, crp: float | str | None = None,
+                            crp_unit: str | None = None,
                             phenotype: str | None = None, genotype: str | None = None, panel: str | None = None,
                             fev1_pct: float | str | None = None, smoking: str | None = None,
                             on_augmentation: bool = False, emphysema: bool | None = None,
@@ -451,9 +460,9 @@ def describe_interpretation(*, level: float | str | None = None, unit: str | Non
     from aatd.genetics.genotypes import parse_genotype, parse_phenotype
 
     parsed_level = _parse_level(level, unit, method)
-    crp_mg_l = _optional_float("crp", crp)
+    parsed_crp = _parse_crp(crp, crp_unit)
     interp = interpret_result(
-        level=parsed_level, crp_mg_l=crp_mg_l,
+        level=parsed_level, crp=parsed_crp,
         phenotype=parse_phenotype(phenotype) if phenotype is not None else None,
         genotype=parse_genotype(genotype) if genotype is not None else None, panel=panel,
         fev1_pct=_optional_float("fev1_pct", fev1_pct), smoking=_parse_smoking(smoking),
@@ -465,11 +474,14 @@ def describe_interpretation(*, level: float | str | None = None, unit: str | Non
         panniculitis=_optional_bool("panniculitis", panniculitis), airflow=airflow,
     )
     inputs: dict[str, object] = {
-        "level": None if parsed_level is None else str(parsed_level), "crp_mg_l": crp_mg_l, "phenotype": phenotype,
-        "genotype": genotype, "panel": interp.panel, "fev1_pct": fev1_pct, "smoking": smoking,
-        "on_augmentation": on_augmentation, "emphysema": emphysema, "ct_density_decline": ct_density_decline,
-        "country": country_name or DEFAULT_COUNTRY, "age": age, "pregnant": bool(pregnant),
-        "lung_disease": lung_disease, "panniculitis": panniculitis}
+        "level": None if parsed_level is None else str(parsed_level),
+        "crp": None if parsed_crp is None else parsed_crp.value,
+        "crp_unit": None if parsed_crp is None else parsed_crp.unit.value,
+        "crp_mg_l": None if parsed_crp is None else parsed_crp.mg_l,
+        "phenotype": phenotype, "genotype": genotype, "panel": interp.panel, "fev1_pct": fev1_pct,
+        "smoking": smoking, "on_augmentation": on_augmentation, "emphysema": emphysema,
+        "ct_density_decline": ct_density_decline, "country": country_name or DEFAULT_COUNTRY,
+        "age": age, "pregnant": bool(pregnant), "lung_disease": lung_disease, "panniculitis": panniculitis}
     if airflow is not None:
         inputs["airflow_obstruction"] = {"obstructed": airflow.obstructed, "fev1_fvc": airflow.fev1_fvc,
                                          "lower_limit": airflow.lower_limit, "equations": airflow.equations,

@@ -272,15 +272,18 @@ def _threshold_statement(ev: Evidence) -> Statement:
 
 
 def _crp_statements(ev: Evidence, interp: Interpretation) -> list[Statement]:
-    if ev.crp_mg_l is None:
+    """What the CRP says, with the value as entered (and in mg/L when converted) and the cut-off it met."""
+    if ev.crp is None:
         if ev.level is not None:
             return [Statement("No CRP was given: inflammation, which raises AAT, cannot be excluded.", "sanders2018")]
         return []
+    cutoff = f"{knowledge().constant('crp_inflammation_cutoff_mg_l'):g} mg/L"
+    source = "sanders2018;crp_ucum" if ev.crp.converted else "sanders2018"
     if interp.inflamed:
-        return [Statement(f"CRP {ev.crp_mg_l:g} mg/L is at or above the inflammation cut-off: AAT is an "
+        return [Statement(f"CRP {ev.crp} is at or above the inflammation cut-off ({cutoff}): AAT is an "
                           "acute-phase protein, so a normal level does not exclude a deficiency allele.",
-                          "sanders2018;kaczor2007")]
-    return [Statement(f"CRP {ev.crp_mg_l:g} mg/L is below the inflammation cut-off.", "sanders2018")]
+                          source + ";kaczor2007")]
+    return [Statement(f"CRP {ev.crp} is below the inflammation cut-off ({cutoff}).", source)]
 
 
 def _panel_statement(ev: Evidence) -> Statement:

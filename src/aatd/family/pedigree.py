@@ -34,7 +34,7 @@ from aatd.errors import InputError, PedigreeError
 from aatd.genetics.alleles import allele_catalogue, find_allele, get_allele
 from aatd.genetics.genotypes import Genotype, Phenotype, genotype_sort_key, parse_genotype, parse_phenotype
 from aatd.genetics.levels import is_inflamed
-from aatd.genetics.units import Level
+from aatd.genetics.units import Crp, Level, parse_crp_unit
 from aatd.limits import MEMBER_ID, check_text, load_json
 
 log = logging.getLogger(__name__)
@@ -876,10 +876,13 @@ def _quantity(measurement: Mapping[str, Any], where: str, member_id: str) -> tup
 
 
 def _crp_mg_l(value: float, unit: str, where: str, member_id: str) -> float:
-    factor = {"mg/l": 1.0, "mg/dl": 10.0}.get(unit.replace(" ", "").lower())
-    if factor is None:
-        raise InputError(f"{where}.value.quantity.unit", unit, "mg/L or mg/dL", hint=f"member {member_id}: CRP")
-    return value * factor
+    """A phenopacket's CRP in mg/L, converted by the core (:class:`~aatd.genetics.units.Crp`)."""
+    try:
+        crp_unit = parse_crp_unit(unit, f"{where}.value.quantity.unit")
+    except InputError:
+        raise InputError(f"{where}.value.quantity.unit", unit, "mg/L or mg/dL",
+                         hint=f"member {member_id}: CRP") from None
+    return Crp.of(value, crp_unit).mg_l
 
 
 # --- writing Phenopackets --------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from statistics import NormalDist, fmean, variance
 
 from aatd.errors import InputError
 from aatd.genetics.genotypes import Genotype, parse_genotype
-from aatd.genetics.units import Level, Method, Unit, from_umol_l, to_umol_l
+from aatd.genetics.units import Crp, Level, Method, Unit, from_umol_l, to_umol_l
 from aatd.knowledge import LevelObservation, knowledge, split_sources
 
 ANCHOR_SOURCES = ("ferrarotti2012", "sanders2018", "donato2012")
@@ -386,6 +386,12 @@ def level_likelihood(level: Level, genotype: Genotype | str, *, inflamed: bool =
     dist = level_distribution(genotype, inflamed=inflamed)
     x = level.umol_l
     return dist.cdf(x) if level.below else dist.pdf(x)
+
+
+def crp_is_raised(crp: Crp | None) -> bool:
+    """True when a CRP is at or above the inflammation cut-off, compared in mg/L (:class:`Crp` converts a CRP
+    in mg/dL once); a "<x" result (its limit at or below the cut-off, as :meth:`Crp.parse` requires) is below."""
+    return crp is not None and not crp.below and is_inflamed(crp.mg_l)
 
 
 def is_inflamed(crp_mg_l: float | None) -> bool:

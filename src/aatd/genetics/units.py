@@ -265,3 +265,121 @@ def unit_check(level: Level) -> UnitCheck | None:
         if unit is not level.unit and _typical(_as(level, unit)):
             return UnitCheck(level, unit, _as(level, unit), _possible(given))
     return None
+
+
+# --- C-reactive protein: the marker of inflammation read with a level ------------------------
+
+
+class CrpUnit(StrEnum):
+    """Units a CRP is reported in: mg/L (most of the world) or mg/dL (many US laboratories)."""
+
+    MG_L = "mg/L"
+    MG_DL = "mg/dL"
+
+
+_CRP_UNIT_SPELLINGS = {"mg/l": CrpUnit.MG_L, "mgl": CrpUnit.MG_L, "mg/dl": CrpUnit.MG_DL, "mgdl": CrpUnit.MG_DL,
+                       "mg/100ml": CrpUnit.MG_DL}
+CRP_UNIT_EXPECTED = "mg/L or mg/dL (the unit of the CRP on the report)"
+
+
+def parse_crp_unit(text: str | CrpUnit | None, field: str = "crp_unit") -> CrpUnit:
+    """``mg/L`` (also when not given, as every face took CRP before units were asked) or ``mg/dL``."""
+    if text is None:
+        return CrpUnit.MG_L
+    if isinstance(text, CrpUnit):
+        return text
+    unit = _CRP_UNIT_SPELLINGS.get(str(text).strip().lower().replace(" ", "")) if isinstance(text, str) else None
+    if unit is None:
+        raise InputError(field, text, CRP_UNIT_EXPECTED)
+    return unit
+
+
+def crp_mg_l_per_unit(unit: CrpUnit) -> float:
+    """mg/L in one ``unit`` of CRP: 1, or 10 for mg/dL (``constants.csv``, UCUM)."""
+    return 1.0 if unit is CrpUnit.MG_L else knowledge().constant("crp_mg_l_per_mg_dl")
+
+
+@dataclass(frozen=True, slots=True)
+class Crp:
+    """A C-reactive protein result as entered (``value`` in ``unit``) and, converted once, in mg/L.
+
+    The inflammation cut-off is in mg/L, so ``mg_l`` is what rules compare; ``value`` and ``unit``
+    are what sentences repeat, so that a person reads back the number on their report.
+    ``mg_l`` is rounded to :data:`CONVERSION_DECIMALS` decimals: x mg/dL and 10x mg/L are the same CRP.
+    ``below`` marks a result reported as "less than ``value``" (``<5 mg/L``, a common reporting limit): an
+    upper bound, accepted only at or below the cut-off, where it says the CRP is below it.
+    """
+
+    value: float
+    unit: CrpUnit
+    mg_l: float
+    below: bool = False
+
+    @classmethod
+    def of(cls, value: float, unit: CrpUnit = CrpUnit.MG_L, below: bool = False) -> Crp:
+        """A CRP from a checked number (see :meth:`parse` for user input)."""
+        return cls(float(value), unit, round(float(value) * crp_mg_l_per_unit(unit), CONVERSION_DECIMALS), below)
+
+    @classmethod
+    def parse(cls, value: float | str, unit: str | CrpUnit | None = None, field: str = "crp") -> Crp:
+        """Validate a CRP from user input: a finite number of zero or more (a decimal comma is read as in
+        :meth:`Level.parse`), or ``<number`` for a result below the laboratory's reporting limit, in mg/L (the
+        default) or mg/dL; anything else is refused naming ``field``."""
+        raw = value
+        parsed_unit = parse_crp_unit(unit, f"{field}_unit")
+        below = False
+        if isinstance(value, str):
+            text = value.strip()
+            below = text.startswith("<")
+            text = text.lstrip("<").strip()
+            if _DECIMAL_COMMA.match(text):
+                text = text.replace(",", ".")
+            try:
+                value = float(text)
+            except ValueError:
+                raise InputError(field, raw, f"a CRP of zero or more, in {parsed_unit.value}") from None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+            raise InputError(field, raw, f"a CRP of zero or more, in {parsed_unit.value}")
+        crp = cls.of(value, parsed_unit, below)
+        cutoff_mg_l = knowledge().constant("crp_inflammation_cutoff_mg_l")
+        if below and crp.mg_l > cutoff_mg_l:
+            limit = cutoff_mg_l / crp_mg_l_per_unit(parsed_unit)
+            raise InputError(field, raw, f"a CRP value, or '<' with a limit of at most {limit:g} {parsed_unit.value}",
+                             hint=f"a CRP below {value:g} {parsed_unit.value} may still be at or above the "
+                                  f"inflammation cut-off ({cutoff_mg_l:g} mg/L)")
+        return crp
+
+    @property
+    def converted(self) -> bool:
+        """Whether the CRP was given in another unit than mg/L."""
+        return self.unit is not CrpUnit.MG_L
+
+    def __str__(self) -> str:
+        """``12 mg/L``, ``1.2 mg/dL (12 mg/L)`` when converted, ``<0.5 mg/dL (<5 mg/L)`` below a reporting
+        limit; never printed on the other side of the inflammation cut-off than the rules read it
+        (4.9999999 mg/L is not shown as "5 mg/L" beside "below")."""
+        prefix = "<" if self.below else ""
+        if self.below:  # "<x" with x at or below the cut-off: below it however x is rounded
+            given = f"<{self.value:g} {self.unit.value}"
+        else:
+            cutoff_mg_l = knowledge().constant("crp_inflammation_cutoff_mg_l")
+            limit = cutoff_mg_l / crp_mg_l_per_unit(self.unit)
+            given = f"{_shown_beside(self.value, limit, self.mg_l >= cutoff_mg_l)} {self.unit.value}"
+        return f"{given} ({prefix}{self.mg_l_text} mg/L)" if self.converted else given
+
+    @property
+    def mg_l_text(self) -> str:
+        """The value in mg/L as sentences print it: shortest form, on the side of the cut-off the rules read."""
+        if self.below:
+            return f"{self.mg_l:g}"
+        cutoff_mg_l = knowledge().constant("crp_inflammation_cutoff_mg_l")
+        return _shown_beside(self.mg_l, cutoff_mg_l, self.mg_l >= cutoff_mg_l)
+
+
+def _shown_beside(value: float, limit: float, at_or_above: bool) -> str:
+    """``value`` in its shortest form (``{:g}``), or with as many decimals as keep it on the side of ``limit``
+    the rules read it on (``at_or_above``)."""
+    text = f"{value:g}"
+    if (float(text) >= limit) == at_or_above:
+        return text
+    return shown_against(value, limit)

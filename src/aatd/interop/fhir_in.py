@@ -5,7 +5,8 @@ What is read (codes from ``fhir_codes.csv``):
 * serum AAT level: LOINC 1825-9 (or Mayo's 6771-0), ``valueQuantity`` in mg/dL, g/L or
   µmol/L (UCUM ``code`` first, then ``unit``), ``comparator`` ``<`` for "below detection",
   ``method`` (aatd's assay-method code or a method name);
-* CRP: LOINC 1988-5 in mg/L or mg/dL, used only when taken on the level's date;
+* CRP: LOINC 1988-5 in UCUM mg/L or mg/dL (kept in its unit; any other unit is refused), used only when
+  taken on the level's date;
 * IEF phenotype: LOINC 32769-2; genotype: LOINC 84413-4 (Genomics Reporting ``genotype``);
 * variants: LOINC 69548-6 (``variant``) named by c.HGVS on NM_000295, p.HGVS on NP_000286,
   dbSNP rsID, GRCh38/GRCh37 g.HGVS or position, or aatd's allele code, with the allelic
@@ -33,7 +34,7 @@ from aatd.errors import InputError, shown
 from aatd.family.pedigree import allele_from_variant_text
 from aatd.genetics.alleles import allele_catalogue, get_allele
 from aatd.genetics.genotypes import Genotype, Phenotype, parse_genotype, parse_phenotype
-from aatd.genetics.units import Level, Method, parse_method
+from aatd.genetics.units import Crp, Level, Method, parse_crp_unit, parse_method
 from aatd.interop.codes import FhirCode, fhir_codes
 from aatd.limits import check_time_budget
 
@@ -53,7 +54,8 @@ class ResultInputs:
     """aatd's inputs for one person: what ``interpret`` takes, as read from (or written to) FHIR."""
 
     level: Level | None = None
-    crp_mg_l: float | None = None
+    crp: Crp | None = None
+    """The CRP taken with the level, in the unit it was reported in (mg/L or mg/dL)."""
     phenotype: Phenotype | None = None
     genotype: Genotype | None = None
     panel: str | None = None
@@ -78,7 +80,7 @@ class FhirImport:
     notes: tuple[str, ...] = ()
     results: tuple[Mapping[str, Any], ...] = ()
     """Every result read (not only the latest), as ``{"kind", "taken_on", "source", ...}`` records in the
-    workspace's result vocabulary: ``level`` (value, unit, method), ``crp`` (value, mg/L), ``phenotype``
+    workspace's result vocabulary: ``level`` (value, unit, method), ``crp`` (value, unit: mg/L or mg/dL), ``phenotype``
     and ``genotype`` (text, panel)."""
 
 
@@ -163,7 +165,7 @@ def read_results(doc: object) -> FhirImport:
     fev1 = _latest(found.fev1, "FEV1 % predicted", found.notes)
     smoking = _latest(found.smoking, "smoking status", found.notes)
     taken = level.date if level else (genotype.date if genotype else None)
-    inputs = ResultInputs(level=level.value if level else None, crp_mg_l=crp,
+    inputs = ResultInputs(level=level.value if level else None, crp=crp,
                           phenotype=phenotype.value if phenotype else None,
                           genotype=genotype.value if genotype else None, panel=panel,
                           fev1_pct=fev1.value if fev1 else None, smoking=smoking.value if smoking else None,
@@ -186,7 +188,9 @@ def _records(found: _Collected, from_variants: _Found | None) -> tuple[dict[str,
         out.append({"kind": "level", "taken_on": f.date, "source": f.label,
                     "value": ("<" if level.below else "") + f"{level.value:g}", "unit": level.unit.value,
                     "method": level.method.value})
-    out += [{"kind": "crp", "taken_on": f.date, "source": f.label, "value": f.value} for f in found.crps]
+    out += [{"kind": "crp", "taken_on": f.date, "source": f.label,
+             "value": f"<{f.value.value!r}" if f.value.below else f.value.value, "unit": f.value.unit.value}
+            for f in found.crps]
     out += [{"kind": "phenotype", "taken_on": f.date, "source": f.label, "text": f.value.canonical}
             for f in found.phenotypes]
     out += [{"kind": "genotype", "taken_on": f.date, "source": f.label, "text": f.value[0].canonical,
@@ -363,13 +367,18 @@ def _method(label: str, concept: object) -> tuple[Method, str]:
 
 
 def _read_crp(label: str, obs: Mapping[str, Any], date: str, found: _Collected) -> None:
+    """A CRP in UCUM ``mg/L`` or ``mg/dL`` (kept in its unit; the core converts it once); any other unit is
+    refused, never read as mg/L."""
     value, unit, comparator = _quantity(label, obs)
-    factor = {"mg/l": 1.0, "mg/dl": 10.0}.get(unit.replace(" ", "").lower())
-    if factor is None:
-        raise InputError(f"{label}.valueQuantity.unit", unit, "mg/L or mg/dL (CRP)")
     if comparator in (">", ">="):
         raise InputError(f"{label}.valueQuantity.comparator", comparator, "no comparator, or '<' (CRP)")
-    found.crps.append(_Found(label, date, value * factor))
+    try:
+        crp_unit = parse_crp_unit(unit.replace(" ", ""), f"{label}.valueQuantity.unit")
+    except InputError as exc:
+        raise InputError(exc.field, unit, "UCUM mg/L or mg/dL for a CRP",
+                         hint="convert the CRP to mg/L or mg/dL; aatd does not guess other units") from None
+    given = f"<{value!r}" if comparator == "<" else value  # "<5 mg/L": below the laboratory's reporting limit
+    found.crps.append(_Found(label, date, Crp.parse(given, crp_unit, f"{label}.valueQuantity.value")))
 
 
 def _text_value(label: str, obs: Mapping[str, Any], system_key: str) -> tuple[str | None, list[str], str]:
@@ -598,7 +607,7 @@ def _latest(items: list[_Found], what: str, notes: list[str]) -> _Found | None:
     return best
 
 
-def _crp_for(level: _Found | None, found: _Collected) -> float | None:
+def _crp_for(level: _Found | None, found: _Collected) -> Crp | None:
     """The CRP taken on the level's date (CRP on another day says nothing about the level)."""
     if not found.crps:
         return None
@@ -609,7 +618,8 @@ def _crp_for(level: _Found | None, found: _Collected) -> float | None:
     if not same_day:
         found.notes.append(f"no CRP taken on the level's date ({echo(level.date[:10]) or 'undated'}): CRP not used")
         return None
-    return float(max(same_day, key=lambda c: c.date).value)
+    chosen: Crp = max(same_day, key=lambda c: c.date).value
+    return chosen
 
 
 def _genotype(found: _Collected) -> tuple[_Found | None, str | None]:

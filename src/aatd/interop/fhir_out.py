@@ -5,8 +5,8 @@ A results Bundle (``type: collection``) holds:
 * the Patient (or only a reference to the EHR's Patient);
 * an Observation per result: serum AAT level (LOINC 1825-9, ``valueQuantity`` in the
   unit reported, ``comparator`` ``<`` below detection, ``method`` the assay), CRP
-  (1988-5, mg/L), IEF phenotype (32769-2), one IG ``variant`` per deficiency or null
-  allele (c./p.HGVS, rsID, GRCh38 g.HGVS when the position is verified, allelic state),
+  (1988-5, in the unit it was given: UCUM mg/L or mg/dL), IEF phenotype (32769-2), one IG ``variant`` per
+  deficiency or null allele (c./p.HGVS, rsID, GRCh38 g.HGVS when the position is verified, allelic state),
   the IG ``genotype`` (84413-4, ``derivedFrom`` its variants, ``method`` the panel);
 * with an interpretation: the IG ``genomic-report`` DiagnosticReport (severity as
   ``conclusionCode``, the explanation as ``conclusion``, every source cited through the
@@ -32,7 +32,7 @@ from aatd.errors import InputError
 from aatd.family.pedigree import CarrierEvidence, Pedigree
 from aatd.genetics.alleles import get_allele
 from aatd.genetics.genotypes import Genotype, Phenotype
-from aatd.genetics.units import Level, Method
+from aatd.genetics.units import Crp, Level, Method, parse_crp_unit
 from aatd.interop.codes import fhir_codes
 from aatd.interop.fhir_in import ResultInputs
 from aatd.knowledge import knowledge, split_sources
@@ -40,7 +40,7 @@ from aatd.limits import typed_number
 from aatd.provenance import provenance
 
 _NAMESPACE = uuid.UUID("8a1c1a4e-5d0f-4f3e-9a51-4a1d7f0c2b61")
-_UCUM_CODES = {"mg/dL": "mg/dL", "g/L": "g/L", "umol/L": "umol/L"}
+_UCUM_CODES = {"mg/dL": "mg/dL", "g/L": "g/L", "umol/L": "umol/L", "mg/L": "mg/L"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +110,9 @@ def results_bundle(inputs: ResultInputs, *, patient: PatientInfo | None = None, 
 
 
 def inputs_from_text(*, level: str | float | None = None, unit: str | None = None, method: str | None = None,
-                     crp: str | float | None = None, phenotype: str | None = None, genotype: str | None = None,
-                     panel: str | None = None, fev1_pct: str | float | None = None, smoking: str | None = None
-                     ) -> ResultInputs:
+                     crp: str | float | None = None, crp_unit: str | None = None, phenotype: str | None = None,
+                     genotype: str | None = None, panel: str | None = None, fev1_pct: str | float | None = None,
+                     smoking: str | None = None) -> ResultInputs:
     """Validate raw inputs (as the CLI and API take them) into :class:`ResultInputs`, with the core's parsers."""
     from aatd.clinic.interpretation import get_panel
     from aatd.genetics.genotypes import parse_genotype, parse_phenotype
@@ -123,7 +123,7 @@ def inputs_from_text(*, level: str | float | None = None, unit: str | None = Non
         raise InputError("level.unit", None, "the unit of the level: mg/dL, g/L or umol/L")
     return ResultInputs(
         level=Level.parse(level, unit or "mg/dL", method) if level is not None else None,
-        crp_mg_l=_number("crp", crp), phenotype=parse_phenotype(phenotype) if phenotype is not None else None,
+        crp=_crp(crp, crp_unit), phenotype=parse_phenotype(phenotype) if phenotype is not None else None,
         genotype=parse_genotype(genotype) if genotype is not None else None,
         panel=get_panel(panel).panel if panel is not None else None, fev1_pct=_number("fev1_pct", fev1_pct),
         smoking=_smoking(smoking))
@@ -142,6 +142,12 @@ def _number(name: str, value: str | float | None) -> float | None:
     if number != number or number in (float("inf"), float("-inf")):
         raise InputError(name, value, "a finite number")
     return number
+
+
+def _crp(value: str | float | None, unit: str | None) -> Crp | None:
+    """The CRP in its unit (mg/L when none is named); the unit is checked even without a value."""
+    parsed = parse_crp_unit(unit)
+    return None if value is None else Crp.parse(value, parsed)
 
 
 def _smoking(value: str | None) -> Smoking | None:
@@ -168,7 +174,8 @@ def pedigree_bundle(pedigree: Pedigree, *, family_id: str = "family", created: s
         if isinstance(m.phenotype, CarrierEvidence):
             carriers[k] = m.phenotype.allele
         members.append((patient, ResultInputs(level=m.level.level if m.level else None,
-                                              crp_mg_l=m.level.crp_mg_l if m.level else None,
+                                              crp=Crp.of(m.level.crp_mg_l) if m.level and m.level.crp_mg_l
+                                              is not None else None,
                                               phenotype=phenotype, genotype=m.genotype)))
     return family_bundle(members, seed=f"pedigree|{family_id}", created=created, carriers=carriers)
 
@@ -198,7 +205,8 @@ def interpretation_arguments(inputs: ResultInputs) -> dict[str, Any]:
         "level": None if level is None else ("<" if level.below else "") + f"{level.value:g}",
         "unit": None if level is None else level.unit.value,
         "method": None if level is None or level.method is Method.UNSPECIFIED else level.method.value,
-        "crp": inputs.crp_mg_l,
+        "crp": None if inputs.crp is None else ("<" if inputs.crp.below else "") + f"{inputs.crp.value!r}",
+        "crp_unit": None if inputs.crp is None else inputs.crp.unit.value,
         "phenotype": inputs.phenotype.canonical if inputs.phenotype else None,
         "genotype": inputs.genotype.canonical if inputs.genotype else None,
         "panel": inputs.panel if inputs.genotype else None,
@@ -251,9 +259,10 @@ def _observations(builder: _Builder, inputs: ResultInputs, subject: Mapping[str,
     refs = []
     if inputs.level is not None:
         refs.append(builder.add("level", _level(inputs.level, subject, builder.created, inputs.taken_on)))
-    if inputs.crp_mg_l is not None:
+    if inputs.crp is not None:
         obs = _observation("crp", subject, builder.created, inputs.taken_on)
-        obs["valueQuantity"] = _quantity(inputs.crp_mg_l, "mg/L")
+        obs["valueQuantity"] = _quantity(inputs.crp.value, inputs.crp.unit.value,  # the unit it has
+                                         "<" if inputs.crp.below else None)
         refs.append(builder.add("crp", obs))
     if inputs.phenotype is not None:
         refs.append(builder.add("phenotype", _phenotype(inputs.phenotype, subject, builder.created,

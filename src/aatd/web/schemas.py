@@ -101,7 +101,8 @@ class ResultValues(Strict):
     """The values of a result, every one optional: shared by a new result and a correction."""
 
     value: Annotated[float, Field(allow_inf_nan=False)] | Annotated[str, Field(max_length=30)] | None = None
-    unit: ShortText | None = None
+    unit: Annotated[ShortText | None, Field(description="A level's unit (mg/dL, g/L or umol/L), or a CRP's (mg/L, the "
+                                                    "default, or mg/dL; a CRP is stored in the unit given)")] = None
     method: ShortText | None = None
     text: ShortText | None = None
     panel: ShortText | None = None

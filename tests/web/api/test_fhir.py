@@ -98,3 +98,24 @@ def test_login_required_and_other_organisation_is_404(world: World) -> None:
     assert world.client.get(f"/api/v1/patients/{pid}/fhir", headers=other).status_code == 404
     doc = json.loads((DATA / "ig_snv_z_het.json").read_text(encoding="utf-8"))
     assert world.client.post(f"/api/v1/patients/{pid}/fhir", json=doc, headers=other).status_code == 404
+
+
+def test_a_crp_stored_in_mg_dl_is_exported_in_mg_dl_and_imported_back_in_its_unit(sqlite_world: World) -> None:
+    """A CRP is stored as entered (1.2 mg/dL), exported with that UCUM unit, read as raised (12 mg/L) and imported
+    into another record in the same unit: the unit is never lost or relabelled on the way."""
+    world = sqlite_world
+    h = world.token("doc@a.org")
+    pid = make_patient(world, h)
+    add(world, h, pid, kind="level", taken_on="2024-05-02", value=100, unit="mg/dL")
+    add(world, h, pid, kind="crp", taken_on="2024-05-02", value=1.2, unit="mg/dL")
+    doc = world.client.get(f"/api/v1/patients/{pid}/fhir", headers=h).json()
+    validate(doc)
+    (crp,) = observations(doc, "1988-5")
+    assert crp["valueQuantity"] == {"value": 1.2, "unit": "mg/dL", "system": "http://unitsofmeasure.org",
+                                    "code": "mg/dL"}
+    report = next(e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "DiagnosticReport")
+    assert "1.2 mg/dL (12 mg/L) is at or above the inflammation cut-off" in json.dumps(report)
+    second = make_patient(world, h)
+    assert world.client.post(f"/api/v1/patients/{second}/fhir", json=doc, headers=h).status_code == 201
+    again = world.client.get(f"/api/v1/patients/{second}/results", headers=h).json()
+    assert [(r["value"], r["unit"]) for r in again if r["kind"] == "crp"] == [(1.2, "mg/dL")]

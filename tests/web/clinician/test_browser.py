@@ -136,7 +136,7 @@ def test_workspace__family_of_five_results_pdf_and_isolation(server: str, browse
     page.get_by_role("button", name="Save details").click()
     page.get_by_text("born 1975").wait_for()
     _add_result(page, "genotype", **{"Genotype or phenotype": "ZZ", "Genotyping panel": "sz"})
-    _add_result(page, "level", **{"Value (level, or CRP in mg/L)": "5", "Unit": "umol/L"})
+    _add_result(page, "level", **{"Value (level or CRP)": "5", "Unit": "umol/L"})
     _add_result(page, "spirometry", **{"FEV1 (L)": "2.1", "FVC (L)": "3.4"})
     assert page.get_by_role("heading", name="Genotype ZZ").is_visible()
     _shot(page, "patient")

@@ -35,7 +35,7 @@ def test_corrections_risk_and_letter__in_chromium(server: str, browser: object) 
     page.get_by_role("button", name="Save details").click()  # type: ignore[attr-defined]
     page.get_by_text("born 1972").wait_for()  # type: ignore[attr-defined]
     _add_result(page, "genotype", **{"Genotype or phenotype": "ZZ", "Genotyping panel": "sz"})
-    _add_result(page, "level", **{"Value (level, or CRP in mg/L)": "50", "Unit": "umol/L"})
+    _add_result(page, "level", **{"Value (level or CRP)": "50", "Unit": "umol/L"})
     _add_result(page, "spirometry", **{"FEV1 (L)": "1.4", "FVC (L)": "3.1"})
     level_row = page.locator("#history tbody tr").filter(has_text="Serum AAT level")  # type: ignore[attr-defined]
     level_row.get_by_text("Correct or retract").click()

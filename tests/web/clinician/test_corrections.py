@@ -59,3 +59,23 @@ def test_admin_page__removing_two_step_login_needs_confirmation(sqlite_world: Wo
     assert refused.status_code == 422 and "confirm" in refused.text
     done = admin.post(f"/admin/users/{doc_id}/totp/remove", data={"csrf_token": _csrf(page), "confirm": "yes"})
     assert done.status_code == 200
+
+
+def test_patient_page__a_crp_entered_in_the_wrong_unit_is_corrected_to_mg_dl(sqlite_world: World) -> None:
+    """A US report's 1.2 mg/dL first saved as 1.2 mg/L (normal) is corrected to mg/dL: the page then shows it in both
+    units and the interpretation reads it as raised (12 mg/L); the form's CRP unit is the CRP's own list."""
+    browser = sqlite_world.login("doc@a.org")
+    family_id, token = _new_family(browser)
+    pid = _member_id(browser.get(f"/families/{family_id}").text, "Proband")
+    for data in ({"kind": "level", "value": "100", "unit": "mg/dL", "method": "unspecified", "crp_unit": "mg/L"},
+                 {"kind": "crp", "value": "1.2", "unit": "mg/dL", "method": "unspecified", "crp_unit": "mg/L"}):
+        browser.post(f"/patients/{pid}/results", data={**data, "taken_on": "2024-01-02", "csrf_token": token})
+    page = browser.get(f"/patients/{pid}").text
+    assert "1.2 mg/L" in page and "CRP 1.2 mg/L is below the inflammation cut-off" in page
+    rid = int(re.findall(r'id="result-(\d+)"', page)[0])  # newest first: the CRP
+    assert re.search(rf'<select id="c-unit-{rid}" name="unit"><option selected>mg/L</option><option >mg/dL', page)
+    fixed = browser.post(f"/patients/{pid}/results/{rid}/correct",
+                         data={"taken_on": "2024-01-02", "value": "1.2", "unit": "mg/dL",
+                               "reason": "the report gives mg/dL", "csrf_token": token})
+    assert fixed.status_code == 200 and "1.2 mg/dL (12 mg/L)" in fixed.text and "(corrected)" in fixed.text
+    assert "CRP 1.2 mg/dL (12 mg/L) is at or above the inflammation cut-off (5 mg/L)" in fixed.text

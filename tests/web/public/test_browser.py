@@ -130,7 +130,7 @@ def test_my_result__enter_a_level_and_a_type(page: Any, screenshots: Path) -> No
     page.locator("#level-error").wait_for(state="visible")
     check(page, screenshots, "my-result-error")
     page.get_by_label("Level", exact=True).fill("45")
-    page.get_by_label("Unit").select_option("mg/dL")
+    page.get_by_label("Unit", exact=True).select_option("mg/dL")
     page.get_by_label("Your type").fill("ZZ")
     page.get_by_role("button", name="Explain my result").click()
     assert page.locator(".answer").inner_text() == "Your result is very low."

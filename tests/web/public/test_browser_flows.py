@@ -22,13 +22,13 @@ LANGUAGES = ["en", "es"]
 TEXT = {
     "en": {"search": "Search", "question": "Your question", "crisis": "Please reach out now",
            "explain": "Explain my result",
-           "level": "Level", "type": "Your type", "crp": "CRP, in mg/L (if it is on your report)",
+           "level": "Level", "type": "Your type", "crp": "CRP", "crp_unit": "Unit (as on your report)",
            "pdf": "Download a one-page summary for my doctor (PDF)", "chances": "Show the chances",
            "first": "First parent's type", "add": "Add a relative", "lungs": "Show my lungs over time",
            "answer": "Show my answer", "todo": "What to do next", "told": "What you told us"},
     "es": {"search": "Buscar", "question": "Su pregunta", "crisis": "Pida ayuda ahora",
            "explain": "Explicar mi resultado",
-           "level": "Nivel", "type": "Su tipo", "crp": "PCR, en mg/L (si está en su informe)",
+           "level": "Nivel", "type": "Su tipo", "crp": "PCR", "crp_unit": "Unidad (como en su informe)",
            "pdf": "Descargar un resumen de una página para mi médico (PDF)", "chances": "Ver las probabilidades",
            "first": "Tipo del primer padre", "add": "Añadir un familiar", "lungs": "Ver mis pulmones con los años",
            "answer": "Ver mi respuesta", "todo": "Qué hacer ahora", "told": "Lo que nos dijo"},
@@ -94,7 +94,7 @@ def test_my_result__crp_inputs_repeated_and_pdf(page: Any, screenshots: Path, tm
               "análisis de sangre."}[lang]
     assert "fighting" not in page.locator("main").inner_text()
     check(page, screenshots, f"{lang}-my-result-no-crp")
-    page.get_by_label(t["crp"]).fill("35")
+    page.get_by_label(t["crp"], exact=True).fill("35")
     with page.expect_navigation():
         page.get_by_role("button", name=t["explain"]).click()
     assert "35 mg/L" in page.locator("dl.entered").inner_text()
@@ -205,7 +205,7 @@ def test_my_result__a_spanish_level_with_a_decimal_comma(page: Any, screenshots:
     """Spanish lab reports write "1,2 g/L": the page reads it as 1.2 g/L instead of refusing it."""
     visit(page, "/public/my-result", "es")
     page.get_by_label("Nivel", exact=True).fill("1,2")
-    page.get_by_label("Unidad").select_option("g/L")
+    page.get_by_label("Unidad", exact=True).select_option("g/L")
     page.get_by_label("Su tipo", exact=True).fill("MM")
     with page.expect_navigation():
         page.get_by_role("button", name=TEXT["es"]["explain"]).click()
@@ -251,3 +251,30 @@ def test_language_switch__on_an_answer_page_shows_the_same_answer_in_spanish(
         page.locator(".language-switch").get_by_role("button", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert " ".join(page.locator(answer).first.inner_text().split()) == " ".join(english.split())
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_my_result__a_crp_in_mg_dl_on_a_phone(page: Any, screenshots: Path, lang: str) -> None:
+    """The CRP unit select sits next to the CRP field on a phone; 1.2 mg/dL is repeated with its 12 mg/L and read
+    as raised (as 1.2 mg/L it was read as normal and the level taken at face value)."""
+    t = TEXT[lang]
+    visit(page, "/public/my-result", lang)
+    assert page.viewport_size == PHONE
+    page.get_by_label(t["level"], exact=True).fill("100")
+    page.get_by_label(t["crp"], exact=True).fill("1.2")
+    unit = page.get_by_label(t["crp_unit"], exact=True)
+    assert unit.locator("option").all_inner_texts() == ["mg/L", "mg/dL"] and unit.input_value() == "mg/L"
+    unit.select_option("mg/dL")
+    field, select = page.locator("#crp").bounding_box(), unit.bounding_box()
+    assert field is not None and select is not None
+    assert all(box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] for box in (field, select))
+    assert abs(select["y"] - field["y"]) < 200  # beside or just below the field, not elsewhere on the page
+    check(page, screenshots, f"{lang}-my-result-crp-unit-form")
+    with page.expect_navigation():
+        page.get_by_role("button", name=t["explain"]).click()
+    assert page.locator(".error-summary").count() == 0
+    assert "1.2 mg/dL (12 mg/L)" in page.locator("dl.entered").inner_text()
+    raised = {"en": "Your CRP is raised", "es": "Su PCR está alta"}[lang]
+    assert raised in page.locator("main").inner_text()
+    assert page.get_by_label(t["crp_unit"], exact=True).input_value() == "mg/dL"  # kept for a second try
+    check(page, screenshots, f"{lang}-my-result-crp-mg-dl")

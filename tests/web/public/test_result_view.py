@@ -118,3 +118,43 @@ def test_our_family__the_plan_sentence_is_true_when_no_one_can_have_a_severe_typ
     severe = {**carriers, "m0_result": "MZ", "m1_result": "MZ"}
     page = re.sub(r"\s+", " ", client.post("/public/our-family", data=severe).text)
     assert first in page and none not in page
+
+
+# --- CRP unit (mg/L or mg/dL) -----------------------------------------------------------------------------------
+
+US_CRP = {"submitted": "1", "level": "100", "unit": "mg/dL", "kind": "genotype", "result": "", "crp": "1.2",
+          "crp_unit": "mg/dL"}
+
+
+def test_my_result__a_crp_in_mg_dl_is_raised_and_repeated_as_entered_and_in_mg_l(client: TestClient) -> None:
+    """1.2 mg/dL is 12 mg/L: raised. Read as mg/L it was 'normal' and the level was taken at face value."""
+    from web.clinician.test_documents import pdf_text
+
+    page = client.post("/public/my-result", data=US_CRP).text
+    entered = page.split("What you entered", 1)[1].split("What it means", 1)[0]
+    assert "1.2 mg/dL (12 mg/L)" in entered
+    assert "Your CRP is raised" in page
+    assert 'name="crp_unit" value="mg/dL"' in page  # carried to the PDF with the value
+    assert re.search(r'<option value="mg/dL" selected>mg/dL</option>', page)
+    as_mg_l = client.post("/public/my-result", data=US_CRP | {"crp_unit": "mg/L"}).text
+    assert "Your CRP is raised" not in as_mg_l and "1.2 mg/L" in as_mg_l
+    sheet = client.post("/public/my-result.pdf", data=US_CRP)
+    assert sheet.status_code == 200 and "1.2 mg/dL (12 mg/L)" in re.sub(r"\s+", " ", pdf_text(sheet.content))
+
+
+def test_my_result__the_crp_unit_select_and_its_errors_are_in_spanish(client: TestClient) -> None:
+    form = client.get("/public/my-result?lang=es").text
+    assert "Su PCR (si está en su informe)" in form and "Unidad (como en su informe)" in form
+    assert '<select id="crp_unit" name="crp_unit"' in form
+    wrong_unit = client.post("/public/my-result?lang=es", data=US_CRP | {"crp_unit": "mmol/L"})
+    assert wrong_unit.status_code == 422 and 'id="crp_unit-error"' in wrong_unit.text
+    assert "mg/L o mg/dL, la unidad de su informe" in wrong_unit.text
+    negative = client.post("/public/my-result?lang=es", data=US_CRP | {"crp": "-1"})
+    assert negative.status_code == 422 and 'id="crp-error"' in negative.text
+    assert "una PCR de cero o más, en mg/dL" in negative.text
+
+
+def test_my_result__a_spanish_crp_with_a_decimal_comma_is_repeated_as_typed(client: TestClient) -> None:
+    page = client.post("/public/my-result?lang=es", data=US_CRP | {"crp": "1,2"}).text
+    entered = page.split("Lo que escribió", 1)[1].split("Lo que significa", 1)[0]
+    assert "1,2 mg/dL (12 mg/L)" in entered and "Su PCR está alta" in page

@@ -293,3 +293,22 @@ def test_cli__family_import_export_round_trip_and_refusal(tmp_path: Path) -> Non
                               "--database", database], capture_output=True, text=True, check=False, timeout=120)
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr.strip().count("\n") == 0 and "members[0].carries" in refused.stderr
+
+
+def test_export__a_crp_stored_in_mg_dl_is_the_engine_document_s_crp_in_mg_l(sqlite_world: World) -> None:
+    """The pedigree document's ``crp`` is in mg/L: a CRP stored as 1.2 mg/dL is exported as 12 (mg/L) beside the
+    level of the same day, while the records keep it as entered (1.2 mg/dL)."""
+    h = sqlite_world.token("doc@a.org")
+    doc = {"family": "US lab", "members": [{"id": "a", "sex": "female", "proband": True}],
+           "records": {"a": {"results": [
+               {"kind": "level", "taken_on": "2024-01-02", "value": 100, "unit": "mg/dL", "method": "unspecified"},
+               {"kind": "crp", "taken_on": "2024-01-02", "value": 1.2, "unit": "mg/dL"}]}}}
+    imported = sqlite_world.client.post("/api/v1/families/import", json=doc, headers=h)
+    assert imported.status_code == 201, imported.text
+    exported = sqlite_world.client.get(f"/api/v1/families/{imported.json()['id']}/export", headers=h).json()
+    (member,) = exported["members"]
+    assert member["level"]["crp"] == 12.0
+    (record,) = exported["records"].values()
+    assert [(r["value"], r["unit"]) for r in record["results"] if r["kind"] == "crp"] == [(1.2, "mg/dL")]
+    again = sqlite_world.client.post("/api/v1/families/import", json=exported, headers=h)  # 12 mg/L = 1.2 mg/dL
+    assert again.status_code == 201, again.text

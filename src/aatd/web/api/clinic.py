@@ -5,7 +5,7 @@ Each route validates the shape of the request and hands the fields to one core f
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -42,6 +42,8 @@ class InterpretIn(Strict):
     unit: ShortText | None = None
     method: ShortText | None = None
     crp: NumberOrText | None = None
+    crp_unit: Annotated[Literal["mg/L", "mg/dL"], Field(
+        description="Unit of the CRP as on the report: mg/L (default) or mg/dL (1 mg/dL = 10 mg/L)")] = "mg/L"
     phenotype: Annotated[str, Field(max_length=limits.GENOTYPE_TEXT)] | None = None
     genotype: Annotated[str, Field(max_length=limits.GENOTYPE_TEXT)] | None = None
     panel: ShortText | None = None

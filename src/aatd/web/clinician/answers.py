@@ -127,7 +127,7 @@ def interpretation_inputs(results: Sequence[Result]) -> dict[str, Any]:
     """
     inputs: dict[str, Any] = {}
     level_day: dt.date | None = None
-    crp_by_day: dict[dt.date, float] = {}
+    crp_by_day: dict[dt.date, tuple[float | str, str]] = {}
     for r in results:
         if r.kind in ("genotype", "phenotype") and r.text:
             inputs[r.kind] = r.text
@@ -141,9 +141,9 @@ def interpretation_inputs(results: Sequence[Result]) -> dict[str, Any]:
             inputs["method"] = r.method
             level_day = r.taken_on
         elif r.kind == "crp" and r.value is not None:
-            crp_by_day[r.taken_on] = r.value
+            crp_by_day[r.taken_on] = (f"<{r.value:g}" if r.below else r.value, r.unit or "mg/L")  # in its unit
     if level_day in crp_by_day:
-        inputs["crp"] = crp_by_day[level_day]
+        inputs["crp"], inputs["crp_unit"] = crp_by_day[level_day]
     return inputs
 
 

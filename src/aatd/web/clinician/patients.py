@@ -63,10 +63,14 @@ def patient_page(request: Request, patient_id: PatientId, principal: PageUser, d
 def add_result(request: Request, patient_id: PatientId, principal: PageUser, db: Db, fields: FormFields) -> Response:
     """Store a result; on bad input show the form again with the field named.
 
-    The form's unit and method lists belong to the serum level: for any other kind they are not sent on
-    (the form always submits a unit, which for a CRP would not be the mg/L its value is entered in)."""
+    The form's unit and method lists belong to the serum level, its CRP unit list to a CRP: each kind gets only
+    its own (the form always submits both units, and a level's mg/dL is not a CRP's unit). A CRP is stored in
+    the unit it was entered in (mg/L or mg/dL)."""
     form = {k: v for k, v in fields.items() if k != "csrf_token"}
-    stored = form if form.get("kind") == "level" else {k: v for k, v in form.items() if k not in ("unit", "method")}
+    own = {"level": ("unit", "method"), "crp": ("crp_unit",)}.get(str(form.get("kind")), ())
+    stored = {k: v for k, v in form.items() if k not in ("unit", "method", "crp_unit") or k in own}
+    if "crp_unit" in stored:
+        stored["unit"] = stored.pop("crp_unit")
     try:
         Workspace(db, principal.user).add_result(patient_id, stored)
     except InputError as exc:

@@ -26,7 +26,7 @@ from markupsafe import Markup
 from starlette.datastructures import FormData, ImmutableMultiDict
 
 from aatd.errors import InputError, shown
-from aatd.genetics.units import LEVEL_EXPECTED
+from aatd.genetics.units import CRP_UNIT_EXPECTED, LEVEL_EXPECTED
 from aatd.knowledge.places import place_name
 from aatd.limits import typed_number
 from aatd.patients.find_care import CarePlace, helpline_for, load_places, spoken_languages
@@ -304,7 +304,10 @@ PLAIN_EXPECTED: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"never, former or current|one of never, former, current"),
      gettext_noop("never smoked, smoked before, or smoke now")),
     (re.compile(r"a country (?:with a life table|in the table): .*"), gettext_noop("a country from the list")),
-    (re.compile(r"a CRP of zero or more, in mg/L"), gettext_noop("a CRP of zero or more, in mg/L")),
+    (re.compile(r"a CRP of zero or more, in (?P<unit>mg/d?L)"), gettext_noop("a CRP of zero or more, in %(unit)s")),
+    (re.compile(r"a CRP value, or '<' with a limit of at most (?P<limit>[\d.]+) (?P<unit>mg/d?L)"),
+     gettext_noop("a CRP number, or < and a number no higher than %(limit)s %(unit)s")),
+    (re.compile(re.escape(CRP_UNIT_EXPECTED)), gettext_noop("mg/L or mg/dL, the unit on your report")),
 )
 """What the core expects, as the core says it (for the API and the CLI), and how the public pages say it to
 a patient, in the page's language. The core's sentence is kept where no pattern matches."""

@@ -13,20 +13,22 @@ from aatd.web.budget import Caller, EngineCaller
 from aatd.web.public import engines
 from aatd.web.public.rendering import Fields, SubmittedFields, field_errors, render
 from aatd.web.public.rendering import gettext as _
-from aatd.web.public.result_view import KINDS, SMOKING, UNITS, ResultInput, view_of
+from aatd.web.public.result_view import CRP_UNITS, KINDS, SMOKING, UNITS, ResultInput, view_of
 from aatd.web.public.take_to_doctor import DoctorSheet, pdf_response_headers, sheet_pdf
 
 router = APIRouter()
 
 _ERROR_FIELDS = {"level.unit": "unit", "level": "level", "unit": "unit", "genotype": "result",
-                 "phenotype": "result", "result": "result", "smoking": "smoking", "crp": "crp",
-                 "level.value": "level", "age": "age", "pregnant": "pregnant"}
+                 "phenotype": "result", "result": "result", "smoking": "smoking", "crp_unit": "crp_unit",
+                 "crp": "crp", "level.value": "level", "age": "age", "pregnant": "pregnant"}
+"""Error-field prefixes to form fields, first match wins (``crp_unit`` before its prefix ``crp``)."""
 
 
 def _input(fields: Fields) -> ResultInput:
     return ResultInput(level=fields.get("level", ""), unit=fields.get("unit", "mg/dL"),
                        kind=fields.get("kind", "genotype"), result=fields.get("result", ""),
-                       smoking=fields.get("smoking", ""), crp=fields.get("crp", ""), age=fields.get("age", ""),
+                       smoking=fields.get("smoking", ""), crp=fields.get("crp", ""),
+                       crp_unit=fields.get("crp_unit", "mg/L"), age=fields.get("age", ""),
                        pregnant=fields.get("pregnant", ""))
 
 
@@ -50,7 +52,8 @@ async def my_result(request: Request, fields: SubmittedFields, caller: EngineCal
     """The form, and once filled in, the meaning of the result for lungs and liver."""
     inp, view, errors = await _evaluate(fields, caller)
     return await run_in_threadpool(render, request, "my_result.html", inp=inp, view=view, errors=errors, units=UNITS,
-                                   kinds=KINDS, smoking_options=SMOKING, status_code=422 if errors else 200)
+                                   crp_units=CRP_UNITS, kinds=KINDS, smoking_options=SMOKING,
+                                   status_code=422 if errors else 200)
 
 
 @router.api_route("/public/my-result.pdf", methods=["GET", "POST"], response_model=None)

@@ -13,10 +13,14 @@ from typing import Any
 
 from aatd.clinic.guidelines import guideline_tables
 from aatd.clinic.interpretation import describe_interpretation
+from aatd.errors import InputError
+from aatd.genetics.units import Crp
 from aatd.patients.i18n import gettext_noop
 from aatd.web.public.rendering import gettext
 
 UNITS = (("mg/dL", "mg/dL"), ("g/L", "g/L"), ("umol/L", "µmol/L"))
+CRP_UNITS = (("mg/L", "mg/L"), ("mg/dL", "mg/dL"))
+"""The units a CRP is reported in (the core's :class:`~aatd.genetics.units.CrpUnit`); mg/L first, as before."""
 KINDS = ("genotype", "phenotype")
 SMOKING = ("", "never", "former", "current")
 SEVERITIES = ("normal", "intermediate", "severe", "absent")
@@ -35,6 +39,7 @@ class ResultInput:
     result: str = ""
     smoking: str = ""
     crp: str = ""
+    crp_unit: str = "mg/L"
     age: str = ""
     pregnant: str = ""
 
@@ -53,7 +58,7 @@ class ResultInput:
         if self.smoking in SMOKING[1:]:
             args["smoking"] = self.smoking
         if self.crp.strip():
-            args["crp"] = self.crp.strip()  # the core reads a decimal comma, and refuses "1,200"
+            args |= {"crp": self.crp.strip(), "crp_unit": self.crp_unit}  # the core reads a decimal comma
         if self.age.strip():
             args["age"] = self.age.strip()
         if self.pregnant == "yes":
@@ -63,7 +68,8 @@ class ResultInput:
     def as_fields(self) -> list[tuple[str, str]]:
         """The inputs as form fields (to carry them to the PDF without storing them)."""
         return [("submitted", "1"), ("level", self.level), ("unit", self.unit), ("kind", self.kind),
-                ("result", self.result), ("smoking", self.smoking), ("crp", self.crp)]
+                ("result", self.result), ("smoking", self.smoking), ("crp", self.crp),
+                ("crp_unit", self.crp_unit)]
 
 
 def entered(inp: ResultInput) -> list[tuple[str, str]]:
@@ -75,9 +81,23 @@ def entered(inp: ResultInput) -> list[tuple[str, str]]:
     return [
         (_("Alpha-1 level"), f"{inp.level.strip()} {unit}" if inp.level.strip() else _("Not given")),
         (_("Type"), f"{inp.result.strip()} ({kind})" if inp.result.strip() else _("Not given")),
-        (_("CRP (a marker of illness or swelling)"), f"{inp.crp.strip()} mg/L" if inp.crp.strip() else _("Not given")),
+        (_("CRP (a marker of illness or swelling)"), _crp_entered(inp)),
         (_("Smoking"), smoking.get(inp.smoking, _("Not given"))),
     ]
+
+
+def _crp_entered(inp: ResultInput) -> str:
+    """The CRP as typed (a decimal comma kept), with its unit, and in mg/L too when it was given in mg/dL (the
+    core converts it: ``1,2 mg/dL (12 mg/L)``)."""
+    typed = inp.crp.strip()
+    if not typed:
+        return gettext("Not given")
+    try:
+        crp = Crp.parse(typed, inp.crp_unit)
+    except InputError:
+        return f"{typed} {inp.crp_unit}"
+    converted = f" ({'<' if crp.below else ''}{crp.mg_l_text} mg/L)" if crp.converted else ""
+    return f"{typed} {crp.unit.value}{converted}"
 
 
 CORE_PATIENT_SENTENCES = (

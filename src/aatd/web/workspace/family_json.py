@@ -25,6 +25,7 @@ from typing import Any
 from aatd.errors import InputError
 from aatd.family.pedigree import DOCUMENT_KEYS
 from aatd.genetics.prevalence import validate_frequencies
+from aatd.genetics.units import Crp, parse_crp_unit
 from aatd.limits import MEMBER_ID, NOTE, check_text
 from aatd.web.models import SEXES, Family, Patient, Result, utcnow
 from aatd.web.workspace.repository import Workspace, label_text
@@ -68,11 +69,19 @@ def evidence(results: Sequence[Result]) -> dict[str, Any]:
         r = levels[-1]
         level: dict[str, Any] = {"value": f"<{r.value:g}" if r.below else r.value, "unit": r.unit,
                                  "method": r.method}
-        crp = [c.value for c in counted if c.kind == "crp" and c.taken_on == r.taken_on and c.value is not None]
-        if crp:
-            level["crp"] = crp[-1]
+        crp = [c for c in counted if c.kind == "crp" and c.taken_on == r.taken_on and c.value is not None]
+        # the pedigree document's CRP is a number in mg/L: a CRP stored in mg/dL is converted by the core; a "<5"
+        # result (below the cut-off, which Crp requires of a "<") is left out, which the engine reads the same way
+        if crp and not crp[-1].below:
+            level["crp"] = stored_crp(crp[-1]).mg_l
         found["level"] = level
     return found
+
+
+def stored_crp(r: Result) -> Crp:
+    """A stored CRP result as the core's :class:`Crp` (in its stored unit; a row without a unit is mg/L)."""
+    assert r.value is not None
+    return Crp.of(r.value, parse_crp_unit(r.unit), bool(r.below))
 
 
 def _result_json(r: Result) -> dict[str, Any]:
@@ -220,7 +229,7 @@ def _record_results(record: dict[str, Any], key: str) -> list[dict[str, Any]]:
             raise InputError(f"records.{key}.results[{j}]", r, "a result object")
         _unknown(r, _RESULT_KEYS, f"records.{key}.results[{j}].")
         row = dict(r)
-        if row.get("kind") == "level" and row.pop("below", False) is True and row.get("value") is not None:
+        if row.get("kind") in ("level", "crp") and row.pop("below", False) is True and row.get("value") is not None:
             row["value"] = f"<{row['value']:g}" if isinstance(row["value"], int | float) else row["value"]
         out.append(row)
     return out

@@ -8,11 +8,12 @@ from typing import Any
 
 from aatd.errors import InputError
 from aatd.genetics.genotypes import parse_genotype, parse_phenotype
-from aatd.genetics.units import Level
+from aatd.genetics.units import Crp, Level, crp_mg_l_per_unit, parse_crp_unit
 from aatd.limits import is_printable
 from aatd.web.models import RESULT_KINDS
 
 _MAX_CRP_MG_L = 1000.0
+"""Largest CRP stored (mg/L; 100 mg/dL): an input cap, far above any reported CRP, not a clinical rule."""
 _MAX_LITRES = 10.0
 
 
@@ -61,11 +62,18 @@ def _level(data: dict[str, Any]) -> dict[str, Any]:
     return {"value": level.value, "below": level.below, "unit": level.unit.value, "method": level.method.value}
 
 
-def _crp_unit(unit: object) -> str:
-    """CRP is stored in mg/L: a result given in another unit is refused, never relabelled (20 mg/dL is 200 mg/L)."""
-    if unit is None or (isinstance(unit, str) and unit.strip().lower() in ("", "mg/l")):
-        return "mg/L"
-    raise InputError("unit", unit, "mg/L for CRP (convert a CRP in another unit to mg/L first)")
+def _crp(data: dict[str, Any]) -> dict[str, Any]:
+    """A CRP is stored as entered, value and unit (mg/L or mg/dL; a missing unit is mg/L, as before units were
+    asked), with ``below`` for a "<5" result; every reader converts it with the core's
+    :class:`~aatd.genetics.units.Crp`. Any other unit is refused, never relabelled (20 mg/dL is 200 mg/L)."""
+    given = data.get("unit")
+    unit = parse_crp_unit(None if given == "" else given, "unit")
+    most = _MAX_CRP_MG_L / crp_mg_l_per_unit(unit)
+    raw = data.get("value")
+    crp = Crp.parse(raw if raw is not None else "", unit, "value")
+    if crp.value > most:
+        raise InputError("value", raw, f"CRP in {unit.value}, 0 to {most:g}")
+    return {"value": crp.value, "below": crp.below, "unit": unit.value}
 
 
 def _spirometry(data: dict[str, Any]) -> dict[str, Any]:
@@ -98,8 +106,7 @@ def clean_result(data: dict[str, Any]) -> dict[str, Any]:
     if kind == "level":
         columns |= _level(data)
     elif kind == "crp":
-        columns |= {"value": _number("value", data.get("value"), 0, _MAX_CRP_MG_L, "CRP in mg/L, 0 to 1000"),
-                    "unit": _crp_unit(data.get("unit"))}
+        columns |= _crp(data)
     elif kind == "genotype":
         columns |= {"text": parse_genotype(str(data.get("text") or ""), field="text").canonical,
                     "panel": _free_text("panel", data.get("panel"), 200)}
@@ -111,6 +118,15 @@ def clean_result(data: dict[str, Any]) -> dict[str, Any]:
     return columns
 
 
+def _crp_text(value: float, below: bool, unit: str | None) -> str:
+    """``12 mg/L``, ``1.2 mg/dL (12 mg/L)`` or ``<5 mg/L``; a unit the core does not know (never stored by aatd)
+    is shown as stored, not converted."""
+    try:
+        return str(Crp.of(value, parse_crp_unit(unit), below))
+    except InputError:
+        return f"{'<' if below else ''}{value:g} {unit}"
+
+
 def describe(result_kind: str, value: float | None, below: bool, unit: str | None, method: str | None,
              text: str | None, panel: str | None, fev1_l: float | None, fvc_l: float | None,
              post_bronchodilator: bool | None = None) -> str:
@@ -120,7 +136,7 @@ def describe(result_kind: str, value: float | None, below: bool, unit: str | Non
         shown_method = str(method or "unspecified").replace("_", " ")
         return f"{'<' if below else ''}{value:g} {shown_unit} ({shown_method})" if value is not None else "-"
     if result_kind == "crp":
-        return f"{value:g} mg/L" if value is not None else "-"
+        return _crp_text(value, below, unit) if value is not None else "-"
     if result_kind == "genotype":
         return f"{text}" + (f" (panel: {panel})" if panel else "")
     if result_kind == "phenotype":
