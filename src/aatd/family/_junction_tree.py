@@ -120,26 +120,34 @@ def greedy_order(n_vars: int, scopes: Sequence[Sequence[int]], cards: Sequence[i
     adj = _moral_graph(n_vars, scopes)
     log_card = [math.log(max(c, 1)) for c in cards]
 
-    def fill_edges(v: int) -> tuple[int, float]:
-        nb = list(adj[v])
-        missing, weighted = 0, 0.0
-        for i, a in enumerate(nb):
-            near = adj[a]
-            for b in nb[i + 1:]:
-                if b not in near:
-                    missing += 1
-                    weighted += cards[a] * cards[b]
-        return missing, weighted
+    def fill_edges(v: int, weighted: bool = True) -> tuple[int, float]:
+        # Missing edges among the neighbours = all pairs minus the present ones, each counted from both
+        # ends by set intersections (C speed, over the smaller set): linear in the edges, not quadratic in
+        # the degree, which matters for a parent of a large sibship. Integer sums, so the scores (and
+        # hence the order) are exactly those of the pair-by-pair count (tests/family/test_junction_tree.py).
+        nb = adj[v]
+        pairs = len(nb) * (len(nb) - 1) // 2
+        if not weighted:
+            return pairs - sum(len(adj[a] & nb) for a in nb) // 2, 0.0
+        present, present_weight, total, squares = 0, 0, 0, 0
+        for a in nb:
+            card = cards[a]
+            total += card
+            squares += card * card
+            common = adj[a] & nb
+            if common:
+                present += len(common)
+                present_weight += card * sum(map(cards.__getitem__, common))
+        return pairs - present // 2, float((total * total - squares) // 2 - present_weight // 2)
 
     def score(v: int) -> tuple[float, float]:
         if heuristic == "min-degree":
-            return float(len(adj[v])), float(fill_edges(v)[0])
+            return float(len(adj[v])), float(fill_edges(v, weighted=False)[0])
         if heuristic == "min-weight":
             return log_card[v] + sum(log_card[a] for a in adj[v]), float(len(adj[v]))
-        fill, weighted = fill_edges(v)
         if heuristic == "weighted-min-fill":
-            return weighted, float(len(adj[v]))
-        return float(fill), float(len(adj[v]))
+            return fill_edges(v)[1], float(len(adj[v]))
+        return float(fill_edges(v, weighted=False)[0]), float(len(adj[v]))
 
     scores = [score(v) for v in range(n_vars)]
     heap = [(s[0], s[1], v) for v, s in enumerate(scores)]
