@@ -48,6 +48,7 @@ from aatd.family.pedigree import CarrierEvidence, Member, Pedigree, Sex, build_p
 from aatd.genetics.alleles import get_allele, is_deficiency_allele
 from aatd.genetics.genotypes import Genotype
 from aatd.genetics.levels import Severity, genotype_severity
+from aatd.limits import check_time_budget
 
 SIZE = 36
 STEP_X = 90
@@ -274,6 +275,7 @@ def row_orders(pedigree: Pedigree) -> list[list[str]]:
     place: dict[str, int] = {}
     rows: list[list[str]] = []
     for level in range(max(gen.values()) + 1):
+        check_time_budget("pedigree drawing (rows)")
         row = _with_partners(_ordered_sibships(groups_of.get(level, []), mates, place), members_of.get(level, []),
                              mates, pedigree, sibs)
         place.update({x: k for k, x in enumerate(row)})
@@ -392,6 +394,7 @@ def layout(pedigree: Pedigree, result: PedigreeResult | None = None) -> dict[str
         down = n % 2 == 0  # start and end with children under their parents
         order = range(1, len(rows)) if down else range(len(rows) - 2, -1, -1)
         for r in order:
+            check_time_budget("pedigree drawing (layout)")
             targets = _down_targets(rows[r], below[r], x) if down else _up_targets(rows[r], above[r], x)
             x.update(zip(rows[r], fit_row(_fill_partners(rows[r], targets, gaps[r], x), gaps[r]), strict=True))
     shift = MARGIN - min(x[m] - width[m] / 2 for m in x)
@@ -673,6 +676,7 @@ def pedigree_svg(pedigree: Pedigree, result: PedigreeResult | None = None, title
     """The pedigree as a standalone SVG document (text): the same drawing in the CLI, the PDF and the pages."""
     drawn, placeholders = with_unknown_partners(pedigree)
     pos = layout(drawn, result)
+    check_time_budget("pedigree drawing (symbols)")
     lines = {m.id: label_lines(m, result) for m in drawn.members}
     bottom = {m: pos[m][1] + SIZE / 2 + 16 + 14 * len(lines[m]) + 4 for m in pos}
     for m in placeholders:

@@ -50,6 +50,7 @@ from aatd.genetics.prevalence import country as country_record
 from aatd.genetics.prevalence import country_allele_frequencies, validate_frequencies
 from aatd.genetics.units import Level
 from aatd.knowledge import knowledge, read_table
+from aatd.limits import check_time_budget
 
 PRIORS_TABLE = "pedigree_priors.csv"
 NULL_ALLELE = "Null"
@@ -366,6 +367,7 @@ def eliminate_genotypes(network: Network, model: AlleleModel) -> list[NDArray[np
     compatible = transmission_table(model) > 0
     changed = True
     while changed:
+        check_time_budget("pedigree inference (genotype elimination)")
         changed = False
         for father, mother, children in nuclear_families(network):
             pairs = allowed[father][:, None] & allowed[mother][None, :]
