@@ -240,6 +240,19 @@ def time_budget(seconds: float) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
+@contextmanager
+def time_budget_at_most(seconds: float) -> Iterator[None]:
+    """As :func:`time_budget`, but an earlier deadline already set in this context stays (a step of a
+    request, such as a family's answers inside a PDF, cannot extend the request's own budget)."""
+    current = _DEADLINE.get()
+    deadline = time.monotonic() + seconds
+    if current is not None and current[0] <= deadline:
+        yield
+        return
+    with time_budget(seconds):
+        yield
+
+
 def set_time_budget(seconds: float) -> None:
     """Start a time budget for the rest of the current context (e.g. one web request's task)."""
     _DEADLINE.set((time.monotonic() + seconds, seconds))

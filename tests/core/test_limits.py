@@ -140,3 +140,18 @@ def test_load_json__says_which_document_is_not_json_and_why_in_words(text: str |
     assert refused.value.field == "file" and said in str(refused.value)
     if source is not None:
         assert refused.value.value == source
+
+
+def test_time_budget_at_most__keeps_a_sooner_deadline_and_sets_one_otherwise() -> None:
+    """A step's budget cannot extend the request's: inside a spent budget it still stops; alone it bounds."""
+    from aatd.limits import TimeBudgetExceeded, check_time_budget, time_budget, time_budget_at_most
+
+    with time_budget(0.0), time_budget_at_most(60.0), pytest.raises(TimeBudgetExceeded) as spent:
+        check_time_budget("step")
+    assert spent.value.seconds == 0.0 and spent.value.stage == "step"
+    with time_budget_at_most(0.0), pytest.raises(TimeBudgetExceeded):
+        check_time_budget("step")
+    with time_budget(60.0), time_budget_at_most(0.0), pytest.raises(TimeBudgetExceeded) as sooner:
+        check_time_budget("step")
+    assert sooner.value.seconds == 0.0
+    check_time_budget("no budget outside")  # nothing set here: no error

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import math
+from unittest.mock import patch
 
+import pytest
+from hypothesis import given, settings
+
+from aatd.family.answers import _plan_json, members_json, report_for
 from aatd.family.cascade import cascade_plan, ordinal
-from aatd.family.inference import allele_model, infer
-from aatd.family.pedigree import pedigree_from_json
+from aatd.family.inference import allele_model, infer, prospective_child
+from aatd.family.pedigree import Pedigree, pedigree_from_json
+from aatd.family.relationships import Relationship
+from aatd.genetics.inheritance import as_canonical
+
+from .test_inference import small_pedigrees
+from .test_relationships import _reference_relationships_to
 
 
 def _result(doc: dict[str, object]):  # type: ignore[no-untyped-def]
@@ -62,3 +72,33 @@ def test_plan__an_untested_proband_is_called_the_proband_not_proband_of_the_prob
 def test_ordinal() -> None:
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(small_pedigrees(max_members=8))
+def test_report_with_plan__equals_the_old_algorithm(case: tuple[Pedigree, dict[str, float]]) -> None:
+    """The plan, the members and each couple's child, as the pre-ninth-wave code computed them.
+
+    The old algorithm: relationships by walking every member's ancestors (the reference copy in
+    test_relationships) and one inference per couple for its prospective child.
+    """
+    pedigree, freqs = case
+    model = allele_model(pedigree, frequencies=freqs)
+    result = infer(pedigree, model)
+    new = report_for(result, plan=True)
+
+    def old_relationships(ped: Pedigree, reference: str | None) -> dict[str, Relationship | None]:
+        return {m.id: None for m in ped.members} if reference is None else dict(
+            _reference_relationships_to(ped, reference))
+
+    with patch("aatd.family.cascade.relationships_to", old_relationships), \
+            patch("aatd.family.answers.relationships_to", old_relationships):
+        old_plan, old_members = _plan_json(cascade_plan(result)), members_json(result)
+    assert new["plan"] == old_plan
+    assert new["members"] == old_members
+    couples = sorted({(m.father, m.mother) for m in pedigree.members if m.father and m.mother})
+    assert [(c["father"], c["mother"]) for c in new["prospective_children"]] == couples
+    for child, (father, mother) in zip(new["prospective_children"], couples, strict=True):
+        old = as_canonical(prospective_child(pedigree, model, father, mother))
+        assert child["genotypes"].keys() == old.keys()
+        assert child["genotypes"] == pytest.approx(old, rel=1e-12, abs=1e-12)

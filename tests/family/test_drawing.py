@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aatd.errors import PedigreeError
 from aatd.family.drawing import (
     SIZE,
     fit_row,
@@ -214,3 +215,63 @@ def test_page_drawing__the_same_drawing_without_its_legend_which_the_page_shows_
     assert float(ET.fromstring(page).get("height", "0")) < float(ET.fromstring(full).get("height", "0"))
     for marker, _ in legend_entries():  # each marker is a small SVG of its own
         assert ET.fromstring(marker).get("width") == "28"
+
+
+@st.composite
+def linked_families(draw: st.DrawFn) -> Pedigree:
+    """Up to 40 members: loops, partners recorded without children, monozygotic and dizygotic twins."""
+    n = draw(st.integers(1, 40))
+    members: list[Member] = []
+    for i in range(n):
+        sex = draw(st.sampled_from([Sex.MALE, Sex.FEMALE, Sex.UNKNOWN]))
+        males = [m.id for m in members if m.sex is Sex.MALE]
+        females = [m.id for m in members if m.sex is Sex.FEMALE]
+        father = draw(st.none() | st.sampled_from(males)) if males else None
+        mother = draw(st.none() | st.sampled_from(females)) if females else None
+        others = [m.id for m in members if m.partner is None]
+        partner = draw(st.none() | st.sampled_from(others)) if others and draw(st.integers(0, 5)) == 0 else None
+        genotype = draw(st.none() | st.sampled_from([Genotype.of("M", "Z"), Genotype.of("Z", "Z")]))
+        members.append(Member(f"m{i}", sex, father, mother, partner=partner, genotype=genotype, proband=i == 0))
+        if father and mother and draw(st.integers(0, 5)) == 0:
+            kind = draw(st.sampled_from(["mz_twin", "dz_twin"]))
+            members.append(Member(f"t{i}", sex, father, mother, **{kind: f"m{i}"}))  # type: ignore[arg-type]
+    return build_pedigree(members)
+
+
+@settings(max_examples=120, deadline=None)
+@given(linked_families(), st.booleans())
+def test_pedigree_svg__is_byte_for_byte_the_reference_drawing(ped: Pedigree, with_result: bool) -> None:
+    """The ninth wave's layout (families looked up by row) draws exactly what the full-scan layout drew."""
+    from . import _drawing_before_w9 as before
+
+    result = None
+    if with_result:
+        try:
+            result = infer(ped, allele_model(ped, frequencies={"M": 0.95, "S": 0.03, "Z": 0.02}))
+        except PedigreeError:
+            return
+    assert pedigree_svg(ped, result, title="t") == before.pedigree_svg(ped, result, title="t")
+
+
+def test_pedigree_svg__of_a_long_line_of_descent_is_the_reference_drawing() -> None:
+    """A 150-generation chain with a partner in each generation and a sibling every tenth."""
+    rows = [Member("g0", Sex.MALE, genotype=Genotype.of("Z", "Z")), Member("w0", Sex.FEMALE)]
+    for i in range(1, 150):
+        rows += [Member(f"g{i}", Sex.MALE, f"g{i - 1}", f"w{i - 1}"), Member(f"w{i}", Sex.FEMALE)]
+        if i % 10 == 0:
+            rows.append(Member(f"s{i}", Sex.FEMALE, f"g{i - 1}", f"w{i - 1}"))
+    from . import _drawing_before_w9 as before
+
+    ped = build_pedigree(rows)
+    assert pedigree_svg(ped, title="c") == before.pedigree_svg(ped, title="c")
+
+
+@settings(max_examples=50, deadline=None)
+@given(linked_families())
+def test_related__equals_intersecting_the_two_ancestries(ped: Pedigree) -> None:
+    """The walk that stops with the shorter line answers as the intersection of both full ancestor sets."""
+    from aatd.family.drawing import related
+
+    for a in ped.ids:
+        for b in ped.ids:
+            assert related(ped, a, b) == bool((ped.ancestors(a) | {a}) & (ped.ancestors(b) | {b})), (a, b)

@@ -22,6 +22,7 @@ from aatd.family.inference import (
     lumped_for_likelihood,
     prior_parameters,
     prospective_child,
+    prospective_children,
     smallest_conflict,
 )
 from aatd.family.pedigree import LevelEvidence, Member, Pedigree, Sex, build_pedigree, pedigree_from_json
@@ -126,6 +127,43 @@ def test_infer__matches_brute_force_enumeration(case: tuple[Pedigree, dict[str, 
     result = infer(pedigree, model)
     np.testing.assert_allclose(result.marginals, expected, rtol=0, atol=1e-9)
     assert result.log_likelihood == pytest.approx(np.log(total), rel=1e-9, abs=1e-9)
+
+
+@settings(max_examples=80, deadline=None)
+@given(small_pedigrees(max_members=8), st.data())
+def test_prospective_children__equal_one_inference_per_couple(
+        case: tuple[Pedigree, dict[str, float]], data: st.DataObject) -> None:
+    """All couples' children added at once give each child the distribution of adding it alone (the old way)."""
+    pedigree, freqs = case
+    males = [m.id for m in pedigree.members if m.sex is Sex.MALE]
+    females = [m.id for m in pedigree.members if m.sex is Sex.FEMALE]
+    if not males or not females:
+        return
+    couples = data.draw(st.lists(st.tuples(st.sampled_from(males), st.sampled_from(females)), min_size=1,
+                                 max_size=6))
+    model = allele_model(pedigree, frequencies=freqs)
+    together = prospective_children(pedigree, model, couples)
+    for (father, mother), got in zip(couples, together, strict=True):
+        alone = prospective_child(pedigree, model, father, mother)
+        assert got.keys() == alone.keys()
+        assert got == pytest.approx(alone, rel=1e-12, abs=1e-12)
+
+
+def test_prospective_children__raise_the_first_invalid_couples_error() -> None:
+    """A bad couple gives the error prospective_child gives for it, naming the first bad couple in order."""
+    ped = build_pedigree([Member("f", Sex.MALE), Member("m", Sex.FEMALE), Member("x", Sex.FEMALE)])
+    model = allele_model(ped, frequencies={"M": 0.95, "Z": 0.05})
+    for couples in ([("f", "m"), ("f", "nobody"), ("m", "f")], [("f", "m"), ("m", "f"), ("f", "nobody")]):
+        bad = next(c for c in couples[1:])
+        with pytest.raises(InputError) as alone:
+            prospective_child(ped, model, *bad)
+        with pytest.raises(InputError) as together:
+            prospective_children(ped, model, couples)
+        assert (together.value.field, together.value.value) == (alone.value.field, alone.value.value)
+    used = build_pedigree([Member("f", Sex.MALE), Member("m", Sex.FEMALE), Member("__prospective_child__")])
+    with pytest.raises(InputError, match="couple"):
+        prospective_children(used, model, [("f", "m")])
+    assert prospective_children(ped, model, []) == []
 
 
 @settings(max_examples=60, deadline=None)

@@ -143,3 +143,81 @@ def test_degree_matches_shared_genes(degree: int, label: str) -> None:
                  ("x", "male", "a", None), ("y", "female", "a", None), ("c", "male", None, "b"))
     other = {"sibling": ("a", "b"), "half-sibling": ("a", "h"), "first cousin": ("x", "c")}[label]
     assert relationship(ped, *other) == Relationship(label, degree)
+
+
+def _reference_relationships_to(pedigree: Pedigree, reference: str) -> dict[str, Relationship]:
+    """relationships_to as it was before the ninth wave (every member's ancestors walked, twins and partners
+    found by scanning the pedigree for each member): the reference for the faster one."""
+    from collections.abc import Mapping
+
+    from aatd.family.relationships import _collateral, _lineal, ancestor_depths
+
+    def one(a: str, b: str, depth_a: Mapping[str, int], depth_b: Mapping[str, int]) -> Relationship:
+        if a == b:
+            return Relationship("proband" if a == reference else "self", None)
+        if any(a in group and b in group for group in pedigree.twin_groups()):
+            return Relationship("monozygotic twin", 1)
+        if b in depth_a:
+            return _lineal(depth_a[b], ("parent", "grandparent"))
+        if a in depth_b:
+            return _lineal(depth_b[a], ("child", "grandchild"))
+        common = depth_a.keys() & depth_b.keys()
+        if not common:
+            partners = any({m.father, m.mother} == {a, b} for m in pedigree.members)
+            return Relationship("partner" if partners else "unrelated", None)
+        best = min(depth_a[c] + depth_b[c] for c in common)
+        splits: dict[tuple[int, int], int] = {}
+        for c in common:
+            if depth_a[c] + depth_b[c] == best:
+                splits[depth_a[c], depth_b[c]] = splits.get((depth_a[c], depth_b[c]), 0) + 1
+
+        def rank(kv: tuple[tuple[int, int], int]) -> tuple[int, int, int]:
+            (x, y), n = kv
+            return (-min(n, 2), abs(x - y), -n)
+
+        best_rank = min(map(rank, splits.items()))
+        tied = [(split, n) for split, n in splits.items() if rank((split, n)) == best_rank]
+        (da, db), count = tied[0]
+        if len(tied) > 1 and any(split != (da, db) for split, _ in tied):
+            return Relationship("other relative", da + db - 1 if count >= 2 else da + db)
+        return _collateral(da, db, count >= 2)
+
+    mine = ancestor_depths(pedigree, reference)
+    return {m.id: one(reference, m.id, mine, ancestor_depths(pedigree, m.id)) for m in pedigree.members}
+
+
+@st.composite
+def pedigrees_with_twins(draw: st.DrawFn) -> Pedigree:
+    """As random_pedigrees (up to 30 members, loops), some children with a monozygotic twin."""
+    n = draw(st.integers(1, 30))
+    members: list[Member] = []
+    for i in range(n):
+        sex = draw(st.sampled_from([Sex.MALE, Sex.FEMALE]))
+        males = [m.id for m in members if m.sex is Sex.MALE]
+        females = [m.id for m in members if m.sex is Sex.FEMALE]
+        father = draw(st.none() | st.sampled_from(males)) if males else None
+        mother = draw(st.none() | st.sampled_from(females)) if females else None
+        members.append(Member(f"m{i}", sex, father, mother))
+        if father and mother and draw(st.integers(0, 4)) == 0:
+            members.append(Member(f"t{i}", sex, father, mother, mz_twin=f"m{i}"))
+    return build_pedigree(members)
+
+
+@settings(max_examples=200)
+@given(pedigrees_with_twins(), st.data())
+def test_relationships_to__equals_the_reference_walk(ped: Pedigree, data: st.DataObject) -> None:
+    """The faster relationships_to gives every member exactly the label and degree of the member-by-member walk."""
+    reference = data.draw(st.sampled_from(ped.ids))
+    assert relationships_to(ped, reference) == _reference_relationships_to(ped, reference)
+    other = data.draw(st.sampled_from(ped.ids))
+    assert relationship(ped, reference, other, proband=reference) == _reference_relationships_to(ped, reference)[other]
+
+
+def test_relationships_to__of_a_long_line_of_descent_equals_the_reference() -> None:
+    """A 300-generation chain with a partner in each generation (the review's shape), from both ends."""
+    rows = [Member("g0", Sex.MALE), Member("w0", Sex.FEMALE)]
+    for i in range(1, 300):
+        rows += [Member(f"g{i}", Sex.MALE, f"g{i - 1}", f"w{i - 1}"), Member(f"w{i}", Sex.FEMALE)]
+    ped = build_pedigree(rows)
+    for reference in ("g0", "g299", "g150", "w150"):
+        assert relationships_to(ped, reference) == _reference_relationships_to(ped, reference)

@@ -352,3 +352,75 @@ def test_patient_pdf__full_engine_queue_is_a_503_in_the_one_shape(sqlite_world: 
     sqlite_world.app.state.budget = _budget(EnginePool(queue=0))
     busy = browser.get(f"/patients/{pid}/report.pdf", headers={"Accept": "application/json"})  # type: ignore[attr-defined]
     assert "busy" in str(_shape(busy, 503)["error"]) and int(busy.headers["retry-after"]) > 0
+
+
+# --- ninth wave: every logged-in engine path runs under the logged-in time budget -----------------------------------
+
+
+class BudgetPool(EnginePool):
+    """The engine processes, noting the time budget each job was given."""
+
+    def __init__(self) -> None:
+        super().__init__(processes=1)
+        self.budgets: list[float] = []
+
+    async def run(self, function: Callable[..., Any], *args: Any, budget_s: float) -> Any:
+        self.budgets.append(budget_s)
+        return await super().run(function, *args, budget_s=budget_s)
+
+
+def _chain(generations: int) -> dict[str, Any]:
+    members: list[dict[str, Any]] = [{"id": "g0", "sex": "male", "genotype": "ZZ"}, {"id": "w0", "sex": "female"}]
+    for i in range(1, generations):
+        members += [{"id": f"g{i}", "sex": "male", "father": f"g{i - 1}", "mother": f"w{i - 1}"},
+                    {"id": f"w{i}", "sex": "female"}]
+    return {"country": "USA", "members": members}
+
+
+def test_api_pedigree__with_a_token_runs_under_the_logged_in_budget_and_503_names_the_step(
+        sqlite_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A logged-in pedigree (more members than anonymous callers may send) gets the 60 s budget; with a spent
+    budget the answer is a 503 in the one error shape naming the step that ran out of time, not an unbounded run."""
+    from aatd.web import budget
+
+    pool = BudgetPool()
+    try:
+        sqlite_world.app.state.budget = _budget(pool)
+        headers = sqlite_world.token("doc@a.org")
+        ok = sqlite_world.client.post("/api/v1/pedigree?plan=true", json=_chain(60), headers=headers)
+        assert ok.status_code == 200, ok.text
+        assert len(ok.json()["prospective_children"]) == 59
+        assert budget.SIGNED_IN_BUDGET_S == 60.0 and pool.budgets == [60.0]
+        monkeypatch.setattr(budget, "SIGNED_IN_BUDGET_S", 0.0)
+        spent = sqlite_world.client.post("/api/v1/pedigree?plan=true", json=_chain(61), headers=headers)
+        error = str(_shape(spent, 503)["error"])
+        assert error.startswith("pedigree inference (") and "time budget of 0 s" in error, error
+        assert int(spent.headers["retry-after"]) > 0 and pool.budgets[-1] == 0.0
+    finally:
+        pool.shutdown()
+
+
+def test_clinician_family_paths__run_under_the_logged_in_budget_and_503_names_the_step(
+        sqlite_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The family page, its drawing, the family PDF, a relative's letter and the patient PDF compute the family's
+    inference, plan and drawing under the logged-in budget: spent, each answers 503 naming the step, caches
+    nothing, and answers normally once the budget allows."""
+    from aatd.web import budget
+    from aatd.web.clinician import answers
+    from web.clinician.test_risk import _patient
+
+    browser, pid, _token = _patient(sqlite_world)
+    page = browser.get(f"/patients/{pid}")  # type: ignore[attr-defined]
+    family_id = int(page.text.split('href="/families/')[1].split('"')[0].split("/")[0])
+    paths = [f"/families/{family_id}", f"/families/{family_id}/pedigree.svg", f"/families/{family_id}/report.pdf",
+             f"/families/{family_id}/letters/{pid}.pdf", f"/patients/{pid}/report.pdf"]
+    monkeypatch.setattr(budget, "SIGNED_IN_BUDGET_S", 0.0)
+    for path in paths:
+        answers._family_answers.cache_clear()
+        spent = browser.get(path, headers={"Accept": "application/json"})  # type: ignore[attr-defined]
+        error = str(_shape(spent, 503)["error"])
+        assert error.startswith("pedigree ") and "time budget of 0 s" in error, (path, error)
+        assert answers._family_answers.cache_info().currsize == 0, path
+    monkeypatch.setattr(budget, "SIGNED_IN_BUDGET_S", 60.0)
+    for path in paths:
+        assert browser.get(path).status_code == 200, path  # type: ignore[attr-defined]

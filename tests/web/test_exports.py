@@ -53,7 +53,8 @@ def test_results_csv__every_stored_field_reads_back_and_formulas_are_text(world:
         result = by_id[int(row["result_id"])]
         for field in ("value", "fev1_l", "fvc_l"):
             assert (float(row[field]) if row[field] else None) == result[field]  # exact floats (0.1 + 0.2 too)
-        assert (row["kind"], row["taken_on"], row["unit"] or None) == (result["kind"], result["taken_on"], result["unit"])
+        expected = (result["kind"], result["taken_on"], result["unit"])
+        assert (row["kind"], row["taken_on"], row["unit"] or None) == expected
         assert row["below_detection"] == ("yes" if result["below"] else "no")
         assert row["status"] == ("retracted" if result["retracted_at"] else "current")
     cells = {int(r["result_id"]): r for r in rows}

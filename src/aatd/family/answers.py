@@ -16,20 +16,18 @@ from aatd.errors import InputError
 from aatd.family._junction_tree import Progress
 from aatd.family.cascade import DISCLAIMER, PlanEntry, cascade_plan
 from aatd.family.inference import (
-    AlleleModel,
     ExactLimits,
     PedigreeResult,
     allele_model,
     carrier_mask,
     infer,
     prior_parameters,
-    prospective_child,
+    prospective_children,
     severe_mask,
 )
 from aatd.family.pedigree import Pedigree, read_pedigree_text
 from aatd.family.pedigree import pedigree_from_json as _from_json
 from aatd.family.relationships import proband_id, relationships_to
-from aatd.genetics.genotypes import Genotype
 from aatd.genetics.inheritance import as_canonical
 from aatd.genetics.levels import MODEL_SOURCES, Severity, genotype_classes, protective_threshold_umol_l
 from aatd.knowledge import knowledge
@@ -180,17 +178,12 @@ def report_for(result: PedigreeResult, *, plan: bool = False,
     })
     if plan:
         out["plan"] = _plan_json(cascade_plan(result))
-        out["prospective_children"] = [
-            ChildChances(father=f, mother=m, genotypes=as_canonical(_child(pedigree, model, f, m, limits)))
-            for f, m in _couples(pedigree, couples)
-        ]
+        pairs = _couples(pedigree, couples)
+        check_time_budget("cascade plan (children of each couple)")
+        children = prospective_children(pedigree, model, pairs, limits=limits)
+        out["prospective_children"] = [ChildChances(father=f, mother=m, genotypes=as_canonical(child))
+                                        for (f, m), child in zip(pairs, children, strict=True)]
     return out
-
-
-def _child(pedigree: Pedigree, model: AlleleModel, father: str, mother: str,
-           limits: ExactLimits | None) -> Mapping[Genotype, float]:
-    check_time_budget("cascade plan (children of each couple)")
-    return prospective_child(pedigree, model, father, mother, limits=limits)
 
 
 def pedigree_report(doc: Mapping[str, Any], *, country: str | None = None,

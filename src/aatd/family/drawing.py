@@ -48,6 +48,7 @@ from aatd.family.pedigree import CarrierEvidence, Member, Pedigree, Sex, build_p
 from aatd.genetics.alleles import get_allele, is_deficiency_allele
 from aatd.genetics.genotypes import Genotype
 from aatd.genetics.levels import Severity, genotype_severity
+from aatd.limits import check_time_budget
 
 SIZE = 36
 STEP_X = 90
@@ -194,8 +195,34 @@ def couples_without_children(pedigree: Pedigree) -> list[tuple[str, str]]:
 
 
 def related(pedigree: Pedigree, a: str, b: str) -> bool:
-    """True when ``a`` and ``b`` share an ancestor in the pedigree (or one descends from the other)."""
-    return bool((pedigree.ancestors(a) | {a}) & (pedigree.ancestors(b) | {b}))
+    """True when ``a`` and ``b`` share an ancestor in the pedigree (or one descends from the other).
+
+    Both lines are walked up in step, so the walk stops with the shorter one: when one side's
+    ancestors are all known, the other side is walked only down to the earliest of them in the
+    pedigree's parents-first order (older members cannot be among them, nor can their ancestors).
+    A partner who married in then costs a step or two, not a walk up their partner's whole line.
+    """
+    seen = ({a}, {b})
+    if a == b:
+        return True
+    queues: tuple[list[str], list[str]] = ([a], [b])
+    floor = -1
+    while queues[0] or queues[1]:
+        for side in (0, 1):
+            if not queues[side]:
+                continue
+            member = pedigree[queues[side].pop()]
+            for parent in (member.father, member.mother):
+                if parent is None or parent in seen[side] or pedigree.index[parent] < floor:
+                    continue
+                if parent in seen[1 - side]:
+                    return True
+                seen[side].add(parent)
+                queues[side].append(parent)
+        if floor < 0 and not (queues[0] and queues[1]):
+            done = 0 if not queues[0] else 1
+            floor = min(pedigree.index[x] for x in seen[done])
+    return False
 
 
 def twin_sets(pedigree: Pedigree) -> dict[str, tuple[str, ...]]:
@@ -237,12 +264,20 @@ def row_orders(pedigree: Pedigree) -> list[list[str]]:
     """Members of each generation, left to right."""
     gen = generations(pedigree)
     mates = partners(pedigree)
+    families = sibships(pedigree)
+    sibs = {kid: kids for kids in families.values() for kid in kids}
+    members_of: dict[int, list[str]] = {}
+    for m in pedigree.members:
+        members_of.setdefault(gen[m.id], []).append(m.id)
+    groups_of: dict[int, list[tuple[Couple, list[str]]]] = {}
+    for couple, kids in families.items():
+        groups_of.setdefault(gen[kids[0]], []).append((couple, kids))
     place: dict[str, int] = {}
     rows: list[list[str]] = []
     for level in range(max(gen.values()) + 1):
-        in_row = [m.id for m in pedigree.members if gen[m.id] == level]
-        groups = [(couple, kids) for couple, kids in sibships(pedigree).items() if gen[kids[0]] == level]
-        row = _with_partners(_ordered_sibships(groups, mates, place), in_row, mates, pedigree)
+        check_time_budget("pedigree drawing (rows)")
+        row = _with_partners(_ordered_sibships(groups_of.get(level, []), mates, place), members_of.get(level, []),
+                             mates, pedigree, sibs)
         place.update({x: k for k, x in enumerate(row)})
         rows.append(row)
     return rows
@@ -269,7 +304,8 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def _with_partners(row: list[str], in_row: list[str], mates: Mapping[str, list[str]], pedigree: Pedigree) -> list[str]:
+def _with_partners(row: list[str], in_row: list[str], mates: Mapping[str, list[str]], pedigree: Pedigree,
+                   sibs: Mapping[str, list[str]]) -> list[str]:
     """Add the rest of the row: partners beside their partner, then anyone left (each with their partners).
 
     A partner who married in stands on the outer side of their partner's sibship (so siblings and
@@ -277,7 +313,6 @@ def _with_partners(row: list[str], in_row: list[str], mates: Mapping[str, list[s
     wanted = set(in_row)
     out = list(row)
     placed = set(row)
-    sibs = {kid: kids for kids in sibships(pedigree).values() for kid in kids}
     for start in [*row, *in_row]:
         if start not in placed:
             out.append(start)
@@ -354,24 +389,47 @@ def layout(pedigree: Pedigree, result: PedigreeResult | None = None) -> dict[str
     x: dict[str, float] = {}
     for row, row_gaps in zip(rows, gaps, strict=True):
         x.update(zip(row, fit_row([0.0] * len(row), row_gaps), strict=True))
-    families = sibships(pedigree)
+    below, above = _families_by_row(rows, sibships(pedigree))
     for n in range(2 * PASSES + 1):
         down = n % 2 == 0  # start and end with children under their parents
         order = range(1, len(rows)) if down else range(len(rows) - 2, -1, -1)
         for r in order:
-            targets = _down_targets(rows[r], families, x) if down else _up_targets(rows[r], families, x)
+            check_time_budget("pedigree drawing (layout)")
+            targets = _down_targets(rows[r], below[r], x) if down else _up_targets(rows[r], above[r], x)
             x.update(zip(rows[r], fit_row(_fill_partners(rows[r], targets, gaps[r], x), gaps[r]), strict=True))
     shift = MARGIN - min(x[m] - width[m] / 2 for m in x)
     gen = {member: r for r, row in enumerate(rows) for member in row}
     return {m.id: (round(x[m.id] + shift, 1), MARGIN + gen[m.id] * STEP_Y) for m in pedigree.members}
 
 
-def _down_targets(row: Sequence[str], families: Mapping[Couple, list[str]], x: Mapping[str, float]
+def _families_by_row(rows: Sequence[Sequence[str]], families: Mapping[Couple, list[str]]
+                     ) -> tuple[list[list[tuple[Couple, list[str]]]], list[list[tuple[Couple, list[str]]]]]:
+    """For each row, the sibships standing in it and the sibships with a parent in it (in ``families`` order).
+
+    Each pass of :func:`layout` then visits only a row's own families, not every family of the
+    pedigree for every row (which made a long line of descent quadratic); the order, and so every
+    sum of positions, is the one of the full scan.
+    """
+    rows_of: dict[str, set[int]] = {}  # a member in a loop through a partnership can stand in two rows
+    for r, row in enumerate(rows):
+        for member in row:
+            rows_of.setdefault(member, set()).add(r)
+    below: list[list[tuple[Couple, list[str]]]] = [[] for _ in rows]
+    above: list[list[tuple[Couple, list[str]]]] = [[] for _ in rows]
+    for couple, kids in families.items():
+        for r in rows_of.get(kids[0], ()):
+            below[r].append((couple, kids))
+        for r in set().union(*(rows_of.get(p, ()) for p in couple if p is not None)):
+            above[r].append((couple, kids))
+    return below, above
+
+
+def _down_targets(row: Sequence[str], families: Sequence[tuple[Couple, list[str]]], x: Mapping[str, float]
                   ) -> dict[str, float]:
     """Each sibship (with whoever stands between its members) centred under its parents' marriage line."""
     place = {member: k for k, member in enumerate(row)}
     targets: dict[str, list[float]] = {}
-    for couple, kids in families.items():
+    for couple, kids in families:
         if kids[0] not in place:
             continue
         centre = _mean([x[p] for p in couple if p is not None])
@@ -382,12 +440,12 @@ def _down_targets(row: Sequence[str], families: Mapping[Couple, list[str]], x: M
     return {member: _mean(ts) for member, ts in targets.items()}
 
 
-def _up_targets(row: Sequence[str], families: Mapping[Couple, list[str]], x: Mapping[str, float]
+def _up_targets(row: Sequence[str], families: Sequence[tuple[Couple, list[str]]], x: Mapping[str, float]
                 ) -> dict[str, float]:
     """Each parent placed so that the marriage line's midpoint is over the middle of the children."""
     in_row = set(row)
     targets: dict[str, list[float]] = {}
-    for couple, kids in families.items():
+    for couple, kids in families:
         middle = (min(x[k] for k in kids) + max(x[k] for k in kids)) / 2
         present = [p for p in couple if p is not None]
         mid_now = _mean([x[p] for p in present])
@@ -627,6 +685,7 @@ def pedigree_drawings(pedigree: Pedigree, result: PedigreeResult | None = None, 
     """
     drawn, placeholders = with_unknown_partners(pedigree)
     pos = layout(drawn, result)
+    check_time_budget("pedigree drawing (symbols)")
     lines = {m.id: label_lines(m, result) for m in drawn.members}
     bottom = {m: pos[m][1] + SIZE / 2 + 16 + 14 * len(lines[m]) + 4 for m in pos}
     for m in placeholders:

@@ -50,6 +50,7 @@ from aatd.genetics.prevalence import country as country_record
 from aatd.genetics.prevalence import country_allele_frequencies, validate_frequencies
 from aatd.genetics.units import Level
 from aatd.knowledge import knowledge, read_table
+from aatd.limits import check_time_budget
 
 PRIORS_TABLE = "pedigree_priors.csv"
 NULL_ALLELE = "Null"
@@ -260,16 +261,30 @@ def _level_vector(level: Level, inflamed: bool, genotypes: tuple[Genotype, ...])
 
 
 def severe_mask(model: AlleleModel) -> Array:
-    """1 for genotypes whose severity class is severe or absent."""
-    return np.array([genotype_severity(g) in _SEVERE for g in model.genotypes], dtype=float)
+    """1 for genotypes whose severity class is severe or absent (read-only; computed once per genotype set)."""
+    return _severe_mask(model.genotypes)
 
 
 def carrier_mask(model: AlleleModel) -> Array:
-    """1 for genotypes with exactly one deficiency allele (any allele not of the normal class)."""
+    """1 for genotypes with exactly one deficiency allele (any allele not of the normal class; read-only)."""
+    return _carrier_mask(model.genotypes)
+
+
+@cache
+def _severe_mask(genotypes: tuple[Genotype, ...]) -> Array:
+    mask = np.array([genotype_severity(g) in _SEVERE for g in genotypes], dtype=float)
+    mask.setflags(write=False)
+    return mask
+
+
+@cache
+def _carrier_mask(genotypes: tuple[Genotype, ...]) -> Array:
     def deficient(name: str) -> bool:
         return is_deficiency_allele(get_allele(name))
 
-    return np.array([deficient(g.first) + deficient(g.second) == 1 for g in model.genotypes], dtype=float)
+    mask = np.array([deficient(g.first) + deficient(g.second) == 1 for g in genotypes], dtype=float)
+    mask.setflags(write=False)
+    return mask
 
 
 # --- the network -------------------------------------------------------------------------------------------------
@@ -352,6 +367,7 @@ def eliminate_genotypes(network: Network, model: AlleleModel) -> list[NDArray[np
     compatible = transmission_table(model) > 0
     changed = True
     while changed:
+        check_time_budget("pedigree inference (genotype elimination)")
         changed = False
         for father, mother, children in nuclear_families(network):
             pairs = allowed[father][:, None] & allowed[mother][None, :]
@@ -653,6 +669,39 @@ def prospective_child(pedigree: Pedigree, model: AlleleModel, father: str, mothe
     Exact even when the couple is related: the child is added to the network rather than
     mixing the parents' marginals (which would ignore the dependence between them).
     """
-    child_id = "__prospective_child__"
-    result = infer(with_prospective_child(pedigree, father, mother, child_id), model, limits=limits)
-    return result.distribution(child_id)
+    result = infer(with_prospective_child(pedigree, father, mother, PROSPECTIVE_CHILD), model, limits=limits)
+    return result.distribution(PROSPECTIVE_CHILD)
+
+
+PROSPECTIVE_CHILD = "__prospective_child__"
+"""Id of the untested child added by :func:`prospective_child` (refused if the pedigree already uses it)."""
+
+
+def prospective_children(pedigree: Pedigree, model: AlleleModel, couples: Sequence[tuple[str, str]],
+                         limits: ExactLimits | None = None) -> list[dict[Genotype, float]]:
+    """:func:`prospective_child` of every couple in ``couples`` (same order), from one inference.
+
+    A child with no evidence is a leaf of the network: adding it changes neither the likelihood
+    of the evidence nor anyone else's posterior, so the children of all couples can be added at
+    once and each one's distribution is the one :func:`prospective_child` gives for it alone
+    (equal to rounding; tested in ``tests/family/test_inference.py``). One inference instead of one
+    per couple: a 500-member chain has 249 couples. Invalid couples raise the error that
+    :func:`prospective_child` raises for the first of them.
+    """
+    if not couples:
+        return []
+    prefix = PROSPECTIVE_CHILD
+    while any(m.id.startswith(prefix) for m in pedigree.members):
+        prefix += "_"
+    ids = [f"{prefix}{k}" for k in range(len(couples))]
+    try:
+        if PROSPECTIVE_CHILD in pedigree or any(f not in pedigree or m not in pedigree for f, m in couples):
+            raise InputError("couple", PROSPECTIVE_CHILD, "couples of members of the pedigree")
+        added = build_pedigree([*pedigree.members, *(Member(id=child, father=f, mother=m)
+                                                     for child, (f, m) in zip(ids, couples, strict=True))])
+    except (InputError, PedigreeError):
+        for f, m in couples:  # the error of the first invalid couple, exactly as prospective_child raises it
+            with_prospective_child(pedigree, f, m, PROSPECTIVE_CHILD)
+        raise
+    result = infer(added, model, limits=limits)
+    return [result.distribution(child) for child in ids]

@@ -84,33 +84,84 @@ def ancestor_depths(pedigree: Pedigree, member_id: str) -> dict[str, int]:
     return depth
 
 
+def descendant_depths(pedigree: Pedigree, member_id: str) -> dict[str, int]:
+    """Each descendant of ``member_id`` (and the member, at 0) with its smallest number of generations down.
+
+    ``descendant_depths(p, a)[b] == ancestor_depths(p, b)[a]`` (the same shortest path, walked the other way).
+    """
+    children: dict[str, list[str]] = {}
+    for m in pedigree.members:
+        for parent in (m.father, m.mother):
+            if parent is not None:
+                children.setdefault(parent, []).append(m.id)
+    depth = {member_id: 0}
+    frontier = [member_id]
+    while frontier:
+        nxt = []
+        for x in frontier:
+            for child in children.get(x, ()):
+                if child not in depth:
+                    depth[child] = depth[x] + 1
+                    nxt.append(child)
+        frontier = nxt
+    return depth
+
+
+@dataclass(frozen=True, slots=True)
+class _Links:
+    """Twin sets and couples of a pedigree, read once so that each pair is checked in constant time."""
+
+    twin_set: Mapping[str, int]
+    couples: frozenset[frozenset[str]]
+
+    @classmethod
+    def of(cls, pedigree: Pedigree) -> _Links:
+        twin_set = {mid: k for k, group in enumerate(pedigree.twin_groups()) for mid in group}
+        couples = frozenset(frozenset((m.father, m.mother)) for m in pedigree.members
+                            if m.father is not None and m.mother is not None)
+        return cls(twin_set, couples)
+
+    def twins(self, a: str, b: str) -> bool:
+        group = self.twin_set.get(a)
+        return group is not None and group == self.twin_set.get(b)
+
+    def partners(self, a: str, b: str) -> bool:
+        return frozenset((a, b)) in self.couples
+
+
 def relationship(pedigree: Pedigree, a: str, b: str, *, proband: str | None = None) -> Relationship:
     """How ``b`` is related to ``a`` ("``b`` is ``a``'s ..."); ``proband`` names ``a == b`` "proband"."""
-    return _relationship(pedigree, a, b, ancestor_depths(pedigree, a), ancestor_depths(pedigree, b), proband)
+    return _relationship(pedigree, a, b, ancestor_depths(pedigree, a), descendant_depths(pedigree, a),
+                         _Links.of(pedigree), proband)
 
 
 def relationships_to(pedigree: Pedigree, reference: str | None) -> dict[str, Relationship | None]:
-    """The relationship of every member to ``reference`` (all ``None`` without a reference)."""
+    """The relationship of every member to ``reference`` (all ``None`` without a reference).
+
+    The reference's ancestors and descendants, the twin sets and the couples are read once; a
+    member's own ancestors are walked only for collateral relatives, so a long line of descent
+    costs time linear in its length (it cost the square of it).
+    """
     if reference is None:
         return {m.id: None for m in pedigree.members}
-    mine = ancestor_depths(pedigree, reference)
-    return {m.id: _relationship(pedigree, reference, m.id, mine, ancestor_depths(pedigree, m.id), reference)
-            for m in pedigree.members}
+    up, down, links = ancestor_depths(pedigree, reference), descendant_depths(pedigree, reference), _Links.of(pedigree)
+    return {m.id: _relationship(pedigree, reference, m.id, up, down, links, reference) for m in pedigree.members}
 
 
-def _relationship(pedigree: Pedigree, a: str, b: str, depth_a: Mapping[str, int], depth_b: Mapping[str, int],
-                  proband: str | None) -> Relationship:
+def _relationship(pedigree: Pedigree, a: str, b: str, depth_a: Mapping[str, int], below_a: Mapping[str, int],
+                  links: _Links, proband: str | None) -> Relationship:
     if a == b:
         return Relationship("proband" if a == proband else "self", None)
-    if _twins(pedigree, a, b):
+    if links.twins(a, b):
         return Relationship("monozygotic twin", 1)
     if b in depth_a:
         return _lineal(depth_a[b], _LINEAL_UP)
-    if a in depth_b:
-        return _lineal(depth_b[a], _LINEAL_DOWN)
+    if b in below_a:
+        return _lineal(below_a[b], _LINEAL_DOWN)
+    depth_b = ancestor_depths(pedigree, b)
     common = depth_a.keys() & depth_b.keys()
     if not common:
-        return Relationship("partner" if _partners(pedigree, a, b) else "unrelated", None)
+        return Relationship("partner" if links.partners(a, b) else "unrelated", None)
     best = min(depth_a[c] + depth_b[c] for c in common)
     splits: dict[tuple[int, int], int] = {}
     for c in common:
@@ -129,14 +180,6 @@ def _relationship(pedigree: Pedigree, a: str, b: str, depth_a: Mapping[str, int]
     if len(tied) > 1 and any(split != (da, db) for split, _ in tied):
         return Relationship("other relative", da + db - 1 if count >= 2 else da + db)
     return _collateral(da, db, count >= 2)
-
-
-def _twins(pedigree: Pedigree, a: str, b: str) -> bool:
-    return any(a in group and b in group for group in pedigree.twin_groups())
-
-
-def _partners(pedigree: Pedigree, a: str, b: str) -> bool:
-    return any({m.father, m.mother} == {a, b} for m in pedigree.members)
 
 
 def _lineal(generations: int, names: tuple[str, str]) -> Relationship:

@@ -310,16 +310,18 @@ def _collect(label: str, resource: Mapping[str, Any], found: _Collected) -> None
     if isinstance(subject, Mapping) and isinstance(subject.get("reference"), str):
         found.subjects.add(subject["reference"])
     date = _date(resource)
-    before = {id(f) for f in _all_found(found)}
+    lists = _found_lists(found)
+    before = [len(items) for items in lists]  # readers only append: what is new stands past these lengths
     _READERS[row.key](label, resource, date, found)
     issued = resource.get("issued")
-    for item in _all_found(found):
-        if id(item) not in before:
+    for items, start in zip(lists, before, strict=True):
+        for item in items[start:]:
             item.order = date or (issued if isinstance(issued, str) else "")
 
 
-def _all_found(found: _Collected) -> list[_Found]:
-    return [*found.levels, *found.crps, *found.phenotypes, *found.genotypes, *found.fev1, *found.smoking]
+def _found_lists(found: _Collected) -> tuple[list[_Found], ...]:
+    """The lists of read results (each reader appends to one of them)."""
+    return (found.levels, found.crps, found.phenotypes, found.genotypes, found.fev1, found.smoking)
 
 
 def _read_level(label: str, obs: Mapping[str, Any], date: str, found: _Collected) -> None:

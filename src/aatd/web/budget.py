@@ -58,7 +58,8 @@ REQUEST_BUDGET_S = 10.0
 an anonymous pedigree of :data:`aatd.limits.ANONYMOUS_MEMBERS` members takes about 0.1 s."""
 
 SIGNED_IN_BUDGET_S = 60.0
-"""Time budget of a logged-in caller's engine request (a 500-member cascade plan takes ~5 s)."""
+"""Time budget of a logged-in caller's engine request, also of the clinician family pages' inference, plan and
+drawing (a 500-member family's plan and drawing take well under a second since the ninth wave)."""
 
 ANONYMOUS_SLOTS = 2
 """Anonymous engine computations running at once (the cores of a small server); the other

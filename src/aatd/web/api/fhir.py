@@ -53,13 +53,13 @@ def import_results(patient_id: Id, principal: ApiUser, db: Db,
     ws = Workspace(db, principal.user)
     ws.patient(patient_id, audit_read=False)
     read = read_results(payload)
-    stored = []
+    rows = []
     for record in read.results:
         taken = str(record["taken_on"])
         if len(taken) < 10:
             raise InputError(f"{record['source']}.effectiveDateTime", taken or None,
                              "the full date the sample was taken (YYYY-MM-DD)")
-        data = {k: v for k, v in record.items() if k != "source"} | {"taken_on": taken[:10],
-                                                                      "note": f"FHIR {record['source']}"}
-        stored.append(ResultOut.model_validate(ws.add_result(patient_id, data)))
+        rows.append({k: v for k, v in record.items() if k != "source"} | {"taken_on": taken[:10],
+                                                                          "note": f"FHIR {record['source']}"})
+    stored = [ResultOut.model_validate(result) for result in ws.add_results(patient_id, rows)]
     return FhirImportOut(imported=stored, notes=list(read.notes), ignored=list(read.ignored))

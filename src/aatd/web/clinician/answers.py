@@ -18,7 +18,9 @@ from aatd.errors import AatdError, InputError
 from aatd.family.answers import PedigreeAnswer, family_answer
 from aatd.family.drawing import pedigree_drawings
 from aatd.family.pedigree import pedigree_from_json
+from aatd.limits import TimeBudgetExceeded, time_budget_at_most
 from aatd.risk.lung_function import describe_interpretation_with_spirometry
+from aatd.web import budget
 from aatd.web.deps import lend_a_thread
 from aatd.web.models import Result
 
@@ -91,7 +93,9 @@ def family_answers(doc: dict[str, Any], title: str) -> FamilyAnswers:
 
 @lru_cache(maxsize=CACHED_FAMILIES)
 def _family_answers(document: str, title: str) -> FamilyAnswers:
-    with lend_a_thread():
+    # The logged-in time budget (or the request's, if sooner): past it, TimeBudgetExceeded is a 503
+    # naming the step (the inference, the plan or the drawing), and nothing is cached.
+    with lend_a_thread(), time_budget_at_most(budget.SIGNED_IN_BUDGET_S):
         return _infer(document, title)
 
 
@@ -101,9 +105,13 @@ def _infer(document: str, title: str) -> FamilyAnswers:
     country = _country(doc)
     try:
         result, report = family_answer(named, plan=True)
+    except TimeBudgetExceeded:
+        raise
     except AatdError as exc:
         try:
             svg, page_svg = pedigree_drawings(pedigree_from_json(named), None, title=title)
+        except TimeBudgetExceeded:
+            raise
         except AatdError:
             return FamilyAnswers(None, None, str(exc), country)
         return FamilyAnswers(svg, None, str(exc), country, page_svg)

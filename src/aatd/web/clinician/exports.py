@@ -24,7 +24,8 @@ from aatd.web.workspace.repository import Workspace
 
 FHIR_JSON = "application/fhir+json"
 CSV_COLUMNS = ("result_id", "taken_on", "kind", "value", "below_detection", "unit", "method", "text", "panel",
-               "fev1_l", "fvc_l", "status", "note", "retraction_reason", "entered_at", "corrected_at")
+               "fev1_l", "fvc_l", "post_bronchodilator", "status", "note", "retraction_reason", "entered_at",
+               "corrected_at")
 """The columns of :func:`results_csv`, one per stored field of a result (``status``: current or retracted)."""
 
 
@@ -84,7 +85,7 @@ def results_csv(ws: Workspace, patient_id: int) -> str:
 
 def _csv_row(row: dict[str, Any]) -> tuple[object, ...]:
     return (row["id"], row["taken_on"], row["kind"], row["value"], row["below"], row["unit"], row["method"],
-            row["text"], row["panel"], row["fev1_l"], row["fvc_l"],
+            row["text"], row["panel"], row["fev1_l"], row["fvc_l"], row["post_bronchodilator"],
             "retracted" if row["retracted_at"] is not None else "current", row["note"], row["retraction_reason"],
             row["created_at"], row["updated_at"])
 

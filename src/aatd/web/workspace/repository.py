@@ -287,6 +287,28 @@ class Workspace:
         self.record("create", "result", result.id, patient_id=patient.id, kind=result.kind)
         return result
 
+    def add_results(self, patient_id: int, rows: Sequence[dict[str, Any]]) -> list[Result]:
+        """Validate and store many results of one patient at once (all or nothing): the FHIR import.
+
+        Stores and audits exactly what :meth:`add_result` called once per row (without an idempotency
+        key) would: the same rows, one ``create`` event per result in the same order, and the first
+        invalid row's error. But the patient is read once, every row is validated before any is
+        written, and the rows go to the database in one flush (one multi-row insert) rather than a
+        savepoint, an insert and a flush each: 5,000 rows took seconds of round trips.
+        """
+        patient = self.patient(patient_id, audit_read=False)
+        columns = [clean_result(data) for data in rows]
+        results = [Result(organisation_id=self.org, patient_id=patient.id, created_by=self.user.id,
+                          idempotency_key=None, **values) for values in columns]
+        self.db.add_all(results)
+        self.db.flush()
+        if any(result.kind in ("genotype", "phenotype", "level") for result in results):
+            patient.tested = True
+            self.db.flush()
+        for result in results:
+            self.record("create", "result", result.id, patient_id=patient.id, kind=result.kind)
+        return results
+
     def result(self, patient_id: int, result_id: int) -> Result:
         """One result of one patient of the organisation, or 404."""
         patient = self.patient(patient_id, audit_read=False)
