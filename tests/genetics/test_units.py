@@ -196,3 +196,21 @@ def test_crp__below_a_limit_above_the_cut_off_is_refused_as_undecidable(text: st
         Crp.parse(text, unit)
     assert caught.value.field == "crp" and caught.value.value == text
     assert "'<' with a limit of at most" in caught.value.expected and "cut-off (5 mg/L)" in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["<<5", "< <5", "5<", ">5", "≥5", "=5", "5 mg/L", "1_0", "<", "", "nan", "inf"])
+def test_crp_parse__the_same_grammar_as_a_level(text: str) -> None:
+    """One '<' at most and one plain number, as :func:`Level.parse` reads a level (``<<5`` was read as ``<5``)."""
+    from aatd.genetics.units import Crp
+
+    with pytest.raises(InputError, match=r"crp: got .*a CRP of zero or more, in mg/L"):
+        Crp.parse(text, "mg/L")
+
+
+@pytest.mark.parametrize(("text", "below", "value"), [("<5", True, 5.0), ("<=5", True, 5.0), ("≤ 0,5", True, 0.5),
+                                                      (" 12 ", False, 12.0), ("1,2", False, 1.2)])
+def test_crp_parse__one_qualifier_and_a_decimal_comma(text: str, below: bool, value: float) -> None:
+    from aatd.genetics.units import Crp
+
+    crp = Crp.parse(text, "mg/L")
+    assert (crp.below, crp.value) == (below, value)

@@ -136,22 +136,23 @@ _BELOW = frozenset({"<", "<=", "=<", "≤"})
 LEVEL_EXPECTED = "a number, optionally after one '<' (or '<=', '≤') for a result below detection, e.g. 85 or <20"
 
 
-def _level_text(text: str, field: str) -> tuple[bool, float]:
-    """(below, number) of a level typed as text, e.g. ``"<20"``; :class:`InputError` for anything else.
+def _level_text(text: str, field: str, expected: str = LEVEL_EXPECTED) -> tuple[bool, float]:
+    """(below, number) of a level (or a CRP: ``expected`` names it) typed as text, e.g. ``"<20"``;
+    :class:`InputError` for anything else.
 
     The qualifier may appear once (``<<20`` was read as ``<20``: security review w8). A result reported as
     above a value (``>20``) is refused: it is a lower bound, which no interpretation here can use.
     """
     match = _LEVEL_TEXT.fullmatch(text)
     if match is None:
-        raise InputError(field, text, LEVEL_EXPECTED)
+        raise InputError(field, text, expected)
     qualifier, number = match["qualifier"], match["number"]
     if qualifier is not None and qualifier not in _BELOW:
-        raise InputError(field, text, LEVEL_EXPECTED,
+        raise InputError(field, text, expected,
                          hint=f"a result reported as above a value ('{qualifier}') cannot be interpreted")
     if "," in number:
         if not _DECIMAL_COMMA.match(number):  # "1,2" g/L as written in Spain; "1,200" stays ambiguous
-            raise InputError(field, text, LEVEL_EXPECTED, hint="a comma is read only as a decimal comma, as in 1,2")
+            raise InputError(field, text, expected, hint="a comma is read only as a decimal comma, as in 1,2")
         number = number.replace(",", ".")
     return qualifier is not None, float(number)
 
@@ -328,16 +329,8 @@ class Crp:
         raw = value
         parsed_unit = parse_crp_unit(unit, f"{field}_unit")
         below = False
-        if isinstance(value, str):
-            text = value.strip()
-            below = text.startswith("<")
-            text = text.lstrip("<").strip()
-            if _DECIMAL_COMMA.match(text):
-                text = text.replace(",", ".")
-            try:
-                value = float(text)
-            except ValueError:
-                raise InputError(field, raw, f"a CRP of zero or more, in {parsed_unit.value}") from None
+        if isinstance(value, str):  # one qualifier at most, as for a level ("<<5" is refused)
+            below, value = _level_text(value, field, f"a CRP of zero or more, in {parsed_unit.value}")
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
             raise InputError(field, raw, f"a CRP of zero or more, in {parsed_unit.value}")
         crp = cls.of(value, parsed_unit, below)

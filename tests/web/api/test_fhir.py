@@ -192,8 +192,13 @@ def test_import_with_a_bad_row_stores_nothing_and_names_the_first_bad_row(world:
     pid = make_patient(world, h)
     bundle = _crp_bundle(30)
     bundle["entry"][20]["resource"]["valueQuantity"]["value"] = 5000
-    bundle["entry"][25]["resource"]["valueQuantity"]["value"] = -1
+    bundle["entry"][25]["resource"]["valueQuantity"]["value"] = 3000
     response = world.client.post(f"/api/v1/patients/{pid}/fhir", json=bundle, headers=h)
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["value"] in (5000, 5000.0, "5000")
+    assert _stored(world, pid) == ([], [], False)
+    bundle["entry"][25]["resource"]["valueQuantity"]["value"] = -1  # not a CRP at all: refused as the Bundle is read
+    response = world.client.post(f"/api/v1/patients/{pid}/fhir", json=bundle, headers=h)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "Observation/c25.valueQuantity.value"
     assert _stored(world, pid) == ([], [], False)
