@@ -28,7 +28,7 @@ from starlette.datastructures import FormData, ImmutableMultiDict
 from aatd.errors import InputError, shown
 from aatd.genetics.units import CRP_UNIT_EXPECTED, LEVEL_EXPECTED
 from aatd.knowledge.places import place_name
-from aatd.limits import typed_number
+from aatd.limits import NOTE, typed_number
 from aatd.patients.find_care import CarePlace, helpline_for, load_places, spoken_languages
 from aatd.patients.i18n import format_number, gettext_noop, localise_number
 from aatd.provenance import software_version
@@ -249,7 +249,11 @@ def switch_fields(request: Request) -> list[tuple[str, str]]:
     in that language. A page answering an uploaded file has no such fields (the file is not sent back).
     """
     found = getattr(request.state, "answer_fields", None)
-    return list(found.multi_items()) if request.method == "POST" and found else []
+    if request.method != "POST" or not found:
+        return []
+    items = list(found.multi_items())
+    # a value longer than any field accepts (NOTE, the longest text limit) is refused again: it is not copied
+    return [] if any(len(value) > NOTE for _, value in items) else items
 
 
 def _without_lang(request: Request) -> str:
