@@ -109,6 +109,20 @@ def test_should_test__a_neonate_with_cholestasis_is_recommended_by_ats_ers_not_b
     assert [r["limits"]["min_age"] for r in verdicts["a1f2016"]["outside_age_bounds"]] == [18]
 
 
+@pytest.mark.parametrize("finding", ["neonatal_cholestasis", "infant_jaundice", "neonatal_hepatitis"])
+def test_should_test__a_neonatal_finding_without_an_age_is_not_read_as_an_adult(finding: str) -> None:
+    """With no age, a finding made in infancy is not covered by the adult A1F guideline (it was 'recommended'),
+    and ATS/ERS (any age) still recommends the test; the same answer as with the neonate's age given."""
+    without_age = describe_should_test([finding])
+    assert _recommendations([finding], None) == _recommendations([finding], 0.1)
+    assert without_age["overall"] == "recommended"
+    verdicts = {g["guideline"]: g for g in without_age["guidelines"]}
+    assert verdicts["a1f2016"]["recommendation"] == NOT_COVERED
+    assert verdicts["ats_ers2003"]["recommendation"] == "recommended"
+    assert _recommendations(["unexplained_liver_disease"], None)["a1f2016"] == "recommended"  # adults as before
+    assert _recommendations(["copd", finding], None)["a1f2016"] == "recommended"  # reached through COPD too
+
+
 def test_should_test__a_16_year_old_with_panniculitis_is_not_covered_not_not_indicated() -> None:
     answer = describe_should_test(["necrotising_panniculitis"], age=16)
     assert answer["overall"] == NOT_COVERED

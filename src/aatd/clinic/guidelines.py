@@ -58,6 +58,9 @@ class Finding:
     aliases: tuple[str, ...]
     implies: tuple[str, ...]
     notes: str
+    in_infancy: bool = False
+    """The finding is made in infancy (neonatal cholestasis): a guideline written for adults does not cover it
+    when no age is given, rather than being read as if the person were an adult."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,8 +206,11 @@ def _load_findings(d: Path) -> dict[str, Finding]:
         key = row.required("finding")
         if key in out:
             raise DataError(table, row.line, f"duplicate finding {key!r}")
+        infancy = row.text("in_infancy")
+        if infancy not in ("", "yes"):
+            raise DataError(table, row.line, f"in_infancy must be 'yes' or empty, got {infancy!r}")
         out[key] = Finding(key, row.required("label"), _split(row.text("aliases")), _split(row.text("implies")),
-                           row.text("notes"))
+                           row.text("notes"), in_infancy=infancy == "yes")
     for f in out.values():
         for implied in f.implies:
             if implied not in out:

@@ -132,9 +132,13 @@ def should_test(findings: Iterable[str], *, age: float | None = None,
     ``age`` in years; ``pack_years`` of smoking. Age limits are applied only when the age
     is known: a rule with an unknown limit is listed as ``pending``, not as triggered.
     Rows whose age limit an unknown age cannot check still apply when the limit is only a
-    lower age bound for adults, because the finding (e.g. COPD) already implies adulthood.
+    lower age bound for adults, because the finding (e.g. COPD) already implies adulthood;
+    but not when only a finding made in infancy (``in_infancy``, e.g. neonatal cholestasis)
+    leads to the row: a guideline written for adults then does not cover the person.
     """
-    codes = expand_findings(parse_findings(findings))
+    given = parse_findings(findings)
+    codes = expand_findings(given)
+    infant_only = _reached_only_in_infancy(given) if age is None else frozenset()
     age = _check_number("age", age, MAX_AGE_YEARS)
     pack_years = _check_number("pack_years", pack_years, MAX_PACK_YEARS)
     tables = guideline_tables()
@@ -145,6 +149,9 @@ def should_test(findings: Iterable[str], *, age: float | None = None,
         if rule.finding not in codes or (rule.with_any and not codes.intersection(rule.with_any)):
             continue
         fails, missing = _limits_unmet(rule, age, pack_years)
+        if rule.min_age is not None and rule.finding in infant_only:
+            outside[rule.guideline].append(rule)
+            continue
         if fails:
             if _only_below_min_age(rule, age, pack_years):
                 outside[rule.guideline].append(rule)
@@ -155,6 +162,16 @@ def should_test(findings: Iterable[str], *, age: float | None = None,
             triggered[rule.guideline].append(rule)
     return tuple(GuidelineVerdict(g, _recommendation(rules, outside[g]), tuple(rules), tuple(pending[g]),
                                   tuple(outside[g])) for g, rules in triggered.items())
+
+
+def _reached_only_in_infancy(given: frozenset[str]) -> frozenset[str]:
+    """The findings that only a finding made in infancy leads to (neonatal cholestasis implies unexplained
+    liver disease): a rule on them with an adult age bound does not cover the person. A finding also reached
+    from another one (COPD, or liver disease stated as such) is judged as before, so adding a finding never
+    makes testing less indicated."""
+    table = guideline_tables().findings
+    infancy = frozenset(c for c in given if table[c].in_infancy)
+    return expand_findings(infancy) - expand_findings(given - infancy) if infancy else frozenset()
 
 
 def _only_below_min_age(rule: TestingRule, age: float | None, pack_years: float | None) -> bool:
