@@ -124,6 +124,10 @@ def main() -> None:
     parser.add_argument("--postgresql-only", action="store_true", help="with --mixed: skip SQLite")
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
                         help="with --mixed: set this variable for the server (e.g. AATD_WORKER_THREADS=2); repeatable")
+    parser.add_argument("--serve-arg", action="append", default=[], metavar="ARG",
+                        help="with --mixed: pass ARG to this code's `aatd serve` (e.g. --serve-arg=--one-process)")
+    parser.add_argument("--versus-serve-arg", action="append", default=[], metavar="ARG",
+                        help="with --mixed --versus: pass ARG to the peer's `aatd serve`")
     parser.add_argument("--client-nice", type=int, default=0, metavar="N",
                         help="with --mixed: run the load clients' threads at niceness N (default 0, as before: the "
                              "clients compete with the server for the same cores; the health poller stays at 0)")

@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,8 +63,8 @@ def chain(n: int) -> dict[str, Any]:
 
 
 @contextmanager
-def server(database_url: str | None, source: Path | None,
-           extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, dict[str, str], int]]:
+def server(database_url: str | None, source: Path | None, extra_env: dict[str, str] | None = None,
+           serve_args: Sequence[str] = ()) -> Iterator[tuple[str, dict[str, str], int]]:
     """``aatd serve`` on a free port with a fresh data directory (and ``extra_env`` set for it); yields its URL,
     environment and process id."""
     data_dir = tempfile.mkdtemp(prefix="aatd-mixed-")
@@ -78,7 +78,7 @@ def server(database_url: str | None, source: Path | None,
                     "--admin", "--password-stdin"], input=PASSWORD + "\n", env=env, check=True, text=True,
                    capture_output=True, cwd=data_dir)
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "aatd", "serve", "--port", str(port)], env=env,
+    process = subprocess.Popen([sys.executable, "-m", "aatd", "serve", "--port", str(port), *serve_args], env=env,
                                cwd=data_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -102,10 +102,14 @@ class Tally:
 
     statuses: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    latencies: list[float] = field(default_factory=list)
+    """Milliseconds from sending to the whole answer, of every answer received (any status)."""
 
-    def add(self, outcome: str) -> None:
+    def add(self, outcome: str, latency_ms: float | None = None) -> None:
         with self.lock:
             self.statuses[outcome] += 1
+            if latency_ms is not None:
+                self.latencies.append(latency_ms)
 
     @property
     def requests(self) -> int:
@@ -121,6 +125,7 @@ class Tally:
 
 
 def _call(tally: Tally, send: Callable[..., httpx.Response], *args: Any, **kwargs: Any) -> httpx.Response | None:
+    started = time.perf_counter()
     try:
         response = send(*args, **kwargs)
     except httpx.TimeoutException:
@@ -129,7 +134,7 @@ def _call(tally: Tally, send: Callable[..., httpx.Response], *args: Any, **kwarg
     except httpx.HTTPError as exc:
         tally.add(type(exc).__name__)
         return None
-    tally.add(str(response.status_code))
+    tally.add(str(response.status_code), (time.perf_counter() - started) * 1000)
     return response
 
 
@@ -207,10 +212,22 @@ def cpu_by_part(server_pid: int) -> dict[str, float]:
     server = procs.get(server_pid, ("", 0, 0.0))[2]
     parts = {"server loop thread": loop[2] if loop else 0.0}
     parts["server other threads"] = server - parts["server loop thread"]
-    parts["engine processes"] = sum(procs[p][2] for p in tree if p != server_pid and p in procs)
+    app = next((p for p in tree if _is_app_process(p)), None)  # aatd serve in two processes (tenth wave)
+    if app is not None:
+        app_loop = _proc_cpu(Path(f"/proc/{app}/task/{app}/stat"), tick)
+        parts["app process loop thread"] = app_loop[2] if app_loop else 0.0
+        parts["app process other threads"] = procs[app][2] - parts["app process loop thread"]
+    parts["engine processes"] = sum(procs[p][2] for p in tree if p not in (server_pid, app) and p in procs)
     parts["postgres"] = sum(cpu for name, _, cpu in procs.values() if name.startswith("postgres"))
     parts["clients"] = own_cpu_seconds()
     return parts
+
+
+def _is_app_process(pid: int) -> bool:
+    try:
+        return b"aatd.web.app_process" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def own_cpu_seconds() -> float:
@@ -408,6 +425,8 @@ class Pool:
     idle: list[float] = field(default_factory=list)
     loaded: list[float] = field(default_factory=list)
     ratios: list[float] = field(default_factory=list)
+    readers: list[float] = field(default_factory=list)
+    writers: list[float] = field(default_factory=list)
 
     def add(self, idle: list[float], loaded: list[float]) -> None:
         self.idle += idle
@@ -424,14 +443,18 @@ class Pool:
                 f"{percentile(self.loaded, 0.5):.1f}/{percentile(self.loaded, 0.95):.1f} (p95)/"
                 f"{loaded_p99:.1f} ms (**{loaded_p99 / idle_p99:.1f}x idle p99**), {len(self.loaded)} health "
                 f"answers under load; runs under {limit:g}x: {under} of "
-                f"{len(self.ratios)} ({', '.join(f'{r:.1f}x' for r in self.ratios)}) |")
+                f"{len(self.ratios)} ({', '.join(f'{r:.1f}x' for r in self.ratios)}); answers p50/p99 ms: readers "
+                f"{percentile(self.readers, 0.5):.0f}/{percentile(self.readers, 0.99):.0f} ({len(self.readers)}), "
+                f"writers {percentile(self.writers, 0.5):.0f}/{percentile(self.writers, 0.99):.0f} "
+                f"({len(self.writers)}) |")
 
 
 def run(label: str, database_url: str | None, source: Path | None, seconds: float,
-        client_nice: int = 0, extra_env: dict[str, str] | None = None, pool: Pool | None = None) -> list[str]:
+        client_nice: int = 0, extra_env: dict[str, str] | None = None, pool: Pool | None = None,
+        serve_args: Sequence[str] = ()) -> list[str]:
     """One mixed run; the Markdown rows of its results (its health latencies are added to ``pool``)."""
     load_before = os.getloadavg()[0]
-    with server(database_url, source, extra_env) as (base, env, server_pid):
+    with server(database_url, source, extra_env, serve_args) as (base, env, server_pid):
         out = scenario(base, seconds, server_pid, client_nice)
         time.sleep(1)
     notes = stored_notes(env, database_url)
@@ -448,7 +471,10 @@ def run(label: str, database_url: str | None, source: Path | None, seconds: floa
                f"{percentile(idle, 0.5):.0f}/{percentile(idle, 0.99):.0f} ms, under load "
                f"{percentile(health, 0.5):.0f}/{percentile(health, 0.99):.0f} ms "
                f"({percentile(health, 0.99) / max(percentile(idle, 0.99), 1e-9):.1f}x idle p99), "
-               f"{len(health)} health answers; writes acknowledged {len(acked)}, stored {sum(notes.values())}, "
+               f"{len(health)} health answers; answer p50/p99 ms: readers {_p50_p99(out['tallies']['readers'])}, "
+               f"API writers {_p50_p99(out['tallies']['api writers'])}, "
+               f"form writers {_p50_p99(out['tallies']['form writers'])}; "
+               f"writes acknowledged {len(acked)}, stored {sum(notes.values())}, "
                f"reads {out['tallies']['readers'].requests / seconds:.0f}/s, "
                f"**lost {lost}, duplicated {duplicated}**; CPU s during the load: clients {out['cpu']['clients']:.1f}"
                f"{f' (niceness {client_nice})' if client_nice else ''}, "
@@ -458,7 +484,15 @@ def run(label: str, database_url: str | None, source: Path | None, seconds: floa
     print(summary, flush=True)
     if pool is not None:
         pool.add(idle, health)
+        pool.readers += out["tallies"]["readers"].latencies
+        pool.writers += out["tallies"]["api writers"].latencies + out["tallies"]["form writers"].latencies
     return [*rows, summary]
+
+
+def _p50_p99(tally: Tally) -> str:
+    if not tally.latencies:
+        return "-"
+    return f"{percentile(tally.latencies, 0.5):.0f}/{percentile(tally.latencies, 0.99):.0f}"
 
 
 def fresh_database(cluster_url: str, n: int) -> str:
@@ -497,25 +531,26 @@ def main(args: Any) -> list[str]:
     if extra:
         name += ", " + " ".join(f"{k}={v}" for k, v in extra.items())
     rounds = max(1, getattr(args, "rounds", 1))
-    codes = [(name, source)]
+    codes: list[tuple[str, Path | None, list[str]]] = [(name, source, list(getattr(args, "serve_arg", [])))]
     if getattr(args, "versus", None):
         other = Path(args.versus).resolve()
-        codes.append((getattr(args, "versus_label", None) or other.name, other))
-    pools = {(code, database): Pool() for code, _ in codes for database in ("SQLite", "PostgreSQL")}
+        codes.append((getattr(args, "versus_label", None) or other.name, other,
+                      list(getattr(args, "versus_serve_arg", []))))
+    pools = {(code, database): Pool() for code, _, _ in codes for database in ("SQLite", "PostgreSQL")}
     rows: list[str] = []
     runs = iter(range(1, 10_000))
     with _postgresql(args) as cluster:
         if cluster is None and not args.sqlite_only:
             rows.append(f"| {name}, PostgreSQL | not run | | no PostgreSQL binaries |")
         for i in range(rounds):
-            for code, code_source in codes:
+            for code, code_source, serve_args in codes:
                 label = code if rounds == 1 else f"{code} (run {i + 1} of {rounds})"
                 if not getattr(args, "postgresql_only", False):
                     rows += run(f"{label}, SQLite", None, code_source, args.seconds, nice, extra,
-                                pools[code, "SQLite"])
+                                pools[code, "SQLite"], serve_args)
                 if cluster is not None:  # each run on an empty database of its own
                     rows += run(f"{label}, PostgreSQL", fresh_database(cluster, next(runs)), code_source,
-                                args.seconds, nice, extra, pools[code, "PostgreSQL"])
+                                args.seconds, nice, extra, pools[code, "PostgreSQL"], serve_args)
     for (code, database), pool in pools.items():
         if rounds > 1 and pool.ratios:
             rows.append(pool.row(f"{code}, {database}"))

@@ -33,12 +33,13 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     database: Annotated[str | None, typer.Option(help="Database URL (default: SQLite in AATD_DATA_DIR).")] = None,
+    one_process: Annotated[bool, typer.Option(
+        "--one-process", help="Answer HTTP in the process that runs the app (as before the tenth wave).")] = False,
 ) -> None:
-    """Start the web app; on first start create the data directory and database."""
-    import uvicorn
+    """Start the web app; on first start create the data directory and database.
 
-    from aatd.web.app import create_app, prepare_to_serve
-    from aatd.web.db import has_users
+    By default HTTP is answered by one process and the app runs in another (aatd.web.front), so that the
+    process answering HTTP never waits for the app's worker thread."""
     from aatd.web.settings import LOCAL_HOSTS, load_settings
 
     settings = load_settings(database_url=database)
@@ -47,19 +48,58 @@ def serve(
              "(with AATD_SECRET_KEY and https) to allow it")
     if not settings.allowed_hosts and settings.env != "production":
         settings = dataclasses.replace(settings, allowed_hosts=LOCAL_HOSTS)  # no DNS rebinding on loopback
-    app = create_app(settings)
     sys.stdout.write(f"aatd: data directory {settings.data_dir}\n")
-    if not has_users(app.state.engine):
-        sys.stdout.write(
-            "aatd: no user exists yet. Create the first admin in another terminal:\n"
-            f"    AATD_DATA_DIR={shlex.quote(str(settings.data_dir))} {_executable()} user create"
-            " --org 'My clinic' --email you@example.org --admin"
-            f"{'' if database is None else ' --database ' + repr(database)}\n"
-            f"  (it prints a generated password once), then open http://{host}:{port}/login\n")
-    sys.stdout.write(f"aatd: serving on http://{host}:{port}/ (Ctrl+C to stop)\n")
     sys.stdout.flush()
+
+    def announce(has_users: bool) -> None:
+        if not has_users:
+            sys.stdout.write(
+                "aatd: no user exists yet. Create the first admin in another terminal:\n"
+                f"    AATD_DATA_DIR={shlex.quote(str(settings.data_dir))} {_executable()} user create"
+                " --org 'My clinic' --email you@example.org --admin"
+                f"{'' if database is None else ' --database ' + repr(database)}\n"
+                f"  (it prints a generated password once), then open http://{host}:{port}/login\n")
+        sys.stdout.write(f"aatd: serving on http://{host}:{port}/ (Ctrl+C to stop)\n")
+        sys.stdout.flush()
+
+    if one_process:
+        _serve_in_one_process(settings, host, port, announce)
+    else:
+        _serve_in_two_processes(settings, host, port, announce)
+
+
+def _serve_in_one_process(settings: Any, host: str, port: int, announce: Callable[[bool], None]) -> None:
+    import uvicorn
+
+    from aatd.web.app import create_app, prepare_to_serve
+    from aatd.web.db import has_users
+
+    app = create_app(settings)
+    announce(has_users(app.state.engine))
     prepare_to_serve(app)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def _serve_in_two_processes(settings: Any, host: str, port: int, announce: Callable[[bool], None]) -> None:
+    import gc
+
+    import uvicorn
+
+    from aatd.web.front import Front
+
+    front = Front(settings, announce=announce)
+    server = uvicorn.Server(uvicorn.Config(front, host=host, port=port, log_level="info", proxy_headers=False,
+                                           lifespan="on"))
+
+    def stop_server() -> None:
+        server.should_exit = True
+
+    front.stop_server = stop_server
+    gc.collect()
+    gc.freeze()
+    server.run()
+    if not server.started or front.exit_code:
+        raise typer.Exit(front.exit_code or 1)
 
 
 def _executable() -> str:
