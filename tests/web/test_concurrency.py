@@ -9,7 +9,11 @@ health check is polled.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -31,14 +35,22 @@ pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::ResourceWarn
 API_WRITERS, FORM_WRITERS, WRITES_EACH = 40, 10, 3
 
 
-@pytest.fixture
-def served(database_url: str, tmp_path: Path) -> Iterator[tuple[FastAPI, str]]:
-    """The app served by uvicorn on a loopback port in a background thread."""
+@pytest.fixture(params=["uvicorn in process", "aatd serve"])
+def served(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> Iterator[tuple[FastAPI, str]]:
+    """The app served on a loopback port: by uvicorn in a background thread, or by a real ``aatd serve`` (the front
+    process and the app process, tenth wave) on the same database."""
     from aatd.web.app import create_app
 
     app = create_app(make_settings(tmp_path, database_url))
     seed_users(app)
     port = free_port()
+    if request.param == "aatd serve":
+        process, base = _aatd_serve(tmp_path, database_url, port)
+        yield app, base
+        process.terminate()
+        assert process.wait(timeout=60) in (0, -signal.SIGTERM)  # uvicorn ends by the signal that stopped it
+        app.state.engine.dispose()
+        return
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -50,6 +62,22 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[FastAPI, str]]:
     server.should_exit = True
     thread.join(timeout=30)
     app.state.engine.dispose()
+
+
+def _aatd_serve(data_dir: Path, database_url: str, port: int) -> tuple[subprocess.Popen[bytes], str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AATD_")} | {
+        "AATD_DATA_DIR": str(data_dir), "AATD_DATABASE_URL": database_url}
+    process = subprocess.Popen([sys.executable, "-m", "aatd", "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        assert process.poll() is None and time.monotonic() < deadline, "aatd serve did not start"
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.1)
 
 
 def _browser(base: str) -> tuple[httpx.Client, str]:

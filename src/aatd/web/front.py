@@ -14,7 +14,7 @@ What stays as it was:
 - The app process runs the same app with the same limits; the request's scope (client address, headers,
   path) is passed unchanged, so rate limits and audit see the real client.
 - The app process is one process: SQLite keeps one writer; the rate limiter and the engine queue stay in
-  one memory (``docs/hardening.md``, "Why one server process").
+  one memory (``docs/hardening.md``, "Two server processes").
 - The health check (``GET /api/v1/health``) goes through the same middleware as the app's routes (host
   check, body limit, strict input, security headers) and gives the same bytes. It is answered here, and it
   is honest about the app process: the app process's event loop sends a beat every second, and when none
