@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 
+import anyio
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aatd.errors import InputError
 from aatd.web import middleware
 
 _TEXT = st.text(alphabet="ab\\u0\x00\x01é", max_size=10)
@@ -36,3 +40,28 @@ def test_has_nul__a_backslash_before_u0000_is_ordinary_text() -> None:
     nul = json.dumps({"note": "a\x00"}).encode()
     assert middleware._has_nul(nul, json.loads(nul)) is True
     assert middleware._problem(nul) is not None and middleware._problem(body) is None
+
+
+@pytest.mark.parametrize(("size", "off_the_loop"), [(1_000, False), (middleware.LARGE_BODY_BYTES + 1, True)])
+@pytest.mark.parametrize("bad", [False, True])
+def test_checked__a_large_body_is_checked_off_the_event_loop_with_the_same_answer(
+        monkeypatch: pytest.MonkeyPatch, size: int, off_the_loop: bool, bad: bool) -> None:
+    threads: list[str] = []
+    check = middleware._problem
+
+    def spy(body: bytes) -> object:
+        threads.append(threading.current_thread().name)
+        return check(body)
+
+    monkeypatch.setattr(middleware, "_problem", spy)
+    value = "NaN" if bad else "1"
+    body = ('{"pad": "' + "x" * size + '", "n": ' + value + "}").encode()
+
+    async def run() -> tuple[object, str]:
+        return await middleware.checked(body), threading.current_thread().name
+
+    problem, loop_thread = anyio.run(run)
+    assert (problem is not None) is bad
+    if bad:
+        assert isinstance(problem, InputError) and problem.value == "NaN"
+    assert (threads[0] != loop_thread) is off_the_loop
