@@ -250,13 +250,13 @@ def percentile(values: list[float], q: float) -> float:
 
 HEALTH_POLLER = """
 import json, sys, time, httpx
-base, seconds = sys.argv[1], float(sys.argv[2])
+base, seconds, path, status = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 out, stop = [], time.monotonic() + seconds
 with httpx.Client(base_url=base, timeout=60) as client:
     while time.monotonic() < stop:
         started = time.perf_counter()
         try:
-            ok = client.get("/api/v1/health").status_code == 200
+            ok = client.get(path).status_code == status
         except httpx.HTTPError:
             ok = False
         out.append((time.perf_counter() - started) * 1000 if ok else None)
@@ -265,11 +265,18 @@ print(json.dumps(out))
 """
 
 
-def health_poller(base: str, seconds: float) -> subprocess.Popen[str]:
-    """Poll the health check every 50 ms from a separate process (its timing is not slowed by the
-    load clients' own threads); ``collect`` reads the latencies in ms (``None``: failed)."""
-    return subprocess.Popen([sys.executable, "-c", HEALTH_POLLER, base, str(seconds)], stdout=subprocess.PIPE,
-                            text=True)
+APP_PROBE = "/api/v1/no-such-route"
+"""The app probe: a 404 the app's router answers on the app's own event loop (no worker thread, no database).
+With ``aatd serve`` in two processes the health check is answered by the front process; this probe shows the
+app process's loop, which the health check answered in one process."""
+
+
+def health_poller(base: str, seconds: float, path: str = "/api/v1/health", status: int = 200
+                  ) -> subprocess.Popen[str]:
+    """Poll the health check (or ``path``, expecting ``status``) every 50 ms from a separate process (its timing
+    is not slowed by the load clients' own threads); ``collect`` reads the latencies in ms (``None``: failed)."""
+    return subprocess.Popen([sys.executable, "-c", HEALTH_POLLER, base, str(seconds), path, str(status)],
+                            stdout=subprocess.PIPE, text=True)
 
 
 def collect(poller: subprocess.Popen[str]) -> list[float | None]:
@@ -288,7 +295,9 @@ def scenario(base: str, seconds: float, server_pid: int, client_nice: int = 0) -
         auth = {"Authorization": f"Bearer {token}"}
         patient = setup.post("/api/v1/patients", json={"label": "Load", "sex": "female"}, headers=auth).json()
     pid = patient["id"]
+    idle_probe = health_poller(base, seconds, APP_PROBE, 404)
     idle = [v for v in collect(health_poller(base, seconds)) if v is not None]  # as long as the load: like p99s
+    idle_app = [v for v in collect(idle_probe) if v is not None]
     clock = {"stop": float("inf")}
     pollers: list[subprocess.Popen[str]] = []
     cpu: dict[str, float] = {}
@@ -299,6 +308,7 @@ def scenario(base: str, seconds: float, server_pid: int, client_nice: int = 0) -
         cpu.update(clients=-own_cpu_seconds(), server=-cpu_seconds(server_pid))
         parts.update({k: -v for k, v in cpu_by_part(server_pid).items()})
         pollers.append(health_poller(base, seconds))
+        pollers.append(health_poller(base, seconds, APP_PROBE, 404))
 
     n_threads = API_WRITERS + FORM_WRITERS + READERS + ANONYMOUS + 1
     barrier = threading.Barrier(n_threads, action=start_clock)
@@ -403,8 +413,9 @@ def scenario(base: str, seconds: float, server_pid: int, client_nice: int = 0) -
         tallies["health"].add("200" if latency is not None else "failed")
         if latency is not None:
             health.append(latency)
+    app_probe = [v for v in collect(pollers[1]) if v is not None] if pollers else []
     return {"tallies": tallies, "acked": acked, "health": health, "idle": idle, "patient": pid, "cpu": cpu,
-            "parts": parts}
+            "parts": parts, "idle_app": idle_app, "app_probe": app_probe}
 
 
 def stored_notes(env: dict[str, str], database_url: str | None) -> Counter[str]:
@@ -426,6 +437,8 @@ class Pool:
     loaded: list[float] = field(default_factory=list)
     ratios: list[float] = field(default_factory=list)
     readers: list[float] = field(default_factory=list)
+    idle_app: list[float] = field(default_factory=list)
+    app_probe: list[float] = field(default_factory=list)
     writers: list[float] = field(default_factory=list)
 
     def add(self, idle: list[float], loaded: list[float]) -> None:
@@ -443,7 +456,10 @@ class Pool:
                 f"{percentile(self.loaded, 0.5):.1f}/{percentile(self.loaded, 0.95):.1f} (p95)/"
                 f"{loaded_p99:.1f} ms (**{loaded_p99 / idle_p99:.1f}x idle p99**), {len(self.loaded)} health "
                 f"answers under load; runs under {limit:g}x: {under} of "
-                f"{len(self.ratios)} ({', '.join(f'{r:.1f}x' for r in self.ratios)}); answers p50/p99 ms: readers "
+                f"{len(self.ratios)} ({', '.join(f'{r:.1f}x' for r in self.ratios)}); app probe p99 idle "
+                f"{percentile(self.idle_app, 0.99):.1f} ms, under load {percentile(self.app_probe, 0.99):.1f} ms "
+                f"({percentile(self.app_probe, 0.99) / max(percentile(self.idle_app, 0.99), 1e-9):.1f}x); "
+                f"answers p50/p99 ms: readers "
                 f"{percentile(self.readers, 0.5):.0f}/{percentile(self.readers, 0.99):.0f} ({len(self.readers)}), "
                 f"writers {percentile(self.writers, 0.5):.0f}/{percentile(self.writers, 0.99):.0f} "
                 f"({len(self.writers)}) |")
@@ -471,7 +487,10 @@ def run(label: str, database_url: str | None, source: Path | None, seconds: floa
                f"{percentile(idle, 0.5):.0f}/{percentile(idle, 0.99):.0f} ms, under load "
                f"{percentile(health, 0.5):.0f}/{percentile(health, 0.99):.0f} ms "
                f"({percentile(health, 0.99) / max(percentile(idle, 0.99), 1e-9):.1f}x idle p99), "
-               f"{len(health)} health answers; answer p50/p99 ms: readers {_p50_p99(out['tallies']['readers'])}, "
+               f"{len(health)} health answers; app probe (404 from the app's loop) p99 idle "
+               f"{percentile(out['idle_app'], 0.99):.0f} ms, under load {percentile(out['app_probe'], 0.99):.0f} ms "
+               f"({percentile(out['app_probe'], 0.99) / max(percentile(out['idle_app'], 0.99), 1e-9):.1f}x); "
+               f"answer p50/p99 ms: readers {_p50_p99(out['tallies']['readers'])}, "
                f"API writers {_p50_p99(out['tallies']['api writers'])}, "
                f"form writers {_p50_p99(out['tallies']['form writers'])}; "
                f"writes acknowledged {len(acked)}, stored {sum(notes.values())}, "
@@ -484,6 +503,8 @@ def run(label: str, database_url: str | None, source: Path | None, seconds: floa
     print(summary, flush=True)
     if pool is not None:
         pool.add(idle, health)
+        pool.idle_app += out["idle_app"]
+        pool.app_probe += out["app_probe"]
         pool.readers += out["tallies"]["readers"].latencies
         pool.writers += out["tallies"]["api writers"].latencies + out["tallies"]["form writers"].latencies
     return [*rows, summary]
