@@ -251,7 +251,7 @@ def test_front__health_is_503_when_the_app_process_stops_beating(tmp_path: Path,
     """No process is started: only the health check runs, with the app process's last beat ``silent_s`` ago."""
     settings = make_settings(tmp_path, f"sqlite:///{tmp_path}/x.sqlite3", allowed_hosts=LOCAL_HOSTS)
     front = Front(settings)
-    front.writer = object()  # type: ignore[assignment]
+    front.outbox = object()  # type: ignore[assignment]
 
     async def ask() -> httpx.Response:
         transport = httpx.ASGITransport(app=front)

@@ -97,15 +97,16 @@ class AppProcess:
         self.inboxes: dict[int, asyncio.Queue[Message]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.state: dict[str, Any] = {}
-        self.writer: asyncio.StreamWriter | None = None
+        self.outbox: wire.Outbox | None = None
 
     async def serve(self, has_users: bool) -> None:
         """Start the app (its lifespan), say ``ready``, run requests until ``stop`` or the socket closes,
         then stop the app."""
-        reader, self.writer = await asyncio.open_unix_connection(sock=self.sock)
+        reader, writer = await asyncio.open_unix_connection(sock=self.sock)
+        self.outbox = wire.Outbox(writer)
         lifespan = _Lifespan(self.app, self.state)
         await lifespan.startup()
-        self.writer.write(wire.pack("ready", 0, has_users))
+        self.outbox.put("ready", 0, has_users)
         beat = asyncio.create_task(self._beat())
         while (frame := await wire.read_frame(reader)) is not None and frame[0] != "stop":
             self._take(*frame)
@@ -114,7 +115,7 @@ class AppProcess:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         await lifespan.shutdown()
-        self.writer.close()
+        self.outbox.close()
 
     def _take(self, kind: str, request_id: int, payload: Any) -> None:
         if kind == "request":
@@ -127,13 +128,13 @@ class AppProcess:
             known.put_nowait(payload)
 
     async def _run(self, request_id: int, scope: dict[str, Any], inbox: asyncio.Queue[Message]) -> None:
-        writer = self.writer
-        assert writer is not None
+        outbox = self.outbox
+        assert outbox is not None
         scope["state"] = self.state.copy()
 
         async def send(message: Message) -> None:
-            writer.write(wire.pack("send", request_id, message))
-            await writer.drain()
+            outbox.put("send", request_id, message)
+            await outbox.drain()
 
         raised = False
         try:
@@ -143,17 +144,17 @@ class AppProcess:
             raised = True
         finally:
             self.inboxes.pop(request_id, None)
-            if not writer.is_closing():
-                writer.write(wire.pack("end", request_id, raised))
+            if not outbox.closed:
+                outbox.put("end", request_id, raised)
 
     async def _beat(self) -> None:
         """Every :data:`BEAT_S`, tell the front how late this loop woke (its health check reads it)."""
         loop = asyncio.get_running_loop()
-        assert self.writer is not None
+        assert self.outbox is not None
         while True:
             asked = loop.time()
             await asyncio.sleep(BEAT_S)
-            self.writer.write(wire.pack("beat", 0, max(0.0, loop.time() - asked - BEAT_S)))
+            self.outbox.put("beat", 0, max(0.0, loop.time() - asked - BEAT_S))
 
 
 class _Lifespan:

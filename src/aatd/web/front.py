@@ -65,7 +65,7 @@ class Front:
                                                 hosts=settings.allowed_hosts), hsts=settings.cookie_secure)
         self.pending: dict[int, asyncio.Queue[object]] = {}
         self.next_id = 1
-        self.writer: asyncio.StreamWriter | None = None
+        self.outbox: wire.Outbox | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.ready: asyncio.Future[bool] | None = None
         self.reading: asyncio.Task[None] | None = None
@@ -104,18 +104,19 @@ class Front:
         self.process = subprocess.Popen([sys.executable, "-m", "aatd.web.app_process", str(theirs.fileno())],
                                         pass_fds=[theirs.fileno()])
         theirs.close()
-        reader, self.writer = await asyncio.open_unix_connection(sock=mine)
+        reader, writer = await asyncio.open_unix_connection(sock=mine)
+        self.outbox = wire.Outbox(writer)
         self.ready = asyncio.get_running_loop().create_future()
-        self.writer.write(wire.pack("settings", 0, self.settings))
+        self.outbox.put("settings", 0, self.settings)
         self.reading = asyncio.create_task(self._read(reader))
         return await self.ready
 
     async def _stop(self) -> None:
         """Ask the app process to stop (it shuts its engines down) and wait for it."""
         self.stopping = True
-        if self.writer is not None and not self.writer.is_closing():
-            self.writer.write(wire.pack("stop", 0))
-            self.writer.close()
+        if self.outbox is not None and not self.outbox.closed:
+            self.outbox.put("stop", 0)
+            self.outbox.close()
         if self.process is not None:
             await asyncio.to_thread(self.process.wait)
         if self.reading is not None:
@@ -140,7 +141,7 @@ class Front:
 
     def _gone(self) -> None:
         """The app process closed its socket: fail what is in flight; stop serving unless we are stopping."""
-        self.writer = None
+        self.outbox = None
         for inbox in self.pending.values():
             inbox.put_nowait(_GONE)
         if self.ready is not None and not self.ready.done():
@@ -155,16 +156,18 @@ class Front:
     # -- requests ----------------------------------------------------------------------------------
 
     async def _hand_over(self, scope: Scope, receive: Receive, send: Send) -> None:
-        writer = self.writer
-        if writer is None:
+        outbox = self.outbox
+        if outbox is None:
             await _error(send, 503, "the app process is not running")
             return
         request_id = self.next_id
         self.next_id += 1
         inbox: asyncio.Queue[object] = asyncio.Queue()
         self.pending[request_id] = inbox
-        writer.write(wire.pack("request", request_id, _portable(scope)))
-        pump = asyncio.create_task(self._pump(request_id, receive, writer))
+        first = await receive()  # a GET's (empty) body is there at once: both leave in one write
+        outbox.put("request", request_id, _portable(scope))
+        outbox.put("receive", request_id, first)
+        pump = asyncio.create_task(self._pump(request_id, receive, outbox, len(first.get("body", b""))))
         started = ended = False
         try:
             while (message := await inbox.get()) is not _ENDED:
@@ -179,25 +182,25 @@ class Front:
         finally:
             pump.cancel()
             del self.pending[request_id]
-            if not ended and not writer.is_closing():
-                writer.write(wire.pack("receive", request_id, {"type": "http.disconnect"}))
+            if not ended and not outbox.closed:
+                outbox.put("receive", request_id, {"type": "http.disconnect"})
 
-    async def _pump(self, request_id: int, receive: Receive, writer: asyncio.StreamWriter) -> None:
-        """Hand the request's body (and a disconnect) to the app process as it arrives, up to the cap."""
-        handed = 0
-        while True:
+    async def _pump(self, request_id: int, receive: Receive, outbox: wire.Outbox, handed: int) -> None:
+        """Hand the rest of the request's body (and a disconnect) to the app process as it arrives, up to the
+        cap (``handed``: body bytes handed over already)."""
+        while handed <= MAX_BODY_BYTES:
             message = await receive()
             handed += len(message.get("body", b""))
-            if writer.is_closing():
+            if outbox.closed:
                 return
-            writer.write(wire.pack("receive", request_id, message))
-            if message["type"] == "http.disconnect" or handed > MAX_BODY_BYTES:
+            outbox.put("receive", request_id, message)
+            if message["type"] == "http.disconnect":
                 return
 
     async def _health(self, scope: Scope, receive: Receive, send: Send) -> None:
         """``{"ok": true}`` as the app's route answers it, while the app process's loop beats."""
         silent = asyncio.get_running_loop().time() - self.last_beat
-        if self.writer is None or silent > STALE_AFTER_S:
+        if self.outbox is None or silent > STALE_AFTER_S:
             await _error(send, 503, f"the app process has not answered for {silent:.0f} s")
             return
         body = b'{"ok":true}'

@@ -32,6 +32,39 @@ def pack(kind: str, request_id: int, payload: Any = None) -> bytes:
     return HEADER.pack(len(body)) + body
 
 
+class Outbox:
+    """Frames to write, gathered while the event loop runs callbacks and written together once per turn of the
+    loop: under load many requests' frames leave in one system call instead of one each."""
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self.writer = writer
+        self.frames: list[bytes] = []
+
+    def put(self, kind: str, request_id: int, payload: Any = None) -> None:
+        """Queue one frame; it is written at the end of this turn of the loop."""
+        if not self.frames:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self.frames.append(pack(kind, request_id, payload))
+
+    @property
+    def closed(self) -> bool:
+        return self.writer.is_closing()
+
+    def _flush(self) -> None:
+        frames, self.frames = self.frames, []
+        if frames and not self.writer.is_closing():
+            self.writer.write(b"".join(frames))
+
+    async def drain(self) -> None:
+        """Wait while the peer is behind (the transport's buffer is over its high-water mark)."""
+        await self.writer.drain()
+
+    def close(self) -> None:
+        """Write what is queued, then close."""
+        self._flush()
+        self.writer.close()
+
+
 async def read_frame(reader: asyncio.StreamReader) -> Frame | None:
     """The next frame, or ``None`` when the peer closed the socket."""
     try:
