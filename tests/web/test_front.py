@@ -150,6 +150,9 @@ def test_serve__banner_and_two_processes(served: Served) -> None:
     ("GET", "/api/v1/genotype?genotype=ZZ", {}),
     ("POST", "/api/v1/interpret", {"content": b'{"level": NaN}', "headers": {"content-type": "application/json"}}),
     ("GET", "/api/v1/patients", {}),
+    ("POST", "/api/v1/genotype", {"content": b"\xff\xfe{", "headers": {"content-type": "application/json"}}),
+    ("POST", "/api/v1/pedigree", {"content": b"[" * 40 + b"]" * 40, "headers": {"content-type": "application/json"}}),
+    ("POST", "/api/v1/patients", {"json": {"label": "a\u0000b"}}),
     ("GET", "/no/such/page", {}),
     ("GET", "/static/app.css", {}),
     ("GET", "/api/v1/openapi.json", {}),
@@ -188,6 +191,21 @@ def test_front__a_logged_in_flow_with_large_answers(served: Served) -> None:
         big = client.post("/api/v1/patients", content=b'{"label": "' + b"x" * 5_000_000 + b'"}',
                           headers={"content-type": "application/json"})
         assert big.status_code == 413 and big.json()["ok"] is False
+
+
+def test_front__a_chunked_body_over_the_cap_is_413_and_the_server_goes_on(served: Served) -> None:
+    """A body without Content-Length, sent in chunks past the 4 MB cap: the front stops handing it over, the app
+    answers 413 in the one error shape, and the next request is answered."""
+    def chunks() -> Iterator[bytes]:
+        yield b'{"label": "'
+        for _ in range(100):
+            yield b"x" * 65_536
+        yield b'"}'
+
+    with httpx.Client(base_url=served.base, timeout=60) as client:
+        big = client.post("/api/v1/genotype", content=chunks(), headers={"content-type": "application/json"})
+        assert big.status_code == 413 and big.json()["status"] == 413
+        assert client.get("/api/v1/health").status_code == 200
 
 
 def test_front__the_app_sees_the_clients_address(served: Served) -> None:
