@@ -10,9 +10,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -25,6 +27,7 @@ from aatd.web.settings import LOCAL_HOSTS, Settings, load_settings
 from web.conftest import make_settings
 from web.pg import free_port
 
+T = TypeVar("T")
 PASSWORD = "front test password"
 VARIABLE = ("date", "server")
 """Headers that differ between any two answers (the clock) or that only a real server adds."""
@@ -263,6 +266,12 @@ def test_serve__a_database_it_cannot_open_fails_start_up_clearly(tmp_path: Path)
     assert "the app could not start" in done.stdout + done.stderr
 
 
+def _in_a_fresh_thread(coroutine: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run`` in a thread of its own (the browser tests' Playwright leaves a loop in the main thread)."""
+    with ThreadPoolExecutor(1) as fresh:
+        return fresh.submit(asyncio.run, coroutine()).result()
+
+
 @pytest.mark.parametrize(("silent_s", "status"), [(0.0, 200), (STALE_AFTER_S + 5, 503)])
 def test_front__health_is_503_when_the_app_process_stops_beating(tmp_path: Path, silent_s: float,
                                                                   status: int) -> None:
@@ -277,7 +286,7 @@ def test_front__health_is_503_when_the_app_process_stops_beating(tmp_path: Path,
             front.last_beat = asyncio.get_running_loop().time() - silent_s
             return await client.get("/api/v1/health")
 
-    answer = asyncio.run(ask())
+    answer = _in_a_fresh_thread(ask)
     assert answer.status_code == status
     if status == 503:
         assert answer.json()["ok"] is False and "has not answered" in answer.json()["error"]
@@ -300,4 +309,4 @@ def test_wire__frames_round_trip_and_oversized_frames_are_refused() -> None:
         with pytest.raises(ConnectionError):
             await wire.read_frame(huge)
 
-    asyncio.run(check())
+    _in_a_fresh_thread(check)
