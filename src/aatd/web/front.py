@@ -47,6 +47,8 @@ HEALTH_PATH = "/api/v1/health"
 STALE_AFTER_S = 10.0
 """The health check answers 503 when the app process's event loop has not beaten for this long (s);
 a request's own deadline is 30 s, so a loop silent for 10 s is stuck, not busy."""
+STOP_WAIT_S = 60.0
+"""How long a stopping server waits for the app process to finish its shutdown (engines joined) before killing it."""
 MAX_BODY_BYTES = 4_000_000
 """Request body bytes handed over at most (the app refuses more with 413, as ``aatd.web.app`` sets)."""
 _ENDED = object()
@@ -118,7 +120,12 @@ class Front:
             self.outbox.put("stop", 0)
             self.outbox.close()
         if self.process is not None:
-            await asyncio.to_thread(self.process.wait)
+            try:
+                await asyncio.to_thread(self.process.wait, STOP_WAIT_S)
+            except subprocess.TimeoutExpired:
+                logger.error("aatd: the app process did not stop within %.0f s; killing it", STOP_WAIT_S)
+                self.process.kill()
+                await asyncio.to_thread(self.process.wait)
         if self.reading is not None:
             self.reading.cancel()
 
