@@ -21,7 +21,7 @@ from aatd.web.budget import ComputeBudget, shared_pool
 from aatd.web.clinician import pages_router
 from aatd.web.clinician.labels import citation, readable, sourced
 from aatd.web.db import make_engine, migrate, session_factory
-from aatd.web.middleware import BodyLimit, HostCheck, SecurityHeaders, StrictInput
+from aatd.web.middleware import MAX_BODY_BYTES, BodyLimit, HostCheck, SecurityHeaders, StrictInput
 from aatd.web.public.rendering import environment as public_environment
 from aatd.web.public.rendering import public_languages
 from aatd.web.security import TotpVault, parse_trusted_proxies
@@ -30,7 +30,6 @@ from aatd.web.workspace.throttle import ThrottlePolicy
 
 HERE = Path(__file__).parent
 DISCLAIMER = "aatd supports, and does not replace, clinical judgement."
-MAX_BODY_BYTES = 4_000_000
 
 
 def templates() -> Jinja2Templates:

@@ -38,7 +38,7 @@ from typing import Any
 from starlette.types import Message, Receive, Scope, Send
 
 from aatd.web import wire
-from aatd.web.middleware import CSP, HEADERS, BodyLimit, HostCheck, SecurityHeaders, StrictInput
+from aatd.web.middleware import CSP, HEADERS, MAX_BODY_BYTES, BodyLimit, HostCheck, SecurityHeaders, StrictInput
 from aatd.web.settings import Settings
 
 logger = logging.getLogger("uvicorn.error")
@@ -49,8 +49,6 @@ STALE_AFTER_S = 10.0
 a request's own deadline is 30 s, so a loop silent for 10 s is stuck, not busy."""
 STOP_WAIT_S = 60.0
 """How long a stopping server waits for the app process to finish its shutdown (engines joined) before killing it."""
-MAX_BODY_BYTES = 4_000_000
-"""Request body bytes handed over at most (the app refuses more with 413, as ``aatd.web.app`` sets)."""
 _ENDED = object()
 _GONE = object()
 

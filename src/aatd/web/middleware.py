@@ -109,6 +109,9 @@ class TooLarge(Exception):
     """A streamed request body went over the limit."""
 
 
+MAX_BODY_BYTES = 4_000_000
+"""The largest request body the app accepts (bytes): a 500-member pedigree with every result is far smaller."""
+
 _JSON_TYPES = (b"application/json", b"application/merge-patch+json")
 
 
