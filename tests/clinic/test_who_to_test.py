@@ -205,3 +205,16 @@ def test_should_test__panniculitis_at_16_stays_not_covered_because_no_guideline_
     answer = describe_should_test(["necrotising_panniculitis"], age=16)
     assert answer["overall"] == NOT_COVERED
     assert describe_should_test(["necrotising_panniculitis", "asthma"], age=5)["overall"] == NOT_COVERED
+
+
+@given(st.lists(st.sampled_from(FINDINGS), max_size=4), st.sampled_from(FINDINGS),
+       st.one_of(st.none(), st.floats(0, 100)))
+def test_overall__adding_a_finding_never_lowers_the_overall_answer(base: list[str], extra: str,
+                                                                   age: float | None) -> None:
+    """Wave 10: with 'not covered' now decided per finding (a finding another guideline answers at this age no longer
+    makes the answer 'not covered'), the overall answer still only rises as findings are added."""
+    def overall(findings: list[str]) -> float:
+        if not findings:
+            return _ORDER["not_indicated"]
+        return _ORDER[describe_should_test(findings, age=age)["overall"]]
+    assert overall([*base, extra]) >= overall(base)
