@@ -346,3 +346,55 @@ def test_crp__below_the_reporting_limit_is_not_raised(crp: str, unit: str, said:
     answer = describe_interpretation(level="100", unit="mg/dL", crp=crp, crp_unit=unit)
     assert answer["inflamed"] is False and answer["severity"] == "intermediate"
     assert _crp_statement(dict(answer)).startswith(said)
+
+
+# --- pregnancy (wave 10): the rule reads a cited row -----------------------------------------------------------
+
+PERINATOLOGY_MG_DL = {"non_pregnant": (100, 200), "third_trimester": (327, 487)}
+"""Double entry of the reference ranges behind ``pregnancy_third_trimester_rise_factor`` (perinatology.com,
+read 2026-11-30): the table's factor is the ratio of the upper limits."""
+
+
+def test_pregnancy__the_rise_factor_is_the_ratio_of_the_cited_reference_ranges() -> None:
+    row = knowledge().constants["pregnancy_third_trimester_rise_factor"]
+    assert row.value == round(PERINATOLOGY_MG_DL["third_trimester"][1] / PERINATOLOGY_MG_DL["non_pregnant"][1], 1)
+    assert PERINATOLOGY_MG_DL["third_trimester"][0] / PERINATOLOGY_MG_DL["non_pregnant"][0] > row.value > 1
+    assert {"clinic_barr1988", "clinic_legge1984", "clinic_perinatology_aat"} == set(split_sources(row.source))
+
+
+def test_pregnancy__every_pregnancy_text_cites_the_pregnancy_sources_not_the_inflammation_study() -> None:
+    """Sanders 2018 is about inflammation; the pregnancy texts cite Barr 1988 (a normal level in pregnancy cannot
+    exclude S or SZ), Legge 1984 (AAT rises with gestation) and Senn 2008 (hormone intake)."""
+    tables = guideline_tables()
+    cited = {"step": tables.next_steps["repeat_level_after_pregnancy"].source,
+             "message": tables.messages["pregnancy"].source,
+             "cause": tables.discordance["pregnancy_or_oestrogen"].source}
+    for where, source in cited.items():
+        ids = set(split_sources(source))
+        assert "clinic_barr1988" in ids and "sanders2018" not in ids, where
+    assert "some months" not in tables.next_steps["repeat_level_after_pregnancy"].clinician_text  # no time is sourced
+
+
+def test_pregnancy__a_normal_level_is_indeterminate_and_the_statement_quotes_the_row() -> None:
+    answer = describe_interpretation(level=120, unit="mg/dL", pregnant=True)
+    assert answer["severity"] == "indeterminate"
+    assert {"genotype", "repeat_level_after_pregnancy"} <= set(answer["next_steps"])
+    statement = next(s for s in answer["explanation"] if s["text"].startswith("The person is pregnant"))
+    factor = knowledge().constant("pregnancy_third_trimester_rise_factor")
+    assert f"about {factor:g} times the non-pregnant one" in statement["text"]
+    assert set(statement["source_ids"]) == set(split_sources(
+        knowledge().constants["pregnancy_third_trimester_rise_factor"].source))
+    assert describe_interpretation(level=120, unit="mg/dL")["severity"] == "normal"  # not pregnant: reassuring
+    low = describe_interpretation(level=20, unit="mg/dL", pregnant=True)
+    assert low["severity"] == "severe"  # pregnancy only raises AAT: a low level is real
+
+
+def test_pregnancy__the_rule_follows_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a rise factor of 1 (no rise) in the table, pregnancy no longer makes a normal level indeterminate:
+    the engine reads the row rather than a constant of its own."""
+    import aatd.genetics.levels as levels
+
+    monkeypatch.setattr(levels, "pregnancy_rise_factor", lambda: 1.0)
+    answer = describe_interpretation(level=120, unit="mg/dL", pregnant=True)
+    assert answer["severity"] == "normal"
+    assert "repeat_level_after_pregnancy" not in set(answer["next_steps"])

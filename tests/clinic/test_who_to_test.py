@@ -145,15 +145,76 @@ def test_should_test__an_unknown_age_keeps_adult_rows_applying() -> None:
     assert _recommendations(["necrotising_panniculitis"], None)["a1f2016"] == "recommended"
 
 
+def _answered_at(finding: str, codes: frozenset[str], age: float) -> bool:
+    """Brute force over the table: does any row on ``finding`` apply to a person of ``age`` with ``codes``?"""
+    return any(r.finding == finding and (not r.with_any or codes & set(r.with_any))
+               and (r.min_age is None or age >= r.min_age) and (r.age_below is None or age < r.age_below)
+               and r.pack_years_below is None
+               for r in guideline_tables().testing_rules)
+
+
 @given(st.lists(st.sampled_from(FINDINGS), min_size=1, max_size=4), st.floats(0, 100))
-def test_should_test__overall_not_indicated_only_when_no_finding_is_outside_an_age_bound(findings: list[str],
-                                                                                          age: float) -> None:
+def test_should_test__overall_not_covered_only_when_a_finding_outside_an_age_bound_is_unanswered(
+        findings: list[str], age: float) -> None:
+    """Wave 10: 'not covered' overall when no guideline advises a test and some finding below a row's age bound is
+    answered by no row that applies at this age; otherwise 'not indicated' (GINA answers asthma at every age)."""
     verdicts = should_test(findings, age=age)
     answer = describe_should_test(findings, age=age)
-    outside = any(v.outside_age for v in verdicts)
+    codes = expand_findings(parse_findings(findings))
+    outside = {r.finding for v in verdicts for r in v.outside_age}
+    unanswered = {f for f in outside if not _answered_at(f, codes, age)}
     advised = any(r.recommendation in ("recommended", "suggested") for v in verdicts for r in v.triggered_by)
-    assert (answer["overall"] == NOT_COVERED) == (outside and not advised)
+    assert (answer["overall"] == NOT_COVERED) == (bool(unanswered) and not advised)
     if answer["overall"] == "not_indicated":
-        assert not outside
+        assert not unanswered
     for v in verdicts:
         assert all(age < (r.min_age or 0) for r in v.outside_age)
+
+
+@pytest.mark.parametrize(("age", "overall", "who"), [
+    (0.5, "not_indicated", NOT_COVERED), (5, "not_indicated", NOT_COVERED), (9.99, "not_indicated", NOT_COVERED),
+    (10, "recommended", "recommended"), (10.01, "recommended", "recommended"), (30, "recommended", "recommended")])
+def test_should_test__asthma_follows_who_from_adolescence_and_gina_below_it(age: float, overall: str,
+                                                                           who: str) -> None:
+    """Wave 10 (was 'not covered' at 5): WHO names adults and adolescents with asthma (from 10 years here); ATS/ERS
+    names only adults whose asthma leaves incompletely reversible obstruction; GINA, whose strategy covers children
+    5 years and younger, gives no indication for AATD testing in asthma. So a child with asthma is 'not indicated'
+    (the WHO row listed as outside its age bound), and from 10 years WHO recommends a test."""
+    answer = describe_should_test(["asthma"], age=age)
+    verdicts = {g["guideline"]: g for g in answer["guidelines"]}
+    assert answer["overall"] == overall
+    assert verdicts["who1997"]["recommendation"] == who
+    assert verdicts["gina2018"]["recommendation"] == "not_indicated"
+    assert verdicts["ats_ers2003"]["recommendation"] == "not_indicated"
+    if who == NOT_COVERED:
+        assert [r["limits"]["min_age"] for r in verdicts["who1997"]["outside_age_bounds"]] == [10]
+
+
+def test_should_test__asthma_without_an_age_waits_for_the_age() -> None:
+    """Asthma is common in children, so with no age the WHO's adults-and-adolescents row is pending (it was read
+    as an adult's and recommended); COPD still implies adulthood."""
+    answer = describe_should_test(["asthma"])
+    who = next(g for g in answer["guidelines"] if g["guideline"] == "who1997")
+    assert answer["overall"] == "not_indicated"
+    assert [(r["finding"], r["missing"]) for r in who["would_apply_if_known"]] == [("asthma", "age")]
+    assert describe_should_test(["copd"])["overall"] == "recommended"
+    assert describe_should_test(["asthma", "copd"])["overall"] == "recommended"
+
+
+def test_should_test__panniculitis_at_16_stays_not_covered_because_no_guideline_answers_it() -> None:
+    answer = describe_should_test(["necrotising_panniculitis"], age=16)
+    assert answer["overall"] == NOT_COVERED
+    assert describe_should_test(["necrotising_panniculitis", "asthma"], age=5)["overall"] == NOT_COVERED
+
+
+@given(st.lists(st.sampled_from(FINDINGS), max_size=4), st.sampled_from(FINDINGS),
+       st.one_of(st.none(), st.floats(0, 100)))
+def test_overall__adding_a_finding_never_lowers_the_overall_answer(base: list[str], extra: str,
+                                                                   age: float | None) -> None:
+    """Wave 10: with 'not covered' now decided per finding (a finding another guideline answers at this age no longer
+    makes the answer 'not covered'), the overall answer still only rises as findings are added."""
+    def overall(findings: list[str]) -> float:
+        if not findings:
+            return _ORDER["not_indicated"]
+        return _ORDER[describe_should_test(findings, age=age)["overall"]]
+    assert overall([*base, extra]) >= overall(base)

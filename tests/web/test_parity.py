@@ -233,3 +233,38 @@ def test_parity__a_crp_in_mg_dl_gets_the_same_verdict_on_every_face(sqlite_world
 
 def _crp_sentence(answer: dict[str, Any]) -> str:
     return next(s["text"] for s in answer["explanation"] if s["text"].startswith("CRP "))
+
+
+@pytest.mark.parametrize(("age", "overall"), [(5, "not_indicated"), (9.99, "not_indicated"), (10, "recommended")])
+def test_parity__asthma_at_the_who_age_bound_is_one_answer_on_every_face(sqlite_world: World, tmp_path: Path,
+                                                                         age: float, overall: str) -> None:
+    """Wave 10: a child with asthma below the WHO's adults-and-adolescents bound is 'not indicated' (GINA answers
+    asthma at every age), from 10 years 'recommended': the library, the API, the CLI, the clinician's should-test
+    page and the public 'Should I be tested?' page (English and Spanish) give that one answer."""
+    import html
+
+    from fastapi.testclient import TestClient
+
+    from aatd.patients.i18n import gettext as translate
+    from aatd.web.public.questionnaire import headline
+    from web.public.support import build_app
+
+    library = json.loads(json.dumps(describe_should_test(["asthma"], age=age)))
+    assert library["overall"] == overall
+    api = sqlite_world.client.post("/api/v1/should-test", json={"findings": ["asthma"], "age": age})
+    cli = CliRunner().invoke(cli_app, ["should-test", "--finding", "asthma", "--age", f"{age:g}", "--json"])
+    assert api.status_code == 200 and cli.exit_code == 0, cli.output
+    assert api.json() == library == json.loads(cli.stdout)
+
+    browser = sqlite_world.login("doc@a.org")
+    page = browser.get(f"/should-test?findings=asthma&age={age:g}").text
+    assert f"Overall: <strong>{readable(overall)}</strong>" in page
+
+    public = TestClient(build_app(tmp_path))
+    data = {"submitted": "1", "finding": "asthma", "age": f"{age:g}"}
+    english = headline(overall)
+    for lang, expected in (("en", english), ("es", translate(english, "es"))):
+        shown = html.unescape(public.post(f"/public/should-i-be-tested?lang={lang}", data=data).text)
+        assert expected in shown, lang
+        assert f'class="answer answer-{overall}"' in shown
+    assert translate(english, "es") != english

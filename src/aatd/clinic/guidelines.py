@@ -61,6 +61,9 @@ class Finding:
     in_infancy: bool = False
     """The finding is made in infancy (neonatal cholestasis): a guideline written for adults does not cover it
     when no age is given, rather than being read as if the person were an adult."""
+    common_in_children: bool = False
+    """The finding is common in children (asthma), so it does not imply adulthood: with no age given, a row on it
+    with an age bound waits for the age (pending) rather than being read as if the person were an adult."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +212,12 @@ def _load_findings(d: Path) -> dict[str, Finding]:
         infancy = row.text("in_infancy")
         if infancy not in ("", "yes"):
             raise DataError(table, row.line, f"in_infancy must be 'yes' or empty, got {infancy!r}")
+        children = row.text("common_in_children")
+        if children not in ("", "yes"):
+            raise DataError(table, row.line, f"common_in_children must be 'yes' or empty, got {children!r}")
         out[key] = Finding(key, row.required("label"), _split(row.text("aliases")), _split(row.text("implies")),
-                           row.text("notes"), in_infancy=infancy == "yes")
+                           row.text("notes"), in_infancy=infancy == "yes",
+                           common_in_children=children == "yes")
     for f in out.values():
         for implied in f.implies:
             if implied not in out:

@@ -59,6 +59,7 @@ from aatd.genetics.levels import (
     inflammation_factor,
     level_distribution,
     level_likelihood,
+    pregnancy_raises_level,
 )
 from aatd.genetics.prevalence import country, country_allele_frequencies, hardy_weinberg
 from aatd.genetics.units import Crp, Level, Method, parse_crp_unit, unit_check
@@ -210,7 +211,7 @@ def interpret_result(*, level: Level | None = None, crp: Crp | None = None,
     ev = replace(ev, unit_check=unit_check(ev.level) if ev.level is not None else None, pregnant=bool(pregnant),
                  age_years=None if age_years is None else float(age_years))
     inflamed = crp_is_raised(crp)
-    raised = inflamed or ev.pregnant
+    raised = inflamed or (ev.pregnant and pregnancy_raises_level())
     candidates = _candidates(ev)
     reported = _reported(ev)
     consistent, direction, p_value = _consistency(ev, candidates, reported, raised)

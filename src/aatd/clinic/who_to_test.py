@@ -12,10 +12,13 @@ so testing never becomes less indicated when more is known to be wrong.
 A row whose finding is present but whose lower age bound the person is below (an adult
 guideline, or a criterion written for adults) does not say "do not test": the guideline
 does not cover this person at this age. Such a guideline is ``not_covered`` (its rows are
-listed), and when no guideline recommends or suggests a test but one does not cover the
-person's age, the overall answer is ``not_covered`` too, never ``not_indicated``: a
-16-year-old with necrotising panniculitis is outside every adult criterion, not someone
-the guidelines advise against testing.
+listed). When no guideline recommends or suggests a test, the overall answer is ``not_covered``
+if a finding outside an age bound is answered by no guideline that covers the person's age: a
+16-year-old with necrotising panniculitis is outside every adult criterion, not someone the
+guidelines advise against testing. It is ``not_indicated`` when another guideline answers that
+finding at this age: a 5-year-old with asthma is below the WHO's asthma criterion (adults and
+adolescents), and GINA, whose strategy covers young children, gives no indication for testing
+in asthma (``testing_guidelines.csv``).
 """
 
 from __future__ import annotations
@@ -134,7 +137,9 @@ def should_test(findings: Iterable[str], *, age: float | None = None,
     Rows whose age limit an unknown age cannot check still apply when the limit is only a
     lower age bound for adults, because the finding (e.g. COPD) already implies adulthood;
     but not when only a finding made in infancy (``in_infancy``, e.g. neonatal cholestasis)
-    leads to the row: a guideline written for adults then does not cover the person.
+    leads to the row: a guideline written for adults then does not cover the person; nor when
+    the row's finding is common in children (``common_in_children``, asthma): the row is then
+    pending until the age is known.
     """
     given = parse_findings(findings)
     codes = expand_findings(given)
@@ -156,7 +161,7 @@ def should_test(findings: Iterable[str], *, age: float | None = None,
             if _only_below_min_age(rule, age, pack_years):
                 outside[rule.guideline].append(rule)
             continue
-        if missing and not _only_lower_age_bound(rule, missing):
+        if missing and not (_only_lower_age_bound(rule, missing) and _implies_adulthood(rule)):
             pending[rule.guideline].append((rule, missing))
         else:
             triggered[rule.guideline].append(rule)
@@ -190,12 +195,26 @@ def _recommendation(triggered: list[TestingRule], outside: list[TestingRule]) ->
 
 def overall_recommendation(verdicts: Iterable[GuidelineVerdict]) -> str:
     """The strongest recommendation of any guideline; ``not_covered`` rather than ``not_indicated`` when no
-    guideline recommends or suggests a test but one does not cover these findings at this age."""
+    guideline recommends or suggests a test and a finding outside one guideline's age bound is answered by no
+    guideline at this age (see :func:`unanswered_outside_age`)."""
     verdicts = tuple(verdicts)
     strongest = _strongest(r for v in verdicts for r in v.triggered_by)
-    if strongest == RECOMMENDATION_LEVELS[0] and any(v.outside_age for v in verdicts):
+    if strongest == RECOMMENDATION_LEVELS[0] and unanswered_outside_age(verdicts):
         return NOT_COVERED
     return strongest
+
+
+def unanswered_outside_age(verdicts: Iterable[GuidelineVerdict]) -> frozenset[str]:
+    """Findings that are present below a row's lower age bound and that no row applying at this age answers.
+
+    A row that applies (its finding present, its limits met) answers its finding for this person, whatever its
+    recommendation: GINA's asthma row ("no indication for AATD testing", every age) answers asthma for a
+    5-year-old below the WHO's adults-and-adolescents criterion. A finding no applying row names (panniculitis
+    at 16, under the adult criteria of ATS/ERS and A1F 2016) is unanswered: the guidelines do not cover it."""
+    verdicts = tuple(verdicts)
+    outside = {r.finding for v in verdicts for r in v.outside_age}
+    answered = {r.finding for v in verdicts for r in v.triggered_by}
+    return frozenset(outside - answered)
 
 
 def _tests(guideline: str) -> bool:
@@ -204,6 +223,11 @@ def _tests(guideline: str) -> bool:
 
 def _only_lower_age_bound(rule: TestingRule, missing: str) -> bool:
     return missing == "age" and rule.age_below is None
+
+
+def _implies_adulthood(rule: TestingRule) -> bool:
+    """Whether the row's finding says the person is no child (COPD does; asthma, common in children, does not)."""
+    return not guideline_tables().findings[rule.finding].common_in_children
 
 
 def _rule_dict(rule: TestingRule, findings: Mapping[str, Finding]) -> TestingRuleAnswer:

@@ -28,6 +28,8 @@ from aatd.genetics.levels import (
     classify_umol_l,
     level_distribution,
     lower_limit_of_normal_umol_l,
+    pregnancy_rise_factor,
+    pregnancy_sources,
     protective_threshold_umol_l,
 )
 from aatd.genetics.units import Method, Unit, from_umol_l, shown_against
@@ -248,9 +250,16 @@ def _level_statements(ev: Evidence) -> list[Statement]:
                 f"{relation(umol, lln, 'lower limit of normal')} (MM 5th percentile).")
     out = [Statement(text, mm_sources), _threshold_statement(ev)]
     if ev.pregnant:
-        out.append(Statement("The person is pregnant: AAT rises in pregnancy, so a normal level does not exclude a "
-                             "deficiency allele; a low level is real.", "sanders2018"))
+        out.append(_pregnancy_statement())
     return out
+
+
+def _pregnancy_statement() -> Statement:
+    """Pregnancy and the level, with the size of the rise from ``constants.csv`` and its sources."""
+    return Statement("The person is pregnant: AAT rises with gestation (by the third trimester the upper limit of "
+                     f"the usual range is about {pregnancy_rise_factor():g} times the non-pregnant one), so a "
+                     "normal level does not exclude a deficiency allele, even S or SZ; a low level is real.",
+                     pregnancy_sources())
 
 
 def _threshold_statement(ev: Evidence) -> Statement:

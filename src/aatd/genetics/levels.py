@@ -134,6 +134,26 @@ def protective_threshold_umol_l() -> float:
     return knowledge().constant("protective_threshold_umol_l")
 
 
+PREGNANCY_RISE = "pregnancy_third_trimester_rise_factor"
+
+
+def pregnancy_rise_factor() -> float:
+    """How many times the non-pregnant upper reference limit of serum AAT its third-trimester upper limit is
+    (``constants.csv``: 2.4, a secondary reference range; that AAT rises with gestation is Legge 1984)."""
+    return knowledge().constant(PREGNANCY_RISE)
+
+
+def pregnancy_raises_level() -> bool:
+    """Whether pregnancy raises serum AAT (the table's rise factor is above 1), so that a normal level
+    measured in pregnancy cannot exclude even an S or SZ genotype (Barr 1988)."""
+    return pregnancy_rise_factor() > 1
+
+
+def pregnancy_sources() -> str:
+    """The ``source`` field of the pregnancy rise (``;``-separated source ids)."""
+    return knowledge().constants[PREGNANCY_RISE].source
+
+
 def _level_key(genotype: Genotype) -> str:
     """The genotype as the level tables write it (normal M subtypes count as M)."""
     names = [("M" if a.family == "M" else a.allele) for a in genotype.alleles]

@@ -94,6 +94,21 @@ def test_my_result__a_pregnancy_repeat_says_the_result_should_be_checked_again()
     assert view["repeat"] is True
 
 
+def test_my_result__the_pregnancy_repeat_names_no_time_no_source_gives(client: TestClient) -> None:
+    """Wave 10: 'some months after your baby is born' had no source; the step now says after the birth, in
+    English and Spanish, and the sentence on the level is the cited one (Barr 1988)."""
+    import html
+
+    data = {"submitted": "1", "level": "120", "unit": "mg/dL", "pregnant": "yes"}
+    english = html.unescape(client.post("/public/my-result?lang=en", data=data).text)
+    assert "Ask your doctor about testing the level again after your baby is born." in english
+    assert guideline_tables().messages["pregnancy"].text in english
+    assert "some months" not in english
+    spanish = html.unescape(client.post("/public/my-result?lang=es", data=data).text)
+    assert "Pregunte a su médico por repetir el nivel después de que nazca su bebé." in spanish
+    assert "unos meses" not in spanish
+
+
 def test_level_above_the_usual_range__is_not_called_the_usual_range() -> None:
     """Review 2 (wave 8): 400 mg/dL (77 umol/L, above the highest published MM upper limit) was 'in the usual
     range'; the headline now says no shortage, and the level sentence says above the usual range."""

@@ -31,6 +31,7 @@ def question_groups() -> list[tuple[str, list[Question]]]:
             Question("copd", _("A doctor told me I have COPD or long-term bronchitis.")),
             Question("emphysema", _("A doctor told me I have emphysema.")),
             Question("early_onset_emphysema", _("My emphysema or COPD started before I was 45.")),
+            Question("asthma", _("I have asthma.")),
             Question("asthma_persistent_obstruction",
                      _("I have asthma, and my breathing tests do not get back to normal with treatment.")),
             Question("bronchiectasis", _("I have bronchiectasis (widened, damaged airways) and no cause was found.")),

@@ -173,7 +173,7 @@ def step_text(code: str, core_text: str, crp_given: bool, inflamed: bool | None)
         "measure_level": _("Ask your doctor about a blood test of your alpha-1 level, with a CRP test."),
         "check_unit": _("Ask your doctor to check the unit of your result with the lab."),
         "repeat_level_after_pregnancy": _("Pregnancy raises the level. Ask your doctor about testing the level "
-                                          "again some months after your baby is born."),
+                                          "again after your baby is born."),
         "paediatric_follow_up": _("A children's clinic will check the liver and growth. Ask your doctor about it, "
                                   "and keep your child away from tobacco smoke."),
     }
