@@ -6,6 +6,7 @@ import csv
 import io
 from typing import Any
 
+from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from web.conftest import World
@@ -98,3 +99,83 @@ def test_exports__login_required_and_other_organisation_is_404(world: World) -> 
     browser = world.login("doc@b.org")
     assert browser.get(f"/patients/{pid}/results.csv").status_code == 404
     assert browser.get(f"/patients/{pid}/fhir.json").status_code == 404
+
+
+STORED_FIELDS = ("kind", "taken_on", "value", "below", "unit", "method", "text", "panel")
+
+
+def _comparable(results: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """A record's results as they must survive an export and an import: every stored field, and the state."""
+    return sorted((*(r[f] for f in STORED_FIELDS), r["retracted_at"] is not None, r["retraction_reason"],
+                   r["updated_at"] is not None) for r in results)
+
+
+def _conflicting_record(world: World, h: dict[str, str]) -> int:
+    """Phenotype Z and genotype SS (no genotype fits both), with levels in two units, a CRP in mg/dL, a corrected
+    level and a retracted genotype."""
+    pid = world.client.post("/api/v1/patients", json={"label": "Bea", "sex": "female"}, headers=h).json()["id"]
+    bodies = [
+        {"kind": "level", "taken_on": "2024-01-10", "value": 0.1 + 0.2, "unit": "g/L", "method": "nephelometry"},
+        {"kind": "level", "taken_on": "2024-01-11", "value": "<20", "unit": "umol/L"},
+        {"kind": "crp", "taken_on": "2024-01-11", "value": 1.2, "unit": "mg/dL"},
+        {"kind": "genotype", "taken_on": "2024-02-01", "text": "MZ", "panel": "sz"},
+        {"kind": "genotype", "taken_on": "2024-02-02", "text": "SS", "panel": "sz"},
+        {"kind": "phenotype", "taken_on": "2024-02-03", "text": "Z", "note": "=1+1"},
+    ]
+    ids = []
+    for body in bodies:
+        response = world.client.post(f"/api/v1/patients/{pid}/results", json=body, headers=h)
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    fixed = world.client.patch(f"/api/v1/patients/{pid}/results/{ids[0]}", headers=h,
+                               json={"value": 0.25, "reason": "transcription error"})
+    assert fixed.status_code == 200, fixed.text
+    retracted = world.client.post(f"/api/v1/patients/{pid}/results/{ids[3]}/retract", json={"reason": "wrong patient"},
+                                  headers=h)
+    assert retracted.status_code == 200, retracted.text
+    return int(pid)
+
+
+def test_conflicting_record__fhir_export_keeps_both_results_states_the_conflict_and_round_trips(world: World) -> None:
+    """A record whose phenotype (Z) and genotype (SS) cannot both be right was a 422 (the interpretation engine
+    refuses the pair); it now exports as valid R4 with each result as recorded, the conflict stated and no severity,
+    and imports into a new patient as the same stored results (values, units, dates, retracted and corrected)."""
+    h = world.token("doc@a.org")
+    pid = _conflicting_record(world, h)
+    response = world.client.get(f"/api/v1/patients/{pid}/fhir", headers=h)
+    assert response.status_code == 200, response.text
+    doc = response.json()
+    Bundle.model_validate(doc)
+    for entry in doc["entry"]:
+        get_fhir_model_class(entry["resource"]["resourceType"]).model_validate(entry["resource"])
+    observations = [e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "Observation"]
+    values = {(o["code"]["coding"][0]["code"], o["status"], (o.get("valueCodeableConcept") or {}).get("text"))
+              for o in observations}
+    assert {("32769-2", "final", "Pi Z"), ("84413-4", "final", "PI*SS"),
+            ("84413-4", "entered-in-error", "PI*MZ")} <= values
+    levels = sorted((o["status"], o["valueQuantity"]["value"], o["valueQuantity"]["unit"],
+                     o["valueQuantity"].get("comparator")) for o in observations if o["code"]["coding"][0]["code"]
+                    == "1825-9")
+    assert levels == [("corrected", 0.25, "g/L", None), ("final", 20.0, "umol/L", "<")]
+    (report,) = [e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "DiagnosticReport"]
+    assert report["conclusionCode"][0]["coding"][0]["code"] == "indeterminate"
+    assert "The IEF phenotype Pi Z and the genotype PI*SS" in report["conclusion"]
+    assert "neither is chosen" in report["conclusion"]
+    (task,) = [e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "Task"]
+    assert task["code"]["coding"][0]["code"] == "sequence_serpina1"
+    referenced = {r["reference"] for r in report["result"]}
+    retracted_urls = {e["fullUrl"] for e in doc["entry"] if e["resource"].get("status") == "entered-in-error"}
+    assert retracted_urls and not referenced & retracted_urls  # the report rests on current results only
+    page = world.login("doc@a.org").get(f"/patients/{pid}/fhir.json")
+    assert page.status_code == 200
+    assert [e for e in page.json()["entry"] if e["resource"]["resourceType"] == "Observation"] == [
+        e for e in doc["entry"] if e["resource"]["resourceType"] == "Observation"]
+
+    second = world.client.post("/api/v1/patients", json={"label": "Copy", "sex": "female"}, headers=h).json()["id"]
+    imported = world.client.post(f"/api/v1/patients/{second}/fhir", json=doc, headers=h)
+    assert imported.status_code == 201, imported.text
+    original = world.client.get(f"/api/v1/patients/{pid}/results", headers=h).json()
+    copy = world.client.get(f"/api/v1/patients/{second}/results", headers=h).json()
+    assert len(original) == 6 and _comparable(copy) == _comparable(original)
+    admin = world.token("admin@a.org")
+    assert world.client.get("/api/v1/audit/verify", headers=admin).json()["ok"] is True

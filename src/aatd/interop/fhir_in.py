@@ -81,7 +81,10 @@ class FhirImport:
     results: tuple[Mapping[str, Any], ...] = ()
     """Every result read (not only the latest), as ``{"kind", "taken_on", "source", ...}`` records in the
     workspace's result vocabulary: ``level`` (value, unit, method), ``crp`` (value, unit: mg/L or mg/dL), ``phenotype``
-    and ``genotype`` (text, panel)."""
+    and ``genotype`` (text, panel); each with ``note`` (the Observation's first note, or ``None``) and ``status``:
+    ``current``, ``corrected`` (``corrected_at``: the Observation's ``issued``) or ``retracted``
+    (``retraction_reason``: aatd's retraction-reason extension, else one naming the Observation). Entered-in-error
+    results are only records: they never reach :attr:`inputs`."""
 
 
 @dataclass(slots=True)
@@ -93,6 +96,9 @@ class _Found:
     value: Any
     order: str = ""
     """Sort key for "latest": the effective date, else the issued instant."""
+    state: str = "current"
+    """``current``, or ``corrected`` for an Observation whose status is corrected or amended."""
+    issued: str = ""
 
 
 @dataclass(slots=True)
@@ -102,6 +108,8 @@ class _Variant:
     allele: str
     zygosity: str | None
     present: bool
+    keys: tuple[str, ...] = ()
+    """How a genotype's ``derivedFrom`` may name this Observation (``Observation/id``, ``urn:uuid:id``)."""
 
 
 @dataclass(slots=True)
@@ -118,6 +126,10 @@ class _Collected:
     subjects: set[str] = field(default_factory=set)
     ignored: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    derived: dict[str, str] = field(default_factory=dict)
+    """Variant reference -> label of the genotype Observation derived from it."""
+    retracted: list[dict[str, Any]] = field(default_factory=list)
+    """Records of entered-in-error results (kept as retracted by a workspace import, never used)."""
 
 
 # --- entry points ------------------------------------------------------------------------------------------------
@@ -171,7 +183,7 @@ def read_results(doc: object) -> FhirImport:
                           fev1_pct=fev1.value if fev1 else None, smoking=smoking.value if smoking else None,
                           taken_on=taken or None)
     subject = next(iter(found.subjects), None)
-    records = _records(found, genotype if not found.genotypes else None)
+    records = (*_records(found, genotype if not found.genotypes else None), *found.retracted)
     if found.other_resources:
         kinds = sorted(found.other_resources.items())
         counts = ", ".join(f"{n} {echo(kind)}" for kind, n in kinds[:ECHOED_ITEMS])
@@ -185,20 +197,56 @@ def _records(found: _Collected, from_variants: _Found | None) -> tuple[dict[str,
     out: list[dict[str, Any]] = []
     for f in found.levels:
         level: Level = f.value
-        out.append({"kind": "level", "taken_on": f.date, "source": f.label,
-                    "value": ("<" if level.below else "") + f"{level.value:g}", "unit": level.unit.value,
-                    "method": level.method.value})
-    out += [{"kind": "crp", "taken_on": f.date, "source": f.label,
-             "value": f"<{f.value.value!r}" if f.value.below else f.value.value, "unit": f.value.unit.value}
+        out.append(_state(f) | {"kind": "level", "taken_on": f.date, "source": f.label,
+                                "value": ("<" if level.below else "") + f"{level.value!r}", "unit": level.unit.value,
+                                "method": level.method.value})
+    out += [_state(f) | {"kind": "crp", "taken_on": f.date, "source": f.label,
+                         "value": f"<{f.value.value!r}" if f.value.below else f.value.value, "unit": f.value.unit.value}
             for f in found.crps]
-    out += [{"kind": "phenotype", "taken_on": f.date, "source": f.label, "text": f.value.canonical}
+    out += [_state(f) | {"kind": "phenotype", "taken_on": f.date, "source": f.label, "text": f.value.canonical}
             for f in found.phenotypes]
-    out += [{"kind": "genotype", "taken_on": f.date, "source": f.label, "text": f.value[0].canonical,
-             "panel": f.value[1]} for f in found.genotypes]
+    out += [_state(f) | {"kind": "genotype", "taken_on": f.date, "source": f.label, "text": f.value[0].canonical,
+                         "panel": f.value[1]} for f in found.genotypes]
     if from_variants is not None:
         out.append({"kind": "genotype", "taken_on": from_variants.date, "source": from_variants.label,
-                    "text": from_variants.value.canonical, "panel": None})
+                    "text": from_variants.value.canonical, "panel": None, "status": "current"})
     return tuple(out)
+
+
+def _state(found: _Found) -> dict[str, Any]:
+    """The status keys of a record: ``status``, and ``corrected_at`` for a corrected result."""
+    if found.state == "corrected":
+        return {"status": "corrected", "corrected_at": found.issued or None}
+    return {"status": "current"}
+
+
+RETRACTION_REASON_CHARACTERS = 500
+"""Longest retraction reason kept from a file (the workspace's limit); a longer one is cut, with an ellipsis."""
+_RETRACTABLE = ("aat_level", "aat_level_mayo", "crp", "aat_phenotype", "genotype")
+
+
+def _collect_retracted(label: str, resource: Mapping[str, Any], key: str, found: _Collected) -> None:
+    """An entered-in-error result: kept as a retracted record (with its reason) and never used; anything else
+    entered in error, or a result that cannot be read, is listed in ``ignored``."""
+    scratch = _Collected()
+    try:
+        if key not in _RETRACTABLE:
+            raise InputError(label, key, "a result")
+        _READERS[key](label, resource, _date(resource), scratch)
+    except InputError:
+        found.ignored.append(f"{echo(label)}: status 'entered-in-error' (not used)")
+        return
+    reason = f"entered in error (FHIR {label})"
+    for ext in items(resource.get("extension")):
+        if isinstance(ext, Mapping) and ext.get("url") == fhir_codes().url("ext_retraction_reason") \
+                and isinstance(ext.get("valueString"), str) and len(ext["valueString"].strip()) >= 3:
+            reason = ext["valueString"].strip()
+    if len(reason) > RETRACTION_REASON_CHARACTERS:
+        reason = reason[:RETRACTION_REASON_CHARACTERS - 1] + "…"
+    found.retracted += [record | {"status": "retracted", "retraction_reason": reason}
+                        for record in _records(scratch, None)]
+    found.ignored.append(f"{echo(label)}: status 'entered-in-error': not used (a workspace import keeps it as "
+                         "a retracted result)")
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
@@ -300,6 +348,9 @@ def _collect(label: str, resource: Mapping[str, Any], found: _Collected) -> None
         found.ignored.append(f"{echo(label)}: LOINC 6768-6 is alkaline phosphatase, not alpha-1 antitrypsin")
         return
     status = resource.get("status")
+    if status == "entered-in-error":
+        _collect_retracted(label, resource, row.key, found)
+        return
     if not isinstance(status, str) or status not in _ACCEPTED_STATUS:
         found.ignored.append(f"{echo(label)}: status {echo(repr(status))} "
                              "(only final, amended, corrected or preliminary are read)")
@@ -313,10 +364,13 @@ def _collect(label: str, resource: Mapping[str, Any], found: _Collected) -> None
     lists = _found_lists(found)
     before = [len(items) for items in lists]  # readers only append: what is new stands past these lengths
     _READERS[row.key](label, resource, date, found)
-    issued = resource.get("issued")
+    given = resource.get("issued")
+    issued = given if isinstance(given, str) else ""
+    state = "corrected" if status in ("corrected", "amended") else "current"
     for items, start in zip(lists, before, strict=True):
         for item in items[start:]:
-            item.order = date or (issued if isinstance(issued, str) else "")
+            item.order = date or issued
+            item.state, item.issued = state, issued
 
 
 def _found_lists(found: _Collected) -> tuple[list[_Found], ...]:
@@ -439,6 +493,9 @@ def _read_genotype(label: str, obs: Mapping[str, Any], date: str, found: _Collec
     code, texts, element = _text_value(label, obs, "aatd_genotype")
     where = f"{label}.{element}"
     panel = _code_in(obs.get("method"), "aatd_panel")
+    for ref in items(obs.get("derivedFrom")):
+        if isinstance(ref, Mapping) and isinstance(ref.get("reference"), str):
+            found.derived[ref["reference"]] = label
     if code is not None:
         found.genotypes.append(_Found(label, date, (parse_genotype(code, where), panel)))
         return
@@ -477,7 +534,9 @@ def _read_variant(label: str, obs: Mapping[str, Any], date: str, found: _Collect
         if zygosity is None:
             raise InputError(f"{label}.component[allelic-state]", texts, "heterozygous (LA6706-1) or homozygous "
                              "(LA6705-3)")
-    found.variants.append(_Variant(label, date, allele, zygosity, value is None or value.key == "present"))
+    rid = obs.get("id")
+    keys = (label, f"urn:uuid:{rid}") if isinstance(rid, str) and rid else (label,)
+    found.variants.append(_Variant(label, date, allele, zygosity, value is None or value.key == "present", keys))
 
 
 def _variant_texts(obs: Mapping[str, Any]) -> list[str]:
@@ -631,7 +690,10 @@ def _genotype(found: _Collected) -> tuple[_Found | None, str | None]:
     found.notes += [f"{v.label}: {v.allele} reported absent" for v in found.variants if not v.present]
     if chosen is not None:
         genotype, panel = chosen.value
-        _check_variants(genotype, present)
+        by_label = {f.label: f.value[0] for f in found.genotypes}
+        for variant in present:  # against the genotype derived from it, else the one used
+            owner = next((found.derived[k] for k in variant.keys if k in found.derived), None)
+            _check_variants(by_label.get(owner, genotype) if owner else genotype, [variant])
         return _Found(chosen.label, chosen.date, genotype), panel
     if not present:
         if found.unread_genotypes:
