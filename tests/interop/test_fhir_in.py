@@ -339,3 +339,18 @@ def test_crp__below_a_reporting_limit_is_below_the_cut_off_and_a_higher_limit_is
                            valueQuantity={"value": 10, "comparator": "<", "unit": "mg/L"})
     err = refused(bundle(level, too_high))
     assert err.field == "Observation/crp.valueQuantity.value" and "cut-off (5 mg/L)" in str(err)
+
+
+def test_entered_in_error__a_retracted_record_never_an_input_and_an_unreadable_one_is_only_ignored() -> None:
+    obs = observation("1825-9", valueQuantity={"value": 90, "unit": "mg/dL"}, effectiveDateTime="2024-05-01",
+                      extension=[{"url": "urn:aatd:retraction-reason", "valueString": "sample mix-up"}])
+    obs["status"] = "entered-in-error"
+    result = read_results(bundle(obs, observation("1825-9", id="ok", valueQuantity={"value": 40, "unit": "mg/dL"},
+                                                  effectiveDateTime="2024-04-01")))
+    assert result.inputs.level == Level.parse(40, "mg/dL")
+    assert [(r["value"], r["status"], r.get("retraction_reason")) for r in result.results] == [
+        ("40.0", "current", None), ("90.0", "retracted", "sample mix-up")]
+    broken = observation("1825-9", valueQuantity={"value": "ninety", "unit": "mg/dL"})
+    broken["status"] = "entered-in-error"
+    unread = read_results(broken)
+    assert unread.results == () and "entered-in-error" in unread.ignored[0]

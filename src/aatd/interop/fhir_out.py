@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aatd.clinic.augmentation import Smoking
+from aatd.clinic.findings import INDETERMINATE
 from aatd.clinic.interpretation import describe_conflict, describe_interpretation, results_conflict
 from aatd.errors import InputError
 from aatd.family.pedigree import CarrierEvidence, Pedigree
@@ -170,8 +171,21 @@ def record_bundle(results: Sequence[RecordedResult], inputs: ResultInputs, *, pa
         if result.status != "retracted":
             current += refs
     if not inputs.empty:
-        _report(builder, subject, current, interpretation_or_conflict(inputs, options), inputs.taken_on)
+        try:
+            reading = interpretation_or_conflict(inputs, options)
+        except InputError as exc:  # stored results the engine refuses to read together are still exported
+            reading = _no_reading(exc)
+        _report(builder, subject, current, reading, inputs.taken_on)
     return builder.bundle()
+
+
+def _no_reading(exc: InputError) -> dict[str, Any]:
+    """The report of results the interpretation engine refuses (the refusal, as the pages show it)."""
+    from aatd.clinic.wording import DISCLAIMER
+
+    return {"severity": INDETERMINATE, "explanation": [{"text": f"aatd gives no interpretation of these results: "
+                                                                f"{exc}.", "source_ids": []}],
+            "next_step_details": [], "disclaimer": DISCLAIMER}
 
 
 def _recorded(builder: _Builder, result: RecordedResult, subject: Mapping[str, str]) -> list[str]:

@@ -458,7 +458,7 @@ def _as_input(result: Result) -> dict[str, Any]:
                                                            "fvc_l", "post_bronchodilator", "note")
                             if getattr(result, k) is not None}
     if result.value is not None:
-        data["value"] = f"<{result.value:g}" if result.below else result.value
+        data["value"] = f"<{result.value!r}" if result.below else result.value  # exact: "<0.3" lost 4e-17
     return data
 
 
