@@ -252,3 +252,19 @@ def test_record_bundle__every_result_with_its_state_and_reads_back() -> None:
     assert records == [("genotype", "SZ", "retracted", "wrong patient", None),
                        ("genotype", "ZZ", "current", None, None),
                        ("level", repr(0.1 + 0.2), "corrected", None, "2024-01-03T09:30:00+00:00")]
+
+
+def test_record_bundle__results_the_engine_refuses_together_still_export_with_the_refusal_stated() -> None:
+    """Z/Null stored with the S/Z panel (which cannot report a null): the engine refuses to interpret it, the
+    record still exports (a lab director can take out every stored result) and the report says why."""
+    from aatd.interop.fhir_out import PatientInfo, RecordedResult, record_bundle
+
+    results = [RecordedResult("1", "genotype", "2024-01-01", text="Z/Null", panel="sz")]
+    inputs = ResultInputs(genotype=parse_genotype("Z/Null"), panel="sz", taken_on="2024-01-01")
+    bundle = record_bundle(results, inputs, patient=PatientInfo(identifier=("aatd_patient", "9")), created=CREATED)
+    validate(bundle)
+    assert by_code(bundle, "84413-4")[0]["valueCodeableConcept"]["text"] == "PI*Z/Null"
+    (report,) = resources(bundle, "DiagnosticReport")
+    assert report["conclusion"].startswith("Severity: indeterminate. aatd gives no interpretation of these results: "
+                                           "genotype: got 'Z/Null'")
+    assert resources(bundle, "Task") == []
