@@ -36,7 +36,7 @@ from aatd.genetics.alleles import allele_catalogue, get_allele
 from aatd.genetics.genotypes import Genotype, Phenotype, parse_genotype, parse_phenotype
 from aatd.genetics.units import Crp, Level, Method, parse_crp_unit, parse_method
 from aatd.interop.codes import FhirCode, fhir_codes
-from aatd.limits import check_time_budget
+from aatd.limits import check_time_budget, is_printable
 
 MAX_RESOURCES = 5000
 """Largest Bundle read (entries); larger inputs are refused rather than parsed slowly."""
@@ -99,6 +99,8 @@ class _Found:
     state: str = "current"
     """``current``, or ``corrected`` for an Observation whose status is corrected or amended."""
     issued: str = ""
+    note: str | None = None
+    """The Observation's first note, when it is text a result may hold (see :func:`_note`)."""
 
 
 @dataclass(slots=True)
@@ -214,10 +216,25 @@ def _records(found: _Collected, from_variants: _Found | None) -> tuple[dict[str,
 
 
 def _state(found: _Found) -> dict[str, Any]:
-    """The status keys of a record: ``status``, and ``corrected_at`` for a corrected result."""
+    """The note and status keys of a record: ``note``, ``status``, and ``corrected_at`` for a corrected result."""
     if found.state == "corrected":
-        return {"status": "corrected", "corrected_at": found.issued or None}
-    return {"status": "current"}
+        return {"note": found.note, "status": "corrected", "corrected_at": found.issued or None}
+    return {"note": found.note, "status": "current"}
+
+
+NOTE_CHARACTERS = 2000
+"""Longest note kept from an Observation (the workspace's limit for a result's note)."""
+
+
+def _note(resource: Mapping[str, Any]) -> str | None:
+    """The text of the first ``note`` (an Annotation), if a result's note may hold it (printable, at most
+    :data:`NOTE_CHARACTERS`); otherwise ``None`` (the importer then notes where the result came from)."""
+    for annotation in items(resource.get("note")):
+        text = annotation.get("text") if isinstance(annotation, Mapping) else None
+        if isinstance(text, str):
+            text = text.strip()
+            return text if 0 < len(text) <= NOTE_CHARACTERS and is_printable(text, lines=True) else None
+    return None
 
 
 RETRACTION_REASON_CHARACTERS = 500
@@ -243,7 +260,7 @@ def _collect_retracted(label: str, resource: Mapping[str, Any], key: str, found:
             reason = ext["valueString"].strip()
     if len(reason) > RETRACTION_REASON_CHARACTERS:
         reason = reason[:RETRACTION_REASON_CHARACTERS - 1] + "…"
-    found.retracted += [record | {"status": "retracted", "retraction_reason": reason}
+    found.retracted += [record | {"note": _note(resource), "status": "retracted", "retraction_reason": reason}
                         for record in _records(scratch, None)]
     found.ignored.append(f"{echo(label)}: status 'entered-in-error': not used (a workspace import keeps it as "
                          "a retracted result)")
@@ -367,10 +384,11 @@ def _collect(label: str, resource: Mapping[str, Any], found: _Collected) -> None
     given = resource.get("issued")
     issued = given if isinstance(given, str) else ""
     state = "corrected" if status in ("corrected", "amended") else "current"
+    note = _note(resource) if "note" in resource else None
     for items, start in zip(lists, before, strict=True):
         for item in items[start:]:
             item.order = date or issued
-            item.state, item.issued = state, issued
+            item.state, item.issued, item.note = state, issued, note
 
 
 def _found_lists(found: _Collected) -> tuple[list[_Found], ...]:

@@ -60,7 +60,7 @@ def import_results(patient_id: Id, principal: ApiUser, db: Db,
         if len(taken) < 10:
             raise InputError(f"{record['source']}.effectiveDateTime", taken or None,
                              "the full date the sample was taken (YYYY-MM-DD)")
-        rows.append({k: v for k, v in record.items() if k != "source"} | {"taken_on": taken[:10],
-                                                                          "note": f"FHIR {record['source']}"})
+        note = record.get("note") or f"FHIR {record['source']}"  # the Observation's note, else where it came from
+        rows.append({k: v for k, v in record.items() if k != "source"} | {"taken_on": taken[:10], "note": note})
     stored = [ResultOut.model_validate(result) for result in ws.add_results(patient_id, rows, keep_status=True)]
     return FhirImportOut(imported=stored, notes=list(read.notes), ignored=list(read.ignored))
