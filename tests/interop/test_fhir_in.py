@@ -354,3 +354,11 @@ def test_entered_in_error__a_retracted_record_never_an_input_and_an_unreadable_o
     broken["status"] = "entered-in-error"
     unread = read_results(broken)
     assert unread.results == () and "entered-in-error" in unread.ignored[0]
+
+
+def test_note__the_first_annotation_when_a_result_may_hold_it() -> None:
+    kept = observation("1825-9", valueQuantity={"value": 90, "unit": "mg/dL"}, note=[{"text": " =1+1\nsecond "}])
+    assert read_results(kept).results[0]["note"] == "=1+1\nsecond"
+    for bad in ("x" * 2001, "bell \x07", ""):
+        refused = observation("1825-9", valueQuantity={"value": 90, "unit": "mg/dL"}, note=[{"text": bad}])
+        assert read_results(refused).results[0]["note"] is None
