@@ -23,6 +23,7 @@ used and the choice is noted.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -218,8 +219,18 @@ def _records(found: _Collected, from_variants: _Found | None) -> tuple[dict[str,
 def _state(found: _Found) -> dict[str, Any]:
     """The note and status keys of a record: ``note``, ``status``, and ``corrected_at`` for a corrected result."""
     if found.state == "corrected":
-        return {"note": found.note, "status": "corrected", "corrected_at": found.issued or None}
+        return {"note": found.note, "status": "corrected", "corrected_at": _instant_or_none(found.issued)}
     return {"note": found.note, "status": "current"}
+
+
+def _instant_or_none(text: str) -> str | None:
+    """``text`` if it is an ISO 8601 date or instant (a correction's time), else ``None`` (the import then uses
+    its own time rather than refusing the file)."""
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return text
 
 
 NOTE_CHARACTERS = 2000
@@ -247,17 +258,20 @@ def _collect_retracted(label: str, resource: Mapping[str, Any], key: str, found:
     entered in error, or a result that cannot be read, is listed in ``ignored``."""
     scratch = _Collected()
     try:
-        if key not in _RETRACTABLE:
-            raise InputError(label, key, "a result")
+        if key not in _RETRACTABLE or len(_date(resource)) < len("YYYY-MM-DD"):  # a stored result needs its day
+            raise InputError(label, key, "a result with the full date it was taken")
         _READERS[key](label, resource, _date(resource), scratch)
     except InputError:
         found.ignored.append(f"{echo(label)}: status 'entered-in-error' (not used)")
         return
     reason = f"entered in error (FHIR {label})"
     for ext in items(resource.get("extension")):
-        if isinstance(ext, Mapping) and ext.get("url") == fhir_codes().url("ext_retraction_reason") \
-                and isinstance(ext.get("valueString"), str) and len(ext["valueString"].strip()) >= 3:
-            reason = ext["valueString"].strip()
+        if not isinstance(ext, Mapping):
+            continue
+        given = ext.get("valueString")
+        if ext.get("url") == fhir_codes().url("ext_retraction_reason") and isinstance(given, str) \
+                and len(given.strip()) >= 3 and is_printable(given):  # as a reason typed in the workspace
+            reason = given.strip()
     if len(reason) > RETRACTION_REASON_CHARACTERS:
         reason = reason[:RETRACTION_REASON_CHARACTERS - 1] + "…"
     found.retracted += [record | {"note": _note(resource), "status": "retracted", "retraction_reason": reason}
