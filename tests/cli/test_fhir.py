@@ -88,3 +88,19 @@ def test_pedigree_format_fhir_has_every_member() -> None:
     ids = [e["resource"]["identifier"][0]["value"] for e in doc["entry"] if e["resource"]["resourceType"] == "Patient"]
     assert len(ids) == len(set(ids)) >= 3
     assert "1825-9" in out.stdout and "6768-6" not in out.stdout
+
+
+def test_interpret_format_fhir__conflicting_phenotype_and_genotype_states_the_conflict_as_the_api_export() -> None:
+    """The CLI counterpart of the record export: both results written, the report is the core's
+    ``describe_conflict`` (as ``GET /api/v1/patients/{id}/fhir`` writes it), no refusal."""
+    from aatd.clinic.interpretation import describe_conflict
+    from aatd.interop.fhir_out import conclusion_text
+
+    out = aatd("interpret", "--phenotype", "Z", "--genotype", "SS", "--panel", "sz", "--format", "fhir")
+    assert out.returncode == 0, out.stderr
+    doc = valid_bundle(out.stdout)
+    report = next(e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "DiagnosticReport")
+    conflict = describe_conflict(phenotype="Z", genotype="SS", panel="sz")
+    assert conflict is not None and report["conclusion"] == conclusion_text(conflict)
+    assert [e["resource"]["code"]["coding"][0]["code"] for e in doc["entry"]
+            if e["resource"]["resourceType"] == "Task"] == ["sequence_serpina1"]

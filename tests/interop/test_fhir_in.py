@@ -339,3 +339,43 @@ def test_crp__below_a_reporting_limit_is_below_the_cut_off_and_a_higher_limit_is
                            valueQuantity={"value": 10, "comparator": "<", "unit": "mg/L"})
     err = refused(bundle(level, too_high))
     assert err.field == "Observation/crp.valueQuantity.value" and "cut-off (5 mg/L)" in str(err)
+
+
+def test_entered_in_error__a_retracted_record_never_an_input_and_an_unreadable_one_is_only_ignored() -> None:
+    obs = observation("1825-9", valueQuantity={"value": 90, "unit": "mg/dL"}, effectiveDateTime="2024-05-01",
+                      extension=[{"url": "urn:aatd:retraction-reason", "valueString": "sample mix-up"}])
+    obs["status"] = "entered-in-error"
+    result = read_results(bundle(obs, observation("1825-9", id="ok", valueQuantity={"value": 40, "unit": "mg/dL"},
+                                                  effectiveDateTime="2024-04-01")))
+    assert result.inputs.level == Level.parse(40, "mg/dL")
+    assert [(r["value"], r["status"], r.get("retraction_reason")) for r in result.results] == [
+        ("40.0", "current", None), ("90.0", "retracted", "sample mix-up")]
+    broken = observation("1825-9", valueQuantity={"value": "ninety", "unit": "mg/dL"})
+    broken["status"] = "entered-in-error"
+    unread = read_results(broken)
+    assert unread.results == () and "entered-in-error" in unread.ignored[0]
+
+
+def test_note__the_first_annotation_when_a_result_may_hold_it() -> None:
+    kept = observation("1825-9", valueQuantity={"value": 90, "unit": "mg/dL"}, note=[{"text": " =1+1\nsecond "}])
+    assert read_results(kept).results[0]["note"] == "=1+1\nsecond"
+    for bad in ("x" * 2001, "bell \x07", ""):
+        refused = observation("1825-9", valueQuantity={"value": 90, "unit": "mg/dL"}, note=[{"text": bad}])
+        assert read_results(refused).results[0]["note"] is None
+
+
+def test_entered_in_error__a_reason_or_time_the_workspace_cannot_keep_never_fails_the_file() -> None:
+    """A reason with a line break (a typed reason has none), a correction time that is not a date, an
+    entered-in-error result without its day: read with a reason naming the Observation, no time (the import's
+    own), or only listed in ``ignored``; never an error that would refuse the whole file."""
+    gone = observation("1825-9", valueQuantity={"value": 90, "unit": "mg/dL"}, effectiveDateTime="2024-05-01",
+                       status="entered-in-error", extension=["not an object", {
+                           "url": "urn:aatd:retraction-reason", "valueString": "two\nlines"}])
+    fixed = observation("1988-5", id="crp", valueQuantity={"value": 3, "unit": "mg/L"}, effectiveDateTime="2024-05-01",
+                        status="corrected", issued="yesterday")
+    partial = observation("32769-2", id="ph", valueCodeableConcept={"text": "Pi Z"}, effectiveDateTime="2024-05",
+                          status="entered-in-error")
+    records = {r["kind"]: r for r in read_results(bundle(gone, fixed, partial)).results}
+    assert records["level"]["retraction_reason"] == "entered in error (FHIR Observation/obs1)"
+    assert records["crp"]["status"] == "corrected" and records["crp"]["corrected_at"] is None
+    assert "phenotype" not in records

@@ -188,3 +188,83 @@ def test_family_bundle_has_each_member() -> None:
     validate(bundle)
     assert len(resources(bundle, "Patient")) == 2
     assert not resources(bundle, "DiagnosticReport")
+
+
+def test_conflicting_phenotype_and_genotype__both_written_the_conflict_stated_and_no_severity() -> None:
+    """Phenotype Z with genotype SS: no genotype fits both (the engine refuses to interpret them). The Bundle keeps
+    each as recorded and its report says they disagree, chooses neither and proposes SERPINA1 sequencing, with the
+    sources of the statement and of the step cited."""
+    from aatd.clinic.interpretation import describe_conflict
+    from aatd.interop.fhir_out import conclusion_text
+
+    inputs = ResultInputs(level=Level.parse(60, "mg/dL"), phenotype=parse_phenotype("Z"),
+                          genotype=parse_genotype("SS"), panel="sz", taken_on="2024-02-02")
+    bundle = results_bundle(inputs, created=CREATED)
+    validate(bundle)
+    assert by_code(bundle, "32769-2")[0]["valueCodeableConcept"]["text"] == "Pi Z"
+    assert by_code(bundle, "84413-4")[0]["valueCodeableConcept"]["text"] == "PI*SS"
+    (report,) = resources(bundle, "DiagnosticReport")
+    conflict = describe_conflict(phenotype="Z", genotype="SS", panel="sz")
+    assert conflict is not None and report["conclusion"] == conclusion_text(conflict)
+    assert report["conclusionCode"][0]["coding"][0]["code"] == "indeterminate"
+    assert [t["code"]["coding"][0]["code"] for t in resources(bundle, "Task")] == ["sequence_serpina1"]
+    cited = {e["valueRelatedArtifact"]["label"] for e in report["extension"] if "valueRelatedArtifact" in e}
+    assert {"Snyder 2006, doi:10.1373/clinchem.2006.072991", "Sandhaus 2016, doi:10.15326/jcopdf.3.3.2015.0182",
+            "Miravitlles 2017, doi:10.1183/13993003.00610-2017"} <= cited
+
+
+def test_describe_conflict__none_when_a_genotype_fits_both_and_ief_again_after_sequencing() -> None:
+    from aatd.clinic.interpretation import describe_conflict
+
+    assert describe_conflict(phenotype="Z", genotype="Z/Null", panel="sequencing") is None  # null shows no band
+    assert describe_conflict(phenotype="Z", genotype="MZ", panel="sz") is None  # M may be an untested null
+    sequenced = describe_conflict(phenotype="M", genotype="ZZ", panel="sequencing")
+    assert sequenced is not None and [s["code"] for s in sequenced["next_step_details"]] == ["phenotype"]
+
+
+def test_record_bundle__every_result_with_its_state_and_reads_back() -> None:
+    """Two genotypes of one record (the first retracted, each with its variants), a corrected level: each is
+    an Observation with its status, and read_results gives every result back with its state (the retracted one
+    never reaching the inputs)."""
+    from aatd.interop.fhir_in import read_results
+    from aatd.interop.fhir_out import PatientInfo, RecordedResult, record_bundle
+
+    results = [
+        RecordedResult("1", "genotype", "2024-01-01", text="SZ", panel="sz", status="retracted",
+                       retraction_reason="wrong patient"),
+        RecordedResult("2", "genotype", "2024-01-02", text="ZZ", panel="sz", note="=1+1"),
+        RecordedResult("3", "level", "2024-01-02", value=0.1 + 0.2, unit="g/L", status="corrected",
+                       entered_at="2024-01-02T10:00:00", corrected_at="2024-01-03T09:30:00.123456"),
+    ]
+    inputs = ResultInputs(level=Level.parse(0.1 + 0.2, "g/L"), genotype=parse_genotype("ZZ"), panel="sz",
+                          taken_on="2024-01-02")
+    bundle = record_bundle(results, inputs, patient=PatientInfo(identifier=("aatd_patient", "7")), created=CREATED)
+    validate(bundle)
+    states = sorted((r["code"]["coding"][0]["code"], r["status"]) for r in resources(bundle, "Observation"))
+    assert states == [("1825-9", "corrected"), ("69548-6", "entered-in-error"), ("69548-6", "entered-in-error"),
+                      ("69548-6", "final"), ("84413-4", "entered-in-error"), ("84413-4", "final")]
+    (level,) = by_code(bundle, "1825-9")
+    assert level["issued"] == "2024-01-03T09:30:00+00:00" and level["valueQuantity"]["value"] == 0.1 + 0.2
+    read = read_results(bundle)
+    assert read.inputs.genotype == parse_genotype("ZZ") and read.inputs.level == Level.parse(0.1 + 0.2, "g/L")
+    records = sorted((r["kind"], r.get("text") or r.get("value"), r["status"], r.get("retraction_reason"),
+                      r.get("corrected_at")) for r in read.results)
+    assert records == [("genotype", "SZ", "retracted", "wrong patient", None),
+                       ("genotype", "ZZ", "current", None, None),
+                       ("level", repr(0.1 + 0.2), "corrected", None, "2024-01-03T09:30:00+00:00")]
+
+
+def test_record_bundle__results_the_engine_refuses_together_still_export_with_the_refusal_stated() -> None:
+    """Z/Null stored with the S/Z panel (which cannot report a null): the engine refuses to interpret it, the
+    record still exports (a lab director can take out every stored result) and the report says why."""
+    from aatd.interop.fhir_out import PatientInfo, RecordedResult, record_bundle
+
+    results = [RecordedResult("1", "genotype", "2024-01-01", text="Z/Null", panel="sz")]
+    inputs = ResultInputs(genotype=parse_genotype("Z/Null"), panel="sz", taken_on="2024-01-01")
+    bundle = record_bundle(results, inputs, patient=PatientInfo(identifier=("aatd_patient", "9")), created=CREATED)
+    validate(bundle)
+    assert by_code(bundle, "84413-4")[0]["valueCodeableConcept"]["text"] == "PI*Z/Null"
+    (report,) = resources(bundle, "DiagnosticReport")
+    assert report["conclusion"].startswith("Severity: indeterminate. aatd gives no interpretation of these results: "
+                                           "genotype: got 'Z/Null'")
+    assert resources(bundle, "Task") == []

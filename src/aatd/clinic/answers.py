@@ -31,6 +31,24 @@ class CitedStatement(TypedDict):
     source_ids: list[str]
 
 
+class ConflictAnswer(TypedDict):
+    """An IEF phenotype and a genotype that no genotype fits (:func:`aatd.clinic.interpretation.describe_conflict`).
+
+    Neither result is chosen: ``severity`` is ``indeterminate``, ``explanation`` says why the two cannot both be
+    right, and ``next_step_details`` what resolves it. The keys the report of an interpretation reads
+    (``severity``, ``consistent``, ``explanation``, ``next_step_details``, ``disclaimer``) mean the same here.
+    """
+
+    severity: str
+    consistent: bool
+    phenotype: str
+    genotype: str
+    panel: str
+    explanation: list[CitedStatement]
+    next_step_details: list[CitedStep]
+    disclaimer: str
+
+
 class DiscordanceCause(TypedDict):
     """A ranked explanation of a level that does not fit the genotype (probability when computable)."""
 

@@ -27,7 +27,7 @@ import math
 from dataclasses import replace
 from itertools import product
 
-from aatd.clinic.answers import InterpretationAnswer
+from aatd.clinic.answers import CitedStatement, CitedStep, ConflictAnswer, InterpretationAnswer
 from aatd.clinic.augmentation import (
     NO_NORMAL_ALLELE,
     AirflowObstruction,
@@ -46,8 +46,8 @@ from aatd.clinic.findings import (
     Evidence,
     Interpretation,
 )
-from aatd.clinic.guidelines import Panel, guideline_tables
-from aatd.clinic.wording import as_dict, explain, next_steps, patient_explanation
+from aatd.clinic.guidelines import Panel, cite, guideline_tables
+from aatd.clinic.wording import DISCLAIMER, as_dict, explain, next_steps, patient_explanation
 from aatd.errors import InputError
 from aatd.genetics.alleles import allele_catalogue, get_allele
 from aatd.genetics.genotypes import Genotype, Phenotype, genotype_sort_key
@@ -63,6 +63,7 @@ from aatd.genetics.levels import (
 )
 from aatd.genetics.prevalence import country, country_allele_frequencies, hardy_weinberg
 from aatd.genetics.units import Crp, Level, Method, parse_crp_unit, unit_check
+from aatd.knowledge import split_sources
 from aatd.limits import typed_number
 
 # --- candidate genotypes ---------------------------------------------------------------
@@ -146,6 +147,51 @@ def _candidates(ev: Evidence) -> frozenset[Genotype] | None:
                          f"a phenotype compatible with genotype {ev.genotype.canonical}",
                          hint="no genotype fits both results; check for a sample mix-up")
     return common
+
+
+CONFLICT_SOURCE = "snyder2006"
+"""The diagnostic algorithm (quantification, genotyping and IEF phenotyping) that checks the results against each
+other; the panel's own source says which alleles it reads."""
+
+
+def results_conflict(phenotype: Phenotype, genotype: Genotype, panel: str | None = None) -> bool:
+    """True when no genotype shows ``phenotype``'s IEF bands and would be reported as ``genotype`` by ``panel``
+    (the usual panel for the genotype when none is named): the check :func:`interpret_result` refuses on."""
+    chosen = get_panel(panel) if panel is not None else default_panel(genotype)
+    return not genotype_candidates(genotype, chosen) & phenotype_candidates(phenotype)
+
+
+def describe_conflict(*, phenotype: str, genotype: str, panel: str | None = None) -> ConflictAnswer | None:
+    """Why an IEF phenotype and a genotype cannot both be right, and what resolves it; ``None`` when they agree.
+
+    Neither result is chosen and no severity is given. The next step is the laboratories' reflex on a
+    discordance once IEF has been done (:func:`aatd.clinic.wording.next_steps`): sequence SERPINA1, which reads
+    both alleles; when the genotype already came from sequencing, IEF is repeated (as the engine's refusal says,
+    check for a sample mix-up).
+    """
+    from aatd.genetics.genotypes import parse_genotype, parse_phenotype
+
+    parsed_phenotype, parsed_genotype = parse_phenotype(phenotype), parse_genotype(genotype)
+    chosen = get_panel(panel) if panel is not None else default_panel(parsed_genotype)
+    if not results_conflict(parsed_phenotype, parsed_genotype, chosen.panel):
+        return None
+    said = f"the panel {chosen.label}" if panel is not None else f"the usual panel for it ({chosen.label}, assumed)"
+    text = (f"The IEF phenotype Pi {parsed_phenotype.canonical} and the genotype PI*{parsed_genotype.canonical} "
+            f"from {said} disagree: no genotype shows these IEF bands and would be reported as "
+            f"{parsed_genotype.canonical} by this test. Both results are reported as recorded; neither is chosen, "
+            "so no severity is given until the conflict is resolved. Check for a sample mix-up.")
+    source = ";".join(dict.fromkeys(split_sources(f"{CONFLICT_SOURCE};{chosen.source}")))
+    statement = CitedStatement(text=text, sources=cite(source), source_ids=list(split_sources(source)))
+    if chosen.reads_all:
+        code, reason = "phenotype", "the IEF phenotype disagrees with a sequenced genotype: repeat IEF on a new sample"
+    else:
+        code, reason = "sequence_serpina1", "the IEF phenotype and the genotype disagree and IEF was already done"
+    row = guideline_tables().next_steps[code]
+    step = CitedStep(code=code, text=row.clinician_text, reason=reason, patient_text=row.patient_text,
+                     sources=cite(row.source), source_ids=list(split_sources(row.source)))
+    return ConflictAnswer(severity=INDETERMINATE, consistent=False, phenotype=parsed_phenotype.canonical,
+                          genotype=parsed_genotype.canonical, panel=chosen.panel, explanation=[statement],
+                          next_step_details=[step], disclaimer=DISCLAIMER)
 
 
 # --- probabilities ---------------------------------------------------------------------

@@ -23,6 +23,7 @@ used and the choice is noted.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -36,7 +37,7 @@ from aatd.genetics.alleles import allele_catalogue, get_allele
 from aatd.genetics.genotypes import Genotype, Phenotype, parse_genotype, parse_phenotype
 from aatd.genetics.units import Crp, Level, Method, parse_crp_unit, parse_method
 from aatd.interop.codes import FhirCode, fhir_codes
-from aatd.limits import check_time_budget
+from aatd.limits import check_time_budget, is_printable
 
 MAX_RESOURCES = 5000
 """Largest Bundle read (entries); larger inputs are refused rather than parsed slowly."""
@@ -81,7 +82,10 @@ class FhirImport:
     results: tuple[Mapping[str, Any], ...] = ()
     """Every result read (not only the latest), as ``{"kind", "taken_on", "source", ...}`` records in the
     workspace's result vocabulary: ``level`` (value, unit, method), ``crp`` (value, unit: mg/L or mg/dL), ``phenotype``
-    and ``genotype`` (text, panel)."""
+    and ``genotype`` (text, panel); each with ``note`` (the Observation's first note, or ``None``) and ``status``:
+    ``current``, ``corrected`` (``corrected_at``: the Observation's ``issued``) or ``retracted``
+    (``retraction_reason``: aatd's retraction-reason extension, else one naming the Observation). Entered-in-error
+    results are only records: they never reach :attr:`inputs`."""
 
 
 @dataclass(slots=True)
@@ -93,6 +97,11 @@ class _Found:
     value: Any
     order: str = ""
     """Sort key for "latest": the effective date, else the issued instant."""
+    state: str = "current"
+    """``current``, or ``corrected`` for an Observation whose status is corrected or amended."""
+    issued: str = ""
+    note: str | None = None
+    """The Observation's first note, when it is text a result may hold (see :func:`_note`)."""
 
 
 @dataclass(slots=True)
@@ -102,6 +111,8 @@ class _Variant:
     allele: str
     zygosity: str | None
     present: bool
+    keys: tuple[str, ...] = ()
+    """How a genotype's ``derivedFrom`` may name this Observation (``Observation/id``, ``urn:uuid:id``)."""
 
 
 @dataclass(slots=True)
@@ -118,6 +129,10 @@ class _Collected:
     subjects: set[str] = field(default_factory=set)
     ignored: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    derived: dict[str, str] = field(default_factory=dict)
+    """Variant reference -> label of the genotype Observation derived from it."""
+    retracted: list[dict[str, Any]] = field(default_factory=list)
+    """Records of entered-in-error results (kept as retracted by a workspace import, never used)."""
 
 
 # --- entry points ------------------------------------------------------------------------------------------------
@@ -171,7 +186,7 @@ def read_results(doc: object) -> FhirImport:
                           fev1_pct=fev1.value if fev1 else None, smoking=smoking.value if smoking else None,
                           taken_on=taken or None)
     subject = next(iter(found.subjects), None)
-    records = _records(found, genotype if not found.genotypes else None)
+    records = (*_records(found, genotype if not found.genotypes else None), *found.retracted)
     if found.other_resources:
         kinds = sorted(found.other_resources.items())
         counts = ", ".join(f"{n} {echo(kind)}" for kind, n in kinds[:ECHOED_ITEMS])
@@ -185,20 +200,84 @@ def _records(found: _Collected, from_variants: _Found | None) -> tuple[dict[str,
     out: list[dict[str, Any]] = []
     for f in found.levels:
         level: Level = f.value
-        out.append({"kind": "level", "taken_on": f.date, "source": f.label,
-                    "value": ("<" if level.below else "") + f"{level.value:g}", "unit": level.unit.value,
-                    "method": level.method.value})
-    out += [{"kind": "crp", "taken_on": f.date, "source": f.label,
-             "value": f"<{f.value.value!r}" if f.value.below else f.value.value, "unit": f.value.unit.value}
+        out.append(_state(f) | {"kind": "level", "taken_on": f.date, "source": f.label,
+                                "value": ("<" if level.below else "") + f"{level.value!r}", "unit": level.unit.value,
+                                "method": level.method.value})
+    out += [_state(f) | {"kind": "crp", "taken_on": f.date, "source": f.label,
+                         "value": f"<{f.value.value!r}" if f.value.below else f.value.value, "unit": f.value.unit.value}
             for f in found.crps]
-    out += [{"kind": "phenotype", "taken_on": f.date, "source": f.label, "text": f.value.canonical}
+    out += [_state(f) | {"kind": "phenotype", "taken_on": f.date, "source": f.label, "text": f.value.canonical}
             for f in found.phenotypes]
-    out += [{"kind": "genotype", "taken_on": f.date, "source": f.label, "text": f.value[0].canonical,
-             "panel": f.value[1]} for f in found.genotypes]
+    out += [_state(f) | {"kind": "genotype", "taken_on": f.date, "source": f.label, "text": f.value[0].canonical,
+                         "panel": f.value[1]} for f in found.genotypes]
     if from_variants is not None:
         out.append({"kind": "genotype", "taken_on": from_variants.date, "source": from_variants.label,
-                    "text": from_variants.value.canonical, "panel": None})
+                    "text": from_variants.value.canonical, "panel": None, "status": "current"})
     return tuple(out)
+
+
+def _state(found: _Found) -> dict[str, Any]:
+    """The note and status keys of a record: ``note``, ``status``, and ``corrected_at`` for a corrected result."""
+    if found.state == "corrected":
+        return {"note": found.note, "status": "corrected", "corrected_at": _instant_or_none(found.issued)}
+    return {"note": found.note, "status": "current"}
+
+
+def _instant_or_none(text: str) -> str | None:
+    """``text`` if it is an ISO 8601 date or instant (a correction's time), else ``None`` (the import then uses
+    its own time rather than refusing the file)."""
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return text
+
+
+NOTE_CHARACTERS = 2000
+"""Longest note kept from an Observation (the workspace's limit for a result's note)."""
+
+
+def _note(resource: Mapping[str, Any]) -> str | None:
+    """The text of the first ``note`` (an Annotation), if a result's note may hold it (printable, at most
+    :data:`NOTE_CHARACTERS`); otherwise ``None`` (the importer then notes where the result came from)."""
+    for annotation in items(resource.get("note")):
+        text = annotation.get("text") if isinstance(annotation, Mapping) else None
+        if isinstance(text, str):
+            text = text.strip()
+            return text if 0 < len(text) <= NOTE_CHARACTERS and is_printable(text, lines=True) else None
+    return None
+
+
+RETRACTION_REASON_CHARACTERS = 500
+"""Longest retraction reason kept from a file (the workspace's limit); a longer one is cut, with an ellipsis."""
+_RETRACTABLE = ("aat_level", "aat_level_mayo", "crp", "aat_phenotype", "genotype")
+
+
+def _collect_retracted(label: str, resource: Mapping[str, Any], key: str, found: _Collected) -> None:
+    """An entered-in-error result: kept as a retracted record (with its reason) and never used; anything else
+    entered in error, or a result that cannot be read, is listed in ``ignored``."""
+    scratch = _Collected()
+    try:
+        if key not in _RETRACTABLE or len(_date(resource)) < len("YYYY-MM-DD"):  # a stored result needs its day
+            raise InputError(label, key, "a result with the full date it was taken")
+        _READERS[key](label, resource, _date(resource), scratch)
+    except InputError:
+        found.ignored.append(f"{echo(label)}: status 'entered-in-error' (not used)")
+        return
+    reason = f"entered in error (FHIR {label})"
+    for ext in items(resource.get("extension")):
+        if not isinstance(ext, Mapping):
+            continue
+        given = ext.get("valueString")
+        if ext.get("url") == fhir_codes().url("ext_retraction_reason") and isinstance(given, str) \
+                and len(given.strip()) >= 3 and is_printable(given):  # as a reason typed in the workspace
+            reason = given.strip()
+    if len(reason) > RETRACTION_REASON_CHARACTERS:
+        reason = reason[:RETRACTION_REASON_CHARACTERS - 1] + "…"
+    found.retracted += [record | {"note": _note(resource), "status": "retracted", "retraction_reason": reason}
+                        for record in _records(scratch, None)]
+    found.ignored.append(f"{echo(label)}: status 'entered-in-error': not used (a workspace import keeps it as "
+                         "a retracted result)")
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
@@ -300,6 +379,9 @@ def _collect(label: str, resource: Mapping[str, Any], found: _Collected) -> None
         found.ignored.append(f"{echo(label)}: LOINC 6768-6 is alkaline phosphatase, not alpha-1 antitrypsin")
         return
     status = resource.get("status")
+    if status == "entered-in-error":
+        _collect_retracted(label, resource, row.key, found)
+        return
     if not isinstance(status, str) or status not in _ACCEPTED_STATUS:
         found.ignored.append(f"{echo(label)}: status {echo(repr(status))} "
                              "(only final, amended, corrected or preliminary are read)")
@@ -313,10 +395,14 @@ def _collect(label: str, resource: Mapping[str, Any], found: _Collected) -> None
     lists = _found_lists(found)
     before = [len(items) for items in lists]  # readers only append: what is new stands past these lengths
     _READERS[row.key](label, resource, date, found)
-    issued = resource.get("issued")
+    given = resource.get("issued")
+    issued = given if isinstance(given, str) else ""
+    state = "corrected" if status in ("corrected", "amended") else "current"
+    note = _note(resource) if "note" in resource else None
     for items, start in zip(lists, before, strict=True):
         for item in items[start:]:
-            item.order = date or (issued if isinstance(issued, str) else "")
+            item.order = date or issued
+            item.state, item.issued, item.note = state, issued, note
 
 
 def _found_lists(found: _Collected) -> tuple[list[_Found], ...]:
@@ -439,6 +525,9 @@ def _read_genotype(label: str, obs: Mapping[str, Any], date: str, found: _Collec
     code, texts, element = _text_value(label, obs, "aatd_genotype")
     where = f"{label}.{element}"
     panel = _code_in(obs.get("method"), "aatd_panel")
+    for ref in items(obs.get("derivedFrom")):
+        if isinstance(ref, Mapping) and isinstance(ref.get("reference"), str):
+            found.derived[ref["reference"]] = label
     if code is not None:
         found.genotypes.append(_Found(label, date, (parse_genotype(code, where), panel)))
         return
@@ -477,7 +566,9 @@ def _read_variant(label: str, obs: Mapping[str, Any], date: str, found: _Collect
         if zygosity is None:
             raise InputError(f"{label}.component[allelic-state]", texts, "heterozygous (LA6706-1) or homozygous "
                              "(LA6705-3)")
-    found.variants.append(_Variant(label, date, allele, zygosity, value is None or value.key == "present"))
+    rid = obs.get("id")
+    keys = (label, f"urn:uuid:{rid}") if isinstance(rid, str) and rid else (label,)
+    found.variants.append(_Variant(label, date, allele, zygosity, value is None or value.key == "present", keys))
 
 
 def _variant_texts(obs: Mapping[str, Any]) -> list[str]:
@@ -631,7 +722,10 @@ def _genotype(found: _Collected) -> tuple[_Found | None, str | None]:
     found.notes += [f"{v.label}: {v.allele} reported absent" for v in found.variants if not v.present]
     if chosen is not None:
         genotype, panel = chosen.value
-        _check_variants(genotype, present)
+        by_label = {f.label: f.value[0] for f in found.genotypes}
+        for variant in present:  # against the genotype derived from it, else the one used
+            owner = next((found.derived[k] for k in variant.keys if k in found.derived), None)
+            _check_variants(by_label.get(owner, genotype) if owner else genotype, [variant])
         return _Found(chosen.label, chosen.date, genotype), panel
     if not present:
         if found.unread_genotypes:

@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from aatd.clinic.augmentation import Smoking
-from aatd.clinic.interpretation import describe_interpretation
+from aatd.clinic.findings import INDETERMINATE
+from aatd.clinic.interpretation import describe_conflict, describe_interpretation, results_conflict
 from aatd.errors import InputError
 from aatd.family.pedigree import CarrierEvidence, Pedigree
 from aatd.genetics.alleles import get_allele
-from aatd.genetics.genotypes import Genotype, Phenotype
-from aatd.genetics.units import Crp, Level, Method, parse_crp_unit
+from aatd.genetics.genotypes import Genotype, Phenotype, parse_genotype, parse_phenotype
+from aatd.genetics.units import Crp, Level, Method, parse_crp_unit, parse_method, parse_unit
 from aatd.interop.codes import fhir_codes
 from aatd.interop.fhir_in import ResultInputs
 from aatd.knowledge import knowledge, split_sources
@@ -71,11 +72,14 @@ class _Builder:
 
     def add(self, name: str, resource: dict[str, Any]) -> str:
         """Add ``resource`` under a UUID made from ``name``; return its ``urn:uuid:`` reference."""
-        rid = str(uuid.uuid5(_NAMESPACE, f"{self.seed}|{name}"))
-        resource = {"resourceType": resource["resourceType"], "id": rid} | resource
-        url = f"urn:uuid:{rid}"
+        url = self.reference(name)
+        resource = {"resourceType": resource["resourceType"], "id": url.removeprefix("urn:uuid:")} | resource
         self.entries.append({"fullUrl": url, "resource": resource})
         return url
+
+    def reference(self, name: str) -> str:
+        """The ``urn:uuid:`` reference that the resource added under ``name`` has (or will have)."""
+        return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{self.seed}|{name}')}"
 
     def bundle(self) -> dict[str, Any]:
         rid = str(uuid.uuid5(_NAMESPACE, f"{self.seed}|bundle"))
@@ -104,9 +108,128 @@ def results_bundle(inputs: ResultInputs, *, patient: PatientInfo | None = None, 
     subject = _subject(builder, patient or PatientInfo())
     observations = _observations(builder, inputs, subject)
     if interpret and not inputs.empty:
-        interpretation = describe_interpretation(**interpretation_arguments(inputs), **dict(options or {}))
-        _report(builder, subject, observations, interpretation, inputs.taken_on)
+        _report(builder, subject, observations, interpretation_or_conflict(inputs, options), inputs.taken_on)
     return builder.bundle()
+
+
+def interpretation_or_conflict(inputs: ResultInputs, options: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    """What the report of ``inputs`` says: :func:`~aatd.clinic.interpretation.describe_interpretation`, or, when
+    the IEF phenotype and the genotype cannot both be right, :func:`~aatd.clinic.interpretation.describe_conflict`
+    (both results stay in the Bundle as recorded; neither is chosen and no severity is given)."""
+    if inputs.phenotype is not None and inputs.genotype is not None and results_conflict(
+            inputs.phenotype, inputs.genotype, inputs.panel):
+        conflict = describe_conflict(phenotype=inputs.phenotype.canonical, genotype=inputs.genotype.canonical,
+                                     panel=inputs.panel)
+        if conflict is not None:
+            return conflict
+    return describe_interpretation(**interpretation_arguments(inputs), **dict(options or {}))
+
+
+RESULT_STATUS = {"current": "status_final", "corrected": "status_corrected", "retracted": "status_entered_in_error"}
+"""A stored result's state and the FHIR Observation status it is written with (rows of ``fhir_codes.csv``)."""
+RECORD_KINDS = ("level", "crp", "phenotype", "genotype")
+"""Kinds of stored result written to FHIR (spirometry is not: only the CSV export has it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedResult:
+    """One stored result of a patient's record, as kept: value as entered (``below`` for a "<" result) in its unit,
+    the assay method, the phenotype or genotype text and panel, the note, and its state.
+
+    ``status`` is ``current``, ``corrected`` (``corrected_at``: when) or ``retracted`` (``retraction_reason``);
+    ``entered_at`` and ``corrected_at`` are instants (ISO 8601, UTC when no offset is given)."""
+
+    key: str
+    kind: str
+    taken_on: str
+    value: float | None = None
+    below: bool = False
+    unit: str | None = None
+    method: str | None = None
+    text: str | None = None
+    panel: str | None = None
+    note: str | None = None
+    status: str = "current"
+    retraction_reason: str | None = None
+    entered_at: str | None = None
+    corrected_at: str | None = None
+
+
+def record_bundle(results: Sequence[RecordedResult], inputs: ResultInputs, *, patient: PatientInfo,
+                  options: Mapping[str, Any] | None = None, created: str | None = None) -> dict[str, Any]:
+    """A patient's whole record as an R4 Bundle: one Observation per stored result (retracted ones as
+    ``entered-in-error`` with the reason, corrected ones as ``corrected``), and the report of ``inputs`` (the
+    latest current results, chosen by the caller) as :func:`results_bundle` writes it: the interpretation, or
+    the conflict when the phenotype and the genotype disagree. :func:`aatd.interop.fhir_in.read_results` reads
+    every result back with its state."""
+    created = created or now()
+    builder = _Builder(_seed(tuple(results), patient), created)
+    subject = _subject(builder, patient)
+    current: list[str] = []
+    for result in results:
+        refs = _recorded(builder, result, subject)
+        if result.status != "retracted":
+            current += refs
+    if not inputs.empty:
+        try:
+            reading = interpretation_or_conflict(inputs, options)
+        except InputError as exc:  # stored results the engine refuses to read together are still exported
+            reading = _no_reading(exc)
+        _report(builder, subject, current, reading, inputs.taken_on)
+    return builder.bundle()
+
+
+def _no_reading(exc: InputError) -> dict[str, Any]:
+    """The report of results the interpretation engine refuses (the refusal, as the pages show it)."""
+    from aatd.clinic.wording import DISCLAIMER
+
+    return {"severity": INDETERMINATE, "explanation": [{"text": f"aatd gives no interpretation of these results: "
+                                                                f"{exc}.", "source_ids": []}],
+            "next_step_details": [], "disclaimer": DISCLAIMER}
+
+
+def _recorded(builder: _Builder, result: RecordedResult, subject: Mapping[str, str]) -> list[str]:
+    """The Observation(s) of one stored result (a genotype: its variants and itself), with its state."""
+    if result.kind not in RECORD_KINDS:
+        return []
+    codes = fhir_codes()
+    issued = _instant(result.corrected_at or result.entered_at) or builder.created
+    name = f"result-{result.key}"
+    if result.kind == "level" and result.value is not None:
+        level = Level(float(result.value), parse_unit(result.unit or "mg/dL"), parse_method(result.method),
+                      result.below)
+        resources = [(name, _level(level, subject, issued, result.taken_on))]
+    elif result.kind == "crp" and result.value is not None:
+        crp = Crp.of(float(result.value), parse_crp_unit(result.unit), result.below)
+        obs = _observation("crp", subject, issued, result.taken_on)
+        obs["valueQuantity"] = _quantity(crp.value, crp.unit.value, "<" if crp.below else None)
+        resources = [(name, obs)]
+    elif result.kind == "phenotype" and result.text:
+        resources = [(name, _phenotype(parse_phenotype(result.text), subject, issued, result.taken_on))]
+    elif result.kind == "genotype" and result.text:
+        resources = _genotype_resources(builder, parse_genotype(result.text), result.panel, subject, issued,
+                                        result.taken_on, f"{name}-")
+    else:
+        return []
+    refs = []
+    for key, obs in resources:
+        obs["status"] = codes[RESULT_STATUS[result.status]].code
+        if result.note:
+            obs["note"] = [{"text": result.note}]
+        if result.status == "retracted" and result.retraction_reason:
+            obs["extension"] = [{"url": codes.url("ext_retraction_reason"), "valueString": result.retraction_reason}]
+        refs.append(builder.add(key, obs))
+    return refs
+
+
+def _instant(value: str | None) -> str | None:
+    """``value`` as a FHIR instant (seconds, with an offset: UTC when none is given)."""
+    if not value:
+        return None
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.replace(microsecond=0).isoformat()
 
 
 def inputs_from_text(*, level: str | float | None = None, unit: str | None = None, method: str | None = None,
@@ -115,7 +238,6 @@ def inputs_from_text(*, level: str | float | None = None, unit: str | None = Non
                      smoking: str | None = None) -> ResultInputs:
     """Validate raw inputs (as the CLI and API take them) into :class:`ResultInputs`, with the core's parsers."""
     from aatd.clinic.interpretation import get_panel
-    from aatd.genetics.genotypes import parse_genotype, parse_phenotype
 
     if level is None and (unit is not None or method is not None):
         raise InputError("level", None, "a level value to go with the unit or method")
@@ -218,7 +340,7 @@ def interpretation_arguments(inputs: ResultInputs) -> dict[str, Any]:
 # --- resources ---------------------------------------------------------------------------------------------------
 
 
-def _seed(inputs: ResultInputs, patient: PatientInfo | None) -> str:
+def _seed(inputs: ResultInputs | tuple[RecordedResult, ...], patient: PatientInfo | None) -> str:
     return repr((inputs, patient))
 
 
@@ -299,14 +421,23 @@ def _phenotype(phenotype: Phenotype, subject: Mapping[str, str], created: str, t
 
 def _genotype(builder: _Builder, genotype: Genotype, panel: str | None, subject: Mapping[str, str],
               taken_on: str | None) -> list[str]:
+    return [builder.add(name, obs) for name, obs in _genotype_resources(builder, genotype, panel, subject,
+                                                                        builder.created, taken_on)]
+
+
+def _genotype_resources(builder: _Builder, genotype: Genotype, panel: str | None, subject: Mapping[str, str],
+                        created: str, taken_on: str | None, prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """(name, resource) of the IG ``variant`` Observations of a genotype and of its ``genotype`` Observation
+    (``derivedFrom`` the variants, by the reference ``builder`` gives their names; the caller adds them);
+    ``prefix`` keeps the names of several genotypes of one record apart."""
     codes = fhir_codes()
-    variants = []
+    variants: list[tuple[str, dict[str, Any]]] = []
     alleles = [a for a in dict.fromkeys((genotype.first, genotype.second)) if get_allele(a).family != "M"]
     for allele in alleles:
         zygosity = "homozygous" if genotype.is_homozygous else "heterozygous"
-        obs = variant_observation(allele, zygosity, subject, builder.created, taken_on)
-        variants.append(builder.add(f"variant-{allele}", obs))
-    obs = _observation("genotype", subject, builder.created, taken_on, genomic=True, profile="profile_genotype")
+        variants.append((f"{prefix}variant-{allele}", variant_observation(allele, zygosity, subject, created,
+                                                                          taken_on)))
+    obs = _observation("genotype", subject, created, taken_on, genomic=True, profile="profile_genotype")
     obs["valueCodeableConcept"] = {"coding": [{"system": codes.url("aatd_genotype"), "code": genotype.canonical}],
                                    "text": f"PI*{genotype.canonical}"}
     if panel:
@@ -317,8 +448,8 @@ def _genotype(builder: _Builder, genotype: Genotype, panel: str | None, subject:
                          "text": label}
     obs["component"] = [_component("gene_studied", codes["serpina1"].concept())]
     if variants:
-        obs["derivedFrom"] = [{"reference": v} for v in variants]
-    return [*variants, builder.add("genotype", obs)]
+        obs["derivedFrom"] = [{"reference": builder.reference(name)} for name, _ in variants]
+    return [*variants, (f"{prefix}genotype", obs)]
 
 
 def _component(key: str, concept: dict[str, Any]) -> dict[str, Any]:

@@ -137,3 +137,19 @@ def test_post_bronchodilator__form_words_are_read_and_anything_else_is_refused()
     with pytest.raises(InputError) as info:
         clean_result(base | {"post_bronchodilator": "maybe"})
     assert info.value.field == "post_bronchodilator"
+
+
+def test_correct_result__other_fields_of_a_below_detection_result_keep_their_exact_value(sqlite_world: World) -> None:
+    """Correcting the date of "<0.30000000000000004 g/L" kept "<0.3" (the stored value was re-read from 6
+    significant digits): a correction changes only what it names (found by the export round-trip property)."""
+    world = sqlite_world
+    h = world.token("doc@a.org")
+    pid = world.client.post("/api/v1/patients", json={"label": "Lo", "sex": "male"}, headers=h).json()["id"]
+    for body in ({"kind": "level", "value": f"<{0.1 + 0.2!r}", "unit": "g/L"},
+                 {"kind": "crp", "value": f"<{1 / 3!r}", "unit": "mg/dL"}):
+        stored = world.client.post(f"/api/v1/patients/{pid}/results", headers=h,
+                                   json=body | {"taken_on": "2024-01-01"}).json()
+        fixed = world.client.patch(f"/api/v1/patients/{pid}/results/{stored['id']}", headers=h,
+                                   json={"taken_on": "2024-01-02", "reason": "date typed wrong"})
+        assert fixed.status_code == 200, fixed.text
+        assert (fixed.json()["value"], fixed.json()["below"]) == (stored["value"], True)

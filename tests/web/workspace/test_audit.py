@@ -273,3 +273,29 @@ def test_migration_0004__chains_existing_events_and_keys_existing_organisations(
     with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
         conn.execute(text("UPDATE audit_events SET actor = 'x'"))
     engine.dispose()
+
+
+def test_chain__one_commit_of_many_events_is_chained_and_hashed_as_documented_and_an_edit_is_named(
+        world: World) -> None:
+    """One transaction queuing 300 events (as a FHIR import does) appends them as one bulk insert: each row's hash
+    is the SHA-256 of the documented canonical form (recomputed here from the stored row, independently of the
+    append), each links to the one before, and an edit in the middle of the batch is named by verify."""
+    with transaction(world.app.state.sessions) as db:
+        for i in range(300):
+            audit.record(db, None, "create", "result", i, actor="doc@a.org", detail={"kind": "crp", "n": i})
+    with transaction(world.app.state.sessions) as db:
+        events = list(db.scalars(text("SELECT seq FROM audit_events ORDER BY seq")))
+        rows = [db.scalar(audit.select_event(seq)) for seq in events[-300:]]
+        previous = db.scalar(audit.select_event(events[-301])) if len(events) > 300 else None
+        link = previous.hash if previous is not None else audit.GENESIS
+        for row in rows:
+            assert row is not None and row.prev_hash == link
+            payload = audit.canonical(row.seq, row.at, row.organisation_id, row.user_id, row.actor, row.action,
+                                      row.entity, row.entity_id, row.detail, row.prev_hash)
+            assert hashlib.sha256(payload).hexdigest() == row.hash
+            link = row.hash
+        middle = rows[150].seq if rows[150] is not None else 0
+    assert _report(world).ok
+    _tamper(world.app.state.engine, f"UPDATE audit_events SET entity_id = 7 WHERE seq = {middle}")
+    report = _report(world)
+    assert not report.ok and report.first_bad_seq == middle

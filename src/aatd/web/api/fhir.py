@@ -1,8 +1,9 @@
 """A workspace patient as FHIR R4 (Genomics Reporting IG), and FHIR results imported into the workspace.
 
-``GET  /patients/{id}/fhir``: the patient, the latest results and aatd's interpretation of them as a
-Bundle (``application/fhir+json``). ``POST /patients/{id}/fhir``: a Bundle or Observation; every result
-aatd can map is stored (all or nothing) and what was not is listed. Login and organisation scoping
+``GET  /patients/{id}/fhir``: the patient, every stored result (retracted and corrected ones marked) and aatd's
+reading of the latest ones as a Bundle (``application/fhir+json``). ``POST /patients/{id}/fhir``: a Bundle or
+Observation; every result aatd can map is stored (all or nothing), an entered-in-error one as retracted and a
+corrected one as corrected, and what was not is listed. Login and organisation scoping
 are the workspace's (another organisation's patient is a 404).
 """
 
@@ -42,7 +43,7 @@ BUNDLE_SCHEMA = {"type": "object", "description": "An HL7 FHIR R4 Bundle (Genomi
     "description": "An HL7 FHIR R4 Bundle (Genomics Reporting IG 3.0.0)",
     "content": {FHIR_JSON: {"schema": BUNDLE_SCHEMA}}}})
 def export_patient(patient_id: Id, principal: ApiUser, db: Db) -> Response:
-    """The patient, the latest level/CRP/phenotype/genotype and aatd's interpretation as an R4 Bundle."""
+    """The patient's record (every level/CRP/phenotype/genotype) and aatd's reading of the latest as an R4 Bundle."""
     return Response(fhir_bundle(Workspace(db, principal.user), patient_id), media_type=FHIR_JSON)
 
 
@@ -59,7 +60,7 @@ def import_results(patient_id: Id, principal: ApiUser, db: Db,
         if len(taken) < 10:
             raise InputError(f"{record['source']}.effectiveDateTime", taken or None,
                              "the full date the sample was taken (YYYY-MM-DD)")
-        rows.append({k: v for k, v in record.items() if k != "source"} | {"taken_on": taken[:10],
-                                                                          "note": f"FHIR {record['source']}"})
-    stored = [ResultOut.model_validate(result) for result in ws.add_results(patient_id, rows)]
+        note = record.get("note") or f"FHIR {record['source']}"  # the Observation's note, else where it came from
+        rows.append({k: v for k, v in record.items() if k != "source"} | {"taken_on": taken[:10], "note": note})
+    stored = [ResultOut.model_validate(result) for result in ws.add_results(patient_id, rows, keep_status=True)]
     return FhirImportOut(imported=stored, notes=list(read.notes), ignored=list(read.ignored))

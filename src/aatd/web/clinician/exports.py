@@ -16,7 +16,7 @@ from fastapi import Response
 
 from aatd.errors import InputError
 from aatd.interop.fhir_in import ResultInputs
-from aatd.interop.fhir_out import PatientInfo, inputs_from_text, results_bundle
+from aatd.interop.fhir_out import PatientInfo, RecordedResult, inputs_from_text, record_bundle
 from aatd.screening.result import spreadsheet_text
 from aatd.web.clinician.answers import interpretation_inputs
 from aatd.web.models import Patient, Result
@@ -30,12 +30,28 @@ CSV_COLUMNS = ("result_id", "taken_on", "kind", "value", "below_detection", "uni
 
 
 def fhir_bundle(ws: Workspace, patient_id: int) -> str:
-    """The patient, the latest level/CRP/phenotype/genotype and aatd's interpretation as an R4 Bundle (JSON)."""
+    """The patient's record as an R4 Bundle (JSON): every stored level, CRP, phenotype and genotype as an
+    Observation, retracted and corrected ones marked (:func:`aatd.interop.fhir_out.record_bundle`), and aatd's
+    reading of the latest current results: the interpretation, or, when the phenotype and the genotype disagree,
+    the conflict and what resolves it (never one result chosen over the other)."""
     patient = ws.patient(patient_id, audit_read=False)
     ws.record("export", "patient", patient.id, format="fhir")
-    inputs, _ = bundle_inputs(ws.results(patient))
-    bundle = results_bundle(inputs, patient=_patient(patient), options={"country_name": patient_country(ws, patient)})
+    stored = ws.results(patient, include_retracted=True)
+    inputs, _ = bundle_inputs([r for r in stored if r.retracted_at is None])
+    bundle = record_bundle([recorded(r) for r in stored], inputs, patient=_patient(patient),
+                           options={"country_name": patient_country(ws, patient)})
     return json.dumps(bundle, ensure_ascii=False)
+
+
+def recorded(result: Result) -> RecordedResult:
+    """A stored result as the FHIR record export takes it."""
+    status = "retracted" if result.retracted_at is not None else "corrected" if result.updated_at else "current"
+    return RecordedResult(
+        key=str(result.id), kind=result.kind, taken_on=result.taken_on.isoformat(), value=result.value,
+        below=bool(result.below), unit=result.unit, method=result.method, text=result.text, panel=result.panel,
+        note=result.note, status=status, retraction_reason=result.retraction_reason,
+        entered_at=result.created_at.isoformat() if result.created_at else None,
+        corrected_at=result.updated_at.isoformat() if result.updated_at else None)
 
 
 def bundle_inputs(results: Sequence[Result]) -> tuple[ResultInputs, str | None]:

@@ -8,6 +8,7 @@ are written to the audit log in the same transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -287,7 +288,8 @@ class Workspace:
         self.record("create", "result", result.id, patient_id=patient.id, kind=result.kind)
         return result
 
-    def add_results(self, patient_id: int, rows: Sequence[dict[str, Any]]) -> list[Result]:
+    def add_results(self, patient_id: int, rows: Sequence[dict[str, Any]], *, keep_status: bool = False
+                    ) -> list[Result]:
         """Validate and store many results of one patient at once (all or nothing): the FHIR import.
 
         Stores and audits exactly what :meth:`add_result` called once per row (without an idempotency
@@ -295,9 +297,15 @@ class Workspace:
         invalid row's error. But the patient is read once, every row is validated before any is
         written, and the rows go to the database in one flush (one multi-row insert) rather than a
         savepoint, an insert and a flush each: 5,000 rows took seconds of round trips.
+
+        With ``keep_status`` (an import of results kept elsewhere), a row's ``status`` is kept: ``retracted``
+        (with its ``retraction_reason``) is stored and then retracted, audited as :meth:`retract_result` does;
+        ``corrected`` is stored with ``corrected_at`` (when it was corrected there; now if not given) as its
+        correction time, and its ``create`` event says so.
         """
         patient = self.patient(patient_id, audit_read=False)
         columns = [clean_result(data) for data in rows]
+        states = [_imported_state(data) if keep_status else {} for data in rows]
         results = [Result(organisation_id=self.org, patient_id=patient.id, created_by=self.user.id,
                           idempotency_key=None, **values) for values in columns]
         self.db.add_all(results)
@@ -305,8 +313,21 @@ class Workspace:
         if any(result.kind in ("genotype", "phenotype", "level") for result in results):
             patient.tested = True
             self.db.flush()
-        for result in results:
-            self.record("create", "result", result.id, patient_id=patient.id, kind=result.kind)
+        for result, state in zip(results, states, strict=True):
+            corrected = state.get("corrected_at")
+            if corrected is not None:
+                result.updated_at = corrected
+                self.record("create", "result", result.id, patient_id=patient.id, kind=result.kind,
+                            status="corrected")
+            else:
+                self.record("create", "result", result.id, patient_id=patient.id, kind=result.kind)
+            if state.get("retraction_reason") is not None:
+                result.retracted_at = utcnow()
+                result.retraction_reason = state["retraction_reason"]
+                self.record("retract", "result", result.id, patient_id=patient.id, kind=result.kind,
+                            reason=state["retraction_reason"])
+        if any(states):
+            self.db.flush()
         return results
 
     def result(self, patient_id: int, result_id: int) -> Result:
@@ -407,13 +428,37 @@ def _reason(value: object) -> str:
     return text
 
 
+def _imported_state(data: dict[str, Any]) -> dict[str, Any]:
+    """The state of an imported result: ``retraction_reason`` (a retracted one) or ``corrected_at`` (an aware
+    datetime; a corrected one), or nothing for a current one; anything else is refused naming the field."""
+    status = data.get("status", "current")
+    if status == "retracted":
+        return {"retraction_reason": _reason(data.get("retraction_reason"))}
+    if status == "corrected":
+        return {"corrected_at": _moment("corrected_at", data.get("corrected_at"))}
+    if status != "current":
+        raise InputError("status", status, "current, corrected or retracted")
+    return {}
+
+
+def _moment(field: str, value: object) -> dt.datetime:
+    """An ISO 8601 instant (UTC when no offset is given), or now when none is given."""
+    if value in (None, ""):
+        return utcnow()
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(field, value, "an instant as YYYY-MM-DDThh:mm:ss+00:00") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
 def _as_input(result: Result) -> dict[str, Any]:
     """A stored result as the input that would store it again (fields left out are kept on a correction)."""
     data: dict[str, Any] = {k: getattr(result, k) for k in ("taken_on", "unit", "method", "text", "panel", "fev1_l",
                                                            "fvc_l", "post_bronchodilator", "note")
                             if getattr(result, k) is not None}
     if result.value is not None:
-        data["value"] = f"<{result.value:g}" if result.below else result.value
+        data["value"] = f"<{result.value!r}" if result.below else result.value  # exact: "<0.3" lost 4e-17
     return data
 
 
