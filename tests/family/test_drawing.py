@@ -246,12 +246,13 @@ def test_page_drawing__in_a_page_s_own_words_keeps_no_english_word_of_the_drawin
     assert pedigree_svg(ped, result) == pedigree_drawings(ped, result)[0]
 
 
-def test_page_drawing__without_footnotes_is_as_wide_as_the_family_with_them_wraps_a_long_one() -> None:
+def test_page_drawing__without_footnotes_can_be_as_wide_as_the_family_a_long_footnote_wraps() -> None:
     ped = pedigree_from_json({"members": [{"id": "a", "sex": "male"}, {"id": "b", "sex": "female"},
                                           {"id": "c", "sex": "female", "father": "a", "mother": "b"}]})
     _, english = pedigree_drawings(ped)
     assert float(ET.fromstring(english).get("width", "0")) == 720  # room for the English footnotes
-    _, bare = pedigree_drawings(ped, words={"footnote_labels": "", "footnote_support": ""})
+    full, bare = pedigree_drawings(ped, page_footnotes=False, page_min_width=0)
+    assert full == pedigree_svg(ped)  # the drawing with the legend keeps its footnotes and width
     root = ET.fromstring(bare)
     assert float(root.get("width", "0")) < 390  # a family of three fits a phone at its own size
     assert not [t for t in root.iter(f"{SVG}text") if t.get("fill") == "#444" and t.get("x") == "10"]

@@ -58,6 +58,8 @@ STEP_Y = 170
 MARGIN = 60
 CHAR_WIDTH = 7.5
 """A generous estimate of the width of one character at the drawing's 12 px font."""
+MIN_WIDTH = 720
+"""The narrowest drawing with a legend and footnotes (px): room for the English footnotes on one line each."""
 FOOTNOTE_CHAR_WIDTH = 6.5
 """The width of one character of the footnotes (grey 12 px text), as the legend estimates it."""
 LABEL_GAP = 14
@@ -721,16 +723,18 @@ def pedigree_svg(pedigree: Pedigree, result: PedigreeResult | None = None, title
 
 
 def pedigree_drawings(pedigree: Pedigree, result: PedigreeResult | None = None, title: str = "",
-                      words: Mapping[str, str] | None = None) -> tuple[str, str]:
+                      words: Mapping[str, str] | None = None, *, page_footnotes: bool = True,
+                      page_min_width: float = MIN_WIDTH) -> tuple[str, str]:
     """The drawing with its legend (:func:`pedigree_svg`) and the same drawing without it, from one layout.
 
     A page shows the second with :func:`legend_entries` as text under it, so that on a phone, where the
     drawing scrolls sideways, the legend wraps to the screen instead of being cut off at its right side.
+    With ``page_footnotes=False`` the second leaves out the two footnotes too (a page writes them as text,
+    which wraps), and ``page_min_width`` (px) is its narrowest width: ``0`` makes it as wide as the family,
+    so a small family fits a phone at its own size. The first keeps both, and at least :data:`MIN_WIDTH`.
     ``words`` replaces any of the English :data:`WORDS` (statuses in each member's title, the legend, the
     footnotes): a page in another language passes its own, so no text in its drawing stays English. Names,
-    genotypes, percentages and the generation numerals are the same in every language. Empty footnotes are
-    left out; without either, the drawing without the legend is only as wide as the family (the full one
-    keeps at least 720 px for its legend).
+    genotypes, percentages and the generation numerals are the same in every language.
     """
     said = {**WORDS, **(words or {})}
     drawn, placeholders = with_unknown_partners(pedigree)
@@ -741,7 +745,7 @@ def pedigree_drawings(pedigree: Pedigree, result: PedigreeResult | None = None, 
     for m in placeholders:
         bottom[m] = pos[m][1] + PLACEHOLDER_SIZE / 2
     content_width = max(x + member_width(lines[m]) / 2 for m, (x, _) in pos.items()) + MARGIN
-    width = max(content_width, 720)
+    width = max(content_width, MIN_WIDTH)
     number = numbers(pos, placeholders)
     body = [f"<title>{escape(title or 'Pedigree')}</title>",
             '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="6" refY="4" orient="auto">'
@@ -755,14 +759,13 @@ def pedigree_drawings(pedigree: Pedigree, result: PedigreeResult | None = None, 
              for m in drawn.members if m.id not in placeholders]
     legend, legend_height = _legend(max(bottom.values()) + 30, width, said)
     with_legend = _document(body + legend, width, max(bottom.values()) + 30 + legend_height + 40, said)
-    if said["footnote_labels"] or said["footnote_support"]:
-        return with_legend, _document(body, width, max(bottom.values()) + 30 + 40, said)
-    # nothing wide under the family: the page's drawing is as wide as the family, so a small one fits a phone
-    return with_legend, _document(body, content_width, max(bottom.values()) + 30 + 40, said)
+    page_words = said if page_footnotes else {**said, "footnote_labels": "", "footnote_support": ""}
+    page = _document(body, max(content_width, page_min_width), max(bottom.values()) + 30 + 40, page_words)
+    return with_legend, page
 
 
 def _document(body: list[str], width: float, height: float, words: Mapping[str, str] = WORDS) -> str:
-    """The SVG document of ``body`` with the two footnotes at its foot.
+    """The SVG document of ``body`` with the two footnotes at its foot (an empty one is left out).
 
     A footnote longer than the drawing is wide (a translation may be) wraps onto more lines, which
     make the drawing taller; the English footnotes fit the narrowest drawing on one line each."""

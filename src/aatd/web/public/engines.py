@@ -27,9 +27,10 @@ def lung_risk(arguments: dict[str, Any]) -> dict[str, Any]:
 
 def family_tree(document: dict[str, Any], title: str, words: dict[str, str]) -> tuple[dict[str, Any], str, list[str]]:
     """Each relative's chances with the cascade plan (:func:`aatd.family.answers.family_answer`), the family
-    drawn as SVG under ``title`` without its legend and in the page's ``words``
+    drawn as SVG under ``title`` without its legend and footnotes, as wide as the family, in the page's ``words``
     (:func:`aatd.family.drawing.pedigree_drawings`), and the keys of the legend entries it needs
     (:func:`aatd.family.drawing.legend_keys`), which the page lists as text under the drawing."""
     result, answer = family_answer(document, plan=True)
-    page_svg = pedigree_drawings(result.pedigree, result, title=title, words=words)[1]
+    page_svg = pedigree_drawings(result.pedigree, result, title=title, words=words, page_footnotes=False,
+                                 page_min_width=0)[1]
     return dict(answer), page_svg, legend_keys(result.pedigree, result)

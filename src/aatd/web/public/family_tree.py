@@ -135,10 +135,9 @@ DRAWING_NOTE = gettext_noop("Under each shape: its place in the tree (such as II
 def drawing_words() -> dict[str, str]:
     """:data:`DRAWING_WORDS` in the request's language, for the drawing and the legend under it.
 
-    The footnotes are left out of the page's drawing (empty words): on a phone they would be cut off at the
-    right with the drawing; the page writes :data:`DRAWING_NOTE` and its own note under it instead."""
-    return {key: gettext(text) for key, text in DRAWING_WORDS.items()} | {"footnote_labels": "",
-                                                                          "footnote_support": ""}
+    The page's drawing has no footnotes (:func:`aatd.web.public.engines.family_tree`): on a phone they would be
+    cut off at the right with the drawing; the page writes :data:`DRAWING_NOTE` and its own note under it."""
+    return {key: gettext(text) for key, text in DRAWING_WORDS.items()}
 
 
 def legend_of(keys: list[str]) -> list[tuple[str, str]]:
