@@ -1,6 +1,7 @@
 """Every public page, answer page and error page fits a phone (390 x 844) in English and Spanish: the page never
-scrolls sideways (``document.scrollWidth`` at most the window's width), and no list shows its chosen words cut
-off (a long choice such as "Nunca he fumado" or "Estados Unidos" takes the whole row). Real Chromium."""
+scrolls sideways (``document.scrollWidth`` at most the window's width), no table needs its sideways-scrolling box
+(only a large family's drawing may), and no list shows its chosen words cut off (a long choice such as "Nunca he
+fumado" or "Estados Unidos" takes the whole row). Real Chromium."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ PAGES: list[tuple[str, str, dict[str, str], int]] = [
     ("ask-crisis", "/public/ask", {"q": "i want to die"}, 200),
     ("ask-urgent", "/public/ask", {"q": "my lips are blue and I cannot breathe"}, 200),
     ("question", "/public/ask/what-is-emphysema", {}, 200),
+    ("how-common", "/public/ask/how-common", {"country": "Spain"}, 200),
+    ("how-common-error", "/public/ask/how-common", {"country": "Atlantis"}, 422),
     ("testing", "/public/should-i-be-tested", {}, 200),
     ("testing-answer", "/public/should-i-be-tested", {"submitted": "1", "finding": "copd", "age": "45"}, 200),
     ("result", "/public/my-result", {}, 200),
@@ -55,6 +58,9 @@ PAGES: list[tuple[str, str, dict[str, str], int]] = [
     ("not-found", "/public/no-such-page", {}, 404), ("no-such-question", "/public/ask/no-such-question", {}, 404),
     ("no-such-learn-page", "/public/learn/no-such-page", {}, 404),
 ]
+TABLES_IN_SIGHT = """() => [...document.querySelectorAll('.table-wrap')]
+  .filter(box => box.querySelector('table') && box.getClientRects().length && box.scrollWidth > box.clientWidth + 1)
+  .map(box => `${box.querySelector('table').className}: ${box.scrollWidth} > ${box.clientWidth}`)"""
 CUT_CHOICES = """() => {
   const canvas = document.createElement('canvas').getContext('2d'), cut = [];
   for (const select of document.querySelectorAll('select')) {
@@ -88,6 +94,7 @@ def test_public_page__fits_a_phone_without_sideways_scrolling_or_cut_choices(
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # tables folded away too
     scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll_width <= inner_width, f"{name} ({lang}) is {scroll_width} px wide on a {inner_width} px phone"
+    assert page.evaluate(TABLES_IN_SIGHT) == []  # a table's last column and caption are not out of sight
     assert page.evaluate(CUT_CHOICES) == []
 
 
