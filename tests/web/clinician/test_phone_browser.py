@@ -1,6 +1,7 @@
 """The clinician workspace on a phone (390 x 844, English), in real Chromium: no page scrolls sideways, the
-audit log shows each event as a card with its detail in sight, and the family page writes the drawing's
-footnote as text under it (in the drawing, a phone cut it off at the right)."""
+audit log and a patient's results show one card per row with every column in sight (a result's correction
+form was out of sight to the right), and the family page writes the drawing's footnote as text under it (in
+the drawing, a phone cut it off at the right)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 
 import pytest
 
-from web.clinician.test_browser import _login, _shot, browser, server
+from web.clinician.test_browser import _add_result, _login, _shot, browser, server
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -40,6 +41,16 @@ def test_workspace_pages__fit_a_phone_audit_as_cards_and_the_drawing_s_footnote_
     patient = page.locator("main a[href^='/patients/']").first.get_attribute("href")  # type: ignore[attr-defined]
     fid = family.rsplit("/", 1)[1]
     pid = str(patient).rsplit("/", 1)[1]
+    # a patient's results: one card each, the correction form as wide as the card and in sight
+    page.goto(f"{server}/patients/{pid}")  # type: ignore[attr-defined]
+    _add_result(page, "level", **{"Value (level or CRP)": "5", "Unit": "umol/L"})
+    row = page.locator("#history tbody tr").filter(has_text="Serum AAT level")  # type: ignore[attr-defined]
+    row.get_by_text("Correct or retract").click()
+    reason = row.get_by_label("Reason for the correction")
+    box, card = reason.bounding_box(), row.bounding_box()
+    assert box is not None and card is not None
+    assert box["x"] + box["width"] <= PHONE["width"] and box["width"] > 0.8 * card["width"]
+    _shot(page, "w10-patient-results-phone")
     for url in ("/patients", f"/patients/{pid}", f"/patients/{pid}/risk", f"/patients/{pid}/dna-import", "/families",
                 f"/families/{fid}", f"/families/{fid}/letters/{pid}", "/should-test", "/account", "/admin/users",
                 "/admin/audit", "/admin/deleted", "/patients/999999", "/families/abc"):
