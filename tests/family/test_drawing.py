@@ -12,10 +12,14 @@ from hypothesis import strategies as st
 
 from aatd.errors import PedigreeError
 from aatd.family.drawing import (
+    LEGEND_KEYS,
     SIZE,
+    WORDS,
     fit_row,
     layout,
     legend_entries,
+    legend_keys,
+    legend_markers,
     member_status,
     pedigree_drawings,
     pedigree_svg,
@@ -215,6 +219,69 @@ def test_page_drawing__the_same_drawing_without_its_legend_which_the_page_shows_
     assert float(ET.fromstring(page).get("height", "0")) < float(ET.fromstring(full).get("height", "0"))
     for marker, _ in legend_entries():  # each marker is a small SVG of its own
         assert ET.fromstring(marker).get("width") == "28"
+
+
+def _texts_and_titles(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    return [e.text or "" for e in root.iter() if e.tag in (f"{SVG}text", f"{SVG}title")]
+
+
+def test_page_drawing__in_a_page_s_own_words_keeps_no_english_word_of_the_drawing() -> None:
+    ped = pedigree_from_json({"members": [
+        {"id": "gf", "sex": "male"}, {"id": "gm", "sex": "female", "genotype": "MZ"},
+        {"id": "d", "sex": "female", "father": "gf", "mother": "gm"},
+        {"id": "k", "sex": "unknown", "mother": "d", "genotype": "ZZ"}]})  # k's father is not recorded
+    result = infer(ped, allele_model(ped, country="USA"))
+    words = {key: f"<palabra {n}> y otra" for n, key in enumerate(WORDS)}
+    full, page = pedigree_drawings(ped, result, title="Nuestro árbol", words=words)
+    shown = "\n".join(_texts_and_titles(full))
+    for key, english in WORDS.items():
+        assert english not in shown, key
+    for key in ("carrier", "affected", "unknown", "partner_not_recorded", "footnote_labels", "footnote_support",
+                *(f"legend_{k}" for k in LEGEND_KEYS)):
+        assert words[key] in shown, key  # escaped in the markup, read back as text
+    assert "&lt;palabra 1&gt;" in full and "<palabra 1>" not in full
+    assert "Nuestro árbol" in _texts_and_titles(page)
+    # the English drawing is unchanged by the words of another call (no state kept)
+    assert pedigree_svg(ped, result) == pedigree_drawings(ped, result)[0]
+
+
+def test_page_drawing__without_footnotes_can_be_as_wide_as_the_family_a_long_footnote_wraps() -> None:
+    ped = pedigree_from_json({"members": [{"id": "a", "sex": "male"}, {"id": "b", "sex": "female"},
+                                          {"id": "c", "sex": "female", "father": "a", "mother": "b"}]})
+    _, english = pedigree_drawings(ped)
+    assert float(ET.fromstring(english).get("width", "0")) == 720  # room for the English footnotes
+    full, bare = pedigree_drawings(ped, page_footnotes=False, page_min_width=0)
+    assert full == pedigree_svg(ped)  # the drawing with the legend keeps its footnotes and width
+    root = ET.fromstring(bare)
+    assert float(root.get("width", "0")) < 390  # a family of three fits a phone at its own size
+    assert not [t for t in root.iter(f"{SVG}text") if t.get("fill") == "#444" and t.get("x") == "10"]
+    symbols = [float(e.get("x", e.get("cx", "0"))) for g in root.iter(f"{SVG}g") if g.get("class") == "member"
+               for e in g if e.get("class") == "symbol"]
+    assert max(symbols) + SIZE < float(root.get("width", "0"))
+    long_note = "palabra " * 60
+    _, wrapped = pedigree_drawings(ped, words={"footnote_labels": long_note})
+    notes = [t.text or "" for t in ET.fromstring(wrapped).iter(f"{SVG}text") if t.get("x") == "10"]
+    assert " ".join(notes[:-1]).split() == long_note.split()  # every word kept, over several lines
+    assert all(len(line) * 6.5 <= 720 - 20 for line in notes)
+    heights = [float(ET.fromstring(d).get("height", "0")) for d in (english, wrapped)]
+    assert heights[1] == heights[0] + 16 * (len(notes) - 2)
+
+
+def test_legend_keys__only_the_symbols_the_drawing_shows() -> None:
+    four = pedigree_from_json({"members": [
+        {"id": "Mum", "sex": "female", "genotype": "MZ"}, {"id": "Dad", "sex": "male", "genotype": "MZ"},
+        {"id": "Anna", "sex": "female", "father": "Dad", "mother": "Mum", "genotype": "ZZ"},
+        {"id": "Ben", "sex": "male", "father": "Dad", "mother": "Mum"}]})
+    result = infer(four, allele_model(four, country="USA"))
+    assert legend_keys(four, result) == ["male", "female", "severe", "carrier", "unfilled", "tested"]
+    consanguineous = pedigree_from_json(json.loads((DATA / "consanguineous.json").read_text()))
+    keys = legend_keys(consanguineous)
+    assert {"deceased", "proband", "consanguinity", "mz_twins"} <= set(keys)
+    assert {"dz_twins", "adopted", "partner_not_recorded", "sex_unknown"}.isdisjoint(keys)
+    assert keys == [k for k in LEGEND_KEYS if k in keys]
+    # each marker is the one the drawing's own legend draws
+    assert [m for _, m in legend_markers()] == [m for m, _ in legend_entries()]
 
 
 @st.composite

@@ -91,6 +91,20 @@ def test_result_sentences_match_the_file(client: TestClient, z: str, s: str, hea
     assert "does not include the I change" in page.text  # the chip lacks I: said, not hidden
 
 
+def test_answer_and_errors__in_the_page_s_language(client: TestClient) -> None:
+    """The answer is worded before the page is rendered: it was English on a Spanish page (tenth wave)."""
+    files = {"dna_file": ("genome.txt", _raw("CT", "TT"), "application/octet-stream")}
+    es = {"Accept-Language": "es"}  # not ?lang=es, whose cookie would turn the next tests of this client Spanish
+    spanish = html.unescape(client.post(PAGE, files=files, headers=es).text)
+    assert '<html lang="es">' in spanish
+    assert "Su archivo sugiere el tipo MZ." in spanish
+    for english in ("Your file", "We looked for", "does not include the I change", "Please ask your doctor"):
+        assert english not in _main_text(spanish), english
+    bad = client.post(PAGE, files={"dna_file": ("notes.txt", b"# nothing\n", "text/plain")}, headers=es)
+    assert bad.status_code == 422
+    assert "Please" not in _main_text(bad.text) and "We could not" not in _main_text(bad.text)
+
+
 def test_missing_site_is_named_not_assumed_normal(client: TestClient) -> None:
     text = _raw("CT", "TT").decode().splitlines()
     page = _post(client, "genome.txt", "\n".join(line for line in text if "rs28929474" not in line).encode())

@@ -42,6 +42,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from html import escape  # quote=True by default: & < > " ' all escaped, safe in text and attributes
 from itertools import pairwise
+from textwrap import wrap
 
 from aatd.family.inference import PedigreeResult
 from aatd.family.pedigree import CarrierEvidence, Member, Pedigree, Sex, build_pedigree
@@ -57,6 +58,10 @@ STEP_Y = 170
 MARGIN = 60
 CHAR_WIDTH = 7.5
 """A generous estimate of the width of one character at the drawing's 12 px font."""
+MIN_WIDTH = 720
+"""The narrowest drawing with a legend and footnotes (px): room for the English footnotes on one line each."""
+FOOTNOTE_CHAR_WIDTH = 6.5
+"""The width of one character of the footnotes (grey 12 px text), as the legend estimates it."""
 LABEL_GAP = 14
 PASSES = 4
 FILLS = {"affected": "black", "carrier": "white", "unaffected": "white", "unknown": "white"}
@@ -68,6 +73,26 @@ affected). It is a property of exact inference, not a clinical cut-off."""
 PLACEHOLDER = "\0"
 """Prefix of the unknown partners the drawing adds (ids of real members never hold control characters)."""
 PLACEHOLDER_SIZE = 22
+LEGEND_KEYS = ("male", "female", "sex_unknown", "severe", "carrier", "unfilled", "tested", "deceased", "proband",
+               "consanguinity", "mz_twins", "dz_twins", "adopted", "partner_not_recorded")
+"""The legend's entries, in the order it lists them."""
+WORDS: Mapping[str, str] = {
+    "affected": "severe genotype (affected)", "carrier": "carrier of a deficiency allele",
+    "unaffected": "no deficiency allele found", "unknown": "not known",
+    "partner_not_recorded": "partner not recorded",
+    "footnote_labels": "Labels: generation and number, name, then the genotype, or the most likely genotype and "
+                       "its chance.",
+    "footnote_support": "aatd supports, and does not replace, clinical judgement.",
+    "legend_male": "male", "legend_female": "female", "legend_sex_unknown": "sex unknown",
+    "legend_severe": "severe genotype (ZZ, Z/Null...)",
+    "legend_carrier": "carrier (MZ, MS...), obligate carriers included",
+    "legend_unfilled": "unfilled: no deficiency found, or not known", "legend_tested": "test result recorded",
+    "legend_deceased": "deceased", "legend_proband": "P proband", "legend_consanguinity": "consanguineous couple",
+    "legend_mz_twins": "identical (MZ) twins", "legend_dz_twins": "fraternal (DZ) twins",
+    "legend_adopted": "adopted (dashed line: adopted in)", "legend_partner_not_recorded": "partner not recorded",
+}
+"""The drawing's English words, by key: member statuses (their ``<title>``), the unknown partner, the
+footnotes and the legend. :func:`pedigree_drawings` takes a page's own words for any of them."""
 _SEVERE = (Severity.SEVERE, Severity.ABSENT)
 _ROMAN = (("M", 1000), ("CM", 900), ("D", 500), ("CD", 400), ("C", 100), ("XC", 90), ("L", 50), ("XL", 40),
           ("X", 10), ("IX", 9), ("V", 5), ("IV", 4), ("I", 1))
@@ -504,13 +529,15 @@ def _brackets(x: float, y: float, h: float) -> str:
     return f'<path class="adopted" d="{left} {right}" fill="none" stroke="black" stroke-width="2"/>'
 
 
-def _member(m: Member, x: float, y: float, status: str, lines: Sequence[str], number: str) -> str:
+def _member(m: Member, x: float, y: float, status: str, lines: Sequence[str], number: str,
+            words: Mapping[str, str] = WORDS) -> str:
     """The member's group: symbol, carrier dot, brackets, deceased slash, proband arrow, number and labels.
 
     The element id comes from the member's number (``member-II-3``), never from user text;
-    the member's own id is kept, escaped with quotes, in ``data-member``."""
+    the member's own id is kept, escaped with quotes, in ``data-member``. Its ``<title>`` says the status in
+    ``words`` (:data:`WORDS` keys)."""
     tested = m.has_evidence
-    name = f"{number} {m.id}: {describe_status(status)}" + (f", {lines[1]}" if len(lines) > 1 else "")
+    name = f"{number} {m.id}: {words[status]}" + (f", {lines[1]}" if len(lines) > 1 else "")
     parts = [f"<title>{escape(name)}</title>", _shape(m.sex, x, y, SIZE, FILLS[status], ' class="symbol"')]
     if status == "carrier":
         parts.append(_dot(x, y))
@@ -532,20 +559,16 @@ def _member(m: Member, x: float, y: float, status: str, lines: Sequence[str], nu
             f'data-number="{escape(number)}">{"".join(parts)}</g>')
 
 
-def _unknown_partner(x: float, y: float) -> str:
+def _unknown_partner(x: float, y: float, words: Mapping[str, str] = WORDS) -> str:
     """A small diamond with "?": the unrecorded other parent of a child with one recorded parent."""
     diamond = _shape(Sex.UNKNOWN, x, y, PLACEHOLDER_SIZE, "white")
-    return (f'<g class="unknown-partner"><title>partner not recorded</title>{diamond}'
+    return (f'<g class="unknown-partner"><title>{escape(words["partner_not_recorded"])}</title>{diamond}'
             f'<text x="{x:g}" y="{y + 4:g}" text-anchor="middle">?</text></g>')
-
-
-_STATUS_TEXT = {"affected": "severe genotype (affected)", "carrier": "carrier of a deficiency allele",
-                "unaffected": "no deficiency allele found", "unknown": "not known"}
 
 
 def describe_status(status: str) -> str:
     """Words for a ``data-status`` value."""
-    return _STATUS_TEXT[status]
+    return WORDS[status]
 
 
 def fill_of(m: Member, result: PedigreeResult | None) -> str:
@@ -627,32 +650,34 @@ def _twin_marker(bar: bool) -> str:
     return out + (_line(-3.5, -1, 3.5, -1) if bar else "")
 
 
-def _legend_items() -> list[tuple[str, str]]:
-    """(marker SVG at the origin, text) of each legend entry."""
+def _legend_markers() -> dict[str, str]:
+    """The marker of each legend entry (SVG at the origin), by its key in :data:`LEGEND_KEYS`."""
     white = "white"
-    return [
-        (_shape(Sex.MALE, 0, 0, 14, white), "male"), (_shape(Sex.FEMALE, 0, 0, 14, white), "female"),
-        (_shape(Sex.UNKNOWN, 0, 0, 14, white), "sex unknown"),
-        (_shape(Sex.MALE, 0, 0, 14, FILLS["affected"]), "severe genotype (ZZ, Z/Null...)"),
-        (_shape(Sex.MALE, 0, 0, 14, white) + _dot(0, 0, 14), "carrier (MZ, MS...), obligate carriers included"),
-        (_shape(Sex.MALE, 0, 0, 14, white), "unfilled: no deficiency found, or not known"),
-        ('<text x="-4" y="5" font-weight="bold">*</text>', "test result recorded"),
-        (_shape(Sex.MALE, 0, 0, 14, white) + _deceased(0, 0, 7), "deceased"),
-        ('<line x1="-10" y1="8" x2="-1" y2="-1" stroke="black" stroke-width="2" marker-end="url(#arrow)"/>',
-         "P proband"),
-        (_line(-8, -3, 8, -3) + _line(-8, 2, 8, 2), "consanguineous couple"),
-        (_twin_marker(True), "identical (MZ) twins"), (_twin_marker(False), "fraternal (DZ) twins"),
-        (_shape(Sex.MALE, 0, 0, 12, white) + _brackets(0, 0, 6), "adopted (dashed line: adopted in)"),
-        (_shape(Sex.UNKNOWN, 0, 0, 14, white) + '<text x="0" y="4" text-anchor="middle" font-size="10">?</text>',
-         "partner not recorded"),
-    ]
+    box = _shape(Sex.MALE, 0, 0, 14, white)
+    return {
+        "male": box, "female": _shape(Sex.FEMALE, 0, 0, 14, white), "sex_unknown": _shape(Sex.UNKNOWN, 0, 0, 14, white),
+        "severe": _shape(Sex.MALE, 0, 0, 14, FILLS["affected"]), "carrier": box + _dot(0, 0, 14), "unfilled": box,
+        "tested": '<text x="-4" y="5" font-weight="bold">*</text>', "deceased": box + _deceased(0, 0, 7),
+        "proband": '<line x1="-10" y1="8" x2="-1" y2="-1" stroke="black" stroke-width="2" marker-end="url(#arrow)"/>',
+        "consanguinity": _line(-8, -3, 8, -3) + _line(-8, 2, 8, 2),
+        "mz_twins": _twin_marker(True), "dz_twins": _twin_marker(False),
+        "adopted": _shape(Sex.MALE, 0, 0, 12, white) + _brackets(0, 0, 6),
+        "partner_not_recorded": _shape(Sex.UNKNOWN, 0, 0, 14, white)
+        + '<text x="0" y="4" text-anchor="middle" font-size="10">?</text>',
+    }
 
 
-def _legend(top: float, width: float) -> tuple[list[str], float]:
+def _legend_items(words: Mapping[str, str] = WORDS) -> list[tuple[str, str]]:
+    """(marker SVG at the origin, text) of each legend entry."""
+    markers = _legend_markers()
+    return [(markers[key], words[f"legend_{key}"]) for key in LEGEND_KEYS]
+
+
+def _legend(top: float, width: float, words: Mapping[str, str] = WORDS) -> tuple[list[str], float]:
     """The legend, flowing in rows across ``width``; returns its SVG and height."""
     out = ['<g class="legend">']
     x, y = 20.0, top
-    for marker, text in _legend_items():
+    for marker, text in _legend_items(words):
         span = 24 + len(text) * 6.5
         if x + span > width - 10 and x > 20:
             x, y = 20.0, y + LEGEND_ROW
@@ -660,6 +685,26 @@ def _legend(top: float, width: float) -> tuple[list[str], float]:
         x += span + 22
     out.append("</g>")
     return out, y - top + LEGEND_ROW
+
+
+def legend_keys(pedigree: Pedigree, result: PedigreeResult | None = None) -> list[str]:
+    """The keys of the legend entries a drawing of ``pedigree`` shows (in :data:`LEGEND_KEYS` order).
+
+    A page that lists the legend as text under the drawing lists only these, so a family of four is not
+    explained twins, adoption and deceased symbols it does not have."""
+    drawn, placeholders = with_unknown_partners(pedigree)
+    real = [m for m in drawn.members if m.id not in placeholders]
+    statuses = {member_status(m, result) for m in real}
+    shown = {"male": any(m.sex is Sex.MALE for m in real), "female": any(m.sex is Sex.FEMALE for m in real),
+             "sex_unknown": any(m.sex is Sex.UNKNOWN for m in real), "severe": "affected" in statuses,
+             "carrier": "carrier" in statuses, "unfilled": bool(statuses & {"unaffected", "unknown"}),
+             "tested": any(m.has_evidence for m in real), "deceased": any(m.deceased for m in real),
+             "proband": any(m.proband for m in real),
+             "consanguinity": any(a is not None and b is not None and related(drawn, a, b)
+                                  for a, b in [*sibships(drawn), *couples_without_children(drawn)]),
+             "mz_twins": any(m.mz_twin is not None for m in real), "dz_twins": any(m.dz_twin is not None for m in real),
+             "adopted": any(m.adopted is not None for m in real), "partner_not_recorded": bool(placeholders)}
+    return [key for key in LEGEND_KEYS if shown[key]]
 
 
 def numbers(pos: Mapping[str, tuple[float, float]], placeholders: frozenset[str] = frozenset()) -> dict[str, str]:
@@ -677,12 +722,21 @@ def pedigree_svg(pedigree: Pedigree, result: PedigreeResult | None = None, title
     return pedigree_drawings(pedigree, result, title)[0]
 
 
-def pedigree_drawings(pedigree: Pedigree, result: PedigreeResult | None = None, title: str = "") -> tuple[str, str]:
+def pedigree_drawings(pedigree: Pedigree, result: PedigreeResult | None = None, title: str = "",
+                      words: Mapping[str, str] | None = None, *, page_footnotes: bool = True,
+                      page_min_width: float = MIN_WIDTH) -> tuple[str, str]:
     """The drawing with its legend (:func:`pedigree_svg`) and the same drawing without it, from one layout.
 
     A page shows the second with :func:`legend_entries` as text under it, so that on a phone, where the
     drawing scrolls sideways, the legend wraps to the screen instead of being cut off at its right side.
+    With ``page_footnotes=False`` the second leaves out the two footnotes too (a page writes them as text,
+    which wraps), and ``page_min_width`` (px) is its narrowest width: ``0`` makes it as wide as the family,
+    so a small family fits a phone at its own size. The first keeps both, and at least :data:`MIN_WIDTH`.
+    ``words`` replaces any of the English :data:`WORDS` (statuses in each member's title, the legend, the
+    footnotes): a page in another language passes its own, so no text in its drawing stays English. Names,
+    genotypes, percentages and the generation numerals are the same in every language.
     """
+    said = {**WORDS, **(words or {})}
     drawn, placeholders = with_unknown_partners(pedigree)
     pos = layout(drawn, result)
     check_time_budget("pedigree drawing (symbols)")
@@ -690,7 +744,8 @@ def pedigree_drawings(pedigree: Pedigree, result: PedigreeResult | None = None, 
     bottom = {m: pos[m][1] + SIZE / 2 + 16 + 14 * len(lines[m]) + 4 for m in pos}
     for m in placeholders:
         bottom[m] = pos[m][1] + PLACEHOLDER_SIZE / 2
-    width = max(max(x + member_width(lines[m]) / 2 for m, (x, _) in pos.items()) + MARGIN, 720)
+    content_width = max(x + member_width(lines[m]) / 2 for m, (x, _) in pos.items()) + MARGIN
+    width = max(content_width, MIN_WIDTH)
     number = numbers(pos, placeholders)
     body = [f"<title>{escape(title or 'Pedigree')}</title>",
             '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="6" refY="4" orient="auto">'
@@ -699,28 +754,46 @@ def pedigree_drawings(pedigree: Pedigree, result: PedigreeResult | None = None, 
     for r, y in enumerate(sorted({y for _, y in pos.values()}), start=1):
         body.append(f'<text class="generation" x="14" y="{y + 5:g}" font-weight="bold">{roman(r)}</text>')
     body += _lines(drawn, pos, bottom)
-    body += [_unknown_partner(*pos[m]) for m in sorted(placeholders)]
-    body += [_member(m, *pos[m.id], member_status(m, result), lines[m.id], number[m.id])
+    body += [_unknown_partner(*pos[m], said) for m in sorted(placeholders)]
+    body += [_member(m, *pos[m.id], member_status(m, result), lines[m.id], number[m.id], said)
              for m in drawn.members if m.id not in placeholders]
-    legend, legend_height = _legend(max(bottom.values()) + 30, width)
-    with_legend = _document(body + legend, width, max(bottom.values()) + 30 + legend_height + 40)
-    return with_legend, _document(body, width, max(bottom.values()) + 30 + 40)
+    legend, legend_height = _legend(max(bottom.values()) + 30, width, said)
+    with_legend = _document(body + legend, width, max(bottom.values()) + 30 + legend_height + 40, said)
+    page_words = said if page_footnotes else {**said, "footnote_labels": "", "footnote_support": ""}
+    page = _document(body, max(content_width, page_min_width), max(bottom.values()) + 30 + 40, page_words)
+    return with_legend, page
 
 
-def _document(body: list[str], width: float, height: float) -> str:
-    """The SVG document of ``body`` with the two footnotes at its foot."""
+def _document(body: list[str], width: float, height: float, words: Mapping[str, str] = WORDS) -> str:
+    """The SVG document of ``body`` with the two footnotes at its foot (an empty one is left out).
+
+    A footnote longer than the drawing is wide (a translation may be) wraps onto more lines, which
+    make the drawing taller; the English footnotes fit the narrowest drawing on one line each."""
+    per_line = max(int((width - 20) / FOOTNOTE_CHAR_WIDTH), 20)
+    notes = [*wrap(words["footnote_labels"], per_line), *wrap(words["footnote_support"], per_line)]
+    height += 16 * (len(notes) - 2)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}" height="{height:g}" '
              f'viewBox="0 0 {width:g} {height:g}" font-family="sans-serif" font-size="12">', *body]
-    parts.append(f'<text x="10" y="{height - 26:g}" fill="#444">Labels: generation and number, name, then the '
-                 "genotype, or the most likely genotype and its chance.</text>")
-    parts.append(f'<text x="10" y="{height - 10:g}" fill="#444">aatd supports, and does not replace, clinical '
-                 "judgement.</text>")
+    parts += [f'<text x="10" y="{height - 10 - 16 * (len(notes) - 1 - k):g}" fill="#444">{escape(line)}</text>'
+              for k, line in enumerate(notes)]
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
 
+def _marker_svg(marker: str) -> str:
+    """A legend marker as a small standalone SVG (28 x 28 px) for a page's text legend."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28" viewBox="-14 -14 28 28" '
+            f'aria-hidden="true" font-family="sans-serif" font-size="12">{marker}</svg>')
+
+
 def legend_entries() -> list[tuple[str, str]]:
     """The legend as (marker, words): each marker a small standalone SVG (28 x 28 px) for a page's text legend."""
-    return [(f'<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28" viewBox="-14 -14 28 28" '
-             f'aria-hidden="true" font-family="sans-serif" font-size="12">{marker}</svg>', text)
-            for marker, text in _legend_items()]
+    return [(_marker_svg(marker), text) for marker, text in _legend_items()]
+
+
+def legend_markers(keys: Sequence[str] = LEGEND_KEYS) -> list[tuple[str, str]]:
+    """(key, marker) of the legend entries ``keys``, each marker a small standalone SVG drawn as in the drawing.
+
+    A page words each entry itself (in its language and reading level) next to the marker."""
+    markers = _legend_markers()
+    return [(key, _marker_svg(markers[key])) for key in keys]

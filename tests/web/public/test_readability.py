@@ -11,12 +11,15 @@ import textstat
 import textstat.backend.counts._count_syllables as syllable_counter
 from fastapi.testclient import TestClient
 
+from .test_pages import FAMILY_OF_FOUR
+
 MAX_GRADE = 8.0
 VISITS: list[tuple[str, dict[str, str] | None]] = [
     ("/public", None),
     ("/public/should-i-be-tested", {"submitted": "1", "finding": "copd"}),
     ("/public/my-result", {"submitted": "1", "level": "40", "unit": "mg/dL", "result": "ZZ"}),
     ("/public/our-family", {"punnett": "1", "p1": "MZ", "p2": "MZ"}),
+    ("/public/our-family", FAMILY_OF_FOUR),  # the family tree's chances, its drawing's legend and notes
     ("/public/my-lungs", {"submitted": "1", "genotype": "ZZ", "sex": "male", "age": "40", "height_cm": "178",
                           "smoking": "current"}),
     ("/public/ask", None),

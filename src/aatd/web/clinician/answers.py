@@ -73,7 +73,7 @@ class FamilyAnswers:
     error: str | None
     country: str
     page_svg: str | None = None
-    """The same drawing without its legend: the family page shows the legend as text that wraps on a phone."""
+    """The same drawing without its legend and footnotes: the family page shows them as text that wraps on a phone."""
 
 
 CACHED_FAMILIES = 64
@@ -109,13 +109,13 @@ def _infer(document: str, title: str) -> FamilyAnswers:
         raise
     except AatdError as exc:
         try:
-            svg, page_svg = pedigree_drawings(pedigree_from_json(named), None, title=title)
+            svg, page_svg = pedigree_drawings(pedigree_from_json(named), None, title=title, page_footnotes=False)
         except TimeBudgetExceeded:
             raise
         except AatdError:
             return FamilyAnswers(None, None, str(exc), country)
         return FamilyAnswers(svg, None, str(exc), country, page_svg)
-    svg, page_svg = pedigree_drawings(result.pedigree, result, title=title)
+    svg, page_svg = pedigree_drawings(result.pedigree, result, title=title, page_footnotes=False)
     return FamilyAnswers(svg, report, None, country, page_svg)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from html import escape, unescape
 from typing import Any
 
-from aatd.family.drawing import legend_entries
+from aatd.family.drawing import WORDS, legend_entries
 from aatd.genetics.prevalence import countries_with_full_distribution
 from aatd.web.clinician import answers
 from aatd.web.db import before_slow_work
@@ -86,6 +86,7 @@ def family_editor_view(ws: Workspace, family: Family, selected_id: int | None = 
         svg = selectable(found.page_svg, {name: key for key, name in names.items()}) if found.page_svg else None
         context["drawing"] = svg
         context["legend"] = legend_entries()
+        context["drawing_note"] = WORDS["footnote_labels"]  # as text, which wraps: in the drawing a phone cut it off
         context["drawing_error"] = None if found.svg else found.error
         context["symbols"] = {int(key): {"status": status, "number": number}
                               for key, status, number in _SYMBOL.findall(svg or "")}

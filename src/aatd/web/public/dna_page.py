@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from aatd.errors import InputError
 from aatd.screening.result import ScreenResult
 from aatd.screening.upload import UPLOAD_LIMIT_BYTES, screen_upload
-from aatd.web.public.rendering import decimal, describe_error, gettext, render
+from aatd.web.public.rendering import choose_language, decimal, describe_error, gettext, render
 
 router = APIRouter()
 
@@ -109,7 +109,11 @@ def _page(request: Request, view: DnaView | None, errors: dict[str, str], status
 @router.api_route("/public/check-my-dna", methods=["GET", "POST"], response_class=HTMLResponse)
 def check_my_dna(request: Request, body: Annotated[bytes, Depends(_body)]) -> HTMLResponse:
     """The upload form; after an upload, what the file shows and cannot show. Sync: screening
-    runs in the thread pool, never on the event loop."""
+    runs in the thread pool, never on the event loop.
+
+    The language is chosen first: the answer and its errors are worded before the page is rendered (they were
+    English on a Spanish page, tenth wave)."""
+    choose_language(request)
     if request.method != "POST":
         return _page(request, None, {}, 200)
     try:

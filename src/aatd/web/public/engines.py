@@ -11,7 +11,7 @@ from typing import Any
 
 from aatd.clinic.interpretation import describe_interpretation
 from aatd.family.answers import family_answer
-from aatd.family.drawing import pedigree_svg
+from aatd.family.drawing import legend_keys, pedigree_drawings
 from aatd.risk.answers import describe_risk
 
 
@@ -25,8 +25,12 @@ def lung_risk(arguments: dict[str, Any]) -> dict[str, Any]:
     return dict(describe_risk(**arguments))
 
 
-def family_tree(document: dict[str, Any], title: str) -> tuple[dict[str, Any], str]:
-    """Each relative's chances with the cascade plan (:func:`aatd.family.answers.family_answer`), and
-    the family drawn as SVG under ``title``."""
+def family_tree(document: dict[str, Any], title: str, words: dict[str, str]) -> tuple[dict[str, Any], str, list[str]]:
+    """Each relative's chances with the cascade plan (:func:`aatd.family.answers.family_answer`), the family
+    drawn as SVG under ``title`` without its legend and footnotes, as wide as the family, in the page's ``words``
+    (:func:`aatd.family.drawing.pedigree_drawings`), and the keys of the legend entries it needs
+    (:func:`aatd.family.drawing.legend_keys`), which the page lists as text under the drawing."""
     result, answer = family_answer(document, plan=True)
-    return dict(answer), pedigree_svg(result.pedigree, result, title=title)
+    page_svg = pedigree_drawings(result.pedigree, result, title=title, words=words, page_footnotes=False,
+                                 page_min_width=0)[1]
+    return dict(answer), page_svg, legend_keys(result.pedigree, result)

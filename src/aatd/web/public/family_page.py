@@ -18,6 +18,7 @@ from aatd.web.public.family_tree import (
     Row,
     default_rows,
     document,
+    drawing_words,
     read_rows,
     report_of,
     row_errors,
@@ -86,10 +87,10 @@ async def tree_report(rows: list[Row], country: str, caller: Caller) -> tuple[di
     if not used:
         return None, {"m0_name": _("Please enter at least one relative's name.")}
     try:
-        answer, svg = await caller.run(engines.family_tree, doc, tree_title())
+        answer, svg, keys = await caller.run(engines.family_tree, doc, tree_title(), drawing_words())
     except InputError as exc:
         return None, row_errors(exc, used)
-    return report_of(rows, used, answer, svg), {}
+    return report_of(rows, used, answer, svg, keys), {}
 
 
 @router.api_route("/public/our-family", methods=["GET", "POST"], response_class=HTMLResponse)

@@ -14,6 +14,7 @@ from typing import Any
 
 from aatd.errors import InputError
 from aatd.limits import GENOTYPE_TEXT
+from aatd.patients.i18n import gettext_noop
 from aatd.web.public.rendering import Fields, describe_error, gettext
 
 MAX_ROWS = 10
@@ -21,6 +22,7 @@ SEXES = ("female", "male", "unknown")
 KINDS = ("genotype", "phenotype")
 DEFAULT_COUNTRY = "USA"
 _MEMBER_FIELD = re.compile(r"^members\[(\d+)\](?:\.(\w+))?")
+_SVG_SIZE = re.compile(r'<svg [^>]*?width="([\d.]+)" height="([\d.]+)"')
 _ATTR_TO_COLUMN = {"id": "name", "sex": "sex", "father": "father", "mother": "mother", "genotype": "result",
                    "phenotype": "result"}
 
@@ -108,10 +110,54 @@ def tree_title() -> str:
     return gettext("Our family tree")
 
 
-def report_of(rows: list[Row], used: list[int], answer: dict[str, Any], svg: str) -> dict[str, Any]:
-    """The page's report from the engine's answer and drawing (:func:`aatd.web.public.engines.family_tree`)."""
+DRAWING_WORDS: dict[str, str] = {
+    "affected": gettext_noop("severe type"), "carrier": gettext_noop("carries one changed gene"),
+    "unaffected": gettext_noop("no changed gene found"), "unknown": gettext_noop("not known"),
+    "partner_not_recorded": gettext_noop("other parent not entered"),
+    "legend_male": gettext_noop("Male"), "legend_female": gettext_noop("Female"),
+    "legend_sex_unknown": gettext_noop("Sex not given"),
+    "legend_severe": gettext_noop("Filled: a severe type, such as ZZ"),
+    "legend_carrier": gettext_noop("Dot: carries one changed gene, such as MZ or MS (from a test or from the family)"),
+    "legend_unfilled": gettext_noop("Empty: no changed gene found, or not known"),
+    "legend_tested": gettext_noop("Star: has a test result"), "legend_deceased": gettext_noop("Line across: has died"),
+    "legend_proband": gettext_noop("Arrow: the person the tree is about"),
+    "legend_consanguinity": gettext_noop("Double line: the parents are related by blood"),
+    "legend_mz_twins": gettext_noop("Identical twins"), "legend_dz_twins": gettext_noop("Twins who are not identical"),
+    "legend_adopted": gettext_noop("Brackets: adopted"),
+    "legend_partner_not_recorded": gettext_noop("Small shape with ?: the other parent, not entered"),
+}
+"""The family drawing's words on the public page, in plain language (keys of :data:`aatd.family.drawing.WORDS`)."""
+DRAWING_NOTE = gettext_noop("Under each shape: its place in the tree (such as II-1), the name, then the type, or the "
+                            "most likely type and its chance.")
+"""What the labels under each shape say, written under the drawing (the drawing itself has no footnotes)."""
+
+
+def drawing_words() -> dict[str, str]:
+    """:data:`DRAWING_WORDS` in the request's language, for the drawing and the legend under it.
+
+    The page's drawing has no footnotes (:func:`aatd.web.public.engines.family_tree`): on a phone they would be
+    cut off at the right with the drawing; the page writes :data:`DRAWING_NOTE` and its own note under it."""
+    return {key: gettext(text) for key, text in DRAWING_WORDS.items()}
+
+
+def legend_of(keys: list[str]) -> list[tuple[str, str]]:
+    """The legend under the drawing: (marker drawn as in the drawing, words in the request's language)."""
+    from aatd.family.drawing import legend_markers
+
+    words = drawing_words()
+    return [(marker, words[f"legend_{key}"]) for key, marker in legend_markers(keys)]
+
+
+def report_of(rows: list[Row], used: list[int], answer: dict[str, Any], svg: str,
+              legend_keys: list[str] | None = None) -> dict[str, Any]:
+    """The page's report from the engine's answer, drawing and legend keys
+    (:func:`aatd.web.public.engines.family_tree`)."""
     report: dict[str, Any] = dict(answer)
     report["picture"] = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    size = _SVG_SIZE.search(svg)
+    report["picture_size"] = (round(float(size.group(1))), round(float(size.group(2)))) if size else None
+    report["legend"] = legend_of(legend_keys or [])
+    report["drawing_note"] = gettext(DRAWING_NOTE)
     report["rows"] = [rows[i] for i in used]
     report["members"] = {name: {**member, "likely": [(g, p) for g, p in sorted(member["genotypes"].items(),
                                                                                 key=lambda kv: -kv[1])
