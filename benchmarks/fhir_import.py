@@ -22,20 +22,19 @@ stored results and events are counted, so a faster tree that chained less would 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).parent))
+from peer import NICENESS, export_peer, run_child, uptime
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results" / "fhir_import.md"
-NICENESS = 10
 
 CHILD = r'''
 import json, os, sys, tempfile, time, warnings
@@ -150,31 +149,6 @@ if __name__ == "__main__":
 '''
 
 
-def export_peer(ref: str, into: Path) -> Path:
-    """``src/`` of ``ref`` (``git archive``), unpacked under ``into``."""
-    archive = into / "peer.tar"
-    subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", "-o", str(archive), ref, "src"], check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(into / "peer", filter="data")
-    return into / "peer" / "src"
-
-
-def run_child(src: Path, job: dict[str, Any]) -> dict[str, Any]:
-    """One job in a fresh interpreter with ``src`` first on the path, at niceness :data:`NICENESS`."""
-    env = os.environ | {"PYTHONPATH": str(src), "BENCH_NICE": str(NICENESS)}
-    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps(job)], env=env, cwd=src.parent,
-                          capture_output=True, text=True, check=False)
-    line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
-    if line is None:
-        raise RuntimeError(f"child failed ({src}): {done.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(line[len("RESULT "):])
-    return result
-
-
-def uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--peer", default="main", help="git ref of the older aatd (default main)")
@@ -188,7 +162,7 @@ def main() -> None:
         for _ in range(args.rounds):
             for kind in ("append", "phases", "import"):
                 for name, src in trees.items():
-                    out = run_child(src, {"kind": kind, "n": args.n})
+                    out = run_child(CHILD, src, {"kind": kind, "n": args.n})
                     runs.setdefault((kind, name), []).append(out)
                     print(kind, name, out, flush=True)
     write(runs, args, before, uptime())

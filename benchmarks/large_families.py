@@ -38,17 +38,17 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).parent))
+from peer import NICENESS, export_peer, run_child, uptime
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results" / "large_families.md"
-NICENESS = 10
 
 CHILD = r'''
 import json, os, random, sys, time, warnings
@@ -168,27 +168,6 @@ if __name__ == "__main__":
 '''
 
 
-def export_peer(ref: str, into: Path) -> Path:
-    """``src/`` of ``ref`` (``git archive``), unpacked under ``into``."""
-    archive = into / "peer.tar"
-    subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", "-o", str(archive), ref, "src"], check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(into / "peer", filter="data")
-    return into / "peer" / "src"
-
-
-def run_child(src: Path, job: dict[str, Any]) -> dict[str, Any]:
-    """One job in a fresh interpreter with ``src`` first on the path, at niceness :data:`NICENESS`."""
-    env = os.environ | {"PYTHONPATH": str(src), "BENCH_NICE": str(NICENESS)}
-    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps(job)], env=env, cwd=src.parent,
-                          capture_output=True, text=True, check=False)
-    line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
-    if line is None:
-        raise RuntimeError(f"child failed ({src}): {done.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(line[len("RESULT "):])
-    return result
-
-
 def same_answer(a: Any, b: Any) -> bool:
     """JSON answers equal, floats to 1e-12."""
     if isinstance(a, float) and isinstance(b, float):
@@ -198,13 +177,6 @@ def same_answer(a: Any, b: Any) -> bool:
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(same_answer(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
-
-
-def uptime() -> str:
-    try:
-        return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
-    except OSError:
-        return "unknown"
 
 
 def main() -> None:
@@ -224,8 +196,8 @@ def main() -> None:
             for n in (int(x) for x in args.sizes.split(",")):
                 outs = {name: Path(tmp) / f"{name}-{shape}-{n}.json" for name in ("new", "old")}
                 base = {"kind": "family", "shape": shape, "n": n, "repeat": args.repeat}
-                new = run_child(ours, base | {"out": str(outs["new"])})
-                old = run_child(peer, base | {"out": str(outs["old"]), "repeat": 1 if n >= 500 else args.repeat})
+                new = run_child(CHILD, ours, base | {"out": str(outs["new"])})
+                old = run_child(CHILD, peer, base | {"out": str(outs["old"]), "repeat": 1 if n >= 500 else args.repeat})
                 a, b = (json.loads(outs[k].read_text()) for k in ("new", "old"))
                 row = {"shape": shape, "n": new["members"], "new_api": new["api"], "old_api": old["api"],
                        "new_page": new["page"], "old_page": old["page"],
@@ -234,8 +206,8 @@ def main() -> None:
                 print(row, flush=True)
         fhir = None
         if args.fhir:
-            new_f = run_child(ours, {"kind": "fhir", "n": args.fhir})
-            old_f = run_child(peer, {"kind": "fhir", "n": args.fhir})
+            new_f = run_child(CHILD, ours, {"kind": "fhir", "n": args.fhir})
+            old_f = run_child(CHILD, peer, {"kind": "fhir", "n": args.fhir})
             fhir = {"n": args.fhir, "new": new_f, "old": old_f}
             print(fhir, flush=True)
     write(rows, fhir, args, load_before, uptime())
